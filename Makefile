@@ -1,0 +1,79 @@
+# ip-helpdesk: `make run` serves the bot on the embedded defaults, `make test` runs the tests.
+# Both create .venv with Python 3.10 when it is missing, install, and (re)train the model only when the
+# training data, config.yml, domain.yml or the jieba dictionary changed since the last model.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+MODEL   := models/ipdesk.tar.gz
+STAMP   := models/.ipdesk.inputs
+TRAIN_INPUTS = config.yml domain.yml $(sort $(shell find nlu/train knowledge/data/jieba -type f))
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# The first Python 3.10 found: $PYTHON, python3.10 on PATH, pyenv's versions, the system's.
+define find_python
+for c in "$${PYTHON:-}" python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10 python3; do \
+  [ -n "$$c" ] && command -v "$$c" >/dev/null 2>&1 \
+  && "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { echo "$$c"; break; }; \
+done; true
+endef
+
+.PHONY: help venv model nlu-vocabulary run chat test eval clean
+
+help:
+	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
+	@echo "make test   set up, train if needed, run the tests"
+	@echo "make chat   talk to the bot in this terminal"
+	@echo "make eval   intent precision/recall/F1 on the held-out set"
+
+$(PY):
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
+	  echo "$(VENV) is not Python 3.10: recreating it"; rm -rf $(VENV); fi
+	@py=$$($(find_python)); \
+	if [ -z "$$py" ]; then \
+	  echo "error: Python 3.10 is required (Rasa 3.6 runs on Python <= 3.10) and none was found on PATH or" >&2; \
+	  echo "under pyenv. Install it (pyenv install 3.10.13) or point PYTHON at a python3.10 binary." >&2; exit 1; fi; \
+	echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
+
+$(VENV)/.installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip wheel "setuptools>=68"
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+nlu-vocabulary: venv
+	$(PY) -m knowledge vocabulary
+
+# Train when the fingerprint of the training inputs differs from the one the current model was built from.
+model: venv
+	@mkdir -p models var
+	@$(PY) -m knowledge vocabulary --check
+	@fingerprint=$$(sha256sum $(TRAIN_INPUTS) | sha256sum | cut -d' ' -f1); \
+	if [ -f $(MODEL) ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$fingerprint" ]; then \
+	  echo "model is up to date ($(MODEL))"; \
+	else \
+	  echo "training the model (the training data, config.yml or domain.yml changed)…"; \
+	  $(VENV)/bin/rasa train --config config.yml --domain domain.yml --data nlu/train \
+	    --out models --fixed-model-name ipdesk && echo "$$fingerprint" > $(STAMP); \
+	fi
+
+run: model
+	$(PY) -m bot.launcher
+
+chat: model
+	$(PY) -m bot.launcher --shell
+
+test: model
+	$(PY) -m pytest
+
+eval: model
+	$(PY) -m nlu.evaluate
+
+clean:
+	rm -rf models var .pytest_cache

@@ -1,0 +1,76 @@
+"""What every action needs from a turn: its language, its entities, and the reply contract's `custom` object."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from knowledge import KnowledgeBase, Language, LiveKnowledge, detect_language
+
+#: One knowledge base per action-server process, reloaded when its files change.
+KNOWLEDGE = LiveKnowledge()
+
+LANGUAGE_SLOT = "language"
+KINDS = frozenset({"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form"})
+
+
+def knowledge() -> KnowledgeBase:
+    return KNOWLEDGE.get()
+
+
+def user_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def is_payload(text: str) -> bool:
+    """A button press (`/intent{...}`), not words the user typed."""
+    return text.startswith("/")
+
+
+def language(tracker: Tracker) -> Language:
+    """The language to answer in: that of the user's own words, or the conversation's for a button press."""
+    text = user_text(tracker)
+    if text.strip() and not is_payload(text):
+        return detect_language(text)
+    remembered = tracker.get_slot(LANGUAGE_SLOT)
+    return "en" if remembered == "en" else "zh"
+
+
+def remember_language(tracker: Tracker, current: Language) -> list[dict[str, Any]]:
+    """Events that keep the conversation's language, so button presses are answered in it."""
+    return [] if tracker.get_slot(LANGUAGE_SLOT) == current else [SlotSet(LANGUAGE_SLOT, current)]
+
+
+def entities(tracker: Tracker, kb: KnowledgeBase) -> dict[str, list[str]]:
+    """The message's entities as canonical vocabulary values, entity → values, without repeats."""
+    found: dict[str, list[str]] = {}
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if not isinstance(name, str) or not isinstance(value, str):
+            continue
+        canonical = kb.vocabulary.canonical(name, value) or value
+        values = found.setdefault(name, [])
+        if canonical not in values:
+            values.append(canonical)
+    return found
+
+
+def contract(
+    kind: str,
+    *,
+    language: Language,
+    sources: Iterable[str] = (),
+    ticket: str | None = None,
+    priority: str | None = None,
+    ask: str | None = None,
+) -> dict[str, Any]:
+    """The `custom` object that says what the turn did (DESIGN.md, "The reply contract")."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown reply kind {kind!r}")
+    payload: dict[str, Any] = {"kind": kind, "language": language, "sources": list(sources)}
+    if kind == "escalation":
+        payload.update(ticket=ticket, priority=priority or "normal")
+    if ask is not None:
+        payload["ask"] = ask
+    return payload

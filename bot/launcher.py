@@ -1,0 +1,215 @@
+"""Start the services behind the bot, wait until each answers, and stop them all together.
+
+`make run` runs `python -m bot.launcher`; `make chat` runs it with `--shell`. The same `Stack` starts the
+servers of the end-to-end tests on free ports, so the tests exercise exactly what users run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = ROOT / "models" / "ipdesk.tar.gz"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the services listen and keep their data; the defaults are what `make run` uses."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    model: Path = DEFAULT_MODEL
+    var_dir: Path = ROOT / "var"
+
+    @classmethod
+    def from_environment(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            host=env.get("IPDESK_HOST", cls.host),
+            rasa_port=int(env.get("IPDESK_RASA_PORT", cls.rasa_port)),
+            actions_port=int(env.get("IPDESK_ACTIONS_PORT", cls.actions_port)),
+            model=Path(env.get("IPDESK_MODEL", str(DEFAULT_MODEL))),
+            var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
+        )
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    def endpoints_file(self) -> Path:
+        """endpoints.yml with this run's action-server URL and tracker database filled in."""
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"]["url"] = f"{self.actions_url}/webhook"
+        endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        path = self.var_dir / f"endpoints-{self.rasa_port}.yml"
+        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+        return path
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+def _rasa(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def action_server(settings: Settings) -> Service:
+    command = _rasa("run", "actions", "--actions", "actions", "--port", str(settings.actions_port))
+    return Service("action server", command, f"{settings.actions_url}/health")
+
+
+def rasa_server(settings: Settings) -> Service:
+    command = _rasa(
+        "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
+        "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
+    )
+    return Service("Rasa server", command, f"{settings.rasa_url}/")
+
+
+class Stack:
+    """A group of services started together and stopped together; a service that dies stops the rest."""
+
+    def __init__(self, services: list[Service], *, log_dir: Path | None = None) -> None:
+        self.services = services
+        self.log_dir = log_dir
+
+    def start(self, timeout: float = 180.0) -> None:
+        for service in self.services:
+            output = None
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
+            service.process = subprocess.Popen(
+                service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        for service in self.services:
+            while not service.healthy():
+                if service.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise TimeoutError(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
+                time.sleep(0.5)
+
+    def failed(self) -> Service | None:
+        return next((s for s in self.services if s.process is not None and s.process.poll() is not None), None)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM every service's process group, then SIGKILL whatever is still there after `grace` seconds."""
+        running = [s for s in self.services if s.process is not None and s.process.poll() is None]
+        for service in running:
+            _signal_group(service.process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for service in running:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process, signal.SIGKILL)
+                service.process.wait()
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _banner(settings: Settings) -> str:
+    webhook = f"{settings.rasa_url}/webhooks/rest/webhook"
+    return (
+        f"\nip-helpdesk is up.\n"
+        f"  REST channel:   POST {webhook}\n"
+        f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
+        f"  action server:  {settings.actions_url}\n"
+        f"  conversations:  {settings.var_dir / 'tracker.db'}\n"
+        f"Press Ctrl-C to stop.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the ip-helpdesk services until Ctrl-C.")
+    parser.add_argument("--shell", action="store_true", help="talk to the bot in this terminal (rasa shell)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_environment()
+    if not settings.model.exists():
+        print(f"No trained model at {settings.model}: run `make run` (it trains one) or `make model`.", file=sys.stderr)
+        return 2
+
+    if args.shell:
+        with Stack([action_server(settings)]):
+            command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
+            return subprocess.call(command, cwd=ROOT)
+
+    stack = Stack([action_server(settings), rasa_server(settings)])
+    print("starting the action server and the Rasa server (loading the model takes a little while)…", flush=True)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        stack.stop()
+        return 130
+
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(_banner(settings), flush=True)
+    while not stopping:
+        failed = stack.failed()
+        if failed is not None:
+            print(f"{failed.name} stopped (exit code {failed.process.returncode}); stopping the others.", file=sys.stderr)
+            stack.stop()
+            return 1
+        time.sleep(0.5)
+    print("\nstopping…", flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

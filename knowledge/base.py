@@ -1,0 +1,104 @@
+"""The knowledge base as the rest of the product sees it: items by id, search, and citations."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from knowledge.items import Item, PolicyDocument, Referral, chinese_numeral
+from knowledge.loader import DATA_DIR, POLICY_FILE, REFERRALS_FILE, VOCABULARY_FILE, load_policy, load_referrals
+from knowledge.search import Hit, Searcher
+from knowledge.text import Language
+from knowledge.vocabulary import Vocabulary, load_vocabulary
+from knowledge.yamlfile import KnowledgeError, Problem
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """A validated, searchable, immutable set of items. Build with `KnowledgeBase.load`."""
+
+    def __init__(
+        self,
+        policy: PolicyDocument,
+        items: Iterable[Item],
+        vocabulary: Vocabulary,
+        referrals: tuple[Referral, list[Referral]],
+    ) -> None:
+        self.policy = policy
+        self.vocabulary = vocabulary
+        self._default_referral, self._referrals = referrals
+        self.items: dict[str, Item] = {}
+        for item in items:
+            if item.id in self.items:
+                raise KnowledgeError([Problem(item.kind, 1, f"{item.id} is defined twice")])
+            self.items[item.id] = item
+        self._searcher = Searcher(list(self.items.values()))
+
+    @classmethod
+    def load(cls, directory: Path = DATA_DIR) -> "KnowledgeBase":
+        vocabulary = load_vocabulary(directory / VOCABULARY_FILE)
+        policy, items = load_policy(directory / POLICY_FILE, vocabulary)
+        return cls(policy, items, vocabulary, load_referrals(directory / REFERRALS_FILE))
+
+    def get(self, item_id: str) -> Item | None:
+        return self.items.get(item_id)
+
+    def search(
+        self,
+        question: str,
+        *,
+        intent: str | None = None,
+        entities: Mapping[str, Iterable[str]] | None = None,
+        limit: int = 3,
+    ) -> list[Hit]:
+        return self._searcher.search(question, intent=intent, entities=entities, limit=limit)
+
+    def referral_for(self, question: str) -> Referral:
+        """Where to send a question this service does not handle."""
+        return next((r for r in self._referrals if r.matches(question)), self._default_referral)
+
+    def cite(self, item: Item, language: Language) -> str:
+        """How a reply names its source: "《实施意见》第（七）条" / "Measure 7 of the Implementation Opinions"."""
+        if item.kind == "policy" and item.number is not None:
+            if language == "en":
+                return f"Measure {item.number} of {self.policy.short.en} ({self.policy.number})"
+            return f"{self.policy.short.zh}（{self.policy.number}）第（{chinese_numeral(item.number)}）条"
+        return item.title.get(language)
+
+
+def data_files(directory: Path = DATA_DIR) -> list[Path]:
+    """The files a knowledge base is built from, for change detection."""
+    return sorted(path for path in directory.rglob("*") if path.is_file() and path.suffix in {".yml", ".yaml", ".csv", ".txt"})
+
+
+class LiveKnowledge:
+    """The knowledge base a long-running process uses, reloaded when its files change.
+
+    A reload that fails validation is logged with every problem and the last good knowledge stays in use:
+    a staff member's typo must not take the bot down.
+    """
+
+    def __init__(self, directory: Path = DATA_DIR) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._stamp: tuple[tuple[str, int, int], ...] | None = None
+        self._current: KnowledgeBase | None = None
+
+    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in data_files(self.directory))
+
+    def get(self) -> KnowledgeBase:
+        stamp = self._files_stamp()
+        with self._lock:
+            if self._current is None or stamp != self._stamp:
+                try:
+                    self._current = KnowledgeBase.load(self.directory)
+                    logger.info("knowledge base loaded: %d items from %s", len(self._current.items), self.directory)
+                except KnowledgeError as error:
+                    if self._current is None:
+                        raise
+                    logger.error("knowledge files rejected, keeping the last good knowledge:\n%s", error)
+                self._stamp = stamp
+            return self._current

@@ -1,0 +1,83 @@
+"""Language detection and tokenization shared by the knowledge search and the replies.
+
+Chinese is cut with jieba (the same tokenizer the NLU pipeline uses, with the same domain dictionary, so that
+"337调查" or "智南针网" stay whole words); English is lower-cased and lightly stemmed. Both kinds of token live in
+one index, so a mixed question such as "Amazon店铺被TRO冻结" matches items in either language.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import jieba
+
+Language = Literal["zh", "en"]
+
+USER_DICTIONARY = Path(__file__).parent / "data" / "jieba" / "userdict.txt"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+
+# Function words that carry no topic. Kept short on purpose: BM25's IDF handles the rest.
+_STOP_ZH = frozenset(
+    "的 了 吗 呢 吧 啊 呀 哦 嗯 么 是 在 有 和 与 及 或 就 都 也 还 又 要 会 能 可以 可 该 请 请问 问 问一下 一下 想 想问 "
+    "我 我们 我司 咱们 你 你们 您 他 她 它 他们 这 那 这个 那个 哪些 什么 怎么 怎么办 怎样 如何 为什么 多少 哪里 吗 "
+    "一个 一些 有没有 没有 不 没 给 对 把 被 让 从 到 向 跟 为 以 之 其 中 上 下 里 个 些 啥 嘛 呗 哈 谢谢 你好".split()
+)
+_STOP_EN = frozenset(
+    "a an the and or of to in on at for with by from is are was were be been being do does did can could "
+    "should would will shall may might must i we you he she it they our your my me us them this that these those "
+    "what which who whom how why when where there here any some about into if as not no yes please hi hello "
+    "have has had get got tell know want need".split()
+)
+_PUNCTUATION = re.compile(r"^[\W_]+$")
+
+
+def detect_language(text: str) -> Language:
+    """Return "en" for a message written in English, else "zh".
+
+    A message counts as English when it has Latin letters and its Chinese characters are too few to carry the
+    question (fewer than a third of the letters): "What does measure 7 of the 实施意见 cover?" is English,
+    "亚马逊TRO怎么办" is Chinese. Anything without letters (digits, emoji, empty) defaults to Chinese.
+    """
+    cjk = len(_CJK.findall(text))
+    letters = len(_LATIN_LETTER.findall(text))
+    if letters >= 2 and cjk * 3 < letters:
+        return "en"
+    return "zh"
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    """A private jieba instance with the domain dictionary, so nothing else's global jieba state leaks in."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(USER_DICTIONARY))
+    return tokenizer
+
+
+def _stem(word: str) -> str:
+    """A deliberately crude English stemmer: enough to match 'patents' with 'patent', 'seized' with 'seize'."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Cut text into search tokens: jieba words for Chinese, stemmed words for Latin script, no stop words."""
+    tokens: list[str] = []
+    for piece in _jieba().cut_for_search(text.lower()):
+        piece = piece.strip()
+        if not piece or _PUNCTUATION.match(piece):
+            continue
+        if _CJK.search(piece):
+            if piece not in _STOP_ZH:
+                tokens.append(piece)
+            continue
+        for word in _LATIN_WORD.findall(piece):
+            if word not in _STOP_EN:
+                tokens.append(_stem(word))
+    return tokens

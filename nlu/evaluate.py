@@ -1,0 +1,169 @@
+"""Measure the trained model on the held-out set: per-intent precision, recall and F1, the confusions, and
+entity extraction. `make eval` prints the report; the tests assert on the same figures.
+
+The held-out file (nlu/heldout/nlu_heldout.yml) is never trained on: `make model` trains on nlu/train only.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = ROOT / "nlu" / "heldout" / "nlu_heldout.yml"
+MODEL = ROOT / "models" / "ipdesk.tar.gz"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    entities: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    example: Example
+    intent: str
+    confidence: float
+    entities: frozenset[tuple[str, str]]
+
+
+@dataclass
+class Scores:
+    """Counts per label, from which precision, recall and F1 follow."""
+
+    true_positive: Counter = field(default_factory=Counter)
+    false_positive: Counter = field(default_factory=Counter)
+    false_negative: Counter = field(default_factory=Counter)
+
+    def add(self, gold: str, predicted: str) -> None:
+        if gold == predicted:
+            self.true_positive[gold] += 1
+        else:
+            self.false_negative[gold] += 1
+            self.false_positive[predicted] += 1
+
+    def precision(self, label: str) -> float:
+        found = self.true_positive[label] + self.false_positive[label]
+        return self.true_positive[label] / found if found else 0.0
+
+    def recall(self, label: str) -> float:
+        wanted = self.true_positive[label] + self.false_negative[label]
+        return self.true_positive[label] / wanted if wanted else 0.0
+
+    def f1(self, label: str) -> float:
+        p, r = self.precision(label), self.recall(label)
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    predictions: list[Prediction]
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted({p.example.intent for p in self.predictions})
+
+    @property
+    def intent_scores(self) -> Scores:
+        scores = Scores()
+        for prediction in self.predictions:
+            scores.add(prediction.example.intent, prediction.intent)
+        return scores
+
+    @property
+    def accuracy(self) -> float:
+        return sum(p.intent == p.example.intent for p in self.predictions) / len(self.predictions)
+
+    @property
+    def macro_f1(self) -> float:
+        scores = self.intent_scores
+        return sum(scores.f1(label) for label in self.labels) / len(self.labels)
+
+    def confusions(self) -> list[tuple[tuple[str, str], int]]:
+        pairs = Counter((p.example.intent, p.intent) for p in self.predictions if p.intent != p.example.intent)
+        return pairs.most_common()
+
+    def entity_precision_recall(self) -> tuple[float, float]:
+        gold = sum(len(p.example.entities) for p in self.predictions)
+        found = sum(len(p.entities) for p in self.predictions)
+        right = sum(len(p.entities & p.example.entities) for p in self.predictions)
+        return (right / found if found else 0.0, right / gold if gold else 0.0)
+
+    def render(self) -> str:
+        scores = self.intent_scores
+        width = max(len(label) for label in self.labels + ["nlu_fallback"])
+        lines = [f"{'intent':<{width}}  precision  recall     f1  support"]
+        for label in self.labels:
+            support = scores.true_positive[label] + scores.false_negative[label]
+            lines.append(
+                f"{label:<{width}}  {scores.precision(label):9.3f}  {scores.recall(label):6.3f}  {scores.f1(label):5.3f}  {support:7d}"
+            )
+        fallback = sum(p.intent == "nlu_fallback" for p in self.predictions)
+        precision, recall = self.entity_precision_recall()
+        lines += [
+            "",
+            f"examples: {len(self.predictions)}   accuracy: {self.accuracy:.3f}   macro F1: {self.macro_f1:.3f}   "
+            f"sent to nlu_fallback: {fallback}",
+            f"entities (type, canonical value): precision {precision:.3f}, recall {recall:.3f}",
+            "",
+            "confusions (gold -> predicted: count, then the examples):",
+        ]
+        for (gold, predicted), count in self.confusions():
+            lines.append(f"  {gold} -> {predicted}: {count}")
+            for p in self.predictions:
+                if p.example.intent == gold and p.intent == predicted:
+                    lines.append(f"      {p.example.text}  ({p.confidence:.2f})")
+        return "\n".join(lines)
+
+
+def load_examples(path: Path = HELDOUT) -> list[Example]:
+    """The held-out examples with their gold intent and gold entities as canonical vocabulary values."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from knowledge.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    examples = []
+    for message in load_data(str(path)).intent_examples:
+        gold = frozenset(
+            (e["entity"], vocabulary.canonical(e["entity"], e["value"]) or e["value"])
+            for e in message.get("entities") or []
+        )
+        examples.append(Example(message.get("text"), message.get("intent"), gold))
+    return examples
+
+
+async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    predictions = []
+    for example in examples:
+        parsed = await agent.parse_message(example.text)
+        intent = parsed.get("intent") or {}
+        entities = frozenset((e["entity"], e["value"]) for e in parsed.get("entities") or [])
+        predictions.append(Prediction(example, intent.get("name") or "", intent.get("confidence") or 0.0, entities))
+    return predictions
+
+
+def evaluate(model: Path = MODEL, heldout: Path = HELDOUT) -> Report:
+    return Report(asyncio.run(_predict(model, load_examples(heldout))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Evaluate the trained NLU model on the held-out set.")
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    print(evaluate(args.model, args.heldout).render())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

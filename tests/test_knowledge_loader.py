@@ -1,0 +1,126 @@
+"""The knowledge files load, say precisely what is wrong when they are broken, and keep faith with the policy."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import KnowledgeBase, KnowledgeError, LiveKnowledge
+from knowledge.loader import DATA_DIR
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_38ebdc0ddd6a51e8.txt"
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path) -> Path:
+    """A copy of the real knowledge files that a test may break."""
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    return copy
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"test setup: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_fifteen_measures_load_in_order(kb: KnowledgeBase) -> None:
+    ids = [item.id for item in kb.items.values() if item.kind == "policy"]
+    assert ids == [f"policy:{n}" for n in range(1, 16)]
+    assert kb.policy.number == "晋知产发〔2022〕23号"
+
+
+def test_every_measure_is_bilingual_and_quotes_the_seed_verbatim(kb: KnowledgeBase) -> None:
+    if not SEED.exists():
+        pytest.skip(f"the policy seed is not beside the checkout ({SEED})")
+    seed = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
+    for item in kb.items.values():
+        if item.kind != "policy":
+            continue
+        assert re.sub(r"\s+", "", item.text.zh) in seed, f"{item.id} text.zh is not verbatim from the policy"
+        for field in (item.title, item.text, item.answer):
+            assert field.zh and field.en, item.id
+        assert not re.search(r"[\u4e00-\u9fff]", item.answer.en), f"{item.id} English answer contains Chinese"
+
+
+def test_item_intents_exist_in_the_domain(kb: KnowledgeBase) -> None:
+    domain = yaml.safe_load((DATA_DIR.parent.parent / "domain.yml").read_text(encoding="utf-8"))
+    for item in kb.items.values():
+        assert set(item.intents) <= set(domain["intents"]), item.id
+
+
+def test_missing_field_is_reported_with_file_line_and_item(data_dir: Path) -> None:
+    policy = data_dir / "policy.yml"
+    lines = policy.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "- id: policy:7")
+    title_en = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("en:") and "title" in lines[i - 2])
+    del lines[title_en]
+    policy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with pytest.raises(KnowledgeError) as caught:
+        KnowledgeBase.load(data_dir)
+    message = str(caught.value)
+    assert "policy.yml:" in message and "policy:7: title.en is missing" in message
+
+
+def test_yaml_syntax_error_names_the_line(data_dir: Path) -> None:
+    policy = data_dir / "policy.yml"
+    _rewrite(policy, "  - id: policy:3\n", "  - id: policy:3\n   bad: [unclosed\n")
+    with pytest.raises(KnowledgeError) as caught:
+        KnowledgeBase.load(data_dir)
+    problem = caught.value.problems[0]
+    expected_line = policy.read_text(encoding="utf-8").splitlines().index("   bad: [unclosed") + 1
+    assert problem.file.endswith("policy.yml")
+    assert abs(problem.line - expected_line) <= 2
+    assert "YAML syntax error" in problem.message
+
+
+def test_measures_out_of_order_and_unknown_tags_are_refused(data_dir: Path) -> None:
+    policy = data_dir / "policy.yml"
+    _rewrite(policy, "- id: policy:5\n", "- id: policy:50\n")
+    _rewrite(policy, "    intents: [ask_insurance]\n", "    intents: [ask_insurance]\n    tags:\n      country: [火星]\n")
+    with pytest.raises(KnowledgeError) as caught:
+        KnowledgeBase.load(data_dir)
+    messages = [problem.message for problem in caught.value.problems]
+    assert any("id is policy:50, expected policy:5" in m for m in messages)
+    assert any("'火星' is not a value in vocabulary.yml" in m for m in messages)
+
+
+def test_an_overlong_answer_is_refused(data_dir: Path) -> None:
+    policy = data_dir / "policy.yml"
+    kb = KnowledgeBase.load(data_dir)
+    answer = kb.get("policy:7").answer.zh
+    _rewrite(policy, answer, answer + "很长" * 200)
+    with pytest.raises(KnowledgeError, match=r"policy:7: answer\.zh has \d+ characters, more than 300"):
+        KnowledgeBase.load(data_dir)
+
+
+def test_not_utf8_is_refused_clearly(data_dir: Path) -> None:
+    (data_dir / "referrals.yml").write_bytes("default: 税务".encode("gb18030"))
+    with pytest.raises(KnowledgeError, match="referrals.yml:1: not UTF-8"):
+        KnowledgeBase.load(data_dir)
+
+
+def test_a_broken_edit_keeps_the_last_good_knowledge(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live = LiveKnowledge(data_dir)
+    good = live.get()
+    _rewrite(data_dir / "policy.yml", "- id: policy:2\n", "- id: policy:two\n")
+    assert live.get() is good
+    assert "keeping the last good knowledge" in caplog.text and "policy:two" in caplog.text
+
+
+def test_a_good_edit_is_picked_up_without_restart(data_dir: Path) -> None:
+    live = LiveKnowledge(data_dir)
+    assert "互助基金" in live.get().get("policy:7").keywords_zh
+    _rewrite(data_dir / "policy.yml", "展会法律费用险, 互助基金,", "展会法律费用险, 维权互助基金专项,")
+    assert "维权互助基金专项" in live.get().get("policy:7").keywords_zh
+
+
+def test_vocabulary_conflicts_are_refused(data_dir: Path) -> None:
+    _rewrite(data_dir / "vocabulary.yml", "forms: [德國, 德方,", "forms: [德國, 老美, 德方,")
+    with pytest.raises(KnowledgeError, match="'老美' is a form of both 美国 and 德国"):
+        KnowledgeBase.load(data_dir)

@@ -1,0 +1,70 @@
+"""The trained model on the held-out set it never saw, and the training data's own health."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlu.evaluate import HELDOUT, evaluate, load_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN = ROOT / "nlu" / "train"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _training_examples() -> list[tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [(m.get("intent"), m.get("text")) for m in load_data(str(TRAIN)).intent_examples]
+
+
+def test_every_intent_has_enough_varied_examples_in_both_languages() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    counts: dict[str, Counter] = {}
+    for intent, text in _training_examples():
+        counts.setdefault(intent, Counter())["zh" if _CJK.search(text) else "en"] += 1
+    for intent in domain["intents"]:
+        if intent == "ask_item":  # sent only by buttons, never typed
+            continue
+        assert counts.get(intent, Counter())["zh"] >= 25, f"{intent}: {counts.get(intent)}"
+        assert counts[intent]["en"] >= 5, f"{intent}: {counts[intent]}"
+
+
+def test_heldout_never_overlaps_the_training_data() -> None:
+    def norm(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text).lower()
+
+    trained = {norm(text) for _, text in _training_examples()}
+    leaked = [e.text for e in load_examples() if norm(e.text) in trained]
+    assert not leaked, leaked
+
+
+def test_vocabulary_in_nlu_is_rendered_from_the_knowledge_vocabulary() -> None:
+    from knowledge.vocabulary import NLU_FILE, load_vocabulary, render_nlu
+
+    assert NLU_FILE.read_text(encoding="utf-8") == render_nlu(load_vocabulary()), "run `make nlu-vocabulary`"
+
+
+@pytest.fixture(scope="module")
+def report(trained_model):
+    return evaluate(trained_model, HELDOUT)
+
+
+def test_intent_accuracy_on_heldout(report) -> None:
+    print(report.render())
+    assert report.accuracy >= 0.85
+    assert report.macro_f1 >= 0.85
+
+
+def test_no_intent_is_left_behind(report) -> None:
+    scores = report.intent_scores
+    weak = {label: round(scores.f1(label), 2) for label in report.labels if scores.f1(label) < 0.6}
+    assert not weak, weak
+
+
+def test_entities_are_extracted_as_canonical_values(report) -> None:
+    precision, recall = report.entity_precision_recall()
+    assert precision >= 0.8 and recall >= 0.7, (precision, recall)

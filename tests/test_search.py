@@ -1,0 +1,66 @@
+"""The search puts the right measure first for questions users ask, and finds nothing for foreign topics."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.text import detect_language, tokenize
+
+# (question, the intent the NLU gives it, the measure that answers it)
+KNOWN = [
+    ("有哪些海外知识产权保险", "ask_insurance", "policy:7"),
+    ("企业能不能设立海外维权互助基金", "ask_insurance", "policy:7"),
+    ("Is there insurance that covers IP lawsuits abroad?", "ask_insurance", "policy:7"),
+    ("智南针网能查到什么", "ask_info_platform", "policy:8"),
+    ("山西有没有海外知识产权纠纷应对指导分中心", "ask_guidance_center", "policy:3"),
+    ("专家库里的专家是怎么选的", "ask_expert_program", "policy:4"),
+    ("海外纠纷能不能走调解或者仲裁", "ask_mediation_arbitration", "policy:6"),
+    ("哪里能看到典型案例", "ask_typical_cases", "policy:9"),
+    ("有没有海外知识产权专题培训", "ask_training", "policy:10"),
+    ("服务热线打多少", "ask_hotline", "policy:11"),
+    ("出国参展前有没有培训和风险排查", "ask_exhibition", "policy:5"),
+    ("这个实施意见是哪几个部门发的", "ask_policy_overview", None),
+]
+
+
+@pytest.mark.parametrize(("question", "intent", "expected"), KNOWN)
+def test_known_questions_rank_their_measure_first(kb: KnowledgeBase, question: str, intent: str, expected: str | None) -> None:
+    hits = kb.search(question, intent=intent)
+    assert hits, f"nothing found for {question!r}"
+    if expected is not None:
+        assert hits[0].item.id == expected, [(h.item.id, h.score) for h in hits]
+    else:
+        assert intent in hits[0].item.intents
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("海外维权的保险有哪些险种", "policy:7"),
+        ("智南针网", "policy:8"),
+        ("仲裁 调解 公证", "policy:6"),
+    ],
+)
+def test_text_alone_finds_the_measure(kb: KnowledgeBase, question: str, expected: str) -> None:
+    """Without any NLU help, plain words of the measure still find it."""
+    assert kb.search(question)[0].item.id == expected
+
+
+@pytest.mark.parametrize("question", ["明天太原天气怎么样", "讲个笑话", "asdfghjkl", ""])
+def test_foreign_topics_find_nothing(kb: KnowledgeBase, question: str) -> None:
+    assert kb.search(question) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("有哪些海外知识产权保险", "zh"), ("亚马逊TRO冻结了怎么办", "zh"), ("What insurance is there?", "en"),
+     ("What does 智南针 offer for exporters?", "en"), ("337", "zh"), ("", "zh")],
+)
+def test_language_detection(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+def test_tokens_keep_domain_terms_whole() -> None:
+    assert "337调查" in tokenize("ITC的337调查怎么应诉")
+    assert "智南针网" in tokenize("智南针网上有什么")
+    assert "patent" in tokenize("Patents and trademarks")
