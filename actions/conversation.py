@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,15 +22,14 @@ def clarify(dispatcher: CollectingDispatcher, lang: Language) -> None:
     dispatcher.utter_message(text=replies.CLARIFY.get(lang), buttons=buttons, json_message=contract("clarify", language=lang))
 
 
-class _FixedReply(Action):
-    """A turn whose reply is fixed wording of one kind."""
+class _FixedReply(Action, ABC):
+    """A turn whose reply is fixed wording of one kind (abstract, so the action server does not register it)."""
 
-    action_name: str
     kind: str
     wording: Localized
 
-    def name(self) -> str:
-        return self.action_name
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -40,21 +40,33 @@ class _FixedReply(Action):
 
 
 class ActionGreet(_FixedReply):
-    action_name, kind, wording = "action_greet", "greeting", replies.GREETING
+    kind, wording = "greeting", replies.GREETING
+
+    def name(self) -> str:
+        return "action_greet"
 
 
 class ActionHelp(_FixedReply):
-    action_name, kind, wording = "action_help", "help", replies.HELP
+    kind, wording = "help", replies.HELP
+
+    def name(self) -> str:
+        return "action_help"
 
 
 class ActionGoodbye(_FixedReply):
-    action_name, kind, wording = "action_goodbye", "goodbye", replies.GOODBYE
+    kind, wording = "goodbye", replies.GOODBYE
+
+    def name(self) -> str:
+        return "action_goodbye"
 
 
 class ActionThank(_FixedReply):
     """Thanks close an exchange like a goodbye does, so the turn is of kind `goodbye`."""
 
-    action_name, kind, wording = "action_thank", "goodbye", replies.THANKS
+    kind, wording = "goodbye", replies.THANKS
+
+    def name(self) -> str:
+        return "action_thank"
 
 
 class ActionClarify(Action):

@@ -49,6 +49,16 @@ class Vocabulary:
                 return term.value
         return None
 
+    def canonical_within(self, entity: str, span: str) -> str | None:
+        """The canonical value of the longest known form inside a longer span ("ITC investigation" → 337调查)."""
+        folded = span.casefold()
+        best: tuple[int, str] | None = None
+        for term in self.entities.get(entity, {}).values():
+            for form in (term.value, *term.forms):
+                if form.casefold() in folded and (best is None or len(form) > best[0]):
+                    best = (len(form), term.value)
+        return best[1] if best else None
+
 
 def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     data = read_yaml(path)

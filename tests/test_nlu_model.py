@@ -18,7 +18,11 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def _training_examples() -> list[tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return [(m.get("intent"), m.get("text")) for m in load_data(str(TRAIN)).intent_examples]
+    return [
+        (m.get("intent"), m.get("text"))
+        for path in sorted((TRAIN / "intents").glob("*.yml"))
+        for m in load_data(str(path)).intent_examples
+    ]
 
 
 def test_every_intent_has_enough_varied_examples_in_both_languages() -> None:
@@ -66,5 +70,6 @@ def test_no_intent_is_left_behind(report) -> None:
 
 
 def test_entities_are_extracted_as_canonical_values(report) -> None:
+    """Recall against the held-out annotations; precision is a lower bound (see `nlu.evaluate.load_examples`)."""
     precision, recall = report.entity_precision_recall()
-    assert precision >= 0.8 and recall >= 0.7, (precision, recall)
+    assert recall >= 0.9 and precision >= 0.7, (precision, recall)
