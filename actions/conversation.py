@@ -1,7 +1,6 @@
 """The conversation's own turns: greeting, help, thanks, goodbye, asking to rephrase, and declining."""
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -12,7 +11,6 @@ from actions import replies
 from actions.turn import contract, knowledge, language, remember_language, user_text
 from knowledge import Language, Localized
 
-logger = logging.getLogger(__name__)
 
 
 def clarify(dispatcher: CollectingDispatcher, lang: Language) -> None:
