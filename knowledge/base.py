@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from knowledge.items import Item, PolicyDocument, Referral, chinese_numeral
-from knowledge.loader import DATA_DIR, POLICY_FILE, REFERRALS_FILE, VOCABULARY_FILE, load_policy, load_referrals
+from knowledge.loader import (
+    CASES_FILE,
+    DATA_DIR,
+    FAQ_DIR,
+    POLICY_FILE,
+    REFERRALS_FILE,
+    VOCABULARY_FILE,
+    load_cases,
+    load_faq,
+    load_policy,
+    load_referrals,
+)
 from knowledge.search import Hit, Searcher
 from knowledge.text import Language
 from knowledge.vocabulary import Vocabulary, load_vocabulary
@@ -40,6 +51,20 @@ class KnowledgeBase:
     def load(cls, directory: Path = DATA_DIR) -> "KnowledgeBase":
         vocabulary = load_vocabulary(directory / VOCABULARY_FILE)
         policy, items = load_policy(directory / POLICY_FILE, vocabulary)
+        measures = len(items)
+        problems: list[Problem] = []
+        for path in sorted((directory / FAQ_DIR).glob("*.yml")):
+            try:
+                items += load_faq(path, vocabulary, measures)
+            except KnowledgeError as error:
+                problems += error.problems
+        if (directory / CASES_FILE).exists():
+            try:
+                items += load_cases(directory / CASES_FILE, vocabulary, measures)
+            except KnowledgeError as error:
+                problems += error.problems
+        if problems:
+            raise KnowledgeError(problems)
         return cls(policy, items, vocabulary, load_referrals(directory / REFERRALS_FILE))
 
     def get(self, item_id: str) -> Item | None:

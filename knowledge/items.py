@@ -59,6 +59,14 @@ class Item:
     keywords_en: tuple[str, ...]
     intents: tuple[str, ...]
     tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The policy measures (`policy:N`) a FAQ entry or case relates to.
+    policy: tuple[str, ...] = ()
+    #: Where the facts come from: statutes, rules, official pages. Policy measures cite the document itself.
+    sources: tuple[str, ...] = ()
+    #: Named extra sections, e.g. a case's outcome and lessons.
+    details: Mapping[str, Localized] = field(default_factory=dict)
+    #: An example written for illustration, not a real case: replies say so.
+    illustrative: bool = False
     number: int | None = None
     part: Localized | None = None
 

@@ -13,6 +13,8 @@ from knowledge.yamlfile import Checker, LineDict, read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 POLICY_FILE = "policy.yml"
+FAQ_DIR = "faq"
+CASES_FILE = "cases.yml"
 VOCABULARY_FILE = "vocabulary.yml"
 REFERRALS_FILE = "referrals.yml"
 
@@ -20,6 +22,8 @@ REFERRALS_FILE = "referrals.yml"
 MAX_ANSWER_ZH = 300
 MAX_ANSWER_EN = 900
 _INTENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_POLICY_REF = re.compile(r"^policy:([1-9][0-9]?)$")
 
 
 def _localized(check: Checker, parent: LineDict, key: str, where: str, **limits: int) -> Localized:
@@ -55,7 +59,9 @@ def _tags(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) ->
     return tags
 
 
-def _common(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) -> dict:
+def _common(
+    check: Checker, node: LineDict, where: str, vocabulary: Vocabulary, *, text_required: bool = True
+) -> dict:
     """The fields every kind of item has."""
     keywords = check.mapping(node.get("keywords"), f"{where}keywords") or node
     intents = check.strings(node, "intents", where)
@@ -65,7 +71,7 @@ def _common(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) 
     return dict(
         title=_localized(check, node, "title", where),
         answer=_localized(check, node, "answer", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
-        text=_localized(check, node, "text", where),
+        text=_localized(check, node, "text", where) if text_required or "text" in node else Localized("", ""),
         keywords_zh=check.strings(keywords, "zh", f"{where}keywords."),
         keywords_en=check.strings(keywords, "en", f"{where}keywords."),
         intents=intents,
@@ -143,3 +149,95 @@ def load_referrals(path: Path) -> tuple[Referral, list[Referral]]:
             referrals.append(referral(node, referral_id, where, check.strings(node, "keywords", where)))
     check.raise_if_any()
     return default, referrals
+
+
+def _item_list(check: Checker, data: object, what: str) -> list:
+    """A file's items: either the file is a list, or a mapping with an `items` list."""
+    if isinstance(data, LineDict) and isinstance(data.get("items"), list):
+        return data["items"]
+    if isinstance(data, list):
+        return data
+    check.fail(data, f"{what} must be a list of items (or have an `items:` list)")
+    return []
+
+
+def _references(check: Checker, node: LineDict, where: str, measures: int) -> tuple[str, ...]:
+    refs = check.strings(node, "policy", where)
+    for ref in refs:
+        match = _POLICY_REF.match(ref)
+        if not match or not 1 <= int(match.group(1)) <= measures:
+            check.fail(node, f"{where}policy: {ref!r} is not a measure (policy:1 … policy:{measures})")
+    return refs
+
+
+def _slug_id(check: Checker, node: LineDict, position: int, kind: str) -> str:
+    raw = str(node.get("id", ""))
+    prefix, _, slug = raw.partition(":")
+    if prefix != kind or not _SLUG.match(slug):
+        check.fail(node, f"{kind} {position}: id {raw or '(missing)'!r} must look like {kind}:lower-case-words")
+    return raw
+
+
+def load_faq(path: Path, vocabulary: Vocabulary, measures: int) -> list[Item]:
+    """FAQ entries: a short answer (first steps and deadlines first), optional detail, measures and sources."""
+    check = Checker(path)
+    items = []
+    for position, raw in enumerate(_item_list(check, read_yaml(path), "a FAQ file"), start=1):
+        node = check.mapping(raw, f"faq {position}")
+        if node is None:
+            continue
+        item_id = _slug_id(check, node, position, "faq")
+        where = f"{item_id or f'faq {position}'}: "
+        items.append(
+            Item(
+                id=item_id, kind="faq",
+                policy=_references(check, node, where, measures),
+                sources=check.strings(node, "sources", where),
+                **_common(check, node, where, vocabulary, text_required=False),
+            )
+        )
+    check.raise_if_any()
+    return items
+
+
+CASE_DETAILS = ("outcome", "lessons")
+
+
+def case_from_fields(check: Checker, node: LineDict, position: int, vocabulary: Vocabulary, measures: int) -> Item:
+    """One typical case. Its summary is the answer; outcome and lessons follow it; every case says its source
+    and whether it is illustrative (written as an example) rather than a real, citable case."""
+    item_id = _slug_id(check, node, position, "case")
+    where = f"{item_id or f'case {position}'}: "
+    illustrative = node.get("illustrative")
+    if not isinstance(illustrative, bool):
+        check.fail(node, f"{where}illustrative must be true or false (true: an example, not a real case)")
+    tags = _tags(check, node, where, vocabulary)
+    for entity in ENTITIES:
+        if not tags.get(entity):
+            check.fail(node, f"{where}tags.{entity} is missing: a case names its {entity.replace('_', ' ')}")
+    keywords = check.mapping(node.get("keywords"), f"{where}keywords") if "keywords" in node else None
+    return Item(
+        id=item_id, kind="case",
+        title=_localized(check, node, "title", where),
+        answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
+        text=Localized("", ""),
+        details={name: _localized(check, node, name, where) for name in CASE_DETAILS},
+        keywords_zh=check.strings(keywords, "zh", f"{where}keywords.") if keywords else (),
+        keywords_en=check.strings(keywords, "en", f"{where}keywords.") if keywords else (),
+        intents=tuple(dict.fromkeys(("ask_typical_cases", *check.strings(node, "intents", where, required=False)))),
+        tags=tags,
+        policy=_references(check, node, where, measures),
+        sources=(check.text(node, "source", where),),
+        illustrative=bool(illustrative),
+    )
+
+
+def load_cases(path: Path, vocabulary: Vocabulary, measures: int) -> list[Item]:
+    check = Checker(path)
+    items = []
+    for position, raw in enumerate(_item_list(check, read_yaml(path), "the cases file"), start=1):
+        node = check.mapping(raw, f"case {position}")
+        if node is not None:
+            items.append(case_from_fields(check, node, position, vocabulary, measures))
+    check.raise_if_any()
+    return items
