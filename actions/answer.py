@@ -10,9 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.conversation import clarify
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
-from knowledge import Item
+from knowledge import Item, KnowledgeBase, Language
 
 logger = logging.getLogger(__name__)
+
+#: Related items offered as buttons under an answer.
+MAX_RELATED = 2
 
 
 class ActionAnswer(Action):
@@ -31,24 +34,35 @@ class ActionAnswer(Action):
         found = entities(tracker, kb)
 
         chosen = self._requested_item(found)
+        detail = replies.MORE_DETAIL in found.get("detail", [])
         if chosen is not None:
             best, related = kb.get(chosen), []
         else:
-            hits = kb.search("" if is_payload(text) else text, intent=intent, entities=found, limit=3)
+            hits = kb.search("" if is_payload(text) else text, intent=intent, entities=found, limit=MAX_RELATED + 1)
             best, related = (hits[0].item, [hit.item for hit in hits[1:]]) if hits else (None, [])
         if best is None:
             logger.info("no knowledge for %r (intent %s, entities %s): asking to rephrase", text, intent, found)
             clarify(dispatcher, lang)
             return remember_language(tracker, lang)
 
-        buttons = [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in related]
-        buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
         dispatcher.utter_message(
-            text=replies.answer_text(kb, best, lang),
-            buttons=buttons,
-            json_message=contract("answer", language=lang, sources=[best.id]),
+            text=replies.answer_text(kb, best, lang, detail=detail),
+            buttons=self._buttons(kb, best, related, lang, detail=detail),
+            json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
         )
         return remember_language(tracker, lang)
+
+    @staticmethod
+    def _buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool) -> list[dict[str, str]]:
+        """"More" when the item has a longer text, related items (the measures it rests on first), an expert."""
+        buttons = []
+        if not detail and best.text.get(lang):
+            buttons.append({"title": replies.MORE_BUTTON.get(lang), "payload": replies.item_payload(best, detail=replies.MORE_DETAIL)})
+        others = {item.id: item for item in [kb.get(ref) for ref in best.policy] + related if item is not None}
+        shown = [item for item_id, item in others.items() if item_id != best.id][:MAX_RELATED]
+        buttons += [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in shown]
+        buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
+        return buttons
 
     @staticmethod
     def _requested_item(found: dict[str, list[str]]) -> str | None:
@@ -59,5 +73,3 @@ class ActionAnswer(Action):
             logger.warning("button asked for unknown knowledge item %r", item_id)
         return None
 
-
-__all__ = ["ActionAnswer", "Item"]

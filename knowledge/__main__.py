@@ -2,20 +2,40 @@
 
     python -m knowledge check        validate every knowledge file; print each problem with file and line
     python -m knowledge vocabulary   render nlu/train/vocabulary.yml from knowledge/data/vocabulary.yml
+    python -m knowledge import-cases FILE
+                                     add typical cases from a CSV or YAML file (all rows valid, or none added)
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
+from pathlib import Path
+
+import yaml
+
 from knowledge.base import KnowledgeBase
+from knowledge.cases import CSV_COLUMNS, import_cases
 from knowledge.vocabulary import NLU_FILE, load_vocabulary, render_nlu
 from knowledge.yamlfile import KnowledgeError
 
 
-def _check(_: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace) -> int:
     kb = KnowledgeBase.load()
-    print(f"knowledge OK: {len(kb.items)} items")
+    if args.domain is not None:
+        intents = set(yaml.safe_load(args.domain.read_text(encoding="utf-8")).get("intents") or [])
+        unknown = sorted({f"{item.id}: {intent}" for item in kb.items.values() for intent in item.intents if intent not in intents})
+        if unknown:
+            print(f"intents not in {args.domain}:\n  " + "\n  ".join(unknown), file=sys.stderr)
+            return 1
+    kinds = {kind: sum(item.kind == kind for item in kb.items.values()) for kind in ("policy", "faq", "case")}
+    print(f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases)")
+    return 0
+
+
+def _import_cases(args: argparse.Namespace) -> int:
+    added = import_cases(args.file)
+    print(f"imported {len(added)} cases: {', '.join(added)}")
     return 0
 
 
@@ -35,7 +55,14 @@ def _vocabulary(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="Staff commands for the knowledge base.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="validate the knowledge files").set_defaults(run=_check)
+    check = commands.add_parser("check", help="validate the knowledge files")
+    check.add_argument("--domain", type=Path, help="also check that every item's intents are in this domain.yml")
+    check.set_defaults(run=_check)
+    cases = commands.add_parser(
+        "import-cases", help="add typical cases from CSV or YAML", description=f"CSV columns: {', '.join(CSV_COLUMNS)}"
+    )
+    cases.add_argument("file", type=Path)
+    cases.set_defaults(run=_import_cases)
     vocabulary = commands.add_parser("vocabulary", help="render the NLU vocabulary from knowledge/data/vocabulary.yml")
     vocabulary.add_argument("--check", action="store_true", help="only check that the rendered file is current")
     vocabulary.set_defaults(run=_vocabulary)

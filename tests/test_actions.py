@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -53,15 +54,34 @@ def test_english_question_gets_the_english_answer() -> None:
     assert "Ask an expert" in [b["title"] for b in messages[0]["buttons"]]
 
 
+def press(button: dict[str, str], language: str) -> Tracker:
+    """What Rasa's RegexInterpreter makes of a button payload like `/ask_item{"item": "policy:5"}`."""
+    intent, _, data = button["payload"][1:].partition("{")
+    entities = [{"entity": k, "value": v} for k, v in json.loads("{" + data).items()] if data else []
+    return tracker(button["payload"], intent, entities, language=language)
+
+
+def item_buttons(message: dict[str, Any], *, detail: bool) -> list[dict[str, str]]:
+    return [b for b in message["buttons"] if b["payload"].startswith("/ask_item") and ('"detail"' in b["payload"]) == detail]
+
+
 def test_related_items_are_buttons_that_answer_directly() -> None:
     messages, _ = run(ActionAnswer(), tracker("专家库和服务热线", "ask_hotline"))
-    related = [b for b in messages[0]["buttons"] if b["payload"].startswith("/ask_item")]
+    related = item_buttons(messages[0], detail=False)
     assert related, messages[0]["buttons"]
-    item_id = related[0]["payload"].split('"item": "')[1].rstrip('"}')
-    pressed = tracker(related[0]["payload"], "ask_item", [{"entity": "item", "value": item_id}], language="zh")
+    pressed = press(related[0], "zh")
     messages, _ = run(ActionAnswer(), pressed)
-    assert custom(messages)["sources"] == [item_id]
+    assert custom(messages)["sources"][0] == pressed.latest_message["entities"][0]["value"]
     assert custom(messages)["language"] == "zh"
+
+
+def test_more_shows_the_full_text_of_the_measure() -> None:
+    messages, _ = run(ActionAnswer(), tracker("有哪些海外知识产权保险", "ask_insurance"))
+    more = item_buttons(messages[0], detail=True)
+    assert [b["title"] for b in more] == ["查看详情"]
+    messages, _ = run(ActionAnswer(), press(more[0], "zh"))
+    assert "专利被侵权损失险及境外展会知识产权纠纷法律费用险等保险业务" in messages[0]["text"]  # the verbatim measure
+    assert not item_buttons(messages[0], detail=True)
 
 
 def test_a_button_press_keeps_the_conversation_language() -> None:
