@@ -80,6 +80,10 @@ class KnowledgeBase:
     ) -> list[Hit]:
         return self._searcher.search(question, intent=intent, entities=entities, limit=limit)
 
+    def text_ranking(self, question: str) -> list[str]:
+        """Item ids by plain BM25 over the question's words alone: the baseline the search is measured against."""
+        return self._searcher.bm25_ranking(question)
+
     def referral_for(self, question: str) -> Referral:
         """Where to send a question this service does not handle."""
         return next((r for r in self._referrals if r.matches(question)), self._default_referral)

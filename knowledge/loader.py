@@ -216,6 +216,9 @@ def case_from_fields(check: Checker, node: LineDict, position: int, vocabulary: 
         if not tags.get(entity):
             check.fail(node, f"{where}tags.{entity} is missing: a case names its {entity.replace('_', ' ')}")
     keywords = check.mapping(node.get("keywords"), f"{where}keywords") if "keywords" in node else None
+    shown = sum(len(str((node.get(field) or {}).get("zh", ""))) for field in ("summary", *CASE_DETAILS) if isinstance(node.get(field), dict))
+    if shown > MAX_ANSWER_ZH:
+        check.fail(node, f"{where}summary, outcome and lessons have {shown} characters together, more than {MAX_ANSWER_ZH}")
     return Item(
         id=item_id, kind="case",
         title=_localized(check, node, "title", where),

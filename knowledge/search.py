@@ -20,7 +20,7 @@ from knowledge.text import tokenize
 INTENT_WEIGHT = 0.6
 ENTITY_WEIGHT = 0.15
 #: Below this a hit is not an answer: the caller should ask the user to rephrase rather than guess.
-MIN_SCORE = 0.35
+MIN_SCORE = 0.15
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,21 @@ class Searcher:
         self.bm25 = Bm25([_document(item) for item in self.items])
 
     def text_scores(self, question: str) -> list[float]:
-        """BM25 per item as a share (0–1) of what matching every word of the question once would score."""
+        """BM25 per item as a share (0–1) of the most any item could score for the question's words.
+
+        BM25's term weight saturates at idf × (k1 + 1), so the sum of that over the question's words bounds
+        every item's score: the share never caps, and items keep their order.
+        """
         tokens = list(dict.fromkeys(tokenize(question)))
-        possible = sum(self.bm25.idf.get(token, self.bm25.unseen_idf) for token in tokens)
+        possible = (self.bm25.k1 + 1) * sum(self.bm25.idf.get(token, self.bm25.unseen_idf) for token in tokens)
         if possible <= 0:
             return [0.0] * len(self.items)
-        return [min(1.0, score / possible) for score in self.bm25.scores(tokens)]
+        return [score / possible for score in self.bm25.scores(tokens)]
+
+    def bm25_ranking(self, question: str) -> list[str]:
+        scores = self.bm25.scores(tokenize(question))
+        ranked = sorted(zip(scores, (item.id for item in self.items)), key=lambda pair: (-pair[0], pair[1]))
+        return [item_id for score, item_id in ranked if score > 0]
 
     def search(
         self,

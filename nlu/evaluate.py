@@ -1,5 +1,6 @@
 """Measure the trained model on the held-out set: per-intent precision, recall and F1, the confusions, and
-entity extraction. `make eval` prints the report; the tests assert on the same figures.
+entity extraction; then the sources the bot cites for held-out questions (knowledge.evaluate).
+`make eval` prints both reports; the tests assert on the same figures.
 
 The held-out file (nlu/heldout/nlu_heldout.yml) is never trained on: `make model` trains on nlu/train only.
 """
@@ -142,23 +143,50 @@ def load_examples(path: Path = HELDOUT) -> list[Example]:
     return examples
 
 
-async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
+def parse_all(model: Path, texts: list[str]) -> list[dict]:
+    """The trained model's parse of each text (intent, confidence, entities), as the Rasa server gives it."""
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa logs every parse at debug level otherwise
-    agent = Agent.load(str(model))
-    predictions = []
-    for example in examples:
-        parsed = await agent.parse_message(example.text)
-        intent = parsed.get("intent") or {}
-        entities = frozenset((e["entity"], e["value"]) for e in parsed.get("entities") or [])
-        predictions.append(Prediction(example, intent.get("name") or "", intent.get("confidence") or 0.0, entities))
-    return predictions
+
+    async def parse() -> list[dict]:
+        agent = Agent.load(str(model))
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(parse())
+
+
+def _prediction(example: Example, parsed: dict) -> Prediction:
+    intent = parsed.get("intent") or {}
+    entities = frozenset((e["entity"], e["value"]) for e in parsed.get("entities") or [])
+    return Prediction(example, intent.get("name") or "", intent.get("confidence") or 0.0, entities)
 
 
 def evaluate(model: Path = MODEL, heldout: Path = HELDOUT) -> Report:
-    return Report(asyncio.run(_predict(model, load_examples(heldout))))
+    examples = load_examples(heldout)
+    return Report([_prediction(e, p) for e, p in zip(examples, parse_all(model, [e.text for e in examples]))])
+
+
+def evaluate_search(model: Path = MODEL):  # -> knowledge.evaluate.SearchReport
+    """Source hit@k of the search fed with the model's intents and entities, beside plain BM25."""
+    from knowledge import KnowledgeBase
+    from knowledge.evaluate import evaluate_search as run, load_questions
+
+    kb = KnowledgeBase.load()
+    questions = load_questions(kb=kb)
+    parsed = dict(zip((q.text for q in questions), parse_all(model, [q.text for q in questions])))
+
+    def reading(text: str) -> tuple[str | None, dict[str, tuple[str, ...]]]:
+        result = parsed[text]
+        entities: dict[str, list[str]] = {}
+        for entity in result.get("entities") or []:
+            values = entities.setdefault(entity["entity"], [])
+            if entity["value"] not in values:
+                values.append(entity["value"])
+        return (result.get("intent") or {}).get("name"), {k: tuple(v) for k, v in entities.items()}
+
+    return run(kb, questions, reading)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    print("== intents and entities ==")
     print(evaluate(args.model, args.heldout).render())
+    print("\n== sources cited ==")
+    print(evaluate_search(args.model).render())
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
@@ -47,10 +48,11 @@ def test_answer_cites_the_measure_in_text_and_sources() -> None:
 def test_english_question_gets_the_english_answer() -> None:
     messages, _ = run(ActionAnswer(), tracker("What IP insurance can exporters buy?", "ask_insurance"))
     turn = custom(messages)
-    assert turn["sources"][0] == "policy:7" and turn["language"] == "en"
+    assert "policy:7" in turn["sources"] and turn["language"] == "en"
     text = messages[0]["text"]
-    assert text.startswith("Under Measure 7 of the Implementation Opinions")
+    assert "Measure 7 of the Implementation Opinions" in text
     assert "insurance" in text.lower()
+    assert not re.search(r"[\u4e00-\u9fff]", text.split("Source")[0]), text
     assert "Ask an expert" in [b["title"] for b in messages[0]["buttons"]]
 
 

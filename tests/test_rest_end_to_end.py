@@ -3,26 +3,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import urllib.request
 from typing import Any
 
 import pytest
-
-
-def say(settings, sender: str, message: str) -> list[dict[str, Any]]:
-    request = urllib.request.Request(
-        f"{settings.rasa_url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+from rest import customs, say
 
 
 def turn(replies: list[dict[str, Any]]) -> dict[str, Any]:
-    customs = [r["custom"] for r in replies if "custom" in r]
-    assert len(customs) == 1, replies
-    return customs[0]
+    found = customs(replies)
+    assert len(found) == 1, replies
+    return found[0]
 
 
 def test_insurance_question_is_answered_with_measure_7(stack) -> None:
