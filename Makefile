@@ -23,13 +23,14 @@ for c in "$${PYTHON:-}" python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/
 done; true
 endef
 
-.PHONY: help venv model nlu-vocabulary run chat test eval clean
+.PHONY: help venv model nlu-vocabulary knowledge run chat test eval clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
 	@echo "make test   set up, train if needed, run the tests"
 	@echo "make chat   talk to the bot in this terminal"
-	@echo "make eval   intent precision/recall/F1 on the held-out set"
+	@echo "make eval   intent P/R/F1 and source hit@k on the held-out sets"
+	@echo "make knowledge  after editing knowledge/data: validate, re-render the NLU vocabulary, retrain if needed"
 
 $(PY):
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
@@ -49,6 +50,13 @@ venv: $(VENV)/.installed
 
 nlu-vocabulary: venv
 	$(PY) -m knowledge vocabulary
+
+# Staff's one command after editing knowledge/data: a broken file stops here with file, line and reason (a
+# running action server keeps its last good knowledge and picks up a valid change on the next question).
+knowledge: venv
+	$(PY) -m knowledge check --domain domain.yml
+	$(PY) -m knowledge vocabulary
+	$(MAKE) --no-print-directory model
 
 # Train when the fingerprint of the training inputs differs from the one the current model was built from.
 model: venv
