@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -31,17 +32,31 @@ class Settings:
     actions_port: int = 5055
     model: Path = DEFAULT_MODEL
     var_dir: Path = ROOT / "var"
+    #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
+    #: From RASA_TOKEN, else a fresh random one per run: the API is never open without one.
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    database_url: str | None = None
 
     @classmethod
     def from_environment(cls) -> "Settings":
         env = os.environ
+        defaults = cls()
         return cls(
             host=env.get("IPDESK_HOST", cls.host),
             rasa_port=int(env.get("IPDESK_RASA_PORT", cls.rasa_port)),
             actions_port=int(env.get("IPDESK_ACTIONS_PORT", cls.actions_port)),
             model=Path(env.get("IPDESK_MODEL", str(DEFAULT_MODEL))),
             var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
+            rasa_token=env.get("RASA_TOKEN") or defaults.rasa_token,
+            database_url=env.get("DATABASE_URL"),
         )
+
+    def environment(self) -> dict[str, str]:
+        """What every service process is started with: where the others are, the token, the desk database."""
+        env = {**os.environ, "RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
+               "RASA_TELEMETRY_ENABLED": "false"}
+        env["DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
+        return env
 
     @property
     def rasa_url(self) -> str:
@@ -66,10 +81,14 @@ class Settings:
 class Service:
     name: str
     command: list[str]
-    health_url: str
+    #: Answers 200 once the service is ready; None for a worker with no HTTP side (ready once started).
+    health_url: str | None
+    env: dict[str, str] | None = field(default=None, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def healthy(self) -> bool:
+        if self.health_url is None:
+            return self.process is not None and self.process.poll() is None
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as response:
                 return response.status == 200
@@ -83,15 +102,25 @@ def _rasa(*args: str) -> list[str]:
 
 def action_server(settings: Settings) -> Service:
     command = _rasa("run", "actions", "--actions", "actions", "--port", str(settings.actions_port))
-    return Service("action server", command, f"{settings.actions_url}/health")
+    return Service("action server", command, f"{settings.actions_url}/health", settings.environment())
 
 
 def rasa_server(settings: Settings) -> Service:
     command = _rasa(
         "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
         "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
+        "--enable-api", "--auth-token", settings.rasa_token,
     )
-    return Service("Rasa server", command, f"{settings.rasa_url}/")
+    return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
+
+
+def desk_worker(settings: Settings) -> Service:
+    """Delivers the outbox (experts' answers into conversations) and checks SLAs and follow-ups."""
+    return Service("desk worker", [sys.executable, "-m", "bot.worker"], None, settings.environment())
+
+
+def all_services(settings: Settings) -> list[Service]:
+    return [action_server(settings), rasa_server(settings), desk_worker(settings)]
 
 
 class Stack:
@@ -109,7 +138,7 @@ class Stack:
                 output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
             service.process = subprocess.Popen(
                 service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
-                start_new_session=True,
+                env=service.env, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         for service in self.services:
@@ -146,6 +175,25 @@ class Stack:
         self.stop()
 
 
+def prepare_desk(settings: Settings) -> str:
+    """Create the desk's tables and, on an empty desk, the illustrative sample pool; says what it did."""
+    from bot.db import create_schema, make_engine, sessions
+    from bot.experts import seed_sample_pool
+
+    engine = make_engine(settings.environment()["DATABASE_URL"])
+    try:
+        create_schema(engine)
+        with sessions(engine).begin() as session:
+            report = seed_sample_pool(session)
+    finally:
+        engine.dispose()
+    if report is None:
+        return "desk: using the experts already in the database"
+    if report.errors:
+        raise RuntimeError("the sample expert pool is invalid:\n" + "\n".join(map(str, report.errors)))
+    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/data/experts.yml)"
+
+
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     try:
         os.killpg(process.pid, signum)
@@ -161,6 +209,7 @@ def _banner(settings: Settings) -> str:
         f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
         f"  action server:  {settings.actions_url}\n"
         f"  conversations:  {settings.var_dir / 'tracker.db'}\n"
+        f"  desk:           {settings.environment()['DATABASE_URL']}\n"
         f"Press Ctrl-C to stop.\n"
     )
 
@@ -175,12 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.shell:
-        with Stack([action_server(settings)]):
+        prepare_desk(settings)
+        with Stack([action_server(settings), desk_worker(settings)]):
             command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
-            return subprocess.call(command, cwd=ROOT)
+            return subprocess.call(command, cwd=ROOT, env=settings.environment())
 
-    stack = Stack([action_server(settings), rasa_server(settings)])
-    print("starting the action server and the Rasa server (loading the model takes a little while)…", flush=True)
+    print(prepare_desk(settings), flush=True)
+    stack = Stack(all_services(settings))
+    print("starting the action server, the Rasa server and the desk worker (loading the model takes a while)…", flush=True)
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as error:

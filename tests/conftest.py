@@ -32,12 +32,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
-    """The action server and the Rasa server, started as `make run` starts them, on free ports."""
-    from bot.launcher import Settings, Stack, action_server, rasa_server
+    """The action server, the Rasa server and the desk worker, started as `make run` starts them, on free ports."""
+    from bot.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("var")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(), model=trained_model, var_dir=var_dir)
-    stack = Stack([action_server(settings), rasa_server(settings)], log_dir=var_dir / "logs")
+    prepare_desk(settings)
+    stack = Stack(all_services(settings), log_dir=var_dir / "logs")
     try:
         stack.start(timeout=240)
     except (RuntimeError, TimeoutError) as error:
@@ -45,3 +46,114 @@ def stack(trained_model, tmp_path_factory):
         pytest.fail(f"{error}\n{logs}")
     yield settings
     stack.stop()
+
+
+# --- The escalation desk (bot/desk.py and friends): every test that uses `desk_engine` runs twice, on a SQLite
+# file and on PostgreSQL, each in a database of its own.
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+from datetime import datetime  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+DESK_PG_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+DESK_START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, desk open
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desk_engine(request, tmp_path):
+    """A fresh, empty desk database: a SQLite file, or a PostgreSQL schema of its own, dropped afterwards.
+
+    An unreachable PostgreSQL fails the PostgreSQL variants: the desk must work on both, so not testing one
+    is not a pass."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    from bot.db import create_schema, make_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+        create_schema(engine)
+        yield engine
+        engine.dispose()
+        return
+
+    schema = f"desk_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    unreachable = None
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except OperationalError as error:
+        unreachable = str(error.orig).strip()
+    if unreachable is not None:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is unreachable at {DESK_PG_URL}: {unreachable}\n"
+            "The desk tests run on SQLite and on PostgreSQL. Start PostgreSQL on 127.0.0.1:5432 (trust auth, "
+            "database `test`) or point DESK_TEST_DATABASE_URL at one.",
+            pytrace=False,
+        )
+    engine = make_engine(DESK_PG_URL, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5})
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def desk_vocabulary():
+    from knowledge.vocabulary import load_vocabulary
+
+    return load_vocabulary()
+
+
+@pytest.fixture()
+def desk_sessions(desk_engine):
+    from bot.db import sessions
+
+    return sessions(desk_engine)
+
+
+@pytest.fixture()
+def desk_clock():
+    from bot.clock import ManualClock
+
+    return ManualClock(DESK_START)
+
+
+@pytest.fixture()
+def desk_settings():
+    from bot.config import DeskSettings
+
+    return DeskSettings(database_url="unused: the tests hand the desk its sessions")
+
+
+@pytest.fixture()
+def desk(desk_sessions, desk_clock, desk_settings, desk_vocabulary):
+    from bot.desk import Desk
+
+    return Desk(desk_sessions, desk_clock, desk_settings, vocabulary=desk_vocabulary)
+
+
+@pytest.fixture()
+def add_expert(desk_sessions, desk_clock):
+    """add_expert(name, **fields) -> id: put an expert in the pool (defaults: zh, available, cap 3, e-mail)."""
+    from bot.models import Expert
+
+    def add(name: str, **fields) -> int:
+        values = dict(ip_types=["专利"], countries=["美国"], industries=[], languages=["zh"], available=True,
+                      max_open_cases=3, show_name=True, email=f"{uuid.uuid4().hex[:8]}@example.org")
+        values.update(fields)
+        with desk_sessions.begin() as session:
+            expert = Expert(name=name, created_at=desk_clock.now(), updated_at=desk_clock.now(), **values)
+            session.add(expert)
+            session.flush()
+            return expert.id
+
+    return add

@@ -55,3 +55,27 @@ def test_the_conversation_is_stored_in_the_tracker_store(stack) -> None:
             "select data from events where sender_id = ? order by id", ("e2e-stored",))]
     assert any(e["event"] == "user" and e["text"] == "智南针网是什么" for e in events)
     assert any(e["event"] == "bot" and "policy:8" in json.dumps(e, ensure_ascii=False) for e in events)
+
+
+def test_a_practical_question_is_answered_from_the_faq_with_its_sources(stack) -> None:
+    replies = say(stack, "e2e-faq", "被ITC发起337调查的话，一般要多长时间才结束")
+    answer = turn(replies)
+    assert answer["kind"] == "answer" and answer["sources"][0].startswith("faq:337"), answer
+    text = next(r["text"] for r in replies if "text" in r)
+    assert "来源：" in text and "19 U.S.C." in text
+    assert "相关政策：《实施意见》" in text
+    buttons = next(r["buttons"] for r in replies if r.get("buttons"))
+    more = [b for b in buttons if '"detail"' in b["payload"]]
+    assert more, buttons
+    detail = say(stack, "e2e-faq", more[0]["payload"])
+    assert turn(detail)["sources"][0] == answer["sources"][0]
+    assert next(r["text"] for r in detail if "text" in r) != text
+
+
+def test_an_english_practical_question_gets_the_english_faq(stack) -> None:
+    replies = say(stack, "e2e-faq-en", "How does EU customs detention of goods suspected of infringing a design work, and how long do we have to respond?")
+    answer = turn(replies)
+    assert answer["kind"] == "answer" and answer["language"] == "en"
+    assert any(source.startswith("faq:customs") or source.startswith("case:") for source in answer["sources"]), answer
+    text = next(r["text"] for r in replies if "text" in r)
+    assert "Sources:" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text.split("Sources:")[0])

@@ -1,0 +1,77 @@
+"""The desk's command line, for administrators and for cron.
+
+    python -m bot.cli init-db                 create the desk's tables in DATABASE_URL
+    python -m bot.cli import-experts FILE     import the expert pool (YAML or CSV); exit 1 if any row was refused
+    python -m bot.cli check-sla               pass on assignments not accepted in time (run every few minutes)
+    python -m bot.cli follow-ups              queue the follow-up questions that are due (run daily)
+
+Every command creates missing tables first, so a fresh installation works whatever is run first.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import SystemClock
+from bot.config import DeskSettings, SettingsError
+from bot.db import create_schema, make_engine, sessions
+from bot.desk import Desk
+from bot.experts import import_experts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description="The escalation desk's commands.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the desk does")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init-db", help="create the desk's tables")
+    importing = commands.add_parser("import-experts", help="import experts from a YAML or CSV file")
+    importing.add_argument("file", type=Path)
+    commands.add_parser("check-sla", help="reassign tickets whose expert did not accept in time")
+    commands.add_parser("follow-ups", help="queue the follow-up messages that are due")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = DeskSettings.from_environment()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        create_schema(engine)
+        factory = sessions(engine)
+        if args.command == "init-db":
+            print(f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)}")
+            return 0
+        if args.command == "import-experts":
+            return _import(factory, args.file)
+        desk = Desk(factory, SystemClock(), settings)
+        if args.command == "check-sla":
+            numbers = desk.check_sla()
+            print(f"{len(numbers)} ticket(s) passed on: {', '.join(numbers)}" if numbers else "no assignment overdue")
+            return 0
+        numbers = desk.due_follow_ups()
+        print(f"{len(numbers)} follow-up(s) queued: {', '.join(numbers)}" if numbers else "no follow-up due")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _import(factory: sessionmaker, path: Path) -> int:
+    with factory.begin() as session:
+        report = import_experts(session, path)
+    for error in report.errors:
+        who = f"{error.name}: " if error.name else ""
+        print(f"{path}:{error.line}: {who}{error.reason}", file=sys.stderr)
+    print(f"{path}: {len(report.created)} expert(s) added, {len(report.updated)} updated, "
+          f"{len(report.errors)} row(s) refused")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

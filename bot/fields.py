@@ -1,0 +1,128 @@
+"""Reading what people type into the desk's fields: contacts, deadlines, free text.
+
+Shared by the chat's escalation form and the hotline console, so both accept and refuse the same things and
+say why in the same words.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+#: A mainland mobile (13800000000, +86 138-0000-0000), a landline with area code (0351-1234567), an
+#: international number (+49 30 1234567), or an e-mail address.
+_MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$")
+_LANDLINE = re.compile(r"^0\d{2,3}[- ]?\d{7,8}(?:[- ]?\d{1,5})?$")
+_INTERNATIONAL = re.compile(r"^\+\d{1,3}(?:[ -]?\d){6,14}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_CONTACT_IN_TEXT = re.compile(
+    r"(\+?\d[\d -]{6,18}\d|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+)
+
+NO_DEADLINE_WORDS = ("无", "没有", "暂无", "不清楚", "不知道", "没", "none", "no", "n/a", "unknown", "not sure")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FieldError(ValueError):
+    """What is wrong with a value, in words to show the person who typed it (zh and en)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def message(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+def clean_text(text: str, *, max_length: int, min_length: int = 1, what: tuple[str, str] = ("内容", "text")) -> str:
+    """Text as stored: NFC-normalised, control characters removed, whitespace trimmed, within the bounds."""
+    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text or "")).strip()
+    if len(cleaned) < min_length:
+        raise FieldError(f"{what[0]}太短了，请再具体一些。", f"The {what[1]} is too short; please say a little more.")
+    if len(cleaned) > max_length:
+        raise FieldError(
+            f"{what[0]}太长了（{len(cleaned)}字），请控制在{max_length}字以内。",
+            f"The {what[1]} is too long ({len(cleaned)} characters); please keep it under {max_length}.",
+        )
+    return cleaned
+
+
+def parse_contact(text: str) -> str:
+    """A phone number or e-mail address found in what was typed ("张经理 138 0000 0000" gives the number)."""
+    for candidate in [text.strip(), *(m.group(0) for m in _CONTACT_IN_TEXT.finditer(text or ""))]:
+        compact = candidate.strip()
+        if _EMAIL.match(compact):
+            return compact.lower()
+        digits = compact.replace("（", "(").replace("）", ")").replace("(", "").replace(")", "")
+        if _MOBILE.match(digits) or _LANDLINE.match(digits) or _INTERNATIONAL.match(digits):
+            return re.sub(r"[ -]", "", digits)
+    raise FieldError(
+        "没能识别联系方式，请留下手机号、带区号的座机或电子邮箱，例如 13800000000 或 name@example.com。",
+        "I could not find a phone number or e-mail address; please give one, e.g. +86 138 0000 0000 or name@example.com.",
+    )
+
+
+def split_contact(text: str) -> tuple[str, str]:
+    """("张经理", "13800000000") from "张经理 138 0000 0000": the person's name (may be empty) and the contact."""
+    contact = parse_contact(text)
+    name = text
+    for match in _CONTACT_IN_TEXT.finditer(text):
+        name = name.replace(match.group(0), " ")
+    name = re.sub(r"[\s,，:：;；/]+", " ", name).strip()
+    return name, contact
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline the enterprise faces, or none; `text` is how it was given, kept for the expert."""
+
+    day: date | None
+    text: str
+
+    @property
+    def stored(self) -> str:
+        return self.day.isoformat() if self.day else "无"
+
+
+_ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]")
+_IN_DAYS = re.compile(r"(\d{1,3})\s*(?:个工作日|天|日|days?)(?:内|之内|以内|后)?|(?:within|in)\s*(\d{1,3})\s*days?", re.I)
+_IN_WEEKS = re.compile(r"(\d{1,2})\s*(?:周|个星期|weeks?)(?:内|之内|以内|后)?", re.I)
+
+
+def parse_deadline(text: str, today: date) -> Deadline:
+    """A date from "2026-12-05", "12月5日", "20天内", "within 21 days", or none from "无"/"no".
+
+    Relative spans count calendar days from today; a month-day without a year is the next such day. A date
+    in the past is refused: a deadline already missed needs a person at once, not a form.
+    """
+    raw = (text or "").strip()
+    lowered = raw.lower().rstrip("。.!！")
+    if not raw or lowered in NO_DEADLINE_WORDS:
+        return Deadline(None, raw or "无")
+    day: date | None = None
+    try:
+        if match := _ISO.search(raw):
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        elif match := _MONTH_DAY.search(raw):
+            day = date(today.year, int(match.group(1)), int(match.group(2)))
+            if day < today:
+                day = date(today.year + 1, day.month, day.day)
+        elif match := _IN_DAYS.search(raw):
+            day = today + timedelta(days=int(match.group(1) or match.group(2)))
+        elif match := _IN_WEEKS.search(raw):
+            day = today + timedelta(weeks=int(match.group(1)))
+    except ValueError as error:  # 2月30日
+        raise FieldError(f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it.") from error
+    if day is None:
+        raise FieldError(
+            "没能识别期限，请写日期（如 2026-12-05 或 12月5日）、“20天内”，没有期限请回复“无”。",
+            "I could not read the deadline; write a date (e.g. 2026-12-05), “within 20 days”, or “none”.",
+        )
+    if day < today:
+        raise FieldError(
+            f"{day.isoformat()} 已经过去了。如果期限已过，请直接说明情况，我们会尽快安排专家。",
+            f"{day.isoformat()} has already passed. If a deadline was missed, say so and we will find an expert at once.",
+        )
+    return Deadline(day, raw)

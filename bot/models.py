@@ -1,0 +1,194 @@
+"""The desk's tables: the expert pool, escalation tickets with their audit trail and transcript, the outbox.
+
+Times are stored in UTC and come back timezone-aware on both databases (SQLite has no time zones, so
+`UTCDateTime` stores naive UTC there and puts the zone back on reading). Lists of vocabulary values are JSON,
+holding canonical Chinese values (专利, 美国, 机械装备) and language codes (zh, en).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+)
+from sqlalchemy.orm import Mapped, registry
+
+mapper_registry = registry()
+Base = mapper_registry.generate_base()
+
+TICKET_STATUSES = ("new", "assigned", "accepted", "answered", "closed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
+TRANSCRIPT_ROLES = ("user", "bot", "expert", "staff")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime, stored as UTC; naive values are refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Expert(Base):
+    """A pro-bono advisor in the pool. `show_name` says whether enterprises may see the name."""
+
+    __tablename__ = "desk_experts"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(100), nullable=False, index=True)
+    organisation: Mapped[str | None] = Column(String(200))
+    ip_types: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    countries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    industries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    languages: Mapped[list[str]] = Column(JSON, nullable=False, default=lambda: ["zh"])
+    telegram_chat_id: Mapped[str | None] = Column(String(64))
+    phone: Mapped[str | None] = Column(String(50))
+    email: Mapped[str | None] = Column(String(254), unique=True)
+    available: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    max_open_cases: Mapped[int] = Column(Integer, nullable=False, default=3)
+    show_name: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    note: Mapped[str | None] = Column(Text)
+    illustrative: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (CheckConstraint("max_open_cases > 0", name="ck_desk_experts_cap"),)
+
+    def __repr__(self) -> str:
+        return f"<Expert {self.id} {self.name}>"
+
+
+class Ticket(Base):
+    """An escalated case, from the enterprise's request to the expert's answer and the follow-up."""
+
+    __tablename__ = "desk_tickets"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    number: Mapped[str] = Column(String(20), nullable=False, unique=True)
+    status: Mapped[str] = Column(String(16), nullable=False, default="new", index=True)
+    priority: Mapped[str] = Column(String(8), nullable=False, default="normal")
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    sender_id: Mapped[str] = Column(String(128), nullable=False, index=True)
+    company: Mapped[str] = Column(String(200), nullable=False)
+    contact_name: Mapped[str | None] = Column(String(100))
+    contact: Mapped[str] = Column(String(254), nullable=False, index=True)
+    country: Mapped[str | None] = Column(String(50))
+    ip_type: Mapped[str | None] = Column(String(50))
+    dispute_type: Mapped[str | None] = Column(String(50))
+    industry: Mapped[str | None] = Column(String(50))
+    description: Mapped[str] = Column(Text, nullable=False)
+    deadline: Mapped[date | None] = Column(Date)
+    language: Mapped[str] = Column(String(2), nullable=False, default="zh")
+    expert_id: Mapped[int | None] = Column(Integer, ForeignKey("desk_experts.id"), index=True)
+    candidates: Mapped[list[int]] = Column(JSON, nullable=False, default=list)
+    assigned_at: Mapped[datetime | None] = Column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = Column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = Column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = Column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = Column(UTCDateTime)
+    rating: Mapped[int | None] = Column(Integer)
+    rating_comment: Mapped[str | None] = Column(Text)
+    follow_up_due_at: Mapped[datetime | None] = Column(UTCDateTime)
+    follow_up_sent_at: Mapped[datetime | None] = Column(UTCDateTime)
+    follow_up_note: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", TICKET_STATUSES), name="ck_desk_tickets_status"),
+        CheckConstraint(_in("priority", ("urgent", "normal")), name="ck_desk_tickets_priority"),
+        CheckConstraint(_in("language", ("zh", "en")), name="ck_desk_tickets_language"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="ck_desk_tickets_rating"),
+        Index("ix_desk_tickets_sla", "status", "sla_due_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.status}>"
+
+
+class TicketEvent(Base):
+    """One line of a ticket's audit trail: who did what, when, why, and the state it moved between."""
+
+    __tablename__ = "desk_ticket_events"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = Column(String(64), nullable=False)
+    action: Mapped[str] = Column(String(32), nullable=False)
+    from_status: Mapped[str | None] = Column(String(16))
+    to_status: Mapped[str | None] = Column(String(16))
+    reason: Mapped[str | None] = Column(Text)
+    data: Mapped[dict[str, Any]] = Column(JSON, nullable=False, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent {self.action} {self.from_status}->{self.to_status} by {self.actor}>"
+
+
+class TranscriptLine(Base):
+    """What was said on a ticket: the chat that led to it, and the expert's and staff's messages after."""
+
+    __tablename__ = "desk_transcript_lines"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    role: Mapped[str] = Column(String(8), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+
+    __table_args__ = (CheckConstraint(_in("role", TRANSCRIPT_ROLES), name="ck_desk_transcript_role"),)
+
+
+class OutboxMessage(Base):
+    """A message waiting to be delivered, delivered, or given up on; the channel workers drain these."""
+
+    __tablename__ = "desk_outbox"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    recipient: Mapped[str] = Column(String(254), nullable=False)
+    kind: Mapped[str] = Column(String(32), nullable=False)
+    payload: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
+    status: Mapped[str] = Column(String(8), nullable=False, default="pending")
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    claimed_by: Mapped[str | None] = Column(String(100))
+    lease_until: Mapped[datetime | None] = Column(UTCDateTime)
+    last_error: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="ck_desk_outbox_status"),
+        Index("ix_desk_outbox_due", "status", "next_attempt_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.idempotency_key} {self.channel} {self.status}>"
+
+
+class TicketCounter(Base):
+    """The last ticket number given out on a day (Beijing time), for gap-free numbering."""
+
+    __tablename__ = "desk_ticket_counters"
+
+    day: Mapped[str] = Column(String(8), primary_key=True)
+    last: Mapped[int] = Column(Integer, nullable=False)

@@ -1,0 +1,99 @@
+"""An enterprise reports a live dispute in the REST channel, gets a ticket, and the expert's answer reaches the
+same conversation — through the real Rasa server, action server, desk database and desk worker."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import Ticket
+
+from rest import customs, say
+
+
+def last_ask(replies: list[dict[str, Any]]) -> str | None:
+    asks = [c.get("ask") for c in customs(replies) if c.get("kind") == "form"]
+    return asks[-1] if asks else None
+
+
+def tracker_events(stack, sender: str) -> list[dict[str, Any]]:
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.rasa_token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["events"]
+
+
+@pytest.fixture()
+def desk_for(stack):
+    """The desk the services use, opened from the test as the expert's console would."""
+    from bot.clock import SystemClock
+    from bot.config import DeskSettings
+    from bot.db import make_engine, sessions
+    from bot.desk import Desk
+
+    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    engine = make_engine(settings.database_url)
+    yield Desk(sessions(engine), SystemClock(), settings)
+    engine.dispose()
+
+
+def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
+    sender = "e2e-dispute"
+    replies = say(stack, sender, "我们在美国被起诉专利侵权了，法院文件昨天刚送达，怎么办")
+    kinds = [c["kind"] for c in customs(replies)]
+    assert kinds[0] == "answer", replies                         # first steps come first
+    escalation = next(c for c in customs(replies) if c["kind"] == "escalation")
+    assert escalation["priority"] == "urgent" and escalation["ticket"] is None
+    # country (美国) and ip_type (专利) and the description came with the first message: not asked again
+    assert last_ask(replies) == "company"
+
+    replies = say(stack, sender, "太原示例机械有限公司")
+    assert last_ask(replies) == "contact"
+    replies = say(stack, sender, "电话不方便留")                   # not a contact: refused with the reason
+    assert last_ask(replies) == "contact"
+    assert any("联系方式" in r.get("text", "") for r in replies)
+    replies = say(stack, sender, "王经理 138 0000 0001")
+    assert last_ask(replies) == "deadline"
+    replies = say(stack, sender, "20天内要答辩")
+    ticket = customs(replies)[-1]
+    assert ticket["kind"] == "escalation" and ticket["priority"] == "urgent"
+    number = ticket["ticket"]
+    assert number and number.startswith("SX-")
+    assert number in replies[0]["text"]
+
+    status = say(stack, sender, f"{number} 进展如何")
+    assert customs(status)[-1]["ticket"] == number
+    assert "分派" in status[0]["text"] or "匹配" in status[0]["text"]
+    assert customs(say(stack, "someone-else", f"{number} 进展如何"))[-1].get("ticket") is None
+
+    with desk_for.sessions() as session:
+        stored = session.scalar(select(Ticket).where(Ticket.number == number))
+    assert stored.status == "assigned" and stored.expert_id is not None
+    assert stored.country == "美国" and stored.ip_type == "专利" and stored.deadline is not None
+    assert stored.company == "太原示例机械有限公司" and stored.contact == "13800000001"
+    assert "被起诉专利侵权" in stored.description
+    desk_for.accept(number, stored.expert_id)
+    desk_for.answer(number, stored.expert_id, "请立即委托美国律师，核对送达日期，21天内提交答辩或动议。")
+
+    deadline = time.monotonic() + 60
+    delivered = []
+    while time.monotonic() < deadline and not delivered:
+        delivered = [e for e in tracker_events(stack, sender)
+                     if e.get("event") == "bot" and "21天内提交答辩" in (e.get("text") or "")]
+        time.sleep(1)
+    assert delivered, "the expert's answer did not reach the conversation"
+    events = tracker_events(stack, sender)
+    assert sum("21天内提交答辩" in (e.get("text") or "") for e in events if e.get("event") == "bot") == 1
+
+
+def test_the_form_can_be_cancelled_and_nothing_is_stored(stack, desk_for) -> None:
+    sender = "e2e-cancel"
+    replies = say(stack, sender, "我想找专家咨询一下")
+    assert any(c["kind"] == "escalation" and c["priority"] == "normal" for c in customs(replies))
+    assert last_ask(replies) == "company"
+    replies = say(stack, sender, "算了，先不提交了")
+    assert customs(replies)[-1]["kind"] == "help"
+    assert desk_for.tickets_for(sender_id=sender) == []
