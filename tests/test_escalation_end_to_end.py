@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta, timezone
 import urllib.request
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
+from bot.desk import Desk
 from bot.models import Ticket
 
 from rest import customs, say
@@ -87,6 +90,31 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     assert delivered, "the expert's answer did not reach the conversation"
     events = tracker_events(stack, sender)
     assert sum("21天内提交答辩" in (e.get("text") or "") for e in events if e.get("event") == "bot") == 1
+
+    # the enterprise rates the answer and leaves a comment; both are stored on its ticket
+    rating_buttons = next(e["data"]["buttons"] for e in reversed(events) if e.get("event") == "bot" and e.get("data", {}).get("buttons"))
+    five = next(b for b in rating_buttons if b["title"] == "5")
+    replies = say(stack, sender, five["payload"])
+    assert last_ask(replies) == "feedback"
+    replies = say(stack, sender, "回复很及时，谢谢专家")
+    assert customs(replies)[-1]["kind"] == "goodbye"
+    with desk_for.sessions() as session:
+        rated = session.scalar(select(Ticket).where(Ticket.number == number))
+    assert (rated.rating, rated.rating_comment) == (5, "回复很及时，谢谢专家")
+
+    # a week after closing, the follow-up reaches the same conversation and the reply is kept
+    a_week_ago = Desk(desk_for.sessions, ManualClock(datetime.now(timezone.utc) - timedelta(days=8)), desk_for.settings)
+    a_week_ago.close(number, "staff:test", "answered and confirmed")
+    assert number in desk_for.due_follow_ups()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        "回访" in (e.get("text") or "") for e in tracker_events(stack, sender) if e.get("event") == "bot"
+    ):
+        time.sleep(1)
+    replies = say(stack, sender, "问题已经解决了，和对方达成了和解")
+    with desk_for.sessions() as session:
+        followed = session.scalar(select(Ticket).where(Ticket.number == number))
+    assert followed.follow_up_note == "问题已经解决了，和对方达成了和解"
 
 
 def test_the_form_can_be_cancelled_and_nothing_is_stored(stack, desk_for) -> None:
