@@ -1,7 +1,7 @@
 """How well the search cites the right items: source hit@k on held-out questions with gold sources.
 
 The questions (knowledge/heldout/questions.yml) are never used to write or tune the knowledge or the search
-weights. Each has one or more acceptable gold item ids; hit@k is the share of questions with a gold item among
+weights; those were tuned on a separate development set (knowledge/dev/questions.yml). Each has one or more acceptable gold item ids; hit@k is the share of questions with a gold item among
 the first k cited. The baseline ranks the same items by plain BM25 over the question's words alone, without
 the NLU's intent and entities, to show what those add.
 """
@@ -15,6 +15,8 @@ from knowledge.base import KnowledgeBase
 from knowledge.yamlfile import Checker, read_yaml
 
 QUESTIONS = Path(__file__).parent / "heldout" / "questions.yml"
+#: Questions written the same way but kept apart, for choosing the search's weights (`make eval-dev`).
+DEV_QUESTIONS = Path(__file__).parent / "dev" / "questions.yml"
 
 
 @dataclass(frozen=True)

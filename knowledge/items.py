@@ -58,6 +58,8 @@ class Item:
     keywords_zh: tuple[str, ...]
     keywords_en: tuple[str, ...]
     intents: tuple[str, ...]
+    #: Other ways users ask for this item, in their words: the search matches questions against them.
+    questions: tuple[str, ...] = ()
     tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: The policy measures (`policy:N`) a FAQ entry or case relates to.
     policy: tuple[str, ...] = ()

@@ -59,6 +59,18 @@ def _tags(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) ->
     return tags
 
 
+def _questions(check: Checker, node: LineDict, where: str) -> tuple[str, ...]:
+    """Optional example questions, `questions: {zh: [...], en: [...]}`, as users would type them."""
+    if "questions" not in node:
+        return ()
+    table = check.mapping(node.get("questions"), f"{where}questions")
+    if table is None:
+        return ()
+    return check.strings(table, "zh", f"{where}questions.", required=False) + check.strings(
+        table, "en", f"{where}questions.", required=False
+    )
+
+
 def _common(
     check: Checker, node: LineDict, where: str, vocabulary: Vocabulary, *, text_required: bool = True
 ) -> dict:
@@ -69,6 +81,7 @@ def _common(
         if not _INTENT.match(intent):
             check.fail(node, f"{where}intents: {intent!r} is not an intent name")
     return dict(
+        questions=_questions(check, node, where),
         title=_localized(check, node, "title", where),
         answer=_localized(check, node, "answer", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
         text=_localized(check, node, "text", where) if text_required or "text" in node else Localized("", ""),
@@ -225,6 +238,7 @@ def case_from_fields(check: Checker, node: LineDict, position: int, vocabulary: 
         answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
         text=Localized("", ""),
         details={name: _localized(check, node, name, where) for name in CASE_DETAILS},
+        questions=_questions(check, node, where),
         keywords_zh=check.strings(keywords, "zh", f"{where}keywords.") if keywords else (),
         keywords_en=check.strings(keywords, "en", f"{where}keywords.") if keywords else (),
         intents=tuple(dict.fromkeys(("ask_typical_cases", *check.strings(node, "intents", where, required=False)))),

@@ -34,6 +34,9 @@ _STOP_EN = frozenset(
     "have has had get got tell know want need".split()
 )
 _PUNCTUATION = re.compile(r"^[\W_]+$")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+#: Pairs made only of function words ("我们", "怎么", "什么") say nothing about the topic.
+_STOP_BIGRAMS = frozenset(word for word in _STOP_ZH if len(word) == 2)
 
 
 def detect_language(text: str) -> Language:
@@ -64,6 +67,18 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep
     return word
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Chinese characters, marked with "~" so they never collide with words.
+
+    They still match when jieba cuts a question and an answer differently, or a typo breaks one word of a
+    phrase ("抢住商标" keeps "商标" and "住商" → only the sound-alike is lost).
+    """
+    pairs: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        pairs += [f"~{run[i:i + 2]}" for i in range(len(run) - 1) if run[i:i + 2] not in _STOP_BIGRAMS]
+    return pairs
 
 
 def tokenize(text: str) -> list[str]:

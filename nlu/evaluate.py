@@ -168,13 +168,13 @@ def evaluate(model: Path = MODEL, heldout: Path = HELDOUT) -> Report:
     return Report([_prediction(e, p) for e, p in zip(examples, parse_all(model, [e.text for e in examples]))])
 
 
-def evaluate_search(model: Path = MODEL):  # -> knowledge.evaluate.SearchReport
+def evaluate_search(model: Path = MODEL, questions_file: Path | None = None):  # -> knowledge.evaluate.SearchReport
     """Source hit@k of the search fed with the model's intents and entities, beside plain BM25."""
     from knowledge import KnowledgeBase
-    from knowledge.evaluate import evaluate_search as run, load_questions
+    from knowledge.evaluate import QUESTIONS, evaluate_search as run, load_questions
 
     kb = KnowledgeBase.load()
-    questions = load_questions(kb=kb)
+    questions = load_questions(questions_file or QUESTIONS, kb=kb)
     parsed = dict(zip((q.text for q in questions), parse_all(model, [q.text for q in questions])))
 
     def reading(text: str) -> tuple[str | None, dict[str, tuple[str, ...]]]:
@@ -193,8 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the trained NLU model on the held-out set.")
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    parser.add_argument("--dev", action="store_true", help="only the search, on the development questions (for tuning)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.dev:
+        from knowledge.evaluate import DEV_QUESTIONS
+
+        print(evaluate_search(args.model, DEV_QUESTIONS).render())
+        return 0
     print("== intents and entities ==")
     print(evaluate(args.model, args.heldout).render())
     print("\n== sources cited ==")
