@@ -73,12 +73,12 @@ def item_label(kb: KnowledgeBase, item: Item, language: Language) -> str:
 
 
 def _measures(kb: KnowledgeBase, refs: tuple[str, ...], language: Language) -> str:
-    """"《实施意见》第（五）条、第（十一）条" / "Measures 5 and 11 of the Implementation Opinions"."""
+    """"《实施意见》（晋知产发〔2022〕23号）第（五）条、第（十一）条" / "Measures 5 and 11 of the Implementation Opinions (…)"."""
     numbers = [int(ref.split(":")[1]) for ref in refs]
     if language == "en":
         listed = ", ".join(str(n) for n in numbers[:-1]) + (" and " if len(numbers) > 1 else "") + str(numbers[-1])
-        return f"Measure{'s' if len(numbers) > 1 else ''} {listed} of {kb.policy.short.en}"
-    return kb.policy.short.zh + "、".join(f"第（{chinese_numeral(n)}）条" for n in numbers)
+        return f"Measure{'s' if len(numbers) > 1 else ''} {listed} of {kb.policy.short.en} ({kb.policy.number})"
+    return f"{kb.policy.short.zh}（{kb.policy.number}）" + "、".join(f"第（{chinese_numeral(n)}）条" for n in numbers)
 
 
 def _footer(kb: KnowledgeBase, item: Item, language: Language) -> str:

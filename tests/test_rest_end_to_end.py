@@ -63,7 +63,7 @@ def test_a_practical_question_is_answered_from_the_faq_with_its_sources(stack) -
     assert answer["kind"] == "answer" and answer["sources"][0].startswith("faq:337"), answer
     text = next(r["text"] for r in replies if "text" in r)
     assert "来源：" in text and "19 U.S.C." in text
-    assert "相关政策：《实施意见》" in text
+    assert "相关政策：《实施意见》（晋知产发〔2022〕23号）" in text
     buttons = next(r["buttons"] for r in replies if r.get("buttons"))
     more = [b for b in buttons if '"detail"' in b["payload"]]
     assert more, buttons
