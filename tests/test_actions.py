@@ -36,7 +36,7 @@ def test_answer_cites_the_measure_in_text_and_sources() -> None:
     turn = custom(messages)
     assert turn["kind"] == "answer" and "policy:7" in turn["sources"]
     text = messages[0]["text"]
-    assert "《实施意见》第（七）条" in text
+    assert "《实施意见》（晋知产发〔2022〕23号）第（七）条" in text or "依据《实施意见》第（七）条" in text
     assert "晋知产发〔2022〕23号" in text
     assert "保险" in text
     assert {"title": "找专家咨询", "payload": "/request_human"} in messages[0]["buttons"]
