@@ -1,0 +1,122 @@
+"""The escalation actions through rasa-sdk's dispatcher, over a real desk database with a clock the test sets."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.escalation as escalation
+from actions.escalation import (
+    ActionDeskMessage,
+    ActionStartEscalation,
+    ActionSubmitEscalation,
+    ActionTicketStatus,
+    ValidateEscalationForm,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture()
+def wired(desk, desk_clock, monkeypatch):
+    """The actions use the test's desk and clock instead of the process-wide ones."""
+    monkeypatch.setattr(escalation, "desk", lambda: desk)
+    monkeypatch.setattr(escalation, "desk_clock", lambda: desk_clock)
+    return desk
+
+
+def tracker(text: str, intent: str, *, slots: dict[str, Any] | None = None, entities: list | None = None,
+            sender: str = "web-1") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "timestamp": 1764000000, "input_channel": "rest"}]
+    return Tracker(sender, {"language": "zh", **(slots or {})}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action, tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tr, {}))
+    return dispatcher.messages, events
+
+
+FORM = dict(company="示例机械有限公司", contact="王经理 13800000001", country="美国", ip_type="专利",
+            description="我们在美国被起诉专利侵权，刚收到起诉书。", deadline="2026-12-10", priority="urgent")
+
+
+def test_a_live_dispute_is_urgent_and_its_message_becomes_the_description(wired) -> None:
+    messages, events = run(ActionStartEscalation(), tracker("我们的亚马逊店铺今天被TRO冻结了", "report_dispute"))
+    assert messages[0]["custom"] == {"kind": "escalation", "language": "zh", "sources": [], "ticket": None, "priority": "urgent"}
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["priority"] == "urgent" and slots["description"] == "我们的亚马逊店铺今天被TRO冻结了"
+
+
+def test_out_of_hours_the_confirmation_says_when_a_person_picks_it_up(wired, desk_clock, add_expert) -> None:
+    add_expert("示例专家", ip_types=["专利"], countries=["美国"])
+    desk_clock.set(datetime(2026, 11, 28, 22, 0, tzinfo=SHANGHAI))  # a Saturday night
+    messages, events = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM))
+    turn = messages[0]["custom"]
+    assert turn["kind"] == "escalation" and turn["priority"] == "urgent" and turn["ticket"].startswith("SX-20261128-")
+    assert "非工作时间" in messages[0]["text"] and "11月30日 09:00" in messages[0]["text"]
+    assert {"event": "slot", "name": "ticket", "value": turn["ticket"]} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    view = wired.tickets_for(sender_id="web-1")[0]
+    assert view.number == turn["ticket"] and view.status == "assigned"
+
+
+def test_in_hours_the_confirmation_gives_the_acceptance_time(wired, desk_clock, add_expert) -> None:
+    add_expert("示例专家", ip_types=["专利"], countries=["美国"])
+    messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM))
+    text = messages[0]["text"]
+    assert "非工作时间" not in text
+    due = (desk_clock.now() + timedelta(hours=2)).astimezone(SHANGHAI)
+    assert f"{due.month}月{due.day}日 {due:%H:%M}" in text
+    assert "2026-12-10" in text  # the enterprise's own deadline is kept in view
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "accepted"),
+    [("contact", "张工 0351-1234567", "张工 0351-1234567"), ("contact", "不方便", None),
+     ("deadline", "20天内", "2026-12-13"), ("deadline", "无", "无"), ("deadline", "2020-01-01", None),
+     ("company", "<script>alert(1)</script>示例公司", "<script>alert(1)</script>示例公司"), ("company", "x", None),
+     ("description", "很" * 5000, None)],
+)
+def test_form_answers_are_validated(wired, slot: str, value: str, accepted: str | None) -> None:
+    dispatcher = CollectingDispatcher()
+    validate = getattr(ValidateEscalationForm(), f"validate_{slot}")
+    result = validate(value, dispatcher, tracker(value, "inform"), {})
+    assert result == {slot: accepted}
+    assert bool(dispatcher.messages) == (accepted is None)  # a refusal says why
+
+
+def test_ticket_status_never_shows_another_senders_ticket(wired, add_expert) -> None:
+    add_expert("示例专家", ip_types=["专利"], countries=["美国"])
+    messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM, sender="owner"))
+    number = messages[0]["custom"]["ticket"]
+    asked = [{"entity": "ticket", "value": number}]
+    own, _ = run(ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="owner"))
+    other, _ = run(ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="stranger"))
+    assert own[0]["custom"]["ticket"] == number and number in own[0]["text"]
+    assert other[0]["custom"]["ticket"] is None and "没有找到" in other[0]["text"]
+
+
+def test_a_redelivered_expert_answer_is_shown_once(wired, add_expert) -> None:
+    expert = add_expert("示例专家", ip_types=["专利"], countries=["美国"])
+    messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM, sender="owner"))
+    number = messages[0]["custom"]["ticket"]
+    wired.accept(number, expert)
+    wired.answer(number, expert, "请先核对送达日期。")
+    entities = [{"entity": k, "value": v} for k, v in
+                {"ticket": number, "outbox_key": "answer-1", "desk_kind": "expert_answer", "desk_text": "请先核对送达日期。"}.items()]
+    first, events = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    assert "请先核对送达日期" in first[0]["text"] and first[0]["custom"]["ticket"] == number
+    delivered = next(e["value"] for e in events if e.get("name") == "delivered")
+    again, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner",
+                                                slots={"delivered": delivered}))
+    assert again == []
+    stranger, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="stranger"))
+    assert stranger == []
