@@ -30,7 +30,9 @@ class ActionAnswer(Action):
         kb = knowledge()
         lang = language(tracker)
         text = user_text(tracker)
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        beliefs = {r["name"]: r["confidence"] for r in latest.get("intent_ranking") or [] if r.get("name")} or intent
         found = entities(tracker, kb)
 
         chosen = self._requested_item(found)
@@ -38,7 +40,7 @@ class ActionAnswer(Action):
         if chosen is not None:
             best, related = kb.get(chosen), []
         else:
-            hits = kb.search("" if is_payload(text) else text, intent=intent, entities=found, limit=MAX_RELATED + 1)
+            hits = kb.search("" if is_payload(text) else text, intent=beliefs, entities=found, limit=MAX_RELATED + 1)
             best, related = (hits[0].item, [hit.item for hit in hits[1:]]) if hits else (None, [])
         if best is None:
             logger.info("no knowledge for %r (intent %s, entities %s): asking to rephrase", text, intent, found)

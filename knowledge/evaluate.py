@@ -23,7 +23,7 @@ DEV_QUESTIONS = Path(__file__).parent / "dev" / "questions.yml"
 class Question:
     text: str
     gold: frozenset[str]
-    intent: str | None = None
+    intent: str | Mapping[str, float] | None = None
     entities: Mapping[str, tuple[str, ...]] | None = None
 
 
@@ -79,7 +79,9 @@ class SearchReport:
 
 
 def evaluate_search(
-    kb: KnowledgeBase, questions: Sequence[Question], parse: Callable[[str], tuple[str | None, dict[str, tuple[str, ...]]]]
+    kb: KnowledgeBase,
+    questions: Sequence[Question],
+    parse: Callable[[str], tuple[Mapping[str, float] | str | None, dict[str, tuple[str, ...]]]],
 ) -> SearchReport:
     """Rank with the NLU's reading of each question (`parse` gives intent and canonical entities) and without."""
     system, baseline = [], []

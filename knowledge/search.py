@@ -28,6 +28,8 @@ INTENT_WEIGHT = 0.5
 ENTITY_WEIGHT = 0.1
 #: A question sharing less than this with the best item has no answer here: ask to rephrase, do not guess.
 MIN_TEXT = 0.04
+#: Without an intent from the NLU the words alone must decide, so they must say more.
+MIN_TEXT_ALONE = 0.12
 
 
 @dataclass(frozen=True)
@@ -122,28 +124,30 @@ class Searcher:
         self,
         question: str,
         *,
-        intent: str | None = None,
+        intent: str | Mapping[str, float] | None = None,
         entities: Mapping[str, Iterable[str]] | None = None,
         limit: int = 3,
     ) -> list[Hit]:
         """The best items for the question, best first; none when the question matches nothing here.
 
+        `intent` is the NLU's intent, or its whole ranking (intent → confidence): an unsure NLU then lends
+        each likely intent its share of the prior instead of betting everything on the first.
         A question with no words in common with any item (a button press, "嗯") is still answered from its
         intent alone when the NLU recognised one.
         """
         wanted = {(entity, value) for entity, values in (entities or {}).items() for value in values}
+        beliefs = {intent: 1.0} if isinstance(intent, str) else dict(intent or {})
+        priors = {name: INTENT_WEIGHT * confidence * self.specificity.get(name, 0.0) for name, confidence in beliefs.items()}
         texts = self.text_scores(question)
         best = max(texts, default=0.0)
-        prior = INTENT_WEIGHT * self.specificity.get(intent or "", 0.0)
-        if best < MIN_TEXT and prior == 0.0:
+        if not any(priors.values()) and best < MIN_TEXT_ALONE:
             return []
         hits = []
         for item, text in zip(self.items, texts):
-            score = (text / best if best >= MIN_TEXT else 0.0)
-            if intent in item.intents:
-                score += prior
+            prior = sum(priors.get(name, 0.0) for name in item.intents)
+            score = (text / best if best >= MIN_TEXT else 0.0) + prior
             score += ENTITY_WEIGHT * sum(1 for entity, value in wanted if value in item.tags.get(entity, ()))
-            if score > 0 and (text > 0 or intent in item.intents):
+            if score > 0 and (text > 0 or prior > 0):
                 hits.append(Hit(item, round(score, 4), round(text, 4)))
         hits.sort(key=lambda hit: (-hit.score, -hit.text_score, hit.item.id))
         return hits[:limit]

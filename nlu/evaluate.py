@@ -177,14 +177,16 @@ def evaluate_search(model: Path = MODEL, questions_file: Path | None = None):  #
     questions = load_questions(questions_file or QUESTIONS, kb=kb)
     parsed = dict(zip((q.text for q in questions), parse_all(model, [q.text for q in questions])))
 
-    def reading(text: str) -> tuple[str | None, dict[str, tuple[str, ...]]]:
+    def reading(text: str) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+        """The NLU's intent ranking and canonical entities, as the answer action passes them to the search."""
         result = parsed[text]
         entities: dict[str, list[str]] = {}
         for entity in result.get("entities") or []:
             values = entities.setdefault(entity["entity"], [])
             if entity["value"] not in values:
                 values.append(entity["value"])
-        return (result.get("intent") or {}).get("name"), {k: tuple(v) for k, v in entities.items()}
+        ranking = {r["name"]: r["confidence"] for r in result.get("intent_ranking") or []}
+        return ranking, {k: tuple(v) for k, v in entities.items()}
 
     return run(kb, questions, reading)
 
