@@ -65,7 +65,7 @@ class SearchReport:
 
     def render(self) -> str:
         lines = [
-            f"source retrieval on {len(self.system)} held-out questions",
+            f"source retrieval on {len(self.system)} questions",
             f"{'':28}hit@1   hit@3",
             f"{'intent + entities + BM25':28}{hit_at(self.system, 1):5.3f}   {hit_at(self.system, 3):5.3f}",
             f"{'plain BM25 (baseline)':28}{hit_at(self.baseline, 1):5.3f}   {hit_at(self.baseline, 3):5.3f}",
