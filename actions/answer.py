@@ -35,7 +35,7 @@ class ActionAnswer(Action):
         beliefs = {r["name"]: r["confidence"] for r in latest.get("intent_ranking") or [] if r.get("name")} or intent
         found = entities(tracker, kb)
 
-        chosen = self._requested_item(found)
+        chosen = self._requested_item(kb, found)
         detail = replies.MORE_DETAIL in found.get("detail", [])
         if chosen is not None:
             best, related = kb.get(chosen), []
@@ -67,10 +67,10 @@ class ActionAnswer(Action):
         return buttons
 
     @staticmethod
-    def _requested_item(found: dict[str, list[str]]) -> str | None:
+    def _requested_item(kb: KnowledgeBase, found: dict[str, list[str]]) -> str | None:
         """The item a related-item button asked for, when it still exists."""
         for item_id in found.get("item", []):
-            if knowledge().get(item_id) is not None:
+            if kb.get(item_id) is not None:
                 return item_id
             logger.warning("button asked for unknown knowledge item %r", item_id)
         return None
