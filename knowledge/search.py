@@ -23,7 +23,7 @@ from typing import Iterable, Mapping, Sequence
 from knowledge.items import Item
 from knowledge.text import bigrams, tokenize
 
-HEAD_WEIGHT = 0.6
+HEAD_WEIGHT = 0.8
 INTENT_WEIGHT = 0.5
 ENTITY_WEIGHT = 0.1
 #: A question sharing less than this with the best item has no answer here: ask to rephrase, do not guess.

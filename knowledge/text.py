@@ -25,7 +25,9 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _STOP_ZH = frozenset(
     "的 了 吗 呢 吧 啊 呀 哦 嗯 么 是 在 有 和 与 及 或 就 都 也 还 又 要 会 能 可以 可 该 请 请问 问 问一下 一下 想 想问 "
     "我 我们 我司 咱们 你 你们 您 他 她 它 他们 这 那 这个 那个 哪些 什么 怎么 怎么办 怎样 如何 为什么 多少 哪里 吗 "
-    "一个 一些 有没有 没有 不 没 给 对 把 被 让 从 到 向 跟 为 以 之 其 中 上 下 里 个 些 啥 嘛 呗 哈 谢谢 你好".split()
+    "一个 一些 有没有 没有 不 没 给 对 把 被 让 从 到 向 跟 为 以 之 其 中 上 下 里 个 些 啥 嘛 呗 哈 谢谢 你好 "
+    # chat fillers that ask for something without saying what: "讲个…", "说说", "聊聊", "来个"
+    "讲 讲讲 讲个 说 说说 说个 聊 聊聊 来个 一下子 帮忙 帮我".split()
 )
 _STOP_EN = frozenset(
     "a an the and or of to in on at for with by from is are was were be been being do does did can could "
