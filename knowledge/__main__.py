@@ -16,12 +16,13 @@ import yaml
 
 from knowledge.base import KnowledgeBase
 from knowledge.cases import CSV_COLUMNS, import_cases
+from knowledge.loader import DATA_DIR
 from knowledge.vocabulary import NLU_FILE, load_vocabulary, render_nlu
 from knowledge.yamlfile import KnowledgeError
 
 
 def _check(args: argparse.Namespace) -> int:
-    kb = KnowledgeBase.load()
+    kb = KnowledgeBase.load(args.data)
     if args.domain is not None:
         intents = set(yaml.safe_load(args.domain.read_text(encoding="utf-8")).get("intents") or [])
         unknown = sorted({f"{item.id}: {intent}" for item in kb.items.values() for intent in item.intents if intent not in intents})
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the knowledge files")
     check.add_argument("--domain", type=Path, help="also check that every item's intents are in this domain.yml")
+    check.add_argument("--data", type=Path, default=DATA_DIR, help="the knowledge folder (default: %(default)s)")
     check.set_defaults(run=_check)
     cases = commands.add_parser(
         "import-cases", help="add typical cases from CSV or YAML", description=f"CSV columns: {', '.join(CSV_COLUMNS)}"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,22 @@ def test_vocabulary_conflicts_are_refused(data_dir: Path) -> None:
     _rewrite(data_dir / "vocabulary.yml", "forms: [德國, 德方,", "forms: [德國, 老美, 德方,")
     with pytest.raises(KnowledgeError, match="'老美' is a form of both 美国 and 德国"):
         KnowledgeBase.load(data_dir)
+
+
+def _check_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "knowledge", "check", *args], capture_output=True, text=True,
+                          cwd=DATA_DIR.parent.parent, timeout=120)
+
+
+def test_the_staff_command_refuses_a_broken_file_with_file_line_and_reason(data_dir: Path) -> None:
+    _rewrite(data_dir / "cases.yml", "  illustrative: true\n", "  illustrative: maybe\n")
+    result = _check_command("--data", str(data_dir))
+    assert result.returncode == 1
+    assert "cases.yml:" in result.stderr and "illustrative must be true or false" in result.stderr
+
+
+def test_the_staff_command_refuses_an_intent_the_bot_does_not_have(data_dir: Path) -> None:
+    _rewrite(data_dir / "policy.yml", "    intents: [ask_insurance]\n", "    intents: [ask_insurence]\n")
+    result = _check_command("--data", str(data_dir), "--domain", "domain.yml")
+    assert result.returncode == 1 and "policy:7: ask_insurence" in result.stderr
+    assert _check_command("--domain", "domain.yml").returncode == 0
