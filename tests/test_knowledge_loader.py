@@ -145,3 +145,31 @@ def test_the_staff_command_refuses_an_intent_the_bot_does_not_have(data_dir: Pat
     result = _check_command("--data", str(data_dir), "--domain", "domain.yml")
     assert result.returncode == 1 and "policy:7: ask_insurence" in result.stderr
     assert _check_command("--domain", "domain.yml").returncode == 0
+
+
+CASE_HEADER = ("id,title_zh,title_en,summary_zh,summary_en,outcome_zh,outcome_en,lessons_zh,lessons_en,"
+               "country,ip_type,dispute_type,industry,policy,source,illustrative\n")
+GOOD_ROW = "case:staff-example,示例案例,An example,摘要,Summary,结果,Outcome,启示,Lessons,US,专利,337,汽配,policy:5;policy:9,示例,是\n"
+BAD_ROW = "case:staff-bad,坏行,Bad,摘要,Summary,结果,Outcome,启示,Lessons,火星,专利,337,汽配,policy:99,示例,maybe\n"
+
+
+def test_case_import_is_all_or_nothing_and_names_each_bad_row(data_dir: Path, tmp_path: Path) -> None:
+    from knowledge.cases import import_cases
+
+    before = (data_dir / "cases.yml").read_text(encoding="utf-8")
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text(CASE_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        import_cases(sheet, data_dir)
+    assert {problem.line for problem in caught.value.problems} == {3}
+    messages = " ".join(problem.message for problem in caught.value.problems)
+    assert "火星" in messages and "policy:99" in messages and "illustrative" in messages
+    assert (data_dir / "cases.yml").read_text(encoding="utf-8") == before
+
+    sheet.write_text(CASE_HEADER + GOOD_ROW, encoding="utf-8")
+    assert import_cases(sheet, data_dir) == ["case:staff-example"]
+    case = KnowledgeBase.load(data_dir).get("case:staff-example")
+    assert case.tags["country"] == ("美国",) and case.tags["dispute_type"] == ("337调查",)  # typed forms → canonical
+    assert case.illustrative and "ask_typical_cases" in case.intents
+    with pytest.raises(KnowledgeError, match="already exists"):
+        import_cases(sheet, data_dir)
