@@ -1,4 +1,5 @@
-"""The desk's tables: the expert pool, escalation tickets with their audit trail and transcript, the outbox.
+"""The desk's tables: the expert pool, escalation tickets with their audit trail, transcript and attachments,
+the outbox.
 
 Times are stored in UTC and come back timezone-aware on both databases (SQLite has no time zones, so
 `UTCDateTime` stores naive UTC there and puts the zone back on reading). Lists of vocabulary values are JSON,
@@ -192,3 +193,28 @@ class TicketCounter(Base):
 
     day: Mapped[str] = Column(String(8), primary_key=True)
     last: Mapped[int] = Column(Integer, nullable=False)
+
+
+class Attachment(Base):
+    """A file an enterprise sent (a served complaint, a warning letter), kept for the expert on its ticket.
+
+    A file sent while the escalation form is still collecting has no ticket yet (`ticket_id` NULL); it is attached
+    to the sender's ticket once that opens. `source_key` names where the file came from (e.g. the Telegram update)
+    so that receiving the same file again never stores it twice.
+    """
+
+    __tablename__ = "desk_attachments"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="SET NULL"), index=True)
+    sender_id: Mapped[str] = Column(String(128), nullable=False, index=True)
+    source_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    file_name: Mapped[str] = Column(String(255), nullable=False)
+    mime_type: Mapped[str | None] = Column(String(255))
+    size: Mapped[int] = Column(Integer, nullable=False)
+    path: Mapped[str] = Column(Text, nullable=False)
+    telegram_file_id: Mapped[str | None] = Column(String(255))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.id} {self.file_name} ticket={self.ticket_id}>"

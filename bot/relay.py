@@ -1,4 +1,4 @@
-"""Delivering desk messages into Rasa conversations (the REST channel and the terminal shell).
+"""Delivering desk messages into Rasa conversations (the REST channel, the terminal shell, and Telegram's bridge).
 
 REST is request/response, so a message that arrives later — an expert's answer, a follow-up — is put into the
 enterprise's conversation by triggering the external intent `EXTERNAL_desk_message` through Rasa's HTTP API.
@@ -8,6 +8,7 @@ enterprise's client reads it with the conversation) and drops a key it has alrea
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -28,19 +29,28 @@ class RasaRelay:
         self.timeout = timeout
 
     def send(self, message: OutboxMessage) -> None:
-        ticket = (message.payload or {}).get("ticket")
-        if not ticket:
-            raise ValueError(f"outbox message {message.idempotency_key} has no ticket to deliver")
-        url = f"{self.rasa_url}/conversations/{quote(message.recipient, safe='')}/trigger_intent"
-        payload = message.payload or {}
-        entities = {
-            "ticket": ticket, "outbox_key": message.idempotency_key, "desk_kind": message.kind,
-            "desk_text": payload.get("text") or "", "desk_language": payload.get("language") or "zh",
-        }
-        body = {"name": EXTERNAL_INTENT, "entities": entities}
-        response = httpx.post(
-            url, params={"output_channel": "latest", "token": self.token}, json=body, timeout=self.timeout
-        )
-        if response.status_code != 200:
-            raise RuntimeError(f"Rasa refused {message.idempotency_key}: HTTP {response.status_code} {response.text[:300]}")
+        trigger_desk_message(self.rasa_url, self.token, message, timeout=self.timeout)
         logger.info("delivered %s into conversation %s", message.idempotency_key, message.recipient)
+
+
+def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, timeout: float = 30.0) -> dict[str, Any]:
+    """Put a desk message into its conversation (`message.recipient` is the Rasa sender id); Rasa's JSON answer.
+
+    The answer's `messages` are the bot's replies of that turn when the conversation's latest channel collects
+    its output (REST and the Telegram bridge do), which is how a channel with its own transport, like
+    Telegram, gets the text to send. A repeated key yields no replies: `action_desk_message` drops it.
+    """
+    payload = message.payload or {}
+    ticket = payload.get("ticket")
+    if not ticket:
+        raise ValueError(f"outbox message {message.idempotency_key} has no ticket to deliver")
+    url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe='')}/trigger_intent"
+    entities = {
+        "ticket": ticket, "outbox_key": message.idempotency_key, "desk_kind": message.kind,
+        "desk_text": payload.get("text") or "", "desk_language": payload.get("language") or "zh",
+    }
+    body = {"name": EXTERNAL_INTENT, "entities": entities}
+    response = httpx.post(url, params={"output_channel": "latest", "token": token}, json=body, timeout=timeout)
+    if response.status_code != 200:
+        raise RuntimeError(f"Rasa refused {message.idempotency_key}: HTTP {response.status_code} {response.text[:300]}")
+    return response.json()

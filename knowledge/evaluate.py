@@ -47,7 +47,7 @@ def load_questions(path: Path = QUESTIONS, kb: KnowledgeBase | None = None) -> l
 
 
 def cited_ranking(kb: KnowledgeBase, question: Question) -> list[str]:
-    """What the bot would cite, in order: the best item, then the measures it rests on, then related items."""
+    """The items the bot would answer from, best first (the first is the one it cites)."""
     hits = kb.search(question.text, intent=question.intent, entities=question.entities, limit=5)
     return [hit.item.id for hit in hits]
 

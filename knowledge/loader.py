@@ -1,14 +1,15 @@
 """Loading and validating the knowledge files into a `KnowledgeBase`.
 
 Everything is checked before anything is used: a broken file raises `KnowledgeError` listing each problem by
-file and line, and a running bot that reloads keeps its last good knowledge (see `KnowledgeBase.reload`).
+file and line, and a running bot that reloads keeps its last good knowledge (see `knowledge.base.LiveKnowledge`).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
 from knowledge.items import Item, Localized, PolicyDocument, Referral
-from knowledge.vocabulary import ENTITIES, Vocabulary, load_vocabulary
+from knowledge.vocabulary import ENTITIES, Vocabulary
 from knowledge.yamlfile import Checker, LineDict, read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -47,7 +48,7 @@ def _tags(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) ->
     table = check.mapping(raw, f"{where}tags")
     if table is None:
         return tags
-    for entity, values in table.items():
+    for entity in table:
         if entity not in ENTITIES:
             check.fail(table, f"{where}tags: unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
             continue
