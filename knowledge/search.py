@@ -28,6 +28,10 @@ INTENT_WEIGHT = 0.5
 ENTITY_WEIGHT = 0.1
 #: A question sharing less than this with the best item has no answer here: ask to rephrase, do not guess.
 MIN_TEXT = 0.04
+#: A typical case illustrates; it does not tell a user what to do. It leads only when examples are asked for
+#: (intent ask_typical_cases) and otherwise gives way by this much, staying among the related items.
+CASE_GIVE_WAY = 0.15
+CASE_INTENT = "ask_typical_cases"
 #: Without an intent from the NLU the words alone must decide, so they must say more.
 MIN_TEXT_ALONE = 0.12
 
@@ -147,6 +151,8 @@ class Searcher:
             prior = sum(priors.get(name, 0.0) for name in item.intents)
             score = (text / best if best >= MIN_TEXT else 0.0) + prior
             score += ENTITY_WEIGHT * sum(1 for entity, value in wanted if value in item.tags.get(entity, ()))
+            if item.kind == "case":
+                score -= CASE_GIVE_WAY * (1.0 - beliefs.get(CASE_INTENT, 0.0))
             if score > 0 and (text > 0 or prior > 0):
                 hits.append(Hit(item, round(score, 4), round(text, 4)))
         hits.sort(key=lambda hit: (-hit.score, -hit.text_score, hit.item.id))
