@@ -102,7 +102,8 @@ def _rasa(*args: str) -> list[str]:
 
 def action_server(settings: Settings) -> Service:
     command = _rasa("run", "actions", "--actions", "actions", "--port", str(settings.actions_port))
-    return Service("action server", command, f"{settings.actions_url}/health", settings.environment())
+    # rasa-sdk listens on 0.0.0.0 unless SANIC_HOST says otherwise: keep it on the configured interface.
+    return Service("action server", command, f"{settings.actions_url}/health", {**settings.environment(), "SANIC_HOST": settings.host})
 
 
 def rasa_server(settings: Settings) -> Service:
