@@ -345,6 +345,9 @@ class ActionDeskMessage(Action):
         if kind == "follow_up":
             dispatcher.utter_message(text=FOLLOW_UP_PROMPT.get(lang).format(number=number), json_message=turn)
             return events + [SlotSet("feedback_for", "follow_up"), FollowupAction("feedback_form")]
+        if kind != "expert_answer":  # a notice such as case_accepted: said as the desk wrote it, nothing to rate
+            dispatcher.utter_message(text=found.get("desk_text") or "", json_message=turn)
+            return events
         name = view.expert_name or ""
         name = (f"（{name}）" if lang == "zh" else f" ({name})") if name else ""
         dispatcher.utter_message(

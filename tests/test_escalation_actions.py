@@ -120,3 +120,15 @@ def test_a_redelivered_expert_answer_is_shown_once(wired, add_expert) -> None:
     assert again == []
     stranger, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="stranger"))
     assert stranger == []
+
+
+def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> None:
+    add_expert("示例专家", ip_types=["专利"], countries=["美国"])
+    messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM, sender="owner"))
+    number = messages[0]["custom"]["ticket"]
+    entities = [{"entity": k, "value": v} for k, v in
+                {"ticket": number, "outbox_key": "accepted-1", "desk_kind": "case_accepted",
+                 "desk_text": f"您的工单 {number} 已有专家受理。"}.items()]
+    notice, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    assert [m["text"] for m in notice] == [f"您的工单 {number} 已有专家受理。"]
+    assert not any(m.get("buttons") for m in notice)
