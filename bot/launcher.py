@@ -36,6 +36,9 @@ class Settings:
     #: From RASA_TOKEN, else a fresh random one per run: the API is never open without one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     database_url: str | None = None
+    #: Serve the bot on Telegram too: only `from_environment` turns it on (TELEGRAM_BOT_TOKEN is set), so a
+    #: Settings built in code — the tests' — never reaches a real bot.
+    telegram: bool = False
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,6 +52,7 @@ class Settings:
             var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
             rasa_token=env.get("RASA_TOKEN") or defaults.rasa_token,
             database_url=env.get("DATABASE_URL"),
+            telegram=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         )
 
     def environment(self) -> dict[str, str]:
@@ -110,7 +114,7 @@ def rasa_server(settings: Settings) -> Service:
     command = _rasa(
         "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
         "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
-        "--enable-api", "--auth-token", settings.rasa_token,
+        "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
     )
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
 
@@ -120,8 +124,17 @@ def desk_worker(settings: Settings) -> Service:
     return Service("desk worker", [sys.executable, "-m", "bot.worker"], None, settings.environment())
 
 
+def telegram_worker(settings: Settings) -> Service:
+    """Serves the bot on Telegram (bot/telegram): its token and mode come from the TELEGRAM_* environment."""
+    env = {**settings.environment(), "IPDESK_VAR_DIR": str(settings.var_dir)}
+    return Service("Telegram worker", [sys.executable, "-m", "bot.telegram"], None, env)
+
+
 def all_services(settings: Settings) -> list[Service]:
-    return [action_server(settings), rasa_server(settings), desk_worker(settings)]
+    services = [action_server(settings), rasa_server(settings), desk_worker(settings)]
+    if settings.telegram:
+        services.append(telegram_worker(settings))
+    return services
 
 
 class Stack:
@@ -211,6 +224,7 @@ def _banner(settings: Settings) -> str:
         f"  action server:  {settings.actions_url}\n"
         f"  conversations:  {settings.var_dir / 'tracker.db'}\n"
         f"  desk:           {settings.environment()['DATABASE_URL']}\n"
+        f"  Telegram:       {'serving the bot (TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
         f"Press Ctrl-C to stop.\n"
     )
 
@@ -232,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
-    print("starting the action server, the Rasa server and the desk worker (loading the model takes a while)…", flush=True)
+    print("starting the action server, the Rasa server, the desk worker"
+          f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as error:

@@ -44,7 +44,9 @@ def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, t
     ticket = payload.get("ticket")
     if not ticket:
         raise ValueError(f"outbox message {message.idempotency_key} has no ticket to deliver")
-    url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe='')}/trigger_intent"
+    # Rasa takes the conversation id from the path as it stands, without decoding it, so the ":" of Telegram's
+    # "tg:<chat>" must not become %3A (that would be another, empty conversation).
+    url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe=':')}/trigger_intent"
     entities = {
         "ticket": ticket, "outbox_key": message.idempotency_key, "desk_kind": message.kind,
         "desk_text": payload.get("text") or "", "desk_language": payload.get("language") or "zh",
