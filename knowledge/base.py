@@ -74,10 +74,11 @@ class KnowledgeBase:
         self,
         question: str,
         *,
-        intent: str | None = None,
+        intent: str | Mapping[str, float] | None = None,
         entities: Mapping[str, Iterable[str]] | None = None,
         limit: int = 3,
     ) -> list[Hit]:
+        """See `Searcher.search`: `intent` is the NLU's intent or its whole ranking (intent → confidence)."""
         return self._searcher.search(question, intent=intent, entities=entities, limit=limit)
 
     def text_ranking(self, question: str) -> list[str]:
