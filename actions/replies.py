@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from knowledge import Item, KnowledgeBase, Language, Localized
-from knowledge.items import chinese_numeral
+from knowledge import Item, Localized
+from knowledge.answers import answer_text, item_label  # noqa: F401  (the answer's wording lives with the knowledge)
 
 EXPERT_PAYLOAD = "/request_human"
 ITEM_INTENT = "ask_item"
@@ -12,9 +12,6 @@ ITEM_INTENT = "ask_item"
 EXPERT_BUTTON = Localized("找专家咨询", "Ask an expert")
 MORE_BUTTON = Localized("查看详情", "More details")
 MORE_DETAIL = "more"
-ILLUSTRATIVE = Localized("【示例，非真实案件】", "[Illustrative example, not a real case] ")
-CASE_OUTCOME = Localized("结果：", "Outcome: ")
-CASE_LESSONS = Localized("启示：", "Lessons: ")
 
 SCOPE = Localized(
     "我是海外知识产权纠纷应对咨询助手，提供公益咨询：337调查、海外专利商标诉讼、跨境电商投诉和账户冻结、展会维权、海关扣货、"
@@ -58,54 +55,3 @@ def item_payload(item: Item, *, detail: str | None = None) -> str:
     """The button payload that asks for one item by id (or its detail), answered without NLU guesswork."""
     entities = {"item": item.id} if detail is None else {"item": item.id, "detail": detail}
     return f"/{ITEM_INTENT}" + json.dumps(entities, ensure_ascii=False)
-
-
-def item_label(kb: KnowledgeBase, item: Item, language: Language) -> str:
-    """A short button label: "第（五）条 加强海外风险防控…" / "Measure 5: Strengthen overseas …"."""
-    title = item.title.get(language)
-    if item.kind == "policy" and item.number is not None:
-        prefix = f"Measure {item.number}: " if language == "en" else f"第（{chinese_numeral(item.number)}）条 "
-    else:
-        prefix = ""
-    label = prefix + title
-    limit = 40 if language == "en" else 20
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-def _measures(kb: KnowledgeBase, refs: tuple[str, ...], language: Language) -> str:
-    """"《实施意见》（晋知产发〔2022〕23号）第（五）条、第（十一）条" / "Measures 5 and 11 of the Implementation Opinions (…)"."""
-    numbers = [int(ref.split(":")[1]) for ref in refs]
-    if language == "en":
-        listed = ", ".join(str(n) for n in numbers[:-1]) + (" and " if len(numbers) > 1 else "") + str(numbers[-1])
-        return f"Measure{'s' if len(numbers) > 1 else ''} {listed} of {kb.policy.short.en} ({kb.policy.number})"
-    return f"{kb.policy.short.zh}（{kb.policy.number}）" + "、".join(f"第（{chinese_numeral(n)}）条" for n in numbers)
-
-
-def _footer(kb: KnowledgeBase, item: Item, language: Language) -> str:
-    """The sources line, and for FAQ entries and cases the measures they relate to."""
-    if item.kind == "policy":
-        return ("Source: " if language == "en" else "来源：") + kb.cite(item, language)
-    lines = [("Sources: " if language == "en" else "来源：") + ("; " if language == "en" else "；").join(item.sources)]
-    if item.policy:
-        label = "Related provincial measures: " if language == "en" else "相关政策："
-        lines.append(label + _measures(kb, item.policy, language))
-    return "\n".join(lines)
-
-
-def answer_text(kb: KnowledgeBase, item: Item, language: Language, *, detail: bool = False) -> str:
-    """The answer, its source and (for a measure) the measure named up front.
-
-    `detail` gives the item's longer text (the "more" button) instead of the short answer.
-    """
-    if item.kind == "policy" and item.number is not None:
-        if language == "en":
-            lead = f"Under Measure {item.number} of {kb.policy.short.en} (“{item.title.en}”):"
-        else:
-            lead = f"依据{kb.policy.short.zh}第（{chinese_numeral(item.number)}）条“{item.title.zh}”："
-    else:
-        lead = (ILLUSTRATIVE.get(language) if item.illustrative else "") + item.title.get(language)
-    body = item.text.get(language) if detail and item.text.get(language) else item.answer.get(language)
-    if item.kind == "case":
-        body += "\n" + CASE_OUTCOME.get(language) + item.details["outcome"].get(language)
-        body += "\n" + CASE_LESSONS.get(language) + item.details["lessons"].get(language)
-    return f"{lead}\n{body}\n\n{_footer(kb, item, language)}"

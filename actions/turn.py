@@ -44,16 +44,7 @@ def remember_language(tracker: Tracker, current: Language) -> list[dict[str, Any
 
 def entities(tracker: Tracker, kb: KnowledgeBase) -> dict[str, list[str]]:
     """The message's entities as canonical vocabulary values, entity → values, without repeats."""
-    found: dict[str, list[str]] = {}
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        name, value = entity.get("entity"), entity.get("value")
-        if not isinstance(name, str) or not isinstance(value, str):
-            continue
-        canonical = kb.vocabulary.canonical(name, value) or value
-        values = found.setdefault(name, [])
-        if canonical not in values:
-            values.append(canonical)
-    return found
+    return kb.canonical_entities((tracker.latest_message or {}).get("entities") or [])
 
 
 def contract(

@@ -44,6 +44,9 @@ class DeskSettings:
     # that the deployment gives a sender, e.g. a Telegram group of the hotline staff.
     staff_channel: str = "staff"
     staff_recipient: str = "hotline"
+    # How long personal data (callers, contacts, transcripts) is kept after a case or call ends; the chat's privacy
+    # notice states it and `python -m bot.console purge` anonymises what is older.
+    retention_days: int = 730
     hours: DeskHours = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +90,7 @@ class DeskSettings:
             outbox_base_backoff=timedelta(seconds=_read(env, "DESK_OUTBOX_BACKOFF_SECONDS", _positive(float), 30.0)),
             staff_channel=env.get("DESK_STAFF_CHANNEL") or cls.staff_channel,
             staff_recipient=env.get("DESK_STAFF_RECIPIENT") or cls.staff_recipient,
+            retention_days=_read(env, "IPDESK_RETENTION_DAYS", _positive(int), cls.retention_days),
         )
 
 

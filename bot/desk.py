@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Literal, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Literal, NamedTuple, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,9 +106,12 @@ class Desk:
         language: Language = "zh",
         transcript: Iterable[TranscriptEntry | tuple[str, str] | tuple[str, str, datetime]] = (),
         actor: str = "bot",
+        on_opened: Callable[[Session, Ticket], None] | None = None,
     ) -> Ticket:
         """Open a ticket, assign the best-fitting expert and queue the notices, all or nothing.
 
+        `on_opened(session, ticket)` runs inside the same transaction once the ticket has its number, so a caller
+        can link its own record to the ticket (the hotline console links the call); if it raises, no ticket opens.
         The returned ticket is detached from the database (read its fields; it does not load relations).
         """
         now = self.clock.now()
@@ -139,6 +142,8 @@ class Desk:
             session.add_all(TranscriptLine(ticket_id=ticket.id, at=at, role=role, text=text) for role, text, at in lines)
             self._event(session, ticket, actor, "opened", None, "new", now,
                         data={"channel": ticket.channel, "priority": priority, "transcript_lines": len(lines)})
+            if on_opened is not None:
+                on_opened(session, ticket)
             ranked = rank_experts(session, ticket)
             ticket.candidates = [candidate.expert_id for candidate in ranked]
             expert, skipped = self._assign_next(session, ticket, now, "system", "best fit when the ticket opened",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from knowledge.items import Item, PolicyDocument, Referral, chinese_numeral
 from knowledge.loader import (
@@ -80,6 +80,23 @@ class KnowledgeBase:
     ) -> list[Hit]:
         """See `Searcher.search`: `intent` is the NLU's intent or its whole ranking (intent → confidence)."""
         return self._searcher.search(question, intent=intent, entities=entities, limit=limit)
+
+    def canonical_entities(self, entities: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+        """The NLU's entities as canonical vocabulary values, entity → values in order, without repeats.
+
+        Both the chat's actions and the console's suggestion read entities this way, so "US", "美国" and "美" are
+        one country wherever they are counted.
+        """
+        found: dict[str, list[str]] = {}
+        for entity in entities:
+            name, value = entity.get("entity"), entity.get("value")
+            if not isinstance(name, str) or not isinstance(value, str):
+                continue
+            canonical = self.vocabulary.canonical(name, value) or value
+            values = found.setdefault(name, [])
+            if canonical not in values:
+                values.append(canonical)
+        return found
 
     def text_ranking(self, question: str) -> list[str]:
         """Item ids by plain BM25 over the question's words alone: the baseline the search is measured against."""
