@@ -30,6 +30,7 @@ class Settings:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     actions_port: int = 5055
+    console_port: int = 8080
     model: Path = DEFAULT_MODEL
     var_dir: Path = ROOT / "var"
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
@@ -48,6 +49,7 @@ class Settings:
             host=env.get("IPDESK_HOST", cls.host),
             rasa_port=int(env.get("IPDESK_RASA_PORT", cls.rasa_port)),
             actions_port=int(env.get("IPDESK_ACTIONS_PORT", cls.actions_port)),
+            console_port=int(env.get("IPDESK_CONSOLE_PORT", cls.console_port)),
             model=Path(env.get("IPDESK_MODEL", str(DEFAULT_MODEL))),
             var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
             rasa_token=env.get("RASA_TOKEN") or defaults.rasa_token,
@@ -69,6 +71,10 @@ class Settings:
     @property
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
     def endpoints_file(self) -> Path:
         """endpoints.yml with this run's action-server URL and tracker database filled in."""
@@ -130,8 +136,14 @@ def telegram_worker(settings: Settings) -> Service:
     return Service("Telegram worker", [sys.executable, "-m", "bot.telegram"], None, env)
 
 
+def console(settings: Settings) -> Service:
+    """The hotline console (bot/console) for staff, experts and admins, in a browser."""
+    env = {**settings.environment(), "IPDESK_CONSOLE_HOST": settings.host, "IPDESK_CONSOLE_PORT": str(settings.console_port)}
+    return Service("console", [sys.executable, "-m", "bot.console", "serve"], f"{settings.console_url}/health", env)
+
+
 def all_services(settings: Settings) -> list[Service]:
-    services = [action_server(settings), rasa_server(settings), desk_worker(settings)]
+    services = [action_server(settings), rasa_server(settings), desk_worker(settings), console(settings)]
     if settings.telegram:
         services.append(telegram_worker(settings))
     return services
@@ -222,6 +234,7 @@ def _banner(settings: Settings) -> str:
         f"  REST channel:   POST {webhook}\n"
         f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
         f"  action server:  {settings.actions_url}\n"
+        f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
         f"  conversations:  {settings.var_dir / 'tracker.db'}\n"
         f"  desk:           {settings.environment()['DATABASE_URL']}\n"
         f"  Telegram:       {'serving the bot (TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
@@ -246,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
-    print("starting the action server, the Rasa server, the desk worker"
+    print("starting the action server, the Rasa server, the desk worker, the console"
           f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
     try:
         stack.start()

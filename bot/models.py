@@ -1,5 +1,5 @@
 """The desk's tables: the expert pool, escalation tickets with their audit trail, transcript and attachments,
-the outbox.
+the outbox; the hotline log of calls and chat questions; the console's accounts, sessions and audit trail.
 
 Times are stored in UTC and come back timezone-aware on both databases (SQLite has no time zones, so
 `UTCDateTime` stores naive UTC there and puts the zone back on reading). Lists of vocabulary values are JSON,
@@ -11,7 +11,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, registry
 
@@ -21,6 +22,8 @@ Base = mapper_registry.generate_base()
 TICKET_STATUSES = ("new", "assigned", "accepted", "answered", "closed")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
 TRANSCRIPT_ROLES = ("user", "bot", "expert", "staff")
+USER_ROLES = ("staff", "expert", "admin")
+CALL_CHANNELS = ("phone", "wechat", "email", "visit", "other")
 
 
 class UTCDateTime(TypeDecorator):
@@ -218,3 +221,144 @@ class Attachment(Base):
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.file_name} ticket={self.ticket_id}>"
+
+
+class Call(Base):
+    """One consultation logged by the hotline staff: who called, what they asked, what the NLU and the knowledge
+    base suggested, what staff actually told them, and the ticket it became.
+
+    `intent`, the entity columns and `suggested_sources` are what the classifier said when the call was saved;
+    `answer` is the text staff read out (the suggestion, possibly edited), `answer_given_at` when they marked it
+    given. Personal data (caller, phone, question, notes) is anonymised after the retention period; the
+    classification stays for the province's figures.
+    """
+
+    __tablename__ = "hotline_calls"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    channel: Mapped[str] = Column(String(16), nullable=False, default="phone")
+    caller_name: Mapped[str | None] = Column(String(100))
+    company: Mapped[str] = Column(String(200), nullable=False, index=True)
+    phone: Mapped[str | None] = Column(String(32), index=True)
+    question: Mapped[str] = Column(Text, nullable=False)
+    notes: Mapped[str | None] = Column(Text)
+    intent: Mapped[str | None] = Column(String(64), index=True)
+    intent_confidence: Mapped[float | None] = Column(Float)
+    entities: Mapped[dict[str, list[str]]] = Column(JSON, nullable=False, default=dict)
+    country: Mapped[str | None] = Column(String(50), index=True)
+    ip_type: Mapped[str | None] = Column(String(50), index=True)
+    dispute_type: Mapped[str | None] = Column(String(50))
+    suggested_sources: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    answer: Mapped[str | None] = Column(Text)
+    answer_given_at: Mapped[datetime | None] = Column(UTCDateTime)
+    ticket_id: Mapped[int | None] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="SET NULL"), unique=True)
+    staff_user_id: Mapped[int | None] = Column(Integer, ForeignKey("console_users.id", ondelete="SET NULL"), index=True)
+    follow_up_on: Mapped[date | None] = Column(Date, index=True)
+    follow_up_done_at: Mapped[datetime | None] = Column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = Column(UTCDateTime)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (CheckConstraint(_in("channel", CALL_CHANNELS), name="ck_hotline_calls_channel"),)
+
+    def __repr__(self) -> str:
+        return f"<Call {self.id} {self.company}>"
+
+
+class ChatTurn(Base):
+    """One question answered in a chat (REST, Telegram), kept for the province's figures: what was asked about,
+    not who asked. `sender_key` is a keyed hash of the channel's user id, enough to count distinct enterprises
+    per week and useless for finding them."""
+
+    __tablename__ = "hotline_chat_turns"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    sender_key: Mapped[str] = Column(String(64), nullable=False)
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    intent: Mapped[str | None] = Column(String(64))
+    language: Mapped[str] = Column(String(2), nullable=False, default="zh")
+    country: Mapped[str | None] = Column(String(50))
+    ip_type: Mapped[str | None] = Column(String(50))
+    dispute_type: Mapped[str | None] = Column(String(50))
+    sources: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+
+
+class ConsoleUser(Base):
+    """A person who signs in to the console: hotline staff, an expert (linked to their pool entry) or an admin.
+
+    `password_hash` is scrypt with its parameters and salt (bot/console/passwords.py); the password itself is never
+    stored. A deactivated account keeps its row so the audit trail still names who did what.
+    """
+
+    __tablename__ = "console_users"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    display_name: Mapped[str] = Column(String(100), nullable=False)
+    role: Mapped[str] = Column(String(8), nullable=False)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    expert_id: Mapped[int | None] = Column(Integer, ForeignKey("desk_experts.id", ondelete="SET NULL"), unique=True)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    last_sign_in_at: Mapped[datetime | None] = Column(UTCDateTime)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", USER_ROLES), name="ck_console_users_role"),
+        CheckConstraint("role <> 'expert' OR expert_id IS NOT NULL", name="ck_console_users_expert"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ConsoleUser {self.username} {self.role}>"
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the database
+    does not let anyone sign in. `csrf_token` must come back with every form and API call of the session."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    token_hash: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = Column(Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    ip: Mapped[str | None] = Column(String(64))
+
+
+class SignInAttempt(Base):
+    """A sign-in try, kept for throttling (too many failures for a name or from an address lock it out for a
+    while) and purged with the rest of the personal data."""
+
+    __tablename__ = "console_sign_in_attempts"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    username: Mapped[str] = Column(String(64), nullable=False, index=True)
+    ip: Mapped[str | None] = Column(String(64), index=True)
+    succeeded: Mapped[bool] = Column(Boolean, nullable=False)
+
+
+class AuditEntry(Base):
+    """Who signed in, viewed, changed or exported what, and when. Ticket moves have their own trail
+    (`TicketEvent`); this one covers the console's people and pages."""
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    user_id: Mapped[int | None] = Column(Integer, ForeignKey("console_users.id", ondelete="SET NULL"), index=True)
+    username: Mapped[str] = Column(String(64), nullable=False)
+    role: Mapped[str | None] = Column(String(8))
+    action: Mapped[str] = Column(String(32), nullable=False)
+    object_type: Mapped[str | None] = Column(String(32))
+    object_id: Mapped[str | None] = Column(String(64))
+    detail: Mapped[dict[str, Any]] = Column(JSON, nullable=False, default=dict)
+    ip: Mapped[str | None] = Column(String(64))
+
+    __table_args__ = (Index("ix_console_audit_object", "object_type", "object_id"),)

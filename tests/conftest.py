@@ -36,7 +36,8 @@ def stack(trained_model, tmp_path_factory):
     from bot.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("var")
-    settings = Settings(rasa_port=free_port(), actions_port=free_port(), model=trained_model, var_dir=var_dir)
+    settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
+                        var_dir=var_dir)
     prepare_desk(settings)
     stack = Stack(all_services(settings), log_dir=var_dir / "logs")
     try:
@@ -157,3 +158,47 @@ def add_expert(desk_sessions, desk_clock):
             return expert.id
 
     return add
+
+
+# --- The hotline console (bot/console): a real server on a loopback port over the parametrised desk database.
+
+
+@pytest.fixture()
+def console_context(desk_engine, desk_clock, desk_settings):
+    """The console's services over the test database and manual clock. Its Rasa URL points at a closed port, so the
+    suggestion comes from the text search alone; tests of the NLU suggestion use `console_with_nlu`."""
+    from bot.console.config import ConsoleSettings
+    from bot.console.context import ConsoleContext
+
+    settings = ConsoleSettings(port=free_port(), rasa_url=f"http://127.0.0.1:{free_port()}", rasa_token="unused")
+    return ConsoleContext.build(settings, desk_settings, engine=desk_engine, clock=desk_clock)
+
+
+@pytest.fixture()
+def console(console_context):
+    from console_harness import ConsoleServer
+
+    server = ConsoleServer(console_context, console_context.settings.port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def console_user(console_context):
+    """console_user(username, role, expert_id=None) -> id: an account with the harness's password."""
+    from console_harness import PASSWORD
+
+    def create(username: str, role: str = "staff", *, expert_id: int | None = None, name: str | None = None) -> int:
+        user = console_context.accounts.create_user(username, name or username, role, PASSWORD, expert_id=expert_id,
+                                                    actor_name="test")
+        return user.id
+
+    return create
+
+
+@pytest.fixture()
+def browser_client(console):
+    """A fresh HTTP client of the console (no session yet)."""
+    from console_harness import ConsoleClient
+
+    return ConsoleClient(console.url)
