@@ -1,0 +1,4 @@
+"""(being written)"""
+from aiohttp import web
+
+routes = web.RouteTableDef()
