@@ -23,12 +23,13 @@ for c in "$${PYTHON:-}" python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/
 done; true
 endef
 
-.PHONY: help venv model nlu-vocabulary knowledge run chat test eval clean
+.PHONY: help venv model nlu-vocabulary knowledge run chat test eval browser screenshots admin clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
 	@echo "make test   set up, train if needed, run the tests"
 	@echo "make chat   talk to the bot in this terminal"
+	@echo "make admin  create the hotline console's first administrator (console on 127.0.0.1:8080)"
 	@echo "make eval   intent P/R/F1 and source hit@k on the held-out sets"
 	@echo "make knowledge  after editing knowledge/data: validate, re-render the NLU vocabulary, retrain if needed"
 
@@ -77,8 +78,30 @@ run: model
 chat: model
 	$(PY) -m bot.launcher --shell
 
-test: model
+# The console's end-to-end tests drive Debian's chromium through its chromedriver, and need CJK fonts to render
+# Chinese; installed from Debian's packages when missing (as root, or with password-less sudo).
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  :; \
+	else \
+	  echo "installing $(BROWSER_PACKAGES) for the console's browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt=""; elif sudo -n true 2>/dev/null; then apt="sudo -n"; else \
+	    echo "error: need root (or password-less sudo) to apt-get install $(BROWSER_PACKAGES)" >&2; exit 1; fi; \
+	  $$apt apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
+	  || { $$apt apt-get update -qq && $$apt apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	fi
+
+test: model browser
 	$(PY) -m pytest
+
+# Refresh docs/screenshots/ (shown in the README) from the console's browser tests.
+screenshots: model browser
+	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_browser.py
+
+# Create the console's first administrator: `make admin` (named admin) or `make admin ADMIN=wang`.
+admin: venv
+	$(PY) -m bot.console create-admin $(or $(ADMIN),admin)
 
 eval: model
 	$(PY) -m nlu.evaluate

@@ -21,7 +21,10 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
-    token = new_login_csrf()
+    # Keep the token the browser already holds: a second tab, a reload or a prefetch must not invalidate the form
+    # open in the first.
+    held = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    token = held if 20 <= len(held) <= 64 and held.replace("-", "").replace("_", "").isalnum() else new_login_csrf()
     response = render(request, "login.html", login_csrf=token, next=_safe_next(request.query.get("next")), error=None,
                       username="")
     response.set_cookie(LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="Strict", max_age=3600)
