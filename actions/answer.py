@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import clarify
+from actions.desk import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
+from bot.chatlog import record_chat_turn
 from knowledge import Item, KnowledgeBase, Language
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class ActionAnswer(Action):
             buttons=self._buttons(kb, best, related, lang, detail=detail),
             json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
         )
+        record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
         return remember_language(tracker, lang)
 
     @staticmethod

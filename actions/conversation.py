@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
+from actions.desk import desk
 from actions.turn import contract, knowledge, language, remember_language, user_text
+from bot.chatlog import record_chat_turn
 from knowledge import Language, Localized
 
 
@@ -45,7 +47,12 @@ class ActionGreet(_FixedReply):
 
 
 class ActionHelp(_FixedReply):
-    kind, wording = "help", replies.HELP
+    kind = "help"
+
+    @property
+    def wording(self) -> Localized:  # type: ignore[override]
+        """The help ends with the privacy notice, whose retention period is read when the message is built."""
+        return replies.help_text()
 
     def name(self) -> str:
         return "action_help"
@@ -94,4 +101,5 @@ class ActionDecline(Action):
         referral = knowledge().referral_for(user_text(tracker))
         text = replies.DECLINE.get(lang) + "\n" + replies.REFER.get(lang).format(text=referral.text.get(lang))
         dispatcher.utter_message(text=text, json_message=contract("out_of_scope", language=lang))
+        record_chat_turn(desk, tracker, "out_of_scope", language=lang)
         return remember_language(tracker, lang)

@@ -12,8 +12,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import replies
 from actions.desk import desk, desk_clock
 from actions.turn import contract, entities, knowledge, language, remember_language, user_text
+from bot.chatlog import record_chat_turn
 from bot.desk import DeskError
 from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
 from knowledge import Language, Localized
@@ -53,7 +55,8 @@ def _local(moment: datetime, lang: Language) -> str:
 
 
 class ActionStartEscalation(Action):
-    """Say that a person is coming and set the priority: a live dispute (report_dispute) is urgent.
+    """Say that a person is coming and set the priority: a live dispute (report_dispute) is urgent. The privacy
+    notice comes with it, before the form asks for the company and the contact.
 
     The message that reported a live dispute already describes it, so it becomes the description and the
     form does not ask for it again.
@@ -73,8 +76,10 @@ class ActionStartEscalation(Action):
             except FieldError:
                 pass  # too short to describe anything: the form will ask
         dispatcher.utter_message(
-            text=START[priority].get(lang), json_message=contract("escalation", language=lang, priority=priority)
+            text=START[priority].get(lang) + "\n" + replies.privacy_notice().get(lang),
+            json_message=contract("escalation", language=lang, priority=priority),
         )
+        record_chat_turn(desk, tracker, "escalation", language=lang, entities=entities(tracker, knowledge()))
         return events + remember_language(tracker, lang)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from bot.config import DeskSettings
 from knowledge import Item, Localized
 from knowledge.answers import answer_text, item_label  # noqa: F401  (the answer's wording lives with the knowledge)
 
@@ -30,6 +31,13 @@ HELP = Localized(
     SCOPE.en + "\nTry asking:\n· What IP insurance is there for exporters?\n· How long does a 337 investigation take?\n"
     "· Our Amazon store was frozen, what now?\nEvery answer names its source; tap “Ask an expert” for a person.",
 )
+PRIVACY = Localized(
+    "隐私说明：您留下的企业名称、联系方式和案情仅用于本次咨询和专家答复，仅工作人员和受理专家可见；"
+    "案件办结后保存 {days} 天{about_zh}，到期自动匿名化。",
+    "Privacy: your company name, contact details and case description are used only for this consultation and the "
+    "expert's answer, and only the desk's staff and the expert handling your case can see them; they are kept for "
+    "{days} days{about_en} after the case is closed, then anonymised automatically.",
+)
 GOODBYE = Localized("再见！有海外知识产权方面的问题，随时来问。", "Goodbye! Come back any time with an overseas IP question.")
 THANKS = Localized("不客气！还有其他问题可以继续问我。", "You're welcome! Ask me anything else you need.")
 CLARIFY = Localized(
@@ -41,6 +49,36 @@ DECLINE = Localized(
     "Sorry, that is outside what this service covers, so I won't guess. " + SCOPE.en,
 )
 REFER = Localized("建议：{text}", "Where to go instead: {text}")
+
+
+
+def privacy_notice() -> Localized:
+    """The privacy notice with the retention period the desk is configured with (IPDESK_RETENTION_DAYS), read when
+    the message is built: the period enterprises are told is the one `python -m bot.console purge` applies."""
+    days = DeskSettings.from_environment().retention_days
+    about_zh, about_en = _about(days)
+    return Localized(PRIVACY.zh.format(days=days, about_zh=about_zh),
+                     PRIVACY.en.format(days=days, about_en=about_en))
+
+
+def help_text() -> Localized:
+    """The help text, ending with the privacy notice."""
+    notice = privacy_notice()
+    return Localized(HELP.zh + "\n" + notice.zh, HELP.en + "\n" + notice.en)
+
+
+def _about(days: int) -> tuple[str, str]:
+    """"（约 2 年）" / " (about 2 years)" for a period people read more easily in years or months; nothing for
+    less than a month."""
+    if days >= 365:
+        years = round(days / 365, 1)
+        number = f"{years:g}"
+        return f"（约 {number} 年）", f" (about {number} year{'' if years == 1 else 's'})"
+    if days >= 30:
+        months = round(days / 30)
+        return f"（约 {months} 个月）", f" (about {months} month{'' if months == 1 else 's'})"
+    return "", ""
+
 
 #: Topic buttons offered when a question is unclear: each sends a question the NLU understands.
 CLARIFY_TOPICS = (
