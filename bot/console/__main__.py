@@ -3,6 +3,8 @@ first administrator, who then opens accounts for staff and experts in the consol
 
     python -m bot.console create-admin admin --name 管理员          # asks for the password twice
     printf '%s\\n' "$PASSWORD" | python -m bot.console create-admin admin --password-stdin
+    python -m bot.console purge --dry-run     # how much personal data is past IPDESK_RETENTION_DAYS
+    python -m bot.console purge               # anonymise it (run it daily, e.g. from cron)
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from bot.config import DeskSettings, SettingsError
 from bot.console.accounts import AccountError
 from bot.console.config import ConsoleSettings
 from bot.console.context import ConsoleContext
+from bot.console.retention import purge
 from bot.console.web import create_app
 
 log = logging.getLogger("bot.console")
@@ -30,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("username")
     admin.add_argument("--name", default="管理员", help="the name shown in the console and the audit trail")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    purging = commands.add_parser("purge", help="anonymise personal data older than the retention period")
+    purging.add_argument("--dry-run", action="store_true", help="count what would be anonymised, change nothing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s")
     try:
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "create-admin":
             return _create_admin(ctx, args.username, args.name, args.password_stdin)
+        if args.command == "purge":
+            return _purge(ctx, args.dry_run)
         web.run_app(create_app(ctx), host=settings.host, port=settings.port, access_log=None,
                     print=lambda _: log.info("console on http://%s:%s", settings.host, settings.port))
         return 0
@@ -63,6 +70,24 @@ def _create_admin(ctx: ConsoleContext, username: str, name: str, from_stdin: boo
         return 1
     print(f"administrator {user.username} created; sign in at http://{ctx.settings.host}:{ctx.settings.port}/login")
     return 0
+
+
+PURGE_LABELS = {
+    "calls": "hotline calls anonymised", "tickets": "closed tickets anonymised",
+    "transcript_lines": "transcript lines anonymised", "ticket_events": "enterprise ticket events anonymised",
+    "attachments": "attachment files deleted", "attachment_failures": "attachment files that could not be deleted",
+    "outbox_messages": "delivered or dead outbox messages deleted", "sign_in_attempts": "sign-in attempts deleted",
+    "sessions": "expired console sessions deleted", "audit_ips": "audit entries' IP addresses removed",
+}
+
+
+def _purge(ctx: ConsoleContext, dry_run: bool) -> int:
+    report = purge(ctx.sessions, ctx.clock, ctx.desk_settings, dry_run=dry_run)
+    print(f"{'dry run, nothing changed: what a purge would do to ' if dry_run else ''}personal data older than "
+          f"{ctx.desk_settings.retention_days} days (before {report.cutoff:%Y-%m-%d %H:%M} UTC)")
+    for name, count in report.counts().items():
+        print(f"  {PURGE_LABELS[name]}: {count}")
+    return 1 if report.attachment_failures else 0
 
 
 if __name__ == "__main__":
