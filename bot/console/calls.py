@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.console import audit
 from bot.console.accounts import Principal
+from bot.console.filters import FilterFields, FilterQuery
 from bot.console.suggest import Suggestion
 from bot.desk import Desk, DeskError, TranscriptEntry
 from bot.fields import FieldError, clean_text, parse_contact
@@ -100,7 +101,7 @@ class CallForm:
 
 
 @dataclass(frozen=True)
-class CallFilter:
+class CallFilter(FilterFields):
     """The call list's filters; every one given must match."""
 
     date_from: date | None = None
@@ -118,36 +119,9 @@ class CallFilter:
     @classmethod
     def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", dict[str, str]]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
-        problems: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for name in ("date_from", "date_to"):
-            raw = (query.get(name) or "").strip()
-            if raw:
-                try:
-                    values[name] = date.fromisoformat(raw)
-                except ValueError:
-                    problems[name] = f"日期“{raw[:20]}”无效，已忽略"
-        for name in ("staff", "expert"):
-            raw = (query.get(name) or "").strip()
-            if raw:
-                if raw.isdigit() and len(raw) < 10:
-                    values[name] = int(raw)
-                else:
-                    problems[name] = "无效的筛选值，已忽略"
-        status = (query.get("status") or "").strip()
-        if status:
-            if status in cls.STATUSES:
-                values["status"] = status
-            else:
-                problems["status"] = "无效的状态，已忽略"
-        for name in ("topic", "country", "ip_type", "q"):
-            raw = (query.get(name) or "").strip()[:100]
-            if raw:
-                values[name] = raw
-        return cls(**values), problems
-
-    def as_query(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.__dict__.items() if v is not None}
+        read = (FilterQuery(query).dates("date_from", "date_to").ids("staff", "expert")
+                .choice("status", cls.STATUSES, "状态").texts("topic", "country", "ip_type", "q"))
+        return cls(**read.values), read.problems
 
 
 @dataclass(frozen=True)

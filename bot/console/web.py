@@ -100,12 +100,46 @@ def _templates() -> jinja2.Environment:
     )
     env.filters["local"] = _local_time
     env.filters["topic"] = topic_label
+    env.filters["action"] = _action_label
+    env.filters["detail"] = _detail_text
     env.filters["contact"] = lambda value, me: shown_contact(value, full=bool(me and me.sees_phone_numbers))
     env.globals["csrf_field"] = _csrf_field
     env.globals["query"] = _query
     env.globals["TICKET_STATUS"] = TICKET_STATUS_LABELS
     env.globals["PRIORITY"] = {"urgent": "紧急", "normal": "普通"}
     return env
+
+
+#: What the audit trail and a ticket's history call each action, in the console's language.
+ACTION_LABELS = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
+    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
+    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
+    "acknowledge": "已处理",
+    "opened": "工单创建", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
+    "closed": "关闭", "reopened": "重新打开", "staff_alerted": "提醒坐席", "sla_expired": "超时未受理",
+    "reassigned": "改派", "rated": "企业评价", "follow_up_queued": "发出回访", "follow_up_recorded": "企业回访反馈",
+}
+
+
+def _action_label(action: str) -> str:
+    base = action.split(":", 1)[-1]
+    label = ACTION_LABELS.get(base, base)
+    return f"工单·{label}" if action.startswith("ticket:") else label
+
+
+def _detail_text(detail: dict[str, Any] | None) -> str:
+    """An audit entry's detail as one readable line: lists joined, empty values left out."""
+    parts = []
+    for key, value in (detail or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "、".join(map(str, value))
+        elif isinstance(value, dict):
+            value = "，".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
+        parts.append(f"{key}：{value}")
+    return "；".join(parts)
 
 
 TICKET_STATUS_LABELS = {"new": "待分配", "assigned": "待受理", "accepted": "处理中", "answered": "已答复", "closed": "已关闭"}

@@ -1,0 +1,69 @@
+"""Reading a list page's filters from its query string, the same way on every list (calls, tickets, the audit trail).
+
+A malformed value never breaks the page: it is left out of the filter and named in `problems`, which the page shows
+above the list, so staff see that "2026-13-01" was ignored instead of getting an error or a silently wrong list.
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any, Collection, Mapping
+
+MAX_TEXT = 100
+
+
+class FilterQuery:
+    """Collects the valid filter values of a query string and a message for each value that was not."""
+
+    def __init__(self, query: Mapping[str, str]) -> None:
+        self.query = query
+        self.values: dict[str, Any] = {}
+        self.problems: dict[str, str] = {}
+
+    def _raw(self, name: str) -> str:
+        return (self.query.get(name) or "").strip()
+
+    def dates(self, *names: str) -> "FilterQuery":
+        for name in names:
+            raw = self._raw(name)
+            if raw:
+                try:
+                    self.values[name] = date.fromisoformat(raw)
+                except ValueError:
+                    self.problems[name] = f"日期“{raw[:20]}”无效，已忽略"
+        return self
+
+    def ids(self, *names: str, label: str = "筛选值") -> "FilterQuery":
+        """Database ids (positive whole numbers that fit an integer column)."""
+        for name in names:
+            raw = self._raw(name)
+            if raw:
+                if raw.isdigit() and len(raw) < 10:
+                    self.values[name] = int(raw)
+                else:
+                    self.problems[name] = f"无效的{label}，已忽略"
+        return self
+
+    def choice(self, name: str, allowed: Collection[str], label: str) -> "FilterQuery":
+        raw = self._raw(name)
+        if raw:
+            if raw in allowed:
+                self.values[name] = raw
+            else:
+                self.problems[name] = f"无效的{label}，已忽略"
+        return self
+
+    def texts(self, *names: str, limit: int = MAX_TEXT, lower: bool = False) -> "FilterQuery":
+        """Free text (a search word, a country): trimmed to `limit` characters, never refused."""
+        for name in names:
+            raw = self._raw(name)[:limit]
+            if raw:
+                self.values[name] = raw.lower() if lower else raw
+        return self
+
+
+class FilterFields:
+    """For the filter dataclasses: the filter as a query string again (for links, paging and the CSV export)."""
+
+    def as_query(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}  # type: ignore[arg-type]
