@@ -22,9 +22,11 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.console import audit
 from bot.console.accounts import Principal
 from bot.console.context import ConsoleContext
 from bot.console.privacy import shown_contact
+from bot.console.tickets import EVENT_LABELS
 from bot.console.topics import topic_label
 from bot.desk import DeskError
 
@@ -111,15 +113,7 @@ def _templates() -> jinja2.Environment:
 
 
 #: What the audit trail and a ticket's history call each action, in the console's language.
-ACTION_LABELS = {
-    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
-    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
-    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
-    "acknowledge": "已处理",
-    "opened": "工单创建", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
-    "closed": "关闭", "reopened": "重新打开", "staff_alerted": "提醒坐席", "sla_expired": "超时未受理",
-    "reassigned": "改派", "rated": "企业评价", "follow_up_queued": "发出回访", "follow_up_recorded": "企业回访反馈",
-}
+ACTION_LABELS = {**audit.ACTION_LABELS, **EVENT_LABELS}
 
 
 def _action_label(action: str) -> str:

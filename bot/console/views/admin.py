@@ -23,7 +23,6 @@ from bot.console.context import ConsoleContext
 from bot.console.csvexport import csv_response
 from bot.console.filters import FilterFields, FilterQuery
 from bot.console.passwords import PasswordError
-from bot.console.web import ACTION_LABELS as ALL_ACTION_LABELS
 from bot.console.web import blocking, context, principal, redirect, render, require
 from bot.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
 
@@ -32,8 +31,7 @@ ADMIN = ("admin",)
 AUDIT_LIST_LIMIT = 500
 AUDIT_EXPORT_LIMIT = 100_000
 
-#: The audit actions as the page's filter offers them, named as everywhere in the console.
-ACTION_LABELS = {action: ALL_ACTION_LABELS[action] for action in audit.ACTIONS}
+ACTION_LABELS = audit.ACTION_LABELS
 OBJECT_LABELS = {"user": "账号", "call": "来电", "calls": "来电记录", "ticket": "工单", "tickets": "工单列表",
                  "outbox": "消息", "audit": "审计日志", "retention": "个人信息保存期限"}
 
