@@ -98,9 +98,10 @@ class KnowledgeBase:
                 values.append(canonical)
         return found
 
-    def text_ranking(self, question: str) -> list[str]:
-        """Item ids by plain BM25 over the question's words alone: the baseline the search is measured against."""
-        return self._searcher.bm25_ranking(question)
+    def text_ranking(self, question: str, *, with_examples: bool = False) -> list[str]:
+        """Item ids by plain BM25 over the question's words alone, against the items' own text (the baseline the
+        search is measured against) or, `with_examples`, also against their example questions and keywords."""
+        return self._searcher.bm25_ranking(question, with_examples=with_examples)
 
     def referral_for(self, question: str) -> Referral:
         """Where to send a question this service does not handle."""
