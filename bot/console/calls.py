@@ -20,7 +20,7 @@ from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery
 from bot.console.suggest import Suggestion
 from bot.desk import Desk, DeskError, TranscriptEntry
-from bot.fields import FieldError, clean_text, parse_contact
+from bot.fields import FieldError, clean_text, parse_contact, strip_control
 from bot.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ class HotlineLog:
 
     def company_history(self, prefix: str, *, limit: int = 8) -> CompanyHistory:
         """Earlier calls and tickets of companies whose name contains what staff typed, newest first."""
-        prefix = (prefix or "").strip()[:100]
+        prefix = strip_control(prefix or "").strip()[:100]
         history = CompanyHistory()
         if len(prefix) < 2:
             return history

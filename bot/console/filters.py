@@ -9,6 +9,8 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, Collection, Mapping
 
+from bot.fields import strip_control
+
 MAX_TEXT = 100
 
 
@@ -21,7 +23,9 @@ class FilterQuery:
         self.problems: dict[str, str] = {}
 
     def _raw(self, name: str) -> str:
-        return (self.query.get(name) or "").strip()
+        # Control characters never match anything stored (fields are stored without them), and PostgreSQL refuses a
+        # NUL in a query outright: they are dropped before anything is compared.
+        return strip_control(self.query.get(name) or "").strip()
 
     def dates(self, *names: str) -> "FilterQuery":
         for name in names:

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlencode
 import aiohttp
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from markupsafe import Markup
 
 from bot.console import audit
@@ -214,6 +215,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except DeskError as error:
         status = 404 if error.code == "not_found" else 409
         return error_page(request, status, str(error))
+    except (UnicodeDecodeError, HttpProcessingError) as error:
+        # A body that is not UTF-8 or not a well-formed form (`request.post()` parses lazily, in the handler): the
+        # client's mistake, not ours.
+        log.info("console: %s %s sent a body that cannot be read: %s", request.method, request.path, error)
+        return error_page(request, 400, "提交的内容无法解析（应为 UTF-8 编码的表单）。")
     except asyncio.CancelledError:
         raise
     except Exception:
