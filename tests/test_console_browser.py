@@ -242,3 +242,66 @@ def test_the_admin_pages_and_the_dashboard(console_site, browsers, tmp_path):
     admin.wait_for("#totals")
     assert admin.driver.find_elements("css selector", "svg")
     admin.screenshot("dashboard", tmp_path)
+
+
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg onload="window.__xss=3">'
+
+
+def test_a_script_in_a_company_name_runs_on_no_page_staff_or_experts_open(console_site, browsers):
+    stack, maker, accounts = console_site
+    staff = browsers()
+    staff.sign_in("staff1", PASSWORD)
+    company = "晋南" + XSS + uuid.uuid4().hex[:4]
+    number = log_and_escalate(staff, company, "我们在美国被起诉专利侵权，收到了起诉书" + XSS)
+    with maker() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        call_id = session.scalars(select(Call.id).where(Call.ticket_id == ticket.id)).one()
+    pages = ["/calls/new", "/", "/calls", f"/calls/{call_id}", f"/calls?q={company[:6]}", "/tickets", "/inbox",
+             "/dashboard", f"/tickets/{number}"]
+    for path in pages:
+        staff.open(path)
+        assert staff.driver.execute_script("return window.__xss === undefined"), path
+    assert XSS in staff.find("h1").text  # the ticket's heading shows it as the text it is
+    expert = browsers()
+    expert.sign_in(expert_account(accounts, maker, ticket.expert_id), PASSWORD)
+    for path in ("/expert", f"/expert/tickets/{number}"):
+        expert.open(path)
+        assert expert.driver.execute_script("return window.__xss === undefined"), path
+    admin = browsers()
+    admin.sign_in("admin", PASSWORD)
+    admin.open("/admin/audit")
+    assert admin.driver.execute_script("return window.__xss === undefined")
+
+
+def test_a_form_on_another_site_cannot_make_a_signed_in_browser_change_anything(console_site, browsers, tmp_path):
+    """Cross-site request forgery: a page elsewhere auto-submits a form to the console in a signed-in browser."""
+    import http.server
+    import threading
+
+    from conftest import free_port
+
+    stack, maker, accounts = console_site
+    staff = browsers()
+    staff.sign_in("staff1", PASSWORD)
+    marker = f"伪造请求{uuid.uuid4().hex[:6]}"
+    (tmp_path / "evil.html").write_text(
+        f'<form id="f" method="post" action="{stack.console_url}/calls">'
+        f'<input name="company" value="{marker}"><input name="question" value="跨站伪造的来电记录内容">'
+        f'<input name="csrf_token" value="guessed"></form><script>document.getElementById("f").submit()</script>',
+        encoding="utf-8")
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        staff.driver.get(f"http://localhost:{port}/evil.html")  # another origin than the console's 127.0.0.1
+        staff.wait_for("body")
+        import time
+
+        time.sleep(2)  # the form has been submitted and answered
+    finally:
+        server.shutdown()
+    with maker() as session:
+        assert session.scalars(select(Call).where(Call.company == marker)).first() is None
+    staff.open("/calls")  # and the staff's own session still works
+    assert "/login" not in staff.driver.current_url
