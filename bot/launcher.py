@@ -126,8 +126,13 @@ def rasa_server(settings: Settings) -> Service:
 
 
 def desk_worker(settings: Settings) -> Service:
-    """Delivers the outbox (experts' answers into conversations) and checks SLAs and follow-ups."""
+    """Delivers the outbox (experts' answers, warnings, reminders) into the conversations that live in Rasa."""
     return Service("desk worker", [sys.executable, "-m", "bot.worker"], None, settings.environment())
+
+
+def scheduler(settings: Settings) -> Service:
+    """The time-based work (bot/scheduler.py): SLA checks, follow-ups, trade-fair reminders, warning expiry."""
+    return Service("scheduler", [sys.executable, "-m", "bot.scheduler"], None, settings.environment())
 
 
 def telegram_worker(settings: Settings) -> Service:
@@ -143,7 +148,8 @@ def console(settings: Settings) -> Service:
 
 
 def all_services(settings: Settings) -> list[Service]:
-    services = [action_server(settings), rasa_server(settings), desk_worker(settings), console(settings)]
+    services = [action_server(settings), rasa_server(settings), desk_worker(settings), scheduler(settings),
+                console(settings)]
     if settings.telegram:
         services.append(telegram_worker(settings))
     return services
@@ -253,13 +259,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.shell:
         prepare_desk(settings)
-        with Stack([action_server(settings), desk_worker(settings)]):
+        with Stack([action_server(settings), desk_worker(settings), scheduler(settings)]):
             command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
             return subprocess.call(command, cwd=ROOT, env=settings.environment())
 
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
-    print("starting the action server, the Rasa server, the desk worker, the console"
+    print("starting the action server, the Rasa server, the desk worker, the scheduler, the console"
           f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
     try:
         stack.start()
