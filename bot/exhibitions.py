@@ -20,6 +20,7 @@ registration for follow-up.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable
@@ -42,6 +43,23 @@ NOTICE_TIMES = {"week_before": (-7, time(9, 0)), "day_before": (-1, time(9, 0)),
 AFTER_TIME = (1, time(10, 0))
 FOLLOW_UP_WINDOW = timedelta(days=30)
 LIMITS = {"company": 200, "fair_name": 200, "place": 200, "products": 2000, "rights_held": 2000, "contact_name": 100}
+
+
+#: An answer to "how did the fair go?" that says there was no trouble ("一切顺利", "没有", "no").
+_NO_TROUBLE = re.compile(r"^\s*(?:没有|没|无|一切顺利|很顺利|顺利|都挺好|挺好|还好|都好|(?:no|none|nothing|all fine|fine|all good|"
+                         r"went well)(?![A-Za-z]))", re.IGNORECASE)
+#: Words that report trouble at a fair: a complaint, an injunction, a raid, a seizure, a warning letter, a suit.
+_TROUBLE = re.compile(r"投诉|禁令|查抄|查扣|扣押|扣留|撤展|警告函|律师函|起诉|被诉|诉讼|传票|纠纷|侵权|执行员|警察|海关|"
+                      r"complain|injunction|raid|seiz|detain|warning letter|cease|sued|lawsuit|dispute|infring|bailiff|"
+                      r"police|customs", re.IGNORECASE)
+
+
+def outcome_of(answer: str) -> str:
+    """"case" when the answer to "how did the fair go?" reports an IP dispute, else "none". An answer that opens by
+    saying all went well is "none" even if it names a dispute word ("没有遇到纠纷")."""
+    if _NO_TROUBLE.match(answer or ""):
+        return "none"
+    return "case" if _TROUBLE.search(answer or "") else "none"
 
 
 class ExhibitionError(ValueError):

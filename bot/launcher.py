@@ -208,22 +208,29 @@ class Stack:
 
 
 def prepare_desk(settings: Settings) -> str:
-    """Create the desk's tables and, on an empty desk, the illustrative sample pool; says what it did."""
+    """Create the desk's tables and, on an empty desk, the illustrative sample pool and warnings; says what it did."""
+    from bot.clock import SystemClock
+    from bot.config import DeskSettings
     from bot.db import create_schema, make_engine, sessions
     from bot.experts import seed_sample_pool
+    from bot.warnings import Warnings
 
     engine = make_engine(settings.environment()["DATABASE_URL"])
     try:
         create_schema(engine)
         with sessions(engine).begin() as session:
             report = seed_sample_pool(session)
+        samples = Warnings(sessions(engine), SystemClock(), DeskSettings.from_environment()).seed_samples()
     finally:
         engine.dispose()
+    if samples is not None and samples.errors:
+        raise RuntimeError("the sample warnings are invalid:\n" + "\n".join(map(str, samples.errors)))
+    warned = f"; {len(samples.published)} illustrative sample warnings added (bot/data/warnings.yml)" if samples else ""
     if report is None:
-        return "desk: using the experts already in the database"
+        return "desk: using the experts already in the database" + warned
     if report.errors:
         raise RuntimeError("the sample expert pool is invalid:\n" + "\n".join(map(str, report.errors)))
-    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/data/experts.yml)"
+    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/data/experts.yml)" + warned
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

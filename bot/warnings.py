@@ -66,6 +66,8 @@ FIELD_LABELS = {
     "industries": "行业", "ip_types": "知识产权类型", "products": "产品", "source": "来源", "published_on": "发布日期",
     "valid_until": "有效期至", "illustrative": "示例",
 }
+#: The illustrative sample warnings an empty desk starts with (never pushed; shown as 示例).
+SAMPLES = Path(__file__).parent / "data" / "warnings.yml"
 ILLUSTRATIVE = Localized("【示例，非真实预警】", "[Illustrative sample, not a real warning] ")
 
 #: What staff see happen to a warning's deliveries; `queued` covers messages waiting and being sent.
@@ -494,6 +496,13 @@ class Warnings:
                 report.published.append(published)
         log.info("warnings: %s imported %d warning(s) from %s", actor, len(drafts), path)
         return report
+
+    def seed_samples(self) -> ImportReport | None:
+        """Give a desk with no warnings the illustrative samples (bot/data/warnings.yml); None when it has any."""
+        with self.sessions() as session:
+            if session.scalar(select(RiskWarning.id).limit(1)) is not None:
+                return None
+        return self.import_file(SAMPLES, "system:samples")
 
     # Reading ------------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "view", "create", "change", "escalate",
-    "export", "purge", "accept", "decline", "answer", "assign", "close", "reopen", "acknowledge",
+    "export", "purge", "accept", "decline", "answer", "assign", "close", "reopen", "acknowledge", "publish", "expire",
 )
 
 
