@@ -175,7 +175,7 @@ class ActionSubmitExhibition(Action):
                                "Sorry, the fair could not be registered just now; please try again shortly.").get(lang),
                 json_message=contract("form", language=lang))
             return cleared
-        item = _checklist(registration)
+        item, specific = knowledge().checklist_for(registration.country)
         schedule = {stage: due for stage, due, _ in exhibitions().schedule(registration.starts_on, registration.ends_on)}
         if lang == "en":
             lines = [f"Registered: {registration.fair_name} ({registration.place}), {_day(start, lang)} to "
@@ -186,6 +186,9 @@ class ActionSubmitExhibition(Action):
             if registration.new_products:
                 lines.append("You will show new products: file patent or design applications before the show, or "
                              "showing them may cost their novelty.")
+            if not specific:
+                lines.append(f"There is no checklist of its own for {registration.country or 'that place'} yet; here is "
+                             "the general one. Procedures differ by country: consult a local lawyer.")
         else:
             lines = [f"已登记：{registration.fair_name}（{registration.place}），{_day(start, lang)}至{_day(end, lang)}，"
                      f"登记号 #{registration.id}。"]
@@ -193,12 +196,16 @@ class ActionSubmitExhibition(Action):
                          f"提醒您，开幕当天告诉您驻会联系方式，展会结束后回访。")
             if registration.new_products:
                 lines.append("您将展出新产品：请在展前先提出专利或外观设计申请，以免展出后丧失新颖性。")
+            if not specific:
+                lines.append(f"暂无{registration.country or '该地'}的专门清单，以下是通用清单；各国程序不同，请咨询当地律师。")
         dispatcher.utter_message(text="\n".join(lines))
         dispatcher.utter_message(
             text=replies.answer_text(knowledge(), item, lang, detail=True),
             buttons=_service_buttons(registration, lang),
             json_message=contract("answer", language=lang, sources=_checklist_sources(item)))
-        return [*cleared, SlotSet("exhibition", str(registration.id)), *remember_language(tracker, lang)]
+        # The buttons carry the registration's id; the `exhibition` slot is set only by the post-show question, so that
+        # a later, unrelated escalation is not taken for this fair's case.
+        return [*cleared, *remember_language(tracker, lang)]
 
 
 class ActionExhibitionService(Action):

@@ -597,6 +597,7 @@ class Warnings:
             if removed:
                 session.execute(delete(WarningSubscription).where(
                     WarningSubscription.id.in_([row.id for row in removed])))
+                subscriber.updated_at = self.clock.now()  # the retention period of a former subscriber runs from here
             left = [Criteria.of(row) for row in rows if row not in removed]
         log.info("warnings: %s:%s unsubscribed from %d subscription(s)", channel, sender_id, len(removed))
         return [Criteria.of(row) for row in removed], left
