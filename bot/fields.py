@@ -24,6 +24,14 @@ NO_DEADLINE_WORDS = ("无", "没有", "暂无", "不清楚", "不知道", "没",
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class FormError(ValueError):
+    """What is wrong with a form as typed: field → message in Chinese, every field checked, not just the first."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
 class FieldError(ValueError):
     """What is wrong with a value, in words to show the person who typed it (zh and en)."""
 

@@ -36,7 +36,7 @@ from bot import tables
 from bot.clock import Clock, require_aware
 from bot.config import DeskSettings
 from bot.db import dialect_insert
-from bot.fields import FieldError, clean_text
+from bot.fields import FieldError, FormError, clean_text
 from bot.matching import IP_FAMILIES, REGIONS, related
 from bot.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.outbox import enqueue
@@ -204,12 +204,8 @@ def matches(warning: Any, criteria: Criteria) -> bool:
 # What staff type
 
 
-class WarningFormError(ValueError):
-    """What is wrong with a warning as typed: field → message in Chinese, every field checked."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class WarningFormError(FormError):
+    """What is wrong with a warning as typed (the console's form, an import row)."""
 
 
 @dataclass(frozen=True)
