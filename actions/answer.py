@@ -12,12 +12,17 @@ from actions.conversation import clarify
 from actions.desk import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.chatlog import record_chat_turn
-from knowledge import Item, KnowledgeBase, Language
+from knowledge import Item, KnowledgeBase, Language, Localized
 
 logger = logging.getLogger(__name__)
 
 #: Related items offered as buttons under an answer.
 MAX_RELATED = 2
+#: What an answer on these topics offers to do next, beside the related items.
+NEXT_STEP = {
+    "ask_warning": (Localized("订阅预警", "Subscribe to warnings"), "/subscribe_warnings"),
+    "ask_exhibition": (Localized("登记参展", "Register a trade fair"), "/register_exhibition"),
+}
 
 
 class ActionAnswer(Action):
@@ -51,21 +56,26 @@ class ActionAnswer(Action):
 
         dispatcher.utter_message(
             text=replies.answer_text(kb, best, lang, detail=detail),
-            buttons=self._buttons(kb, best, related, lang, detail=detail),
+            buttons=self._buttons(kb, best, related, lang, detail=detail, intent=intent),
             json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
         )
         record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
         return remember_language(tracker, lang)
 
     @staticmethod
-    def _buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool) -> list[dict[str, str]]:
-        """"More" when the item has a longer text, related items (the measures it rests on first), an expert."""
+    def _buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool,
+                 intent: str | None = None) -> list[dict[str, str]]:
+        """"More" when the item has a longer text, related items (the measures it rests on first), the topic's next
+        step (subscribe to warnings, register a fair), an expert."""
         buttons = []
         if not detail and best.text.get(lang):
             buttons.append({"title": replies.MORE_BUTTON.get(lang), "payload": replies.item_payload(best, detail=replies.MORE_DETAIL)})
         others = {item.id: item for item in [kb.get(ref) for ref in best.policy] + related if item is not None}
         shown = [item for item_id, item in others.items() if item_id != best.id][:MAX_RELATED]
         buttons += [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in shown]
+        if intent in NEXT_STEP:
+            title, payload = NEXT_STEP[intent]
+            buttons.append({"title": title.get(lang), "payload": payload})
         buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
         return buttons
 

@@ -14,7 +14,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.conversation import clarify
-from actions.desk import desk, desk_clock
+from actions.desk import desk, desk_clock, exhibitions
+from actions.forms import ask_action
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.chatlog import record_chat_turn
 from bot.desk import DeskError
@@ -53,6 +54,10 @@ BUTTON_IN_FORM = Localized(
     "We are bringing in an expert: please type your answer to the question above, or reply “cancel” to stop.",
 )
 NOTHING_TO_CANCEL = Localized("当前没有正在进行的操作。", "There is nothing under way to cancel.")
+#: What a cancelled form leaves behind: nothing it was collecting.
+CANCELLED_SLOTS = ("company", "description", "deadline", "priority", "feedback", "feedback_for", "warning_criteria",
+                   "fair_name", "fair_place", "fair_dates", "fair_products", "fair_rights", "fair_new_products",
+                   "fair_outcome", "exhibition")
 _PRIORITY_LABEL = {"urgent": Localized("紧急", "urgent"), "normal": Localized("普通", "normal")}
 
 
@@ -90,28 +95,8 @@ class ActionStartEscalation(Action):
         return events + remember_language(tracker, lang)
 
 
-def _ask_action(slot: str) -> type[Action]:
-    """An `action_ask_<slot>` that asks the form's question and says, in the reply contract, what it asks."""
-
-    class AskSlot(Action):
-        def name(self) -> Text:
-            return f"action_ask_{slot}"
-
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-            lang = language(tracker)
-            buttons = [{"title": "取消" if lang == "zh" else "Cancel", "payload": "/cancel"}]
-            dispatcher.utter_message(
-                text=QUESTIONS[slot].get(lang), buttons=buttons, json_message=contract("form", language=lang, ask=slot)
-            )
-            return []
-
-    AskSlot.__name__ = AskSlot.__qualname__ = f"ActionAsk{slot.title().replace('_', '')}"
-    AskSlot.__doc__ = f"Ask the escalation form's `{slot}` question."
-    return AskSlot
-
-
-for _slot in QUESTIONS:
-    globals()[f"ActionAsk{_slot.title().replace('_', '')}"] = _ask_action(_slot)
+for _slot, _question in QUESTIONS.items():
+    globals()[f"ActionAsk{_slot.title().replace('_', '')}"] = ask_action(_slot, _question, form=FORM)
 
 
 class ValidateEscalationForm(FormValidationAction):
@@ -232,11 +217,19 @@ class ActionSubmitEscalation(Action):
                 json_message=contract("escalation", language=lang, priority=priority),
             )
             return []
+        events = [SlotSet("ticket", ticket.number), *(SlotSet(s, None) for s in ("company", "description", "deadline", "priority"))]
+        fair = slot("exhibition")
+        if fair:  # a dispute at a registered fair: the ticket is that fair's case, for the post-show follow-up
+            try:
+                exhibitions().link_case(int(fair), tracker.sender_id, ticket.number)
+            except Exception:
+                logger.exception("ticket %s could not be linked to registration %s", ticket.number, fair)
+            events += [SlotSet("exhibition", None), SlotSet("dispute_type", None)]
         dispatcher.utter_message(
             text=self._confirmation(ticket, lang),
             json_message=contract("escalation", language=lang, ticket=ticket.number, priority=priority),
         )
-        return [SlotSet("ticket", ticket.number), *(SlotSet(s, None) for s in ("company", "description", "deadline", "priority"))]
+        return events
 
     @staticmethod
     def _confirmation(ticket: Any, lang: Language) -> str:
@@ -277,7 +270,7 @@ class ActionCancel(Action):
         lang = language(tracker)
         text = CANCELLED if tracker.latest_action_name == "action_deactivate_loop" else NOTHING_TO_CANCEL
         dispatcher.utter_message(text=text.get(lang), json_message=contract("help", language=lang))
-        return [*(SlotSet(s, None) for s in ("company", "description", "deadline", "priority", "feedback", "feedback_for"))]
+        return [*(SlotSet(s, None) for s in CANCELLED_SLOTS)]
 
 
 _STATUS = {

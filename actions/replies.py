@@ -27,9 +27,11 @@ GREETING = Localized(
 )
 HELP = Localized(
     SCOPE.zh + "\n您可以这样问：\n· 有哪些海外知识产权保险？\n· 337调查一般要多久？\n· 亚马逊店铺被冻结了怎么办？\n"
+    "还可以：“订阅美国 机械 专利预警”，有新预警时推送给您；“登记参展”，获得境外展会的展前清单和提醒。\n"
     "每个回答都会注明依据；需要人工时点“找专家咨询”。",
     SCOPE.en + "\nTry asking:\n· What IP insurance is there for exporters?\n· How long does a 337 investigation take?\n"
-    "· Our Amazon store was frozen, what now?\nEvery answer names its source; tap “Ask an expert” for a person.",
+    "· Our Amazon store was frozen, what now?\nYou can also “subscribe to US patent warnings”, or “register a trade "
+    "fair” for its pre-show checklist and reminders.\nEvery answer names its source; tap “Ask an expert” for a person.",
 )
 PRIVACY = Localized(
     "隐私说明：您留下的企业名称、联系方式和案情仅用于本次咨询和专家答复，仅工作人员和受理专家可见；"

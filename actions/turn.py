@@ -23,9 +23,13 @@ def user_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+#: How Rasa writes a message a worker triggered (an external intent such as EXTERNAL_exhibition) into the conversation.
+EXTERNAL_PREFIX = "EXTERNAL: "
+
+
 def is_payload(text: str) -> bool:
-    """A button press (`/intent{...}`), not words the user typed."""
-    return text.startswith("/")
+    """A button press (`/intent{...}`) or a message a worker triggered, not words the user typed."""
+    return text.startswith(("/", EXTERNAL_PREFIX))
 
 
 def language(tracker: Tracker) -> Language:

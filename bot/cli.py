@@ -2,8 +2,12 @@
 
     python -m bot.cli init-db                 create the desk's tables in DATABASE_URL
     python -m bot.cli import-experts FILE     import the expert pool (YAML or CSV); exit 1 if any row was refused
+    python -m bot.cli import-warnings FILE    publish warnings (YAML or CSV) and push them to subscribers; every bad
+                                              row is reported by line and then nothing is published (exit 1)
     python -m bot.cli check-sla               pass on assignments not accepted in time (run every few minutes)
     python -m bot.cli follow-ups              queue the follow-up questions that are due (run daily)
+
+`make run` starts the scheduler (python -m bot.scheduler), which runs check-sla and follow-ups on its own.
 
 Every command creates missing tables first, so a fresh installation works whatever is run first.
 """
@@ -22,6 +26,7 @@ from bot.config import DeskSettings, SettingsError
 from bot.db import create_schema, make_engine, sessions
 from bot.desk import Desk
 from bot.experts import import_experts
+from bot.warnings import IMPORT_FIELDS, Warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("init-db", help="create the desk's tables")
     importing = commands.add_parser("import-experts", help="import experts from a YAML or CSV file")
     importing.add_argument("file", type=Path)
+    warnings = commands.add_parser(
+        "import-warnings", help="publish warnings from a YAML or CSV file (all rows valid, or none published)",
+        description=f"Fields (YAML keys or CSV columns): {', '.join(IMPORT_FIELDS)}. Lists (countries, industries, "
+                    "ip_types, products) separate values with ; or 、 in CSV; dates are YYYY-MM-DD.")
+    warnings.add_argument("file", type=Path)
+    warnings.add_argument("--by", default="command-line", help="who publishes, for the audit trail (default: %(default)s)")
     commands.add_parser("check-sla", help="reassign tickets whose expert did not accept in time")
     commands.add_parser("follow-ups", help="queue the follow-up messages that are due")
     args = parser.parse_args(argv)
@@ -50,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "import-experts":
             return _import(factory, args.file)
+        if args.command == "import-warnings":
+            return _import_warnings(Warnings(factory, SystemClock(), settings), args.file, args.by)
         desk = Desk(factory, SystemClock(), settings)
         if args.command == "check-sla":
             numbers = desk.check_sla()
@@ -71,6 +84,26 @@ def _import(factory: sessionmaker, path: Path) -> int:
     print(f"{path}: {len(report.created)} expert(s) added, {len(report.updated)} updated, "
           f"{len(report.errors)} row(s) refused")
     return 0 if report.ok else 1
+
+
+def _import_warnings(warnings: Warnings, path: Path, by: str) -> int:
+    from bot.console import audit
+
+    def record(session, warning, action, detail):  # type: ignore[no-untyped-def]
+        audit.record(session, None, action, at=warnings.clock.now(), object_type="warning", object_id=warning.id,
+                     detail=detail, username=by[:64])
+
+    report = warnings.import_file(path, f"cli:{by}"[:64], on_change=record)
+    for error in report.errors:
+        what = f"{error.name}: " if error.name else ""
+        print(f"{path}:{error.line}: {what}{error.reason}", file=sys.stderr)
+    if not report.ok:
+        print(f"{path}: {len(report.errors)} row(s) refused; nothing was published")
+        return 1
+    queued = sum(p.queued for p in report.published)
+    print(f"{path}: {len(report.published)} warning(s) published "
+          f"({', '.join(f'warning:{p.warning.id}' for p in report.published)}), {queued} push(es) queued")
+    return 0
 
 
 if __name__ == "__main__":

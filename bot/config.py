@@ -47,6 +47,9 @@ class DeskSettings:
     # How long personal data (callers, contacts, transcripts) is kept after a case or call ends; the chat's privacy
     # notice states it and `python -m bot.console purge` anonymises what is older.
     retention_days: int = 730
+    # Who enterprises at a fair abroad reach on site (measure 5's 展中驻会服务), told when the fair opens unless staff
+    # set a contact for that fair in the console; without either, the message points to the chat's expert desk.
+    fair_contact: str | None = None
     hours: DeskHours = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +94,7 @@ class DeskSettings:
             staff_channel=env.get("DESK_STAFF_CHANNEL") or cls.staff_channel,
             staff_recipient=env.get("DESK_STAFF_RECIPIENT") or cls.staff_recipient,
             retention_days=_read(env, "IPDESK_RETENTION_DAYS", _positive(int), cls.retention_days),
+            fair_contact=(env.get("DESK_FAIR_CONTACT") or "").strip() or None,
         )
 
 

@@ -13,24 +13,21 @@ with ';' or '、'.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import tables
 from bot.clock import SystemClock, require_aware
 from bot.models import Expert
 from knowledge.vocabulary import Vocabulary, load_vocabulary
-from knowledge.yamlfile import KnowledgeError, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +40,9 @@ LANGUAGES = ("zh", "en")
 DEFAULT_MAX_OPEN_CASES = 3
 TEXT_LIMITS = {"name": 100, "organisation": 200, "note": 2000}
 
-_LIST_SEPARATORS = re.compile(r"[;；、,，]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s\-()]{7,25}$")
 _TELEGRAM_ID = re.compile(r"^-?\d{1,20}$")
-_TRUE = {"true", "yes", "y", "1", "是", "对"}
-_FALSE = {"false", "no", "n", "0", "否", "不"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A row that was not imported: where it is and why."""
-
-    line: int
-    name: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        who = f" ({self.name})" if self.name else ""
-        return f"line {self.line}{who}: {self.reason}"
 
 
 @dataclass
@@ -69,7 +50,7 @@ class ImportReport:
     path: Path
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[tables.RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,9 +66,9 @@ def import_experts(
     vocabulary = vocabulary or load_vocabulary()
     report = ImportReport(path)
     try:
-        rows = list(_read_rows(path))
-    except _FileError as error:
-        report.errors.append(RowError(error.line, None, error.reason))
+        rows = list(tables.read_rows(path, FIELDS, required="name", noun="expert"))
+    except tables.FileError as error:
+        report.errors.append(tables.RowError(error.line, None, error.reason))
         return report
 
     checked: list[tuple[int, dict[str, Any]]] = []
@@ -102,7 +83,7 @@ def import_experts(
             else:
                 seen[identity] = line
         if problems:
-            report.errors.append(RowError(line, name, "; ".join(problems)))
+            report.errors.append(tables.RowError(line, name, "; ".join(problems)))
         else:
             checked.append((line, values))
 
@@ -111,11 +92,11 @@ def import_experts(
             with session.begin_nested():
                 created = _upsert(session, values, now)
         except _RowConflict as conflict:
-            report.errors.append(RowError(line, values["name"], str(conflict)))
+            report.errors.append(tables.RowError(line, values["name"], str(conflict)))
             continue
         except SQLAlchemyError as error:
             log.error("importing %s line %d (%s) failed: %s", path, line, values["name"], error)
-            report.errors.append(RowError(line, values["name"], f"could not be stored: {error.__class__.__name__}: {error}"))
+            report.errors.append(tables.RowError(line, values["name"], f"could not be stored: {error.__class__.__name__}: {error}"))
             continue
         (report.created if created else report.updated).append(values["name"])
     report.errors.sort(key=lambda error: error.line)
@@ -124,88 +105,15 @@ def import_experts(
     return report
 
 
-class _FileError(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
-        self.line = line
-        self.reason = reason
-
-
 class _RowConflict(Exception):
     """The row cannot be matched to one stored expert."""
 
 
-def _read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise _FileError(0, f"no such file: {path}")
-    suffix = path.suffix.lower()
-    if suffix in (".yml", ".yaml"):
-        yield from _yaml_rows(path)
-    elif suffix == ".csv":
-        yield from _csv_rows(path)
-    else:
-        raise _FileError(0, f"expected a .yml, .yaml or .csv file, got {path.name}")
-
-
-def _yaml_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        data = read_yaml(path)
-    except KnowledgeError as error:
-        problem = error.problems[0]
-        raise _FileError(problem.line, problem.message) from error
-    if data is None:
-        return
-    if not isinstance(data, list):
-        raise _FileError(1, "the file must be a list of experts (lines starting with '- name: …')")
-    # Every entry's own line, including entries that are not mappings (which carry no line of their own).
-    nodes = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader).value
-    for node, entry in zip(nodes, data):
-        line = node.start_mark.line + 1
-        if not isinstance(entry, dict):
-            yield line, {"__not_a_mapping__": entry}
-        else:
-            yield line, dict(entry)
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    raw = path.read_bytes()
-    # Excel on Chinese Windows saves CSV as GB18030/GBK, elsewhere as UTF-8 (often with a BOM): accept both.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _FileError(1, "the file is neither UTF-8 nor GB18030 text")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    columns = [column.strip() for column in header]
-    unknown = [c for c in columns if c not in FIELDS]
-    if unknown:
-        raise _FileError(1, f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(FIELDS)}")
-    if "name" not in columns:
-        raise _FileError(1, "the header has no 'name' column")
-    end = reader.line_num
-    for record in reader:
-        start, end = end + 1, reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) > len(columns):
-            yield start, {"__too_many_cells__": len(record)}
-            continue
-        yield start, {column: cell for column, cell in zip(columns, record) if cell.strip()}
-
-
 def _check_row(raw: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, Any], list[str]]:
     """The row's clean values and the problems found (empty when the row can be imported)."""
-    if "__not_a_mapping__" in raw:
-        return {}, ["an expert must be a mapping of field: value"]
-    if "__too_many_cells__" in raw:
-        return {}, [f"{raw['__too_many_cells__']} cells, more than the header's columns"]
+    shape = tables.shape_problem(raw, "expert")
+    if shape:
+        return {}, [shape]
     problems: list[str] = []
     values: dict[str, Any] = {}
     unknown = [str(key) for key in raw if key not in FIELDS]
@@ -213,16 +121,16 @@ def _check_row(raw: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, A
         problems.append(f"unknown field(s) {', '.join(map(repr, unknown))}")
 
     for key, limit in TEXT_LIMITS.items():
-        text = _text(raw.get(key))
-        if text and len(text) > limit:
-            problems.append(f"{key} has {len(text)} characters, more than {limit}")
-        values[key] = text
+        value = tables.text(raw.get(key))
+        if value and len(value) > limit:
+            problems.append(f"{key} has {len(value)} characters, more than {limit}")
+        values[key] = value
     if not values["name"]:
         problems.append("name is missing")
 
     for key, entity in LIST_FIELDS.items():
         canonical = []
-        for item in _items(raw.get(key)):
+        for item in tables.items(raw.get(key)):
             value = vocabulary.canonical(entity, item)
             if value is None:
                 problems.append(f"{key}: {item!r} is not a known {entity} (see knowledge/data/vocabulary.yml)")
@@ -232,14 +140,14 @@ def _check_row(raw: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, A
     if not values["ip_types"]:
         problems.append("ip_types is missing: list at least one IP type")
 
-    languages = [item.lower() for item in _items(raw.get("languages"))] or ["zh"]
+    languages = [item.lower() for item in tables.items(raw.get("languages"))] or ["zh"]
     wrong = [item for item in languages if item not in LANGUAGES]
     if wrong:
         problems.append(f"languages: {', '.join(map(repr, wrong))} not supported; use zh and/or en")
     values["languages"] = list(dict.fromkeys(languages))
 
     for key, default in (("available", True), ("show_name", False), ("illustrative", False)):
-        flag = _flag(raw.get(key), default)
+        flag = tables.flag(raw.get(key), default)
         if flag is None:
             problems.append(f"{key}: {raw.get(key)!r} is not yes/no")
         values[key] = flag
@@ -251,15 +159,15 @@ def _check_row(raw: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, A
         problems.append(f"max_open_cases: {cap!r} is not a positive whole number")
     values["max_open_cases"] = cap
 
-    email = _text(raw.get("email"))
+    email = tables.text(raw.get("email"))
     if email and not _EMAIL.match(email):
         problems.append(f"email: {email!r} is not an e-mail address")
     values["email"] = email.lower() if email else None
-    phone = _text(raw.get("phone"))
+    phone = tables.text(raw.get("phone"))
     if phone and (not _PHONE.match(phone) or len(re.sub(r"\D", "", phone)) < 7):
         problems.append(f"phone: {phone!r} is not a phone number")
     values["phone"] = phone
-    chat = _text(raw.get("telegram_chat_id"))
+    chat = tables.text(raw.get("telegram_chat_id"))
     if chat and not _TELEGRAM_ID.match(chat):
         problems.append(f"telegram_chat_id: {chat!r} is not a numeric Telegram chat id")
     values["telegram_chat_id"] = chat
@@ -284,33 +192,6 @@ def _upsert(session: Session, values: dict[str, Any], now: datetime) -> bool:
     session.add(expert)
     session.flush()
     return not matches
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _items(value: Any) -> list[str]:
-    if value is None:
-        return []
-    parts = value if isinstance(value, list) else _LIST_SEPARATORS.split(str(value))
-    return [str(part).strip() for part in parts if str(part).strip()]
-
-
-def _flag(value: Any, default: bool) -> bool | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        return value
-    folded = str(value).strip().lower()
-    if folded in _TRUE:
-        return True
-    if folded in _FALSE:
-        return False
-    return None
 
 
 SAMPLE_POOL = Path(__file__).parent / "data" / "experts.yml"

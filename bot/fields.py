@@ -24,6 +24,14 @@ NO_DEADLINE_WORDS = ("无", "没有", "暂无", "不清楚", "不知道", "没",
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class FormError(ValueError):
+    """What is wrong with a form as typed: field → message in Chinese, every field checked, not just the first."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
 class FieldError(ValueError):
     """What is wrong with a value, in words to show the person who typed it (zh and en)."""
 
@@ -132,3 +140,67 @@ def parse_deadline(text: str, today: date) -> Deadline:
             f"{day.isoformat()} has already passed. If a deadline was missed, say so and we will find an expert at once.",
         )
     return Deadline(day, raw)
+
+
+#: The longest fair a registration may span; anything longer is a typo in a date.
+MAX_FAIR_DAYS = 31
+_DATE_PART = re.compile(
+    r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"  # 2026-03-10, 2026年3月10日, 3月10日, 3/10
+    r"|(?<![\d])(\d{1,2})\s*[日号]"                                       # 13日 (the month of the first date)
+)
+_RANGE_SEPARATOR = re.compile(r"\s*(?:至|到|~|～|—|–|-{1,2}|to|until|through)\s*", re.IGNORECASE)
+
+
+def parse_date_range(text: str, today: date) -> tuple[date, date]:
+    """The first and last day of a fair from "2026-03-10至2026-03-13", "3月10日-13日", "3/10-3/13", "2026-03-10"
+    (one day). Dates without a year are the next such fair that has not ended; the end may leave out what it shares
+    with the start ("3月10日至13日"). Refused: an end before the start, a fair already over, one longer than a month."""
+    raw = (text or "").strip()
+    parts = []
+    for match in _DATE_PART.finditer(raw):
+        year, month, day, day_only = match.groups()
+        parts.append((int(year) if year else None, int(month) if month else None, int(day or day_only)))
+        if len(parts) == 2:
+            break
+    if not parts or parts[0][1] is None:
+        raise FieldError(
+            "没能识别展会日期，请写成“2026-03-10 至 2026-03-13”或“3月10日-13日”。",
+            "I could not read the dates; write them like “2026-03-10 to 2026-03-13”.",
+        )
+    try:
+        year, month, day = parts[0]
+        start = date(year or today.year, month, day)
+        end = start
+        if len(parts) == 2:
+            end_year, end_month, end_day = parts[1]
+            end = date(end_year or start.year, end_month or start.month, end_day)
+            if end_year is None and end < start:
+                end = date(end.year + 1, end.month, end.day)
+        if year is None and end < today:  # no year given: the next such fair (one under way counts as this one)
+            start, end = date(start.year + 1, start.month, start.day), date(end.year + 1, end.month, end.day)
+    except ValueError as error:
+        raise FieldError(f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it.") from error
+    if end < start:
+        raise FieldError("结束日期早于开始日期，请再确认一下。", "The last day is before the first; please check the dates.")
+    if end < today:
+        raise FieldError(f"这个展会已于 {end.isoformat()} 结束。如果在展会上遇到了纠纷，请直接描述情况，我会为您转专家。",
+                         f"That fair ended on {end.isoformat()}. If you ran into a dispute there, describe it and I will "
+                         f"bring in an expert.")
+    if (end - start).days >= MAX_FAIR_DAYS:
+        raise FieldError(f"展会跨度超过 {MAX_FAIR_DAYS} 天，请核对日期。",
+                         f"That is more than {MAX_FAIR_DAYS} days; please check the dates.")
+    return start, end
+
+
+_YES = re.compile(r"^(?:是|有|会|对|要|展出|带|(?:yes|y|yeah|sure|we do|we will)(?![A-Za-z]))", re.IGNORECASE)
+_NO = re.compile(r"^(?:不是|没有|没|无|否|不会|不展|不带|不要|(?:no|n|none|not)(?![A-Za-z]))", re.IGNORECASE)
+
+
+def parse_yes_no(text: str) -> bool:
+    """A yes or a no in the words people use ("有的", "没有新品", "yes", "no"); anything else is asked again."""
+    answer = (text or "").strip().lstrip("/")
+    if _NO.match(answer):
+        return False
+    if _YES.match(answer):
+        return True
+    raise FieldError("请回答“是”或“否”。", "Please answer “yes” or “no”.")

@@ -126,8 +126,13 @@ def rasa_server(settings: Settings) -> Service:
 
 
 def desk_worker(settings: Settings) -> Service:
-    """Delivers the outbox (experts' answers into conversations) and checks SLAs and follow-ups."""
+    """Delivers the outbox (experts' answers, warnings, reminders) into the conversations that live in Rasa."""
     return Service("desk worker", [sys.executable, "-m", "bot.worker"], None, settings.environment())
+
+
+def scheduler(settings: Settings) -> Service:
+    """The time-based work (bot/scheduler.py): SLA checks, follow-ups, trade-fair reminders, warning expiry."""
+    return Service("scheduler", [sys.executable, "-m", "bot.scheduler"], None, settings.environment())
 
 
 def telegram_worker(settings: Settings) -> Service:
@@ -143,7 +148,8 @@ def console(settings: Settings) -> Service:
 
 
 def all_services(settings: Settings) -> list[Service]:
-    services = [action_server(settings), rasa_server(settings), desk_worker(settings), console(settings)]
+    services = [action_server(settings), rasa_server(settings), desk_worker(settings), scheduler(settings),
+                console(settings)]
     if settings.telegram:
         services.append(telegram_worker(settings))
     return services
@@ -202,22 +208,29 @@ class Stack:
 
 
 def prepare_desk(settings: Settings) -> str:
-    """Create the desk's tables and, on an empty desk, the illustrative sample pool; says what it did."""
+    """Create the desk's tables and, on an empty desk, the illustrative sample pool and warnings; says what it did."""
+    from bot.clock import SystemClock
+    from bot.config import DeskSettings
     from bot.db import create_schema, make_engine, sessions
     from bot.experts import seed_sample_pool
+    from bot.warnings import Warnings
 
     engine = make_engine(settings.environment()["DATABASE_URL"])
     try:
         create_schema(engine)
         with sessions(engine).begin() as session:
             report = seed_sample_pool(session)
+        samples = Warnings(sessions(engine), SystemClock(), DeskSettings.from_environment()).seed_samples()
     finally:
         engine.dispose()
+    if samples is not None and samples.errors:
+        raise RuntimeError("the sample warnings are invalid:\n" + "\n".join(map(str, samples.errors)))
+    warned = f"; {len(samples.published)} illustrative sample warnings added (bot/data/warnings.yml)" if samples else ""
     if report is None:
-        return "desk: using the experts already in the database"
+        return "desk: using the experts already in the database" + warned
     if report.errors:
         raise RuntimeError("the sample expert pool is invalid:\n" + "\n".join(map(str, report.errors)))
-    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/data/experts.yml)"
+    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/data/experts.yml)" + warned
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
@@ -253,13 +266,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.shell:
         prepare_desk(settings)
-        with Stack([action_server(settings), desk_worker(settings)]):
+        with Stack([action_server(settings), desk_worker(settings), scheduler(settings)]):
             command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
             return subprocess.call(command, cwd=ROOT, env=settings.environment())
 
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
-    print("starting the action server, the Rasa server, the desk worker, the console"
+    print("starting the action server, the Rasa server, the desk worker, the scheduler, the console"
           f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
     try:
         stack.start()

@@ -120,3 +120,9 @@ def _cover(values: list[str], wanted: str | None, families: dict[str, frozenset[
         if value in families.get(wanted, ()):
             return BROAD, f"{label}：{value}（属于{wanted}）"
     return 0, ""
+
+
+def related(value: str, other: str, families: dict[str, frozenset[str]]) -> bool:
+    """Whether two values concern each other: equal, or one is a family or region holding the other (a German
+    matter concerns the EU, and an EU-wide one concerns Germany)."""
+    return value == other or other in families.get(value, ()) or value in families.get(other, ())

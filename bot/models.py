@@ -1,5 +1,6 @@
 """The desk's tables: the expert pool, escalation tickets with their audit trail, transcript and attachments,
-the outbox; the hotline log of calls and chat questions; the console's accounts, sessions and audit trail.
+the outbox; the hotline log of calls and chat questions; the console's accounts, sessions and audit trail; warnings
+with their subscribers and deliveries; trade-fair registrations with their scheduled notices.
 
 Times are stored in UTC and come back timezone-aware on both databases (SQLite has no time zones, so
 `UTCDateTime` stores naive UTC there and puts the zone back on reading). Lists of vocabulary values are JSON,
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-    TypeDecorator,
+    TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, registry
 
@@ -24,6 +25,8 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
 TRANSCRIPT_ROLES = ("user", "bot", "expert", "staff")
 USER_ROLES = ("staff", "expert", "admin")
 CALL_CHANNELS = ("phone", "wechat", "email", "visit", "other")
+EXHIBITION_STAGES = ("week_before", "day_before", "on_site", "after")
+EXHIBITION_OUTCOMES = ("none", "case")
 
 
 class UTCDateTime(TypeDecorator):
@@ -362,3 +365,151 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = Column(String(64))
 
     __table_args__ = (Index("ix_console_audit_object", "object_type", "object_id"),)
+
+
+class RiskWarning(Base):
+    """A warning (预警) staff publish for enterprises: an overseas suit, a trade investigation, a change of law in a
+    market (measures 5, 8 and 9). Empty lists of countries, industries or IP types mean "any"; `products` are named
+    only when the warning is about particular products. It is current from publication until `valid_until`
+    (inclusive, Beijing time) or until `expired_at`, whichever comes first. `illustrative` marks a sample (示例),
+    which is shown as such and never pushed to subscribers."""
+
+    __tablename__ = "warnings"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    title: Mapped[str] = Column(String(200), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    title_en: Mapped[str | None] = Column(String(200))
+    text_en: Mapped[str | None] = Column(Text)
+    countries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    industries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    ip_types: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    products: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    source: Mapped[str] = Column(String(300), nullable=False)
+    published_on: Mapped[date] = Column(Date, nullable=False)
+    valid_until: Mapped[date | None] = Column(Date)
+    illustrative: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    expired_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
+    expired_by: Mapped[str | None] = Column(String(64))
+    created_by: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<RiskWarning {self.id} {self.title[:20]}>"
+
+
+class WarningSubscriber(Base):
+    """A conversation that asked for warnings: the channel and sender id the outbox delivers to, the language it
+    chats in, and whether it blocked the bot (then nothing more is sent until it subscribes again)."""
+
+    __tablename__ = "warning_subscribers"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    sender_id: Mapped[str] = Column(String(128), nullable=False)
+    language: Mapped[str] = Column(String(2), nullable=False, default="zh")
+    blocked_at: Mapped[datetime | None] = Column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("channel", "sender_id", name="uq_warning_subscribers_conversation"),)
+
+
+class WarningSubscription(Base):
+    """What one subscriber wants to hear about: every criterion given must match (a list matches any of its values);
+    a subscription with no criteria at all takes every warning."""
+
+    __tablename__ = "warning_subscriptions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = Column(Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"),
+                                        nullable=False, index=True)
+    countries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    industries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    ip_types: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    products: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class WarningDelivery(Base):
+    """A warning queued for one subscriber: at most one per pair, whatever number of their subscriptions match.
+    The outbox message under `outbox_key` says how delivery went; `blocked_at` is set when the subscriber turned out
+    to have blocked the bot."""
+
+    __tablename__ = "warning_deliveries"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    warning_id: Mapped[int] = Column(Integer, ForeignKey("warnings.id", ondelete="CASCADE"), nullable=False, index=True)
+    subscriber_id: Mapped[int] = Column(Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"),
+                                        nullable=False, index=True)
+    outbox_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    queued_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    blocked_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("warning_id", "subscriber_id", name="uq_warning_deliveries_once"),)
+
+
+class ExhibitionRegistration(Base):
+    """An enterprise's trip to a trade fair abroad, registered in the chat for measure 5's whole-chain service: the
+    pre-show checklist, training and an expert's risk screening before, the on-site contact during, the outcome
+    and any case after."""
+
+    __tablename__ = "exhibition_registrations"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    sender_id: Mapped[str] = Column(String(128), nullable=False, index=True)
+    language: Mapped[str] = Column(String(2), nullable=False, default="zh")
+    company: Mapped[str] = Column(String(200), nullable=False)
+    contact_name: Mapped[str | None] = Column(String(100))
+    contact: Mapped[str] = Column(String(254), nullable=False)
+    fair_name: Mapped[str] = Column(String(200), nullable=False)
+    place: Mapped[str] = Column(String(200), nullable=False)
+    country: Mapped[str | None] = Column(String(50), index=True)
+    starts_on: Mapped[date] = Column(Date, nullable=False, index=True)
+    ends_on: Mapped[date] = Column(Date, nullable=False)
+    products: Mapped[str] = Column(Text, nullable=False)
+    rights_held: Mapped[str] = Column(Text, nullable=False)
+    new_products: Mapped[bool] = Column(Boolean, nullable=False)
+    onsite_contact: Mapped[str | None] = Column(Text)
+    training_requested_at: Mapped[datetime | None] = Column(UTCDateTime)
+    screening_ticket: Mapped[str | None] = Column(String(20))
+    outcome: Mapped[str | None] = Column(String(8))
+    outcome_note: Mapped[str | None] = Column(Text)
+    outcome_at: Mapped[datetime | None] = Column(UTCDateTime)
+    case_ticket: Mapped[str | None] = Column(String(20))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="ck_exhibition_registrations_dates"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', EXHIBITION_OUTCOMES)}", name="ck_exhibition_outcome"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ExhibitionRegistration {self.id} {self.fair_name} {self.starts_on}>"
+
+
+class ExhibitionNotice(Base):
+    """A message the scheduler sends about a registration at a set time: a week and a day before the fair, the
+    on-site contact when it opens, the outcome question after it. Sent once (`sent_at` is claimed by a conditional
+    update), or skipped with the reason when it would come too late to help."""
+
+    __tablename__ = "exhibition_notices"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    registration_id: Mapped[int] = Column(Integer, ForeignKey("exhibition_registrations.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    stage: Mapped[str] = Column(String(16), nullable=False)
+    due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    stale_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = Column(UTCDateTime)
+    skipped_at: Mapped[datetime | None] = Column(UTCDateTime)
+    skip_reason: Mapped[str | None] = Column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("registration_id", "stage", name="uq_exhibition_notices_stage"),
+        CheckConstraint(_in("stage", EXHIBITION_STAGES), name="ck_exhibition_notices_stage"),
+    )

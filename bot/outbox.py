@@ -5,6 +5,10 @@ So an expert's answer is never lost because Telegram was down when it was given,
 change that was rolled back. Delivery is at least once: a worker killed between sending and recording the
 send leaves the message to be sent again once its lease expires, so each message carries its idempotency key
 to the receiving side, which drops a key it has already seen.
+
+A recipient who refuses the bot altogether (a Telegram user who blocked it) is not retried: the sender raises
+`RecipientBlocked`, the message is given up at once, and the worker's `on_blocked` hook (the warnings' subscriber
+list) hears of it in the same transaction.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +29,15 @@ from bot.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
+BLOCKED = "recipient blocked"
+
+
+class RecipientBlocked(Exception):
+    """The recipient refuses messages from the bot (it was blocked): retrying cannot deliver this or any later one."""
+
+
+#: Told, in the transaction that gives a message up, that its recipient blocked the bot.
+OnBlocked = Callable[[Session, OutboxMessage, datetime], None]
 
 
 def enqueue(
@@ -95,6 +108,7 @@ class OutboxWorker:
         worker_id: str,
         lease: timedelta = timedelta(seconds=60),
         settings: DeskSettings = DeskSettings(),
+        on_blocked: OnBlocked | None = None,
     ) -> None:
         if lease <= timedelta(0):
             raise ValueError("the lease must be positive")
@@ -104,6 +118,7 @@ class OutboxWorker:
         self.worker_id = worker_id
         self.lease = lease
         self.settings = settings
+        self.on_blocked = on_blocked
 
     def run_once(self, limit: int = 50) -> int:
         """Claim up to `limit` due messages and try to deliver each; the number of messages delivered."""
@@ -120,6 +135,8 @@ class OutboxWorker:
                 continue
             try:
                 self.senders[message.channel].send(message)
+            except RecipientBlocked as error:
+                self._record_failure(message, error, blocked=True)
             except Exception as error:  # a sender may fail in any way; each failure is recorded and retried
                 self._record_failure(message, error)
             else:
@@ -217,11 +234,11 @@ class OutboxWorker:
                             "and drops the repeat by its key", message.idempotency_key, self.worker_id)
         log.info("outbox: sent %s (%s to %s)", message.idempotency_key, message.kind, message.channel)
 
-    def _record_failure(self, message: OutboxMessage, error: Exception) -> None:
+    def _record_failure(self, message: OutboxMessage, error: Exception, *, blocked: bool = False) -> None:
         now = self.clock.now()
         attempts = message.attempts
-        reason = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
-        dead = attempts >= self.settings.outbox_max_attempts
+        reason = (f"{BLOCKED}: {error}" if blocked else f"{type(error).__name__}: {error}")[:MAX_ERROR_LENGTH]
+        dead = blocked or attempts >= self.settings.outbox_max_attempts
         values: dict[str, Any] = {"lease_until": None, "last_error": reason}
         if dead:
             values["status"] = "dead"
@@ -235,9 +252,15 @@ class OutboxWorker:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             ).rowcount == 1
+            if mine and blocked and self.on_blocked is not None:
+                message.last_error = reason
+                self.on_blocked(session, message, now)
         if not mine:
             log.warning("outbox: sending %s failed (%s) after its lease passed to another worker; that worker "
                         "owns it now", message.idempotency_key, reason)
+        elif blocked:
+            log.warning("outbox: %s (%s to %s %s) given up: the recipient blocked the bot (%s)",
+                        message.idempotency_key, message.kind, message.channel, message.recipient, error)
         elif dead:
             log.error("outbox: %s (%s to %s %s) is dead after %d attempts; last error: %s",
                       message.idempotency_key, message.kind, message.channel, message.recipient, attempts, reason)

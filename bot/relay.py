@@ -1,8 +1,9 @@
 """Delivering desk messages into Rasa conversations (the REST channel, the terminal shell, and Telegram's bridge).
 
-REST is request/response, so a message that arrives later — an expert's answer, a follow-up — is put into the
-enterprise's conversation by triggering the external intent `EXTERNAL_desk_message` through Rasa's HTTP API.
-The bot's `action_desk_message` then writes it into the conversation (the tracker store keeps it, and the
+REST is request/response, so a message that arrives later — an expert's answer, a follow-up, a warning, a trade-fair
+reminder — is put into the enterprise's conversation by triggering an external intent through Rasa's HTTP API:
+`EXTERNAL_desk_message` for a ticket's messages, `EXTERNAL_warning` for a pushed warning, `EXTERNAL_exhibition` for
+a fair's notices. The bot's action then writes it into the conversation (the tracker store keeps it, and the
 enterprise's client reads it with the conversation) and drops a key it has already delivered.
 """
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 EXTERNAL_INTENT = "EXTERNAL_desk_message"
+WARNING_INTENT = "EXTERNAL_warning"
+EXHIBITION_INTENT = "EXTERNAL_exhibition"
 
 
 class RasaRelay:
@@ -40,19 +43,31 @@ def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, t
     its output (REST and the Telegram bridge do), which is how a channel with its own transport, like
     Telegram, gets the text to send. A repeated key yields no replies: `action_desk_message` drops it.
     """
-    payload = message.payload or {}
-    ticket = payload.get("ticket")
-    if not ticket:
-        raise ValueError(f"outbox message {message.idempotency_key} has no ticket to deliver")
     # Rasa takes the conversation id from the path as it stands, without decoding it, so the ":" of Telegram's
     # "tg:<chat>" must not become %3A (that would be another, empty conversation).
     url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe=':')}/trigger_intent"
-    entities = {
-        "ticket": ticket, "outbox_key": message.idempotency_key, "desk_kind": message.kind,
-        "desk_text": payload.get("text") or "", "desk_language": payload.get("language") or "zh",
-    }
-    body = {"name": EXTERNAL_INTENT, "entities": entities}
+    name, entities = external_intent(message)
+    body = {"name": name, "entities": entities}
     response = httpx.post(url, params={"output_channel": "latest", "token": token}, json=body, timeout=timeout)
     if response.status_code != 200:
         raise RuntimeError(f"Rasa refused {message.idempotency_key}: HTTP {response.status_code} {response.text[:300]}")
     return response.json()
+
+
+def external_intent(message: OutboxMessage) -> tuple[str, dict[str, str]]:
+    """The external intent that brings `message` into its conversation, and its entities (the outbox key always
+    among them, so the action can drop a repeat)."""
+    payload = message.payload or {}
+    key = message.idempotency_key
+    if message.kind == "warning" and payload.get("warning"):
+        return WARNING_INTENT, {"warning": str(payload["warning"]), "outbox_key": key}
+    if message.kind == "exhibition_notice" and payload.get("exhibition") and payload.get("stage"):
+        return EXHIBITION_INTENT, {"exhibition": str(payload["exhibition"]), "stage": str(payload["stage"]),
+                                   "outbox_key": key}
+    ticket = payload.get("ticket")
+    if not ticket:
+        raise ValueError(f"outbox message {key} ({message.kind}) has no ticket, warning or fair to deliver")
+    return EXTERNAL_INTENT, {
+        "ticket": ticket, "outbox_key": key, "desk_kind": message.kind, "desk_text": payload.get("text") or "",
+        "desk_language": payload.get("language") or "zh",
+    }

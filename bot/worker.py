@@ -1,7 +1,7 @@
-"""The desk worker process: delivers the outbox and runs the desk's time-based checks.
+"""The desk worker process: delivers the outbox to the conversations that live in Rasa (REST, the terminal shell).
 
-`make run` starts one beside the Rasa servers. Several may run at once (the outbox claims are exclusive and the
-SLA and follow-up checks are idempotent), so a second machine can run its own.
+`make run` starts one beside the Rasa servers. Several may run at once (the outbox claims are exclusive), so a second
+machine can run its own. Time-based work (SLA checks, follow-ups, reminders) is the scheduler's (bot/scheduler.py).
 """
 from __future__ import annotations
 
@@ -11,19 +11,14 @@ import os
 import signal
 import socket
 import threading
-import time
 
 from bot.clock import SystemClock
 from bot.config import DeskSettings
 from bot.db import create_schema, make_engine, sessions
-from bot.desk import Desk
 from bot.outbox import OutboxWorker, Sender
 from bot.relay import RasaRelay
 
 logger = logging.getLogger("bot.worker")
-
-SLA_CHECK_EVERY = 60.0
-FOLLOW_UP_CHECK_EVERY = 600.0
 
 
 def senders_from_environment() -> dict[str, Sender]:
@@ -43,21 +38,12 @@ def run(stop: threading.Event, *, interval: float = 2.0) -> None:
     engine = make_engine(settings.database_url)
     create_schema(engine)
     clock = SystemClock()
-    maker = sessions(engine)
-    desk = Desk(maker, clock, settings)
-    worker = OutboxWorker(maker, senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}", settings=settings)
-    last_sla = last_follow_up = 0.0
+    worker = OutboxWorker(sessions(engine), senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
+                          settings=settings)
     logger.info("desk worker started on %s", engine.url.render_as_string(hide_password=True))
     while not stop.is_set():
         try:
             worker.run_once()
-            now = time.monotonic()
-            if now - last_sla >= SLA_CHECK_EVERY:
-                desk.check_sla()
-                last_sla = now
-            if now - last_follow_up >= FOLLOW_UP_CHECK_EVERY:
-                desk.due_follow_ups()
-                last_follow_up = now
         except Exception:  # a database restart or a bad row must not end the worker: log, wait, go on
             logger.exception("desk worker cycle failed; retrying in %.0f s", interval)
         stop.wait(interval)

@@ -29,8 +29,10 @@ def _check(args: argparse.Namespace) -> int:
         if unknown:
             print(f"intents not in {args.domain}:\n  " + "\n  ".join(unknown), file=sys.stderr)
             return 1
-    kinds = {kind: sum(item.kind == kind for item in kb.items.values()) for kind in ("policy", "faq", "case")}
-    print(f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases)")
+    kinds = {kind: sum(item.kind == kind for item in kb.items.values())
+             for kind in ("policy", "faq", "case", "checklist")}
+    print(f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases, "
+          f"{kinds['checklist']} pre-show checklists)")
     return 0
 
 

@@ -10,11 +10,13 @@ from knowledge.items import Item, PolicyDocument, Referral, chinese_numeral
 from knowledge.loader import (
     CASES_FILE,
     DATA_DIR,
+    EXHIBITIONS_FILE,
     FAQ_DIR,
     POLICY_FILE,
     REFERRALS_FILE,
     VOCABULARY_FILE,
     load_cases,
+    load_checklists,
     load_faq,
     load_policy,
     load_referrals,
@@ -28,7 +30,11 @@ logger = logging.getLogger(__name__)
 
 
 class KnowledgeBase:
-    """A validated, searchable, immutable set of items. Build with `KnowledgeBase.load`."""
+    """A validated, searchable, immutable set of items. Build with `KnowledgeBase.load`.
+
+    Pre-show checklists (`checklist:<slug>`) are items too, cited and shown like the others, but the search leaves
+    them out: they are given for the country of a registered fair, not picked for a question's words.
+    """
 
     def __init__(
         self,
@@ -36,16 +42,18 @@ class KnowledgeBase:
         items: Iterable[Item],
         vocabulary: Vocabulary,
         referrals: tuple[Referral, list[Referral]],
+        places: Mapping[str, str] | None = None,
     ) -> None:
         self.policy = policy
         self.vocabulary = vocabulary
         self._default_referral, self._referrals = referrals
+        self._places = dict(places or {})
         self.items: dict[str, Item] = {}
         for item in items:
             if item.id in self.items:
                 raise KnowledgeError([Problem(item.kind, 1, f"{item.id} is defined twice")])
             self.items[item.id] = item
-        self._searcher = Searcher(list(self.items.values()))
+        self._searcher = Searcher([item for item in self.items.values() if item.kind != "checklist"])
 
     @classmethod
     def load(cls, directory: Path = DATA_DIR) -> "KnowledgeBase":
@@ -63,9 +71,15 @@ class KnowledgeBase:
                 items += load_cases(directory / CASES_FILE, vocabulary, measures)
             except KnowledgeError as error:
                 problems += error.problems
+        places: dict[str, str] = {}
+        try:
+            checklists, places = load_checklists(directory / EXHIBITIONS_FILE, vocabulary, measures)
+            items += checklists
+        except KnowledgeError as error:
+            problems += error.problems
         if problems:
             raise KnowledgeError(problems)
-        return cls(policy, items, vocabulary, load_referrals(directory / REFERRALS_FILE))
+        return cls(policy, items, vocabulary, load_referrals(directory / REFERRALS_FILE), places)
 
     def get(self, item_id: str) -> Item | None:
         return self.items.get(item_id)
@@ -102,6 +116,30 @@ class KnowledgeBase:
         """Item ids by plain BM25 over the question's words alone, against the items' own text (the baseline the
         search is measured against) or, `with_examples`, also against their example questions and keywords."""
         return self._searcher.bm25_ranking(question, with_examples=with_examples)
+
+    def checklist_for(self, country: str | None) -> tuple[Item, bool]:
+        """The pre-show checklist for a fair in `country`, and whether it is that country's own (False: the general
+        checklist, which says it is general)."""
+        general = None
+        for item in self.items.values():
+            if item.kind != "checklist":
+                continue
+            if country and country in item.tags.get("country", ()):
+                return item, True
+            if not item.tags.get("country"):
+                general = item
+        assert general is not None, "the loader requires a general checklist"
+        return general, False
+
+    def country_of_place(self, place: str) -> str | None:
+        """The country a fair's place names: a country of the vocabulary ("德国", "US"), else a known city
+        ("汉诺威", "Las Vegas"); None when neither is recognised."""
+        for entity, value, _, _ in self.vocabulary.find(place):
+            if entity == "country":
+                return value
+        folded = place.casefold()
+        known = [(len(form), country) for form, country in self._places.items() if form in folded]
+        return max(known)[1] if known else None
 
     def referral_for(self, question: str) -> Referral:
         """Where to send a question this service does not handle."""

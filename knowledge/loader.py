@@ -16,6 +16,7 @@ DATA_DIR = Path(__file__).parent / "data"
 POLICY_FILE = "policy.yml"
 FAQ_DIR = "faq"
 CASES_FILE = "cases.yml"
+EXHIBITIONS_FILE = "exhibitions.yml"
 VOCABULARY_FILE = "vocabulary.yml"
 REFERRALS_FILE = "referrals.yml"
 
@@ -259,3 +260,70 @@ def load_cases(path: Path, vocabulary: Vocabulary, measures: int) -> list[Item]:
             items.append(case_from_fields(check, node, position, vocabulary, measures))
     check.raise_if_any()
     return items
+
+
+#: A pre-show checklist's sections, in the order a reply gives them, with their headings.
+CHECKLIST_SECTIONS = {
+    "rights": Localized("带上哪些权利", "Rights to carry"),
+    "search": Localized("展前检索", "Search against local rights"),
+    "documents": Localized("带齐材料", "Documents to bring"),
+    "if_served": Localized("在展台被投诉或送达文件时", "If served at the booth"),
+}
+
+
+def load_checklists(path: Path, vocabulary: Vocabulary, measures: int) -> tuple[list[Item], dict[str, str]]:
+    """The pre-show checklists (`checklist:<slug>`) and the places (city → country) that lead to them.
+
+    Each country of the vocabulary has at most one checklist, and exactly one checklist is `general: true`, for the
+    countries without one of their own.
+    """
+    check = Checker(path)
+    root = check.mapping(read_yaml(path), "the exhibitions file")
+    if root is None:
+        check.raise_if_any()
+    countries = vocabulary.entities.get("country", {})
+    places: dict[str, str] = {}
+    table = check.mapping(root.get("places"), "places") if "places" in root else None
+    for country, forms in (table or {}).items():
+        if country not in countries:
+            check.fail(table, f"places: {country!r} is not a country in {VOCABULARY_FILE}")
+        for form in check.strings(table, country, "places."):
+            other = places.setdefault(form.casefold(), str(country))
+            if other != country:
+                check.fail(table, f"places: {form!r} is given for both {other} and {country}")
+    items: list[Item] = []
+    covered: dict[str, str] = {}
+    general = []
+    for position, raw in enumerate(root.get("checklists") or [], start=1):
+        node = check.mapping(raw, f"checklist {position}")
+        if node is None:
+            continue
+        item_id = _slug_id(check, node, position, "checklist")
+        where = f"{item_id or f'checklist {position}'}: "
+        named = check.strings(node, "countries", where, required=False)
+        if node.get("general") is True:
+            general.append(item_id)
+            if named:
+                check.fail(node, f"{where}the general checklist names no countries")
+        elif not named:
+            check.fail(node, f"{where}countries must be a non-empty list (or general: true)")
+        for country in named:
+            if country not in countries:
+                check.fail(node, f"{where}countries: {country!r} is not a country in {VOCABULARY_FILE}")
+            elif covered.setdefault(country, item_id) != item_id:
+                check.fail(node, f"{where}{country} already has {covered[country]}")
+        sections = {name: _localized(check, node, name, where) for name in CHECKLIST_SECTIONS}
+        text = Localized(*("\n".join(f"【{heading.zh}】{sections[name].zh}" if language == "zh"
+                                     else f"{heading.en}: {sections[name].en}"
+                                     for name, heading in CHECKLIST_SECTIONS.items())
+                           for language in ("zh", "en")))
+        items.append(Item(
+            id=item_id, kind="checklist", title=_localized(check, node, "title", where),
+            answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN), text=text,
+            details=sections, keywords_zh=(), keywords_en=(), intents=(), tags={"country": named} if named else {},
+            policy=_references(check, node, where, measures), sources=check.strings(node, "sources", where),
+        ))
+    if len(general) != 1:
+        check.fail(root, f"exactly one checklist must be general: true (found {len(general)})")
+    check.raise_if_any()
+    return items, places

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -58,6 +59,35 @@ class Vocabulary:
                 if form.casefold() in folded and (best is None or len(form) > best[0]):
                     best = (len(form), term.value)
         return best[1] if best else None
+
+    def find(self, text: str) -> list[tuple[str, str, int, int]]:
+        """Every known value named in `text`: (entity, canonical value, start, end), in order of appearance.
+
+        Forms are matched longest first and never overlap, so "外观设计专利" is one 外观设计 and not also a 专利. Forms in
+        Latin letters match only as whole words, and short capital codes (US, EU) only in capitals, as in the NLU's
+        regexes (`render_nlu`): "contact us" names no country.
+        """
+        forms = sorted(((form, entity, term.value) for entity, terms in self.entities.items()
+                        for term in terms.values() for form in (term.value, *term.forms)),
+                       key=lambda found: -len(found[0]))
+        taken = [False] * len(text)
+        spans = []
+        for form, entity, value in forms:
+            for match in _form_pattern(form).finditer(text):
+                start, end = match.span()
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * (end - start)
+                    spans.append((entity, value, start, end))
+        return sorted(spans, key=lambda span: span[2])
+
+
+@lru_cache(maxsize=4096)
+def _form_pattern(form: str) -> re.Pattern[str]:
+    """How one surface form is found in running text (see `Vocabulary.find`)."""
+    if _CJK.search(form) or not re.search("[A-Za-z]", form):
+        return re.compile(re.escape(form), re.IGNORECASE)
+    flags = 0 if _SHORT_CODE.match(form) else re.IGNORECASE
+    return re.compile(r"(?<![A-Za-z])" + re.escape(form).replace(r"\ ", r"[\s-]+") + r"(?![A-Za-z])", flags)
 
 
 def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:

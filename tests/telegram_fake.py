@@ -3,7 +3,8 @@
 `FakeBotApi` answers what python-telegram-bot calls (getMe, getUpdates with offset semantics, sendMessage,
 sendDocument, answerCallbackQuery, editMessageReplyMarkup, getFile and the file download, setWebhook,
 deleteWebhook, setMyCommands), records every call, plays the users (`user_says`, `user_presses`, …), and
-can misbehave on request: a 429 with retry_after, or a request that hangs until the worker is killed.
+can misbehave on request: a 429 with retry_after, a request that hangs until the worker is killed, or a user who
+blocked the bot (403 "Forbidden: bot was blocked by the user", as Telegram answers).
 
 `Switch` is a TCP forwarder that can be switched off (connections refused) and on again: it stands between the
 worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.telegram`.
@@ -60,7 +61,7 @@ class Call:
 class _Fault:
     method: str
     chat_id: int | None
-    kind: str  # "429" or "hang"
+    kind: str  # "429", "hang" or "403"
     retry_after: int = 1
     remaining: int = 1
 
@@ -154,6 +155,12 @@ class FakeBotApi:
             self._faults.append(_Fault(method, chat_id, "hang", remaining=10**6))
             self._released.clear()
 
+    def block(self, chat_id: int) -> None:
+        """The user of `chat_id` blocked the bot: every message to them is refused with 403 from now on."""
+        with self._lock:
+            for method in ("sendMessage", "sendDocument"):
+                self._faults.append(_Fault(method, chat_id, "403", remaining=10**6))
+
     def release(self) -> None:
         with self._lock:
             self._faults = [f for f in self._faults if f.kind != "hang"]
@@ -225,8 +232,8 @@ class FakeBotApi:
                 with api._lock:
                     fault = api._fault_for(method, params)
                     call = Call(method, params, time.monotonic())
-                    if fault is not None and fault.kind == "429":
-                        call.status = 429
+                    if fault is not None and fault.kind in ("429", "403"):
+                        call.status = int(fault.kind)
                         api.calls.append(call)
                 if fault is not None and fault.kind == "hang":
                     with api._lock:
@@ -234,6 +241,9 @@ class FakeBotApi:
                     api._released.wait()
                     self.close_connection = True
                     return
+                if call.status == 403:
+                    return self._json(403, {"ok": False, "error_code": 403,
+                                            "description": "Forbidden: bot was blocked by the user"})
                 if call.status == 429:
                     return self._json(429, {"ok": False, "error_code": 429,
                                             "description": f"Too Many Requests: retry after {fault.retry_after}",

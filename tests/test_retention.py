@@ -257,3 +257,36 @@ def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp
     with ctx.sessions() as session:
         assert session.get(Call, call.id).phone is None
     ctx.engine.dispose()
+
+
+def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(console_context, desk_clock):
+    from bot.models import ExhibitionRegistration, WarningSubscriber
+    from bot.warnings import Criteria
+
+    ctx = console_context
+
+    def register(sender: str, starts_in: int):
+        start = desk_clock.now().date() + timedelta(days=starts_in)
+        return ctx.exhibitions.register(
+            channel="telegram", sender_id=sender, language="zh", company="太原示例玻璃器皿有限公司", contact="13800000077",
+            contact_name="王经理", fair_name="Ambiente", place="法兰克福", country="德国", starts_on=start,
+            ends_on=start + timedelta(days=4), products="玻璃杯", rights_held="无", new_products=False)
+
+    old = register("tg:1", 5)
+    ctx.exhibitions.record_outcome(old.id, "tg:1", "none", "王经理说一切顺利，回访请打 13900000000")
+    ctx.warnings.subscribe("telegram", "tg:1", Criteria(("德国",)), "zh")
+    ctx.warnings.unsubscribe("telegram", "tg:1", Criteria())
+    ctx.warnings.subscribe("telegram", "tg:2", Criteria(("美国",)), "zh")  # still subscribed: kept however old
+    desk_clock.advance(PERIOD + timedelta(days=20))
+    upcoming = register("tg:3", 10)
+
+    report = purge(ctx.sessions, ctx.clock, ctx.desk_settings)
+    assert (report.exhibition_registrations, report.warning_subscribers) == (1, 1)
+    with ctx.sessions() as session:
+        purged = session.get(ExhibitionRegistration, old.id)
+        kept = session.get(ExhibitionRegistration, upcoming.id)
+        subscribers = session.scalars(select(WarningSubscriber.sender_id)).all()
+    assert (purged.contact, purged.contact_name, purged.outcome_note) == (ANONYMISED, None, ANONYMISED)
+    assert purged.sender_id.startswith("anonymised:") and (purged.company, purged.outcome) == ("太原示例玻璃器皿有限公司", "none")
+    assert kept.contact == "13800000077" and subscribers == ["tg:2"]
+    assert purge(ctx.sessions, ctx.clock, ctx.desk_settings).changed == 0

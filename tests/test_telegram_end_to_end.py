@@ -327,3 +327,72 @@ def test_a_restart_in_the_middle_loses_no_update_and_answers_none_twice(telegram
     assert "保险" in answers[0] and "337" in answers[1] and "不客气" in answers[2]
     user_turns = [e for e in telegram.tracker(chat)["events"] if e["event"] == "user"]
     assert [e["metadata"]["telegram"]["update_id"] for e in user_turns] == [first, second, third]
+
+
+# Warnings on Telegram: /subscribe and /unsubscribe, a published warning pushed to the chat through the outbox, and a
+# chat that blocked the bot (the Bot API's 403) marked and given up at once instead of retried.
+
+@pytest.fixture()
+def warnings(desk):
+    from bot.warnings import Warnings
+
+    return Warnings(desk.sessions, desk.clock, desk.settings, vocabulary=desk.vocabulary)
+
+
+def publish(warnings, title: str, **values) -> int:
+    draft = warnings.parse({"title": title, "text": f"{title}：测试正文。", "source": "省商务厅 预警快报（测试）", **values})
+    return warnings.publish(draft, "staff:e2e").warning.id
+
+
+def test_subscribe_by_command_and_a_published_warning_arrives_once(telegram, warnings) -> None:
+    from bot.warnings import Criteria
+
+    api, chat = telegram.api, 5101
+    api.user_says(chat, "/subscribe 美国 机械 专利")
+    confirmed = telegram.wait_for_message(chat, lambda c: "已订阅" in c.text)
+    assert "美国 / 机械装备 / 专利" in confirmed.text
+    assert warnings.subscriptions("telegram", f"tg:{chat}") == [Criteria(("美国",), ("机械装备",), ("专利",))]
+
+    seen = len(api.sent(chat))
+    number = publish(warnings, "美国对机床发起337调查（测试）", countries="美国", industries="机械", ip_types="发明专利")
+    pushed = telegram.wait_for_message(chat, lambda c: "美国对机床发起337调查" in c.text, after=seen)
+    assert f"warning:{number}" in pushed.text and "来源：省商务厅 预警快报（测试）" in pushed.text
+    time.sleep(3)  # several outbox rounds: it is not sent again
+    assert sum("美国对机床发起337调查" in c.text for c in api.sent(chat)) == 1
+    assert warnings.delivery_counts([number])[number].sent == 1
+
+    seen = len(api.sent(chat))
+    api.user_says(chat, "/unsubscribe")
+    assert "已退订" in telegram.wait_for_message(chat, after=seen).text
+    assert warnings.subscriptions("telegram", f"tg:{chat}") == []
+
+
+def test_a_chat_that_blocked_the_bot_is_marked_and_not_tried_again(telegram, desk, warnings) -> None:
+    api, chat = telegram.api, 5102
+    api.user_says(chat, "订阅德国预警")
+    telegram.wait_for_message(chat, lambda c: "已订阅" in c.text)
+    api.block(chat)
+    number = publish(warnings, "德国展会禁令提示（测试）", countries="德国")
+    key = telegram.wait_for(lambda: next(iter(desk_keys(desk, number, chat)), None), "the push to be queued")
+
+    def given_up() -> OutboxMessage | None:
+        with desk.sessions() as session:
+            message = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+        return message if message.status == "dead" else None
+
+    dead = telegram.wait_for(given_up, "the push to be given up")
+    assert dead.attempts == 1 and "blocked" in dead.last_error
+    refused = [c for c in api.calls_of("sendMessage") if c.chat_id == chat and c.status == 403]
+    time.sleep(4)  # several outbox rounds later: not tried again
+    assert len([c for c in api.calls_of("sendMessage") if c.chat_id == chat and c.status == 403]) == len(refused) == 1
+    counts = warnings.delivery_counts([number])[number]
+    assert counts.blocked == 1
+    later = publish(warnings, "德国海关扣货提示（测试）", countries="德国")
+    assert desk_keys(desk, later, chat) == []  # a blocked subscriber is left out of later pushes
+
+
+def desk_keys(desk, warning_id: int, chat: int) -> list[str]:
+    with desk.sessions() as session:
+        return session.scalars(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.recipient == f"tg:{chat}", OutboxMessage.kind == "warning",
+            OutboxMessage.idempotency_key.like(f"warning:{warning_id}:%"))).all()

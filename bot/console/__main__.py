@@ -75,6 +75,8 @@ def _create_admin(ctx: ConsoleContext, username: str, name: str, from_stdin: boo
 PURGE_LABELS = {
     "calls": "hotline calls anonymised", "tickets": "closed tickets anonymised",
     "transcript_lines": "transcript lines anonymised", "ticket_events": "enterprise ticket events anonymised",
+    "exhibition_registrations": "trade-fair registrations anonymised",
+    "warning_subscribers": "former warning subscribers deleted",
     "attachments": "attachment files deleted", "attachment_failures": "attachment files that could not be deleted",
     "outbox_messages": "delivered or dead outbox messages deleted", "sign_in_attempts": "sign-in attempts deleted",
     "sessions": "expired console sessions deleted", "audit_ips": "audit entries' IP addresses removed",

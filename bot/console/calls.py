@@ -20,7 +20,7 @@ from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.console.suggest import Suggestion
 from bot.desk import Desk, DeskError, TranscriptEntry
-from bot.fields import FieldError, clean_text, parse_contact, strip_control
+from bot.fields import FieldError, FormError, clean_text, parse_contact, strip_control
 from bot.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,8 @@ MAX_ANSWER = 10_000
 LIST_LIMIT = 500
 
 
-class CallFormError(ValueError):
-    """What is wrong with a call form, field → message in Chinese; every field is checked, not just the first."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class CallFormError(FormError):
+    """What is wrong with a call form."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from bot.console.config import ConsoleSettings
 from bot.console.suggest import Suggester
 from bot.db import create_schema, make_engine, sessions
 from bot.desk import Desk
+from bot.exhibitions import Exhibitions
+from bot.warnings import Warnings
 from knowledge import LiveKnowledge
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -33,6 +35,8 @@ class ConsoleContext:
     suggester: Suggester
     knowledge: LiveKnowledge
     vocabulary: Vocabulary
+    warnings: Warnings
+    exhibitions: Exhibitions
 
     @classmethod
     def build(
@@ -50,5 +54,6 @@ class ConsoleContext:
             settings=settings, desk_settings=desk_settings, engine=engine, sessions=maker, clock=clock, desk=desk,
             accounts=Accounts(maker, clock, settings), calls=HotlineLog(maker, clock, desk),
             suggester=Suggester(settings.rasa_url, settings.rasa_token, knowledge), knowledge=knowledge,
-            vocabulary=vocabulary,
+            vocabulary=vocabulary, warnings=Warnings(maker, clock, desk_settings, vocabulary=vocabulary),
+            exhibitions=Exhibitions(maker, clock, desk_settings, desk, vocabulary=vocabulary),
         )

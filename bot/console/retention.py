@@ -11,6 +11,9 @@ What goes, and what stays:
   expert wrote (description, rating comment, follow-up note, transcript) and its files; its number, company,
   classification, times and rating stay. A ticket that is not closed is never touched: an open case still needs
   its contact, however old it is.
+- a trade-fair registration whose fair ended before the cutoff loses its contact, its sender's channel id and the
+  enterprise's words about how the fair went; the fair, company, dates and outcome stay. A warning subscriber whose
+  last subscription ended before the cutoff is deleted with its delivery records.
 - delivered or dead outbox messages (their payloads repeat texts and contacts), sign-in attempts and expired
   console sessions older than the cutoff are deleted; audit entries older than the cutoff lose their IP address.
 
@@ -35,7 +38,8 @@ from bot.config import DeskSettings
 from bot.console import audit
 from bot.console.privacy import ANONYMISED
 from bot.models import (
-    Attachment, AuditEntry, Call, ConsoleSession, OutboxMessage, SignInAttempt, Ticket, TicketEvent, TranscriptLine,
+    Attachment, AuditEntry, Call, ConsoleSession, ExhibitionRegistration, OutboxMessage, SignInAttempt, Ticket,
+    TicketEvent, TranscriptLine, WarningSubscriber, WarningSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,8 @@ class PurgeReport:
     tickets: int = 0
     transcript_lines: int = 0
     ticket_events: int = 0
+    exhibition_registrations: int = 0
+    warning_subscribers: int = 0
     attachments: int = 0
     attachment_failures: int = 0
     outbox_messages: int = 0
@@ -143,6 +149,15 @@ def _steps(cutoff: datetime, now: datetime) -> list[Step]:
          lambda: TicketEvent.ticket_id.in_(_closed_before(cutoff)) & TicketEvent.actor.like("enterprise:%")
          & (TicketEvent.actor != ENTERPRISE_ACTOR),
          updating(TicketEvent, actor=ENTERPRISE_ACTOR, reason=_anonymised_if_set(TicketEvent.reason))),
+        ("exhibition_registrations", ExhibitionRegistration,
+         lambda: (ExhibitionRegistration.ends_on < cutoff.date()) & (ExhibitionRegistration.contact != ANONYMISED),
+         updating(ExhibitionRegistration, contact_name=None, contact=ANONYMISED,
+                  sender_id=literal(SENDER_PREFIX, String) + cast(ExhibitionRegistration.id, String),
+                  outcome_note=_anonymised_if_set(ExhibitionRegistration.outcome_note), updated_at=now)),
+        ("warning_subscribers", WarningSubscriber,
+         lambda: (WarningSubscriber.updated_at < cutoff) & ~WarningSubscriber.id.in_(
+             select(WarningSubscription.subscriber_id).scalar_subquery()),
+         deleting(WarningSubscriber)),
         ("outbox_messages", OutboxMessage,
          lambda: OutboxMessage.status.in_(("sent", "dead")) & (OutboxMessage.created_at < cutoff),
          deleting(OutboxMessage)),

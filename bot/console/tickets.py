@@ -22,7 +22,7 @@ from bot.console import audit
 from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.desk import Desk, DeskError
-from bot.fields import FieldError, clean_text
+from bot.fields import FieldError, FormError, clean_text
 from bot.models import (
     TICKET_STATUSES, Attachment, Call, Expert, OutboxMessage, Ticket, TicketEvent, TranscriptLine,
 )
@@ -60,12 +60,8 @@ _WHY_NOT = (
 )
 
 
-class TicketFormError(ValueError):
-    """A form on a ticket page filled in wrongly: field → message in Chinese."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class TicketFormError(FormError):
+    """A form on a ticket page filled in wrongly."""
 
 
 def desk_problem(error: DeskError, doing: str, status_labels: Mapping[str, str]) -> str:

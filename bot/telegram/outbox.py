@@ -13,6 +13,9 @@ the event loop, which `send` hands each delivery to. Two kinds of recipient:
 What a message sends is stored in the inbox under its outbox key before the first part goes out, so a retry
 after a half-finished send completes it instead of starting again (Rasa would drop the repeat, and the chat
 would never get the rest).
+
+Telegram refuses messages to a user who blocked the bot (403 "Forbidden: bot was blocked by the user"); that is
+`RecipientBlocked` for the outbox, which gives the message up at once instead of retrying it.
 """
 from __future__ import annotations
 
@@ -20,8 +23,11 @@ import asyncio
 import logging
 from typing import Any
 
+from telegram.error import Forbidden
+
 from bot.clock import Clock
 from bot.models import OutboxMessage
+from bot.outbox import RecipientBlocked
 from bot.relay import trigger_desk_message
 from bot.telegram.experts import notice_messages
 from bot.telegram.identity import SENDER_PREFIX
@@ -53,7 +59,10 @@ class TelegramSender:
             chat_id, messages = stored.chat_id, stored.messages
         else:
             chat_id, messages = self._compose(message)
-        asyncio.run_coroutine_threadsafe(self.messenger.deliver(key, chat_id, messages), self.loop).result()
+        try:
+            asyncio.run_coroutine_threadsafe(self.messenger.deliver(key, chat_id, messages), self.loop).result()
+        except Forbidden as error:  # blocked, or removed from the group: nothing sent to this chat can arrive
+            raise RecipientBlocked(f"Telegram chat {chat_id}: {error.message}") from error
         log.info("outbox: %s (%s) delivered to Telegram chat %s in %d message(s)", key, message.kind, chat_id,
                  len(messages))
 

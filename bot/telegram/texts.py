@@ -8,14 +8,18 @@ START = Localized(
     "您好！我是海外知识产权纠纷应对咨询助手（公益服务），依据山西省《关于加强海外知识产权纠纷应对机制建设的实施意见》"
     "为外向型企业解答海外知识产权纠纷问题：337调查、海外诉讼、跨境电商投诉和账户冻结、展会维权、海关扣货、商标抢注、"
     "知识产权保险、调解仲裁等。每个回答都注明依据；遇到正在发生的纠纷，可以转专家顾问。\n\n"
-    "直接发送您的问题即可。常用命令：\n/expert 找专家顾问\n/cancel 取消当前操作\n/lang 切换语言（中文/English）\n/help 使用帮助",
+    "直接发送您的问题即可。常用命令：\n/expert 找专家顾问\n/subscribe 订阅预警（如 /subscribe 美国 机械 专利）\n"
+    "/unsubscribe 退订预警\n/cancel 取消当前操作\n/lang 切换语言（中文/English）\n/help 使用帮助\n"
+    "要去境外参展，发送“登记参展”即可获得展前清单和提醒。",
     "Hello! I am the overseas IP dispute helpdesk, a free public service of Shanxi Province under its implementation "
     "opinions on responding to overseas IP disputes. I answer exporters' questions on Section 337 investigations, "
     "suits abroad, marketplace complaints and frozen accounts, trade-fair disputes, customs seizures, trademark "
     "squatting, IP insurance, mediation and arbitration, and name the source of every answer. For a dispute that "
     "is happening now, I bring in an expert advisor.\n\n"
-    "Just send your question. Commands:\n/expert ask for an expert\n/cancel stop what is under way\n"
-    "/lang choose the language (中文/English)\n/help how to use this bot",
+    "Just send your question. Commands:\n/expert ask for an expert\n/subscribe warnings for your markets (e.g. "
+    "/subscribe US machinery patent)\n/unsubscribe stop warnings\n/cancel stop what is under way\n"
+    "/lang choose the language (中文/English)\n/help how to use this bot\n"
+    "Going to a trade fair abroad? Send “register a trade fair” for the pre-show checklist and reminders.",
 )
 PRIVACY = Localized(
     "隐私说明：您在这里发送的消息和文件保存在本服务的服务器上，只用于答复您的咨询。转专家时，您提供的公司名称、联系方式、"
@@ -34,8 +38,8 @@ UNANSWERED = Localized(
     "Sorry, this message got no answer. Please try rephrasing it, or send /expert to ask for an expert.",
 )
 UNKNOWN_COMMAND = Localized(
-    "没有这个命令。可用的命令：/start /help /expert /cancel /lang",
-    "There is no such command. Commands: /start /help /expert /cancel /lang",
+    "没有这个命令。可用的命令：/start /help /expert /subscribe /unsubscribe /cancel /lang",
+    "There is no such command. Commands: /start /help /expert /subscribe /unsubscribe /cancel /lang",
 )
 NOT_TEXT = Localized(
     "我目前只能阅读文字消息。请用文字描述您的问题；如需提交起诉状、投诉通知等材料，请以“文件”方式发送（PDF、Word 等）。",

@@ -5,7 +5,8 @@ file) and returns the messages that answer it; the caller (`processing`) stores 
 here decides about retrying: a part that is down raises, and the update waits in the inbox.
 
 - Text goes to Rasa as the user's message; the replies come back with Rasa's buttons as inline keyboards.
-- Commands: /start and /lang are the channel's own; /help, /expert and /cancel are Rasa's intents.
+- Commands: /start and /lang are the channel's own; /help, /expert and /cancel are Rasa's intents, and so are
+  /subscribe and /unsubscribe, whose words ("/subscribe 美国 机械 专利") go along as the `criteria` entity.
 - A button press is acknowledged at once (the spinner on the button stops) and its payload becomes the
   user's next message, as in the REST channel.
 - An expert's reply to a case message is their answer; their buttons accept or decline the case.
@@ -14,6 +15,7 @@ here decides about retrying: a part that is down raises, and the update waits in
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Commands that are Rasa intents, sent as Rasa's payload syntax.
 RASA_COMMANDS = {"/help": "/help", "/expert": "/request_human", "/cancel": "/cancel"}
+#: Commands that are Rasa intents taking what follows them as the `criteria` entity.
+CRITERIA_COMMANDS = {"/subscribe": "/subscribe_warnings", "/unsubscribe": "/unsubscribe_warnings"}
 LANGUAGES = {"zh": "中文", "en": "English"}
 #: The Rasa slot that holds the conversation's language.
 LANGUAGE_SLOT = "language"
@@ -119,6 +123,10 @@ class UpdateHandler:
             return text_messages(texts.CHOOSE_LANGUAGE.get(lang), rows)
         if command in RASA_COMMANDS:
             return await self._turn(update, RASA_COMMANDS[command])
+        if command in CRITERIA_COMMANDS:
+            words = message.text.split(maxsplit=1)[1].strip() if len(message.text.split(maxsplit=1)) > 1 else ""
+            entities = json.dumps({"criteria": words[:500]}, ensure_ascii=False) if words else ""
+            return await self._turn(update, CRITERIA_COMMANDS[command] + entities)
         return text_messages(texts.UNKNOWN_COMMAND.get(lang))
 
     async def _expert_reply(self, message: Message) -> Outcome | None:

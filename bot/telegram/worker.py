@@ -36,6 +36,7 @@ from bot.telegram.rasa_client import RasaClient
 from bot.telegram.receiving import Poller, WebhookReceiver, until_done
 from bot.telegram.sending import Messenger
 from bot.telegram.updates import UpdateHandler
+from bot.warnings import mark_blocked
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,10 @@ HOUSEKEEPING_EVERY = 3600.0
 
 #: The command menu Telegram shows, in Chinese by default and in English to English-speaking apps.
 COMMANDS = {
-    None: [("start", "介绍与隐私说明"), ("help", "使用帮助"), ("expert", "找专家顾问"), ("cancel", "取消当前操作"),
-           ("lang", "切换语言 / Language")],
+    None: [("start", "介绍与隐私说明"), ("help", "使用帮助"), ("expert", "找专家顾问"), ("subscribe", "订阅预警，如 /subscribe 美国 专利"),
+           ("unsubscribe", "退订预警"), ("cancel", "取消当前操作"), ("lang", "切换语言 / Language")],
     "en": [("start", "what this bot does, privacy"), ("help", "how to use it"), ("expert", "ask for an expert"),
+           ("subscribe", "warnings, e.g. /subscribe US patent"), ("unsubscribe", "stop warnings"),
            ("cancel", "stop what is under way"), ("lang", "language / 语言")],
 }
 
@@ -78,7 +80,8 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         sender = TelegramSender(messenger, inbox, clock, asyncio.get_running_loop(), rasa_url=settings.rasa_url,
                                 rasa_token=settings.rasa_token)
         outbox = OutboxWorker(desk_sessions, {CHANNEL: sender}, clock,
-                              f"telegram:{socket.gethostname()}:{os.getpid()}", settings=desk_settings)
+                              f"telegram:{socket.gethostname()}:{os.getpid()}", settings=desk_settings,
+                              on_blocked=mark_blocked)
 
         schema_ready = False
 
