@@ -117,11 +117,11 @@ def action_server(settings: Settings) -> Service:
 
 
 def rasa_server(settings: Settings) -> Service:
-    command = _rasa(
-        "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
+    command = [
+        sys.executable, "-m", "bot.rasa_server", "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
         "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
         "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
-    )
+    ]
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
 
 
