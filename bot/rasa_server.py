@@ -18,29 +18,67 @@ and it configures the database engine of Rasa's own `SQLTrackerStore` the way `b
 - on SQLite (one machine), a pool of reused connections (SQLAlchemy 1.4 opens a new one for every query of a
   file database, three or four per turn) in WAL mode with `synchronous=NORMAL`, as the desk's database runs.
 
+Last, it lets our channels see a custom action fail. Rasa 3.6 logs the failure and carries on with the turn as if
+the action had said nothing, so the user would get no answer and the tracker a turn without one; a channel that
+runs a turn inside `watch_action_failures()` learns which actions failed and can hold the question instead
+(bot/rest_channel.py).
+
 Nothing else about Rasa changes: its channels, tracker and lock stores and HTTP API are Rasa's own.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import sqlite3
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
 
 
+#: The custom actions that failed in the turn being watched (None when no turn is watched).
+_failed_actions: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("failed_actions", default=None)
+
+
+@contextlib.contextmanager
+def watch_action_failures() -> Iterator[list[str]]:
+    """Collect the names of the custom actions that fail (action server down, timing out or erring) while the
+    block runs, in this task; a rejection by a form's validation is an answer, not a failure."""
+    failures: list[str] = []
+    token = _failed_actions.set(failures)
+    try:
+        yield failures
+    finally:
+        _failed_actions.reset(token)
+
+
 def install() -> None:
     """Apply the fixes to the Rasa modules of this process (idempotent)."""
     from jsonschema import validators
     from jsonschema.exceptions import best_match
-    from rasa.core.actions.action import RemoteAction
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
     from rasa.shared.core.events import Event
 
     if getattr(RemoteAction._validate_action_result, "_ipdesk", False):
         return
+
+    run_remote = RemoteAction.run
+
+    async def run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run_remote(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            failures = _failed_actions.get()
+            if failures is not None:
+                failures.append(self.name())
+            raise
+
+    RemoteAction.run = run  # type: ignore[method-assign]
     schema = RemoteAction.action_response_format_spec()
     validator = validators.validator_for(schema)(schema)
     original_validate: Callable[[RemoteAction, dict[str, Any]], bool] = RemoteAction._validate_action_result
@@ -106,4 +144,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the module's other copy, `bot.rasa_server`, the one the channels import: `python -m` executes this file as
+    # `__main__`, whose failure watch the channels would never see.
+    from bot.rasa_server import main as package_main
+
+    package_main()

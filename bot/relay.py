@@ -3,7 +3,12 @@
 REST is request/response, so a message that arrives later — an expert's answer, a follow-up — is put into the
 enterprise's conversation by triggering the external intent `EXTERNAL_desk_message` through Rasa's HTTP API.
 The bot's `action_desk_message` then writes it into the conversation (the tracker store keeps it, and the
-enterprise's client reads it with the conversation) and drops a key it has already delivered.
+enterprise's client reads it with the conversation) and drops a key it has already delivered. A delivery counts
+only when the conversation records the key as delivered: with the action server down, Rasa answers the trigger
+with nothing said, and the message is tried again later instead of being lost.
+
+A question held while the action server was down (bot/held.py) is delivered by asking the REST channel to resume
+its conversation, which runs the held turns in order.
 """
 from __future__ import annotations
 
@@ -13,11 +18,15 @@ from urllib.parse import quote
 
 import httpx
 
+from bot import held
 from bot.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 EXTERNAL_INTENT = "EXTERNAL_desk_message"
+#: The action that says a desk message in the conversation, and the slot where it records the keys it delivered.
+DELIVERING_ACTION = "action_desk_message"
+DELIVERED_SLOT = "delivered"
 
 
 class RasaRelay:
@@ -29,8 +38,26 @@ class RasaRelay:
         self.timeout = timeout
 
     def send(self, message: OutboxMessage) -> None:
+        if message.kind == held.KIND:
+            resume_held_question(self.rasa_url, self.token, message, timeout=self.timeout)
+            logger.info("held question %s of conversation %s answered", message.idempotency_key, message.recipient)
+            return
         trigger_desk_message(self.rasa_url, self.token, message, timeout=self.timeout)
         logger.info("delivered %s into conversation %s", message.idempotency_key, message.recipient)
+
+
+def resume_held_question(rasa_url: str, token: str, message: OutboxMessage, *, timeout: float = 30.0) -> dict[str, Any]:
+    """Have the REST channel answer the conversation's held questions; raises unless `message`'s is answered."""
+    question = held.HeldQuestion.from_outbox(message)
+    response = httpx.post(f"{rasa_url.rstrip('/')}/webhooks/rest/resume", params={"token": token},
+                          json={"sender": question.sender_id}, timeout=timeout)
+    if response.status_code != 200:
+        raise RuntimeError(f"Rasa could not resume {message.idempotency_key}: HTTP {response.status_code} "
+                           f"{response.text[:300]}")
+    result = response.json()
+    if question.message_id not in result.get("answered", []):
+        raise RuntimeError(f"held question {message.idempotency_key} is still waiting (is the action server up?)")
+    return result
 
 
 def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, timeout: float = 30.0) -> dict[str, Any]:
@@ -55,4 +82,9 @@ def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, t
     response = httpx.post(url, params={"output_channel": "latest", "token": token}, json=body, timeout=timeout)
     if response.status_code != 200:
         raise RuntimeError(f"Rasa refused {message.idempotency_key}: HTTP {response.status_code} {response.text[:300]}")
-    return response.json()
+    result = response.json()
+    delivered = ((result.get("tracker") or {}).get("slots") or {}).get(DELIVERED_SLOT) or []
+    if message.idempotency_key not in delivered:
+        raise RuntimeError(f"{message.idempotency_key} did not reach conversation {message.recipient}: the bot's "
+                           f"{DELIVERING_ACTION} did not record it (is the action server up?)")
+    return result

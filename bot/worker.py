@@ -45,7 +45,8 @@ def run(stop: threading.Event, *, interval: float = 2.0) -> None:
     clock = SystemClock()
     maker = sessions(engine)
     desk = Desk(maker, clock, settings)
-    worker = OutboxWorker(maker, senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}", settings=settings)
+    worker = OutboxWorker(maker, senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
+                          lease=settings.outbox_lease, settings=settings)
     last_sla = last_follow_up = 0.0
     logger.info("desk worker started on %s", engine.url.render_as_string(hide_password=True))
     while not stop.is_set():
