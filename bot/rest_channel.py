@@ -35,6 +35,7 @@ from typing import Any, Awaitable, Callable, Mapping, TypeVar
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -148,6 +149,11 @@ class RestChannel(RestInput):
             try:
                 async with agent.lock_store.lock(sender):
                     return response.json(await self._converse(agent, sender, text, metadata, message_id))
+            except LockError:
+                logger.exception("rest: the conversation %s could not be locked for message %s", sender, message_id)
+                return response.json({"error": "the conversation cannot be locked now (the lock store is unreachable "
+                                               "or busy); nothing was changed, send the message again shortly"},
+                                     status=503)
             except Exception:
                 logger.exception("rest: the message %s of %s could not be handled", message_id, sender)
                 return response.json({"error": "the message could not be handled now; send it again shortly"},

@@ -202,3 +202,22 @@ def browser_client(console):
     from console_harness import ConsoleClient
 
     return ConsoleClient(console.url)
+
+
+# --- Servers of their own for the scale-out and fault tests (`make test-slow`), which stop and restart them.
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres():
+    from bench.scratch import ScratchPostgres
+
+    with ScratchPostgres(durable=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scratch_redis():
+    from bench.scratch import ScratchRedis
+
+    with ScratchRedis() as server:
+        yield server

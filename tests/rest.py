@@ -20,3 +20,28 @@ def say(settings, sender: str, message: str) -> list[dict[str, Any]]:
 def customs(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The reply-contract objects of a turn, in order."""
     return [r["custom"] for r in replies if "custom" in r]
+
+
+def tracker_events(settings, sender: str, *, base_url: str | None = None) -> list[dict[str, Any]]:
+    """Every event of the conversation, through Rasa's token-protected API."""
+    url = f"{base_url or settings.rasa_url}/conversations/{sender}/tracker?token={settings.rasa_token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["events"]
+
+
+def answered_turns(events: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The conversation's turns as they stand: each user message that was not taken back ("rewind"), with the
+    reply-contract kinds the bot answered it with, in order. What the bot says after a rewind (a holding reply)
+    belongs to no turn."""
+    turns: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    for event in events:
+        if event["event"] == "user":
+            current = []
+            turns.append((event.get("text") or "", current))
+        elif event["event"] == "rewind" and turns:
+            turns.pop()
+            current = None
+        elif event["event"] == "bot" and current is not None and (event.get("data") or {}).get("custom"):
+            current.append(event["data"]["custom"].get("kind"))
+    return turns
