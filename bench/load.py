@@ -11,6 +11,7 @@ one in English, one out of scope. Live disputes are left out: each would open a 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -115,9 +116,14 @@ async def _exchange(session: aiohttp.ClientSession, base_url: str, sender: str, 
     started = time.monotonic()
     try:
         async with session.post(url, json=body, params=params) as response:
-            payload = await response.json(content_type=None)
-            return Exchange(sender, text, started, time.monotonic() - started, response.status, payload)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raw = await response.read()
+            seconds = time.monotonic() - started
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = raw.decode("utf-8", "replace")[:500]
+        return Exchange(sender, text, started, seconds, response.status, payload)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         return Exchange(sender, text, started, time.monotonic() - started, 0, None, f"{type(error).__name__}: {error}")
 
 

@@ -124,13 +124,14 @@ REDIS_PASSWORD_VARIABLE = "IPDESK_REDIS_PASSWORD"
 
 
 def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
-    """Rasa's RedisLockStore settings for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
+    """The lock store for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS): Rasa's RedisLockStore
+    with atomic lock changes (bot/lock_store.py), which takes Rasa's settings."""
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(f"REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
     if not prefix.isalnum():
         raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
-    store: dict[str, Any] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+    store: dict[str, Any] = {"type": "bot.lock_store.AtomicRedisLockStore", "url": parts.hostname, "port": parts.port or 6379,
                              "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
                              "use_ssl": parts.scheme == "rediss"}
     if parts.username:

@@ -29,6 +29,10 @@ from bot.rasa_server import watch_action_failures
 
 logger = logging.getLogger(__name__)
 
+#: How often a message waiting for its conversation's lock looks again (Rasa's default is every second, which adds up
+#: to a second to a message sent while the last one is still being answered).
+LOCK_WAIT_SECONDS = 0.1
+
 
 @dataclass
 class Turn:

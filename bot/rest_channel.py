@@ -42,7 +42,9 @@ from sanic.response import HTTPResponse
 
 from bot.held import HeldQuestion, HeldQuestions
 from bot.rasa_server import install as install_rasa_fixes
-from bot.rasa_turns import action_server_answers, record_unanswered, replies_to, run_turn, set_aside
+from bot.rasa_turns import (
+    LOCK_WAIT_SECONDS, action_server_answers, record_unanswered, replies_to, run_turn, set_aside,
+)
 from bot.ratelimit import SenderRateLimiter, retry_after_seconds
 from bot.telegram.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from knowledge import Localized, detect_language
@@ -147,7 +149,7 @@ class RestChannel(RestInput):
                 return response.json({"error": "the bot is starting; send the message again shortly"}, status=503)
             message_id = uuid.uuid4().hex
             try:
-                async with agent.lock_store.lock(sender):
+                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     return response.json(await self._converse(agent, sender, text, metadata, message_id))
             except LockError:
                 logger.exception("rest: the conversation %s could not be locked for message %s", sender, message_id)
@@ -171,7 +173,7 @@ class RestChannel(RestInput):
             if agent is None:
                 return response.json({"error": "no model is loaded"}, status=503)
             try:
-                async with agent.lock_store.lock(sender):
+                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     replies, answered, waiting = await self._resume(agent, sender)
             except Exception:
                 logger.exception("rest: the held questions of %s could not be resumed", sender)

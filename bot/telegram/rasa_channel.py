@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.rasa_server import install as install_rasa_fixes
-from bot.rasa_turns import replies_to, run_turn, set_aside
+from bot.rasa_turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
 from bot.telegram.identity import SENDER_PREFIX, message_id_for
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class TelegramBridgeInput(RestInput):
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
                                   message_id=message_id)
             try:
-                async with agent.lock_store.lock(sender):
+                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     if message_id is not None:
                         earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
                         if earlier is not None:
