@@ -76,6 +76,10 @@ class ScratchPostgres:
         self._pg_ctl("restart", "-w", "-m", "fast", "-l", str(self.root / "server.log"), "-o", self._options)
         _wait_for_port(self.port, 30, "PostgreSQL")
 
+    def shut_down(self) -> None:
+        """Stop the server (fast: open connections are cut) and leave it stopped; `start()` brings it back."""
+        self._pg_ctl("stop", "-w", "-m", "fast")
+
     def stop(self) -> None:
         if self.data.exists():
             try:

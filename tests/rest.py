@@ -2,19 +2,45 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.request
 from typing import Any
 
 
 def say(settings, sender: str, message: str) -> list[dict[str, Any]]:
-    """POST one message to the REST channel; the bot's replies for that turn."""
+    """POST one message to the REST channel, as a well-behaved client does (told to slow down, it waits the
+    Retry-After it is given and sends again); the bot's replies for that turn."""
     request = urllib.request.Request(
         f"{settings.rasa_url}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": message}).encode("utf-8"),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+    for _ in range(10):
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise
+            time.sleep(int(error.headers["Retry-After"]))
+    raise AssertionError(f"{sender} was told to slow down ten times in a row")
+
+
+def post(settings, body: bytes) -> tuple[int, dict[str, str], Any]:
+    """POST raw bytes to the REST channel, once: status, headers and the decoded JSON answer."""
+    request = urllib.request.Request(f"{settings.rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def message(sender: Any, text: Any) -> bytes:
+    """The JSON body of one message."""
+    return json.dumps({"sender": sender, "message": text}).encode("utf-8")
 
 
 def customs(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,12 +2,10 @@
 action server dies under load, PostgreSQL restarts, Redis goes away or the desk worker is killed mid-delivery."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
 import time
-import urllib.error
 import urllib.request
 from typing import Any
 
@@ -15,8 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bench.load import CONVERSATION, run_load
-from conftest import free_port
-from rest import answered_turns, customs, say, tracker_events
+from conftest import free_port, start_or_fail
+from rest import answered_turns, customs, message, post, say, tracker_events
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +34,7 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     for service in services:
         service.env.update(DESK_OUTBOX_BACKOFF_SECONDS="1", DESK_OUTBOX_LEASE_SECONDS="3")
     stack = Stack(services, log_dir=var_dir / "logs")
-    try:
-        stack.start(timeout=240)
-    except (RuntimeError, TimeoutError) as error:
-        pytest.fail(f"{error}\n" + "\n".join(p.read_text(errors="replace")[-3000:] for p in (var_dir / "logs").glob("*")))
+    start_or_fail(stack, var_dir / "logs", 240)
     yield settings, stack
     stack.stop()
 
@@ -155,6 +150,23 @@ def test_postgresql_restart_is_survived_without_restarting_anything(faulty, desk
     assert stack.failed() is None
 
 
+def test_postgresql_down_a_message_is_refused_not_answered_from_a_blank_conversation(faulty, scratch_postgres) -> None:
+    settings, _ = faulty
+    assert customs(say(settings, "pg-down", "我想找专家咨询一下"))[-1].get("ask") == "company"
+
+    scratch_postgres.shut_down()
+    try:
+        status, _, answer = post(settings, message("pg-down", "太原示例机械有限公司"))
+        assert status == 503 and "again" in answer["error"]
+    finally:
+        scratch_postgres.start()
+
+    # sent again, the answer goes on with the form: the conversation was neither forgotten nor forked
+    assert customs(say(settings, "pg-down", "太原示例机械有限公司"))[-1].get("ask") == "contact"
+    turns = answered_turns(tracker_events(settings, "pg-down"))
+    assert [text for text, _ in turns] == ["我想找专家咨询一下", "太原示例机械有限公司"]
+
+
 def events_in_database(settings, sender: str) -> int:
     from bot.db import make_engine
 
@@ -173,14 +185,8 @@ def test_redis_down_gives_a_clear_error_and_changes_nothing(faulty, scratch_redi
 
     scratch_redis.kill()
     try:
-        request = urllib.request.Request(f"{settings.rasa_url}/webhooks/rest/webhook",
-                                         data=json.dumps({"sender": "redis-down", "message": "337调查一般要多久"}).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=60)
-        assert refused.value.code == 503
-        answer = json.loads(refused.value.read())
-        assert "lock" in answer["error"] and "again" in answer["error"]
+        status, _, answer = post(settings, message("redis-down", "337调查一般要多久"))
+        assert status == 503 and "lock" in answer["error"] and "again" in answer["error"]
         assert events_in_database(settings, "redis-down") == stored
     finally:
         scratch_redis.start()

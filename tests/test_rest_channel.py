@@ -5,37 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
-from rest import customs, say
-
-
-def post(stack, body: bytes) -> tuple[int, dict[str, str], Any]:
-    """POST raw bytes to the REST channel: status, headers, decoded JSON answer."""
-    request = urllib.request.Request(f"{stack.rasa_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
-
-
-def events_of(stack, sender: str) -> list[dict[str, Any]]:
-    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.rasa_token}"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())["events"]
-
-
-def message(sender: Any, text: Any) -> bytes:
-    return json.dumps({"sender": sender, "message": text}).encode("utf-8")
+from rest import customs, message, post, say, tracker_events
 
 
 def test_bad_requests_are_refused_with_the_reason_and_store_nothing(stack) -> None:
     say(stack, "rest-bad", "有哪些海外知识产权保险")
-    before = events_of(stack, "rest-bad")
+    before = tracker_events(stack, "rest-bad")
     refused = [
         (b'{"sender": "rest-bad", "message": ', 400, "JSON object"),
         (b'["rest-bad", "hello"]', 400, "JSON object"),
@@ -50,14 +27,14 @@ def test_bad_requests_are_refused_with_the_reason_and_store_nothing(stack) -> No
     for body, status, reason in refused:
         got, _, answer = post(stack, body)
         assert got == status and reason in answer["error"], (body[:60], got, answer)
-    assert events_of(stack, "rest-bad") == before
+    assert tracker_events(stack, "rest-bad") == before
 
 
 def test_control_characters_are_dropped_and_the_question_answered(stack) -> None:
     status, _, replies = post(stack, message("rest-control", "有哪些海外\u0000知识产权\u001b保险"))
     assert status == 200
     assert customs(replies)[-1]["kind"] == "answer"
-    users = [e["text"] for e in events_of(stack, "rest-control") if e["event"] == "user"]
+    users = [e["text"] for e in tracker_events(stack, "rest-control") if e["event"] == "user"]
     assert users == ["有哪些海外知识产权保险"]
 
 
@@ -85,7 +62,7 @@ def test_a_flooding_sender_is_held_back_while_another_is_answered(stack) -> None
     headers, answer = limited[0]
     wait = int(headers["Retry-After"])
     assert 1 <= wait <= 60 and answer["retry_after"] == wait and "too many messages" in answer["error"]
-    answered = [e for e in events_of(stack, "rest-flood") if e["event"] == "user"]
+    answered = [e for e in tracker_events(stack, "rest-flood") if e["event"] == "user"]
     assert len(answered) == statuses.count(200)  # a refused message leaves no trace in the conversation
 
     time.sleep(wait)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bench.load import run_load
-from conftest import free_port
+from conftest import free_port, start_or_fail
 from rest import answered_turns, customs, say, tracker_events
 
 pytestmark = pytest.mark.slow
@@ -38,10 +38,7 @@ def cluster(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
         if service.env is not None:
             service.env["IPDESK_REST_BURST"] = "100"
     stack = Stack(services, log_dir=var_dir / "logs")
-    try:
-        stack.start(timeout=400)
-    except (RuntimeError, TimeoutError) as error:
-        pytest.fail(f"{error}\n" + "\n".join(p.read_text(errors="replace")[-3000:] for p in (var_dir / "logs").glob("*")))
+    start_or_fail(stack, var_dir / "logs", 400)
     yield layout, stack
     stack.stop()
 
