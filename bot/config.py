@@ -40,6 +40,9 @@ class DeskSettings:
     outbox_max_attempts: int = 8
     outbox_base_backoff: timedelta = timedelta(seconds=30)
     outbox_max_backoff: timedelta = timedelta(hours=1)
+    #: How long a worker owns a message it is delivering; a worker that dies mid-delivery leaves it to another
+    #: after this long.
+    outbox_lease: timedelta = timedelta(seconds=60)
     # Where staff alerts go (urgent cases, nobody to assign, missed SLAs): an outbox channel and recipient
     # that the deployment gives a sender, e.g. a Telegram group of the hotline staff.
     staff_channel: str = "staff"
@@ -55,8 +58,8 @@ class DeskSettings:
     def __post_init__(self) -> None:
         if self.sla_urgent <= timedelta(0) or self.sla_normal_working_days <= 0:
             raise SettingsError("SLA durations must be positive")
-        if self.outbox_max_attempts <= 0 or self.outbox_base_backoff <= timedelta(0):
-            raise SettingsError("outbox attempts and backoff must be positive")
+        if self.outbox_max_attempts <= 0 or self.outbox_base_backoff <= timedelta(0) or self.outbox_lease <= timedelta(0):
+            raise SettingsError("outbox attempts, backoff and lease must be positive")
         try:
             zone = ZoneInfo(self.desk_timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:
@@ -91,6 +94,7 @@ class DeskSettings:
             follow_up_delay=timedelta(days=_read(env, "DESK_FOLLOW_UP_DAYS", _positive(float), 7.0)),
             outbox_max_attempts=_read(env, "DESK_OUTBOX_MAX_ATTEMPTS", _positive(int), cls.outbox_max_attempts),
             outbox_base_backoff=timedelta(seconds=_read(env, "DESK_OUTBOX_BACKOFF_SECONDS", _positive(float), 30.0)),
+            outbox_lease=timedelta(seconds=_read(env, "DESK_OUTBOX_LEASE_SECONDS", _positive(float), 60.0)),
             staff_channel=env.get("DESK_STAFF_CHANNEL") or cls.staff_channel,
             staff_recipient=env.get("DESK_STAFF_RECIPIENT") or cls.staff_recipient,
             retention_days=_read(env, "IPDESK_RETENTION_DAYS", _positive(int), cls.retention_days),

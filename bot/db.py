@@ -4,6 +4,10 @@ The two need different care. SQLite allows one writer at a time: every transacti
 `BEGIN IMMEDIATE`, so a second writer waits (up to the busy timeout) for the first instead of failing halfway
 with "database is locked" when its read lock cannot be upgraded, and WAL lets readers carry on meanwhile.
 PostgreSQL connections go stale when the server restarts: `pool_pre_ping` replaces them before use.
+
+Both keep their connections in a pool. SQLAlchemy 1.4 would open a new SQLite connection for every transaction of
+a file database (and run the pragmas below each time): in the action server, which records every chat turn, that
+was most of its work per message.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.schema import Table
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -28,7 +33,8 @@ def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engi
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False, **(connect_args or {})}
-        engine = create_engine(parsed, future=True, connect_args=args, json_serializer=_json)
+        pool = {"poolclass": QueuePool} if database and database != ":memory:" else {}
+        engine = create_engine(parsed, future=True, connect_args=args, json_serializer=_json, **pool)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine

@@ -16,8 +16,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "ipdesk.tar.gz"
@@ -36,7 +39,16 @@ class Settings:
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
     #: From RASA_TOKEN, else a fresh random one per run: the API is never open without one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    #: The desk's database, and on PostgreSQL also the conversations (Rasa's SQL tracker store); SQLite files under
+    #: `var_dir` when unset.
     database_url: str | None = None
+    #: Redis for Rasa's lock store, so that several Rasa servers take turns on one conversation; unset, each Rasa
+    #: server keeps its locks in memory (one server only).
+    redis_url: str | None = None
+    #: Prefix of the lock store's keys in Redis (letters and digits), so that installations can share a Redis.
+    redis_prefix: str = "ipdesk"
+    #: The action server the Rasa server calls, when not this stack's own (e.g. nginx in front of several).
+    action_endpoint: str | None = None
     #: Serve the bot on Telegram too: only `from_environment` turns it on (TELEGRAM_BOT_TOKEN is set), so a
     #: Settings built in code — the tests' — never reaches a real bot.
     telegram: bool = False
@@ -54,6 +66,9 @@ class Settings:
             var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
             rasa_token=env.get("RASA_TOKEN") or defaults.rasa_token,
             database_url=env.get("DATABASE_URL"),
+            redis_url=env.get("REDIS_URL"),
+            redis_prefix=env.get("IPDESK_REDIS_PREFIX") or cls.redis_prefix,
+            action_endpoint=env.get("IPDESK_ACTION_ENDPOINT"),
             telegram=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         )
 
@@ -62,6 +77,11 @@ class Settings:
         env = {**os.environ, "RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
                "RASA_TELEMETRY_ENABLED": "false"}
         env["DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+            password = urlsplit(self.redis_url).password
+            if password:
+                env[REDIS_PASSWORD_VARIABLE] = unquote(password)
         return env
 
     @property
@@ -76,15 +96,49 @@ class Settings:
     def console_url(self) -> str:
         return f"http://{self.host}:{self.console_port}"
 
+    @property
+    def tracker_on_postgresql(self) -> bool:
+        return bool(self.database_url) and make_url(self.database_url).get_backend_name() == "postgresql"
+
     def endpoints_file(self) -> Path:
-        """endpoints.yml with this run's action-server URL and tracker database filled in."""
+        """endpoints.yml with this run's action server, tracker store and lock store filled in.
+
+        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${DATABASE_URL}` and a Redis password
+        `${IPDESK_REDIS_PASSWORD}`, which Rasa fills in from its environment when it reads the file.
+        """
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"{self.actions_url}/webhook"
-        endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
+        endpoints["action_endpoint"]["url"] = self.action_endpoint or f"{self.actions_url}/webhook"
+        if self.tracker_on_postgresql:
+            endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${DATABASE_URL}"}
+        else:
+            endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
+        if self.redis_url:
+            endpoints["lock_store"] = redis_lock_store(self.redis_url, self.redis_prefix)
         self.var_dir.mkdir(parents=True, exist_ok=True)
         path = self.var_dir / f"endpoints-{self.rasa_port}.yml"
         path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
         return path
+
+
+REDIS_PASSWORD_VARIABLE = "IPDESK_REDIS_PASSWORD"
+
+
+def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
+    """The lock store for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS): Rasa's RedisLockStore
+    with atomic lock changes (bot/lock_store.py), which takes Rasa's settings."""
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
+    if not prefix.isalnum():
+        raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
+    store: dict[str, Any] = {"type": "bot.lock_store.AtomicRedisLockStore", "url": parts.hostname, "port": parts.port or 6379,
+                             "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
+                             "use_ssl": parts.scheme == "rediss"}
+    if parts.username:
+        store["username"] = parts.username
+    if parts.password:
+        store["password"] = "${" + REDIS_PASSWORD_VARIABLE + "}"
+    return store
 
 
 @dataclass
@@ -117,11 +171,11 @@ def action_server(settings: Settings) -> Service:
 
 
 def rasa_server(settings: Settings) -> Service:
-    command = _rasa(
-        "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
+    command = [
+        sys.executable, "-m", "bot.rasa_server", "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
         "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
         "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
-    )
+    ]
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
 
 
@@ -164,24 +218,40 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         for service in self.services:
-            output = None
-            if self.log_dir is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
-            service.process = subprocess.Popen(
-                service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
-                env=service.env, start_new_session=True,
-            )
+            self._spawn(service)
         deadline = time.monotonic() + timeout
         for service in self.services:
-            while not service.healthy():
-                if service.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise TimeoutError(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
-                time.sleep(0.5)
+            self._wait(service, deadline, timeout)
+
+    def restart(self, service: Service, timeout: float = 180.0) -> None:
+        """Start `service` again after it stopped (or was stopped), and wait until it answers."""
+        if service.process is not None and service.process.poll() is None:
+            raise RuntimeError(f"{service.name} is still running")
+        self._spawn(service)
+        self._wait(service, time.monotonic() + timeout, timeout)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def _spawn(self, service: Service) -> None:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
+            env=service.env, start_new_session=True,
+        )
+
+    def _wait(self, service: Service, deadline: float, timeout: float) -> None:
+        while not service.healthy():
+            if service.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
+            time.sleep(0.5)
 
     def failed(self) -> Service | None:
         return next((s for s in self.services if s.process is not None and s.process.poll() is not None), None)
@@ -248,7 +318,8 @@ def _banner(settings: Settings) -> str:
         f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
         f"  action server:  {settings.actions_url}\n"
         f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
-        f"  conversations:  {settings.var_dir / 'tracker.db'}\n"
+        f"  conversations:  {'Rasa tracker store on DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
+        f"  locks:          {'Redis (REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
         f"  desk:           {settings.environment()['DATABASE_URL']}\n"
         f"  Telegram:       {'serving the bot (TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
         f"Press Ctrl-C to stop.\n"
@@ -283,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
         return 130
 
+    return serve(stack, _banner(settings))
+
+
+def serve(stack: Stack, banner: str) -> int:
+    """Keep a started `stack` running until Ctrl-C or SIGTERM (exit code 0) or until one of its services stops,
+    which stops the others (exit code 1)."""
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -291,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print(_banner(settings), flush=True)
+    print(banner, flush=True)
     while not stopping:
         failed = stack.failed()
         if failed is not None:

@@ -39,7 +39,7 @@ def run(stop: threading.Event, *, interval: float = 2.0) -> None:
     create_schema(engine)
     clock = SystemClock()
     worker = OutboxWorker(sessions(engine), senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
-                          settings=settings)
+                          lease=settings.outbox_lease, settings=settings)
     logger.info("desk worker started on %s", engine.url.render_as_string(hide_password=True))
     while not stop.is_set():
         try:

@@ -30,6 +30,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_or_fail(stack, log_dir: Path, timeout: float) -> None:
+    """Start `stack`; if it does not come up, fail the test with the end of each service's log."""
+    try:
+        stack.start(timeout=timeout)
+    except (RuntimeError, TimeoutError) as error:
+        logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(log_dir.glob("*.log")))
+        pytest.fail(f"{error}\n{logs}")
+
+
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """The action server, the Rasa server and the desk worker, started as `make run` starts them, on free ports."""
@@ -39,12 +48,11 @@ def stack(trained_model, tmp_path_factory):
     settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
                         var_dir=var_dir)
     prepare_desk(settings)
-    stack = Stack(all_services(settings), log_dir=var_dir / "logs")
-    try:
-        stack.start(timeout=240)
-    except (RuntimeError, TimeoutError) as error:
-        logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in (var_dir / "logs").glob("*.log"))
-        pytest.fail(f"{error}\n{logs}")
+    services = all_services(settings)
+    for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
+        service.env["IPDESK_SESSION_MAX_EVENTS"] = "40"
+    stack = Stack(services, log_dir=var_dir / "logs")
+    start_or_fail(stack, var_dir / "logs", 240)
     yield settings
     stack.stop()
 
@@ -202,3 +210,22 @@ def browser_client(console):
     from console_harness import ConsoleClient
 
     return ConsoleClient(console.url)
+
+
+# --- Servers of their own for the scale-out and fault tests (`make test-slow`), which stop and restart them.
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres():
+    from bench.scratch import ScratchPostgres
+
+    with ScratchPostgres(durable=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scratch_redis():
+    from bench.scratch import ScratchRedis
+
+    with ScratchRedis() as server:
+        yield server

@@ -81,3 +81,25 @@ def test_an_english_practical_question_gets_the_english_faq(stack) -> None:
     assert any(source.startswith("faq:customs") or source.startswith("case:") for source in answer["sources"]), answer
     text = next(r["text"] for r in replies if "text" in r)
     assert "Sources:" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text.split("Sources:")[0])
+
+
+def test_a_long_conversation_goes_on_in_new_sessions_where_it_was(stack) -> None:
+    from rest import tracker_events
+
+    sender = "e2e-long"
+    question = "What IP insurance is there for exporters?"
+    first = say(stack, sender, question)
+    for _ in range(20):  # the test stack ends a session after 40 events, about eight turns
+        assert turn(say(stack, sender, question))["kind"] == "answer"
+    related = next(b for b in next(r["buttons"] for r in first if r.get("buttons")) if b["payload"].startswith("/ask_item"))
+    pressed = say(stack, sender, related["payload"])
+    assert turn(pressed)["kind"] == "answer" and turn(pressed)["language"] == "en"  # the language slot came along
+
+    events = tracker_events(stack, sender)
+    starts = [i for i, e in enumerate(events) if e["event"] == "session_started"]
+    assert len(starts) >= 3
+    for begin, end in zip(starts, starts[1:] + [len(events)]):
+        session = events[begin:end]
+        assert len(session) <= 40 + 10, len(session)  # one turn may finish past the limit
+        slots = [e["name"] for e in session if e["event"] == "slot"]
+        assert len(slots) <= 2 * len(set(slots)) + 2, slots  # carried over once, not piling up session after session

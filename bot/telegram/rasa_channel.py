@@ -14,6 +14,10 @@ each message to this channel, which works like the REST channel (POST /webhooks/
   first time, read from the conversation, instead of a second turn (which would, in a form, take the same
   answer for the next question). The check and the turn run under the conversation's lock, as Rasa's own
   `Agent.handle_message` runs a turn, so a repeat that arrives while the first is still running waits for it.
+
+A turn whose custom actions fail (the action server is down) is set aside (bot/rasa_turns.py) and answered 503: the
+worker keeps the update in its inbox, tells the user once that the message was received, and sends it again later;
+the repeat then runs as a new turn, since the set-aside one gave no replies.
 """
 from __future__ import annotations
 
@@ -24,12 +28,12 @@ from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import BotUttered, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.rasa_server import install as install_rasa_fixes
+from bot.rasa_turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
 from bot.telegram.identity import SENDER_PREFIX, message_id_for
 
 logger = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ class TelegramBridgeInput(RestInput):
     """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update."""
 
     def __init__(self, token: str | None) -> None:
+        install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
         self.token = token
         if not token:
             logger.error("the telegram channel has no token (set RASA_TOKEN): it refuses every request")
@@ -80,14 +85,18 @@ class TelegramBridgeInput(RestInput):
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
                                   message_id=message_id)
             try:
-                async with agent.lock_store.lock(sender):
+                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     if message_id is not None:
-                        earlier = recorded_replies(await agent.processor.get_tracker(sender), message_id)
+                        earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
                         if earlier is not None:
                             logger.info("telegram update %s of %s was handled before; returning its replies",
                                         update_id, sender)
                             return response.json(earlier)
-                    await agent.processor.handle_message(message)
+                    turn = await run_turn(agent, message)
+                    if turn.failed:
+                        await set_aside(agent, sender)
+                        return response.json({"error": "the bot cannot answer now; send the message again later"},
+                                             status=503)
             except Exception:
                 logger.exception("telegram channel: the turn of %s (update %s) failed", sender, update_id)
                 return response.json({"error": "the message could not be handled; send it again"}, status=503)
@@ -95,18 +104,3 @@ class TelegramBridgeInput(RestInput):
 
         return bridge
 
-
-def recorded_replies(tracker: DialogueStateTracker, message_id: str) -> list[dict[str, Any]] | None:
-    """The bot's replies to the user message `message_id`, as a collecting channel gives them; None if the
-    conversation has no such message."""
-    replies: list[dict[str, Any]] | None = None
-    for event in tracker.events:
-        if isinstance(event, UserUttered):
-            if replies is not None:
-                break
-            if event.message_id == message_id:
-                replies = []
-        elif replies is not None and isinstance(event, BotUttered):
-            reply = {"recipient_id": tracker.sender_id, "text": event.text, **(event.data or {})}
-            replies.append({key: value for key, value in reply.items() if value is not None})
-    return replies
