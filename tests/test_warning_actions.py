@@ -137,6 +137,8 @@ def test_unsubscribing_by_market_and_altogether(services) -> None:
     warnings, _ = services
     for words in ("美国 专利", "德国"):
         warnings.subscribe("telegram", "tg:42", Criteria(*([("美国",), (), ("专利",)] if words == "美国 专利" else [("德国",)])), "zh")
+    listed, _ = run(warning_actions.ActionWarnings(), tracker("我订阅了哪些预警", "ask_warning"))
+    assert custom(listed)["kind"] == "warning" and "1. 美国 / 专利" in listed[0]["text"] and "2. 德国" in listed[0]["text"]
     messages, _ = run(warning_actions.ActionUnsubscribeWarnings(), tracker("退订美国预警", "unsubscribe_warnings"))
     assert custom(messages)["kind"] == "warning"
     assert "已退订：美国 / 专利" in messages[0]["text"] and "1. 德国" in messages[0]["text"]
