@@ -8,14 +8,15 @@ from typing import Any, Text
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
+from actions.conversation import clarify
 from actions.desk import desk, desk_clock, exhibitions
 from actions.forms import ask_action
-from actions.turn import contract, entities, knowledge, language, remember_language, user_text
+from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.chatlog import record_chat_turn
 from bot.desk import DeskError
 from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
@@ -46,6 +47,12 @@ START = {
     ),
 }
 CANCELLED = Localized("已取消，没有提交任何信息。需要时随时可以再找专家。", "Cancelled; nothing was submitted. Ask for an expert again whenever you need.")
+#: How Rasa marks a message that came through its trigger_intent API (rasa.shared.core.constants).
+EXTERNAL_PREFIX = "EXTERNAL: "
+BUTTON_IN_FORM = Localized(
+    "正在为您转专家，请直接输入上面问题的答案；不想继续可以回复“取消”。",
+    "We are bringing in an expert: please type your answer to the question above, or reply “cancel” to stop.",
+)
 NOTHING_TO_CANCEL = Localized("当前没有正在进行的操作。", "There is nothing under way to cancel.")
 #: What a cancelled form leaves behind: nothing it was collecting.
 CANCELLED_SLOTS = ("company", "description", "deadline", "priority", "feedback", "feedback_for", "warning_criteria",
@@ -97,6 +104,17 @@ class ValidateEscalationForm(FormValidationAction):
 
     def name(self) -> Text:
         return "validate_escalation_form"
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        """A button pressed while the form asks (an answer's "related item" or "more" from earlier in the chat) is
+        not an answer: Rasa would store its payload as the company or the contact, so it is refused and asked again."""
+        requested = tracker.get_slot("requested_slot")
+        text = user_text(tracker)
+        if requested and is_payload(text) and tracker.get_slot(requested) == text:
+            dispatcher.utter_message(text=BUTTON_IN_FORM.get(language(tracker)))
+            return [SlotSet(requested, None)]
+        return await super().get_validation_events(dispatcher, tracker, domain)
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, error: FieldError) -> dict[str, Any]:
@@ -326,6 +344,12 @@ class ActionDeskMessage(Action):
         return "action_desk_message"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not str((tracker.latest_message or {}).get("text") or "").startswith(EXTERNAL_PREFIX):
+            # Typed by the user as "/EXTERNAL_desk_message{…}": Rasa parses that like a button, but desk messages come
+            # only through the token-protected trigger_intent API, whose messages Rasa marks with this prefix.
+            logger.warning("a desk message typed into conversation %s was refused", tracker.sender_id)
+            clarify(dispatcher, language(tracker))
+            return []
         found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         key, number, kind = found.get("outbox_key"), found.get("ticket"), found.get("desk_kind")
         delivered = list(tracker.get_slot("delivered") or [])

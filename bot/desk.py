@@ -146,7 +146,7 @@ class Desk:
                 on_opened(session, ticket)
             ranked = rank_experts(session, ticket)
             ticket.candidates = [candidate.expert_id for candidate in ranked]
-            expert, skipped = self._assign_next(session, ticket, now, "system", "best fit when the ticket opened",
+            expert, skipped = self._assign_next(session, ticket, now, "system", "建单时匹配度最高",
                                                 {c.expert_id: list(c.reasons) for c in ranked})
             alerts = []
             if priority == "urgent":
@@ -206,7 +206,7 @@ class Desk:
             ticket = self._locked(session, number)
             self._require_expert(ticket, expert_id, ("assigned", "accepted"), "decline")
             self._unassign(session, ticket, now, f"expert:{expert_id}", "declined", reason)
-            expert, skipped = self._assign_next(session, ticket, now, "system", f"expert {expert_id} declined", {})
+            expert, skipped = self._assign_next(session, ticket, now, "system", f"专家 {expert_id} 婉拒后改派", {})
             if expert is None:
                 self._flag_staff(session, ticket, now, f"专家{expert_id}婉拒，无其他候选专家，请人工分配",
                                  {"skipped": skipped})
@@ -266,7 +266,7 @@ class Desk:
                 ticket.expert_id = ticket.assigned_at = ticket.sla_due_at = ticket.accepted_at = None
                 ranked = rank_experts(session, ticket)
                 ticket.candidates = [candidate.expert_id for candidate in ranked]
-                assigned, skipped = self._assign_next(session, ticket, now, "system", "ticket reopened",
+                assigned, skipped = self._assign_next(session, ticket, now, "system", "工单重开后分配",
                                                       {c.expert_id: list(c.reasons) for c in ranked})
                 if assigned is None:
                     self._flag_staff(session, ticket, now, "工单重开，无合适专家可分配，请人工分配", {"skipped": skipped})
@@ -355,9 +355,9 @@ class Desk:
                     continue
                 late_expert, due_at = ticket.expert_id, ticket.sla_due_at
                 self._unassign(session, ticket, now, "system", "sla_expired",
-                               f"expert {late_expert} did not accept by {due_at.isoformat()}")
+                               f"专家 {late_expert} 未在 {due_at.isoformat()} 前受理")
                 expert, skipped = self._assign_next(session, ticket, now, "system",
-                                                    f"expert {late_expert} did not accept in time", {})
+                                                    f"专家 {late_expert} 超时未受理，改派", {})
                 late = session.get(Expert, late_expert)
                 after = f"已转交专家{expert.name}（{expert.id}）" if expert else "无其他候选专家，请人工分配"
                 message = (f"专家{late.name if late else ''}（{late_expert}）未在时限（{_local(due_at, self.settings)}）"

@@ -43,10 +43,15 @@ class FieldError(ValueError):
         return self.en if language == "en" else self.zh
 
 
+def strip_control(text: str) -> str:
+    """`text` without control characters (tabs and line breaks stay): what no stored field may hold."""
+    return _CONTROL.sub("", text)
+
+
 def clean_text(text: str, *, max_length: int, min_length: int = 1, what: tuple[str, str] = ("内容", "text")) -> str:
     """Text as stored: NFC-normalised, control characters removed, whitespace trimmed, within the bounds."""
     # Browsers send a textarea's line breaks as CRLF: store plain newlines, so an unedited suggestion stays equal.
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    cleaned = strip_control(unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(cleaned) < min_length:
         raise FieldError(f"{what[0]}太短了，请再具体一些。", f"The {what[1]} is too short; please say a little more.")
     if len(cleaned) > max_length:

@@ -112,9 +112,10 @@ class KnowledgeBase:
                 values.append(canonical)
         return found
 
-    def text_ranking(self, question: str) -> list[str]:
-        """Item ids by plain BM25 over the question's words alone: the baseline the search is measured against."""
-        return self._searcher.bm25_ranking(question)
+    def text_ranking(self, question: str, *, with_examples: bool = False) -> list[str]:
+        """Item ids by plain BM25 over the question's words alone, against the items' own text (the baseline the
+        search is measured against) or, `with_examples`, also against their example questions and keywords."""
+        return self._searcher.bm25_ranking(question, with_examples=with_examples)
 
     def checklist_for(self, country: str | None) -> tuple[Item, bool]:
         """The pre-show checklist for a fair in `country`, and whether it is that country's own (False: the general

@@ -174,3 +174,43 @@ def test_signing_out_ends_the_session(console, console_user, browser_client):
     replay = ConsoleClient(console.url)
     replay.http.cookies.update(stolen_cookie)
     assert "登录热线工作台" in replay.get("/calls").text
+
+
+def test_typing_a_company_shows_its_earlier_calls_and_tickets_and_only_its_own(console, console_user, browser_client,
+                                                                              add_expert):
+    add_expert("赵律师", ip_types=["专利"], countries=["美国"])
+    console_user("wang", "staff")
+    browser_client.sign_in("wang")
+    browser_client.get("/calls/new")
+    browser_client.post("/calls", {"company": "临汾100%纺织有限公司", "phone": "13800000007", "caller_name": "钱经理",
+                                   "question": "我们在美国被起诉专利侵权，收到了起诉书", "then": "escalate"})
+    browser_client.post("/calls", {"company": "临汾钢铁有限公司", "question": "欧盟海关扣押了我们的货"})
+    found = browser_client.raw_get("/api/companies", q="100%纺织").json()
+    assert [c["company"] for c in found["calls"]] == ["临汾100%纺织有限公司"]  # "%" is a character, not a wildcard
+    assert found["calls"][0]["phone"] == "13800000007" and found["calls"][0]["caller_name"] == "钱经理"
+    assert [t["company"] for t in found["tickets"]] == ["临汾100%纺织有限公司"]
+    both = browser_client.raw_get("/api/companies", q="临汾").json()
+    assert len(both["calls"]) == 2
+    assert browser_client.raw_get("/api/companies", q="临").json() == {"calls": [], "tickets": []}  # too short to say
+
+
+def test_a_follow_up_date_puts_the_call_in_the_inbox_when_due_until_done(console, console_user, browser_client,
+                                                                         desk_clock):
+    from datetime import timedelta
+
+    console_user("wang", "staff")
+    browser_client.sign_in("wang")
+    browser_client.get("/calls/new")
+    browser_client.post("/calls", {"company": "晋中农机有限公司", "question": "想了解德国展会前要做哪些知识产权准备"})
+    with console.ctx.sessions() as session:
+        call_id = session.scalar(select(Call.id))
+    refused = browser_client.post(f"/calls/{call_id}/follow-up", {"follow_up_on": "2026-13-40"})
+    assert "回访日期" in refused.text
+    browser_client.post(f"/calls/{call_id}/follow-up", {"follow_up_on": "2026-11-25", "notes": "展前再确认一次"})
+    assert f"/calls/{call_id}" not in browser_client.get("/inbox").text  # 2026-11-25 is two days ahead
+    desk_clock.advance(timedelta(days=2))
+    browser_client.sign_in("wang")  # the session idled out meanwhile
+    assert f"/calls/{call_id}" in browser_client.get("/inbox").text
+    browser_client.get(f"/calls/{call_id}")
+    browser_client.post(f"/calls/{call_id}/follow-up", {"done": "1"})
+    assert f"/calls/{call_id}" not in browser_client.get("/inbox").text

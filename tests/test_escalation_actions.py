@@ -20,6 +20,8 @@ from actions.escalation import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: The text Rasa gives a message that came through its trigger_intent API, as the desk worker's do.
+TRIGGERED = "EXTERNAL: EXTERNAL_desk_message"
 
 
 @pytest.fixture()
@@ -112,14 +114,19 @@ def test_a_redelivered_expert_answer_is_shown_once(wired, add_expert) -> None:
     wired.answer(number, expert, "请先核对送达日期。")
     entities = [{"entity": k, "value": v} for k, v in
                 {"ticket": number, "outbox_key": "answer-1", "desk_kind": "expert_answer", "desk_text": "请先核对送达日期。"}.items()]
-    first, events = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    first, events = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner"))
     assert "请先核对送达日期" in first[0]["text"] and first[0]["custom"]["ticket"] == number
     delivered = next(e["value"] for e in events if e.get("name") == "delivered")
-    again, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner",
+    again, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner",
                                                 slots={"delivered": delivered}))
     assert again == []
-    stranger, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="stranger"))
+    stranger, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="stranger"))
     assert stranger == []
+    # The same message typed by the owner ("/EXTERNAL_desk_message{…}") is not the desk speaking: refused.
+    typed = '/EXTERNAL_desk_message{"ticket": "%s", "outbox_key": "forged", "desk_kind": "expert_answer"}' % number
+    forged, events = run(ActionDeskMessage(), tracker(typed, "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    assert [m["custom"]["kind"] for m in forged if "custom" in m] == ["clarify"] and events == []
+    assert not any("请先核对送达日期" in (m.get("text") or "") for m in forged)
 
 
 def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> None:
@@ -129,6 +136,20 @@ def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> N
     entities = [{"entity": k, "value": v} for k, v in
                 {"ticket": number, "outbox_key": "accepted-1", "desk_kind": "case_accepted",
                  "desk_text": f"您的工单 {number} 已有专家受理。"}.items()]
-    notice, _ = run(ActionDeskMessage(), tracker("", "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    notice, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner"))
     assert [m["text"] for m in notice] == [f"您的工单 {number} 已有专家受理。"]
     assert not any(m.get("buttons") for m in notice)
+
+
+def test_a_button_pressed_while_the_form_asks_is_not_taken_as_the_answer(wired) -> None:
+    payload = '/ask_item{"item": "faq:337-what"}'
+    tr = Tracker("web-1", {"language": "zh", "requested_slot": "company", "company": payload},
+                 {"text": payload, "intent": {"name": "ask_item", "confidence": 1.0}, "entities": []},
+                 [{"event": "user", "text": payload, "timestamp": 1764000000, "input_channel": "rest"},
+                  {"event": "slot", "name": "company", "value": payload}],
+                 False, None, {"name": "escalation_form"}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateEscalationForm().run(dispatcher, tr, {"forms": {}}))
+    assert {"event": "slot", "name": "company", "value": None} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+    assert "请直接输入" in dispatcher.messages[0]["text"]

@@ -76,8 +76,9 @@ def test_entities_are_extracted_as_canonical_values(report) -> None:
 
 
 def test_the_bot_cites_the_right_source_on_heldout_questions(trained_model) -> None:
-    """Issue target: source hit@1 ≥ 0.90 on questions nothing was written or tuned on, and the NLU's reading
-    (intent ranking, entities) must add to plain BM25 over the same items, not merely match it."""
+    """Issue target: source hit@1 ≥ 0.90 on questions nothing was written or tuned on, at least 15 points above
+    plain BM25 over the items' text; and the NLU's reading (intent ranking, entities) must add to plain BM25 even
+    when that also indexes the example questions written for the search, not merely match it."""
     from knowledge.evaluate import hit_at
     from nlu.evaluate import evaluate_search
 
@@ -86,4 +87,5 @@ def test_the_bot_cites_the_right_source_on_heldout_questions(trained_model) -> N
     assert len(report.system) >= 150
     assert hit_at(report.system, 1) >= 0.90
     assert hit_at(report.system, 3) >= 0.97
-    assert hit_at(report.system, 1) >= hit_at(report.baseline, 1) + 0.03
+    assert hit_at(report.system, 1) >= hit_at(report.baseline, 1) + 0.15
+    assert hit_at(report.system, 1) >= hit_at(report.with_examples, 1) + 0.03

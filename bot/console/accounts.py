@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.console import audit
 from bot.console.config import ConsoleSettings
 from bot.console.passwords import DUMMY_HASH, check_strength, hash_password, needs_rehash, verify_password
+from bot.fields import strip_control
 from bot.models import USER_ROLES, ConsoleSession, ConsoleUser, Expert, SignInAttempt
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,9 @@ class Accounts:
         within the lockout window, so guessing one account's password and spraying one password over many
         accounts are both slowed down.
         """
-        username = (username or "").strip().lower()[:64]
+        # What was typed is looked up and recorded (for throttling and the trail) without control characters: a NUL
+        # is not a character PostgreSQL stores, and no valid name has one.
+        username = strip_control(username or "").strip().lower()[:64]
         password = password or ""
         now = self.clock.now()
         since = now - self.settings.lockout

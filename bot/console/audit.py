@@ -15,10 +15,14 @@ from bot.models import AuditEntry
 if TYPE_CHECKING:
     from bot.console.accounts import Principal
 
-ACTIONS = (
-    "sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "view", "create", "change", "escalate",
-    "export", "purge", "accept", "decline", "answer", "assign", "close", "reopen", "acknowledge", "publish", "expire",
-)
+#: Every action the trail records, with the name the console gives it.
+ACTION_LABELS = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
+    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
+    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
+    "acknowledge": "已处理", "publish": "发布", "expire": "失效",
+}
+ACTIONS = tuple(ACTION_LABELS)
 
 
 def record(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any, Mapping
 
 from sqlalchemy import or_, select, update
@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.console import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery
+from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.console.suggest import Suggestion
 from bot.desk import Desk, DeskError, TranscriptEntry
-from bot.fields import FieldError, FormError, clean_text, parse_contact
+from bot.fields import FieldError, FormError, clean_text, parse_contact, strip_control
 from bot.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -283,11 +283,8 @@ class HotlineLog:
 
     def search(self, filters: CallFilter, *, limit: int = LIST_LIMIT) -> list[CallRow]:
         statement = self._select()
-        zone = self.desk.settings.hours.zone
-        if filters.date_from:
-            statement = statement.where(Call.received_at >= datetime.combine(filters.date_from, time(0), zone))
-        if filters.date_to:
-            statement = statement.where(Call.received_at < datetime.combine(filters.date_to + timedelta(days=1), time(0), zone))
+        statement = statement.where(*on_days(Call.received_at, filters.date_from, filters.date_to,
+                                             self.desk.settings.hours.zone))
         if filters.status == "open":
             statement = statement.where(Call.ticket_id.is_(None), Call.answer_given_at.is_(None))
         elif filters.status == "given":
@@ -296,16 +293,9 @@ class HotlineLog:
             statement = statement.where(Call.ticket_id.is_not(None))
         elif filters.status == "follow_up":
             statement = statement.where(Call.follow_up_on <= self.today(), Call.follow_up_done_at.is_(None))
-        if filters.topic:
-            statement = statement.where(Call.intent == filters.topic)
-        if filters.country:
-            statement = statement.where(Call.country == filters.country)
-        if filters.ip_type:
-            statement = statement.where(Call.ip_type == filters.ip_type)
-        if filters.staff:
-            statement = statement.where(Call.staff_user_id == filters.staff)
-        if filters.expert:
-            statement = statement.where(Ticket.expert_id == filters.expert)
+        statement = statement.where(*equal_where_given([
+            (Call.intent, filters.topic), (Call.country, filters.country), (Call.ip_type, filters.ip_type),
+            (Call.staff_user_id, filters.staff), (Ticket.expert_id, filters.expert)]))
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
             statement = statement.where(or_(
@@ -321,7 +311,7 @@ class HotlineLog:
 
     def company_history(self, prefix: str, *, limit: int = 8) -> CompanyHistory:
         """Earlier calls and tickets of companies whose name contains what staff typed, newest first."""
-        prefix = (prefix or "").strip()[:100]
+        prefix = strip_control(prefix or "").strip()[:100]
         history = CompanyHistory()
         if len(prefix) < 2:
             return history

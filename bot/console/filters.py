@@ -6,8 +6,13 @@ above the list, so staff see that "2026-13-01" was ignored instead of getting an
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date
-from typing import Any, Collection, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any, Collection, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.sql import ColumnElement
+
+from bot.fields import strip_control
 
 MAX_TEXT = 100
 
@@ -21,7 +26,9 @@ class FilterQuery:
         self.problems: dict[str, str] = {}
 
     def _raw(self, name: str) -> str:
-        return (self.query.get(name) or "").strip()
+        # Control characters never match anything stored (fields are stored without them), and PostgreSQL refuses a
+        # NUL in a query outright: they are dropped before anything is compared.
+        return strip_control(self.query.get(name) or "").strip()
 
     def dates(self, *names: str) -> "FilterQuery":
         for name in names:
@@ -67,3 +74,18 @@ class FilterFields:
 
     def as_query(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}  # type: ignore[arg-type]
+
+
+def on_days(column: ColumnElement, first: date | None, last: date | None, zone: ZoneInfo) -> list[ColumnElement]:
+    """`column` (a UTC time) falls on the days `first` to `last`, both included, as days in `zone` (the desk's)."""
+    conditions = []
+    if first is not None:
+        conditions.append(column >= datetime.combine(first, time(0), zone))
+    if last is not None:
+        conditions.append(column < datetime.combine(last + timedelta(days=1), time(0), zone))
+    return conditions
+
+
+def equal_where_given(pairs: Iterable[tuple[ColumnElement, Any]]) -> list[ColumnElement]:
+    """`column == value` for each pair whose value was given (filled in on the page)."""
+    return [column == value for column, value in pairs if value is not None and value != ""]

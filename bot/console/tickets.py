@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import and_, func, or_, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.console import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery
+from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.desk import Desk, DeskError
 from bot.fields import FieldError, FormError, clean_text
 from bot.models import (
@@ -209,25 +209,18 @@ class TicketBoard:
         statement = (select(Ticket, Expert.name, Call.id)
                      .outerjoin(Expert, Expert.id == Ticket.expert_id)
                      .outerjoin(Call, Call.ticket_id == Ticket.id))
-        zone = self.desk.settings.hours.zone
         now = self.clock.now()
-        if filters.date_from:
-            statement = statement.where(Ticket.created_at >= datetime.combine(filters.date_from, time(0), zone))
-        if filters.date_to:
-            statement = statement.where(
-                Ticket.created_at < datetime.combine(filters.date_to + timedelta(days=1), time(0), zone))
+        statement = statement.where(*on_days(Ticket.created_at, filters.date_from, filters.date_to,
+                                             self.desk.settings.hours.zone))
         if filters.status == "follow_up":
             statement = statement.where(*self._follow_up_due(now))
         elif filters.status == "overdue":
             statement = statement.where(Ticket.status == "assigned", Ticket.sla_due_at <= now)
         elif filters.status:
             statement = statement.where(Ticket.status == filters.status)
-        for name in ("priority", "country", "ip_type", "dispute_type", "channel"):
-            value = getattr(filters, name)
-            if value:
-                statement = statement.where(getattr(Ticket, name) == value)
-        if filters.expert:
-            statement = statement.where(Ticket.expert_id == filters.expert)
+        statement = statement.where(*equal_where_given(
+            [(getattr(Ticket, name), getattr(filters, name)) for name in
+             ("priority", "country", "ip_type", "dispute_type", "channel")] + [(Ticket.expert_id, filters.expert)]))
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
             statement = statement.where(or_(

@@ -20,11 +20,14 @@ from urllib.parse import quote, unquote, urlencode
 import aiohttp
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from markupsafe import Markup
 
+from bot.console import audit
 from bot.console.accounts import Principal
 from bot.console.context import ConsoleContext
 from bot.console.privacy import shown_contact
+from bot.console.tickets import EVENT_LABELS
 from bot.console.topics import topic_label
 from bot.desk import DeskError
 
@@ -111,15 +114,7 @@ def _templates() -> jinja2.Environment:
 
 
 #: What the audit trail and a ticket's history call each action, in the console's language.
-ACTION_LABELS = {
-    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
-    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
-    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
-    "acknowledge": "已处理", "publish": "发布", "expire": "失效",
-    "opened": "工单创建", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
-    "closed": "关闭", "reopened": "重新打开", "staff_alerted": "提醒坐席", "sla_expired": "超时未受理",
-    "reassigned": "改派", "rated": "企业评价", "follow_up_queued": "发出回访", "follow_up_recorded": "企业回访反馈",
-}
+ACTION_LABELS = {**audit.ACTION_LABELS, **EVENT_LABELS}
 
 
 def _action_label(action: str) -> str:
@@ -220,6 +215,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except DeskError as error:
         status = 404 if error.code == "not_found" else 409
         return error_page(request, status, str(error))
+    except (UnicodeDecodeError, HttpProcessingError) as error:
+        # A body that is not UTF-8 or not a well-formed form (`request.post()` parses lazily, in the handler): the
+        # client's mistake, not ours.
+        log.info("console: %s %s sent a body that cannot be read: %s", request.method, request.path, error)
+        return error_page(request, 400, "提交的内容无法解析（应为 UTF-8 编码的表单）。")
     except asyncio.CancelledError:
         raise
     except Exception:

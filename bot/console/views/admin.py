@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -21,9 +21,8 @@ from bot.console import audit
 from bot.console.accounts import ROLE_LABELS, AccountError, Principal
 from bot.console.context import ConsoleContext
 from bot.console.csvexport import csv_response
-from bot.console.filters import FilterFields, FilterQuery
+from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.console.passwords import PasswordError
-from bot.console.web import ACTION_LABELS as ALL_ACTION_LABELS
 from bot.console.web import blocking, context, principal, redirect, render, require
 from bot.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
 
@@ -32,8 +31,7 @@ ADMIN = ("admin",)
 AUDIT_LIST_LIMIT = 500
 AUDIT_EXPORT_LIMIT = 100_000
 
-#: The audit actions as the page's filter offers them, named as everywhere in the console.
-ACTION_LABELS = {action: ALL_ACTION_LABELS[action] for action in audit.ACTIONS}
+ACTION_LABELS = audit.ACTION_LABELS
 OBJECT_LABELS = {"user": "账号", "call": "来电", "calls": "来电记录", "ticket": "工单", "tickets": "工单列表",
                  "outbox": "消息", "audit": "审计日志", "retention": "个人信息保存期限", "warning": "预警",
                  "exhibition": "展会登记"}
@@ -157,19 +155,10 @@ class AuditFilter(FilterFields):
         return cls(**read.values), read.problems
 
     def statement(self, zone: ZoneInfo) -> Select:
-        statement = select(AuditEntry)
-        if self.date_from:
-            statement = statement.where(AuditEntry.at >= datetime.combine(self.date_from, time(0), zone))
-        if self.date_to:
-            statement = statement.where(AuditEntry.at < datetime.combine(self.date_to + timedelta(days=1), time(0), zone))
-        if self.user:
-            statement = statement.where(AuditEntry.username == self.user)
-        if self.action:
-            statement = statement.where(AuditEntry.action == self.action)
-        if self.object_type:
-            statement = statement.where(AuditEntry.object_type == self.object_type)
-        if self.object_id:
-            statement = statement.where(AuditEntry.object_id == self.object_id)
+        statement = select(AuditEntry).where(
+            *on_days(AuditEntry.at, self.date_from, self.date_to, zone),
+            *equal_where_given([(AuditEntry.username, self.user), (AuditEntry.action, self.action),
+                                (AuditEntry.object_type, self.object_type), (AuditEntry.object_id, self.object_id)]))
         return statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
