@@ -15,9 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.answer import ActionAnswer
+from actions.conversation import clarify
 from actions.desk import desk, warnings
 from actions.forms import ask_action
-from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
+from actions.turn import (
+    contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
+)
 from bot.chatlog import record_chat_turn
 from bot.warnings import Criteria, criteria_from_entities, parse_criteria, source_id, warning_text
 from knowledge import Language, Localized
@@ -238,6 +241,10 @@ class ActionWarningDelivery(Action):
         return "action_warning_delivery"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not triggered_by_worker(tracker):  # typed as "/EXTERNAL_…{…}": only the outbox's worker may deliver
+            logger.warning("a warning push typed into conversation %s was refused", tracker.sender_id)
+            clarify(dispatcher, language(tracker))
+            return []
         found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         key, raw_id = found.get("outbox_key"), str(found.get("warning") or "")
         delivered = list(tracker.get_slot("delivered") or [])
