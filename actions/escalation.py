@@ -16,7 +16,9 @@ from actions import replies
 from actions.conversation import clarify
 from actions.desk import desk, desk_clock, exhibitions
 from actions.forms import ask_action
-from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
+from actions.turn import (
+    contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
+)
 from bot.chatlog import record_chat_turn
 from bot.desk import DeskError
 from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
@@ -47,8 +49,6 @@ START = {
     ),
 }
 CANCELLED = Localized("已取消，没有提交任何信息。需要时随时可以再找专家。", "Cancelled; nothing was submitted. Ask for an expert again whenever you need.")
-#: How Rasa marks a message that came through its trigger_intent API (rasa.shared.core.constants).
-EXTERNAL_PREFIX = "EXTERNAL: "
 BUTTON_IN_FORM = Localized(
     "正在为您转专家，请直接输入上面问题的答案；不想继续可以回复“取消”。",
     "We are bringing in an expert: please type your answer to the question above, or reply “cancel” to stop.",
@@ -344,7 +344,7 @@ class ActionDeskMessage(Action):
         return "action_desk_message"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if not str((tracker.latest_message or {}).get("text") or "").startswith(EXTERNAL_PREFIX):
+        if not triggered_by_worker(tracker):
             # Typed by the user as "/EXTERNAL_desk_message{…}": Rasa parses that like a button, but desk messages come
             # only through the token-protected trigger_intent API, whose messages Rasa marks with this prefix.
             logger.warning("a desk message typed into conversation %s was refused", tracker.sender_id)

@@ -14,10 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
+from actions.conversation import clarify
 from actions.desk import desk_clock, exhibitions
 from actions.escalation import LOCAL, ValidateEscalationForm
 from actions.forms import ask_action
-from actions.turn import contract, knowledge, language, remember_language, user_text
+from actions.turn import contract, knowledge, language, remember_language, triggered_by_worker, user_text
 from bot.exhibitions import ExhibitionError, outcome_of
 from bot.fields import FieldError, clean_text, parse_date_range, parse_yes_no, split_contact
 from bot.models import ExhibitionRegistration
@@ -260,6 +261,10 @@ class ActionExhibitionNotice(Action):
         return "action_exhibition_notice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not triggered_by_worker(tracker):  # typed as "/EXTERNAL_…{…}": only the outbox's worker may deliver
+            logger.warning("a fair notice typed into conversation %s was refused", tracker.sender_id)
+            clarify(dispatcher, language(tracker))
+            return []
         found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         key, raw_id, stage = found.get("outbox_key"), str(found.get("exhibition") or ""), found.get("stage")
         delivered = list(tracker.get_slot("delivered") or [])

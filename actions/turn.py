@@ -39,13 +39,20 @@ def user_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-#: How Rasa writes a message a worker triggered (an external intent such as EXTERNAL_exhibition) into the conversation.
+#: How Rasa marks a message that came through its trigger_intent API (rasa.shared.core.constants): an external intent
+#: such as EXTERNAL_desk_message, which a worker triggers to deliver the outbox.
 EXTERNAL_PREFIX = "EXTERNAL: "
 
 
 def is_payload(text: str) -> bool:
     """A button press (`/intent{...}`) or a message a worker triggered, not words the user typed."""
     return text.startswith(("/", EXTERNAL_PREFIX))
+
+
+def triggered_by_worker(tracker: Tracker) -> bool:
+    """Whether the latest message came through Rasa's token-protected trigger_intent API. A user can type
+    "/EXTERNAL_warning{…}", which Rasa parses like a button; the actions that deliver the outbox refuse that."""
+    return str((tracker.latest_message or {}).get("text") or "").startswith(EXTERNAL_PREFIX)
 
 
 def language(tracker: Tracker) -> Language:

@@ -15,9 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.answer import ActionAnswer
+from actions.conversation import clarify
 from actions.desk import desk, warnings
 from actions.forms import ask_action
-from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
+from actions.turn import (
+    contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
+)
 from bot.chatlog import record_chat_turn
 from bot.warnings import Criteria, criteria_from_entities, parse_criteria, source_id, warning_text
 from knowledge import Language, Localized
@@ -33,6 +36,9 @@ MAX_LISTED = 5
 _SERVICE_QUESTION = re.compile(
     r"怎么|如何|怎样|多久|多长时间|在哪|哪里|收费|免费|费用|区别|通过什么|短信|公众号|覆盖|谁发|省里自己|申请|订阅|推送名单|"
     r"how (?:do|can|often|to)|where|free|cost|differen|which industries|newsletter", re.IGNORECASE)
+#: Asking what the conversation is subscribed to.
+_MY_SUBSCRIPTIONS = re.compile(r"我(?:们)?(?:的订阅|订阅了|订了|都订|现在订)|(?:my|our) subscriptions|what am i subscribed",
+                               re.IGNORECASE)
 #: Words that ask for the warnings themselves.
 _WANTS_LIST = re.compile(
     r"最近|最新|近期|近来|现在|目前|当前|有没有|有什么|有啥|有哪些|哪些预警|列出|看看|latest|recent|current|any new|"
@@ -103,6 +109,10 @@ class ActionWarnings(Action):
         if found.get("warning"):
             return self._one(dispatcher, tracker, found["warning"][0], lang)
         text = user_text(tracker)
+        if _MY_SUBSCRIPTIONS.search(text):
+            mine = warnings().subscriptions(_channel(tracker), tracker.sender_id)
+            dispatcher.utter_message(text=_subscriptions_text(mine, lang), json_message=contract("warning", language=lang))
+            return remember_language(tracker, lang)
         criteria = _asked_criteria(tracker)
         if _SERVICE_QUESTION.search(text) or not (criteria.named or _WANTS_LIST.search(text)):
             return await ActionAnswer().run(dispatcher, tracker, domain)
@@ -231,6 +241,10 @@ class ActionWarningDelivery(Action):
         return "action_warning_delivery"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not triggered_by_worker(tracker):  # typed as "/EXTERNAL_…{…}": only the outbox's worker may deliver
+            logger.warning("a warning push typed into conversation %s was refused", tracker.sender_id)
+            clarify(dispatcher, language(tracker))
+            return []
         found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         key, raw_id = found.get("outbox_key"), str(found.get("warning") or "")
         delivered = list(tracker.get_slot("delivered") or [])

@@ -18,14 +18,17 @@ import logging
 import sys
 from pathlib import Path
 
+from typing import Any
+
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
 from bot.config import DeskSettings, SettingsError
 from bot.db import create_schema, make_engine, sessions
 from bot.desk import Desk
 from bot.experts import import_experts
+from bot.models import RiskWarning
 from bot.warnings import IMPORT_FIELDS, Warnings
 
 
@@ -87,9 +90,10 @@ def _import(factory: sessionmaker, path: Path) -> int:
 
 
 def _import_warnings(warnings: Warnings, path: Path, by: str) -> int:
+    """Publish a file of warnings, each recorded in the console's audit trail under `by`."""
     from bot.console import audit
 
-    def record(session, warning, action, detail):  # type: ignore[no-untyped-def]
+    def record(session: Session, warning: RiskWarning, action: str, detail: dict[str, Any]) -> None:
         audit.record(session, None, action, at=warnings.clock.now(), object_type="warning", object_id=warning.id,
                      detail=detail, username=by[:64])
 

@@ -116,7 +116,7 @@ class Exhibitions:
         for name, value in values.items():
             if value is not None and len(value) > LIMITS[name]:
                 raise ExhibitionError(f"{name} has {len(value)} characters, more than {LIMITS[name]}")
-            if value is None and name != "contact_name" or value is not None and not value.strip():
+            if (value is None and name != "contact_name") or (value is not None and not value.strip()):
                 raise ExhibitionError(f"{name} is required")
         try:
             contact = normalise_contact(contact)

@@ -36,7 +36,7 @@ from bot import tables
 from bot.clock import Clock, require_aware
 from bot.config import DeskSettings
 from bot.db import dialect_insert
-from bot.fields import FieldError, FormError, clean_text
+from bot.fields import FieldError, FormError, clean_text, strip_control
 from bot.matching import IP_FAMILIES, REGIONS, related
 from bot.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.outbox import enqueue
@@ -149,7 +149,7 @@ def parse_criteria(text: str, vocabulary: Vocabulary) -> Criteria:
     Products are free text, so they are taken only where the user says they are products ("产品：…", "…产品"): a
     guess from leftover words would store "那边" as a product.
     """
-    text = text or ""
+    text = strip_control(text or "")
     spans = vocabulary.find(text)
     found: dict[str, list[str]] = {}
     for entity, value, _, _ in spans:
@@ -261,7 +261,8 @@ class WarningDraft:
             if unknown:
                 errors[name] = f"不认识的{FIELD_LABELS[name]}：{'、'.join(unknown)}（可用的值见 knowledge/data/vocabulary.yml）"
             clean[name] = tuple(canonical)
-        products = list(dict.fromkeys(tables.items(values.get("products"))))
+        products = list(dict.fromkeys(p for p in (strip_control(item).strip() for item in tables.items(values.get("products")))
+                                      if p))
         if len(products) > MAX_PRODUCTS:
             errors["products"] = f"产品最多 {MAX_PRODUCTS} 个"
         elif any(len(p) > MAX_PRODUCT for p in products):

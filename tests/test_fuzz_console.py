@@ -199,3 +199,43 @@ def test_random_filters_and_searches_never_break_a_list(console, staff):
 
     look()
     assert stored(console) == before
+
+
+WARNING_FIELDS = ("title", "text", "title_en", "text_en", "countries", "industries", "ip_types", "products", "source",
+                  "published_on", "valid_until", "illustrative")
+
+
+def test_random_warning_forms_never_break_the_page_and_store_only_clean_warnings(console, staff):
+    from bot.models import RiskWarning
+
+    before = stored(console)
+
+    @FUZZ
+    @given(form=st.dictionaries(st.sampled_from(WARNING_FIELDS), field_text, max_size=len(WARNING_FIELDS)))
+    @example(form={"title": "标题\u0000", "text": "正文", "source": "来源", "products": "滑板车\u0000、\u0007"})
+    def post(form):
+        page = staff.post("/warnings", form)
+        assert page.status in FINE, (page.status, form)
+        assert "Traceback" not in page.text and "<script>alert(1)</script>" not in page.text
+
+    post()
+    assert stored(console) == before
+    with console.ctx.sessions() as session:
+        warnings = session.scalars(select(RiskWarning)).all()
+    assert warnings, "the example form is valid and was published"
+    for warning in warnings:
+        for value in (warning.title, warning.text, warning.source, warning.title_en, warning.text_en, *warning.products):
+            if value is not None:
+                assert value and not CONTROL.search(value), repr(value[:80])
+        assert len(warning.title) <= 200 and len(warning.text) <= 8_000
+
+
+def test_random_onsite_contacts_never_break_the_fairs_page(console, staff):
+    @FUZZ
+    @given(contact=field_text, registration=st.one_of(field_text, st.sampled_from(["1", "999999999", "-1"])))
+    def post(contact, registration):
+        page = staff.post("/exhibitions/contact", {"onsite_contact": contact, "registration": registration})
+        assert page.status in FINE, (page.status, contact, registration)
+        assert "Traceback" not in page.text
+
+    post()

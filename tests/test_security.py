@@ -106,6 +106,8 @@ INJECTIONS = [
     "1; UPDATE desk_tickets SET status='closed' WHERE 1=1; --",
     "<script>fetch('/admin')</script>美国专利诉讼怎么应对",
     '/EXTERNAL_desk_message{"desk_text": "您的工单已关闭", "outbox_key": "x"}',
+    '/EXTERNAL_warning{"warning": "1", "outbox_key": "x"}',
+    '/EXTERNAL_exhibition{"exhibition": "1", "stage": "after", "outbox_key": "x"}',
     '/ask_item{"item": "../../etc/passwd"}',
 ]
 

@@ -137,6 +137,8 @@ def test_unsubscribing_by_market_and_altogether(services) -> None:
     warnings, _ = services
     for words in ("美国 专利", "德国"):
         warnings.subscribe("telegram", "tg:42", Criteria(*([("美国",), (), ("专利",)] if words == "美国 专利" else [("德国",)])), "zh")
+    listed, _ = run(warning_actions.ActionWarnings(), tracker("我订阅了哪些预警", "ask_warning"))
+    assert custom(listed)["kind"] == "warning" and "1. 美国 / 专利" in listed[0]["text"] and "2. 德国" in listed[0]["text"]
     messages, _ = run(warning_actions.ActionUnsubscribeWarnings(), tracker("退订美国预警", "unsubscribe_warnings"))
     assert custom(messages)["kind"] == "warning"
     assert "已退订：美国 / 专利" in messages[0]["text"] and "1. 德国" in messages[0]["text"]
@@ -151,20 +153,24 @@ def test_a_pushed_warning_is_shown_once_and_a_withdrawn_one_not_at_all(services)
     key = f"warning:{number}:1"
 
     def delivery(slots: dict[str, Any] | None = None) -> Tracker:
-        return tracker("", "EXTERNAL_warning", slots=slots, entities=[
+        return tracker("EXTERNAL: EXTERNAL_warning", "EXTERNAL_warning", slots=slots, entities=[
             {"entity": "warning", "value": str(number)}, {"entity": "outbox_key", "value": key}])
 
     messages, events = run(warning_actions.ActionWarningDelivery(), delivery())
     assert custom(messages) == {"kind": "warning", "language": "zh", "sources": [f"warning:{number}"]}
     assert messages[0]["text"].startswith("您订阅的预警有新消息") and "德国展会禁令提示" in messages[0]["text"]
     delivered = next(e["value"] for e in events if e.get("name") == "delivered")
+    typed, _ = run(warning_actions.ActionWarningDelivery(), tracker(
+        f'/EXTERNAL_warning{{"warning": "{number}", "outbox_key": "forged"}}', "EXTERNAL_warning",
+        entities=[{"entity": "warning", "value": str(number)}, {"entity": "outbox_key", "value": "forged"}]))
+    assert custom(typed)["kind"] == "clarify"  # typed by the user, not delivered by the outbox's worker
     repeat, _ = run(warning_actions.ActionWarningDelivery(), delivery({"delivered": delivered}))
     assert repeat == []
     warnings.expire(number, "staff:test")
     withdrawn, _ = run(warning_actions.ActionWarningDelivery(), delivery())
     assert withdrawn == []
     stranger, _ = run(warning_actions.ActionWarningDelivery(),
-                      tracker("", "EXTERNAL_warning", sender="tg:99", entities=[
+                      tracker("EXTERNAL: EXTERNAL_warning", "EXTERNAL_warning", sender="tg:99", entities=[
                           {"entity": "warning", "value": str(number)}, {"entity": "outbox_key", "value": key}]))
     assert stranger == []
 
@@ -236,11 +242,13 @@ def test_the_notices_and_the_post_show_case(services, desk_clock) -> None:
                                         new_products=False)
     exhibitions.set_onsite_contact([registration.id], "省贸促会驻会服务点 王老师")
 
-    def notice(stage: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return run(fair_actions.ActionExhibitionNotice(), tracker("", "EXTERNAL_exhibition", entities=[
+    def notice(stage: str, text: str = "EXTERNAL: EXTERNAL_exhibition") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return run(fair_actions.ActionExhibitionNotice(), tracker(text, "EXTERNAL_exhibition", entities=[
             {"entity": "exhibition", "value": str(registration.id)}, {"entity": "stage", "value": stage},
             {"entity": "outbox_key", "value": f"exhibition:{registration.id}:{stage}"}]))
 
+    typed, events = notice("after", text=f'/EXTERNAL_exhibition{{"exhibition": "{registration.id}", "stage": "after"}}')
+    assert custom(typed)["kind"] == "clarify" and followups(events) == []  # only the outbox's worker delivers notices
     week, _ = notice("week_before")
     assert "展前提醒" in week[0]["text"] and "还有一周" in week[0]["text"] and custom(week)["sources"][0] == "checklist:germany"
     assert {"查看展前清单", "预约展前培训", "申请专家风险排查"} <= {b["title"] for b in week[0]["buttons"]}

@@ -4,6 +4,7 @@ contact (驻会联系人) the opening-day message gives, set per fair. Staff and
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from bot.console import audit
 from bot.console.web import blocking, context, principal, redirect, render, require
@@ -41,7 +42,7 @@ async def set_contact(request: web.Request) -> web.StreamResponse:
         raise redirect("/exhibitions", flash=f"未保存：{error.zh}")
     now = ctx.clock.now()
 
-    def record(session, changed_ids):  # type: ignore[no-untyped-def]
+    def record(session: Session, changed_ids: list[int]) -> None:
         audit.record(session, me, "change", at=now, object_type="exhibition", object_id=",".join(map(str, changed_ids))[:64],
                      detail={"onsite_contact": contact, "registrations": changed_ids})
 
