@@ -290,3 +290,21 @@ def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(cons
     assert purged.sender_id.startswith("anonymised:") and (purged.company, purged.outcome) == ("太原示例玻璃器皿有限公司", "none")
     assert kept.contact == "13800000077" and subscribers == ["tg:2"]
     assert purge(ctx.sessions, ctx.clock, ctx.desk_settings).changed == 0
+
+
+def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(console_context, seeded, desk_clock):
+    from bot.scheduler import Scheduler, desk_jobs
+
+    ctx = console_context
+    schedulers = [Scheduler([job for job in desk_jobs(ctx.sessions, desk_clock, ctx.desk_settings)
+                             if job.name == "retention"], desk_clock, f"scheduler {n}") for n in (1, 2)]
+    first = schedulers[0].run_due()
+    assert first["retention"] > 0
+    assert ticket(ctx, seeded.old_closed).contact == ANONYMISED and not seeded.old_file.exists()
+    after_first = snapshot(ctx)
+    assert schedulers[1].run_due() == {"retention": 0}  # the other scheduler finds nothing left to do
+    assert schedulers[0].run_due() == {}  # and the first waits a day before looking again
+    desk_clock.advance(timedelta(days=1))
+    assert schedulers[0].run_due() == {"retention": 0}
+    assert snapshot(ctx) == after_first
+    assert ticket(ctx, seeded.old_open).contact == "ceo@yq-ceramics.example"  # an open case keeps its contact

@@ -76,6 +76,10 @@ class PurgeReport:
     def changed(self) -> int:
         return sum(v for k, v in self.counts().items() if k != "attachment_failures")
 
+    def __len__(self) -> int:
+        """What the purge did, counted as the scheduler counts a job's work."""
+        return self.changed
+
 
 def cutoff_for(clock: Clock, settings: DeskSettings) -> datetime:
     return clock.now() - timedelta(days=settings.retention_days)
