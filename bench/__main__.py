@@ -217,8 +217,8 @@ def scaled_out(durations: Durations, work: Path, single: dict[str, object]) -> N
             stack.stop()
     one = single["loads"]
     print(f"  ratio to one server: {loads[50][1].per_second / one[50][1].per_second:.2f}× the messages/s at 50 "
-          f"conversations, {loads[10][1].percentile(0.95) / one[10][1].percentile(0.95):.2f}× the p95 at 10",
-          flush=True)
+          f"conversations ({loads[50][1].per_second:.1f} against {one[50][1].per_second:.1f}); p95 at 10 "
+          f"{ms(loads[10][1].percentile(0.95)).strip()} against {ms(one[10][1].percentile(0.95)).strip()}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
