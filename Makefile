@@ -23,11 +23,12 @@ for c in "$${PYTHON:-}" python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/
 done; true
 endef
 
-.PHONY: help venv model nlu-vocabulary knowledge run chat test eval browser screenshots admin clean
+.PHONY: help venv model nlu-vocabulary knowledge run chat test test-slow bench eval browser nginx screenshots admin clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
-	@echo "make test   set up, train if needed, run the tests"
+	@echo "make test   set up, train if needed, run the tests (make test-slow: the scale-out and fault tests)"
+	@echo "make bench  latency, throughput, memory, cold start and training time under load, beside the NLU floor"
 	@echo "make chat   talk to the bot in this terminal"
 	@echo "make admin  create the hotline console's first administrator (console on 127.0.0.1:8080)"
 	@echo "make eval   intent P/R/F1 and source hit@k on the held-out sets"
@@ -80,20 +81,42 @@ chat: model
 
 # The console's end-to-end tests drive Debian's chromium through its chromedriver, and need CJK fonts to render
 # Chinese; installed from Debian's packages when missing (as root, or with password-less sudo).
+# Debian packages a target needs, installed when missing (as root, or with password-less sudo).
+define apt_install
+if [ "$$(id -u)" = 0 ]; then apt=""; elif sudo -n true 2>/dev/null; then apt="sudo -n"; else \
+  echo "error: need root (or password-less sudo) to apt-get install $(1)" >&2; exit 1; fi; \
+echo "installing $(1) $(2)"; \
+$$apt apt-get install -y --no-install-recommends $(1) >/dev/null \
+|| { $$apt apt-get update -qq && $$apt apt-get install -y --no-install-recommends $(1) >/dev/null; }
+endef
+
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  :; \
 	else \
-	  echo "installing $(BROWSER_PACKAGES) for the console's browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt=""; elif sudo -n true 2>/dev/null; then apt="sudo -n"; else \
-	    echo "error: need root (or password-less sudo) to apt-get install $(BROWSER_PACKAGES)" >&2; exit 1; fi; \
-	  $$apt apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
-	  || { $$apt apt-get update -qq && $$apt apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	  $(call apt_install,$(BROWSER_PACKAGES),for the console's browser tests); \
 	fi
+
+# The scale-out layout runs Debian's nginx in front of the Rasa servers; the scale-out and fault tests and the
+# benchmark start PostgreSQL and Redis servers of their own (Debian's server programs).
+nginx:
+	@missing=""; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then $(call apt_install,$$missing,for the scale-out layout and its tests); fi
 
 test: model browser
 	$(PY) -m pytest
+
+# Two Rasa servers behind nginx, killed and restarted servers: minutes each, so apart from `make test`.
+test-slow: model nginx
+	$(PY) -m pytest -m slow
+
+# Prints figures, asserts nothing; `make bench BENCH=--quick` for short runs. Quote it from a quiet machine.
+bench: model nginx
+	$(PY) -m bench $(BENCH)
 
 # Refresh docs/screenshots/ (shown in the README) from the console's browser tests.
 screenshots: model browser

@@ -131,8 +131,8 @@ def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
         raise ValueError(f"REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
     if not prefix.isalnum():
         raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
-    store: dict[str, Any] = {"type": "bot.lock_store.AtomicRedisLockStore", "url": parts.hostname, "port": parts.port or 6379,
-                             "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
+    store: dict[str, Any] = {"type": "bot.lock_store.AtomicRedisLockStore", "url": parts.hostname,
+                             "port": parts.port or 6379, "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
                              "use_ssl": parts.scheme == "rediss"}
     if parts.username:
         store["username"] = parts.username
@@ -171,9 +171,9 @@ def action_server(settings: Settings) -> Service:
 
 
 def rasa_server(settings: Settings) -> Service:
-    command = [
-        sys.executable, "-m", "bot.rasa_server", "run", "--model", str(settings.model), "--interface", settings.host, "--port", str(settings.rasa_port),
-        "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
+    command = [  # Rasa's `rasa run`, with bot/rasa_server.py's fixes applied in the process
+        sys.executable, "-m", "bot.rasa_server", "run", "--model", str(settings.model),
+        "--interface", settings.host, "--port", str(settings.rasa_port), "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
         "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
     ]
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())

@@ -221,3 +221,30 @@ def test_outbox_worker_killed_mid_delivery_delivers_each_message_once(faulty, de
     said = bot_texts(settings, sender)
     assert sum(answer in t for t in said) == 1, said
     assert sum(f"工单 {number} 已有专家受理" in t for t in said) == 1, said
+
+
+def test_on_telegram_the_action_server_down_is_one_notice_then_the_answer(faulty, tmp_path) -> None:
+    from telegram_fake import FakeBotApi, WorkerProcess, worker_environment
+
+    settings, stack = faulty
+    api = FakeBotApi("424242:fake-token-for-the-fault-tests")
+    env = worker_environment(token=api.token, api=api, rasa_url=settings.rasa_url, rasa_token=settings.rasa_token,
+                             database_url=settings.database_url, var_dir=tmp_path)
+    worker = WorkerProcess(env, tmp_path / "worker.log").start()
+    actions, chat = stack.service("action server"), 7001
+    try:
+        kill(actions)
+        api.user_says(chat, "337调查一般要多久")
+        received = api.wait_for_message(chat, timeout=60)
+        assert "已收到您的问题，我们会尽快答复" in received.text
+        stack.restart(actions, timeout=120)
+        answer = api.wait_for_message(chat, lambda c: "337" in c.text and bool(c.buttons), after=1, timeout=90)
+        assert "已收到" not in answer.text
+        assert sum("已收到您的问题" in c.text for c in api.sent(chat)) == 1
+        turns = answered_turns(tracker_events(settings, f"tg:{chat}"))
+        assert turns == [("337调查一般要多久", ["answer"])]
+    finally:
+        if actions.process.poll() is not None:
+            stack.restart(actions, timeout=120)
+        worker.stop()
+        api.close()
