@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import requests
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.console.context import ConsoleContext
 from bot.console.web import create_app
+from bot.models import Ticket
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 PASSWORD = "correct-horse-battery"
@@ -96,3 +98,17 @@ class ConsoleClient:
     def sign_in(self, username: str, password: str = PASSWORD) -> Page:
         self.get("/login")
         return self.post("/login", {"username": username, "password": password})
+
+
+def open_ticket(desk, company: str, contact: str, **fields) -> str:
+    """A ticket as the chat opens one (a REST conversation about a US patent suit), with `fields` changed; its number."""
+    values = dict(channel="rest", sender_id=f"web-{contact}", description="我们在美国被起诉专利侵权，需要专家帮助",
+                  country="美国", ip_type="专利", transcript=[("user", "我们收到了美国法院的起诉书"), ("bot", "已为您转专家")])
+    values.update(fields)
+    return desk.open_ticket(company=company, contact=contact, **values).number
+
+
+def ticket(console: ConsoleServer, number: str) -> Ticket:
+    """The ticket as stored now."""
+    with console.ctx.sessions() as session:
+        return session.scalars(select(Ticket).where(Ticket.number == number)).one()

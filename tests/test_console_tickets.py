@@ -11,18 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
-
-
-def open_ticket(desk, company: str, contact: str, **fields) -> str:
-    values = dict(channel="rest", sender_id=f"web-{contact}", description="我们在美国被起诉专利侵权，需要专家帮助",
-                  country="美国", ip_type="专利", transcript=[("user", "我们收到了美国法院的起诉书"), ("bot", "已为您转专家")])
-    values.update(fields)
-    return desk.open_ticket(company=company, contact=contact, **values).number
-
-
-def ticket(console, number: str) -> Ticket:
-    with console.ctx.sessions() as session:
-        return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+from console_harness import open_ticket, ticket
 
 
 def events(console, number: str) -> list[str]:
