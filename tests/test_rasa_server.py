@@ -37,3 +37,62 @@ def test_the_model_loaded_for_prediction_only_reads_every_heldout_message_as_ras
     ours = parses(trained_model, texts, "ours", tmp_path / "ours.json")
     assert len(ours) == len(texts) >= 300
     assert ours == parses(trained_model, texts, "rasa's", tmp_path / "rasa.json")
+
+
+# --- The action server's answers are checked as Rasa's schema checks them, with validators built once.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from jsonschema import validators  # noqa: E402
+from rasa.core.actions.action import RemoteAction  # noqa: E402
+
+from bot.rasa_server import response_checker  # noqa: E402
+
+SCHEMA = RemoteAction.action_response_format_spec()
+EVENT_NAMES = [variant["properties"]["event"]["const"] for variant in SCHEMA["properties"]["events"]["items"]["oneOf"]]
+#: Any JSON value, the wrong kind for most fields.
+values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5),
+                   st.lists(st.integers(), max_size=2), st.dictionaries(st.sampled_from(["name", "text", "x"]),
+                                                                        st.text(max_size=3), max_size=2))
+#: Events as an action sends them: each kind Rasa knows with the fields it needs ...
+valid_events = st.builds(
+    lambda name, stamp, label, value: {"event": name, "timestamp": stamp,
+                                       **({"name": label, "value": value} if name == "slot" else {}),
+                                       **({"entities": []} if name == "entities" else {})},
+    st.sampled_from(EVENT_NAMES), st.one_of(st.none(), st.floats(allow_nan=False)), st.text(max_size=4), values)
+#: ... and broken: a field of the wrong kind or missing, a name Rasa does not know, no event at all.
+broken_events = st.one_of(
+    st.builds(lambda event, field, value: {**event, field: value}, valid_events,
+              st.sampled_from(["timestamp", "metadata", "name", "text", "value", "entities", "parse_data",
+                               "confidence", "policy", "input_channel", "hide_rule_turn", "event"]), values),
+    st.builds(lambda event, field: {k: v for k, v in event.items() if k != field}, valid_events,
+              st.sampled_from(["event", "name", "value", "entities"])),
+    values,
+)
+answers_with_events = st.fixed_dictionaries({
+    "events": st.lists(st.one_of(valid_events, valid_events, valid_events, broken_events), min_size=1, max_size=3),
+    "responses": st.lists(st.fixed_dictionaries({"text": st.text(max_size=3)}), max_size=2)})
+answers = st.one_of(
+    answers_with_events, answers_with_events, answers_with_events,
+    st.dictionaries(st.sampled_from(["events", "responses", "other"]), values, max_size=2),
+    values,
+)
+RASA = validators.validator_for(SCHEMA)(SCHEMA)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(answers)
+def test_an_action_servers_answer_is_accepted_exactly_when_rasas_schema_accepts_it(answer) -> None:
+    assert response_checker(SCHEMA)(answer) is RASA.is_valid(answer)
+
+
+def test_what_our_actions_answer_is_accepted_and_a_broken_event_is_not() -> None:
+    check = response_checker(SCHEMA)
+    answer = {"events": [{"event": "slot", "name": "country", "value": "德国", "timestamp": None},
+                         {"event": "active_loop", "name": "escalation_form"},
+                         {"event": "followup", "name": "action_listen"}],
+              "responses": [{"text": "答复", "buttons": [{"title": "找专家", "payload": "/ask_expert"}],
+                             "custom": {"kind": "answer", "sources": ["policy:7"]}}]}
+    assert check(answer)
+    assert not check({**answer, "events": [{"event": "slot", "name": 7, "value": "德国"}]})
+    assert not check({**answer, "events": [{"event": "no_such_event"}]})
