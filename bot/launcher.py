@@ -79,6 +79,7 @@ class Settings:
         env["DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
+            env["IPDESK_REDIS_PREFIX"] = self.redis_prefix  # the lock store's and the REST channel's rate limits' keys
             password = urlsplit(self.redis_url).password
             if password:
                 env[REDIS_PASSWORD_VARIABLE] = unquote(password)

@@ -10,7 +10,9 @@ called "rest", so conversations and tickets opened here are REST's). In addition
   tab and newline are dropped from the message. The input channel is always "rest", whatever the body claims.
 - **Per-sender rate limit** (bot/ratelimit.py): `IPDESK_REST_BURST` messages at once (10), then
   `IPDESK_REST_PER_MINUTE` a minute (30); beyond that 429 with `{"error": …, "retry_after": s}` and a
-  `Retry-After` header, before any work is done, so a flooding client cannot starve the other conversations.
+  `Retry-After` header, before any work is done, so a flooding client cannot starve the other conversations. With
+  `REDIS_URL` set the Rasa servers share the limits in Redis: a sender's rate is the same however nginx spreads its
+  messages.
 - **No turn is lost when the action server is down.** A turn whose custom actions fail is set aside
   (bot/rasa_turns.py), the question is stored in the desk's outbox (bot/held.py) and the user gets a holding reply
   of kind `holding` in the reply contract. The question is answered in the same conversation as soon as it can be:
@@ -45,7 +47,7 @@ from bot.rasa_server import install as install_rasa_fixes
 from bot.rasa_turns import (
     LOCK_WAIT_SECONDS, action_server_answers, record_unanswered, replies_to, run_turn, set_aside,
 )
-from bot.ratelimit import SenderRateLimiter, retry_after_seconds
+from bot.ratelimit import RateLimiter, SenderRateLimiter, retry_after_seconds, sender_rate_limiter
 from bot.telegram.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from knowledge import Localized, detect_language
 
@@ -87,11 +89,11 @@ class RestChannel(RestInput):
     """The "rest" input channel: validated, rate-limited, and holding questions while the action server is down."""
 
     def __init__(self, token: str | None, *, max_chars: int = 4000, burst: int = 10, per_minute: int = 30,
-                 held: HeldQuestions | None = None) -> None:
+                 held: HeldQuestions | None = None, limiter: RateLimiter | None = None) -> None:
         install_rasa_fixes()  # the failure watch (and the speed-ups) the channel relies on, also under plain `rasa run`
         self.token = token
         self.max_chars = max_chars
-        self.limiter = SenderRateLimiter(burst, per_minute)
+        self.limiter = limiter or SenderRateLimiter(burst, per_minute)
         self._held = held
         self._held_lock = threading.Lock()
         self._waiting: set[str] = set()
@@ -105,11 +107,12 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "RestChannel":
         credentials = credentials or {}
+        burst = _env_int("IPDESK_REST_BURST", int(credentials.get("burst", 10)))
+        per_minute = _env_int("IPDESK_REST_PER_MINUTE", int(credentials.get("per_minute", 30)))
         return cls(
             credentials.get("token") or os.environ.get("RASA_TOKEN"),
             max_chars=_env_int("IPDESK_REST_MAX_CHARS", int(credentials.get("max_chars", 4000))),
-            burst=_env_int("IPDESK_REST_BURST", int(credentials.get("burst", 10))),
-            per_minute=_env_int("IPDESK_REST_PER_MINUTE", int(credentials.get("per_minute", 30))),
+            limiter=sender_rate_limiter(burst, per_minute),
         )
 
     async def _in_thread(self, call: Callable[[HeldQuestions], T]) -> T:

@@ -14,10 +14,11 @@ import pytest
 
 from bench.load import run_load
 from conftest import free_port, start_or_fail
-from rest import answered_turns, customs, say, tracker_events
+from rest import answered_turns, customs, message, post, say, tracker_events
 
 pytestmark = pytest.mark.slow
 
+BURST = 100
 QUESTIONS = ["有哪些海外知识产权保险", "337调查一般要多久", "智南针网是什么", "你好",
              "How long does a Section 337 investigation take?", "明天太原天气怎么样"]
 
@@ -36,7 +37,7 @@ def cluster(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     services = cluster_services(layout)
     for service in services:  # the tests send one conversation's messages faster than the rate limit lets a person
         if service.env is not None:
-            service.env["IPDESK_REST_BURST"] = "100"
+            service.env["IPDESK_REST_BURST"] = str(BURST)
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 400)
     yield layout, stack
@@ -89,6 +90,22 @@ def test_one_conversation_alternating_between_two_rasa_servers_loses_and_reorder
     assert sorted(texts) == sorted(sent) and len(texts) == len(sent)
     assert texts[: len(QUESTIONS) * 2] == sent[: len(QUESTIONS) * 2]
     assert_whole(events)
+
+
+def test_a_sender_flooding_both_servers_gets_one_senders_rate(cluster) -> None:
+    """The servers share the per-sender limits in Redis: spreading a flood over them does not double it."""
+    layout, _ = cluster
+    first, second = (server(layout, port) for port in layout.rasa_ports)
+    started = time.monotonic()
+    statuses = [post(first if number % 2 else second, message("flood-both", "你好"))[0]
+                for number in range(BURST + 40)]
+    elapsed = time.monotonic() - started
+    refill = elapsed * 30 / 60  # IPDESK_REST_PER_MINUTE's default, 30 a minute
+    assert set(statuses) == {200, 429}
+    assert BURST <= statuses.count(200) <= BURST + refill + 1, (statuses.count(200), elapsed)
+    refused_by = {("first" if number % 2 else "second") for number, status in enumerate(statuses) if status == 429}
+    assert refused_by == {"first", "second"}
+    assert post(first, message("calm-neighbour", "你好"))[0] == 200
 
 
 def test_a_rasa_server_killed_behind_nginx_the_other_takes_over(cluster) -> None:
