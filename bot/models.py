@@ -401,7 +401,7 @@ class RiskWarning(Base):
 
 class WarningSubscriber(Base):
     """A conversation that asked for warnings: the channel and sender id the outbox delivers to, the language it
-    chats in, and whether it blocked the bot (then nothing more is sent until it subscribes again)."""
+    chats in, and whether it blocked the bot (then nothing more is sent until the chat takes messages again)."""
 
     __tablename__ = "warning_subscribers"
 

@@ -17,7 +17,8 @@ Matching, the same for pushes and for "最近有什么关于德国的预警":
 
 A subscriber whose Telegram chat blocked the bot is marked blocked when a delivery is refused (`mark_blocked`, called
 by the outbox worker in the transaction that gives the message up), its other pending warnings are given up with it,
-and it is left out of later pushes until it subscribes again.
+and it is left out of later pushes until the chat takes messages again: it subscribes again, or it writes to the bot
+and is answered (`chat_open`, called by the Telegram worker).
 """
 from __future__ import annotations
 
@@ -598,6 +599,21 @@ class Warnings:
             left = [Criteria.of(row) for row in rows if row not in removed]
         log.info("warnings: %s:%s unsubscribed from %d subscription(s)", channel, sender_id, len(removed))
         return [Criteria.of(row) for row in removed], left
+
+    def chat_open(self, channel: str, sender_id: str) -> bool:
+        """The conversation was just answered, so it takes messages again: a block is lifted (later warnings reach it;
+        the ones given up while it was blocked stay given up). Whether there was a block to lift."""
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            lifted = session.execute(
+                update(WarningSubscriber)
+                .where(WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id),
+                       WarningSubscriber.blocked_at.is_not(None))
+                .values(blocked_at=None, blocked_reason=None, updated_at=now)
+                .execution_options(synchronize_session=False)).rowcount == 1
+        if lifted:
+            log.info("warnings: %s:%s takes messages again; its block is lifted", channel, sender_id)
+        return lifted
 
     def subscriptions(self, channel: str, sender_id: str) -> list[Criteria]:
         with self.sessions() as session:

@@ -161,6 +161,11 @@ class FakeBotApi:
             for method in ("sendMessage", "sendDocument"):
                 self._faults.append(_Fault(method, chat_id, "403", remaining=10**6))
 
+    def unblock(self, chat_id: int) -> None:
+        """The user of `chat_id` unblocked the bot: messages to them arrive again."""
+        with self._lock:
+            self._faults = [f for f in self._faults if not (f.chat_id == chat_id and f.kind == "403")]
+
     def release(self) -> None:
         with self._lock:
             self._faults = [f for f in self._faults if f.kind != "hang"]

@@ -392,6 +392,24 @@ def test_a_chat_that_blocked_the_bot_is_marked_and_not_tried_again(telegram, des
     later = publish(warnings, "德国海关扣货提示（测试）", countries="德国")
     assert desk_keys(desk, later, chat) == []  # a blocked subscriber is left out of later pushes
 
+    # the user unblocks the bot and writes to it: answered, the chat takes warnings again
+    api.unblock(chat)
+    seen = len(api.sent(chat))
+    api.user_says(chat, "你好")
+    telegram.wait_for_message(chat, after=seen)
+    telegram.wait_for(lambda: block_lifted(desk, chat), "the block to be lifted")
+    again = publish(warnings, "德国专利诉讼提示（测试）", countries="德国")
+    pushed = telegram.wait_for_message(chat, lambda c: "德国专利诉讼提示" in c.text, after=seen)
+    assert f"warning:{again}" in pushed.text
+
+
+def block_lifted(desk, chat: int) -> bool:
+    from bot.models import WarningSubscriber
+
+    with desk.sessions() as session:
+        return bool(session.scalar(select(WarningSubscriber.blocked_at.is_(None)).where(
+            WarningSubscriber.channel == "telegram", WarningSubscriber.sender_id == f"tg:{chat}")))
+
 
 def desk_keys(desk, warning_id: int, chat: int) -> list[str]:
     with desk.sessions() as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber
 from bot.outbox import OutboxWorker, RecipientBlocked
@@ -153,6 +153,21 @@ def test_a_chat_that_blocked_the_bot_is_marked_and_no_longer_tried(warnings, des
     assert third.queued == 1 and "tg:9" not in [r for _, r, k in pushes(desk_sessions) if k.startswith(f"warning:{third.warning.id}:")]
     warnings.subscribe("telegram", "tg:9", Criteria(everything=True), "zh")  # writing to subscribe again: back on
     assert warnings.publish(draft(warnings, title="第四条"), "staff:wang").queued == 2
+
+
+def test_a_blocked_chat_that_is_answered_again_takes_warnings_again(warnings, desk_sessions) -> None:
+    warnings.subscribe("telegram", "tg:21", Criteria(countries=("德国",)), "zh")
+    warnings.subscribe("telegram", "tg:22", Criteria(countries=("德国",)), "zh")
+    with desk_sessions.begin() as session:
+        session.execute(update(WarningSubscriber).values(blocked_at=warnings.clock.now(), blocked_reason="403"))
+    assert warnings.publish(draft(warnings, title="封锁期间", countries="德国"), "staff:wang").queued == 0
+
+    assert warnings.chat_open("telegram", "tg:21") is True
+    assert warnings.chat_open("telegram", "tg:21") is False  # nothing left to lift
+    assert warnings.chat_open("telegram", "tg:99") is False  # never subscribed: nothing made
+    later = warnings.publish(draft(warnings, title="解除之后", countries="德国"), "staff:wang")
+    assert [r for _, r, k in pushes(desk_sessions) if k.startswith(f"warning:{later.warning.id}:")] == ["tg:21"]
+    assert warnings.subscriptions("telegram", "tg:21") == [Criteria(countries=("德国",))]
 
 
 def test_unsubscribing_removes_what_names_the_given_values(warnings) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Awaitable, Callable
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, Update
@@ -46,9 +47,14 @@ def is_outage(error: BaseException) -> bool:
 
 
 class Processor:
+    """`on_answered(chat_id)`, when given, is told of each chat just answered (it takes messages: a block is over);
+    its failure is logged and changes nothing for the update."""
+
     def __init__(self, bot: Bot, inbox: Inbox, handler: UpdateHandler, messenger: Messenger, clock: Clock, *,
-                 retry_base: float, retry_max: float) -> None:
+                 retry_base: float, retry_max: float,
+                 on_answered: Callable[[int], Awaitable[object]] | None = None) -> None:
         self.bot = bot
+        self.on_answered = on_answered
         self.inbox = inbox
         self.handler = handler
         self.messenger = messenger
@@ -119,6 +125,11 @@ class Processor:
         self.inbox.done(pending.update_id, self.clock.now())
         log.info("update %s of chat %s handled%s", pending.update_id, pending.chat_id,
                  f" after {pending.attempts} failed attempt(s)" if pending.attempts else "")
+        if self.on_answered is not None:
+            try:
+                await self.on_answered(pending.chat_id)
+            except Exception:
+                log.exception("chat %s: answered, but what follows from that could not be recorded", pending.chat_id)
         return True
 
     async def _failed(self, pending: PendingUpdate, update: Update | None, error: Exception, *,

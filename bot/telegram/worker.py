@@ -29,6 +29,7 @@ from bot.outbox import OutboxWorker
 from bot.telegram.config import TelegramSettings
 from bot.telegram.documents import DocumentReceiver
 from bot.telegram.experts import ExpertDesk
+from bot.telegram.identity import sender_id
 from bot.telegram.inbox import Inbox
 from bot.telegram.outbox import CHANNEL, TelegramSender
 from bot.telegram.processing import Processor
@@ -36,7 +37,7 @@ from bot.telegram.rasa_client import RasaClient
 from bot.telegram.receiving import Poller, WebhookReceiver, until_done
 from bot.telegram.sending import Messenger
 from bot.telegram.updates import UpdateHandler
-from bot.warnings import mark_blocked
+from bot.warnings import Warnings, mark_blocked
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,11 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         desk = Desk(desk_sessions, clock, desk_settings)
         documents = DocumentReceiver(bot, messenger, rasa, desk_sessions, clock, settings.attachments_dir)
         handler = UpdateHandler(bot, messenger, inbox, rasa, ExpertDesk(desk), documents, clock)
+        warnings = Warnings(desk_sessions, clock, desk_settings, vocabulary=desk.vocabulary)
         processor = Processor(bot, inbox, handler, messenger, clock, retry_base=settings.retry_base,
-                              retry_max=settings.retry_max)
+                              retry_max=settings.retry_max,
+                              on_answered=lambda chat_id: asyncio.to_thread(warnings.chat_open, CHANNEL,
+                                                                            sender_id(chat_id)))
         receiver = (Poller(bot, messenger, inbox, clock, processor.wake, settings.poll_timeout)
                     if settings.mode == "polling" else
                     WebhookReceiver(bot, messenger, inbox, clock, processor.wake, settings))
