@@ -9,6 +9,11 @@ to the receiving side, which drops a key it has already seen.
 A recipient who refuses the bot altogether (a Telegram user who blocked it) is not retried: the sender raises
 `RecipientBlocked`, the message is given up at once, and the worker's `on_blocked` hook (the warnings' subscriber
 list) hears of it in the same transaction.
+
+Nothing is given up in silence: in the transaction that gives a message up, staff get an alert (kind
+`undelivered`, in the console's inbox) saying what did not arrive, to whom and why, so that a person follows it up —
+an expert's answer to an enterprise, or a question the bot could not answer while it was down. Warning pushes are
+the exception: those a blocked chat refused are counted on the warning's page instead.
 """
 from __future__ import annotations
 
@@ -30,6 +35,17 @@ log = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
 BLOCKED = "recipient blocked"
+
+#: What each kind of message is, as staff read it.
+KIND_LABELS = {
+    "expert_answer": "专家答复", "case_accepted": "受理通知", "follow_up": "回访问候", "staff_alert": "坐席提醒",
+    "case_assigned": "派案通知", "case_reopened": "重开通知", "held_question": "聊天提问（待答复）",
+    "warning": "预警推送", "exhibition_notice": "展会提醒", "undelivered": "未送达提醒",
+}
+#: The staff alert about a message given up.
+UNDELIVERED = "undelivered"
+#: Given up without an alert: warning pushes (counted on the warning's page) and alerts themselves (no alert loops).
+_UNALERTED_KINDS = frozenset({"warning", "staff_alert", UNDELIVERED})
 
 
 class RecipientBlocked(Exception):
@@ -193,6 +209,7 @@ class OutboxWorker:
                     if won:
                         log.error("outbox: %s is dead after %d attempts: %s", candidate.idempotency_key,
                                   candidate.attempts, reason)
+                        self._tell_staff(session, session.get(OutboxMessage, candidate.id), reason, now)
                     continue
                 if candidate.status == "sending":
                     log.warning("outbox: lease of %s on %s expired; %s claims it again",
@@ -255,6 +272,8 @@ class OutboxWorker:
             if mine and blocked and self.on_blocked is not None:
                 message.last_error = reason
                 self.on_blocked(session, message, now)
+            if mine and dead:
+                self._tell_staff(session, message, reason, now)
         if not mine:
             log.warning("outbox: sending %s failed (%s) after its lease passed to another worker; that worker "
                         "owns it now", message.idempotency_key, reason)
@@ -268,6 +287,25 @@ class OutboxWorker:
             log.warning("outbox: attempt %d of %s (%s to %s) failed: %s; next attempt at %s",
                         attempts, message.idempotency_key, message.kind, message.channel, reason,
                         values["next_attempt_at"].isoformat())
+
+    def _tell_staff(self, session: Session, message: OutboxMessage, reason: str, now: datetime) -> None:
+        """Queue, in the transaction that gives `message` up, the staff alert that says so."""
+        if message.kind in _UNALERTED_KINDS:
+            return
+        payload = message.payload or {}
+        what = KIND_LABELS.get(message.kind, message.kind)
+        if message.kind == "held_question":
+            text = (f"聊天中的一个问题因系统故障未能答复（{message.channel} 会话 {message.recipient}，已重试 "
+                    f"{message.attempts} 次）：「{str(payload.get('text') or '')[:300]}」请人工跟进。")
+        else:
+            ticket = f"（工单 {payload['ticket']}）" if payload.get("ticket") else ""
+            text = (f"{what}{ticket}未能送达 {message.channel} 用户 {message.recipient}（{reason[:200]}）。"
+                    f"请通过其他联系方式告知对方。")
+        urgent = message.kind in ("expert_answer", "held_question") or payload.get("priority") == "urgent"
+        enqueue(session, self.settings.staff_channel, self.settings.staff_recipient, UNDELIVERED,
+                {"ticket": payload.get("ticket"), "text": text, "priority": "urgent" if urgent else "normal",
+                 "outbox_id": message.id, "kind": message.kind},
+                f"{UNDELIVERED}:{message.id}", now=now)
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt: base × 2^(attempts − 1), at most the cap."""

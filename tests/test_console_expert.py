@@ -139,3 +139,34 @@ def test_an_answer_to_a_hotline_caller_becomes_a_callback_in_the_staff_inbox(con
     assert audited.username == "wang" and audited.detail["ticket"] == number
     history = staff.get(f"/tickets/{number}").text
     assert "已电话告知来电人" in history[history.index('id="ticket-history"'):]
+
+
+def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(console, console_user, desk, experts, zhao,
+                                                                      desk_clock, desk_settings):
+    from dataclasses import replace
+
+    from bot.outbox import OutboxWorker
+
+    number = open_ticket(desk, "晋城光伏科技有限公司", "13900000031")
+    zhao.post(f"/expert/tickets/{number}/accept")
+    zhao.post(f"/expert/tickets/{number}/answer", {"answer": "请尽快委托当地律师。"})
+    [answer] = outbox(console, "expert_answer")
+
+    class Unreachable:
+        def send(self, message):
+            raise ConnectionError("the Rasa server did not answer")
+
+    OutboxWorker(console.ctx.sessions, {"rest": Unreachable()}, desk_clock, "w1",
+                 settings=replace(desk_settings, outbox_max_attempts=1)).run_once()
+    alerts = {alert.payload["kind"]: alert for alert in outbox(console, "undelivered")}
+    assert set(alerts) == {"case_accepted", "expert_answer"}  # neither reached the enterprise
+    alert = alerts["expert_answer"]
+    console_user("wang", "staff")
+    staff = ConsoleClient(console.url)
+    staff.sign_in("wang")
+    inbox = staff.get("/inbox")
+    item = inbox.text[inbox.text.index(f'id="alert-{alert.id}"'):]
+    item = item[:item.index("</article>")]
+    assert f'href="/tickets/{number}"' in item and "专家答复" in item and "未能送达" in item and "紧急" in item
+    done = staff.post(f"/inbox/{alert.id}/acknowledge")
+    assert f'id="alert-{alert.id}"' not in done.text

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.config import DeskSettings
 from bot.models import OutboxMessage
-from bot.outbox import OutboxWorker, enqueue
+from bot.outbox import OutboxWorker, RecipientBlocked, enqueue
 
 
 class Recorder:
@@ -197,3 +197,62 @@ def test_the_worker_process_loop_stops_when_told(desk_sessions, desk_clock) -> N
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive() and sender.sent == ["late"]
+
+
+def staff_alerts(sessions) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "undelivered")
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_a_message_given_up_becomes_an_alert_in_the_staff_inbox(desk_sessions, desk_clock) -> None:
+    settings = DeskSettings(outbox_max_attempts=2)
+    worker = OutboxWorker(desk_sessions, {"telegram": Recorder(failures=100)}, desk_clock, "w1", settings=settings)
+    with desk_sessions.begin() as session:
+        enqueue(session, "telegram", "tg:77", "expert_answer", {"ticket": "SX-20261201-0003", "text": "答复"},
+                "answer-77", now=desk_clock.now())
+    worker.run_once()
+    assert staff_alerts(desk_sessions) == []  # a retry is coming: nobody is bothered yet
+    desk_clock.advance(timedelta(minutes=5))
+    worker.run_once()
+    assert message(desk_sessions, "answer-77").status == "dead"
+
+    (alert,) = staff_alerts(desk_sessions)
+    assert (alert.channel, alert.recipient, alert.status) == ("staff", "hotline", "pending")
+    assert alert.payload["ticket"] == "SX-20261201-0003" and alert.payload["priority"] == "urgent"
+    assert "专家答复" in alert.payload["text"] and "tg:77" in alert.payload["text"]
+    assert "telegram unreachable" in alert.payload["text"]
+    worker.run_once()  # the staff channel has no sender: the alert waits in the console's inbox
+    assert len(staff_alerts(desk_sessions)) == 1
+
+
+def test_a_question_the_bot_never_answered_is_put_before_staff_with_its_text(desk_sessions, desk_clock) -> None:
+    from bot.held import HeldQuestions
+
+    HeldQuestions(desk_sessions, desk_clock).hold("web-visitor-9", "m-1", "美国法院的传票怎么处理？", language="zh")
+    worker = OutboxWorker(desk_sessions, {"rest": Crasher()}, desk_clock, "w1", settings=DeskSettings(outbox_max_attempts=1))
+    with pytest.raises(Crash):
+        worker.run_once()
+    desk_clock.advance(timedelta(seconds=61))
+    OutboxWorker(desk_sessions, {"rest": Recorder()}, desk_clock, "w2", settings=DeskSettings(outbox_max_attempts=1)).run_once()
+    (alert,) = staff_alerts(desk_sessions)
+    assert "美国法院的传票怎么处理？" in alert.payload["text"] and "web-visitor-9" in alert.payload["text"]
+
+
+def test_refused_warning_pushes_and_alerts_themselves_raise_no_alert(desk_sessions, desk_clock) -> None:
+    class Blocked:
+        def send(self, message: OutboxMessage) -> None:
+            raise RecipientBlocked("Forbidden: bot was blocked by the user")
+
+    with desk_sessions.begin() as session:
+        enqueue(session, "telegram", "tg:5", "warning", {"warning": 1}, "warning:1:5", now=desk_clock.now())
+        enqueue(session, "telegram", "tg:5", "case_accepted", {"ticket": "SX-1", "text": "已受理"}, "accepted-5",
+                now=desk_clock.now())
+        enqueue(session, "telegram", "900", "staff_alert", {"text": "紧急工单"}, "alert-1", now=desk_clock.now())
+    settings = DeskSettings(staff_channel="telegram", staff_recipient="900")
+    OutboxWorker(desk_sessions, {"telegram": Blocked()}, desk_clock, "w1", settings=settings).run_once()
+    alerts = staff_alerts(desk_sessions)
+    assert [a.payload["kind"] for a in alerts] == ["case_accepted"]  # the enterprise must still hear of its case
+    assert "recipient blocked" in alerts[0].payload["text"]
+    OutboxWorker(desk_sessions, {"telegram": Blocked()}, desk_clock, "w2", settings=settings).run_once()
+    assert len(staff_alerts(desk_sessions)) == 1  # the alert, refused in its turn, is not alerted about again

@@ -26,7 +26,7 @@ from bot.fields import FieldError, FormError, clean_text
 from bot.models import (
     TICKET_STATUSES, Attachment, Call, Expert, OutboxMessage, Ticket, TicketEvent, TranscriptLine,
 )
-from bot.outbox import acknowledge
+from bot.outbox import KIND_LABELS as MESSAGE_KINDS, acknowledge
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,6 @@ OPEN_FOR_EXPERT = ("assigned", "accepted", "answered")
 
 CHANNEL_LABELS = {"hotline": "热线", "telegram": "Telegram", "rest": "网页", "cmdline": "命令行", "email": "邮件",
                   "sms": "短信", "staff": "坐席提醒"}
-MESSAGE_KINDS = {
-    "expert_answer": "专家答复", "case_accepted": "受理通知", "follow_up": "回访问候", "staff_alert": "坐席提醒",
-    "case_assigned": "派案通知", "case_reopened": "重开通知",
-}
 EVENT_LABELS = {
     "opened": "建立工单", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
     "reassigned": "改派", "sla_expired": "超时未受理", "staff_alerted": "提醒坐席", "closed": "关闭", "reopened": "重开",
