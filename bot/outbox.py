@@ -36,14 +36,14 @@ log = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 2000
 BLOCKED = "recipient blocked"
 
+#: The staff alert about a message given up.
+UNDELIVERED = "undelivered"
 #: What each kind of message is, as staff read it.
 KIND_LABELS = {
     "expert_answer": "专家答复", "case_accepted": "受理通知", "follow_up": "回访问候", "staff_alert": "坐席提醒",
     "case_assigned": "派案通知", "case_reopened": "重开通知", "held_question": "聊天提问（待答复）",
-    "warning": "预警推送", "exhibition_notice": "展会提醒", "undelivered": "未送达提醒",
+    "warning": "预警推送", "exhibition_notice": "展会提醒", UNDELIVERED: "未送达提醒",
 }
-#: The staff alert about a message given up.
-UNDELIVERED = "undelivered"
 #: Given up without an alert: warning pushes (counted on the warning's page) and alerts themselves (no alert loops).
 _UNALERTED_KINDS = frozenset({"warning", "staff_alert", UNDELIVERED})
 

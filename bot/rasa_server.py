@@ -291,11 +291,12 @@ _STORED = "_ipdesk_stored_events"
 def _session_events(table: Any) -> Any:
     """The events of a conversation's latest session in the order they were stored (all its events when no session
     was started): Rasa's query, as one Core statement built once instead of an ORM query built every turn."""
+    from rasa.shared.core.events import SessionStarted
     from sqlalchemy import bindparam, func, or_, select
 
     sender = bindparam("sender_id")
     started = (select(func.max(table.c.timestamp))
-               .where(table.c.sender_id == sender, table.c.type_name == "session_started")
+               .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
                .scalar_subquery())
     return (select(table.c.data)
             .where(table.c.sender_id == sender, or_(table.c.timestamp >= started, started.is_(None)))

@@ -108,8 +108,7 @@ class SharedSenderRateLimiter:
         self.clock = clock
         self.retry_seconds = retry_seconds
         self._take = client.register_script(_TAKE_TOKEN)
-        self._redis_down_until = float("-inf")
-        self._redis_down = False
+        self._retry_redis_at = float("-inf")  # while Redis is down: when to try it again
 
     @classmethod
     def from_url(cls, redis_url: str, burst: int, per_minute: float, *, prefix: str = "ipdesk") -> "SharedSenderRateLimiter":
@@ -118,21 +117,24 @@ class SharedSenderRateLimiter:
         client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return cls(client, burst, per_minute, prefix=prefix)
 
+    @property
+    def redis_down(self) -> bool:
+        return self._retry_redis_at != float("-inf")
+
     def acquire(self, sender: str) -> float | None:
-        if time.monotonic() < self._redis_down_until:
+        if time.monotonic() < self._retry_redis_at:
             return self.fallback.acquire(sender)
         try:
             wait = float(self._take(keys=[f"{self.prefix}:rate:{sender}"], args=[self.burst, self.rate, self.clock()]))
         except Exception as error:  # redis' connection and response errors alike: the chat must go on
-            if not self._redis_down:
+            if not self.redis_down:
                 logger.warning("rate limit: Redis cannot be reached (%s); each server limits its senders on its own "
                                "and tries Redis again every %.0f s", error, self.retry_seconds)
-            self._redis_down = True
-            self._redis_down_until = time.monotonic() + self.retry_seconds
+            self._retry_redis_at = time.monotonic() + self.retry_seconds
             return self.fallback.acquire(sender)
-        if self._redis_down:
+        if self.redis_down:
             logger.warning("rate limit: Redis answers again; the servers share their senders' limits")
-            self._redis_down = False
+            self._retry_redis_at = float("-inf")
         return wait if wait > 0 else None
 
 

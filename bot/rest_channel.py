@@ -56,6 +56,8 @@ T = TypeVar("T")
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_LENGTH = 128  # the desk keeps a conversation's sender id in 128 characters
+#: A sender's messages at once, and a minute after that, unless IPDESK_REST_BURST / IPDESK_REST_PER_MINUTE say otherwise.
+DEFAULT_BURST, DEFAULT_PER_MINUTE = 10, 30
 #: How often the list of conversations with held questions is read again (another Rasa server may have held one).
 WAITING_REFRESH_SECONDS = 2.0
 
@@ -88,12 +90,12 @@ class BadRequest(Exception):
 class RestChannel(RestInput):
     """The "rest" input channel: validated, rate-limited, and holding questions while the action server is down."""
 
-    def __init__(self, token: str | None, *, max_chars: int = 4000, burst: int = 10, per_minute: int = 30,
-                 held: HeldQuestions | None = None, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, token: str | None, *, max_chars: int = 4000, held: HeldQuestions | None = None,
+                 limiter: RateLimiter | None = None) -> None:
         install_rasa_fixes()  # the failure watch (and the speed-ups) the channel relies on, also under plain `rasa run`
         self.token = token
         self.max_chars = max_chars
-        self.limiter = limiter or SenderRateLimiter(burst, per_minute)
+        self.limiter = limiter or SenderRateLimiter(DEFAULT_BURST, DEFAULT_PER_MINUTE)
         self._held = held
         self._held_lock = threading.Lock()
         self._waiting: set[str] = set()
@@ -107,8 +109,8 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "RestChannel":
         credentials = credentials or {}
-        burst = _env_int("IPDESK_REST_BURST", int(credentials.get("burst", 10)))
-        per_minute = _env_int("IPDESK_REST_PER_MINUTE", int(credentials.get("per_minute", 30)))
+        burst = _env_int("IPDESK_REST_BURST", int(credentials.get("burst", DEFAULT_BURST)))
+        per_minute = _env_int("IPDESK_REST_PER_MINUTE", int(credentials.get("per_minute", DEFAULT_PER_MINUTE)))
         return cls(
             credentials.get("token") or os.environ.get("RASA_TOKEN"),
             max_chars=_env_int("IPDESK_REST_MAX_CHARS", int(credentials.get("max_chars", 4000))),
