@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.console.context import ConsoleContext
 from bot.console.web import create_app
-from bot.models import Ticket
+from bot.models import Call, Ticket
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 PASSWORD = "correct-horse-battery"
@@ -95,6 +95,11 @@ class ConsoleClient:
     def api(self, path: str, payload: object) -> requests.Response:
         return self.http.post(self.base + path, json=payload, headers={"X-CSRF-Token": self.csrf}, timeout=60)
 
+    def log_call(self, data: dict[str, str]) -> Page:
+        """Log a call as staff do: open the form (for its CSRF token), then save it."""
+        self.get("/calls/new")
+        return self.post("/calls", data)
+
     def sign_in(self, username: str, password: str = PASSWORD) -> Page:
         self.get("/login")
         return self.post("/login", {"username": username, "password": password})
@@ -106,6 +111,12 @@ def open_ticket(desk, company: str, contact: str, **fields) -> str:
                   country="美国", ip_type="专利", transcript=[("user", "我们收到了美国法院的起诉书"), ("bot", "已为您转专家")])
     values.update(fields)
     return desk.open_ticket(company=company, contact=contact, **values).number
+
+
+def only_call(console: ConsoleServer) -> int:
+    """The id of the one call stored."""
+    with console.ctx.sessions() as session:
+        return session.scalars(select(Call.id)).one()
 
 
 def ticket(console: ConsoleServer, number: str) -> Ticket:

@@ -109,8 +109,7 @@ def test_an_answer_to_a_hotline_caller_becomes_a_callback_in_the_staff_inbox(con
     console_user("wang", "staff")
     staff = ConsoleClient(console.url)
     staff.sign_in("wang")
-    staff.get("/calls/new")
-    staff.post("/calls", {
+    staff.log_call({
         "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
         "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
     })

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from bot.models import AuditEntry, Call, Ticket
-from console_harness import ConsoleClient
+from console_harness import ConsoleClient, only_call
 
 
 def test_pages_need_a_session_and_sign_in_lands_on_the_page_asked_for(console, console_user, browser_client):
@@ -55,8 +55,7 @@ def test_a_post_without_the_session_csrf_token_changes_nothing(console, console_
 def test_logging_a_call_stores_the_suggestion_with_its_sources(console, console_user, browser_client):
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    page = browser_client.post("/calls", {
+    page = browser_client.log_call({
         "company": "晋城光电科技有限公司", "caller_name": "李经理", "phone": "138-0351-0001", "channel": "phone",
         "question": "我们想了解海外知识产权保险有哪些险种", "notes": "准备参加明年的汉诺威展",
     })
@@ -99,8 +98,7 @@ def test_one_click_turns_a_call_into_a_linked_ticket_and_a_second_click_opens_no
     expert_id = add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    page = browser_client.post("/calls", {
+    page = browser_client.log_call({
         "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
         "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
     })
@@ -120,10 +118,8 @@ def test_one_click_turns_a_call_into_a_linked_ticket_and_a_second_click_opens_no
 def test_escalating_a_call_without_a_contact_asks_for_one(console, console_user, browser_client):
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    browser_client.post("/calls", {"company": "阳泉陶瓷有限公司", "question": "欧盟海关扣了我们的货怎么办"})
-    with console.ctx.sessions() as session:
-        call_id = session.scalar(select(Call.id))
+    browser_client.log_call({"company": "阳泉陶瓷有限公司", "question": "欧盟海关扣了我们的货怎么办"})
+    call_id = only_call(console)
     page = browser_client.post(f"/calls/{call_id}/escalate", {"priority": "urgent"})
     assert "请先补充联系电话" in page.text
     with console.ctx.sessions() as session:
@@ -137,8 +133,7 @@ def test_the_list_filters_and_the_export_masks_numbers_unless_asked(console, con
         ("忻州食品有限公司", "13900000001", "美国商标被抢注了怎么办"),
         ("运城果业有限公司", "13900000002", "欧盟地理标志怎么保护"),
     ]:
-        browser_client.get("/calls/new")
-        browser_client.post("/calls", {"company": company, "phone": phone, "question": question})
+        browser_client.log_call({"company": company, "phone": phone, "question": question})
     listed = browser_client.get("/calls", q="忻州")
     assert "忻州食品有限公司" in listed.text and "运城果业有限公司" not in listed.text
     assert "139****0001" not in listed.text and "13900000001" in listed.text  # staff see whole numbers on screen
@@ -181,8 +176,7 @@ def test_typing_a_company_shows_its_earlier_calls_and_tickets_and_only_its_own(c
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    browser_client.post("/calls", {"company": "临汾100%纺织有限公司", "phone": "13800000007", "caller_name": "钱经理",
+    browser_client.log_call({"company": "临汾100%纺织有限公司", "phone": "13800000007", "caller_name": "钱经理",
                                    "question": "我们在美国被起诉专利侵权，收到了起诉书", "then": "escalate"})
     browser_client.post("/calls", {"company": "临汾钢铁有限公司", "question": "欧盟海关扣押了我们的货"})
     found = browser_client.raw_get("/api/companies", q="100%纺织").json()
@@ -200,10 +194,8 @@ def test_a_follow_up_date_puts_the_call_in_the_inbox_when_due_until_done(console
 
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    browser_client.post("/calls", {"company": "晋中农机有限公司", "question": "想了解德国展会前要做哪些知识产权准备"})
-    with console.ctx.sessions() as session:
-        call_id = session.scalar(select(Call.id))
+    browser_client.log_call({"company": "晋中农机有限公司", "question": "想了解德国展会前要做哪些知识产权准备"})
+    call_id = only_call(console)
     refused = browser_client.post(f"/calls/{call_id}/follow-up", {"follow_up_on": "2026-13-40"})
     assert "回访日期" in refused.text
     browser_client.post(f"/calls/{call_id}/follow-up", {"follow_up_on": "2026-11-25", "notes": "展前再确认一次"})

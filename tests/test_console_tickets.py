@@ -67,8 +67,7 @@ def test_staff_filter_tickets_and_export_them_masked_unless_full_numbers_are_ask
 
 def test_the_ticket_page_tells_the_whole_story_including_the_call_it_came_from(console, staff, add_expert):
     expert_id = add_expert("赵律师", ip_types=["专利"], countries=["美国"])
-    staff.get("/calls/new")
-    staff.post("/calls", {
+    staff.log_call({
         "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
         "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
     })

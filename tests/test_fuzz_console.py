@@ -37,8 +37,7 @@ def staff(console, console_user, browser_client, add_expert, desk):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.get("/calls/new")
-    page = browser_client.post("/calls", {"company": "朔州陶瓷有限公司", "phone": "13800000009",
+    page = browser_client.log_call({"company": "朔州陶瓷有限公司", "phone": "13800000009",
                                           "question": "我们在美国被起诉专利侵权，收到了起诉书", "then": "escalate"})
     assert "已转为工单" in page.text
     return browser_client
