@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, Sequence
 
 from knowledge import Hit, Item, KnowledgeBase, cues
+from knowledge.text import tokenize
 
 DecisionKind = Literal["answer", "clarify", "refer", "refuse", "escalate_urgent"]
 
@@ -23,13 +24,21 @@ REFUSAL_INTENTS = frozenset({"harmful_request", "bot_instruction"})
 LIVE_DISPUTE = "report_dispute"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
+#: Readings that are not a topic the knowledge base answers.
+NOT_TOPICS = frozenset({FALLBACK, LIVE_DISPUTE, *REFUSAL_INTENTS})
 
 #: An intent this sure, backed by the search's best item, is answered.
 TRUST_INTENT = 0.55
 #: The question's words must share at least this much with an item the intent agrees with (0–1, see search).
 AGREE_TEXT = 0.06
+#: An unsure NLU (down to this) backed by the best item is answered when the words say more.
+UNSURE_INTENT = 0.2
+UNSURE_TEXT = 0.09
 #: Words matching one item this strongly are answered even when the NLU read another topic.
 STRONG_TEXT = 0.42
+#: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
+#: little to pick one.
+MIN_WORDS_ALONE = 2
 #: Below this neither the words nor the intent are worth offering as "did you mean".
 SUGGEST_TEXT = 0.08
 SUGGEST_INTENT = 0.2
@@ -107,24 +116,41 @@ class Decision:
     refusal: str | None = None
 
 
+def top_topic(reading: Reading) -> tuple[str | None, float]:
+    """The NLU's likeliest reading other than "unsure": the FallbackClassifier hides it behind nlu_fallback, but its
+    ranking keeps it."""
+    ranked = {name: conf for name, conf in reading.ranking.items() if name not in NOT_TOPICS}
+    if reading.intent and reading.intent not in NOT_TOPICS:
+        ranked.setdefault(reading.intent, reading.confidence)
+    if not ranked:
+        return None, 0.0
+    name = max(ranked, key=lambda key: ranked[key])
+    # Confidence among the topics: the share "unsure" or a live dispute took (a guard may have set it aside) is not
+    # evidence against the topic.
+    total = sum(ranked.values())
+    return name, (ranked[name] / total if total > 0 else 0.0)
+
+
 def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify", "unknown"]:
     """Whether the best hit may be given as the answer ("answer"), only offered among the likeliest ("clarify"), or
     whether nothing is close ("unknown").
 
-    Answer when the NLU is sure of a topic the best item is written for and the words share something with it, or
-    when the words alone match the best item strongly. Offer when either the words or the NLU's ranking point
-    somewhere; otherwise admit it.
+    Answer when the NLU's likeliest topic is one the best item is written for and the words share enough with it
+    (less when the NLU is sure, more when it is not), or when the words alone match the best item strongly. Offer
+    when either the words or the NLU's ranking point somewhere; otherwise admit it.
     """
     if not hits:
         return "unknown"
     best = hits[0]
-    agrees = reading.intent in best.item.intents
-    if agrees and reading.confidence >= TRUST_INTENT and best.text_score >= AGREE_TEXT:
+    intent, confidence = top_topic(reading)
+    agrees = intent is not None and intent in best.item.intents
+    if agrees and confidence >= TRUST_INTENT and best.text_score >= AGREE_TEXT:
         return "answer"
-    if best.text_score >= STRONG_TEXT:
+    if agrees and confidence >= UNSURE_INTENT and best.text_score >= UNSURE_TEXT:
         return "answer"
-    likely = max((conf for name, conf in reading.ranking.items() if name.startswith("ask_")), default=0.0)
-    if best.text_score >= SUGGEST_TEXT or likely >= SUGGEST_INTENT:
+    if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
+        return "answer"
+    if best.text_score >= SUGGEST_TEXT or (confidence >= SUGGEST_INTENT and best.text_score > 0):
         return "clarify"
     return "unknown"
 
@@ -151,6 +177,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     best_text = hits[0].text_score if hits else 0.0
     referral = referrals[0] if referrals else None
     if reading.intent == OUT_OF_SCOPE:
+        if not kb.knows(reading.text):
+            return Decision("clarify", why="no known word")
         if best_text < STRONG_TEXT or (referral and referral.text_score >= best_text):
             return Decision("refer", referral=_referral(kb, referral), why="out_of_scope")
     elif referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:

@@ -155,6 +155,10 @@ class KnowledgeBase:
         `search`'s, so the two can be compared."""
         return self._referrals.search(question, limit=limit)
 
+    def knows(self, question: str) -> bool:
+        """Whether the question shares any word with any item or referral: nothing here knows gibberish."""
+        return self._searcher.knows(question) or self._referrals.knows(question)
+
     def referral_for(self, question: str) -> Item:
         """Where to send a question this service does not handle: the best-matching referral, else the default."""
         hits = [hit for hit in self.referrals(question, limit=1) if hit.text_score >= MIN_TEXT]

@@ -67,7 +67,8 @@ HARMFUL = _any(
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
     # other users' data
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
-    r"(所有|全部)(的)?(工单|用户|企业|客户|咨询记录|联系方式)",
+    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(所有|全部)(的)?(工单|咨询记录|用户信息|用户资料|客户名单)",
     r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
     r"list (all|every) (tickets|users|cases|companies)",
 )
@@ -87,6 +88,7 @@ INJECTION = _any(
     r"(导出|dump|输出|打印|列出|显示|发给我|给我看).{0,10}(数据库|后台|全部数据|所有数据|所有记录|表结构|日志|聊天记录|配置)",
     r"drop\s+table|delete\s+from|rm\s+-rf|union\s+select|<\s*script|javascript:",
     r"(把|将)?你的(回答|回复|输出)(改成|都改为|全部改为|只回答|必须)|(回答|回复)(只能|必须)(说|回复|是)",
+    r"(以后|之后|今后|从此)(你)?(每次|所有|每一次)(的)?(回答|回复)|(每次|所有)(回答|回复)(都|要)(加|带|附|写)",
 )
 
 
@@ -124,11 +126,12 @@ STRONG_URGENCY = {
     "received": _any(
         r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知)|应诉通知|complaint|summons|notice)",
         r"(被列为|列为|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
     ),
     "fair_now": _any(
-        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,20}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
+        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,30}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
         r"(禁令|查抄|警察|法警|执法人员|bailiff|police).{0,20}(展会|展台|展位|展馆|摊位|booth|stand)",
     ),
     "goods_held": _any(
@@ -144,11 +147,12 @@ WEAK_URGENCY = {
     "injunction": _any(r"禁令|TRO|临时限制令|injunction|einstweilige"),
 }
 FIRST_PERSON_NOW = _any(
-    r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们",
+    r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们|我(?!想|要问|问)",
     r"\b(we|our|us|my|i)\b",
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
-HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|的话|会不会|是否|怎么预防|如何避免|\bif\b|\bwould\b|in general|typically|usually")
+HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+                    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)")
 
 
 #: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
@@ -188,6 +192,7 @@ PERSON = _any(
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
     r"有没有.{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
+    r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
     r"\bhuman\b|real person|live agent|\bbook\b.{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
@@ -205,6 +210,12 @@ COMPANY = re.compile(
     r"(?P<company>[\u4e00-\u9fffA-Za-z0-9（）()·]{2,30}?(?:有限责任公司|股份有限公司|有限公司|集团|公司|工厂|厂|商贸|贸易行|Co\.,? ?Ltd\.?|Ltd\.?|Inc\.?|GmbH))"
 )
 _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
+
+
+#: Who a request for a person names: without one of these (or a PERSON cue) "能陪我聊聊吗" is small talk.
+PERSON_NOUN = _any(r"专家|律师|顾问|人工|真人|客服|工作人员|老师|坐席|\b(expert|lawyer|attorney|human|person|agent|someone|staff|advis[eo]r|counsel)")
+#: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
+MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$")
 
 
 def wants_person(text: str) -> bool:
