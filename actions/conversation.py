@@ -99,7 +99,6 @@ class ActionDecline(Action):
     ) -> list[dict[str, Any]]:
         lang = language(tracker)
         referral = knowledge().referral_for(user_text(tracker))
-        text = replies.DECLINE.get(lang) + "\n" + replies.REFER.get(lang).format(text=referral.text.get(lang))
-        dispatcher.utter_message(text=text, json_message=contract("out_of_scope", language=lang))
+        dispatcher.utter_message(text=referral.answer.get(lang), json_message=contract("out_of_scope", language=lang))
         record_chat_turn(desk, tracker, "out_of_scope", language=lang)
         return remember_language(tracker, lang)

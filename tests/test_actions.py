@@ -115,7 +115,7 @@ def test_out_of_scope_declines_and_points_where_to_go() -> None:
     assert custom(messages)["kind"] == "out_of_scope"
     assert "12366" in messages[0]["text"]
     messages, _ = run(ActionDecline(), tracker("明天太原天气怎么样", "out_of_scope"))
-    assert "12345" in messages[0]["text"] and "不在本助手的服务范围" in messages[0]["text"]
+    assert "12345" in messages[0]["text"] and "只解答海外知识产权纠纷" in messages[0]["text"]
 
 
 def test_prompt_injection_is_declined_without_echoing_it() -> None:
