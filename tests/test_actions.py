@@ -115,6 +115,8 @@ def test_out_of_scope_declines_and_points_where_to_go() -> None:
     assert custom(messages)["kind"] == "out_of_scope"
     assert "12366" in messages[0]["text"]
     messages, _ = run(ActionDecline(), tracker("明天太原天气怎么样", "out_of_scope"))
+    assert "只解答海外知识产权" in messages[0]["text"] and "12345" not in messages[0]["text"]  # small talk: no office
+    messages, _ = run(ActionDecline(), tracker("我想问个政府办事的问题", "out_of_scope"))
     assert "12345" in messages[0]["text"] and "只解答海外知识产权纠纷" in messages[0]["text"]
 
 

@@ -185,6 +185,16 @@ def test_a_missing_invalid_or_future_checked_date_is_reported_with_file_and_line
     assert (found[0].file, found[0].line) == (str(faq), line)
 
 
+def test_every_referral_says_what_this_desk_does_and_where_to_go_instead(kb: KnowledgeBase) -> None:
+    referrals = [item for item in kb.items.values() if item.kind == "referral"]
+    assert {"referral:default", "referral:tax", "referral:customs", "referral:chitchat"} <= {r.id for r in referrals}
+    for referral in referrals:
+        assert "海外知识产权" in referral.answer.zh or "不代写" in referral.answer.zh, referral.id
+        assert "overseas IP" in referral.answer.en or "does not write" in referral.answer.en, referral.id
+        assert referral.sources and referral.intents == ("out_of_scope",), referral.id
+        assert 5 <= sum(1 for q in referral.questions if re.search(r"[\u4e00-\u9fff]", q)) <= 8, referral.id
+
+
 def _set_checked(path: Path, item_id: str, day: str) -> None:
     text = path.read_text(encoding="utf-8")
     head = f"- id: {item_id}\n"
