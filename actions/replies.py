@@ -66,8 +66,6 @@ REFUSE = {
         "and I don't give out system, configuration or other users' information.",
     ),
 }
-SOURCES_LABEL = Localized("来源：", "Source: ")
-
 
 
 def privacy_notice() -> Localized:
