@@ -1,16 +1,20 @@
-"""Answering from the knowledge base: the best item, its source, related items and a way to a person."""
+"""Answering a question: the best item with its source, related items and a way to a person — or, as
+`actions.decide` decides, a question back, a referral or a refusal."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.conversation import clarify
+from actions.conversation import clarify, redact, refer, refuse
+from actions.decide import Decision, Reading, Topic, decide
 from actions.desk import desk
-from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
+from actions.turn import contract, entities, is_payload, knowledge, language, remember_language
 from bot.chatlog import record_chat_turn
 from knowledge import Item, KnowledgeBase, Language, Localized
 
@@ -25,8 +29,67 @@ NEXT_STEP = {
 }
 
 
+#: The slot that keeps the conversation's last answered topic (`actions.decide.Topic`).
+TOPIC_SLOT = "topic"
+
+
+def reading(tracker: Tracker) -> Reading:
+    """The NLU's reading of the latest message, with its entities as canonical vocabulary values and the item a
+    button asked for."""
+    kb = knowledge()
+    found = entities(tracker, kb)
+    latest = tracker.latest_message or {}
+    item = next(iter(found.pop("item", [])), None)
+    found.pop("detail", None)
+    result = Reading.from_message(latest, found)
+    text = "" if is_payload(result.text) else result.text
+    return replace(result, text=text, item=item)
+
+
+def user_turns(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, lang: Language, *,
+            detail: bool = False) -> list[dict[str, Any]]:
+    """Carry out a decision in the conversation: the answer, the question back, the referral or the refusal. A live
+    dispute's first steps are given here; the rules then bring in the expert. Returns the events to keep."""
+    kb = knowledge()
+    found = entities(tracker, kb)
+    if decision.kind == "refuse":
+        refuse(dispatcher, tracker, lang, decision.refusal or "harmful")
+        record_chat_turn(desk, tracker, "out_of_scope", language=lang)
+        return []
+    if decision.kind == "refer":
+        assert decision.referral is not None
+        refer(dispatcher, lang, decision.referral)
+        record_chat_turn(desk, tracker, "out_of_scope", language=lang, sources=[decision.referral.id])
+        return []
+    if decision.kind == "clarify":
+        logger.info("asking back on %r (%s): %s", redact(reading(tracker).text), decision.why,
+                    [item.id for item in decision.suggestions])
+        clarify(dispatcher, lang, decision.suggestions)
+        return []
+    best = decision.item
+    if best is None:  # a live dispute nothing in the knowledge base fits: the expert comes straight away
+        return []
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    dispatcher.utter_message(
+        text=replies.answer_text(kb, best, lang, detail=detail),
+        buttons=ActionAnswer.buttons(kb, best, list(decision.related), lang, detail=detail, intent=intent),
+        json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
+    )
+    record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
+    previous = Topic.from_slot(tracker.get_slot(TOPIC_SLOT))
+    carried = previous.entities if previous and decision.why == "follow-up" else {}
+    said = {name: values for name, values in found.items() if name not in {"item", "detail"}}
+    topic_intent = intent if intent and intent.startswith("ask_") and intent != "ask_item" else None
+    topic = Topic(best.id, topic_intent or next(iter(best.intents), None), {**carried, **said}, user_turns(tracker))
+    return [SlotSet(TOPIC_SLOT, topic.as_slot())]
+
+
 class ActionAnswer(Action):
-    """Answer the question from the knowledge base, citing what it used; ask to rephrase when nothing fits."""
+    """Answer, ask back, refer or refuse, as `actions.decide` decides from the NLU, the search and the topic."""
 
     def name(self) -> str:
         return "action_answer"
@@ -34,36 +97,15 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        kb = knowledge()
         lang = language(tracker)
-        text = user_text(tracker)
-        latest = tracker.latest_message or {}
-        intent = (latest.get("intent") or {}).get("name")
-        beliefs = {r["name"]: r["confidence"] for r in latest.get("intent_ranking") or [] if r.get("name")} or intent
-        found = entities(tracker, kb)
-
-        chosen = self._requested_item(kb, found)
-        detail = replies.MORE_DETAIL in found.get("detail", [])
-        if chosen is not None:
-            best, related = kb.get(chosen), []
-        else:
-            hits = kb.search("" if is_payload(text) else text, intent=beliefs, entities=found, limit=MAX_RELATED + 1)
-            best, related = (hits[0].item, [hit.item for hit in hits[1:]]) if hits else (None, [])
-        if best is None:
-            logger.info("no knowledge for %r (intent %s, entities %s): asking to rephrase", text, intent, found)
-            clarify(dispatcher, lang)
-            return remember_language(tracker, lang)
-
-        dispatcher.utter_message(
-            text=replies.answer_text(kb, best, lang, detail=detail),
-            buttons=self._buttons(kb, best, related, lang, detail=detail, intent=intent),
-            json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
-        )
-        record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
-        return remember_language(tracker, lang)
+        seen = reading(tracker)
+        detail = replies.MORE_DETAIL in entities(tracker, knowledge()).get("detail", [])
+        decision = decide(knowledge(), seen, Topic.from_slot(tracker.get_slot(TOPIC_SLOT)), user_turns(tracker))
+        logger.info("decided %s (%s) for intent %s %.2f", decision.kind, decision.why, seen.intent, seen.confidence)
+        return respond(dispatcher, tracker, decision, lang, detail=detail) + remember_language(tracker, lang)
 
     @staticmethod
-    def _buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool,
+    def buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool,
                  intent: str | None = None) -> list[dict[str, str]]:
         """"More" when the item has a longer text, related items (the measures it rests on first), the topic's next
         step (subscribe to warnings, register a fair), an expert."""
@@ -78,13 +120,3 @@ class ActionAnswer(Action):
             buttons.append({"title": title.get(lang), "payload": payload})
         buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
         return buttons
-
-    @staticmethod
-    def _requested_item(kb: KnowledgeBase, found: dict[str, list[str]]) -> str | None:
-        """The item a related-item button asked for, when it still exists."""
-        for item_id in found.get("item", []):
-            if kb.get(item_id) is not None:
-                return item_id
-            logger.warning("button asked for unknown knowledge item %r", item_id)
-        return None
-

@@ -1,8 +1,9 @@
-"""The conversation's own turns: greeting, help, thanks, goodbye, asking to rephrase, and declining."""
+"""The conversation's own turns: greeting, help, thanks, goodbye, asking back, referring elsewhere and refusing."""
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,15 +12,44 @@ from actions import replies
 from actions.desk import desk
 from actions.turn import contract, knowledge, language, remember_language, user_text
 from bot.chatlog import record_chat_turn
-from knowledge import Language, Localized
+from knowledge import Item, Language, Localized, cues
+
+logger = logging.getLogger(__name__)
 
 
 
-def clarify(dispatcher: CollectingDispatcher, lang: Language) -> None:
-    """Ask the user to rephrase, offering common topics and a person: never guess an answer."""
-    buttons = [{"title": title.get(lang), "payload": question.get(lang)} for title, question in replies.CLARIFY_TOPICS]
+def clarify(dispatcher: CollectingDispatcher, lang: Language, suggestions: Sequence[Item] = ()) -> None:
+    """Ask back instead of guessing: the likeliest items as "did you mean" buttons, or, when nothing is close, say so;
+    a person is always one tap away."""
+    kb = knowledge()
+    buttons = [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in suggestions]
     buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
-    dispatcher.utter_message(text=replies.CLARIFY.get(lang), buttons=buttons, json_message=contract("clarify", language=lang))
+    text = (replies.CLARIFY if suggestions else replies.UNKNOWN).get(lang)
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=contract(
+        "clarify", language=lang, suggestions=[item.id for item in suggestions]))
+
+
+def refer(dispatcher: CollectingDispatcher, lang: Language, referral: Item) -> None:
+    """Say politely that this desk handles overseas IP disputes and where the question goes instead, citing the
+    referral so that the office and hotline named can be checked."""
+    text = referral.answer.get(lang) + "\n\n" + replies.SOURCES_LABEL.get(lang) + "；".join(referral.sources)
+    dispatcher.utter_message(text=text, json_message=contract(
+        "out_of_scope", language=lang, reason="refer", sources=[referral.id]))
+
+
+def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, category: str) -> None:
+    """Refuse plainly, with nothing from the knowledge base attached, and leave a line for staff with the text
+    (contacts redacted) so that abuse can be seen."""
+    wording = replies.REFUSE.get(category, replies.REFUSE["harmful"])
+    dispatcher.utter_message(text=wording.get(lang), json_message=contract(
+        "out_of_scope", language=lang, reason="refuse"))
+    logger.warning("refused a %s request from %s: %s", category, tracker.sender_id, redact(user_text(tracker)))
+
+
+def redact(text: str, limit: int = 300) -> str:
+    """The text as a log may keep it: contacts replaced, line breaks escaped (a message cannot forge log lines)."""
+    cleaned = cues.CONTACT.sub("[contact]", text[:limit])
+    return cleaned.encode("unicode_escape").decode("ascii") if any(c in cleaned for c in "\r\n") else cleaned
 
 
 class _FixedReply(Action, ABC):
@@ -75,7 +105,7 @@ class ActionThank(_FixedReply):
 
 
 class ActionClarify(Action):
-    """The NLU was not confident (FallbackClassifier's `nlu_fallback`): ask rather than guess."""
+    """Rasa's core fallback (no rule fits the turn): ask rather than guess."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -88,18 +118,19 @@ class ActionClarify(Action):
         return remember_language(tracker, lang)
 
 
-class ActionDecline(Action):
-    """Decline out-of-scope questions (and gibberish, abuse, prompt injection) politely, and say where to go."""
+class ActionRefuse(Action):
+    """A request to infringe, evade enforcement, bribe, fake evidence, expose a person or read other users' data, or
+    an instruction aimed at the bot itself (intents harmful_request and bot_instruction): refused plainly."""
 
     def name(self) -> str:
-        return "action_decline"
+        return "action_refuse"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language(tracker)
-        referral = knowledge().referral_for(user_text(tracker))
-        text = replies.DECLINE.get(lang) + "\n" + replies.REFER.get(lang).format(text=referral.text.get(lang))
-        dispatcher.utter_message(text=text, json_message=contract("out_of_scope", language=lang))
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        category = cues.refusal(user_text(tracker)) or ("injection" if intent == "bot_instruction" else "harmful")
+        refuse(dispatcher, tracker, lang, category)
         record_chat_turn(desk, tracker, "out_of_scope", language=lang)
         return remember_language(tracker, lang)

@@ -3,6 +3,8 @@ the desk's messages (an expert's answer, a follow-up) delivered into the convers
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Text
 from zoneinfo import ZoneInfo
@@ -13,7 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
+from actions.answer import TOPIC_SLOT, reading, respond, user_turns
 from actions.conversation import clarify
+from actions.decide import Topic, decide
 from actions.desk import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
@@ -22,7 +26,7 @@ from actions.turn import (
 from bot.chatlog import record_chat_turn
 from bot.desk import DeskError
 from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
-from knowledge import Language, Localized
+from knowledge import Language, Localized, cues
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ QUESTIONS: dict[str, Localized] = {
     "description": Localized("请简要描述情况：对方是谁、收到了什么文件、目前进展。", "Please describe what happened: who the other side is, what you received, where things stand."),
     "deadline": Localized("有没有需要应对的期限？请写日期或“20天内”，没有请回复“无”。", "Is there a deadline you must meet? Give a date or “within 20 days”, or reply “none”."),
 }
+#: A request for a person this long describes the matter well enough to stand as the ticket's description.
+DESCRIBES = 20
 START = {
     "urgent": Localized(
         "这是正在发生的纠纷，我马上为您转专家顾问（紧急）。请回答几个问题，随时可以回复“取消”。",
@@ -70,8 +76,8 @@ class ActionStartEscalation(Action):
     """Say that a person is coming and set the priority: a live dispute (report_dispute) is urgent. The privacy
     notice comes with it, before the form asks for the company and the contact.
 
-    The message that reported a live dispute already describes it, so it becomes the description and the
-    form does not ask for it again.
+    What the message already says (the company, a phone number or e-mail, the story of a live dispute) fills the
+    form, so it does not ask for it again.
     """
 
     def name(self) -> Text:
@@ -81,12 +87,7 @@ class ActionStartEscalation(Action):
         lang = language(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         priority = "urgent" if intent == "report_dispute" else "normal"
-        events: list[dict[str, Any]] = [SlotSet("priority", priority)]
-        if intent == "report_dispute" and not tracker.get_slot("description"):
-            try:
-                events.append(SlotSet("description", clean_text(user_text(tracker), max_length=4000)))
-            except FieldError:
-                pass  # too short to describe anything: the form will ask
+        events: list[dict[str, Any]] = [SlotSet("priority", priority), *self._given(tracker, intent)]
         dispatcher.utter_message(
             text=START[priority].get(lang) + "\n" + replies.privacy_notice().get(lang),
             json_message=contract("escalation", language=lang, priority=priority),
@@ -94,9 +95,59 @@ class ActionStartEscalation(Action):
         record_chat_turn(desk, tracker, "escalation", language=lang, entities=entities(tracker, knowledge()))
         return events + remember_language(tracker, lang)
 
+    @staticmethod
+    def _given(tracker: Tracker, intent: str | None) -> list[dict[str, Any]]:
+        """What the message that asked for a person already says, so the form does not ask for it again: the company
+        it names, the phone number or e-mail it gives, and — for a live dispute, or a request long enough to
+        describe something — the message itself as the description. Each is checked as the form would check it."""
+        text = user_text(tracker)
+        if is_payload(text):
+            return []
+        events = []
+        company = cues.company_in(text)
+        if company and not tracker.get_slot("company"):
+            events.append(SlotSet("company", company))
+        contact = cues.contact_in(text)
+        if contact and not tracker.get_slot("contact"):
+            try:
+                parse_contact(contact)
+                events.append(SlotSet("contact", contact))
+            except FieldError:
+                pass
+        if not tracker.get_slot("description") and (intent == "report_dispute" or len(text) >= DESCRIBES):
+            try:
+                events.append(SlotSet("description", clean_text(text, min_length=5, max_length=4000)))
+            except FieldError:
+                pass  # too short to describe anything: the form will ask
+        return events
+
 
 for _slot, _question in QUESTIONS.items():
     globals()[f"ActionAsk{_slot.title().replace('_', '')}"] = ask_action(_slot, _question, form=FORM)
+
+
+#: What marks a message as a question rather than an answer to the form's question.
+QUESTION = re.compile(r"[?？]|吗|怎么|如何|什么|多久|多少|为什么|哪些|哪个|能不能|可不可以|是否|要不要|"
+                      r"\b(how|what|why|when|which|can|should|do|does|is|are)\b", re.IGNORECASE)
+#: The NLU's confidence in a topic from which a message is a question even without a question mark.
+TOPIC_QUESTION = 0.9
+
+
+def digression(slot: str, tracker: Tracker) -> bool:
+    """Whether the message the form just took for `slot` is plainly something else: a request to refuse, or a question
+    (a topic the NLU is sure of, or question words in more than a few characters). Descriptions may contain
+    questions, and a contact is an answer when it holds a phone number or e-mail."""
+    text = user_text(tracker)
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
+    if name in {"harmful_request", "bot_instruction"} or cues.refusal(text):
+        return True
+    if slot == "description" or (slot == "contact" and cues.contact_in(text)):
+        return False
+    topic = name.startswith("ask_") and name != "ask_item"
+    if QUESTION.search(text):
+        return (topic and confidence >= 0.5) or len(text.strip()) >= 8
+    return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 
 class ValidateEscalationForm(FormValidationAction):
@@ -114,7 +165,22 @@ class ValidateEscalationForm(FormValidationAction):
         if requested and is_payload(text) and tracker.get_slot(requested) == text:
             dispatcher.utter_message(text=BUTTON_IN_FORM.get(language(tracker)))
             return [SlotSet(requested, None)]
+        if requested and text and tracker.get_slot(requested) == text and digression(requested, tracker):
+            return await self._answer_digression(dispatcher, tracker, requested)
         return await super().get_validation_events(dispatcher, tracker, domain)
+
+    @staticmethod
+    async def _answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> list[EventType]:
+        """A question asked in the middle of the form is answered (or referred, or refused) as it would be outside it;
+        the slot stays empty, so the form asks its question again and the user can go on or reply “取消”."""
+        lang = language(tracker)
+        seen = reading(tracker)
+        decision = decide(knowledge(), seen, Topic.from_slot(tracker.get_slot(TOPIC_SLOT)), user_turns(tracker))
+        if decision.kind == "escalate_urgent":  # already with an expert: the first steps are what helps now
+            decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
+        logger.info("form %s: digression answered as %s (%s)", FORM, decision.kind, decision.why)
+        events = respond(dispatcher, tracker, decision, lang)
+        return [SlotSet(requested, None), *events]
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, error: FieldError) -> dict[str, Any]:

@@ -43,14 +43,30 @@ PRIVACY = Localized(
 GOODBYE = Localized("再见！有海外知识产权方面的问题，随时来问。", "Goodbye! Come back any time with an overseas IP question.")
 THANKS = Localized("不客气！还有其他问题可以继续问我。", "You're welcome! Ask me anything else you need.")
 CLARIFY = Localized(
-    "抱歉，我没能确定您想问什么。可以换个说法再问一次，或者选一个常见主题：",
-    "Sorry, I'm not sure what you are asking. Could you put it another way, or pick a common topic:",
+    "我不能确定您问的是哪一个，您是想了解下面哪个问题？也可以换个说法，或直接找专家。",
+    "I am not sure which of these you mean. Pick one, put the question another way, or ask an expert.",
 )
-DECLINE = Localized(
-    "抱歉，这个问题不在本助手的服务范围内，我不便作答。" + SCOPE.zh,
-    "Sorry, that is outside what this service covers, so I won't guess. " + SCOPE.en,
+UNKNOWN = Localized(
+    "抱歉，我没能确定您的问题和海外知识产权纠纷的哪个方面有关，不想随便给您一个不对的答案。"
+    "可以说说具体情况（哪个国家、什么权利、发生了什么），或者点“找专家咨询”由专家解答。",
+    "Sorry, I cannot tell which overseas IP question this is, and I would rather not guess. Tell me more (which "
+    "country, which right, what happened), or tap “Ask an expert” for a person.",
 )
-REFER = Localized("建议：{text}", "Where to go instead: {text}")
+REFUSE = {
+    "harmful": Localized(
+        "抱歉，这个请求我不能协助：本服务只提供合法合规的海外知识产权纠纷应对咨询，不协助侵权、规避执法、行贿、"
+        "伪造证据或获取他人信息。如果您正面临纠纷，可以问我如何应诉、和解、申诉或做设计规避，或点“找专家咨询”。",
+        "Sorry, I can't help with that. This service gives lawful advice on overseas IP disputes only; it does not "
+        "help to infringe, evade enforcement, bribe, fake evidence or obtain other people's data. If you face a "
+        "dispute, ask me how to respond, settle, appeal or design around, or tap “Ask an expert”.",
+    ),
+    "injection": Localized(
+        "抱歉，我只回答海外知识产权纠纷方面的问题，不执行改变我设定的指令，也不提供系统、配置或其他用户的信息。",
+        "Sorry, I only answer questions on overseas IP disputes. I don't follow instructions that change how I work, "
+        "and I don't give out system, configuration or other users' information.",
+    ),
+}
+SOURCES_LABEL = Localized("来源：", "Source: ")
 
 
 
@@ -80,15 +96,6 @@ def _about(days: int) -> tuple[str, str]:
         months = round(days / 30)
         return f"（约 {months} 个月）", f" (about {months} month{'' if months == 1 else 's'})"
     return "", ""
-
-
-#: Topic buttons offered when a question is unclear: each sends a question the NLU understands.
-CLARIFY_TOPICS = (
-    (Localized("337调查", "Section 337"), Localized("337调查是什么，怎么应对？", "What is a Section 337 investigation?")),
-    (Localized("账户冻结", "Frozen account"), Localized("跨境电商店铺被冻结一般怎么处理？", "How do I deal with a frozen marketplace account?")),
-    (Localized("知识产权保险", "IP insurance"), Localized("有哪些海外知识产权保险？", "What overseas IP insurance is there?")),
-    (Localized("展会服务", "Trade fairs"), Localized("参加海外展会有什么服务？", "What help is there for trade fairs abroad?")),
-)
 
 
 def item_payload(item: Item, *, detail: str | None = None) -> str:

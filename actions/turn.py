@@ -16,6 +16,8 @@ KNOWLEDGE = LiveKnowledge()
 
 LANGUAGE_SLOT = "language"
 KINDS = frozenset({"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form"})
+#: Why a question was declined: another office handles it (the reply names it), or it must not be helped.
+REASONS = frozenset({"refer", "refuse"})
 
 
 def knowledge() -> KnowledgeBase:
@@ -82,11 +84,23 @@ def contract(
     ticket: str | None = None,
     priority: str | None = None,
     ask: str | None = None,
+    reason: str | None = None,
+    suggestions: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """The `custom` object that says what the turn did (DESIGN.md, "The reply contract")."""
+    """The `custom` object that says what the turn did (the reply contract, docs/ARCHITECTURE.md): `reason` for an
+    out_of_scope turn (`refer` or `refuse`; a refusal cites nothing), `suggestions` for a clarify turn (the item
+    ids offered as "did you mean" buttons)."""
     if kind not in KINDS:
         raise ValueError(f"unknown reply kind {kind!r}")
+    if (kind == "out_of_scope") != (reason is not None) or (reason is not None and reason not in REASONS):
+        raise ValueError(f"reply kind {kind!r} with reason {reason!r}")
+    if reason == "refuse" and list(sources):
+        raise ValueError("a refusal cites no sources")
     payload: dict[str, Any] = {"kind": kind, "language": language, "sources": list(sources)}
+    if reason is not None:
+        payload["reason"] = reason
+    if kind == "clarify":
+        payload["suggestions"] = list(suggestions or [])
     if kind == "escalation":
         payload.update(ticket=ticket, priority=priority or "normal")
     if ask is not None:

@@ -42,7 +42,7 @@ KINDS = frozenset({"answer", "out_of_scope", "escalation"})
 ENTITY_COLUMNS = ("country", "ip_type", "dispute_type")
 #: The actions that record a turn: when one of them already ran for the user's message (a live dispute is answered,
 #: then escalated, in one turn), a later one does not record the same question again.
-RECORDING_ACTIONS = frozenset({"action_answer", "action_decline", "action_start_escalation"})
+RECORDING_ACTIONS = frozenset({"action_answer", "action_refuse", "action_start_escalation"})
 
 DeskSource = Union[Desk, Callable[[], Desk]]
 

@@ -30,9 +30,9 @@ def _check(args: argparse.Namespace) -> int:
             print(f"intents not in {args.domain}:\n  " + "\n  ".join(unknown), file=sys.stderr)
             return 1
     kinds = {kind: sum(item.kind == kind for item in kb.items.values())
-             for kind in ("policy", "faq", "case", "checklist")}
+             for kind in ("policy", "faq", "case", "checklist", "referral")}
     print(f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases, "
-          f"{kinds['checklist']} pre-show checklists)")
+          f"{kinds['checklist']} pre-show checklists, {kinds['referral']} referrals)")
     return 0
 
 

@@ -6,10 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from knowledge.items import Item, PolicyDocument, Referral, chinese_numeral
+from knowledge.items import Item, PolicyDocument, chinese_numeral
 from knowledge.loader import (
     CASES_FILE,
     DATA_DIR,
+    DEFAULT_REFERRAL,
     EXHIBITIONS_FILE,
     FAQ_DIR,
     POLICY_FILE,
@@ -21,12 +22,16 @@ from knowledge.loader import (
     load_policy,
     load_referrals,
 )
-from knowledge.search import Hit, Searcher
+from knowledge.search import MIN_TEXT, Hit, Searcher
 from knowledge.text import Language
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 from knowledge.yamlfile import KnowledgeError, Problem
 
 logger = logging.getLogger(__name__)
+
+#: Kinds the search leaves out: a checklist is given for a registered fair's country, a referral only when the
+#: question is not the desk's (`KnowledgeBase.referrals`).
+UNSEARCHED = frozenset({"checklist", "referral"})
 
 
 class KnowledgeBase:
@@ -41,19 +46,18 @@ class KnowledgeBase:
         policy: PolicyDocument,
         items: Iterable[Item],
         vocabulary: Vocabulary,
-        referrals: tuple[Referral, list[Referral]],
         places: Mapping[str, str] | None = None,
     ) -> None:
         self.policy = policy
         self.vocabulary = vocabulary
-        self._default_referral, self._referrals = referrals
         self._places = dict(places or {})
         self.items: dict[str, Item] = {}
         for item in items:
             if item.id in self.items:
                 raise KnowledgeError([Problem(item.kind, 1, f"{item.id} is defined twice")])
             self.items[item.id] = item
-        self._searcher = Searcher([item for item in self.items.values() if item.kind != "checklist"])
+        self._searcher = Searcher([item for item in self.items.values() if item.kind not in UNSEARCHED])
+        self._referrals = Searcher([item for item in self.items.values() if item.kind == "referral"])
 
     @classmethod
     def load(cls, directory: Path = DATA_DIR) -> "KnowledgeBase":
@@ -77,9 +81,13 @@ class KnowledgeBase:
             items += checklists
         except KnowledgeError as error:
             problems += error.problems
+        try:
+            items += load_referrals(directory / REFERRALS_FILE, vocabulary, measures)
+        except KnowledgeError as error:
+            problems += error.problems
         if problems:
             raise KnowledgeError(problems)
-        return cls(policy, items, vocabulary, load_referrals(directory / REFERRALS_FILE), places)
+        return cls(policy, items, vocabulary, places)
 
     def get(self, item_id: str) -> Item | None:
         return self.items.get(item_id)
@@ -141,9 +149,16 @@ class KnowledgeBase:
         known = [(len(form), country) for form, country in self._places.items() if form in folded]
         return max(known)[1] if known else None
 
-    def referral_for(self, question: str) -> Referral:
-        """Where to send a question this service does not handle."""
-        return next((r for r in self._referrals if r.matches(question)), self._default_referral)
+    def referrals(self, question: str, *, limit: int = 3) -> list[Hit]:
+        """The referrals (`referral:<slug>`) whose words the question shares, best first: how the answer action
+        tells a neighbouring matter from an overseas IP one. Their text scores are on the same 0–1 scale as
+        `search`'s, so the two can be compared."""
+        return self._referrals.search(question, limit=limit)
+
+    def referral_for(self, question: str) -> Item:
+        """Where to send a question this service does not handle: the best-matching referral, else the default."""
+        hits = [hit for hit in self.referrals(question, limit=1) if hit.text_score >= MIN_TEXT]
+        return hits[0].item if hits else self.items[DEFAULT_REFERRAL]
 
     def cite(self, item: Item, language: Language) -> str:
         """How a reply names its source: "《实施意见》第（七）条" / "Measure 7 of the Implementation Opinions"."""

@@ -75,17 +75,3 @@ class Item:
     @property
     def slug(self) -> str:
         return self.id.split(":", 1)[1]
-
-
-@dataclass(frozen=True)
-class Referral:
-    """Where a question outside the service's scope should go instead."""
-
-    id: str
-    keywords: tuple[str, ...]
-    text: Localized
-    source: str
-
-    def matches(self, question: str) -> bool:
-        folded = question.casefold()
-        return any(keyword.casefold() in folded for keyword in self.keywords)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from knowledge.items import Item, Localized, PolicyDocument, Referral
+from knowledge.items import Item, Localized, PolicyDocument
 from knowledge.vocabulary import ENTITIES, Vocabulary
 from knowledge.yamlfile import Checker, LineDict, read_yaml
 
@@ -19,6 +19,8 @@ CASES_FILE = "cases.yml"
 EXHIBITIONS_FILE = "exhibitions.yml"
 VOCABULARY_FILE = "vocabulary.yml"
 REFERRALS_FILE = "referrals.yml"
+#: The referral given when no other one fits a question this desk does not handle.
+DEFAULT_REFERRAL = "referral:default"
 
 #: An answer is read on a phone: past this it needs a "more" rather than a longer text.
 MAX_ANSWER_ZH = 300
@@ -138,32 +140,26 @@ def load_policy(path: Path, vocabulary: Vocabulary) -> tuple[PolicyDocument, lis
     return policy, items
 
 
-def load_referrals(path: Path) -> tuple[Referral, list[Referral]]:
-    """The default referral and the keyword-matched ones, in the order they are tried."""
+def load_referrals(path: Path, vocabulary: Vocabulary, measures: int) -> list[Item]:
+    """Where questions this desk does not handle go (`referral:<slug>`): items like FAQ entries, whose answer names
+    the office, its hotline and its official page, and whose example questions let the search tell a neighbouring
+    matter (a domestic filing, a tax rebate) from an overseas IP one. `referral:default` is required: it is given
+    when no other referral fits."""
     check = Checker(path)
-    root = check.mapping(read_yaml(path), "the referrals file")
-    if root is None:
-        check.raise_if_any()
-
-    def referral(node: LineDict, referral_id: str, where: str, keywords: tuple[str, ...]) -> Referral:
-        text = Localized(check.text(node, "zh", where), check.text(node, "en", where))
-        return Referral(referral_id, keywords, text, check.text(node, "source", where))
-
-    default_node = check.mapping(root.get("default"), "default") or root
-    default = referral(default_node, "default", "default.", ())
-    referrals = []
-    raw = root.get("referrals")
-    if not isinstance(raw, list):
-        check.fail(root, "referrals must be a list")
-        raw = []
-    for position, entry in enumerate(raw, start=1):
-        node = check.mapping(entry, f"referral {position}")
-        if node is not None:
-            referral_id = check.text(node, "id", f"referral {position}: ")
-            where = f"referral {referral_id or position}: "
-            referrals.append(referral(node, referral_id, where, check.strings(node, "keywords", where)))
+    items = []
+    for position, raw in enumerate(_item_list(check, read_yaml(path), "the referrals file"), start=1):
+        node = check.mapping(raw, f"referral {position}")
+        if node is None:
+            continue
+        item_id = _slug_id(check, node, position, "referral")
+        where = f"{item_id or f'referral {position}'}: "
+        fields = _common(check, node, where, vocabulary, text_required=False)
+        items.append(Item(id=item_id, kind="referral", policy=_references(check, node, where, measures, required=False),
+                          sources=check.strings(node, "sources", where), **fields))
+    if items and not any(item.id == DEFAULT_REFERRAL for item in items):
+        check.fail(read_yaml(path), f"{DEFAULT_REFERRAL} is missing: it answers what no other referral fits")
     check.raise_if_any()
-    return default, referrals
+    return items
 
 
 def _item_list(check: Checker, data: object, what: str) -> list:
@@ -176,8 +172,8 @@ def _item_list(check: Checker, data: object, what: str) -> list:
     return []
 
 
-def _references(check: Checker, node: LineDict, where: str, measures: int) -> tuple[str, ...]:
-    refs = check.strings(node, "policy", where)
+def _references(check: Checker, node: LineDict, where: str, measures: int, *, required: bool = True) -> tuple[str, ...]:
+    refs = check.strings(node, "policy", where, required=required)
     for ref in refs:
         match = _POLICY_REF.match(ref)
         if not match or not 1 <= int(match.group(1)) <= measures:

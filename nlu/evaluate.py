@@ -1,5 +1,6 @@
 """Measure the trained model on the held-out set: per-intent precision, recall and F1, the confusions, and
-entity extraction; then the sources the bot cites for held-out questions (knowledge.evaluate).
+entity extraction; then the sources the bot cites for held-out questions (knowledge.evaluate); then the decisions
+the running bot takes on the hard set (nlu.hard).
 `make eval` prints both reports; the tests assert on the same figures.
 
 The held-out file (nlu/heldout/nlu_heldout.yml) is never trained on: `make model` trains on nlu/train only.
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
     parser.add_argument("--dev", action="store_true", help="only the search, on the development questions (for tuning)")
+    parser.add_argument("--no-hard", action="store_true", help="skip the hard set (it starts a stack of its own)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.dev:
@@ -207,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     print(evaluate(args.model, args.heldout).render())
     print("\n== sources cited ==")
     print(evaluate_search(args.model).render())
+    if not args.no_hard:
+        from nlu import hard
+
+        print("\n== decisions on the hard set (nlu/hard: written independently; dev half tuned on, test half only scored) ==")
+        for report in hard.evaluate().values():
+            print(report.render())
     return 0
 
 

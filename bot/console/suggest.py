@@ -73,7 +73,7 @@ class Suggester:
         if intent == "out_of_scope":
             referral = kb.referral_for(question)
             return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
-                              entities=entities, referral=referral.text.get(language), sources=[referral.id])
+                              entities=entities, referral=referral.answer.get(language), sources=[referral.id])
         if intent in NOT_TOPICS:
             return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
                               entities=entities)

@@ -1,0 +1,266 @@
+"""What a message says beyond its topic: a request that must be refused, the signs of a live dispute, a wish to
+talk to a person, and the contact details and company it already gives.
+
+The NLU's intent says what a message is about; these cues say what the enterprise needs from the reply, and they
+are read from the words themselves because the stakes are asymmetric: one harmful request answered with a FAQ, or
+one case number with a deadline answered without an expert, costs far more than the NLU's average error. They are
+deliberately narrow — concrete signs (a docket number, "20天内答辩", "帮我伪造"), not topics — so that a question
+*about* TROs or counterfeits is still answered. The NLU pipeline's guard (`nlu/guard.py`) turns them into intents,
+and the escalation form reads the contact details and company from the message that asked for a person.
+
+Each pattern list was written from the policy, the reply contract and the kinds of request the service must
+refuse; they were checked against the development half of the hard evaluation set (`nlu/hard/dev.yml`), never the
+test half.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Refusal = Literal["harmful", "injection"]
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+
+
+# --- Requests that must be refused -----------------------------------------------------------------------------------
+
+#: Help to infringe, to evade enforcement, to bribe, to forge evidence, to expose a person, or to read other users'
+#: data. A question about being accused of any of these ("对方说我们卖假货") is not a request to do it.
+HARMFUL = _any(
+    # counterfeiting and infringing on purpose, unseen
+    r"(怎么|如何|怎样|教我|帮我|能不能|可以).{0,12}(做|生产|仿|造|卖|搞).{0,6}(高仿|仿冒|假货|山寨|A货|复刻)",
+    r"(高仿|仿冒|假货|山寨|A货|仿牌|侵权货|仿品).{0,20}(不被|不会被|避免被|逃过|躲过|查不到|不被发现|不让.{0,4}发现)",
+    r"(不被|不会被|避免被|逃过|躲过|查不出|不被发现).{0,12}(高仿|仿冒|假货|山寨|仿牌|侵权|查到|发现|抓)",
+    r"(去掉|磨掉|撕掉|遮住|换掉|抹掉).{0,8}(logo|商标|标志|标识|牌子).{0,16}(卖|出口|发货|过关|上架)",
+    r"(copy|clone|replicate|knock ?off|counterfeit|fake).{0,40}(without|not|never).{0,12}(caught|detected|noticed|found)",
+    r"(how|help).{0,20}(make|sell|produce|ship).{0,20}(counterfeit|fake|knock-?off|replica)s?\b",
+    r"(remove|hide|cover).{0,12}(logo|brand|trademark).{0,30}(sell|ship|export|customs)",
+    # evading enforcement: moving money before or despite a freeze, hiding assets, dodging customs or an injunction
+    r"(转移|转走|转出|提走|取走|提现|挪走|藏起来|隐匿|隐藏).{0,12}(资金|钱|款|余额|财产|资产|货款)",
+    r"(资金|钱|款|余额|财产|资产).{0,12}(转移|转走|转出|提走|取走|提前提现|藏起来|隐匿|挪走)",
+    r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
+    r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
+    r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
+    r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
+    r"(move|transfer|withdraw|pull|get).{0,20}(money|funds|balance|cash).{0,30}(before|ahead of|so that|so they).{0,30}(freez|frozen|TRO|court|seiz)",
+    r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
+    r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,20}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
+    r"(mislabel|misdeclare|relabel).{0,30}(customs|get through|avoid)",
+    # bribery
+    r"行贿|贿赂|塞钱|塞红包|打点一下|打点打点|走后门|送(点)?(礼|红包|钱|好处).{0,10}(海关|官员|法官|审查员|审查|工作人员|平台|小二|关员)",
+    r"(海关|官员|法官|审查员|关员|平台小二|工作人员).{0,10}(送(点)?(礼|红包|钱|好处)|好处费|意思一下|打点)",
+    r"\bbrib\w*|kickback|grease (the|his|their|some) palm|pay off (the|a|an) (official|officer|judge|examiner|customs)",
+    # forged, backdated or destroyed evidence
+    r"伪造|造假|倒签|做假账|假证据|假发票|假合同|假单据|假证明|篡改|销毁(证据|记录|文件|邮件)",
+    r"(改|修改|P|ps|PS|提前|往前).{0,6}(日期|时间戳|落款|签署日期).{0,12}(证据|合同|发票|文件|证明|设计图|图纸|邮件)",
+    r"(证据|合同|发票|文件|证明|设计图|图纸|邮件).{0,10}(改|修改|P|ps|PS|提前|往前).{0,4}(日期|时间戳|落款)",
+    r"(改|修改|P|ps|PS|提前|往前).{0,4}(一下)?(证据|合同|发票|文件|证明|设计图|图纸|邮件)(的|上的)?(日期|时间戳|落款)",
+    r"(做|弄|搞|编)(一份|一个|个|些)?假的",
+    r"backdat\w*|forg(e|ed|ing) (a |an |the )?(evidence|document|invoice|contract|receipt|record|signature|date)",
+    r"fak(e|ed|ing) (evidence|invoices?|documents?|contracts?|receipts?|records?|prior art|dates?)|fabricat\w+|destroy (the )?(evidence|emails|records)",
+    # exposing a person
+    r"人肉|家庭住址|家住(在)?哪|住在哪|(他|她|对方|老板|法人|原告|投诉人|律师)的?(家|家里|家人|私人|个人)(的)?(地址|住址|电话|手机|信息)",
+    r"(查|找|搞到|弄到|要到).{0,12}(老板|法人|投诉人|原告|对方|竞争对手|律师).{0,12}(身份证|家庭|住址|私人电话|私人手机|手机号|个人信息|家人)",
+    r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
+    # other users' data
+    r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
+    r"(所有|全部)(的)?(工单|用户|企业|客户|咨询记录|联系方式)",
+    r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
+    r"list (all|every) (tickets|users|cases|companies)",
+)
+
+#: Instructions aimed at the bot itself: to drop its rules, to reveal its prompt, data or configuration, to take
+#: another role.
+INJECTION = _any(
+    r"(忽略|无视|忘记|忘掉|不要管|别管|跳过|覆盖|抛开).{0,12}(指令|规则|设定|提示|要求|限制|以上|之前|上面|前面|约束|规定)",
+    r"(系统|system)\s*(提示|prompt|指令|消息)|提示词|system prompt|(你的|your)\s*(设定|指令|规则|配置|源代码|代码|prompt|instructions|rules|configuration|source code)",
+    r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
+    r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
+    r"\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
+    r"管理员(身份|权限|模式|命令)|以管理员|我是(你的)?(管理员|开发者|开发人员|工程师|程序员)|admin (mode|access|privileges)|as (an? )?(admin|administrator|root|developer)|\bsudo\b",
+    r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|former)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
+    r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
+    r"(reveal|show|print|output|repeat|display|tell me) (me )?(your|the) (system |hidden |initial )?(prompt|instructions|rules|configuration|config|source)",
+    r"(导出|dump|输出|打印|列出|显示|发给我|给我看).{0,10}(数据库|后台|全部数据|所有数据|所有记录|表结构|日志|聊天记录|配置)",
+    r"drop\s+table|delete\s+from|rm\s+-rf|union\s+select|<\s*script|javascript:",
+    r"(把|将)?你的(回答|回复|输出)(改成|都改为|全部改为|只回答|必须)|(回答|回复)(只能|必须)(说|回复|是)",
+)
+
+
+def refusal(text: str) -> Refusal | None:
+    """Whether the message must be refused, and why: harmful or illegal, or aimed at the bot itself."""
+    if INJECTION.search(text):
+        return "injection"
+    if HARMFUL.search(text):
+        return "harmful"
+    return None
+
+
+# --- A live dispute --------------------------------------------------------------------------------------------------
+
+#: Signs that on their own mark a dispute that is happening now: a docket or investigation number, a deadline in days,
+#: a sum frozen, a document received or served, goods held or an injunction at a fair now.
+STRONG_URGENCY = {
+    "case_number": _any(
+        r"\b\d{1,2}:\d{2}-?cv-?\d{2,6}\b", r"\b\d{2}-cv-\d{2,6}\b", r"337-TA-\d{3,4}", r"案号|案件编号|诉讼编号|立案号",
+        r"\bdocket\b|case (no\.?|number|#)\s*\S*\d", r"Aktenzeichen|\bAz\.\s*\d", r"\b\d+\s*O\s*\d+/\d{2}\b",
+    ),
+    "deadline_days": _any(
+        r"\d+\s*(个)?(天|日|个工作日|工作日|周|个星期)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|就要|必须)",
+        r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
+        r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
+        r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
+        r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
+        r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
+    ),
+    "frozen_sum": _any(
+        r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
+        r"([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|欧元|英镑|USD|dollars?)).{0,16}(冻结|冻了|冻住|被冻|frozen|restrained|held)",
+        r"(frozen|restrained|held|locked).{0,20}\$\s?[\d,.]+",
+    ),
+    "received": _any(
+        r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知)|应诉通知|complaint|summons|notice)",
+        r"(被列为|列为|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
+        r"named (as )?(a |one of the )?(respondents?|defendants?)",
+    ),
+    "fair_now": _any(
+        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,20}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
+        r"(禁令|查抄|警察|法警|执法人员|bailiff|police).{0,20}(展会|展台|展位|展馆|摊位|booth|stand)",
+    ),
+    "goods_held": _any(
+        r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|卡住|detained|seized)",
+        r"(our|my) (goods|shipment|container|products|parcels?) (were|was|have been|got|are being) (detained|seized|held|stopped)",
+    ),
+}
+#: Signs that mark a live dispute only when the message speaks of the enterprise's own situation.
+WEAK_URGENCY = {
+    "court": _any(r"法院|法庭|联邦法院|地区法院|Landgericht|\bcourt\b|district of|tribunal"),
+    "frozen": _any(r"冻结|冻了|冻住|解冻|frozen|freez|restrain"),
+    "seized": _any(r"扣押|扣留|扣货|查扣|扣了|detain|seiz"),
+    "injunction": _any(r"禁令|TRO|临时限制令|injunction|einstweilige"),
+}
+FIRST_PERSON_NOW = _any(
+    r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们",
+    r"\b(we|our|us|my|i)\b",
+)
+#: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
+HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|的话|会不会|是否|怎么预防|如何避免|\bif\b|\bwould\b|in general|typically|usually")
+
+
+#: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
+ALONE = frozenset({"case_number", "frozen_sum"})
+
+
+def urgency(text: str) -> list[str]:
+    """The signs of a live dispute the message carries.
+
+    A docket number or a frozen sum marks one on its own. A deadline in days, a document received, goods held or an
+    injunction at a fair mark one when the message is not hypothetical ("如果被列为被申请人…" is a question about
+    what happens); weak signs (a court, a freeze, a seizure, an injunction) need two of them and the enterprise
+    speaking of its own case."""
+    hypothetical = bool(HYPOTHETICAL.search(text))
+    found = [name for name, pattern in STRONG_URGENCY.items()
+             if (name in ALONE or not hypothetical) and pattern.search(text)]
+    if found:
+        return found
+    own = FIRST_PERSON_NOW.search(text) and not hypothetical
+    weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(text)]
+    return weak if own and len(weak) >= 2 else []
+
+
+def hypothetical(text: str) -> bool:
+    """Whether the message asks what happens in general or in a case that has not happened ("如果…", "一般…")."""
+    return bool(HYPOTHETICAL.search(text))
+
+
+# --- Asking for a person ---------------------------------------------------------------------------------------------
+
+PERSON = _any(
+    r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
+    r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
+    r"上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
+    r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
+    r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
+    r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
+    r"有没有.{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
+    r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
+    r"牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
+    r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
+    r"\bhuman\b|real person|live agent|\bbook\b.{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
+    r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
+    r"(an?|any|some) (expert|lawyer|attorney|advisor|adviser|counsel)s? (who|that|with|familiar|experienced|specialis|specializ|know)",
+    r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|waste of time)",
+)
+#: A phone number (Chinese mobile or landline, or international) or an e-mail address.
+CONTACT = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)|"
+    r"\+\d{1,3}[\s-]?\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
+COMPANY = re.compile(
+    r"(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是)?\s*"
+    r"(?P<company>[\u4e00-\u9fffA-Za-z0-9（）()·]{2,30}?(?:有限责任公司|股份有限公司|有限公司|集团|公司|工厂|厂|商贸|贸易行|Co\.,? ?Ltd\.?|Ltd\.?|Inc\.?|GmbH))"
+)
+_COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
+
+
+def wants_person(text: str) -> bool:
+    """Whether the message asks for a person: an appointment, a call-back, a visit, an advisor with some expertise,
+    frustration with the answers, or contact details left with a request."""
+    return bool(PERSON.search(text))
+
+
+def contact_in(text: str) -> str | None:
+    """The first phone number or e-mail address in the message."""
+    match = CONTACT.search(text)
+    return match.group(0) if match else None
+
+
+def company_in(text: str) -> str | None:
+    """The company the message names ("太原恒达机械有限公司"), without the words that introduced it."""
+    match = COMPANY.search(text)
+    if not match:
+        return None
+    name = _COMPANY_PREFIX.sub("", match.group("company")).strip()
+    return name if len(name) >= 3 else None
+
+
+# --- Follow-ups ------------------------------------------------------------------------------------------------------
+
+Aspect = Literal["time", "cost", "next", "deadline"]
+#: What an elliptical follow-up asks about the conversation's topic, and the words that say it, in both languages.
+ASPECTS: dict[Aspect, re.Pattern[str]] = {
+    "time": _any(r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|how long|how fast|how many (days|months|weeks)|duration|timeline"),
+    "cost": _any(r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|how much|cost|fee|price|expensive|free"),
+    "next": _any(r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"),
+    "deadline": _any(r"期限|截止|最晚|来得及|deadline|time limit|too late|how soon"),
+}
+#: Words that keep an elliptical question on the conversation's topic: "那德国呢", "what about Japan?".
+ELLIPSIS = _any(r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s")
+#: Past this length a message carries its own topic and is read on its own.
+MAX_FOLLOWUP_CHARS = 24
+MAX_FOLLOWUP_WORDS = 9
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    aspect: Aspect | None
+    elliptical: bool
+
+
+def follow_up(text: str) -> FollowUp | None:
+    """Whether a short message leans on the conversation's topic: an aspect of it (time, cost, the next step, the
+    deadline) or the same question about something else ("那德国呢"). None for a message that stands alone."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_FOLLOWUP_CHARS * (3 if stripped.isascii() else 1):
+        return None
+    if stripped.isascii() and len(stripped.split()) > MAX_FOLLOWUP_WORDS:
+        return None
+    aspect = next((name for name, pattern in ASPECTS.items() if pattern.search(stripped)), None)
+    elliptical = bool(ELLIPSIS.search(stripped))
+    if aspect is None and not elliptical:
+        return None
+    return FollowUp(aspect, elliptical)

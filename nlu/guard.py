@@ -1,0 +1,91 @@
+"""The pipeline's last word on an intent: what a message's own words say beyond its topic (`knowledge.cues`).
+
+DIET ranks topics well but weighs every word alike, so a request to forge a document that mentions a TRO reads as a
+TRO question, and a story with a docket number and "20天内答辩" can read as a general 337 question. This component
+runs after the FallbackClassifier and sets the intent from concrete cues instead:
+
+- a request that must be refused becomes `harmful_request` or `bot_instruction`, whatever its topic;
+- a topic question (or an unsure one) that carries the signs of a live dispute becomes `report_dispute`, and a
+  `report_dispute` asked hypothetically ("如果店铺被冻结一般怎么办") becomes the best topic of the ranking;
+- a message that asks for a person becomes `request_human`.
+
+The original reading stays in `intent_ranking` (the search uses it as evidence), and `guard` in the parse result
+says what was changed and why, so `/model/parse` and the console's suggestion explain themselves.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge import cues
+
+REFUSAL_INTENTS = {"harmful": "harmful_request", "injection": "bot_instruction"}
+LIVE_DISPUTE = "report_dispute"
+PERSON = "request_human"
+FALLBACK = "nlu_fallback"
+#: Intents a cue may overrule: the topics and an unsure reading. Conversation turns (cancel, rate, a form's
+#: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything.
+TOPIC_PREFIX = "ask_"
+
+
+def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands."""
+    refusal = cues.refusal(text)
+    if refusal:
+        return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
+    overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
+    if not overrulable or intent == "ask_item":
+        return None, None
+    signs = cues.urgency(text)
+    if intent != LIVE_DISPUTE and signs:
+        return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+    if intent == LIVE_DISPUTE and not signs and cues.hypothetical(text):
+        topic = next((r["name"] for r in ranking if str(r.get("name", "")).startswith(TOPIC_PREFIX)), None)
+        if topic:
+            return topic, "hypothetical"
+    if intent != LIVE_DISPUTE and cues.wants_person(text):
+        return PERSON, "person"
+    return None, None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CueGuard(GraphComponent, IntentClassifier):
+    """Sets the intent from concrete cues after the classifiers (see the module docstring)."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.component_config = config
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CueGuard":
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            current = message.get(INTENT) or {}
+            ranking = list(message.get(INTENT_RANKING_KEY) or [])
+            intent, reason = guarded_intent(text, current.get(INTENT_NAME_KEY), ranking)
+            if intent is None:
+                continue
+            chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen] + [r for r in ranking if r.get(INTENT_NAME_KEY) != intent],
+                        add_to_output=True)
+            message.set("guard", {"reason": reason, "was": current.get(INTENT_NAME_KEY)}, add_to_output=True)
+        return messages
