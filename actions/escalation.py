@@ -146,7 +146,7 @@ def digression(slot: str, tracker: Tracker) -> bool:
         return False
     topic = name.startswith("ask_") and name != "ask_item"
     if QUESTION.search(text):
-        return (topic and confidence >= 0.5) or len(text.strip()) >= 8
+        return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 

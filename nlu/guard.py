@@ -43,6 +43,11 @@ TOPIC_PREFIX = "ask_"
 #: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
 #: by the answer action (which never answers a refusal's topic from a weak match).
 REFUSAL_CONFIDENCE = 0.8
+#: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
+#: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
+                        "register_exhibition"})
+SMALL_TALK_CONFIDENCE = 0.6
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 
@@ -55,6 +60,8 @@ def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
     if intent in REFUSAL_INTENTS.values() and (confidence < REFUSAL_CONFIDENCE or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
+    if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
+        return FALLBACK, "unsure small talk"
     signs = cues.urgency(text)
     if intent == PERSON:
         if signs:
