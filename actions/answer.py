@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import clarify
-from actions.desk import desk
+from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
-from bot.chatlog import record_chat_turn
+from bot.desk.chatlog import record_chat_turn
 from knowledge import Item, KnowledgeBase, Language, Localized
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.desk import desk
+from actions.services import desk
 from actions.turn import contract, knowledge, language, remember_language, user_text
-from bot.chatlog import record_chat_turn
+from bot.desk.chatlog import record_chat_turn
 from knowledge import Language, Localized
 
 

@@ -7,7 +7,7 @@ can misbehave on request: a 429 with retry_after, a request that hangs until the
 blocked the bot (403 "Forbidden: bot was blocked by the user", as Telegram answers).
 
 `Switch` is a TCP forwarder that can be switched off (connections refused) and on again: it stands between the
-worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.telegram`.
+worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.channels.telegram`.
 """
 from __future__ import annotations
 
@@ -412,7 +412,7 @@ class Switch:
 
 @dataclass
 class WorkerProcess:
-    """`python -m bot.telegram` with the given environment, its output in a log file."""
+    """`python -m bot.channels.telegram` with the given environment, its output in a log file."""
 
     env: dict[str, str]
     log: Path
@@ -421,7 +421,7 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log, "ab")  # noqa: SIM115 - the child writes to it for its whole life
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.channels.telegram"], cwd=ROOT, env=self.env,
                                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         output.close()
         return self

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import ManualClock
-from bot.desk import Desk
-from bot.models import Ticket
+from bot.desk.clock import ManualClock
+from bot.desk.tickets import Desk
+from bot.desk.models import Ticket
 
 from rest import customs, say
 
@@ -32,10 +32,10 @@ def tracker_events(stack, sender: str) -> list[dict[str, Any]]:
 @pytest.fixture()
 def desk_for(stack):
     """The desk the services use, opened from the test as the expert's console would."""
-    from bot.clock import SystemClock
-    from bot.config import DeskSettings
-    from bot.db import make_engine, sessions
-    from bot.desk import Desk
+    from bot.desk.clock import SystemClock
+    from bot.settings import DeskSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
 
     settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
     engine = make_engine(settings.database_url)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from rest import customs, say
 from sqlalchemy import func, select
 
-from bot.db import make_engine, sessions
-from bot.models import Ticket, TicketEvent
+from bot.desk.db import make_engine, sessions
+from bot.desk.models import Ticket, TicketEvent
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

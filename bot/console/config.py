@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
 
-from bot.config import SettingsError
+from bot.settings import SettingsError
 
 
 @dataclass(frozen=True)

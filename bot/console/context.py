@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.clock import Clock, SystemClock
-from bot.config import DeskSettings
+from bot.desk.clock import Clock, SystemClock
+from bot.settings import DeskSettings
 from bot.console.accounts import Accounts
 from bot.console.calls import HotlineLog
 from bot.console.config import ConsoleSettings
 from bot.console.suggest import Suggester
-from bot.db import create_schema, make_engine, sessions
-from bot.desk import Desk
-from bot.exhibitions import Exhibitions
-from bot.warnings import Warnings
+from bot.desk.db import create_schema, make_engine, sessions
+from bot.desk.tickets import Desk
+from bot.desk.exhibitions import Exhibitions
+from bot.desk.risk_warnings import Warnings
 from knowledge import LiveKnowledge
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
