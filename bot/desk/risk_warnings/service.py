@@ -1,75 +1,34 @@
-"""Warnings (预警) and the subscriptions that bring them to enterprises: measures 5, 8 and 9 of the policy.
-
-Staff publish a warning from the console or an import file. Publishing queues it, in the same transaction, for every
-subscriber one of whose subscriptions matches: one `WarningDelivery` and one outbox message per subscriber (key
-`warning:<warning>:<subscriber>`), however many of their subscriptions match, so nobody gets a warning twice. Editing
-a current warning queues it for the subscribers it now matches that did not have it; a sample (illustrative) warning
-is never pushed. The channel workers deliver the outbox into each subscriber's conversation, where it is cited as
-`warning:<id>`.
-
-Matching, the same for pushes and for "最近有什么关于德国的预警":
-- a subscription (or a question) names countries, industries, IP types and/or products; every kind it names must
-  match, and any one value of a kind is enough;
-- a warning that names no country (industry, IP type) concerns them all;
-- regions and families count both ways (bot.desk.matching): a German matter concerns an EU subscriber and an EU-wide
-  warning concerns a German one; a 专利 subscriber hears of 外观设计 warnings;
-- a product matches a product the warning names, or its title, in either direction ("滑板车" and "电动滑板车").
-
-A subscriber whose Telegram chat blocked the bot is marked blocked when a delivery is refused (`mark_blocked`, called
-by the outbox worker in the transaction that gives the message up), its other pending warnings are given up with it,
-and it is left out of later pushes until the chat takes messages again: it subscribes again, or it writes to the bot
-and is answered (`chat_open`, called by the Telegram worker).
-"""
+"""The warnings service: publishing, correcting and withdrawing warnings, pushing them to matching subscribers
+through the outbox, and enterprises' subscriptions (the rules are in the package's docstring)."""
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk import spreadsheets
 from bot.desk.clock import Clock, require_aware
-from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
-from bot.desk.fields import FieldError, FormError, clean_text, strip_control
-from bot.desk.matching import IP_FAMILIES, REGIONS, related
 from bot.desk.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.outbox import enqueue
-from knowledge import Language, Localized
+from bot.desk.risk_warnings.criteria import Criteria, matches
+from bot.desk.risk_warnings.form import WarningDraft, WarningFormError
+from bot.desk.risk_warnings.importing import SAMPLES, read_drafts
+from bot.desk.risk_warnings.text import SOURCE_PREFIX
+from bot.settings import DeskSettings
+from knowledge import Language
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
-#: The outbox kind of a pushed warning, and the prefix of the ids replies cite.
+#: The outbox kind of a pushed warning.
 KIND = "warning"
-SOURCE_PREFIX = "warning:"
-MAX_TITLE = 200
-MAX_TEXT = 8_000
-MAX_SOURCE = 300
-MAX_PRODUCT = 60
-MAX_PRODUCTS = 20
-#: The kinds a warning and a subscription are described by: field, vocabulary entity, the families that relate values.
-DIMENSIONS: tuple[tuple[str, str, Mapping[str, frozenset[str]]], ...] = (
-    ("countries", "country", REGIONS),
-    ("industries", "industry", {}),
-    ("ip_types", "ip_type", IP_FAMILIES),
-)
-IMPORT_FIELDS = ("title", "text", "title_en", "text_en", "countries", "industries", "ip_types", "products", "source",
-                 "published_on", "valid_until", "illustrative")
-FIELD_LABELS = {
-    "title": "标题", "text": "正文", "title_en": "英文标题", "text_en": "英文正文", "countries": "国家/地区",
-    "industries": "行业", "ip_types": "知识产权类型", "products": "产品", "source": "来源", "published_on": "发布日期",
-    "valid_until": "有效期至", "illustrative": "示例",
-}
-#: The illustrative sample warnings an empty desk starts with (never pushed; shown as 示例).
-SAMPLES = Path(__file__).parent / "data" / "warnings.yml"
-ILLUSTRATIVE = Localized("【示例，非真实预警】", "[Illustrative sample, not a real warning] ")
 
 #: What staff see happen to a warning's deliveries; `queued` covers messages waiting and being sent.
 DELIVERY_STATES = ("queued", "sent", "failed", "blocked")
@@ -79,258 +38,6 @@ _OUTBOX_STATE = {"pending": "queued", "sending": "queued", "sent": "sent", "dead
 class OnChange(Protocol):
     def __call__(self, session: Session, warning: RiskWarning, action: str, detail: dict[str, Any]) -> None:
         """Record a change (the console's audit trail) in the transaction that makes it."""
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# What a subscription or a question is about
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """What a subscriber wants to hear about, or what a question asks about: canonical vocabulary values and free-text
-    products. `everything` is a subscription to all warnings, asked for on purpose ("全部")."""
-
-    countries: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    ip_types: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-    everything: bool = False
-
-    @property
-    def empty(self) -> bool:
-        """Nothing named, and not "all" either: the chat asks what to subscribe to."""
-        return not self.named and not self.everything
-
-    @property
-    def named(self) -> bool:
-        return bool(self.countries or self.industries or self.ip_types or self.products)
-
-    def merged(self, other: "Criteria") -> "Criteria":
-        return Criteria(*(tuple(dict.fromkeys((*getattr(self, name), *getattr(other, name))))
-                          for name in ("countries", "industries", "ip_types", "products")),
-                        everything=self.everything or other.everything)
-
-    @classmethod
-    def of(cls, row: Any) -> "Criteria":
-        """The criteria a subscription row stores (no criteria there means all warnings)."""
-        criteria = cls(tuple(row.countries or ()), tuple(row.industries or ()), tuple(row.ip_types or ()),
-                       tuple(row.products or ()))
-        return criteria if criteria.named else cls(everything=True)
-
-    def describe(self, language: Language, vocabulary: Vocabulary) -> str:
-        """"美国、德国 / 机械装备 / 专利 / 产品：电动滑板车" — or "全部预警"."""
-        if not self.named:
-            return "all warnings" if language == "en" else "全部预警"
-        parts = [("、" if language == "zh" else ", ").join(vocabulary.label(entity, value, language)
-                                                           for value in getattr(self, name))
-                 for name, entity, _ in DIMENSIONS if getattr(self, name)]
-        if self.products:
-            parts.append(("products: " if language == "en" else "产品：") + ("、" if language == "zh" else ", ").join(self.products))
-        return " / ".join(parts)
-
-    def same_as(self, other: "Criteria") -> bool:
-        return all(sorted(getattr(self, name)) == sorted(getattr(other, name))
-                   for name in ("countries", "industries", "ip_types", "products")) and self.named == other.named
-
-
-_EVERYTHING = re.compile(r"全部|所有|一切|不限|(?<![A-Za-z])(?:all|every|everything)(?![A-Za-z])", re.IGNORECASE)
-_PRODUCTS_LISTED = re.compile(r"(?:产品|(?<![A-Za-z])products?)\s*[:：]\s*([^。！？!?\n]+)", re.IGNORECASE)
-_PRODUCT_NAMED = re.compile(r"([\u4e00-\u9fffA-Za-z0-9\-]{2,40}?)(?:类|等)?产品")
-_PRODUCT_SEPARATORS = re.compile(r"[、,，;；/]|(?<![A-Za-z])and(?![A-Za-z])", re.IGNORECASE)
-#: What leads up to a product's name in "订阅电动滑板车产品的预警": everything up to the last of these is not the product.
-_LEAD_IN = re.compile(r"^.*(?:订阅|订|关于|有关|针对|关注|推送|给我|我们的|我们|我司|本公司|公司的|的)")
-_NOT_PRODUCTS = {"相关", "这类", "这些", "出口", "全部", "所有", "各类", "有关", "中国", "我们", "本公司", "其他"}
-
-
-def parse_criteria(text: str, vocabulary: Vocabulary) -> Criteria:
-    """The criteria named in what a user typed: "订阅美国 机械 专利预警", "帮我订阅德国那边电子产品的外观设计预警",
-    "产品：电动滑板车、无人机", "Subscribe me to EU solar alerts", "全部预警".
-
-    Countries, industries and IP types are the vocabulary's values in any of the forms users type (`Vocabulary.find`).
-    Products are free text, so they are taken only where the user says they are products ("产品：…", "…产品"): a
-    guess from leftover words would store "那边" as a product.
-    """
-    text = strip_control(text or "")
-    spans = vocabulary.find(text)
-    found: dict[str, list[str]] = {}
-    for entity, value, _, _ in spans:
-        values = found.setdefault(entity, [])
-        if value not in values:
-            values.append(value)
-    # Products are looked for in the text without the vocabulary's words ("电子产品" is an industry, not a product).
-    rest = list(text)
-    for _, _, start, end in spans:
-        rest[start:end] = " " * (end - start)
-    remainder = "".join(rest)
-    products: list[str] = []
-    listed = _PRODUCTS_LISTED.search(remainder)
-    if listed:
-        candidates = _PRODUCT_SEPARATORS.split(listed.group(1))
-    else:
-        candidates = [_LEAD_IN.sub("", match.group(1)) for match in _PRODUCT_NAMED.finditer(remainder)]
-    for candidate in candidates:
-        name = re.sub(r"(?:的|等)?(?:预警|风险提示|warnings?|alerts?)$", "", candidate.strip(), flags=re.IGNORECASE).strip()
-        if 2 <= len(name) <= MAX_PRODUCT and name not in _NOT_PRODUCTS and name not in products:
-            products.append(name)
-    criteria = Criteria(tuple(found.get("country", ())), tuple(found.get("industry", ())),
-                        tuple(found.get("ip_type", ())), tuple(products))
-    if not criteria.named and _EVERYTHING.search(text):
-        return Criteria(everything=True)
-    return criteria
-
-
-def criteria_from_entities(entities: Mapping[str, Iterable[str]]) -> Criteria:
-    """Criteria from the NLU's canonical entities (entity → values)."""
-    return Criteria(tuple(entities.get("country", ())), tuple(entities.get("industry", ())),
-                    tuple(entities.get("ip_type", ())))
-
-
-def matches(warning: Any, criteria: Criteria) -> bool:
-    """Whether `warning` (a RiskWarning or a draft) concerns what `criteria` ask about (see the module's rules)."""
-    for name, _, families in DIMENSIONS:
-        wanted, named = getattr(criteria, name), getattr(warning, name) or ()
-        if wanted and named and not any(related(w, n, families) for w in wanted for n in named):
-            return False
-    if criteria.products:
-        haystacks = [p.casefold() for p in warning.products or ()]
-        titles = [t.casefold() for t in (warning.title, getattr(warning, "title_en", None)) if t]
-        if not any(product.casefold() in hay or hay in product.casefold() for product in criteria.products
-                   for hay in haystacks) and not any(product.casefold() in title for product in criteria.products
-                                                     for title in titles):
-            return False
-    return True
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# What staff type
-
-
-class WarningFormError(FormError):
-    """What is wrong with a warning as typed (the console's form, an import row)."""
-
-
-@dataclass(frozen=True)
-class WarningDraft:
-    """A warning as staff typed it, checked and in canonical form."""
-
-    title: str
-    text: str
-    source: str
-    published_on: date
-    countries: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    ip_types: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-    title_en: str | None = None
-    text_en: str | None = None
-    valid_until: date | None = None
-    illustrative: bool = False
-
-    @classmethod
-    def parse(cls, values: Mapping[str, Any], *, vocabulary: Vocabulary, today: date) -> "WarningDraft":
-        """Check every field; lists may be lists or text separated by 、 ; or commas; dates ISO (2026-12-05)."""
-        errors: dict[str, str] = {}
-        clean: dict[str, Any] = {}
-
-        def text(name: str, limit: int, *, required: bool) -> None:
-            raw = spreadsheets.text(values.get(name))
-            clean[name] = None
-            if raw is None:
-                if required:
-                    errors[name] = f"请填写{FIELD_LABELS[name]}"
-                return
-            try:
-                clean[name] = clean_text(raw, max_length=limit, what=(FIELD_LABELS[name], name))
-            except FieldError as error:
-                errors[name] = error.zh
-
-        text("title", MAX_TITLE, required=True)
-        text("text", MAX_TEXT, required=True)
-        text("source", MAX_SOURCE, required=True)
-        text("title_en", MAX_TITLE, required=False)
-        text("text_en", MAX_TEXT, required=False)
-        if bool(clean["title_en"]) != bool(clean["text_en"]) and not {"title_en", "text_en"} & errors.keys():
-            errors["title_en" if not clean["title_en"] else "text_en"] = "英文标题和英文正文要么都填，要么都不填"
-        for name, entity, _ in DIMENSIONS:
-            canonical, unknown = [], []
-            for item in spreadsheets.items(values.get(name)):
-                value = vocabulary.canonical(entity, item)
-                if value is None:
-                    unknown.append(item)
-                elif value not in canonical:
-                    canonical.append(value)
-            if unknown:
-                errors[name] = f"不认识的{FIELD_LABELS[name]}：{'、'.join(unknown)}（可用的值见 knowledge/data/vocabulary.yml）"
-            clean[name] = tuple(canonical)
-        products = list(dict.fromkeys(p for p in (strip_control(item).strip() for item in spreadsheets.items(values.get("products")))
-                                      if p))
-        if len(products) > MAX_PRODUCTS:
-            errors["products"] = f"产品最多 {MAX_PRODUCTS} 个"
-        elif any(len(p) > MAX_PRODUCT for p in products):
-            errors["products"] = f"每个产品名称不超过 {MAX_PRODUCT} 个字"
-        clean["products"] = tuple(products)
-        clean["published_on"] = _date(values.get("published_on"), "published_on", errors) or today
-        clean["valid_until"] = _date(values.get("valid_until"), "valid_until", errors)
-        if "published_on" not in errors and clean["published_on"] > today:
-            errors["published_on"] = "发布日期不能晚于今天"
-        if clean["valid_until"] is not None and "valid_until" not in errors:
-            if clean["valid_until"] < clean["published_on"]:
-                errors["valid_until"] = "有效期不能早于发布日期"
-            elif clean["valid_until"] < today:
-                errors["valid_until"] = "有效期已过：已到期的预警不会再推送，也不会出现在查询结果里"
-        illustrative = spreadsheets.flag(values.get("illustrative"), False)
-        if illustrative is None:
-            errors["illustrative"] = "请填写 是/否"
-        clean["illustrative"] = bool(illustrative)
-        if errors:
-            raise WarningFormError(errors)
-        return cls(**clean)
-
-
-def _date(value: Any, name: str, errors: dict[str, str]) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raw = spreadsheets.text(value)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = f"{FIELD_LABELS[name]}的格式应为 2026-12-05"
-        return None
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# What the chat and the console show
-
-
-def warning_text(warning: RiskWarning, language: Language, vocabulary: Vocabulary, *, full: bool) -> str:
-    """A warning as a reply shows it: its id, title, text (the first lines unless `full`), what it concerns, its
-    source and how long it is current. English readers get the English text when staff wrote one."""
-    english = language == "en"
-    title = (warning.title_en if english and warning.title_en else warning.title)
-    body = (warning.text_en if english and warning.text_en else warning.text)
-    if not full and len(body) > 120:
-        body = body[:119].rstrip() + "…"
-    lead = (ILLUSTRATIVE.get(language) if warning.illustrative else "") + (
-        f"[Warning {SOURCE_PREFIX}{warning.id}] " if english else f"【预警 {SOURCE_PREFIX}{warning.id}】")
-    if english and not warning.title_en:
-        title += " (in Chinese)"
-    concerns = Criteria(tuple(warning.countries), tuple(warning.industries), tuple(warning.ip_types),
-                        tuple(warning.products))
-    scope = concerns.describe(language, vocabulary) if concerns.named else ("all markets" if english else "不限")
-    until = warning.valid_until.isoformat() if warning.valid_until else ("until withdrawn" if english else "长期有效，撤销为止")
-    if english:
-        footer = f"Concerns: {scope}\nSource: {warning.source} ({warning.published_on.isoformat()}); current {'until ' + until if warning.valid_until else until}"
-    else:
-        footer = f"涉及：{scope}\n来源：{warning.source}（{warning.published_on.isoformat()}）；有效期至：{until}"
-    return f"{lead}{title}\n{body}\n{footer}"
-
-
-def source_id(warning: RiskWarning) -> str:
-    return f"{SOURCE_PREFIX}{warning.id}"
 
 
 @dataclass(frozen=True)
@@ -459,28 +166,8 @@ class Warnings:
         """Publish every warning of a YAML or CSV file, or none: every bad row is reported by its line and then
         nothing is stored."""
         path = Path(path)
-        report = ImportReport(path)
-        try:
-            rows = list(spreadsheets.read_rows(path, IMPORT_FIELDS, required="title", noun="warning"))
-        except spreadsheets.FileError as error:
-            report.errors.append(spreadsheets.RowError(error.line, None, error.reason))
-            return report
-        drafts = []
-        for line, raw in rows:
-            title = spreadsheets.text(raw.get("title")) if isinstance(raw, dict) else None
-            problem = spreadsheets.shape_problem(raw, "warning")
-            unknown = [str(key) for key in raw if key not in IMPORT_FIELDS] if problem is None else []
-            if problem is None and unknown:
-                problem = f"unknown field(s) {', '.join(map(repr, unknown))}; known: {', '.join(IMPORT_FIELDS)}"
-            if problem is None:
-                try:
-                    drafts.append(self.parse(raw))
-                    continue
-                except WarningFormError as error:
-                    problem = "；".join(f"{FIELD_LABELS[name]}：{message}" for name, message in error.errors.items())
-            report.errors.append(spreadsheets.RowError(line, title, problem))
-        if not rows:
-            report.errors.append(spreadsheets.RowError(1, None, "no warnings in the file"))
+        drafts, errors = read_drafts(path, self.parse)
+        report = ImportReport(path, errors=errors)
         if report.errors:
             for error in report.errors:
                 log.warning("%s: %s", path, error)
