@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk.clock import Clock, require_aware
 from bot.settings import DeskSettings
-from bot.desk.tickets import Desk, DeskError, normalise_contact
+from bot.desk.cleaning import DeskError, normalise_contact
+from bot.desk.tickets import Desk
 from bot.desk.models import EXHIBITION_OUTCOMES, ExhibitionNotice, ExhibitionRegistration, Ticket
 from bot.desk.outbox import enqueue
 from knowledge.vocabulary import Vocabulary, load_vocabulary

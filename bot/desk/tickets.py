@@ -12,19 +12,22 @@ sequential and easy to guess, so a number alone never reveals a ticket.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Literal, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Literal, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.desk import notices
+from bot.desk.cleaning import (
+    MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
+)
 from bot.desk.clock import Clock, require_aware
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
 from bot.desk.matching import open_cases, rank_experts, speaks
-from bot.desk.models import TRANSCRIPT_ROLES, Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine
+from bot.desk.models import Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine
 from bot.desk.outbox import enqueue
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -32,30 +35,6 @@ log = logging.getLogger(__name__)
 
 Priority = Literal["urgent", "normal"]
 Language = Literal["zh", "en"]
-
-MAX_TEXT = 10_000
-MAX_NOTE = 2_000
-TRUNCATED = "…（以下省略）"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s\-()]{7,25}$")
-
-
-class DeskError(Exception):
-    """A request the desk refuses, with a message fit to show. `code` lets callers choose a reply:
-    not_found, wrong_state, wrong_expert, invalid."""
-
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class TranscriptEntry(NamedTuple):
-    """One line of the conversation that led to the ticket; `at` defaults to the time the ticket opens."""
-
-    role: str
-    text: str
-    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,16 +100,16 @@ class Desk:
             raise DeskError(f"language must be zh or en, not {language!r}")
         if deadline is not None and (isinstance(deadline, datetime) or not isinstance(deadline, date)):
             raise DeskError("deadline must be a date")
-        lines = [line for line in (self._transcript_entry(entry, now) for entry in transcript) if line is not None]
+        lines = [line for line in (transcript_entry(entry, now) for entry in transcript) if line is not None]
         fields = dict(
-            channel=_clean(channel, "channel", 32), sender_id=_clean(sender_id, "sender_id", 128),
-            company=_clean(company, "company", 200), contact=normalise_contact(contact),
-            description=_clean(description, "description", MAX_TEXT),
-            contact_name=_clean(contact_name, "contact_name", 100, required=False),
+            channel=clean(channel, "channel", 32), sender_id=clean(sender_id, "sender_id", 128),
+            company=clean(company, "company", 200), contact=normalise_contact(contact),
+            description=clean(description, "description", MAX_TEXT),
+            contact_name=clean(contact_name, "contact_name", 100, required=False),
             country=self._term("country", country), ip_type=self._term("ip_type", ip_type),
             dispute_type=self._term("dispute_type", dispute_type), industry=self._term("industry", industry),
         )
-        actor = _clean(actor, "actor", 64)
+        actor = clean(actor, "actor", 64)
 
         with self.sessions.begin() as session:
             ticket = Ticket(
@@ -162,7 +141,7 @@ class Desk:
     def assign(self, number: str, expert_id: int, actor: str, reason: str) -> Ticket:
         """Staff put a ticket with a chosen expert (e.g. one left new because nobody fitted); caps do not apply."""
         now = self.clock.now()
-        actor, reason = _clean(actor, "actor", 64), _clean(reason, "reason", MAX_NOTE)
+        actor, reason = clean(actor, "actor", 64), clean(reason, "reason", MAX_NOTE)
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             if ticket.status not in ("new", "assigned", "accepted"):
@@ -190,10 +169,7 @@ class Desk:
             ticket.accepted_at = now
             event = self._move(session, ticket, "accepted", f"expert:{expert_id}", "accepted", now)
             expert = session.get(Expert, expert_id)
-            text = {
-                "zh": f"您的工单 {ticket.number} 已有专家受理，专家答复后将通过本渠道发送给您。",
-                "en": f"An expert has taken up your ticket {ticket.number}; the answer will come to you here.",
-            }[ticket.language]
+            text = notices.case_accepted(ticket.number, ticket.language)
             self._to_enterprise(session, ticket, event, "case_accepted", text, expert_name=_display_name(expert))
         log.info("desk: %s accepted by expert %s", number, expert_id)
         return ticket
@@ -201,7 +177,7 @@ class Desk:
     def decline(self, number: str, expert_id: int, reason: str) -> Ticket:
         """The expert cannot take the case: it goes to the next candidate, or back to staff when none is left."""
         now = self.clock.now()
-        reason = _clean(reason, "reason", MAX_NOTE)
+        reason = clean(reason, "reason", MAX_NOTE)
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             self._require_expert(ticket, expert_id, ("assigned", "accepted"), "decline")
@@ -217,7 +193,7 @@ class Desk:
     def answer(self, number: str, expert_id: int, text: str) -> Ticket:
         """The expert's answer: kept in the transcript and queued to the enterprise on the channel it came from."""
         now = self.clock.now()
-        text = _clean(text, "answer", MAX_TEXT)
+        text = clean(text, "answer", MAX_TEXT)
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             self._require_expert(ticket, expert_id, ("accepted", "answered"), "answer")
@@ -235,7 +211,7 @@ class Desk:
 
     def close(self, number: str, actor: str, reason: str) -> Ticket:
         now = self.clock.now()
-        actor, reason = _clean(actor, "actor", 64), _clean(reason, "reason", MAX_NOTE)
+        actor, reason = clean(actor, "actor", 64), clean(reason, "reason", MAX_NOTE)
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             if ticket.status == "closed":
@@ -249,7 +225,7 @@ class Desk:
     def reopen(self, number: str, actor: str, reason: str) -> Ticket:
         """Back to the expert who took the case when they are still available, else to matching afresh."""
         now = self.clock.now()
-        actor, reason = _clean(actor, "actor", 64), _clean(reason, "reason", MAX_NOTE)
+        actor, reason = clean(actor, "actor", 64), clean(reason, "reason", MAX_NOTE)
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             if ticket.status != "closed":
@@ -278,7 +254,7 @@ class Desk:
         now = self.clock.now()
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             raise DeskError(f"a rating is a whole number from 1 to 5, not {score!r}")
-        comment = _clean(comment, "comment", MAX_NOTE, required=False)
+        comment = clean(comment, "comment", MAX_NOTE, required=False)
         with self.sessions.begin() as session:
             ticket = self._own(session, number, sender_id)
             if ticket.answered_at is None:
@@ -308,11 +284,7 @@ class Desk:
                 event = self._event(session, ticket, "system", "follow_up_queued", "closed", "closed", now)
                 ticket.updated_at = now
                 days = round((now - ticket.closed_at).total_seconds() / 86400)
-                text = {
-                    "zh": f"您好！工单 {ticket.number} 已办结{days}天。纠纷目前进展如何？专家意见是否有帮助？欢迎回复告诉我们。",
-                    "en": f"Hello! Ticket {ticket.number} was closed {days} days ago. How is the dispute going, and did "
-                          f"the expert's advice help? Reply to let us know.",
-                }[ticket.language]
+                text = notices.follow_up(ticket.number, days, ticket.language)
                 self._to_enterprise(session, ticket, event, "follow_up", text)
                 queued.append(ticket.number)
         if queued:
@@ -322,7 +294,7 @@ class Desk:
     def record_follow_up(self, number: str, sender_id: str, note: str) -> Ticket:
         """What the enterprise said when followed up (how the dispute ended, what helped)."""
         now = self.clock.now()
-        note = _clean(note, "note", MAX_NOTE)
+        note = clean(note, "note", MAX_NOTE)
         with self.sessions.begin() as session:
             ticket = self._own(session, number, sender_id)
             if ticket.status != "closed":
@@ -474,7 +446,7 @@ class Desk:
         event = self._event(session, ticket, "system", "staff_alerted", ticket.status, ticket.status, now,
                             reason=message, data=data)
         payload = {
-            "ticket": ticket.number, "text": f"工单 {ticket.number}（{ticket.company}，{ticket.priority}）：{message}",
+            "ticket": ticket.number, "text": notices.staff_alert(ticket, message),
             "priority": ticket.priority, "status": ticket.status, "expert_id": ticket.expert_id,
         }
         enqueue(session, self.settings.staff_channel, self.settings.staff_recipient, "staff_alert", payload,
@@ -540,23 +512,7 @@ class Desk:
         else:
             channel, recipient = "sms", expert.phone or ""
         due = _local(ticket.sla_due_at, self.settings) if ticket.sla_due_at else "—"
-        if "zh" in (expert.languages or []):
-            subject = " / ".join(v for v in (ticket.country, ticket.ip_type, ticket.dispute_type) if v) or "—"
-            if kind == "case_reopened":
-                text = f"工单 {ticket.number}（{subject}）已重新打开，请查看并答复。"
-            else:
-                urgency = "【紧急】" if ticket.priority == "urgent" else ""
-                text = f"{urgency}新案件 {ticket.number}：{ticket.company}，{subject}。请在 {due}（北京时间）前受理或婉拒。"
-        else:
-            label = self.vocabulary.label
-            subject = " / ".join(label(entity, v, "en") for entity, v in (
-                ("country", ticket.country), ("ip_type", ticket.ip_type), ("dispute_type", ticket.dispute_type)) if v) or "—"
-            if kind == "case_reopened":
-                text = f"Ticket {ticket.number} ({subject}) has been reopened; please review and answer."
-            else:
-                urgency = "[URGENT] " if ticket.priority == "urgent" else ""
-                text = (f"{urgency}New case {ticket.number}: {ticket.company}, {subject}. Please accept or decline "
-                        f"by {due} (Beijing time).")
+        text = notices.expert_notice(ticket, kind, due, expert.languages or [], self.vocabulary)
         payload = {
             "ticket": ticket.number, "text": text, "priority": ticket.priority, "language": ticket.language,
             "company": ticket.company, "contact_name": ticket.contact_name, "country": ticket.country,
@@ -581,65 +537,11 @@ class Desk:
 
     def _term(self, entity: str, value: str | None) -> str | None:
         """The canonical vocabulary value of what was typed; text the vocabulary does not know is kept as typed."""
-        text = _clean(value, entity, 50, required=False)
+        text = clean(value, entity, 50, required=False)
         if text is None:
             return None
         return self.vocabulary.canonical(entity, text) or text
 
-    @staticmethod
-    def _transcript_entry(entry: Any, now: datetime) -> tuple[str, str, datetime] | None:
-        """A checked transcript line; None for a line with no text. The transcript is context for the expert, so an
-        overlong message (someone pasted a whole contract) is cut rather than costing the enterprise its ticket."""
-        try:
-            role, text, at = TranscriptEntry(*entry)
-        except TypeError:
-            raise DeskError("a transcript line is (role, text) or (role, text, time)") from None
-        if role not in TRANSCRIPT_ROLES:
-            raise DeskError(f"transcript role must be one of {', '.join(TRANSCRIPT_ROLES)}, not {role!r}")
-        try:
-            at = require_aware(at) if at is not None else now
-        except (ValueError, AttributeError):
-            raise DeskError("a transcript line's time must be timezone-aware") from None
-        if not isinstance(text, str):
-            raise DeskError("a transcript line's text must be text")
-        text = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
-        if not text:
-            return None
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT - len(TRUNCATED)] + TRUNCATED
-        return role, text, at
-
-
-def normalise_contact(contact: str | None) -> str:
-    """An e-mail in lower case, or a phone number as its digits (and a leading +), so that "138-0000-0001" and
-    "13800000001" are one enterprise."""
-    text = _clean(contact, "contact", 254)
-    if "@" in text:
-        if not _EMAIL.match(text):
-            raise DeskError(f"{text!r} is not an e-mail address")
-        return text.lower()
-    digits = re.sub(r"\D", "", text)
-    if not _PHONE.match(text) or not 7 <= len(digits) <= 20:
-        raise DeskError(f"{text!r} is neither a phone number nor an e-mail address")
-    return ("+" if text.startswith("+") else "") + digits
-
-
-def _clean(value: Any, name: str, limit: int, *, required: bool = True) -> Any:
-    """Text as stored: trimmed, without control characters, within `limit`; empty is refused when required."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise DeskError(f"{name} is required")
-        return None
-    if not isinstance(value, str):
-        raise DeskError(f"{name} must be text")
-    text = _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
-    if not text:
-        if required:
-            raise DeskError(f"{name} is required")
-        return None
-    if len(text) > limit:
-        raise DeskError(f"{name} has {len(text)} characters, more than {limit}")
-    return text
 
 
 def _display_name(expert: Expert | None) -> str | None:
