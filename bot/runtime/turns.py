@@ -25,7 +25,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.runtime.server import watch_action_failures
+from bot.runtime.patches.action_failures import watch_action_failures
 
 logger = logging.getLogger(__name__)
 
