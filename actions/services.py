@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import DeskSettings
 from bot.desk.db import create_schema, make_engine, sessions
 from bot.desk.tickets import Desk

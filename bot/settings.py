@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.desk.clock import DeskHours
+from bot.clock import DeskHours
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'desk.db'}"

@@ -131,7 +131,7 @@ def desk_sessions(desk_engine):
 
 @pytest.fixture()
 def desk_clock():
-    from bot.desk.clock import ManualClock
+    from bot.clock import ManualClock
 
     return ManualClock(DESK_START)
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.desk.clock import SystemClock
+from bot.clock import SystemClock
 from bot.console.accounts import Accounts
 from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions

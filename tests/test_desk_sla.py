@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.desk.clock import ManualClock
+from bot.clock import ManualClock
 from bot.settings import DeskSettings, SettingsError
 from bot.desk.tickets import Desk, DeskError
 from bot.desk.models import OutboxMessage, TicketEvent

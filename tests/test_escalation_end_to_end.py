@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.desk.clock import ManualClock
+from bot.clock import ManualClock
 from bot.desk.tickets import Desk
 from bot.desk.models import Ticket
 
@@ -32,7 +32,7 @@ def tracker_events(stack, sender: str) -> list[dict[str, Any]]:
 @pytest.fixture()
 def desk_for(stack):
     """The desk the services use, opened from the test as the expert's console would."""
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk

@@ -41,7 +41,7 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
 
 @pytest.fixture()
 def desk_of(faulty):
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk

@@ -230,7 +230,7 @@ def test_a_file_that_cannot_be_deleted_keeps_its_record_for_the_next_purge(conso
 
 def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp_path, monkeypatch, capsys):
     """`python -m bot.console purge [--dry-run]` on a database configured as the deployment configures it."""
-    from bot.desk.clock import ManualClock
+    from bot.clock import ManualClock
     from bot.settings import DeskSettings
     from bot.console.__main__ import main
     from bot.console.config import ConsoleSettings

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.desk.clock import SystemClock
+from bot.clock import SystemClock
 from bot.desk.exhibitions import Exhibitions
 from bot.desk.models import ExhibitionNotice, OutboxMessage, TicketEvent
 from bot.processes.scheduler import Job, Scheduler, desk_jobs

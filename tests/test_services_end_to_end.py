@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.desk.clock import ManualClock
+from bot.clock import ManualClock
 from bot.desk.outbox import OutboxWorker
 from bot.runtime.relay import RasaRelay
 from bot.processes.scheduler import Scheduler, desk_jobs
@@ -26,7 +26,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture(scope="module")
 def services(stack):
     """The stack's desk database, opened from the test as the console would."""
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk

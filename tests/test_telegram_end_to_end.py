@@ -73,7 +73,7 @@ def telegram(stack, tmp_path_factory):
 @pytest.fixture(scope="module")
 def desk(stack):
     """The desk the services use, opened from the test as the console would."""
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk

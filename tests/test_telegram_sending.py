@@ -10,7 +10,7 @@ from typing import Awaitable, Callable
 import pytest
 from telegram import Bot
 
-from bot.desk.clock import ManualClock
+from bot.clock import ManualClock
 from bot.channels.telegram.inbox import Inbox
 from bot.channels.telegram.sending import Messenger
 from telegram_fake import FakeBotApi

@@ -296,7 +296,7 @@ class RestChannel(RestInput):
 
 
 def _open_held_questions() -> HeldQuestions:
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import create_schema, make_engine, sessions
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.desk import audit
 from bot.console.config import ConsoleSettings
 from bot.console.passwords import DUMMY_HASH, check_strength, hash_password, needs_rehash, verify_password

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import DeskSettings
 from bot.console.accounts import Accounts
 from bot.console.calls import HotlineLog

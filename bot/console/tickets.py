@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days

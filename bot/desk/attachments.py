@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.desk.models import Attachment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)

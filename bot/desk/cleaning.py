@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from bot.desk.clock import require_aware
+from bot.clock import require_aware
 from bot.desk.models import TRANSCRIPT_ROLES
 
 MAX_TEXT = 10_000

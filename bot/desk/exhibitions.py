@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.clock import Clock, require_aware
+from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
 from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.tickets import Desk

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.desk import spreadsheets
-from bot.desk.clock import SystemClock, require_aware
+from bot.clock import SystemClock, require_aware
 from bot.desk.models import Expert
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping, Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.clock import Clock, require_aware
+from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
 from bot.desk.models import OutboxMessage

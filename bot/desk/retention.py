@@ -33,7 +33,7 @@ from sqlalchemy import String, case, cast, delete, func, literal, or_, select, u
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.settings import DeskSettings
 from bot.desk import audit
 from bot.desk.privacy import ANONYMISED

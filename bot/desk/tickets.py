@@ -23,7 +23,7 @@ from bot.desk import notices
 from bot.desk.cleaning import (
     MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
 )
-from bot.desk.clock import Clock, require_aware
+from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
 from bot.desk.matching import open_cases, rank_experts, speaks

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.clock import SystemClock
+from bot.clock import SystemClock
 from bot.settings import DeskSettings, SettingsError
 from bot.desk.db import create_schema, make_engine, sessions
 from bot.desk.tickets import Desk

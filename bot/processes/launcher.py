@@ -280,7 +280,7 @@ class Stack:
 
 def prepare_desk(settings: Settings) -> str:
     """Create the desk's tables and, on an empty desk, the illustrative sample pool and warnings; says what it did."""
-    from bot.desk.clock import SystemClock
+    from bot.clock import SystemClock
     from bot.settings import DeskSettings
     from bot.desk.db import create_schema, make_engine, sessions
     from bot.desk.expert_import import seed_sample_pool

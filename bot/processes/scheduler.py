@@ -31,7 +31,7 @@ from typing import Callable, Sized
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import DeskSettings, SettingsError
 from bot.desk.retention import purge
 from bot.desk.db import create_schema, make_engine, sessions

@@ -12,7 +12,7 @@ import signal
 import socket
 import threading
 
-from bot.desk.clock import SystemClock
+from bot.clock import SystemClock
 from bot.settings import DeskSettings
 from bot.desk.db import create_schema, make_engine, sessions
 from bot.desk.outbox import OutboxWorker, Sender

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.desk.models import OutboxMessage
 from bot.desk.outbox import enqueue
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from telegram import Bot, Document
 
 from bot.desk.attachments import record_attachment
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.channels.telegram import texts
 from bot.channels.identity import sender_id
 from bot.channels.telegram.rasa_client import RasaClient

@@ -25,7 +25,7 @@ from typing import Any
 
 from telegram.error import Forbidden
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.desk.models import OutboxMessage
 from bot.desk.outbox import RecipientBlocked
 from bot.runtime.relay import trigger_desk_message

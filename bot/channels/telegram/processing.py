@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.channels.telegram.inbox import Inbox, PendingUpdate
 from bot.channels.telegram.rasa_client import RasaUnavailable
 from bot.channels.telegram.sending import Messenger

@@ -23,7 +23,7 @@ from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.channels.telegram.config import TelegramSettings
 from bot.channels.telegram.inbox import Inbox
 from bot.channels.telegram.sending import Messenger

@@ -20,7 +20,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.channels.telegram.inbox import Inbox
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from typing import Any
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
-from bot.desk.clock import Clock
+from bot.clock import Clock
 from bot.channels.telegram import texts
 from bot.channels.telegram.documents import DocumentReceiver
 from bot.channels.telegram.experts import ExpertDesk, Outcome, ticket_in

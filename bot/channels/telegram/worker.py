@@ -21,7 +21,7 @@ from typing import Callable
 from telegram import Bot, BotCommand
 
 from bot.desk.attachments import attach_pending
-from bot.desk.clock import SystemClock
+from bot.clock import SystemClock
 from bot.settings import DeskSettings
 from bot.desk.db import create_schema, make_engine, sessions
 from bot.desk.tickets import Desk

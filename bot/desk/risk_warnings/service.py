@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk import spreadsheets
-from bot.desk.clock import Clock, require_aware
+from bot.clock import Clock, require_aware
 from bot.desk.db import dialect_insert
 from bot.desk.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.outbox import enqueue
