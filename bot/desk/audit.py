@@ -6,14 +6,25 @@ entry and an entry never describes something that did not happen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.desk.models import AuditEntry
 
-if TYPE_CHECKING:
-    from bot.console.accounts import Principal
+
+class Actor(Protocol):
+    """Who did it, as the trail records them: the console's signed-in `Principal` is one."""
+
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def ip(self) -> str | None: ...
+
 
 #: Every action the trail records, with the name the console gives it.
 ACTION_LABELS = {
@@ -27,7 +38,7 @@ ACTIONS = tuple(ACTION_LABELS)
 
 def record(
     session: Session,
-    who: "Principal | None",
+    who: Actor | None,
     action: str,
     *,
     at: datetime,
