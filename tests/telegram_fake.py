@@ -450,12 +450,12 @@ class WorkerProcess:
 def worker_environment(*, token: str, api: FakeBotApi, rasa_url: str, rasa_token: str, database_url: str,
                        var_dir: Path, **extra: str) -> dict[str, str]:
     """The worker's environment for a test: quick polls, quick retries."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "IPDESK_TELEGRAM_"))}
     env.update({
-        "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_BASE_URL": api.base_url, "IPDESK_RASA_URL": rasa_url,
-        "RASA_TOKEN": rasa_token, "DATABASE_URL": database_url, "IPDESK_VAR_DIR": str(var_dir),
-        "TELEGRAM_POLL_TIMEOUT": "1", "TELEGRAM_RETRY_BASE": "0.3", "TELEGRAM_RETRY_MAX": "1",
-        "TELEGRAM_DESK_INTERVAL": "0.5", "DESK_OUTBOX_BACKOFF_SECONDS": "1", "PYTHONUNBUFFERED": "1",
+        "IPDESK_TELEGRAM_BOT_TOKEN": token, "IPDESK_TELEGRAM_BASE_URL": api.base_url, "IPDESK_RASA_URL": rasa_url,
+        "IPDESK_RASA_TOKEN": rasa_token, "IPDESK_DATABASE_URL": database_url, "IPDESK_VAR_DIR": str(var_dir),
+        "IPDESK_TELEGRAM_POLL_TIMEOUT": "1", "IPDESK_TELEGRAM_RETRY_BASE": "0.3", "IPDESK_TELEGRAM_RETRY_MAX": "1",
+        "IPDESK_TELEGRAM_DESK_INTERVAL": "0.5", "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS": "1", "PYTHONUNBUFFERED": "1",
     })
-    env.update(extra)
+    env.update({f"IPDESK_{name}": value for name, value in extra.items()})  # TELEGRAM_MODE=… as its IPDESK_ name
     return env

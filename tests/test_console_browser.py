@@ -33,7 +33,7 @@ def console_site(stack):
                            timeout=60)
     assert admin.returncode == 0, admin.stderr
     assert "administrator admin created" in admin.stdout
-    engine = make_engine(env["DATABASE_URL"])
+    engine = make_engine(env["IPDESK_DATABASE_URL"])
     maker = sessions(engine)
     accounts = Accounts(maker, SystemClock(), ConsoleSettings())
     accounts.create_user("staff1", "坐席小刘", "staff", PASSWORD, actor_name="test")

@@ -37,7 +37,7 @@ def desk_for(stack):
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     yield Desk(sessions(engine), SystemClock(), settings)
     engine.dispose()

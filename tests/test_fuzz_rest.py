@@ -66,7 +66,7 @@ def untouched(stack):
         url = f"{stack.rasa_url}/conversations/fuzz-bystander/tracker?token={stack.rasa_token}"
         with urllib.request.urlopen(url, timeout=30) as response:
             events = json.loads(response.read())["events"]
-        engine = make_engine(stack.environment()["DATABASE_URL"])
+        engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
         try:
             with sessions(engine)() as session:
                 desk = {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in (Ticket, TicketEvent)}

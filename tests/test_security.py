@@ -113,7 +113,7 @@ INJECTIONS = [
 
 
 def desk_counts(stack) -> dict[str, int]:
-    engine = make_engine(stack.environment()["DATABASE_URL"])
+    engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
     try:
         with sessions(engine)() as session:
             return {model.__tablename__: session.scalar(select(func.count()).select_from(model))

@@ -33,7 +33,7 @@ def services(stack):
     from bot.desk.exhibitions import Exhibitions
     from bot.desk.risk_warnings import Warnings
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     maker = sessions(engine)
     desk = Desk(maker, SystemClock(), settings)

@@ -61,7 +61,7 @@ def telegram(stack, tmp_path_factory):
     rasa = Switch(stack.rasa_port)
     var_dir = tmp_path_factory.mktemp("telegram")
     env = worker_environment(token=TOKEN, api=api, rasa_url=rasa.url, rasa_token=stack.rasa_token,
-                             database_url=stack.environment()["DATABASE_URL"], var_dir=var_dir)
+                             database_url=stack.environment()["IPDESK_DATABASE_URL"], var_dir=var_dir)
     worker = WorkerProcess(env, var_dir / "worker.log").start()
     yield Telegram(api, rasa, worker, stack)
     code = worker.stop()
@@ -78,7 +78,7 @@ def desk(stack):
     from bot.desk.db import make_engine, sessions
     from bot.desk.tickets import Desk
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     yield Desk(sessions(engine), SystemClock(), settings)
     engine.dispose()

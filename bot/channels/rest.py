@@ -11,13 +11,13 @@ called "rest", so conversations and tickets opened here are REST's). In addition
 - **Per-sender rate limit** (bot/runtime/ratelimit.py): `IPDESK_REST_BURST` messages at once (10), then
   `IPDESK_REST_PER_MINUTE` a minute (30); beyond that 429 with `{"error": …, "retry_after": s}` and a
   `Retry-After` header, before any work is done, so a flooding client cannot starve the other conversations. With
-  `REDIS_URL` set the Rasa servers share the limits in Redis: a sender's rate is the same however nginx spreads its
+  `IPDESK_REDIS_URL` set the Rasa servers share the limits in Redis: a sender's rate is the same however nginx spreads its
   messages.
 - **No turn is lost when the action server is down.** A turn whose custom actions fail is set aside
   (bot/runtime/turns.py), the question is stored in the desk's outbox (bot/runtime/held.py) and the user gets a holding reply
   of kind `holding` in the reply contract. The question is answered in the same conversation as soon as it can be:
   at the user's next message (before that message, so answers keep their order) or when the desk worker delivers
-  it, through `POST /webhooks/rest/resume?token=<RASA_TOKEN>` with `{"sender": …}`.
+  it, through `POST /webhooks/rest/resume?token=<IPDESK_RASA_TOKEN>` with `{"sender": …}`.
 - A part that is down (the tracker store's database, the lock store's Redis, the desk's database when a question
   must be held) gives 503 with `{"error": …}` and changes nothing; the client may send the message again.
 """
@@ -48,6 +48,7 @@ from bot.runtime.turns import (
     LOCK_WAIT_SECONDS, action_server_answers, record_unanswered, replies_to, run_turn, set_aside,
 )
 from bot.runtime.ratelimit import RateLimiter, SenderRateLimiter, retry_after_seconds, sender_rate_limiter
+from bot import settings
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from knowledge import Localized, detect_language
 
@@ -66,17 +67,6 @@ HOLDING = Localized(
     "We have received your question. The service is recovering; the answer will appear in this conversation "
     "shortly, there is no need to send it again.",
 )
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a whole number") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than zero")
-    return value
 
 
 class BadRequest(Exception):
@@ -109,11 +99,14 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "RestChannel":
         credentials = credentials or {}
-        burst = _env_int("IPDESK_REST_BURST", int(credentials.get("burst", DEFAULT_BURST)))
-        per_minute = _env_int("IPDESK_REST_PER_MINUTE", int(credentials.get("per_minute", DEFAULT_PER_MINUTE)))
+        env = os.environ
+        burst = settings.read(env, "IPDESK_REST_BURST", settings.positive(int), int(credentials.get("burst", DEFAULT_BURST)))
+        per_minute = settings.read(env, "IPDESK_REST_PER_MINUTE", settings.positive(int),
+                                   int(credentials.get("per_minute", DEFAULT_PER_MINUTE)))
         return cls(
-            credentials.get("token") or os.environ.get("RASA_TOKEN"),
-            max_chars=_env_int("IPDESK_REST_MAX_CHARS", int(credentials.get("max_chars", 4000))),
+            credentials.get("token") or settings.text(env, "IPDESK_RASA_TOKEN"),
+            max_chars=settings.read(env, "IPDESK_REST_MAX_CHARS", settings.positive(int),
+                                    int(credentials.get("max_chars", 4000))),
             limiter=sender_rate_limiter(burst, per_minute),
         )
 
@@ -122,7 +115,7 @@ class RestChannel(RestInput):
         return await asyncio.to_thread(lambda: call(self._held_questions()))
 
     def _held_questions(self) -> HeldQuestions:
-        """The held questions, in the desk's database (DATABASE_URL), opened on first use."""
+        """The held questions, in the desk's database (IPDESK_DATABASE_URL), opened on first use."""
         with self._held_lock:
             if self._held is None:
                 self._held = _open_held_questions()

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Union
 
 from bot.desk.tickets import Desk
 from bot.desk.models import ChatTurn
+from bot.settings import text
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def sender_key(channel: str, sender_id: str, key: bytes | None = None) -> str:
 def chatlog_key() -> bytes:
     """The installation's key: from the environment, else from `<var>/chatlog.key`, made on first use."""
     global _cached_key
-    configured = os.environ.get(KEY_ENV) or None
-    path = Path(os.environ.get("IPDESK_VAR_DIR") or ROOT / "var") / KEY_FILE
+    configured = text(os.environ, KEY_ENV)
+    path = Path(text(os.environ, "IPDESK_VAR_DIR") or ROOT / "var") / KEY_FILE
     with _key_lock:
         if _cached_key is not None and _cached_key[0] == (configured, path):
             return _cached_key[1]

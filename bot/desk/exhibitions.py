@@ -246,7 +246,7 @@ class Exhibitions:
         return registration
 
     def onsite_contact(self, registration: ExhibitionRegistration) -> str | None:
-        """Who to reach at the fair: the contact staff set for it, else the deployment's (DESK_FAIR_CONTACT)."""
+        """Who to reach at the fair: the contact staff set for it, else the deployment's (IPDESK_DESK_FAIR_CONTACT)."""
         return registration.onsite_contact or self.settings.fair_contact
 
     # The scheduler's job ----------------------------------------------------------------------------------------

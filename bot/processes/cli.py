@@ -1,6 +1,6 @@
 """The desk's command line, for administrators and for cron.
 
-    python -m bot.processes.cli init-db                 create the desk's tables in DATABASE_URL
+    python -m bot.processes.cli init-db                 create the desk's tables in IPDESK_DATABASE_URL
     python -m bot.processes.cli import-experts FILE     import the expert pool (YAML or CSV); exit 1 if any row was refused
     python -m bot.processes.cli import-warnings FILE    publish warnings (YAML or CSV) and push them to subscribers; every bad
                                               row is reported by line and then nothing is published (exit 1)

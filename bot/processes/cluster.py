@@ -1,9 +1,9 @@
 """The scaled-out layout on one machine: several Rasa servers and action servers behind nginx, on PostgreSQL and Redis.
 
-`python -m bot.processes.cluster up` starts, with DATABASE_URL (PostgreSQL) and REDIS_URL set:
+`python -m bot.processes.cluster up` starts, with IPDESK_DATABASE_URL (PostgreSQL) and IPDESK_REDIS_URL set:
 
 - two action servers and two Rasa servers (`--actions N`, `--rasa N`) on loopback ports; every Rasa server keeps
-  its conversations in Rasa's SQL tracker store on DATABASE_URL and takes its turn on a conversation through
+  its conversations in Rasa's SQL tracker store on IPDESK_DATABASE_URL and takes its turn on a conversation through
   Rasa's Redis lock store, so any of them can carry any conversation;
 - nginx (Debian's package, deploy/nginx/ipdesk.conf) in front: the public chat entry (`--port`, 5005) spread over
   the Rasa servers, the services' entry for Rasa's API beside it, and the action servers' entry the Rasa servers
@@ -45,7 +45,7 @@ class Layout:
 
     def __post_init__(self) -> None:
         if not self.base.tracker_on_postgresql or not self.base.redis_url:
-            raise ValueError("the scaled-out layout needs DATABASE_URL on PostgreSQL and REDIS_URL: several Rasa "
+            raise ValueError("the scaled-out layout needs IPDESK_DATABASE_URL on PostgreSQL and IPDESK_REDIS_URL: several Rasa "
                              "servers must share their conversations and their locks")
         object.__setattr__(self, "nginx_dir", self.base.var_dir / "nginx")
 

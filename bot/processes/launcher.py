@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot.settings import positive, read, text
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "models" / "ipdesk.tar.gz"
 
@@ -37,7 +39,7 @@ class Settings:
     model: Path = DEFAULT_MODEL
     var_dir: Path = ROOT / "var"
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
-    #: From RASA_TOKEN, else a fresh random one per run: the API is never open without one.
+    #: From IPDESK_RASA_TOKEN, else a fresh random one per run: the API is never open without one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     #: The desk's database, and on PostgreSQL also the conversations (Rasa's SQL tracker store); SQLite files under
     #: `var_dir` when unset.
@@ -49,7 +51,7 @@ class Settings:
     redis_prefix: str = "ipdesk"
     #: The action server the Rasa server calls, when not this stack's own (e.g. nginx in front of several).
     action_endpoint: str | None = None
-    #: Serve the bot on Telegram too: only `from_environment` turns it on (TELEGRAM_BOT_TOKEN is set), so a
+    #: Serve the bot on Telegram too: only `from_environment` turns it on (IPDESK_TELEGRAM_BOT_TOKEN is set), so a
     #: Settings built in code — the tests' — never reaches a real bot.
     telegram: bool = False
 
@@ -58,27 +60,27 @@ class Settings:
         env = os.environ
         defaults = cls()
         return cls(
-            host=env.get("IPDESK_HOST", cls.host),
-            rasa_port=int(env.get("IPDESK_RASA_PORT", cls.rasa_port)),
-            actions_port=int(env.get("IPDESK_ACTIONS_PORT", cls.actions_port)),
-            console_port=int(env.get("IPDESK_CONSOLE_PORT", cls.console_port)),
-            model=Path(env.get("IPDESK_MODEL", str(DEFAULT_MODEL))),
-            var_dir=Path(env.get("IPDESK_VAR_DIR", str(ROOT / "var"))),
-            rasa_token=env.get("RASA_TOKEN") or defaults.rasa_token,
-            database_url=env.get("DATABASE_URL"),
-            redis_url=env.get("REDIS_URL"),
-            redis_prefix=env.get("IPDESK_REDIS_PREFIX") or cls.redis_prefix,
-            action_endpoint=env.get("IPDESK_ACTION_ENDPOINT"),
-            telegram=bool(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
+            host=text(env, "IPDESK_HOST") or cls.host,
+            rasa_port=read(env, "IPDESK_RASA_PORT", positive(int), cls.rasa_port),
+            actions_port=read(env, "IPDESK_ACTIONS_PORT", positive(int), cls.actions_port),
+            console_port=read(env, "IPDESK_CONSOLE_PORT", positive(int), cls.console_port),
+            model=Path(text(env, "IPDESK_MODEL") or DEFAULT_MODEL),
+            var_dir=Path(text(env, "IPDESK_VAR_DIR") or ROOT / "var"),
+            rasa_token=text(env, "IPDESK_RASA_TOKEN") or defaults.rasa_token,
+            database_url=text(env, "IPDESK_DATABASE_URL"),
+            redis_url=text(env, "IPDESK_REDIS_URL"),
+            redis_prefix=text(env, "IPDESK_REDIS_PREFIX") or cls.redis_prefix,
+            action_endpoint=text(env, "IPDESK_ACTION_ENDPOINT"),
+            telegram=bool(text(env, "IPDESK_TELEGRAM_BOT_TOKEN")),
         )
 
     def environment(self) -> dict[str, str]:
         """What every service process is started with: where the others are, the token, the desk database."""
-        env = {**os.environ, "RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
+        env = {**os.environ, "IPDESK_RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
                "RASA_TELEMETRY_ENABLED": "false"}
-        env["DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
+        env["IPDESK_DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
         if self.redis_url:
-            env["REDIS_URL"] = self.redis_url
+            env["IPDESK_REDIS_URL"] = self.redis_url
             env["IPDESK_REDIS_PREFIX"] = self.redis_prefix  # the lock store's and the REST channel's rate limits' keys
             password = urlsplit(self.redis_url).password
             if password:
@@ -104,13 +106,13 @@ class Settings:
     def endpoints_file(self) -> Path:
         """endpoints.yml with this run's action server, tracker store and lock store filled in.
 
-        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${DATABASE_URL}` and a Redis password
+        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${IPDESK_DATABASE_URL}` and a Redis password
         `${IPDESK_REDIS_PASSWORD}`, which Rasa fills in from its environment when it reads the file.
         """
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = self.action_endpoint or f"{self.actions_url}/webhook"
         if self.tracker_on_postgresql:
-            endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${DATABASE_URL}"}
+            endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${IPDESK_DATABASE_URL}"}
         else:
             endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
         if self.redis_url:
@@ -129,7 +131,7 @@ def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
     with atomic lock changes (bot/runtime/lock_store.py), which takes Rasa's settings."""
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise ValueError(f"REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
+        raise ValueError(f"IPDESK_REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
     if not prefix.isalnum():
         raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
     store: dict[str, Any] = {"type": "bot.runtime.lock_store.AtomicRedisLockStore", "url": parts.hostname,
@@ -191,7 +193,7 @@ def scheduler(settings: Settings) -> Service:
 
 
 def telegram_worker(settings: Settings) -> Service:
-    """Serves the bot on Telegram (bot/channels/telegram): its token and mode come from the TELEGRAM_* environment."""
+    """Serves the bot on Telegram (bot/channels/telegram): its token and mode come from the IPDESK_TELEGRAM_* environment."""
     env = {**settings.environment(), "IPDESK_VAR_DIR": str(settings.var_dir)}
     return Service("Telegram worker", [sys.executable, "-m", "bot.channels.telegram"], None, env)
 
@@ -286,7 +288,7 @@ def prepare_desk(settings: Settings) -> str:
     from bot.desk.expert_import import seed_sample_pool
     from bot.desk.risk_warnings import Warnings
 
-    engine = make_engine(settings.environment()["DATABASE_URL"])
+    engine = make_engine(settings.environment()["IPDESK_DATABASE_URL"])
     try:
         create_schema(engine)
         with sessions(engine).begin() as session:
@@ -319,10 +321,10 @@ def _banner(settings: Settings) -> str:
         f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
         f"  action server:  {settings.actions_url}\n"
         f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
-        f"  conversations:  {'Rasa tracker store on DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
-        f"  locks:          {'Redis (REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
-        f"  desk:           {settings.environment()['DATABASE_URL']}\n"
-        f"  Telegram:       {'serving the bot (TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
+        f"  conversations:  {'Rasa tracker store on IPDESK_DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
+        f"  locks:          {'Redis (IPDESK_REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
+        f"  desk:           {settings.environment()['IPDESK_DATABASE_URL']}\n"
+        f"  Telegram:       {'serving the bot (IPDESK_TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set IPDESK_TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
         f"Press Ctrl-C to stop.\n"
     )
 

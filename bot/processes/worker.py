@@ -13,7 +13,7 @@ import socket
 import threading
 
 from bot.clock import SystemClock
-from bot.settings import DeskSettings
+from bot.settings import DeskSettings, text
 from bot.desk.db import create_schema, make_engine, sessions
 from bot.desk.outbox import OutboxWorker, Sender
 from bot.runtime.relay import RasaRelay
@@ -24,12 +24,12 @@ logger = logging.getLogger("bot.processes.worker")
 def senders_from_environment() -> dict[str, Sender]:
     """The channels this worker can deliver to; messages of other channels wait for a worker that can."""
     senders: dict[str, Sender] = {}
-    rasa_url, token = os.environ.get("IPDESK_RASA_URL"), os.environ.get("RASA_TOKEN")
+    rasa_url, token = text(os.environ, "IPDESK_RASA_URL"), text(os.environ, "IPDESK_RASA_TOKEN")
     if rasa_url and token:
         relay = RasaRelay(rasa_url, token)
         senders.update(rest=relay, cmdline=relay)
     else:
-        logger.warning("IPDESK_RASA_URL or RASA_TOKEN is not set: REST conversations get no desk messages")
+        logger.warning("IPDESK_RASA_URL or IPDESK_RASA_TOKEN is not set: REST conversations get no desk messages")
     return senders
 
 

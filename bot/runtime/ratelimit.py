@@ -5,7 +5,7 @@ bot's buttons, never comes near it; a script sending a message every few millise
 any work is done for it, and told when to try again.
 
 One Rasa server keeps its buckets in the process (`SenderRateLimiter`); idle ones are forgotten so the table stays
-small. Several Rasa servers behind nginx share them in Redis (`SharedSenderRateLimiter`, when REDIS_URL is set), so a
+small. Several Rasa servers behind nginx share them in Redis (`SharedSenderRateLimiter`, when IPDESK_REDIS_URL is set), so a
 sender gets the same rate however its messages are spread over the servers. When Redis cannot be reached each server
 limits on its own until it can: the chat goes on, and the lock store reports Redis's absence anyway.
 """
@@ -18,6 +18,8 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
+
+from bot.settings import text
 
 logger = logging.getLogger(__name__)
 
@@ -139,13 +141,13 @@ class SharedSenderRateLimiter:
 
 
 def sender_rate_limiter(burst: int, per_minute: float, environ: Mapping[str, str] = os.environ) -> RateLimiter:
-    """Limits shared in Redis when `REDIS_URL` is set (keys under `IPDESK_REDIS_PREFIX`, as the lock store's), else
-    this process's own."""
-    redis_url = environ.get("REDIS_URL")
+    """Limits shared in Redis when `IPDESK_REDIS_URL` is set (keys under `IPDESK_REDIS_PREFIX`, as the lock store's),
+    else this process's own."""
+    redis_url = text(environ, "IPDESK_REDIS_URL")
     if not redis_url:
         return SenderRateLimiter(burst, per_minute)
     return SharedSenderRateLimiter.from_url(redis_url, burst, per_minute,
-                                            prefix=environ.get("IPDESK_REDIS_PREFIX") or "ipdesk")
+                                            prefix=text(environ, "IPDESK_REDIS_PREFIX") or "ipdesk")
 
 
 def retry_after_seconds(wait: float) -> int:

@@ -1,21 +1,21 @@
-"""Serve the bot on Telegram: `python -m bot.channels.telegram` (`make run` starts it when TELEGRAM_BOT_TOKEN is set).
+"""Serve the bot on Telegram: `python -m bot.channels.telegram` (`make run` starts it when IPDESK_TELEGRAM_BOT_TOKEN is set).
 
 Configuration comes from the environment only:
 
-  TELEGRAM_BOT_TOKEN       the bot's token from @BotFather (required; never put it in a file in the repository)
-  TELEGRAM_BASE_URL        the Bot API server, default https://api.telegram.org (a local Bot API server, a test double)
-  TELEGRAM_MODE            polling (default: works behind NAT) or webhook
-  TELEGRAM_WEBHOOK_URL     webhook mode: the public https:// address Telegram posts to
-  TELEGRAM_WEBHOOK_LISTEN  webhook mode: the address to listen on (default 127.0.0.1, behind a reverse proxy)
-  TELEGRAM_WEBHOOK_PORT    webhook mode: the port to listen on (default 8443)
-  TELEGRAM_WEBHOOK_SECRET  webhook mode: the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required)
+  IPDESK_TELEGRAM_BOT_TOKEN       the bot's token from @BotFather (required; never put it in a file in the repository)
+  IPDESK_TELEGRAM_BASE_URL        the Bot API server, default https://api.telegram.org (a local Bot API server, a test double)
+  IPDESK_TELEGRAM_MODE            polling (default: works behind NAT) or webhook
+  IPDESK_TELEGRAM_WEBHOOK_URL     webhook mode: the public https:// address Telegram posts to
+  IPDESK_TELEGRAM_WEBHOOK_LISTEN  webhook mode: the address to listen on (default 127.0.0.1, behind a reverse proxy)
+  IPDESK_TELEGRAM_WEBHOOK_PORT    webhook mode: the port to listen on (default 8443)
+  IPDESK_TELEGRAM_WEBHOOK_SECRET  webhook mode: the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required)
   IPDESK_RASA_URL          the Rasa server (default http://127.0.0.1:5005)
-  RASA_TOKEN               Rasa's API token (required)
-  DATABASE_URL             the desk's database (default sqlite:///var/desk.db)
+  IPDESK_RASA_TOKEN               Rasa's API token (required)
+  IPDESK_DATABASE_URL             the desk's database (default sqlite:///var/desk.db)
   IPDESK_VAR_DIR           where the inbox (telegram-inbox.db) and received files (attachments/) live (default var/)
-  TELEGRAM_POLL_TIMEOUT    seconds a long poll waits for news (default 30)
-  TELEGRAM_RETRY_BASE/MAX  seconds before retrying work that waits for a part that is down (default 2, doubling to 60)
-  TELEGRAM_DESK_INTERVAL   seconds between passes over the desk's outbox (default 2)
+  IPDESK_TELEGRAM_POLL_TIMEOUT    seconds a long poll waits for news (default 30)
+  IPDESK_TELEGRAM_RETRY_BASE/MAX  seconds before retrying work that waits for a part that is down (default 2, doubling to 60)
+  IPDESK_TELEGRAM_DESK_INTERVAL   seconds between passes over the desk's outbox (default 2)
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ async def serve(settings: TelegramSettings) -> int:
     try:
         await run(settings, stop)
     except InvalidToken:
-        log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather")
+        log.error("Telegram refused the bot token (IPDESK_TELEGRAM_BOT_TOKEN): check it with @BotFather")
         return 1
     log.info("Telegram worker stopped")
     return 0

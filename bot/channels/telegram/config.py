@@ -1,9 +1,9 @@
 """The Telegram worker's settings, read once from the environment.
 
-The bot token is a secret: it comes only from `TELEGRAM_BOT_TOKEN`, never from a file in the repository, and
-it is never logged. The Bot API's address is a setting too (`TELEGRAM_BASE_URL`), so that a local Bot API
+The bot token is a secret: it comes only from `IPDESK_TELEGRAM_BOT_TOKEN`, never from a file in the repository, and
+it is never logged. The Bot API's address is a setting too (`IPDESK_TELEGRAM_BASE_URL`), so that a local Bot API
 server — or the fake one the tests run — can stand in for Telegram's. The desk's database is the desk's setting
-(DATABASE_URL, read by `bot.settings.DeskSettings`). A malformed value stops the worker at start with the
+(IPDESK_DATABASE_URL, read by `bot.settings.DeskSettings`). A malformed value stops the worker at start with the
 variable's name.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal, Mapping
 from urllib.parse import urlsplit
 
-from bot.settings import ROOT, SettingsError
+from bot.settings import ROOT, SettingsError, number, read, text
 
 Mode = Literal["polling", "webhook"]
 
@@ -48,18 +48,18 @@ class TelegramSettings:
 
     def __post_init__(self) -> None:
         if not self.token:
-            raise SettingsError("TELEGRAM_BOT_TOKEN is not set: the worker needs the bot's token from @BotFather")
+            raise SettingsError("IPDESK_TELEGRAM_BOT_TOKEN is not set: the worker needs the bot's token from @BotFather")
         if self.mode not in ("polling", "webhook"):
-            raise SettingsError(f"TELEGRAM_MODE={self.mode!r}: expected polling or webhook")
+            raise SettingsError(f"IPDESK_TELEGRAM_MODE={self.mode!r}: expected polling or webhook")
         if not self.rasa_token:
-            raise SettingsError("RASA_TOKEN is not set: the worker calls Rasa's token-protected API")
+            raise SettingsError("IPDESK_RASA_TOKEN is not set: the worker calls Rasa's token-protected API")
         if urlsplit(self.base_url).scheme not in ("http", "https"):
-            raise SettingsError(f"TELEGRAM_BASE_URL={self.base_url!r}: expected an http(s) address")
+            raise SettingsError(f"IPDESK_TELEGRAM_BASE_URL={self.base_url!r}: expected an http(s) address")
         if self.mode == "webhook":
             if not self.webhook_url or urlsplit(self.webhook_url).scheme != "https":
-                raise SettingsError("TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts to")
+                raise SettingsError("IPDESK_TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts to")
             if not self.webhook_secret or not _SECRET.match(self.webhook_secret):
-                raise SettingsError("TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of A-Z, a-z, 0-9, _ "
+                raise SettingsError("IPDESK_TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of A-Z, a-z, 0-9, _ "
                                     "and -: it is how the worker knows a request comes from Telegram")
         if min(self.poll_timeout, self.retry_base, self.retry_max, self.desk_interval) <= 0:
             raise SettingsError("timeouts and intervals must be positive")
@@ -81,28 +81,24 @@ class TelegramSettings:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "TelegramSettings":
         env = os.environ if env is None else env
 
-        def number(name: str, default: float) -> float:
-            raw = env.get(name, "").strip()
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r}: expected a number") from None
+        def decimal(name: str, default: float) -> float:
+            return read(env, name, number(float), default)
 
         return cls(
-            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
-            base_url=(env.get("TELEGRAM_BASE_URL") or TELEGRAM_API).rstrip("/"),
-            mode=(env.get("TELEGRAM_MODE") or "polling").strip().lower(),  # type: ignore[arg-type]
-            webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or cls.webhook_listen,
-            webhook_port=int(number("TELEGRAM_WEBHOOK_PORT", cls.webhook_port)),
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            rasa_url=(env.get("IPDESK_RASA_URL") or cls.rasa_url).rstrip("/"),
-            rasa_token=env.get("RASA_TOKEN", ""),
-            var_dir=Path(env.get("IPDESK_VAR_DIR") or ROOT / "var"),
-            poll_timeout=number("TELEGRAM_POLL_TIMEOUT", cls.poll_timeout),
-            retry_base=number("TELEGRAM_RETRY_BASE", cls.retry_base),
-            retry_max=number("TELEGRAM_RETRY_MAX", cls.retry_max),
-            desk_interval=number("TELEGRAM_DESK_INTERVAL", cls.desk_interval),
+            token=text(env, "IPDESK_TELEGRAM_BOT_TOKEN") or "",
+            base_url=(text(env, "IPDESK_TELEGRAM_BASE_URL") or TELEGRAM_API).rstrip("/"),
+            mode=(text(env, "IPDESK_TELEGRAM_MODE") or "polling").lower(),  # type: ignore[arg-type]
+            webhook_url=text(env, "IPDESK_TELEGRAM_WEBHOOK_URL"),
+            webhook_listen=text(env, "IPDESK_TELEGRAM_WEBHOOK_LISTEN") or cls.webhook_listen,
+            webhook_port=int(decimal("IPDESK_TELEGRAM_WEBHOOK_PORT", cls.webhook_port)),
+            webhook_secret=text(env, "IPDESK_TELEGRAM_WEBHOOK_SECRET"),
+            rasa_url=(text(env, "IPDESK_RASA_URL") or cls.rasa_url).rstrip("/"),
+            rasa_token=text(env, "IPDESK_RASA_TOKEN") or "",
+            var_dir=Path(text(env, "IPDESK_VAR_DIR") or ROOT / "var"),
+            poll_timeout=decimal("IPDESK_TELEGRAM_POLL_TIMEOUT", cls.poll_timeout),
+            retry_base=decimal("IPDESK_TELEGRAM_RETRY_BASE", cls.retry_base),
+            retry_max=decimal("IPDESK_TELEGRAM_RETRY_MAX", cls.retry_max),
+            desk_interval=decimal("IPDESK_TELEGRAM_DESK_INTERVAL", cls.desk_interval),
         )
 
     def __repr__(self) -> str:  # the token and the secrets stay out of logs and tracebacks

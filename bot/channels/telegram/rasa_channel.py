@@ -34,6 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.runtime.server import install as install_rasa_fixes
 from bot.runtime.turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
+from bot.settings import text
 from bot.channels.identity import SENDER_PREFIX, message_id_for
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class TelegramBridgeInput(RestInput):
         install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
         self.token = token
         if not token:
-            logger.error("the telegram channel has no token (set RASA_TOKEN): it refuses every request")
+            logger.error("the telegram channel has no token (set IPDESK_RASA_TOKEN): it refuses every request")
 
     @classmethod
     def name(cls) -> str:
@@ -54,7 +55,7 @@ class TelegramBridgeInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "TelegramBridgeInput":
-        return cls((credentials or {}).get("token") or os.environ.get("RASA_TOKEN"))
+        return cls((credentials or {}).get("token") or text(os.environ, "IPDESK_RASA_TOKEN"))
 
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()  # never what the body claims: this channel's conversations are Telegram's

@@ -9,7 +9,7 @@ Telegram may send an update twice (a restart before the confirmation); the inbox
 
 Long polling is the default: it works from behind a government intranet's NAT, since only the worker opens
 connections. A webhook needs a public HTTPS address (usually a reverse proxy in front of
-TELEGRAM_WEBHOOK_LISTEN:PORT) and is checked by the secret token Telegram sends with every request.
+IPDESK_TELEGRAM_WEBHOOK_LISTEN:PORT) and is checked by the secret token Telegram sends with every request.
 """
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from bot.settings import text
+
 #: A session ends once it holds this many events (about thirty turns) and no form is under way.
 DEFAULT_SESSION_MAX_EVENTS = 200
 
@@ -25,7 +27,7 @@ def install() -> None:
 
 
 def session_max_events() -> int:
-    raw = os.environ.get("IPDESK_SESSION_MAX_EVENTS", "").strip()
+    raw = text(os.environ, "IPDESK_SESSION_MAX_EVENTS") or ""
     value = int(raw) if raw.isdigit() else DEFAULT_SESSION_MAX_EVENTS
     return max(value, 20)
 
