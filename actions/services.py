@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy.orm import sessionmaker
-
 from bot.clock import Clock, SystemClock
-from bot.settings import DeskSettings
-from bot.desk.db import create_schema, make_engine, sessions
-from bot.desk.tickets import Desk
 from bot.desk.exhibitions import Exhibitions
 from bot.desk.risk_warnings import Warnings
+from bot.desk.services import DeskServices, open_database
+from bot.desk.tickets import Desk
 
 
 @lru_cache(maxsize=1)
@@ -19,27 +16,18 @@ def desk_clock() -> Clock:
 
 
 @lru_cache(maxsize=1)
-def _database() -> tuple[sessionmaker, DeskSettings]:
+def _services() -> DeskServices:
     """Opened on first use (the schema is created if missing), so the action server starts without a database."""
-    settings = DeskSettings.from_environment()
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
-    return sessions(engine), settings
+    return DeskServices.over(open_database(), desk_clock())
 
 
-@lru_cache(maxsize=1)
 def desk() -> Desk:
-    maker, settings = _database()
-    return Desk(maker, desk_clock(), settings)
+    return _services().desk
 
 
-@lru_cache(maxsize=1)
 def warnings() -> Warnings:
-    maker, settings = _database()
-    return Warnings(maker, desk_clock(), settings, vocabulary=desk().vocabulary)
+    return _services().warnings
 
 
-@lru_cache(maxsize=1)
 def exhibitions() -> Exhibitions:
-    maker, settings = _database()
-    return Exhibitions(maker, desk_clock(), settings, desk())
+    return _services().exhibitions

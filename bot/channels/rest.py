@@ -290,12 +290,9 @@ class RestChannel(RestInput):
 
 def _open_held_questions() -> HeldQuestions:
     from bot.clock import SystemClock
-    from bot.settings import DeskSettings
-    from bot.desk.db import create_schema, make_engine, sessions
+    from bot.desk.services import open_database
 
-    engine = make_engine(DeskSettings.from_environment().database_url)
-    create_schema(engine)
-    return HeldQuestions(sessions(engine), SystemClock())
+    return HeldQuestions(open_database().sessions, SystemClock())
 
 
 def _ready_agent(request: Request) -> Agent | None:

@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
 from bot.settings import DeskSettings, SettingsError
-from bot.desk.db import create_schema, make_engine, sessions
-from bot.desk.tickets import Desk
+from bot.desk.services import DeskServices, open_database
 from bot.desk.expert_import import import_experts
 from bot.desk.models import RiskWarning
 from bot.desk.risk_warnings import IMPORT_FIELDS, Warnings
@@ -55,18 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
+    database = open_database(settings, schema=False)
+    engine = database.engine
     try:
-        create_schema(engine)
-        factory = sessions(engine)
+        database.create_schema()
+        factory = database.sessions
         if args.command == "init-db":
             print(f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)}")
             return 0
         if args.command == "import-experts":
             return _import(factory, args.file)
+        services = DeskServices.over(database, SystemClock())
         if args.command == "import-warnings":
-            return _import_warnings(Warnings(factory, SystemClock(), settings), args.file, args.by)
-        desk = Desk(factory, SystemClock(), settings)
+            return _import_warnings(services.warnings, args.file, args.by)
+        desk = services.desk
         if args.command == "check-sla":
             numbers = desk.check_sla()
             print(f"{len(numbers)} ticket(s) passed on: {', '.join(numbers)}" if numbers else "no assignment overdue")

@@ -283,19 +283,19 @@ class Stack:
 def prepare_desk(settings: Settings) -> str:
     """Create the desk's tables and, on an empty desk, the illustrative sample pool and warnings; says what it did."""
     from bot.clock import SystemClock
-    from bot.settings import DeskSettings
-    from bot.desk.db import create_schema, make_engine, sessions
     from bot.desk.expert_import import seed_sample_pool
     from bot.desk.risk_warnings import Warnings
+    from bot.desk.services import open_database
+    from bot.settings import DeskSettings
 
-    engine = make_engine(settings.environment()["IPDESK_DATABASE_URL"])
+    database = open_database(DeskSettings.from_environment(settings.environment()), schema=False)
     try:
-        create_schema(engine)
-        with sessions(engine).begin() as session:
+        database.create_schema()
+        with database.sessions.begin() as session:
             report = seed_sample_pool(session)
-        samples = Warnings(sessions(engine), SystemClock(), DeskSettings.from_environment()).seed_samples()
+        samples = Warnings(database.sessions, SystemClock(), database.settings).seed_samples()
     finally:
-        engine.dispose()
+        database.engine.dispose()
     if samples is not None and samples.errors:
         raise RuntimeError("the sample warnings are invalid:\n" + "\n".join(map(str, samples.errors)))
     warned = f"; {len(samples.published)} illustrative sample warnings added (bot/desk/data/warnings.yml)" if samples else ""

@@ -34,10 +34,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.settings import DeskSettings, SettingsError
 from bot.desk.retention import purge
-from bot.desk.db import create_schema, make_engine, sessions
-from bot.desk.tickets import Desk
-from bot.desk.exhibitions import Exhibitions
-from bot.desk.risk_warnings import Warnings
+from bot.desk.services import DeskServices, open_database
 
 log = logging.getLogger("bot.processes.scheduler")
 
@@ -53,9 +50,8 @@ class Job:
 
 def desk_jobs(maker: sessionmaker, clock: Clock, settings: DeskSettings) -> list[Job]:
     """The desk's time-based jobs over one database (see the module's table)."""
-    desk = Desk(maker, clock, settings)
-    exhibitions = Exhibitions(maker, clock, settings, desk)
-    warnings = Warnings(maker, clock, settings, vocabulary=desk.vocabulary)
+    services = DeskServices.build(maker, settings, clock)
+    desk, exhibitions, warnings = services.desk, services.exhibitions, services.warnings
     return [
         Job("sla", timedelta(minutes=1), desk.check_sla),
         Job("exhibition-notices", timedelta(minutes=1), exhibitions.due_notices),
@@ -115,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", flush=True)
         return 2
-    engine = make_engine(settings.database_url)
+    database = open_database(settings, schema=False)
     try:
-        create_schema(engine)
+        database.create_schema()
         clock = SystemClock()
-        scheduler = Scheduler(desk_jobs(sessions(engine), clock, settings), clock,
+        scheduler = Scheduler(desk_jobs(database.sessions, clock, settings), clock,
                               f"scheduler {socket.gethostname()}:{os.getpid()}")
         if args.once:
             done = scheduler.run_due()
@@ -131,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         scheduler.run_forever(stop, poll=args.poll)
         return 0
     finally:
-        engine.dispose()
+        database.engine.dispose()
 
 
 if __name__ == "__main__":

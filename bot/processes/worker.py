@@ -14,7 +14,7 @@ import threading
 
 from bot.clock import SystemClock
 from bot.settings import DeskSettings, text
-from bot.desk.db import create_schema, make_engine, sessions
+from bot.desk.services import open_database
 from bot.desk.outbox import OutboxWorker, Sender
 from bot.runtime.relay import RasaRelay
 
@@ -35,10 +35,10 @@ def senders_from_environment() -> dict[str, Sender]:
 
 def run(stop: threading.Event, *, interval: float = 2.0) -> None:
     settings = DeskSettings.from_environment()
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
+    database = open_database(settings)
+    engine = database.engine
     clock = SystemClock()
-    worker = OutboxWorker(sessions(engine), senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
+    worker = OutboxWorker(database.sessions, senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
                           lease=settings.outbox_lease, settings=settings)
     logger.info("desk worker started on %s", engine.url.render_as_string(hide_password=True))
     while not stop.is_set():

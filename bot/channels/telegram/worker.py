@@ -23,8 +23,7 @@ from telegram import Bot, BotCommand
 from bot.desk.attachments import attach_pending
 from bot.clock import SystemClock
 from bot.settings import DeskSettings
-from bot.desk.db import create_schema, make_engine, sessions
-from bot.desk.tickets import Desk
+from bot.desk.services import DeskServices, open_database
 from bot.desk.outbox import OutboxWorker
 from bot.channels.telegram.config import TelegramSettings
 from bot.channels.telegram.documents import DocumentReceiver
@@ -37,7 +36,7 @@ from bot.channels.telegram.rasa_client import RasaClient
 from bot.channels.telegram.receiving import Poller, WebhookReceiver, until_done
 from bot.channels.telegram.sending import Messenger
 from bot.channels.telegram.updates import UpdateHandler
-from bot.desk.risk_warnings import Warnings, mark_blocked
+from bot.desk.risk_warnings import mark_blocked
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,8 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
     clock = SystemClock()
     desk_settings = DeskSettings.from_environment()
     inbox = Inbox(settings.inbox_url)
-    engine = make_engine(desk_settings.database_url)
-    desk_sessions = sessions(engine)
+    database = open_database(desk_settings, schema=False)  # the desk's database may be down when the worker starts
+    desk_sessions = database.sessions
     bot = Bot(settings.token, base_url=f"{settings.base_url}/bot", base_file_url=f"{settings.base_url}/file/bot")
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     messenger = Messenger(bot, inbox, clock)
@@ -70,10 +69,10 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         log.info("connected to the Bot API at %s as @%s (%s mode)", settings.base_url, bot.username, settings.mode)
         await _describe_commands(bot, messenger)
 
-        desk = Desk(desk_sessions, clock, desk_settings)
+        services = DeskServices.over(database, clock)
+        desk, warnings = services.desk, services.warnings
         documents = DocumentReceiver(bot, messenger, rasa, desk_sessions, clock, settings.attachments_dir)
         handler = UpdateHandler(bot, messenger, inbox, rasa, ExpertDesk(desk), documents, clock)
-        warnings = Warnings(desk_sessions, clock, desk_settings, vocabulary=desk.vocabulary)
         processor = Processor(bot, inbox, handler, messenger, clock, retry_base=settings.retry_base,
                               retry_max=settings.retry_max,
                               on_answered=lambda chat_id: asyncio.to_thread(warnings.chat_open, CHANNEL,
@@ -92,7 +91,7 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         def desk_round() -> None:
             nonlocal schema_ready
             if not schema_ready:  # the desk's database may be down when the worker starts
-                create_schema(engine)
+                database.create_schema()
                 schema_ready = True
             outbox.run_once()
             attach_pending(desk_sessions, clock)
@@ -113,7 +112,7 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         await bot.shutdown()
         await rasa.close()
         inbox.close()
-        engine.dispose()
+        database.engine.dispose()
 
 
 async def _describe_commands(bot: Bot, messenger: Messenger) -> None:
