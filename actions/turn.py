@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from bot.contracts import ACTION_REPLY_KINDS
 from knowledge import KnowledgeBase, Language, LiveKnowledge, detect_language
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 KNOWLEDGE = LiveKnowledge()
 
 LANGUAGE_SLOT = "language"
-KINDS = frozenset({"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form"})
+KINDS = frozenset(ACTION_REPLY_KINDS)
 
 
 def knowledge() -> KnowledgeBase:
@@ -83,7 +84,7 @@ def contract(
     priority: str | None = None,
     ask: str | None = None,
 ) -> dict[str, Any]:
-    """The `custom` object that says what the turn did (DESIGN.md, "The reply contract")."""
+    """The `custom` object that says what the turn did (docs/ARCHITECTURE.md, "The reply contract")."""
     if kind not in KINDS:
         raise ValueError(f"unknown reply kind {kind!r}")
     payload: dict[str, Any] = {"kind": kind, "language": language, "sources": list(sources)}

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from rest import customs, say
 from sqlalchemy import func, select
 
+from bot.contracts import REPLY_KINDS
 from bot.desk.db import make_engine, sessions
 from bot.desk.models import Ticket, TicketEvent
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-KINDS = {"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form", "holding"}
+KINDS = set(REPLY_KINDS)
 
 unicode_text = st.one_of(
     st.text(max_size=200),

@@ -49,6 +49,7 @@ from bot.runtime.turns import (
 )
 from bot.runtime.ratelimit import RateLimiter, SenderRateLimiter, retry_after_seconds, sender_rate_limiter
 from bot import settings
+from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from knowledge import Localized, detect_language
 
@@ -234,8 +235,8 @@ class RestChannel(RestInput):
         await self._in_thread(lambda held: held.hold(sender, message_id, text, language=language, metadata=metadata))
         self._waiting.add(sender)
         logger.warning("rest: question %s of %s is held until the bot can answer it", message_id, sender)
-        return {"recipient_id": sender, "text": HOLDING.get(language),
-                "custom": {"kind": "holding", "language": language, "sources": [], "held": message_id}}
+        holding: Reply = {"kind": "holding", "language": language, "sources": [], "held": message_id}
+        return {"recipient_id": sender, "text": HOLDING.get(language), "custom": holding}
 
     async def _resume(self, agent: Agent, sender: str) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """Run the turns of the sender's held questions, oldest first, until one fails again; the replies, the ids

@@ -38,12 +38,13 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from bot.console.topics import NOT_TOPICS, topic_label
+from bot.contracts import ReplyKind
 from bot.desk.models import Call, ChatTurn, Ticket, TicketEvent
 
 DEFAULT_WEEKS = 12
 #: The longest range one report covers: two years of weeks keeps the week CASE and the page reasonable.
 MAX_DAYS = 2 * 366
-CHAT_QUESTION_KINDS = ("answer", "out_of_scope", "escalation")
+CHAT_QUESTION_KINDS: tuple[ReplyKind, ...] = ("answer", "out_of_scope", "escalation")
 SLA_BREACH = "sla_expired"
 HOTLINE = "hotline"
 RATINGS = (1, 2, 3, 4, 5)

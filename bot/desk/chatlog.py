@@ -27,6 +27,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol, Union
 
+from bot.contracts import ReplyKind
 from bot.desk.tickets import Desk
 from bot.desk.models import ChatTurn
 from bot.settings import text
@@ -38,7 +39,7 @@ KEY_ENV = "IPDESK_CHATLOG_KEY"
 KEY_FILE = "chatlog.key"
 MIN_KEY_LENGTH = 16
 #: What a chat turn can be for the figures: the reply contract's kinds that stand for a question asked.
-KINDS = frozenset({"answer", "out_of_scope", "escalation"})
+KINDS: frozenset[ReplyKind] = frozenset({"answer", "out_of_scope", "escalation"})
 #: The entities a turn keeps (the first canonical value of each).
 ENTITY_COLUMNS = ("country", "ip_type", "dispute_type")
 #: The actions that record a turn: when one of them already ran for the user's message (a live dispute is answered,

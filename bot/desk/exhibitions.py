@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
+from bot.contracts import FairNotice, MessageKind
 from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.tickets import Desk
 from bot.desk.models import EXHIBITION_OUTCOMES, ExhibitionNotice, ExhibitionRegistration, Ticket
@@ -38,7 +39,7 @@ from knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
-KIND = "exhibition_notice"
+KIND: MessageKind = "exhibition_notice"
 STAGE_LABELS = {"week_before": "展前一周提醒", "day_before": "展前一天提醒", "on_site": "开幕日驻会联系", "after": "展后回访"}
 NOTICE_TIMES = {"week_before": (-7, time(9, 0)), "day_before": (-1, time(9, 0)), "on_site": (0, time(8, 0))}
 AFTER_TIME = (1, time(10, 0))
@@ -281,7 +282,7 @@ class Exhibitions:
                     notice.skip_reason = "the enterprise already told us how the fair went"
                     continue
                 key = f"exhibition:{registration.id}:{notice.stage}"
-                payload = {"exhibition": registration.id, "stage": notice.stage, "language": registration.language,
+                payload: FairNotice = {"exhibition": registration.id, "stage": notice.stage, "language": registration.language,
                            "fair": registration.fair_name}
                 enqueue(session, registration.channel, registration.sender_id, KIND, payload, key, now=now)
                 queued.append(key)

@@ -3,12 +3,11 @@ closed, what an expert is told of a new or reopened case (in Chinese when they r
 line staff see on an alert. The desk decides when each is sent; this module only says it."""
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Sequence
 
+from bot.contracts import Language
 from bot.desk.models import Ticket
 from knowledge.vocabulary import Vocabulary
-
-Language = Literal["zh", "en"]
 
 
 def case_accepted(number: str, language: Language) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, require_aware
+from bot.contracts import MessageKind
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
 from bot.desk.models import OutboxMessage
@@ -37,9 +38,9 @@ MAX_ERROR_LENGTH = 2000
 BLOCKED = "recipient blocked"
 
 #: The staff alert about a message given up.
-UNDELIVERED = "undelivered"
+UNDELIVERED: MessageKind = "undelivered"
 #: What each kind of message is, as staff read it.
-KIND_LABELS = {
+KIND_LABELS: dict[MessageKind, str] = {
     "expert_answer": "专家答复", "case_accepted": "受理通知", "follow_up": "回访问候", "staff_alert": "坐席提醒",
     "case_assigned": "派案通知", "case_reopened": "重开通知", "held_question": "聊天提问（待答复）",
     "warning": "预警推送", "exhibition_notice": "展会提醒", UNDELIVERED: "未送达提醒",

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert
 from bot.desk import notices
 from bot.desk.cleaning import (
     MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
@@ -33,8 +34,6 @@ from knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
-Priority = Literal["urgent", "normal"]
-Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)
@@ -445,7 +444,7 @@ class Desk:
         """Tell staff (outbox) and say so in the audit trail."""
         event = self._event(session, ticket, "system", "staff_alerted", ticket.status, ticket.status, now,
                             reason=message, data=data)
-        payload = {
+        payload: StaffAlert = {
             "ticket": ticket.number, "text": notices.staff_alert(ticket, message),
             "priority": ticket.priority, "status": ticket.status, "expert_id": ticket.expert_id,
         }
@@ -513,7 +512,7 @@ class Desk:
             channel, recipient = "sms", expert.phone or ""
         due = _local(ticket.sla_due_at, self.settings) if ticket.sla_due_at else "—"
         text = notices.expert_notice(ticket, kind, due, expert.languages or [], self.vocabulary)
-        payload = {
+        payload: ExpertNotice = {
             "ticket": ticket.number, "text": text, "priority": ticket.priority, "language": ticket.language,
             "company": ticket.company, "contact_name": ticket.contact_name, "country": ticket.country,
             "ip_type": ticket.ip_type, "dispute_type": ticket.dispute_type, "industry": ticket.industry,
@@ -525,7 +524,8 @@ class Desk:
 
     def _to_enterprise(self, session: Session, ticket: Ticket, event: TicketEvent, kind: str, text: str,
                        **extra: Any) -> None:
-        payload = {"ticket": ticket.number, "text": text, "language": ticket.language, **extra}
+        payload: EnterpriseMessage = {"ticket": ticket.number, "text": text, "language": ticket.language}
+        payload.update(extra)  # type: ignore[typeddict-item]
         enqueue(session, ticket.channel, ticket.sender_id, kind, payload, _key(ticket, event, kind), now=event.at)
 
     @staticmethod

@@ -18,12 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock
+from bot.contracts import ConversationChannel, HeldQuestionPayload, MessageKind
 from bot.desk.models import OutboxMessage
 from bot.desk.outbox import enqueue
 
 #: The outbox channel and kind of a held question.
-CHANNEL = "rest"
-KIND = "held_question"
+CHANNEL: ConversationChannel = "rest"
+KIND: MessageKind = "held_question"
 #: Who marks a question answered when the user's next message answered it, in the outbox's `claimed_by`.
 ANSWERED_IN_CONVERSATION = "rest channel (answered in the conversation)"
 
@@ -63,7 +64,8 @@ class HeldQuestions:
              metadata: Mapping[str, Any] | None = None) -> HeldQuestion:
         """Store a question to be answered later (holding the same message twice stores it once)."""
         now = self.clock.now()
-        payload = {"message_id": message_id, "text": text, "language": language, "metadata": dict(metadata or {})}
+        payload: HeldQuestionPayload = {"message_id": message_id, "text": text, "language": language,
+                                        "metadata": dict(metadata or {})}
         with self.sessions.begin() as session:
             enqueue(session, CHANNEL, sender_id, KIND, payload, key_for(message_id), now=now)
         return HeldQuestion(key_for(message_id), sender_id, message_id, text, language, metadata, now)

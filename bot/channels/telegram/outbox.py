@@ -26,6 +26,7 @@ from typing import Any
 from telegram.error import Forbidden
 
 from bot.clock import Clock
+from bot.contracts import ConversationChannel
 from bot.desk.models import OutboxMessage
 from bot.desk.outbox import RecipientBlocked
 from bot.runtime.relay import trigger_desk_message
@@ -37,7 +38,7 @@ from bot.channels.telegram.sending import Messenger
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL: ConversationChannel = "telegram"
 
 
 class TelegramSender:

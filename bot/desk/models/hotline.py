@@ -6,9 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
+from bot.contracts import CALL_CHANNELS
 from bot.desk.models.base import Base, UTCDateTime, sql_in
 
-CALL_CHANNELS = ("phone", "wechat", "email", "visit", "other")
 
 
 class Call(Base):

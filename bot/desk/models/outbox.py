@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
+from bot.contracts import OUTBOX_STATUSES
 from bot.desk.models.base import Base, UTCDateTime, sql_in
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
 
 
 class OutboxMessage(Base):

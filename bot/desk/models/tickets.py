@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
+from bot.contracts import TICKET_STATUSES
 from bot.desk.models.base import Base, UTCDateTime, sql_in
 
-TICKET_STATUSES = ("new", "assigned", "accepted", "answered", "closed")
 TRANSCRIPT_ROLES = ("user", "bot", "expert", "staff")
 
 

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Protocol, Sequence
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts import MessageKind, WarningPush
 from bot.desk import spreadsheets
 from bot.clock import Clock, require_aware
 from bot.desk.db import dialect_insert
@@ -28,7 +29,7 @@ from knowledge.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 #: The outbox kind of a pushed warning.
-KIND = "warning"
+KIND: MessageKind = "warning"
 
 #: What staff see happen to a warning's deliveries; `queued` covers messages waiting and being sent.
 DELIVERY_STATES = ("queued", "sent", "failed", "blocked")
@@ -332,7 +333,7 @@ class Warnings:
                 .on_conflict_do_nothing(index_elements=["warning_id", "subscriber_id"])
             ).rowcount == 1
             if new:
-                payload = {"warning": warning.id, "title": warning.title, "language": subscriber.language}
+                payload: WarningPush = {"warning": warning.id, "title": warning.title, "language": subscriber.language}
                 enqueue(session, subscriber.channel, subscriber.sender_id, KIND, payload, key, now=now)
                 queued += 1
         return queued
