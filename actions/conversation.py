@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.desk import desk
+from actions.services import desk
 from actions.turn import contract, knowledge, language, remember_language, user_text
-from bot.chatlog import record_chat_turn
+from bot.desk.chatlog import record_chat_turn
 from knowledge import Item, Language, Localized, cues
 from knowledge.answers import sources_line
 

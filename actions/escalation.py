@@ -18,14 +18,14 @@ from actions import replies
 from actions.answer import TOPIC_SLOT, reading, respond, user_turns
 from actions.conversation import clarify
 from actions.decide import Topic, decide
-from actions.desk import desk, desk_clock, exhibitions
+from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
     contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
 )
-from bot.chatlog import record_chat_turn
-from bot.desk import DeskError
-from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
+from bot.desk.chatlog import record_chat_turn
+from bot.desk.tickets import DeskError
+from bot.desk.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
 from knowledge import Language, Localized, cues
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot.config import DeskSettings
+from bot.settings import DeskSettings
 from knowledge import Item, Localized
 from knowledge.answers import answer_text, item_label  # noqa: F401  (the answer's wording lives with the knowledge)
 

@@ -182,7 +182,7 @@ class _own_stack:
     def __enter__(self) -> str:
         import socket
 
-        from bot.launcher import Settings, Stack, all_services, prepare_desk
+        from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
         def free_port() -> int:
             with socket.socket() as sock:
