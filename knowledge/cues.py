@@ -68,7 +68,9 @@ HARMFUL = _any(
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
     # other users' data
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
-    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家|专家|顾问|律师)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(所有|全部)(的)?.{0,8}(手机号|电话号码|联系方式|住址)(都)?(列出来|发给我|给我|导出)",
+    r"我是(那个|那家|该|这家|他们|对方)(企业|公司)的(老板|负责人|员工|法人|人)",
     r"(所有|全部)(的)?(工单|咨询记录|用户信息|用户资料|客户名单)",
     r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
     r"list (all|every) (tickets|users|cases|companies)",
@@ -118,6 +120,7 @@ STRONG_URGENCY = {
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
         r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
+        r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
     ),
@@ -202,6 +205,7 @@ PERSON = _any(
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
+    r"(i|we) can (talk|speak) to|(can|could|may) (i|we) (talk|speak) (to|with)|"
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
     r"(?<![a-z])human(?![a-z])|real person|live agent|(?<![a-z])book(?![a-z]).{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
@@ -228,6 +232,25 @@ MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
 DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
+
+
+_NUMERALS = {numeral: value for value, numeral in enumerate("一二三四五六七八九", start=1)}
+MEASURE = _any(r"第\s*[（(]?\s*(?P<zh>[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]?\s*(条|项)",
+               r"measure\s+(?P<en>\d{1,2})\b")
+
+
+def measure_number(text: str) -> int | None:
+    """The policy measure a message names ("第七条", "第（十一）条", "measure 7"), or None."""
+    match = MEASURE.search(text)
+    if not match:
+        return None
+    written = match.group("zh") or match.group("en")
+    if written.isdigit():
+        return int(written)
+    tens, _, ones = written.rpartition("十")
+    if "十" not in written:
+        return _NUMERALS.get(written)
+    return (_NUMERALS.get(tens, 1) if tens else 1) * 10 + _NUMERALS.get(ones, 0)
 
 
 def wants_person(text: str) -> bool:

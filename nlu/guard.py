@@ -46,7 +46,7 @@ REFUSAL_CONFIDENCE = 0.8
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
-                        "register_exhibition"})
+                        "register_exhibition", "ask_ticket_status"})
 SMALL_TALK_CONFIDENCE = 0.6
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
