@@ -44,6 +44,8 @@ HARMFUL = _any(
     r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
     r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
     r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
+    r"(过户|转让|转移|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|名下)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)",
+    r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
     r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
     r"(move|transfer|withdraw|pull|get).{0,20}(money|funds|balance|cash).{0,30}(before|ahead of|so that|so they).{0,30}(freez|frozen|TRO|court|seiz)",
     r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
@@ -83,7 +85,7 @@ INJECTION = _any(
     r"(系统|system)\s*(提示|prompt|指令|消息)|提示词|system prompt|(你的|your)\s*(设定|指令|规则|配置|源代码|代码|prompt|instructions|rules|configuration|source code)",
     r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
     r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
-    r"\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
+    r"切换(到|成|为)?.{0,6}模式|关闭(审查|过滤|安全)|泄露(配置|数据|密码)|\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
     r"管理员(身份|权限|模式|命令)|以管理员|我是(你的)?(管理员|开发者|开发人员|工程师|程序员)|admin (mode|access|privileges)|as (an? )?(admin|administrator|root|developer)|\bsudo\b",
     r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|former)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
     r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
@@ -157,7 +159,7 @@ FIRST_PERSON_NOW = _any(
     r"\b(we|our|us|my|i)\b",
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
-HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|听说|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
                     r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)")
 
 
@@ -196,7 +198,7 @@ def hypothetical(text: str) -> bool:
 PERSON = _any(
     r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
-    r"派(个|一个|一位)?(人|专家|律师|老师)|上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
+    r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
     r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",

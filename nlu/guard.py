@@ -42,7 +42,7 @@ TOPIC_PREFIX = "ask_"
 
 #: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
 #: by the answer action (which never answers a refusal's topic from a weak match).
-REFUSAL_CONFIDENCE = 0.8
+REFUSAL_CONFIDENCE = 0.5
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
@@ -76,10 +76,26 @@ def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
     if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or confidence < DISPUTE_CONFIDENCE
                                                  or not cues.FIRST_PERSON_NOW.search(text)):
-        return FALLBACK, "not a live dispute of the sender's own"
+        return _best_topic(ranking), "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):
         return PERSON, "person"
     return None, None
+
+
+#: A topic that takes at least this share of the ranking's topics is what a general question asked about.
+TOPIC_SHARE = 0.5
+
+
+def _best_topic(ranking: list[dict[str, Any]]) -> str:
+    """The topic a message set aside as a live dispute asks about, when the ranking clearly holds one; else
+    nlu_fallback (the answer action then decides from the search, reading the ranking behind it)."""
+    topics = [(float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0), str(r.get(INTENT_NAME_KEY)))
+              for r in ranking if str(r.get(INTENT_NAME_KEY, "")).startswith(TOPIC_PREFIX)]
+    total = sum(confidence for confidence, _ in topics)
+    if not topics or total <= 0:
+        return FALLBACK
+    confidence, name = max(topics)
+    return name if confidence / total >= TOPIC_SHARE else FALLBACK
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
