@@ -47,6 +47,10 @@ HARMFUL = _any(
     r"(过户|转让|转移|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|名下)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)",
     r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
     r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
+    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|不会被|别被|不让).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(仿|假|山寨)",
+    r"(报|写)得?(模糊|含糊|笼统)(一点|些)?.{0,6}(过关|通关|好过)",
+    r"(早|提前)(几|一|两|三|五)?年的.{0,8}(设计稿|图纸|证据|合同|发票|记录|样品照片)",
+    r"(get|sneak|slip|smuggle)\s.{0,30}\spast (the )?(customs|border|inspection|platform)|without (them|customs|anyone|the court|the platform) (noticing|finding out|knowing)",
     r"(move|transfer|withdraw|pull|get).{0,20}(money|funds|balance|cash).{0,30}(before|ahead of|so that|so they).{0,30}(freez|frozen|TRO|court|seiz)",
     r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
     r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,20}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
@@ -54,6 +58,7 @@ HARMFUL = _any(
     # bribery
     r"行贿|贿赂|塞钱|塞红包|打点一下|打点打点|走后门|送(点)?(礼|红包|钱|好处).{0,10}(海关|官员|法官|审查员|审查|工作人员|平台|小二|关员)",
     r"(海关|官员|法官|审查员|关员|平台小二|工作人员).{0,10}(送(点)?(礼|红包|钱|好处)|好处费|意思一下|打点)",
+    r"疏通(一下|关系)|搞定.{0,4}(海关|关员|审查员|法官|官员)|(给|送|塞).{0,6}(红包|好处费|回扣|意思意思)",
     r"\bbrib\w*|kickback|grease (the|his|their|some) palm|pay off (the|a|an) (official|officer|judge|examiner|customs)",
     # forged, backdated or destroyed evidence
     r"伪造|造假|倒签|做假账|假证据|假发票|假合同|假单据|假证明|篡改|销毁(证据|记录|文件|邮件)",
@@ -65,6 +70,7 @@ HARMFUL = _any(
     r"backdat\w*|forg(e|ed|ing) (a |an |the )?(evidence|document|invoice|contract|receipt|record|signature|date)",
     r"fak(e|ed|ing) (evidence|invoices?|documents?|contracts?|receipts?|records?|prior art|dates?)|fabricat\w+|destroy (the )?(evidence|emails|records)",
     # exposing a person
+    r"(他|她|对方|投诉人|原告|老板|律师|那个人).{0,10}(住哪|住在哪|家在哪|家是哪)|"
     r"人肉|家庭住址|家住(在)?哪|住在哪|(他|她|对方|老板|法人|原告|投诉人|律师)的?(家|家里|家人|私人|个人)(的)?(地址|住址|电话|手机|信息)",
     r"(查|找|搞到|弄到|要到).{0,12}(老板|法人|投诉人|原告|对方|竞争对手|律师).{0,12}(身份证|家庭|住址|私人电话|私人手机|手机号|个人信息|家人)",
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
@@ -72,6 +78,7 @@ HARMFUL = _any(
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
     r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家|专家|顾问|律师)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
     r"(所有|全部)(的)?.{0,8}(手机号|电话号码|联系方式|住址)(都)?(列出来|发给我|给我|导出)",
+    r"(其他|别的|其它|别家)(的)?(企业|公司|用户|人|客户)的.{0,6}(案子|案件|工单|咨询|记录|资料|情况|对话|聊天)",
     r"我是(那个|那家|该|这家|他们|对方)(企业|公司)的(老板|负责人|员工|法人|人)",
     r"(所有|全部)(的)?(工单|咨询记录|用户信息|用户资料|客户名单)",
     r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
@@ -86,6 +93,8 @@ INJECTION = _any(
     r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
     r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
     r"切换(到|成|为)?.{0,6}模式|关闭(审查|过滤|安全)|泄露(配置|数据|密码)|\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
+    r"我是(你们|你)的?(管理员|开发者|开发人员|上级|领导|老板|主人)|命令你|玩个游戏.{0,12}(扮演|你是|你当)|你(之前|一开始)被(告诉|设定|要求)|(初始|隐藏|内部)(设定|指令|规则|提示)",
+    r"repeat (the|everything|all)( text| words)? (above|before)|what were you told|(hidden|initial|original) (rules|instructions|prompt)|(other|another) (user|customer)'?s? (conversation|chat)s?",
     r"管理员(身份|权限|模式|命令)|以管理员|我是(你的)?(管理员|开发者|开发人员|工程师|程序员)|admin (mode|access|privileges)|as (an? )?(admin|administrator|root|developer)|\bsudo\b",
     r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|former)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
     r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
@@ -207,6 +216,8 @@ PERSON = _any(
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
+    r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
+    r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
     r"(i|we) can (talk|speak) to|(can|could|may) (i|we) (talk|speak) (to|with)|"
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
     r"(?<![a-z])human(?![a-z])|real person|live agent|(?<![a-z])book(?![a-z]).{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
@@ -226,8 +237,6 @@ COMPANY = re.compile(
 _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
 
 
-#: Who a request for a person names: without one of these (or a PERSON cue) "能陪我聊聊吗" is small talk.
-PERSON_NOUN = _any(r"专家|律师|顾问|人工|真人|客服|工作人员|老师|坐席|派(个|一个|一位)?人|(?<![a-z])(expert|lawyer|attorney|human|person|agent|someone|staff|advis[eo]r|counsel)")
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$")
 
