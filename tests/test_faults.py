@@ -104,16 +104,16 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
         sent.setdefault(exchange.sender, []).append(exchange.text)
     for sender, texts in sent.items():
         turns = answered_turns(tracker_events(settings, sender))
-        assert [text for text, _ in turns] == texts, sender
-        for text, kinds in turns:
-            assert kinds and "holding" not in kinds, (sender, text, kinds)
+        assert [asked for asked, _ in turns] == texts, sender
+        for asked, kinds in turns:
+            assert kinds and "holding" not in kinds, (sender, asked, kinds)
     expected = {text: kind for text, kind in zip(CONVERSATION, ["greeting", "answer", "answer", "answer", "answer",
                                                                  "out_of_scope"])}
     held_texts = {e.text for e in holding}
     for sender in {e.sender for e in holding}:
-        for text, kinds in answered_turns(tracker_events(settings, sender)):
-            if text in held_texts:
-                assert kinds[-1] == expected[text], (sender, text, kinds)
+        for asked, kinds in answered_turns(tracker_events(settings, sender)):
+            if asked in held_texts:
+                assert kinds[-1] == expected[asked], (sender, asked, kinds)
 
 
 def open_ticket(desk, sender: str) -> tuple[str, int]:

@@ -103,7 +103,7 @@ def test_an_overlong_answer_is_refused(data_dir: Path) -> None:
 
 def test_not_utf8_is_refused_clearly(data_dir: Path) -> None:
     (data_dir / "referrals.yml").write_bytes("default: 税务".encode("gb18030"))
-    with pytest.raises(KnowledgeError, match="referrals.yml:1: not UTF-8"):
+    with pytest.raises(KnowledgeError, match=r"referrals\.yml:1: not UTF-8"):
         KnowledgeBase.load(data_dir)
 
 

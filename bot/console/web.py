@@ -14,7 +14,7 @@ import logging
 import secrets
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import quote, unquote, urlencode
 
 import aiohttp
@@ -284,7 +284,7 @@ def create_app(ctx: ConsoleContext, *, view_modules: Iterable[Any] | None = None
         app.add_routes(module.routes)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
 
-    async def http_client(app: web.Application):  # type: ignore[no-untyped-def]
+    async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[HTTP] = aiohttp.ClientSession()
         yield
         await app[HTTP].close()

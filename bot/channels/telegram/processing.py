@@ -120,7 +120,7 @@ class Processor:
             else:
                 messages = await self.handler.handle(update)
                 await self.messenger.deliver(key, pending.chat_id, messages)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — any failure of a turn is recorded and retried or reported
             return await self._failed(pending, update, error, answer_started=self.inbox.delivery(key) is not None)
         self.inbox.done(pending.update_id, self.clock.now())
         log.info("update %s of chat %s handled%s", pending.update_id, pending.chat_id,
@@ -164,7 +164,7 @@ class Processor:
         try:
             for message in self.handler.acknowledgement(update):
                 await self.messenger.send(pending.chat_id, message)
-        except Exception as error:  # the reply to come matters more than this note: record and go on
+        except Exception as error:  # noqa: BLE001 — the reply to come matters more than this note: record, go on
             log.warning("could not tell chat %s that update %s was received: %s", pending.chat_id,
                         pending.update_id, error)
             return False

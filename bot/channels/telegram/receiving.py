@@ -66,7 +66,8 @@ class Poller:
         while not stop.is_set():
             try:
                 updates = await self.messenger.call("getUpdates", lambda: self.bot.get_updates(
-                    offset=offset, timeout=max(1, int(self.timeout)), allowed_updates=list(ALLOWED_UPDATES)))
+                    offset=offset,  # noqa: B023 — the call is awaited in this pass of the loop
+                    timeout=max(1, int(self.timeout)), allowed_updates=list(ALLOWED_UPDATES)))
             except InvalidToken:
                 raise
             except TelegramError as error:  # unreachable, timed out, or another process polls (Conflict)
