@@ -50,6 +50,7 @@ def stack(trained_model, tmp_path_factory):
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
+        assert service.env is not None
         service.env["IPDESK_SESSION_MAX_EVENTS"] = "40"
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)

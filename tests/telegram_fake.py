@@ -251,8 +251,8 @@ class FakeBotApi:
                                             "description": "Forbidden: bot was blocked by the user"})
                 if call.status == 429:
                     return self._json(429, {"ok": False, "error_code": 429,
-                                            "description": f"Too Many Requests: retry after {fault.retry_after}",
-                                            "parameters": {"retry_after": fault.retry_after}})
+                                            "description": f"Too Many Requests: retry after {fault.retry_after}",  # type: ignore[union-attr]
+                                            "parameters": {"retry_after": fault.retry_after}})  # type: ignore[union-attr]
                 try:
                     call.result = api._answer(method, params)
                 except KeyError as error:

@@ -32,7 +32,8 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:
-        service.env.update(DESK_OUTBOX_BACKOFF_SECONDS="1", DESK_OUTBOX_LEASE_SECONDS="3")
+        assert service.env is not None
+        service.env.update(IPDESK_DESK_OUTBOX_BACKOFF_SECONDS="1", IPDESK_DESK_OUTBOX_LEASE_SECONDS="3")
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)
     yield settings, stack

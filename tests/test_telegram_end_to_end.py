@@ -185,6 +185,7 @@ def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answer
     api.user_says(chat, "20天内要答辩")
     opened = telegram.wait_for_message(chat, lambda c: "已为您提交专家咨询工单" in c.text, after=seen)
     number = ticket_in(opened.text)
+    assert number is not None
 
     with desk.sessions() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))

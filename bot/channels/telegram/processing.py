@@ -80,7 +80,7 @@ class Processor:
                 if chat_id not in self._chats:
                     task = asyncio.create_task(self._drain(chat_id), name=f"chat {chat_id}")
                     self._chats[chat_id] = task
-                    task.add_done_callback(lambda _task, chat=chat_id: self._chats.pop(chat, None))
+                    task.add_done_callback(lambda _task, chat=chat_id: self._chats.pop(chat, None))  # type: ignore[misc]
             await _first_of(stop, self.wake, timeout=pause)
         if self._chats:
             log.info("letting the work on %d chat(s) finish", len(self._chats))
