@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.desk.tickets import Desk
 from bot.desk.models import Ticket
 
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 
 def last_ask(replies: list[dict[str, Any]]) -> str | None:

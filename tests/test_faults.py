@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bench.load import CONVERSATION, run_load
-from conftest import free_port, start_or_fail
-from rest import answered_turns, customs, message, post, say, tracker_events
+from tests.helpers.stack import free_port, start_or_fail
+from tests.helpers.rest import answered_turns, customs, message, post, say, tracker_events
 
 pytestmark = pytest.mark.slow
 
@@ -225,7 +225,7 @@ def test_outbox_worker_killed_mid_delivery_delivers_each_message_once(faulty, de
 
 
 def test_on_telegram_the_action_server_down_is_one_notice_then_the_answer(faulty, tmp_path) -> None:
-    from telegram_fake import FakeBotApi, WorkerProcess, worker_environment
+    from tests.helpers.telegram_fake import FakeBotApi, WorkerProcess, worker_environment
 
     settings, stack = faulty
     api = FakeBotApi("424242:fake-token-for-the-fault-tests")

@@ -3,6 +3,8 @@ of 100 000 characters, bodies that are not JSON or not the right JSON. Every req
 contract or a clear refusal — never a 500 — and nothing stored (another conversation, the desk) changes."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import urllib.error
 import urllib.request
@@ -11,7 +13,7 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from rest import customs, say
+from tests.helpers.rest import customs, say
 from sqlalchemy import func, select
 
 from bot.contracts import REPLY_KINDS
@@ -48,7 +50,7 @@ def post(stack, body: bytes, content_type: str = "application/json") -> tuple[in
             return error.code, raw.decode("utf-8", "replace")
 
 
-def check(status: int, answer: object) -> None:
+def check(status: int, answer: Any) -> None:
     """A turn under the reply contract, or a refusal that says why; never a server error."""
     assert status in (200, 400, 413, 429), (status, str(answer)[:300])
     if status == 200:

@@ -3,40 +3,21 @@ database, gives the schema the models describe, on SQLite and on PostgreSQL; and
 processes is at the newest revision."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
-from sqlalchemy.pool import NullPool
+from sqlalchemy import inspect
 
 from bot.desk import migrations
-from bot.desk.db import create_schema, make_engine
+from bot.desk.db import create_schema
 from bot.desk.models import Base
-
-from conftest import DESK_PG_URL
+from tests.helpers.databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with empty_database(request.param, tmp_path, prefix="migrations_test") as engine:
         yield engine
-        engine.dispose()
-        return
-    schema = f"migrations_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = make_engine(DESK_PG_URL, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def differences(engine) -> list:

@@ -18,7 +18,7 @@ from bot.desk.outbox import OutboxWorker
 from bot.runtime.relay import RasaRelay
 from bot.processes.scheduler import Scheduler, desk_jobs
 from bot.desk.risk_warnings import Criteria
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bot.desk.models import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
 from bot.channels.telegram.experts import accept_data, ticket_in
 from bot.channels.telegram.rendering import utf16_length
-from telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
+from tests.helpers.telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
 
 TOKEN = "424242:fake-token-for-the-tests"
 COMPLAINT = b"%PDF-1.4\n% complaint served on the defendant\n" + bytes(range(256)) * 40
