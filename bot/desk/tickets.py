@@ -8,6 +8,10 @@ Sunday.
 
 Enterprises only ever see tickets they opened (same channel user) or that carry their contact: numbers are
 sequential and easy to guess, so a number alone never reveals a ticket.
+
+Longer than the desk's other modules for a reason: it is one state machine, and every move sits beside the checks,
+the audit event and the messages it causes, so that one can read a move whole. What a notice says is in
+notices.py, what the desk is given is cleaned in cleaning.py, who fits a case is decided in matching.py.
 """
 from __future__ import annotations
 

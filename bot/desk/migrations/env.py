@@ -2,14 +2,14 @@
 transaction, against the desk's models."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
 from bot.desk.models import Base, UTCDateTime
 
 
-def render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """UTCDateTime converts in Python only; in the schema it is a timezone-aware DateTime."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
