@@ -22,7 +22,7 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings are `LineDict`s."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
