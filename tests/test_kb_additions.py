@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 from actions.replies import EXPERT_BUTTON
 
