@@ -159,7 +159,8 @@ def test_every_item_says_when_its_facts_were_checked(kb: KnowledgeBase) -> None:
 
 def test_the_checked_date_is_shown_with_the_sources(kb: KnowledgeBase) -> None:
     for item_id in ("faq:337-timeline", "policy:7", "checklist:germany"):
-        item = kb.get(item_id)
+        item = kb.items[item_id]
+        assert item.checked is not None
         day = item.checked.isoformat()
         assert f"（核实于{day}）" in answer_text(kb, item, "zh").split("来源：")[1], item_id
         assert f"(checked {day})" in answer_text(kb, item, "en").split("Source")[1], item_id
@@ -200,6 +201,7 @@ def _set_checked(path: Path, item_id: str, day: str) -> None:
     head = f"- id: {item_id}\n"
     start = text.index(head)
     stamp = re.compile(r"checked: \d{4}-\d{2}-\d{2}").search(text, start)
+    assert stamp is not None
     path.write_text(text[:stamp.start()] + f"checked: {day}" + text[stamp.end():], encoding="utf-8")
 
 
