@@ -74,10 +74,10 @@ model: venv
 	fi
 
 run: model
-	$(PY) -m bot.launcher
+	$(PY) -m bot.processes.launcher
 
 chat: model
-	$(PY) -m bot.launcher --shell
+	$(PY) -m bot.processes.launcher --shell
 
 # The console's end-to-end tests drive Debian's chromium through its chromedriver, and need CJK fonts to render
 # Chinese; installed from Debian's packages when missing (as root, or with password-less sudo).

@@ -13,9 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.conversation import clarify, redact, refer, refuse
 from actions.decide import Decision, Reading, Topic, decide
-from actions.desk import desk
+from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language
-from bot.chatlog import record_chat_turn
+from bot.desk.chatlog import record_chat_turn
 from knowledge import Item, KnowledgeBase, Language, Localized
 
 logger = logging.getLogger(__name__)

@@ -9,10 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.desk import desk
+from actions.services import desk
 from actions.turn import contract, knowledge, language, remember_language, user_text
-from bot.chatlog import record_chat_turn
+from bot.desk.chatlog import record_chat_turn
 from knowledge import Item, Language, Localized, cues
+from knowledge.answers import sources_line
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def clarify(dispatcher: CollectingDispatcher, lang: Language, suggestions: Seque
 def refer(dispatcher: CollectingDispatcher, lang: Language, referral: Item) -> None:
     """Say politely that this desk handles overseas IP disputes and where the question goes instead, citing the
     referral so that the office and hotline named can be checked."""
-    text = referral.answer.get(lang) + "\n\n" + replies.SOURCES_LABEL.get(lang) + "；".join(referral.sources)
+    text = referral.answer.get(lang) + "\n\n" + sources_line(referral, lang)
     dispatcher.utter_message(text=text, json_message=contract(
         "out_of_scope", language=lang, reason="refer", sources=[referral.id]))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, Sequence
 
 from knowledge import Hit, Item, KnowledgeBase, cues
+from knowledge.text import tokenize
 
 DecisionKind = Literal["answer", "clarify", "refer", "refuse", "escalate_urgent"]
 
@@ -23,13 +24,18 @@ REFUSAL_INTENTS = frozenset({"harmful_request", "bot_instruction"})
 LIVE_DISPUTE = "report_dispute"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
+#: Readings that are not a topic the knowledge base answers.
+NOT_TOPICS = frozenset({FALLBACK, LIVE_DISPUTE, *REFUSAL_INTENTS})
 
-#: An intent this sure, backed by the search's best item, is answered.
-TRUST_INTENT = 0.55
-#: The question's words must share at least this much with an item the intent agrees with (0–1, see search).
-AGREE_TEXT = 0.06
+#: The NLU's likeliest topic (among topics, at least this sure) and the search's best item agreeing, with the words
+#: sharing at least this much with the item (0–1, see knowledge.search), is an answer.
+TRUST_INTENT = 0.25
+AGREE_TEXT = 0.05
 #: Words matching one item this strongly are answered even when the NLU read another topic.
-STRONG_TEXT = 0.42
+STRONG_TEXT = 0.28
+#: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
+#: little to pick one.
+MIN_WORDS_ALONE = 2
 #: Below this neither the words nor the intent are worth offering as "did you mean".
 SUGGEST_TEXT = 0.08
 SUGGEST_INTENT = 0.2
@@ -37,7 +43,7 @@ MAX_SUGGESTIONS = 3
 #: A referral's words must beat the best overseas-IP item's by this factor (and reach REFER_TEXT) to send a question
 #: the NLU read as a topic elsewhere; an out_of_scope reading is referred unless an item matches STRONG_TEXT.
 REFER_FACTOR = 1.3
-REFER_TEXT = 0.12
+REFER_TEXT = 0.08
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
@@ -107,24 +113,39 @@ class Decision:
     refusal: str | None = None
 
 
+def top_topic(reading: Reading) -> tuple[str | None, float]:
+    """The NLU's likeliest reading other than "unsure": the FallbackClassifier hides it behind nlu_fallback, but its
+    ranking keeps it."""
+    ranked = {name: conf for name, conf in reading.ranking.items() if name not in NOT_TOPICS}
+    if reading.intent and reading.intent not in NOT_TOPICS:
+        ranked.setdefault(reading.intent, reading.confidence)
+    if not ranked:
+        return None, 0.0
+    name = max(ranked, key=lambda key: ranked[key])
+    # Confidence among the topics: the share "unsure" or a live dispute took (a guard may have set it aside) is not
+    # evidence against the topic.
+    total = sum(ranked.values())
+    return name, (ranked[name] / total if total > 0 else 0.0)
+
+
 def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify", "unknown"]:
     """Whether the best hit may be given as the answer ("answer"), only offered among the likeliest ("clarify"), or
     whether nothing is close ("unknown").
 
-    Answer when the NLU is sure of a topic the best item is written for and the words share something with it, or
-    when the words alone match the best item strongly. Offer when either the words or the NLU's ranking point
-    somewhere; otherwise admit it.
+    Answer when the NLU's likeliest topic is one the best item is written for and the words share something with
+    it, or when the words alone match the best item strongly. Offer
+    when either the words or the NLU's ranking point somewhere; otherwise admit it.
     """
     if not hits:
         return "unknown"
     best = hits[0]
-    agrees = reading.intent in best.item.intents
-    if agrees and reading.confidence >= TRUST_INTENT and best.text_score >= AGREE_TEXT:
+    intent, confidence = top_topic(reading)
+    agrees = intent is not None and intent in best.item.intents
+    if agrees and confidence >= TRUST_INTENT and best.text_score >= AGREE_TEXT:
         return "answer"
-    if best.text_score >= STRONG_TEXT:
+    if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
         return "answer"
-    likely = max((conf for name, conf in reading.ranking.items() if name.startswith("ask_")), default=0.0)
-    if best.text_score >= SUGGEST_TEXT or likely >= SUGGEST_INTENT:
+    if best.text_score >= SUGGEST_TEXT or (confidence >= SUGGEST_INTENT and best.text_score > 0):
         return "clarify"
     return "unknown"
 
@@ -143,18 +164,23 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         first = hits[0].item if hits and hits[0].text_score >= AGREE_TEXT else None
         return Decision("escalate_urgent", first, related=[h.item for h in hits[1:3]], why="live dispute")
 
-    followed = _follow_up(kb, reading, topic, turn, hits)
-    if followed is not None:
-        return followed
-
     referrals = kb.referrals(reading.text, limit=1)
     best_text = hits[0].text_score if hits else 0.0
     referral = referrals[0] if referrals else None
+    followed = _follow_up(kb, reading, topic, turn, hits)
+    if followed is not None:
+        return followed
+    if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
+        return Decision("refer", referral=referral.item, why="referral words")
+    if cues.DOMESTIC.search(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
+        domestic = kb.referrals(reading.text + " 国内", limit=1)
+        return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
+
     if reading.intent == OUT_OF_SCOPE:
+        if not kb.knows(reading.text):
+            return Decision("clarify", why="no known word")
         if best_text < STRONG_TEXT or (referral and referral.text_score >= best_text):
             return Decision("refer", referral=_referral(kb, referral), why="out_of_scope")
-    elif referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
-        return Decision("refer", referral=referral.item, why="referral words")
 
     verdict = abstain(reading, hits)
     if verdict == "answer":
@@ -184,20 +210,25 @@ def _follow_up(kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: i
     if topic is None or turn - topic.turn > TOPIC_TURNS or kb.get(topic.item) is None:
         return None
     asked = cues.follow_up(reading.text)
-    if asked is None:
+    if asked is None or (asked.aspect is None and not asked.elliptical and reading.intent == OUT_OF_SCOPE
+                         and reading.confidence >= STANDALONE_INTENT):
         return None
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
     if standalone and hits and hits[0].text_score >= STANDALONE_TEXT:
         return None
+    if asked.aspect is None and not asked.elliptical and abstain(reading, hits) == "answer":
+        return None  # short, but a question of its own
     previous = kb.get(topic.item)
     assert previous is not None
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
     query = " ".join([reading.text, previous.title.zh, previous.title.en, ASPECT_WORDS.get(asked.aspect or "", "")])
     intent = topic.intent or next(iter(previous.intents), None)
-    found = kb.search(query, intent=intent, entities=entities, limit=3)
+    found = kb.search(query, intent=intent, entities=entities, limit=5)
     if not found:
         return None
-    same_topic = [hit for hit in found if intent in hit.item.intents] or found
+    new = {(entity, value) for entity, values in reading.entities.items() for value in values}
+    tagged = [hit for hit in found if any(value in hit.item.tags.get(entity, ()) for entity, value in new)]
+    same_topic = tagged or [hit for hit in found if intent in hit.item.intents] or found
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up", aspect=asked.aspect)

@@ -18,14 +18,14 @@ from actions import replies
 from actions.answer import TOPIC_SLOT, reading, respond, user_turns
 from actions.conversation import clarify
 from actions.decide import Topic, decide
-from actions.desk import desk, desk_clock, exhibitions
+from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
     contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
 )
-from bot.chatlog import record_chat_turn
-from bot.desk import DeskError
-from bot.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
+from bot.desk.chatlog import record_chat_turn
+from bot.desk.tickets import DeskError
+from bot.desk.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
 from knowledge import Language, Localized, cues
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def digression(slot: str, tracker: Tracker) -> bool:
         return False
     topic = name.startswith("ask_") and name != "ask_item"
     if QUESTION.search(text):
-        return (topic and confidence >= 0.5) or len(text.strip()) >= 8
+        return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 

@@ -15,13 +15,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.conversation import clarify
-from actions.desk import desk_clock, exhibitions
+from actions.services import desk_clock, exhibitions
 from actions.escalation import LOCAL, ValidateEscalationForm
 from actions.forms import ask_action
 from actions.turn import contract, knowledge, language, remember_language, triggered_by_worker, user_text
-from bot.exhibitions import ExhibitionError, outcome_of
-from bot.fields import FieldError, clean_text, parse_date_range, parse_yes_no, split_contact
-from bot.models import ExhibitionRegistration
+from bot.desk.exhibitions import ExhibitionError, outcome_of
+from bot.desk.fields import FieldError, clean_text, parse_date_range, parse_yes_no, split_contact
+from bot.desk.models import ExhibitionRegistration
 from knowledge import Item, Language, Localized
 
 logger = logging.getLogger(__name__)

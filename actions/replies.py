@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot.config import DeskSettings
+from bot.settings import DeskSettings
 from knowledge import Item, Localized
 from knowledge.answers import answer_text, item_label  # noqa: F401  (the answer's wording lives with the knowledge)
 
@@ -66,8 +66,6 @@ REFUSE = {
         "and I don't give out system, configuration or other users' information.",
     ),
 }
-SOURCES_LABEL = Localized("来源：", "Source: ")
-
 
 
 def privacy_notice() -> Localized:

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from bot.contracts import ACTION_REPLY_KINDS, OUT_OF_SCOPE_REASONS
 from knowledge import KnowledgeBase, Language, LiveKnowledge, detect_language
 
 logger = logging.getLogger(__name__)
@@ -15,9 +16,9 @@ logger = logging.getLogger(__name__)
 KNOWLEDGE = LiveKnowledge()
 
 LANGUAGE_SLOT = "language"
-KINDS = frozenset({"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form"})
+KINDS = frozenset(ACTION_REPLY_KINDS)
 #: Why a question was declined: another office handles it (the reply names it), or it must not be helped.
-REASONS = frozenset({"refer", "refuse"})
+REASONS = frozenset(OUT_OF_SCOPE_REASONS)
 
 
 def knowledge() -> KnowledgeBase:

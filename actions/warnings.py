@@ -16,13 +16,13 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.answer import ActionAnswer
 from actions.conversation import clarify
-from actions.desk import desk, warnings
+from actions.services import desk, warnings
 from actions.forms import ask_action
 from actions.turn import (
     contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
 )
-from bot.chatlog import record_chat_turn
-from bot.warnings import Criteria, criteria_from_entities, parse_criteria, source_id, warning_text
+from bot.desk.chatlog import record_chat_turn
+from bot.desk.risk_warnings import Criteria, criteria_from_entities, parse_criteria, source_id, warning_text
 from knowledge import Language, Localized
 
 logger = logging.getLogger(__name__)

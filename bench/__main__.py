@@ -8,7 +8,7 @@ measures, through the REST channel → Rasa → action server → knowledge sear
 - the Rasa server's and the action server's CPU time per message, and the peak memory of every process;
 - cold start: from starting the processes to the first answer;
 - a long conversation: the time of a turn after 300 turns in one session, beside a new conversation's;
-- the scaled-out layout (bot/cluster.py: two Rasa servers and two action servers behind nginx, on PostgreSQL and
+- the scaled-out layout (bot/processes/cluster.py: two Rasa servers and two action servers behind nginx, on PostgreSQL and
   Redis of its own), the same loads, and its ratio to one server;
 - the time of a full `rasa train`.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.load import CONVERSATION, Run, run_load
 from bench.scratch import ScratchPostgres, ScratchRedis, free_port
-from bot.launcher import ROOT, Service, Settings, Stack, all_services, prepare_desk
+from bot.processes.launcher import ROOT, Service, Settings, Stack, all_services, prepare_desk
 
 #: The targets of issue 8, on a 2-core machine.
 TARGET_P95_AT_10 = 0.250
@@ -192,7 +192,7 @@ def single_server(durations: Durations, work: Path) -> dict[str, object]:
 
 
 def scaled_out(durations: Durations, work: Path, single: dict[str, object]) -> None:
-    from bot.cluster import Layout, cluster_services
+    from bot.processes.cluster import Layout, cluster_services
 
     print("\n== Scaled out: 2 Rasa servers + 2 action servers behind nginx, PostgreSQL tracker store, Redis locks",
           flush=True)

@@ -36,11 +36,26 @@ def _measures(kb: KnowledgeBase, refs: tuple[str, ...], language: Language) -> s
     return f"{kb.policy.short.zh}（{kb.policy.number}）" + "、".join(f"第（{chinese_numeral(n)}）条" for n in numbers)
 
 
+def _as_of(item: Item, language: Language) -> str:
+    """"（核实于2026-12-05）" / " (checked 2026-12-05)": how current the sources line is."""
+    if item.checked is None:
+        return ""
+    return f" (checked {item.checked.isoformat()})" if language == "en" else f"（核实于{item.checked.isoformat()}）"
+
+
+def sources_line(item: Item, language: Language) -> str:
+    """"来源：…；…（核实于2026-12-05）" / "Sources: …; … (checked 2026-12-05)": an item's sources and when they were
+    last checked, as every reply that cites the item gives them (answers here, referrals in the chat's actions)."""
+    return (("Sources: " if language == "en" else "来源：") + ("; " if language == "en" else "；").join(item.sources)
+            + _as_of(item, language))
+
+
 def _footer(kb: KnowledgeBase, item: Item, language: Language) -> str:
-    """The sources line, and for FAQ entries and cases the measures they relate to."""
+    """The sources line with the date they were last checked, and for FAQ entries and cases the measures they
+    relate to."""
     if item.kind == "policy":
-        return ("Source: " if language == "en" else "来源：") + kb.cite(item, language)
-    lines = [("Sources: " if language == "en" else "来源：") + ("; " if language == "en" else "；").join(item.sources)]
+        return ("Source: " if language == "en" else "来源：") + kb.cite(item, language) + _as_of(item, language)
+    lines = [sources_line(item, language)]
     if item.policy:
         label = "Related provincial measures: " if language == "en" else "相关政策："
         lines.append(label + _measures(kb, item.policy, language))

@@ -153,7 +153,13 @@ class KnowledgeBase:
         """The referrals (`referral:<slug>`) whose words the question shares, best first: how the answer action
         tells a neighbouring matter from an overseas IP one. Their text scores are on the same 0–1 scale as
         `search`'s, so the two can be compared."""
-        return self._referrals.search(question, limit=limit)
+        scores = self._referrals.text_scores(question)
+        ranked = sorted(zip(scores, self._referrals.items), key=lambda pair: (-pair[0], pair[1].id))
+        return [Hit(item, round(score, 4), round(score, 4)) for score, item in ranked[:limit] if score > 0]
+
+    def knows(self, question: str) -> bool:
+        """Whether the question shares any word with any item or referral: nothing here knows gibberish."""
+        return self._searcher.knows(question) or self._referrals.knows(question)
 
     def referral_for(self, question: str) -> Item:
         """Where to send a question this service does not handle: the best-matching referral, else the default."""

@@ -7,6 +7,7 @@ base before the file is replaced.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from knowledge.yamlfile import Checker, KnowledgeError, LineDict, Problem, read_
 #: CSV columns; list fields (tags, policy, intents, keywords) separate values with ';' or '、'.
 CSV_COLUMNS = (
     "id", "title_zh", "title_en", "summary_zh", "summary_en", "outcome_zh", "outcome_en", "lessons_zh",
-    "lessons_en", "country", "ip_type", "dispute_type", "industry", "policy", "source", "illustrative",
+    "lessons_en", "country", "ip_type", "dispute_type", "industry", "policy", "source", "illustrative", "checked",
 )
 # Tags may be given as the forms users type ("US", "汽配"); they are stored as canonical vocabulary values.
 _OPTIONAL_COLUMNS = ("intents", "keywords_zh", "keywords_en")
@@ -50,6 +51,7 @@ def _row_to_case(row: dict[str, str], line: int) -> LineDict:
     node["source"] = row.get("source", "")
     flag = row.get("illustrative", "").strip().lower()
     node["illustrative"] = True if flag in _TRUE else False if flag in _FALSE else flag
+    node["checked"] = _date(row.get("checked", ""))
     if row.get("intents", "").strip():
         node["intents"] = _split(row["intents"])
     if row.get("keywords_zh", "").strip() or row.get("keywords_en", "").strip():
@@ -57,6 +59,15 @@ def _row_to_case(row: dict[str, str], line: int) -> LineDict:
         keywords.line = line
         node["keywords"] = keywords
     return node
+
+
+def _date(value: str) -> datetime.date | str | None:
+    """A sheet's YYYY-MM-DD as a date, as YAML would read it; anything else is left for the loader to refuse."""
+    value = value.strip()
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return value
 
 
 def read_rows(path: Path) -> list[LineDict]:
@@ -98,7 +109,8 @@ def _plain(value: Any) -> Any:
 
 def _entry(node: LineDict) -> dict[str, Any]:
     """A case as cases.yml writes it, in the file's field order."""
-    order = ("id", "title", "summary", "outcome", "lessons", "tags", "keywords", "intents", "policy", "source", "illustrative")
+    order = ("id", "title", "summary", "outcome", "lessons", "tags", "keywords", "intents", "policy", "source", "illustrative",
+             "checked")
     return {key: _plain(node[key]) for key in order if key in node}
 
 

@@ -59,6 +59,7 @@ HARMFUL = _any(
     r"(证据|合同|发票|文件|证明|设计图|图纸|邮件).{0,10}(改|修改|P|ps|PS|提前|往前).{0,4}(日期|时间戳|落款)",
     r"(改|修改|P|ps|PS|提前|往前).{0,4}(一下)?(证据|合同|发票|文件|证明|设计图|图纸|邮件)(的|上的)?(日期|时间戳|落款)",
     r"(做|弄|搞|编)(一份|一个|个|些)?假的",
+    r"(编|捏造|杜撰|虚构)(一个|一份|一些|个|些|份)?.{0,6}(证言|证词|证据|证明|记录|合同|发票|邮件|聊天记录|时间线)",
     r"backdat\w*|forg(e|ed|ing) (a |an |the )?(evidence|document|invoice|contract|receipt|record|signature|date)",
     r"fak(e|ed|ing) (evidence|invoices?|documents?|contracts?|receipts?|records?|prior art|dates?)|fabricat\w+|destroy (the )?(evidence|emails|records)",
     # exposing a person
@@ -67,7 +68,8 @@ HARMFUL = _any(
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
     # other users' data
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
-    r"(所有|全部)(的)?(工单|用户|企业|客户|咨询记录|联系方式)",
+    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(所有|全部)(的)?(工单|咨询记录|用户信息|用户资料|客户名单)",
     r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
     r"list (all|every) (tickets|users|cases|companies)",
 )
@@ -85,8 +87,11 @@ INJECTION = _any(
     r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
     r"(reveal|show|print|output|repeat|display|tell me) (me )?(your|the) (system |hidden |initial )?(prompt|instructions|rules|configuration|config|source)",
     r"(导出|dump|输出|打印|列出|显示|发给我|给我看).{0,10}(数据库|后台|全部数据|所有数据|所有记录|表结构|日志|聊天记录|配置)",
-    r"drop\s+table|delete\s+from|rm\s+-rf|union\s+select|<\s*script|javascript:",
+    r"drop\s+table|delete\s+from|rm\s+-rf|union\s+select|<\s*script|javascript:|\bon(error|load|click)\s*=",
+    r"\bselect\s+[\w*, ]+\s+from\s+\w+|\binsert\s+into\b|\bupdate\s+\w+\s+set\b",
+    r"[\"']?(role|user|mode)[\"']?\s*:\s*[\"']?(admin|administrator|root|system|developer)",
     r"(把|将)?你的(回答|回复|输出)(改成|都改为|全部改为|只回答|必须)|(回答|回复)(只能|必须)(说|回复|是)",
+    r"(以后|之后|今后|从此)(你)?(每次|所有|每一次)(的)?(回答|回复)|(每次|所有)(回答|回复)(都|要)(加|带|附|写)",
 )
 
 
@@ -124,11 +129,12 @@ STRONG_URGENCY = {
     "received": _any(
         r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知)|应诉通知|complaint|summons|notice)",
         r"(被列为|列为|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
     ),
     "fair_now": _any(
-        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,20}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
+        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,30}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
         r"(禁令|查抄|警察|法警|执法人员|bailiff|police).{0,20}(展会|展台|展位|展馆|摊位|booth|stand)",
     ),
     "goods_held": _any(
@@ -144,13 +150,16 @@ WEAK_URGENCY = {
     "injunction": _any(r"禁令|TRO|临时限制令|injunction|einstweilige"),
 }
 FIRST_PERSON_NOW = _any(
-    r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们",
+    r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们|我(?!想|要问|问)",
     r"\b(we|our|us|my|i)\b",
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
-HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|的话|会不会|是否|怎么预防|如何避免|\bif\b|\bwould\b|in general|typically|usually")
+HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+                    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)")
 
 
+#: Asking about a case as an example, not reporting one's own.
+CASE_STUDY = _any(r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|example|case study|what happened in|tell me about")
 #: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
 ALONE = frozenset({"case_number", "frozen_sum"})
 
@@ -163,6 +172,8 @@ def urgency(text: str) -> list[str]:
     what happens); weak signs (a court, a freeze, a seizure, an injunction) need two of them and the enterprise
     speaking of its own case."""
     hypothetical = bool(HYPOTHETICAL.search(text))
+    if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
+        return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
     found = [name for name, pattern in STRONG_URGENCY.items()
              if (name in ALONE or not hypothetical) and pattern.search(text)]
     if found:
@@ -182,15 +193,17 @@ def hypothetical(text: str) -> bool:
 PERSON = _any(
     r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
-    r"上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
+    r"派(个|一个|一位)?(人|专家|律师|老师)|上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
     r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
     r"有没有.{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
-    r"牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
+    r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
+    r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
+    r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
-    r"\bhuman\b|real person|live agent|\bbook\b.{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
+    r"(?<![a-z])human(?![a-z])|real person|live agent|(?<![a-z])book(?![a-z]).{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
     r"(an?|any|some) (expert|lawyer|attorney|advisor|adviser|counsel)s? (who|that|with|familiar|experienced|specialis|specializ|know)",
     r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|waste of time)",
@@ -205,6 +218,16 @@ COMPANY = re.compile(
     r"(?P<company>[\u4e00-\u9fffA-Za-z0-9（）()·]{2,30}?(?:有限责任公司|股份有限公司|有限公司|集团|公司|工厂|厂|商贸|贸易行|Co\.,? ?Ltd\.?|Ltd\.?|Inc\.?|GmbH))"
 )
 _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
+
+
+#: Who a request for a person names: without one of these (or a PERSON cue) "能陪我聊聊吗" is small talk.
+PERSON_NOUN = _any(r"专家|律师|顾问|人工|真人|客服|工作人员|老师|坐席|派(个|一个|一位)?人|(?<![a-z])(expert|lawyer|attorney|human|person|agent|someone|staff|advis[eo]r|counsel)")
+#: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
+MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$")
+
+
+#: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
+DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
 
 
 def wants_person(text: str) -> bool:
@@ -251,9 +274,16 @@ class FollowUp:
     elliptical: bool
 
 
+#: A message this short (characters of Chinese, words of English) may lean on the topic even without a cue word.
+SHORT_CHARS = 12
+SHORT_WORDS = 6
+
+
 def follow_up(text: str) -> FollowUp | None:
-    """Whether a short message leans on the conversation's topic: an aspect of it (time, cost, the next step, the
-    deadline) or the same question about something else ("那德国呢"). None for a message that stands alone."""
+    """Whether a short message may lean on the conversation's topic: an aspect of it (time, cost, the next step, the
+    deadline), the same question about something else ("那德国呢"), or just short ("有推荐的机构吗"). None for a message
+    that is too long to be elliptical. Whether a short one really is, the answer action decides from how well it
+    stands on its own."""
     stripped = text.strip()
     if not stripped or len(stripped) > MAX_FOLLOWUP_CHARS * (3 if stripped.isascii() else 1):
         return None
@@ -261,6 +291,7 @@ def follow_up(text: str) -> FollowUp | None:
         return None
     aspect = next((name for name, pattern in ASPECTS.items() if pattern.search(stripped)), None)
     elliptical = bool(ELLIPSIS.search(stripped))
-    if aspect is None and not elliptical:
+    short = len(stripped.split()) <= SHORT_WORDS if stripped.isascii() else len(stripped) <= SHORT_CHARS
+    if aspect is None and not elliptical and not short:
         return None
     return FollowUp(aspect, elliptical)

@@ -1,6 +1,7 @@
 """What the knowledge base holds: bilingual items, each citable by a stable id."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -71,6 +72,10 @@ class Item:
     illustrative: bool = False
     number: int | None = None
     part: Localized | None = None
+    #: When the item's facts were last checked against its sources (shown beside them; `check --stale` lists old ones).
+    checked: datetime.date | None = None
+    #: Where the item is written, "file:line", for staff reports such as `check --stale`.
+    origin: str = ""
 
     @property
     def slug(self) -> str:

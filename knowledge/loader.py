@@ -5,6 +5,7 @@ file and line, and a running bot that reloads keeps its last good knowledge (see
 """
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -40,6 +41,26 @@ def _localized(check: Checker, parent: LineDict, key: str, where: str, **limits:
         check.text(node, "zh", f"{where}{key}.", max_length=limits.get("zh")),
         check.text(node, "en", f"{where}{key}.", max_length=limits.get("en")),
     )
+
+
+def _checked(check: Checker, node: LineDict, where: str) -> datetime.date | None:
+    """`checked: 2026-12-05`, the day the item's facts were last checked against its sources: a real date, not later
+    than today. Every item has one, so a reply can say how current it is and `check --stale` can list the old ones."""
+    value = node.get("checked")
+    if value is None:
+        check.fail(node, f"{where}checked is missing (the date its facts were last checked, e.g. checked: 2026-12-05)")
+        return None
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        check.fail(node, f"{where}checked: {value!r} is not a date (write it as YYYY-MM-DD, e.g. 2026-12-05)")
+        return None
+    if value > datetime.date.today():
+        check.fail(node, f"{where}checked: {value.isoformat()} is in the future")
+        return None
+    return value
+
+
+def _origin(check: Checker, node: LineDict) -> str:
+    return f"{check.path}:{getattr(node, 'line', 1)}"
 
 
 def _tags(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary) -> dict[str, tuple[str, ...]]:
@@ -93,6 +114,8 @@ def _common(
         keywords_en=check.strings(keywords, "en", f"{where}keywords."),
         intents=intents,
         tags=_tags(check, node, where, vocabulary),
+        checked=_checked(check, node, where),
+        origin=_origin(check, node),
     )
 
 
@@ -244,6 +267,8 @@ def case_from_fields(check: Checker, node: LineDict, position: int, vocabulary: 
         policy=_references(check, node, where, measures),
         sources=(check.text(node, "source", where),),
         illustrative=bool(illustrative),
+        checked=_checked(check, node, where),
+        origin=_origin(check, node),
     )
 
 
@@ -318,6 +343,7 @@ def load_checklists(path: Path, vocabulary: Vocabulary, measures: int) -> tuple[
             answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN), text=text,
             details=sections, keywords_zh=(), keywords_en=(), intents=(), tags={"country": named} if named else {},
             policy=_references(check, node, where, measures), sources=check.strings(node, "sources", where),
+            checked=_checked(check, node, where), origin=_origin(check, node),
         ))
     if len(general) != 1:
         check.fail(root, f"exactly one checklist must be general: true (found {len(general)})")

@@ -126,6 +126,10 @@ class Searcher:
         head, body = self._share(self.head, words), self._share(self.body, words)
         return [HEAD_WEIGHT * h + (1 - HEAD_WEIGHT) * b for h, b in zip(head, body)]
 
+    def knows(self, question: str) -> bool:
+        """Whether any word of the question occurs in any item: gibberish ("asdfghjkl", "。") shares none."""
+        return any(word in self.head.idf or word in self.body.idf for word in terms(question))
+
     def bm25_ranking(self, question: str, *, with_examples: bool = False) -> list[str]:
         """Plain BM25 over jieba words, each item one document: its title and texts, and with `with_examples` also
         the example questions and keywords staff wrote for the search."""

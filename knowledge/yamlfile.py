@@ -29,7 +29,17 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):  # type: ig
     data.update(loader.construct_mapping(node))
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):  # type: ignore[no-untyped-def]
+    """A date as a `datetime.date`; one that looks like a date but is none ("2026-13-01") stays text, for the
+    checks to report by file and line instead of the parser failing with no place."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @dataclass(frozen=True)

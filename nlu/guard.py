@@ -6,8 +6,12 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
 
 - a request that must be refused becomes `harmful_request` or `bot_instruction`, whatever its topic;
 - a topic question (or an unsure one) that carries the signs of a live dispute becomes `report_dispute`, and a
-  `report_dispute` asked hypothetically ("如果店铺被冻结一般怎么办") becomes the best topic of the ranking;
-- a message that asks for a person becomes `request_human`.
+  `report_dispute` with no such sign that is asked hypothetically ("如果店铺被冻结一般怎么办") or not about the
+  sender's own company becomes `nlu_fallback`, so the answer action decides from the search (its ranking is kept);
+- a message that asks for a person becomes `request_human`, and a `request_human` that names no person and asks for
+  none ("能陪我聊聊吗") becomes `nlu_fallback`; a request for a person with the signs of a live dispute is urgent;
+- the classifier's refusal with no cue in the words is kept only when it is sure and the message is not markup
+  (JSON, HTML, a bare URL), which it tends to read as an attack.
 
 The original reading stays in `intent_ranking` (the search uses it as evidence), and `guard` in the parse result
 says what was changed and why, so `/model/parse` and the console's suggestion explain themselves.
@@ -36,21 +40,43 @@ FALLBACK = "nlu_fallback"
 TOPIC_PREFIX = "ask_"
 
 
-def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+#: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
+#: by the answer action (which never answers a refusal's topic from a weak match).
+REFUSAL_CONFIDENCE = 0.8
+#: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
+#: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
+                        "register_exhibition"})
+SMALL_TALK_CONFIDENCE = 0.6
+#: A live dispute without any sign in the words needs this much confidence.
+DISPUTE_CONFIDENCE = 0.6
+
+
+def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
+                   confidence: float = 1.0) -> tuple[str | None, str | None]:
     """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands."""
     refusal = cues.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
+    if intent in REFUSAL_INTENTS.values() and (confidence < REFUSAL_CONFIDENCE or cues.MARKUP.search(text)):
+        return FALLBACK, "refusal without a cue"
+    if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
+        return FALLBACK, "unsure small talk"
+    signs = cues.urgency(text)
+    if intent == PERSON:
+        if signs:
+            return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+        if not cues.wants_person(text) and not cues.PERSON_NOUN.search(text):
+            return FALLBACK, "no person asked for"
+        return None, None
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     if not overrulable or intent == "ask_item":
         return None, None
-    signs = cues.urgency(text)
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-    if intent == LIVE_DISPUTE and not signs and cues.hypothetical(text):
-        topic = next((r["name"] for r in ranking if str(r.get("name", "")).startswith(TOPIC_PREFIX)), None)
-        if topic:
-            return topic, "hypothetical"
+    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or confidence < DISPUTE_CONFIDENCE
+                                                 or not cues.FIRST_PERSON_NOW.search(text)):
+        return FALLBACK, "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):
         return PERSON, "person"
     return None, None
@@ -80,7 +106,8 @@ class CueGuard(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             current = message.get(INTENT) or {}
             ranking = list(message.get(INTENT_RANKING_KEY) or [])
-            intent, reason = guarded_intent(text, current.get(INTENT_NAME_KEY), ranking)
+            intent, reason = guarded_intent(text, current.get(INTENT_NAME_KEY), ranking,
+                                            float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
             if intent is None:
                 continue
             chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}

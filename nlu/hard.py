@@ -12,8 +12,8 @@ A turn's decision is read from its reply-contract objects:
 
 | decision          | the turn's `custom` kinds                                                          |
 | ----------------- | ---------------------------------------------------------------------------------- |
-| `escalate_urgent` | an `escalation` with priority urgent (or a `form` question of an urgent escalation) |
-| `escalate`        | an `escalation` with priority normal (or a `form` question of a normal one)         |
+| `escalate_urgent` | an `escalation` with priority urgent, or the form of an urgent one going on          |
+| `escalate`        | an `escalation` with priority normal, or the form of a normal one going on           |
 | `refuse`/`refer`  | `out_of_scope` with that `reason`                                                   |
 | `clarify`         | `clarify`, or the greeting or help a bare "你好" or "help" gets                     |
 | `answer`          | `answer` or `warning` (the current warnings asked for)                              |
@@ -82,13 +82,12 @@ def decision_of(turn: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = 
     for custom in turn:
         if custom.get("kind") == "out_of_scope":
             return (custom.get("reason") or "refer"), tuple(custom.get("sources") or ())
+    started = [c for c in earlier if c.get("kind") == "escalation"]
+    if "form" in kinds and started:  # the escalation goes on (a question asked meanwhile is answered too)
+        return ("escalate_urgent" if started[-1].get("priority") == "urgent" else "escalate"), ()
     for custom in turn:
         if custom.get("kind") in {"answer", "warning"}:
             return "answer", tuple(custom.get("sources") or ())
-    if "form" in kinds:
-        started = [c for c in earlier if c.get("kind") == "escalation"]
-        urgent = bool(started) and started[-1].get("priority") == "urgent"
-        return ("escalate_urgent" if urgent else "escalate"), ()
     if kinds and set(kinds) <= {"clarify", "greeting", "help", "goodbye"}:
         return "clarify", ()
     return "+".join(str(kind) for kind in kinds) or "nothing", ()
@@ -183,7 +182,7 @@ class _own_stack:
     def __enter__(self) -> str:
         import socket
 
-        from bot.launcher import Settings, Stack, all_services, prepare_desk
+        from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
         def free_port() -> int:
             with socket.socket() as sock:

@@ -42,7 +42,7 @@ def start_or_fail(stack, log_dir: Path, timeout: float) -> None:
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """The action server, the Rasa server and the desk worker, started as `make run` starts them, on free ports."""
-    from bot.launcher import Settings, Stack, all_services, prepare_desk
+    from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("var")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
@@ -57,7 +57,7 @@ def stack(trained_model, tmp_path_factory):
     stack.stop()
 
 
-# --- The escalation desk (bot/desk.py and friends): every test that uses `desk_engine` runs twice, on a SQLite
+# --- The escalation desk (bot/desk/tickets.py and friends): every test that uses `desk_engine` runs twice, on a SQLite
 # file and on PostgreSQL, each in a database of its own.
 
 import os  # noqa: E402
@@ -79,7 +79,7 @@ def desk_engine(request, tmp_path):
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.pool import NullPool
 
-    from bot.db import create_schema, make_engine
+    from bot.desk.db import create_schema, make_engine
 
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
@@ -124,7 +124,7 @@ def desk_vocabulary():
 
 @pytest.fixture()
 def desk_sessions(desk_engine):
-    from bot.db import sessions
+    from bot.desk.db import sessions
 
     return sessions(desk_engine)
 
@@ -138,14 +138,14 @@ def desk_clock():
 
 @pytest.fixture()
 def desk_settings():
-    from bot.config import DeskSettings
+    from bot.settings import DeskSettings
 
     return DeskSettings(database_url="unused: the tests hand the desk its sessions")
 
 
 @pytest.fixture()
 def desk(desk_sessions, desk_clock, desk_settings, desk_vocabulary):
-    from bot.desk import Desk
+    from bot.desk.tickets import Desk
 
     return Desk(desk_sessions, desk_clock, desk_settings, vocabulary=desk_vocabulary)
 
@@ -153,7 +153,7 @@ def desk(desk_sessions, desk_clock, desk_settings, desk_vocabulary):
 @pytest.fixture()
 def add_expert(desk_sessions, desk_clock):
     """add_expert(name, **fields) -> id: put an expert in the pool (defaults: zh, available, cap 3, e-mail)."""
-    from bot.models import Expert
+    from bot.desk.models import Expert
 
     def add(name: str, **fields) -> int:
         values = dict(ip_types=["专利"], countries=["美国"], industries=[], languages=["zh"], available=True,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.console.context import ConsoleContext
 from bot.console.web import create_app
-from bot.models import Call, Ticket
+from bot.desk.models import Call, Ticket
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 PASSWORD = "correct-horse-battery"

@@ -7,7 +7,7 @@ can misbehave on request: a 429 with retry_after, a request that hangs until the
 blocked the bot (403 "Forbidden: bot was blocked by the user", as Telegram answers).
 
 `Switch` is a TCP forwarder that can be switched off (connections refused) and on again: it stands between the
-worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.telegram`.
+worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.channels.telegram`.
 """
 from __future__ import annotations
 
@@ -412,7 +412,7 @@ class Switch:
 
 @dataclass
 class WorkerProcess:
-    """`python -m bot.telegram` with the given environment, its output in a log file."""
+    """`python -m bot.channels.telegram` with the given environment, its output in a log file."""
 
     env: dict[str, str]
     log: Path
@@ -421,7 +421,7 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log, "ab")  # noqa: SIM115 - the child writes to it for its whole life
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.channels.telegram"], cwd=ROOT, env=self.env,
                                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         output.close()
         return self
@@ -450,12 +450,12 @@ class WorkerProcess:
 def worker_environment(*, token: str, api: FakeBotApi, rasa_url: str, rasa_token: str, database_url: str,
                        var_dir: Path, **extra: str) -> dict[str, str]:
     """The worker's environment for a test: quick polls, quick retries."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "IPDESK_TELEGRAM_"))}
     env.update({
-        "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_BASE_URL": api.base_url, "IPDESK_RASA_URL": rasa_url,
-        "RASA_TOKEN": rasa_token, "DATABASE_URL": database_url, "IPDESK_VAR_DIR": str(var_dir),
-        "TELEGRAM_POLL_TIMEOUT": "1", "TELEGRAM_RETRY_BASE": "0.3", "TELEGRAM_RETRY_MAX": "1",
-        "TELEGRAM_DESK_INTERVAL": "0.5", "DESK_OUTBOX_BACKOFF_SECONDS": "1", "PYTHONUNBUFFERED": "1",
+        "IPDESK_TELEGRAM_BOT_TOKEN": token, "IPDESK_TELEGRAM_BASE_URL": api.base_url, "IPDESK_RASA_URL": rasa_url,
+        "IPDESK_RASA_TOKEN": rasa_token, "IPDESK_DATABASE_URL": database_url, "IPDESK_VAR_DIR": str(var_dir),
+        "IPDESK_TELEGRAM_POLL_TIMEOUT": "1", "IPDESK_TELEGRAM_RETRY_BASE": "0.3", "IPDESK_TELEGRAM_RETRY_MAX": "1",
+        "IPDESK_TELEGRAM_DESK_INTERVAL": "0.5", "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS": "1", "PYTHONUNBUFFERED": "1",
     })
-    env.update(extra)
+    env.update({f"IPDESK_{name}": value for name, value in extra.items()})  # TELEGRAM_MODE=… as its IPDESK_ name
     return env

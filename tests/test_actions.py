@@ -116,8 +116,12 @@ def test_out_of_scope_is_referred_to_the_office_that_handles_it() -> None:
     turn = custom(messages)
     assert (turn["kind"], turn["reason"]) == ("out_of_scope", "refer")
     assert "12366" in messages[0]["text"] and turn["sources"] and turn["sources"][0].startswith("referral:")
+    assert "来源：" in messages[0]["text"] and "（核实于" in messages[0]["text"]  # where the number comes from, and when
     messages, _ = run(ActionAnswer(), tracker("明天太原天气怎么样", "out_of_scope"))
     assert custom(messages)["reason"] == "refer" and "只解答海外知识产权纠纷" in messages[0]["text"]
+    assert "12345" not in messages[0]["text"]  # small talk names no office
+    messages, _ = run(ActionAnswer(), tracker("我想问个政府办事的问题", "out_of_scope"))
+    assert "12345" in messages[0]["text"] and custom(messages)["sources"] == ["referral:default"]
 
 
 def test_prompt_injection_is_refused_without_echoing_it_or_citing_anything() -> None:

@@ -1,4 +1,4 @@
-"""The chat's side of the province's figures (bot/chatlog.py), on SQLite and PostgreSQL: one row per question, what it
+"""The chat's side of the province's figures (bot/desk/chatlog.py), on SQLite and PostgreSQL: one row per question, what it
 was about and never who asked, and a reply that goes out even when the figures cannot be written."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from bot import chatlog
-from bot.models import ChatTurn
+from bot.desk import chatlog
+from bot.desk.models import ChatTurn
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.models import AuditEntry, ConsoleUser
+from bot.desk.models import AuditEntry, ConsoleUser
 from console_harness import PASSWORD, ConsoleClient
 
 NEW_PASSWORD = "Blue-Lantern-2026"

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.clock import SystemClock
 from bot.console.accounts import Accounts
 from bot.console.config import ConsoleSettings
-from bot.db import make_engine, sessions
-from bot.models import Call, Expert, Ticket
+from bot.desk.db import make_engine, sessions
+from bot.desk.models import Call, Expert, Ticket
 from browser import Browser, missing_browser
 
 PASSWORD = "browser-test-password-1"
@@ -33,7 +33,7 @@ def console_site(stack):
                            timeout=60)
     assert admin.returncode == 0, admin.stderr
     assert "administrator admin created" in admin.stdout
-    engine = make_engine(env["DATABASE_URL"])
+    engine = make_engine(env["IPDESK_DATABASE_URL"])
     maker = sessions(engine)
     accounts = Accounts(maker, SystemClock(), ConsoleSettings())
     accounts.create_user("staff1", "坐席小刘", "staff", PASSWORD, actor_name="test")
@@ -58,7 +58,7 @@ def browsers(console_site):
 
 def expert_account(accounts: Accounts, maker, expert_id: int) -> str:
     """The console account of the pool expert `expert_id` (made once)."""
-    from bot.models import ConsoleUser
+    from bot.desk.models import ConsoleUser
 
     username = f"expert{expert_id}"
     with maker() as session:  # closed before the account is made: a SQLite transaction holds the write lock

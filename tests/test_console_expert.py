@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent, TranscriptLine
+from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent, TranscriptLine
 from console_harness import ConsoleClient, open_ticket, ticket
 
 
@@ -144,7 +144,7 @@ def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(console, co
                                                                       desk_clock, desk_settings):
     from dataclasses import replace
 
-    from bot.outbox import OutboxWorker
+    from bot.desk.outbox import OutboxWorker
 
     number = open_ticket(desk, "晋城光伏科技有限公司", "13900000031")
     zhao.post(f"/expert/tickets/{number}/accept")

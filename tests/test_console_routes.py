@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
-from bot.models import AuditEntry, Call, Ticket
+from bot.desk.models import AuditEntry, Call, Ticket
 from console_harness import ConsoleClient, only_call
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
+from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
 from console_harness import open_ticket, ticket
 
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.exhibitions import Exhibitions
-from bot.models import AuditEntry, OutboxMessage, RiskWarning
-from bot.outbox import OutboxWorker, RecipientBlocked
-from bot.warnings import Criteria, mark_blocked
+from bot.desk.exhibitions import Exhibitions
+from bot.desk.models import AuditEntry, OutboxMessage, RiskWarning
+from bot.desk.outbox import OutboxWorker, RecipientBlocked
+from bot.desk.risk_warnings import Criteria, mark_blocked
 
 FORM = {"title": "德国展会外观设计临时禁令风险提示", "text": "近期德国多个展会出现外观设计临时禁令。", "source": "省商务厅 预警快报 2026年第9期",
         "countries": ["德国"], "ip_types": ["外观设计"], "products": "电动滑板车"}

@@ -23,8 +23,15 @@ def test_agreeing_intent_and_words_are_answered(kb) -> None:
     assert abstain(reading("337调查怎么应诉", "ask_337", 0.8), [hit(kb, "faq:337-what", 0.3)]) == "answer"
 
 
-def test_an_unsure_intent_only_offers_the_items(kb) -> None:
-    assert abstain(reading("那个调查的事", "ask_337", 0.3), [hit(kb, "faq:337-what", 0.1)]) == "clarify"
+def test_an_unsure_intent_with_little_in_common_only_offers_the_items(kb) -> None:
+    unsure = Reading("那个调查的事", "nlu_fallback", 0.4, {"nlu_fallback": 0.4, "ask_337": 0.2, "ask_marketplace": 0.18,
+                                                          "ask_customs_seizure": 0.17})
+    assert abstain(unsure, [hit(kb, "faq:337-what", 0.04)]) == "clarify"
+
+
+def test_the_nlu_topic_is_read_behind_an_unsure_fallback(kb) -> None:
+    unsure = Reading("美国337那种调查的流程", "nlu_fallback", 0.4, {"nlu_fallback": 0.4, "ask_337": 0.45, "ask_marketplace": 0.1})
+    assert abstain(unsure, [hit(kb, "faq:337-what", 0.12)]) == "answer"
 
 
 def test_an_intent_the_best_item_is_not_written_for_is_not_answered_on_weak_words(kb) -> None:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
-from bot.db import create_schema, make_engine, sessions
-from bot.models import Expert
+from bot.desk.db import create_schema, make_engine, sessions
+from bot.desk.models import Expert
 
 
 def test_sqlite_gets_its_folder_wal_foreign_keys_and_a_busy_timeout(tmp_path) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import cli
-from bot.experts import import_experts
-from bot.models import Expert
+from bot.processes import cli
+from bot.desk.expert_import import import_experts
+from bot.desk.models import Expert
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "bot" / "data" / "experts.yml"
+SAMPLE = ROOT / "bot" / "desk" / "data" / "experts.yml"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 YAML_POOL = """\

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.desk import Desk, DeskError, TranscriptEntry
-from bot.models import OutboxMessage, Ticket, TicketEvent, TranscriptLine
+from bot.desk.tickets import Desk, DeskError, TranscriptEntry
+from bot.desk.models import OutboxMessage, Ticket, TicketEvent, TranscriptLine
 
 
 def open_case(desk: Desk, sender: str = "tg-100", **overrides) -> Ticket:

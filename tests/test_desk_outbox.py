@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import DeskSettings
-from bot.models import OutboxMessage
-from bot.outbox import OutboxWorker, RecipientBlocked, enqueue
+from bot.settings import DeskSettings
+from bot.desk.models import OutboxMessage
+from bot.desk.outbox import OutboxWorker, RecipientBlocked, enqueue
 
 
 class Recorder:
@@ -227,7 +227,7 @@ def test_a_message_given_up_becomes_an_alert_in_the_staff_inbox(desk_sessions, d
 
 
 def test_a_question_the_bot_never_answered_is_put_before_staff_with_its_text(desk_sessions, desk_clock) -> None:
-    from bot.held import HeldQuestions
+    from bot.runtime.held import HeldQuestions
 
     HeldQuestions(desk_sessions, desk_clock).hold("web-visitor-9", "m-1", "美国法院的传票怎么处理？", language="zh")
     worker = OutboxWorker(desk_sessions, {"rest": Crasher()}, desk_clock, "w1", settings=DeskSettings(outbox_max_attempts=1))

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
-from bot.config import DeskSettings, SettingsError
-from bot.desk import Desk, DeskError
-from bot.models import OutboxMessage, TicketEvent
+from bot.settings import DeskSettings, SettingsError
+from bot.desk.tickets import Desk, DeskError
+from bot.desk.models import OutboxMessage, TicketEvent
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.desk import Desk
-from bot.models import Ticket
+from bot.desk.tickets import Desk
+from bot.desk.models import Ticket
 
 from rest import customs, say
 
@@ -33,11 +33,11 @@ def tracker_events(stack, sender: str) -> list[dict[str, Any]]:
 def desk_for(stack):
     """The desk the services use, opened from the test as the expert's console would."""
     from bot.clock import SystemClock
-    from bot.config import DeskSettings
-    from bot.db import make_engine, sessions
-    from bot.desk import Desk
+    from bot.settings import DeskSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     yield Desk(sessions(engine), SystemClock(), settings)
     engine.dispose()

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.exhibitions import ExhibitionError, Exhibitions, outcome_of
-from bot.models import ExhibitionNotice, OutboxMessage, Ticket
+from bot.desk.exhibitions import ExhibitionError, Exhibitions, outcome_of
+from bot.desk.models import ExhibitionNotice, OutboxMessage, Ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     """The services of `make run` on the scratch PostgreSQL and Redis, with the desk worker retrying every second and
     giving up a delivery it was killed in after 3 s."""
-    from bot.launcher import Settings, Stack, all_services, prepare_desk
+    from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("faults")
     settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
@@ -42,9 +42,9 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
 @pytest.fixture()
 def desk_of(faulty):
     from bot.clock import SystemClock
-    from bot.config import DeskSettings
-    from bot.db import make_engine, sessions
-    from bot.desk import Desk
+    from bot.settings import DeskSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
 
     settings, _ = faulty
     engine = make_engine(settings.database_url)
@@ -67,7 +67,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 def outbox_statuses(desk, kind: str | None = None) -> dict[str, str]:
     """The status of each message to REST conversations (experts' and staff's notices go elsewhere)."""
-    from bot.models import OutboxMessage
+    from bot.desk.models import OutboxMessage
 
     with desk.sessions() as session:
         query = select(OutboxMessage.idempotency_key, OutboxMessage.status).where(OutboxMessage.channel == "rest")
@@ -118,7 +118,7 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
 
 def open_ticket(desk, sender: str) -> tuple[str, int]:
     """A ticket of the conversation `sender`, assigned to an expert: its number and the expert's id."""
-    from bot.models import Ticket
+    from bot.desk.models import Ticket
 
     ticket = desk.open_ticket(channel="rest", sender_id=sender, company="太原示例机械有限公司", contact="13800000002",
                               description="德国展会被诉外观设计侵权", country="德国", ip_type="外观设计")
@@ -168,7 +168,7 @@ def test_postgresql_down_a_message_is_refused_not_answered_from_a_blank_conversa
 
 
 def events_in_database(settings, sender: str) -> int:
-    from bot.db import make_engine
+    from bot.desk.db import make_engine
 
     engine = make_engine(settings.database_url)
     try:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.models import Call, ConsoleUser, Ticket, TicketEvent
+from bot.desk.models import Call, ConsoleUser, Ticket, TicketEvent
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -205,7 +205,7 @@ WARNING_FIELDS = ("title", "text", "title_en", "text_en", "countries", "industri
 
 
 def test_random_warning_forms_never_break_the_page_and_store_only_clean_warnings(console, staff):
-    from bot.models import RiskWarning
+    from bot.desk.models import RiskWarning
 
     before = stored(console)
 

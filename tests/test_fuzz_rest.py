@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from rest import customs, say
 from sqlalchemy import func, select
 
-from bot.db import make_engine, sessions
-from bot.models import Ticket, TicketEvent
+from bot.contracts import REPLY_KINDS
+from bot.desk.db import make_engine, sessions
+from bot.desk.models import Ticket, TicketEvent
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-KINDS = {"answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form", "holding"}
+KINDS = set(REPLY_KINDS)
 
 unicode_text = st.one_of(
     st.text(max_size=200),
@@ -66,7 +67,7 @@ def untouched(stack):
         url = f"{stack.rasa_url}/conversations/fuzz-bystander/tracker?token={stack.rasa_token}"
         with urllib.request.urlopen(url, timeout=30) as response:
             events = json.loads(response.read())["events"]
-        engine = make_engine(stack.environment()["DATABASE_URL"])
+        engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
         try:
             with sessions(engine)() as session:
                 desk = {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in (Ticket, TicketEvent)}

@@ -1,6 +1,8 @@
 """The knowledge files load, say precisely what is wrong when they are broken, and keep faith with the policy."""
 from __future__ import annotations
 
+import datetime
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from knowledge import KnowledgeBase, KnowledgeError, LiveKnowledge
+from knowledge.answers import answer_text
 from knowledge.loader import DATA_DIR
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_38ebdc0ddd6a51e8.txt"
@@ -147,10 +150,78 @@ def test_the_staff_command_refuses_an_intent_the_bot_does_not_have(data_dir: Pat
     assert _check_command("--domain", "domain.yml").returncode == 0
 
 
+def test_every_item_says_when_its_facts_were_checked(kb: KnowledgeBase) -> None:
+    today = datetime.date.today()
+    for item in kb.items.values():
+        assert isinstance(item.checked, datetime.date) and item.checked <= today, f"{item.id} has no checked date"
+        assert re.search(r"\.yml:\d+$", item.origin), item.id
+
+
+def test_the_checked_date_is_shown_with_the_sources(kb: KnowledgeBase) -> None:
+    for item_id in ("faq:337-timeline", "policy:7", "checklist:germany"):
+        item = kb.get(item_id)
+        day = item.checked.isoformat()
+        assert f"（核实于{day}）" in answer_text(kb, item, "zh").split("来源：")[1], item_id
+        assert f"(checked {day})" in answer_text(kb, item, "en").split("Source")[1], item_id
+
+
+@pytest.mark.parametrize("written, reason", [
+    (None, "checked is missing"),
+    ("2026-13-01", "'2026-13-01' is not a date"),
+    ("soon", "'soon' is not a date"),
+    ("2999-01-01", "2999-01-01 is in the future"),
+])
+def test_a_missing_invalid_or_future_checked_date_is_reported_with_file_and_line(
+    data_dir: Path, written: str | None, reason: str
+) -> None:
+    faq = data_dir / "faq" / "us_disputes.yml"
+    line = faq.read_text(encoding="utf-8").splitlines().index("- id: faq:337-timeline") + 1
+    _rewrite(faq, "- id: faq:337-timeline\n  checked: 2026-12-05\n",
+             "- id: faq:337-timeline\n" + (f"  checked: {written}\n" if written else ""))
+    with pytest.raises(KnowledgeError) as caught:
+        KnowledgeBase.load(data_dir)
+    found = [problem for problem in caught.value.problems if "faq:337-timeline" in problem.message]
+    assert len(found) == 1 and reason in found[0].message, found
+    assert (found[0].file, found[0].line) == (str(faq), line)
+
+
+def test_every_referral_says_what_this_desk_does_and_where_to_go_instead(kb: KnowledgeBase) -> None:
+    referrals = [item for item in kb.items.values() if item.kind == "referral"]
+    assert {"referral:default", "referral:tax", "referral:customs", "referral:chitchat"} <= {r.id for r in referrals}
+    for referral in referrals:
+        assert "海外知识产权" in referral.answer.zh or "不代写" in referral.answer.zh, referral.id
+        assert "overseas IP" in referral.answer.en or "does not write" in referral.answer.en, referral.id
+        assert referral.sources and referral.intents == ("out_of_scope",), referral.id
+        assert 5 <= sum(1 for q in referral.questions if re.search(r"[\u4e00-\u9fff]", q)) <= 8, referral.id
+
+
+def _set_checked(path: Path, item_id: str, day: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    head = f"- id: {item_id}\n"
+    start = text.index(head)
+    stamp = re.compile(r"checked: \d{4}-\d{2}-\d{2}").search(text, start)
+    path.write_text(text[:stamp.start()] + f"checked: {day}" + text[stamp.end():], encoding="utf-8")
+
+
+def test_stale_lists_an_item_not_checked_for_that_long_and_not_a_fresh_one(data_dir: Path) -> None:
+    faq = data_dir / "faq" / "us_disputes.yml"
+    long_ago = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
+    _set_checked(faq, "faq:337-timeline", long_ago)
+    line = faq.read_text(encoding="utf-8").splitlines().index("- id: faq:337-timeline") + 1
+
+    result = _check_command("--data", str(data_dir), "--stale", "365")
+    assert result.returncode == 1, result.stderr
+    listed = [row.split() for row in result.stdout.splitlines() if row.startswith("  ")]
+    assert listed == [["faq:337-timeline", f"{os.path.relpath(faq, DATA_DIR.parent.parent)}:{line}", "checked", long_ago]]
+
+    fresh = _check_command("--data", str(data_dir), "--stale", "500")
+    assert fresh.returncode == 0 and "faq:337-timeline" not in fresh.stdout
+
+
 CASE_HEADER = ("id,title_zh,title_en,summary_zh,summary_en,outcome_zh,outcome_en,lessons_zh,lessons_en,"
-               "country,ip_type,dispute_type,industry,policy,source,illustrative\n")
-GOOD_ROW = "case:staff-example,示例案例,An example,摘要,Summary,结果,Outcome,启示,Lessons,US,专利,337,汽配,policy:5;policy:9,示例,是\n"
-BAD_ROW = "case:staff-bad,坏行,Bad,摘要,Summary,结果,Outcome,启示,Lessons,火星,专利,337,汽配,policy:99,示例,maybe\n"
+               "country,ip_type,dispute_type,industry,policy,source,illustrative,checked\n")
+GOOD_ROW = "case:staff-example,示例案例,An example,摘要,Summary,结果,Outcome,启示,Lessons,US,专利,337,汽配,policy:5;policy:9,示例,是,2026-12-05\n"
+BAD_ROW = "case:staff-bad,坏行,Bad,摘要,Summary,结果,Outcome,启示,Lessons,火星,专利,337,汽配,policy:99,示例,maybe,2026-02-30\n"
 
 
 def test_case_import_is_all_or_nothing_and_names_each_bad_row(data_dir: Path, tmp_path: Path) -> None:
@@ -164,6 +235,7 @@ def test_case_import_is_all_or_nothing_and_names_each_bad_row(data_dir: Path, tm
     assert {problem.line for problem in caught.value.problems} == {3}
     messages = " ".join(problem.message for problem in caught.value.problems)
     assert "火星" in messages and "policy:99" in messages and "illustrative" in messages
+    assert "checked: '2026-02-30' is not a date" in messages
     assert (data_dir / "cases.yml").read_text(encoding="utf-8") == before
 
     sheet.write_text(CASE_HEADER + GOOD_ROW, encoding="utf-8")
@@ -171,5 +243,6 @@ def test_case_import_is_all_or_nothing_and_names_each_bad_row(data_dir: Path, tm
     case = KnowledgeBase.load(data_dir).get("case:staff-example")
     assert case.tags["country"] == ("美国",) and case.tags["dispute_type"] == ("337调查",)  # typed forms → canonical
     assert case.illustrative and "ask_typical_cases" in case.intents
+    assert case.checked == datetime.date(2026, 12, 5)
     with pytest.raises(KnowledgeError, match="already exists"):
         import_cases(sheet, data_dir)

@@ -1,4 +1,4 @@
-"""The Rasa server as the launcher runs it (bot/rasa_server.py) understands exactly what Rasa's own does."""
+"""The Rasa server as the launcher runs it (bot/runtime/server.py) understands exactly what Rasa's own does."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PARSE = """
 import json, sys
 if sys.argv[1] == "ours":
-    from bot.rasa_server import install
+    from bot.runtime.server import install
     install()
 from nlu.evaluate import parse_all
 texts = json.load(sys.stdin)
@@ -46,7 +46,7 @@ from hypothesis import strategies as st  # noqa: E402
 from jsonschema import validators  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
 
-from bot.rasa_server import response_checker  # noqa: E402
+from bot.runtime.server import response_checker  # noqa: E402
 
 SCHEMA = RemoteAction.action_response_format_spec()
 EVENT_NAMES = [variant["properties"]["event"]["const"] for variant in SCHEMA["properties"]["events"]["items"]["oneOf"]]

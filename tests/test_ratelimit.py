@@ -1,4 +1,4 @@
-"""Per-sender rate limits shared by the Rasa servers in Redis (bot/ratelimit.py), on the machine's Redis
+"""Per-sender rate limits shared by the Rasa servers in Redis (bot/runtime/ratelimit.py), on the machine's Redis
 (127.0.0.1:6379, or REDIS_TEST_URL): a sender flooding through two servers gets one sender's rate, not two; the
 others are untouched; without Redis each server still limits on its own."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 import pytest
 import redis
 
-from bot.ratelimit import SenderRateLimiter, SharedSenderRateLimiter, sender_rate_limiter
+from bot.runtime.ratelimit import SenderRateLimiter, SharedSenderRateLimiter, sender_rate_limiter
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
@@ -83,7 +83,7 @@ def test_a_server_clock_behind_the_others_never_refills_backwards(client) -> Non
 def test_without_redis_each_server_limits_on_its_own_and_says_so(caplog) -> None:
     unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, socket_timeout=0.5)
     limiter = SharedSenderRateLimiter(unreachable, 2, 30, prefix="nowhere")
-    with caplog.at_level(logging.WARNING, logger="bot.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.ratelimit"):
         results = [limiter.acquire("flood") for _ in range(3)]
         limiter.acquire("another")
     assert results[:2] == [None, None] and results[2] == pytest.approx(2.0, abs=0.1)

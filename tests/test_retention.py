@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.console.calls import CallForm
-from bot.console.privacy import ANONYMISED
-from bot.console.retention import purge
+from bot.desk.privacy import ANONYMISED
+from bot.desk.retention import purge
 from bot.console.suggest import Suggestion
-from bot.models import (
+from bot.desk.models import (
     Attachment, AuditEntry, Call, ConsoleSession, OutboxMessage, SignInAttempt, Ticket, TicketEvent, TranscriptLine,
 )
 from console_harness import PASSWORD
@@ -231,7 +231,7 @@ def test_a_file_that_cannot_be_deleted_keeps_its_record_for_the_next_purge(conso
 def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp_path, monkeypatch, capsys):
     """`python -m bot.console purge [--dry-run]` on a database configured as the deployment configures it."""
     from bot.clock import ManualClock
-    from bot.config import DeskSettings
+    from bot.settings import DeskSettings
     from bot.console.__main__ import main
     from bot.console.config import ConsoleSettings
     from bot.console.context import ConsoleContext
@@ -260,8 +260,8 @@ def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp
 
 
 def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(console_context, desk_clock):
-    from bot.models import ExhibitionRegistration, WarningSubscriber
-    from bot.warnings import Criteria
+    from bot.desk.models import ExhibitionRegistration, WarningSubscriber
+    from bot.desk.risk_warnings import Criteria
 
     ctx = console_context
 
@@ -293,7 +293,7 @@ def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(cons
 
 
 def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(console_context, seeded, desk_clock):
-    from bot.scheduler import Scheduler, desk_jobs
+    from bot.processes.scheduler import Scheduler, desk_jobs
 
     ctx = console_context
     schedulers = [Scheduler([job for job in desk_jobs(ctx.sessions, desk_clock, ctx.desk_settings)

@@ -1,5 +1,5 @@
 """Scaled out: two Rasa servers and two action servers behind nginx on one PostgreSQL tracker store and a Redis lock
-store (bot/cluster.py, deploy/nginx/ipdesk.conf) carry one conversation between them, and one takes over when the
+store (bot/processes/cluster.py, deploy/nginx/ipdesk.conf) carry one conversation between them, and one takes over when the
 other dies."""
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ QUESTIONS = ["有哪些海外知识产权保险", "337调查一般要多久", "�
 
 @pytest.fixture(scope="module")
 def cluster(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
-    from bot.cluster import Layout, cluster_services
-    from bot.launcher import Settings, Stack, prepare_desk
+    from bot.processes.cluster import Layout, cluster_services
+    from bot.processes.launcher import Settings, Stack, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("cluster")
     base = Settings(console_port=free_port(), model=trained_model, var_dir=var_dir, database_url=scratch_postgres.url,

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
-from bot.exhibitions import Exhibitions
-from bot.models import ExhibitionNotice, OutboxMessage, TicketEvent
-from bot.scheduler import Job, Scheduler, desk_jobs
+from bot.desk.exhibitions import Exhibitions
+from bot.desk.models import ExhibitionNotice, OutboxMessage, TicketEvent
+from bot.processes.scheduler import Job, Scheduler, desk_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -103,10 +103,10 @@ def test_two_schedulers_at_once_send_each_reminder_follow_up_and_sla_alert_once(
 
 
 def test_the_scheduler_process_runs_its_jobs_once_and_exits(tmp_path) -> None:
-    """`python -m bot.scheduler --once`, as cron or `make run` runs it, on a desk database file."""
-    from bot.config import DeskSettings
-    from bot.db import create_schema, make_engine, sessions
-    from bot.desk import Desk
+    """`python -m bot.processes.scheduler --once`, as cron or `make run` runs it, on a desk database file."""
+    from bot.settings import DeskSettings
+    from bot.desk.db import create_schema, make_engine, sessions
+    from bot.desk.tickets import Desk
 
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     engine = make_engine(url)
@@ -119,7 +119,7 @@ def test_the_scheduler_process_runs_its_jobs_once_and_exits(tmp_path) -> None:
         fair_name="CES", place="Las Vegas", country="美国", starts_on=today - timedelta(days=1),
         ends_on=today + timedelta(days=2), products="耳机", rights_held="美国商标", new_products=False)
     env = {**os.environ, "DATABASE_URL": url}
-    finished = subprocess.run([sys.executable, "-m", "bot.scheduler", "--once"], cwd=ROOT, env=env,
+    finished = subprocess.run([sys.executable, "-m", "bot.processes.scheduler", "--once"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert "exhibition-notices: 1" in finished.stdout
@@ -130,10 +130,10 @@ def test_the_scheduler_process_runs_its_jobs_once_and_exits(tmp_path) -> None:
 
 
 def test_make_run_starts_the_scheduler_beside_the_workers(tmp_path) -> None:
-    from bot.launcher import Settings, all_services
+    from bot.processes.launcher import Settings, all_services
 
     services = {s.name: s for s in all_services(Settings(var_dir=tmp_path))}
-    assert services["scheduler"].command[-2:] == ["-m", "bot.scheduler"]
-    assert services["desk worker"].command[-2:] == ["-m", "bot.worker"]
+    assert services["scheduler"].command[-2:] == ["-m", "bot.processes.scheduler"]
+    assert services["desk worker"].command[-2:] == ["-m", "bot.processes.worker"]
 
 

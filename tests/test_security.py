@@ -15,8 +15,8 @@ import pytest
 from rest import customs, say
 from sqlalchemy import func, select
 
-from bot.db import make_engine, sessions
-from bot.models import OutboxMessage, Ticket, TicketEvent
+from bot.desk.db import make_engine, sessions
+from bot.desk.models import OutboxMessage, Ticket, TicketEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +92,7 @@ def test_no_secret_is_committed_and_the_token_is_fresh_for_each_run():
     assert not leaks, leaks
     assert not any(name.startswith(("var/", "models/", ".venv/")) or name.endswith((".db", ".key")) for name in tracked)
 
-    from bot.launcher import Settings
+    from bot.processes.launcher import Settings
 
     first, second = Settings(), Settings()
     assert first.rasa_token != second.rasa_token and len(first.rasa_token) >= 24
@@ -113,7 +113,7 @@ INJECTIONS = [
 
 
 def desk_counts(stack) -> dict[str, int]:
-    engine = make_engine(stack.environment()["DATABASE_URL"])
+    engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
     try:
         with sessions(engine)() as session:
             return {model.__tablename__: session.scalar(select(func.count()).select_from(model))

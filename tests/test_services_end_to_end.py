@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.outbox import OutboxWorker
-from bot.relay import RasaRelay
-from bot.scheduler import Scheduler, desk_jobs
-from bot.warnings import Criteria
+from bot.desk.outbox import OutboxWorker
+from bot.runtime.relay import RasaRelay
+from bot.processes.scheduler import Scheduler, desk_jobs
+from bot.desk.risk_warnings import Criteria
 from rest import customs, say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,13 +27,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def services(stack):
     """The stack's desk database, opened from the test as the console would."""
     from bot.clock import SystemClock
-    from bot.config import DeskSettings
-    from bot.db import make_engine, sessions
-    from bot.desk import Desk
-    from bot.exhibitions import Exhibitions
-    from bot.warnings import Warnings
+    from bot.settings import DeskSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
+    from bot.desk.exhibitions import Exhibitions
+    from bot.desk.risk_warnings import Warnings
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     maker = sessions(engine)
     desk = Desk(maker, SystemClock(), settings)

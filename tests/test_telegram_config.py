@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError
-from bot.launcher import Settings, all_services
-from bot.telegram.config import TelegramSettings
+from bot.settings import SettingsError
+from bot.processes.launcher import Settings, all_services
+from bot.channels.telegram.config import TelegramSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"TELEGRAM_BOT_TOKEN": "123456:ABC-secret", "RASA_TOKEN": "rasa-secret"}
@@ -54,7 +54,7 @@ def test_the_webhook_listens_on_the_path_of_its_public_address() -> None:
 
 
 def test_the_worker_without_a_token_says_what_is_missing(tmp_path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.telegram"], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "bot.channels.telegram"], cwd=ROOT, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "IPDESK_VAR_DIR": str(tmp_path)}, timeout=60)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
@@ -67,7 +67,7 @@ def test_make_run_starts_the_telegram_worker_only_when_a_token_is_set(monkeypatc
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC")
     services = {s.name: s for s in all_services(Settings.from_environment())}
     worker = services["Telegram worker"]
-    assert worker.command[-2:] == ["-m", "bot.telegram"] and worker.env["IPDESK_VAR_DIR"] == str(tmp_path)
+    assert worker.command[-2:] == ["-m", "bot.channels.telegram"] and worker.env["IPDESK_VAR_DIR"] == str(tmp_path)
     # the tests' own stack is built in code and never serves a real bot, whatever the environment says
     assert "Telegram worker" not in [s.name for s in all_services(Settings(var_dir=tmp_path))]
 

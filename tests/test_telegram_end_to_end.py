@@ -1,4 +1,4 @@
-"""Whole conversations on Telegram: the worker (`python -m bot.telegram`, as `make run` starts it) between a fake
+"""Whole conversations on Telegram: the worker (`python -m bot.channels.telegram`, as `make run` starts it) between a fake
 Bot API served over HTTP on 127.0.0.1 and the real Rasa server, action server and desk of the `stack` fixture.
 
 The worker reaches Rasa through a `Switch`, so a test can take Rasa down and bring it back.
@@ -16,9 +16,9 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import select, update
 
-from bot.models import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
-from bot.telegram.experts import accept_data, ticket_in
-from bot.telegram.rendering import utf16_length
+from bot.desk.models import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
+from bot.channels.telegram.experts import accept_data, ticket_in
+from bot.channels.telegram.rendering import utf16_length
 from telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
 
 TOKEN = "424242:fake-token-for-the-tests"
@@ -61,7 +61,7 @@ def telegram(stack, tmp_path_factory):
     rasa = Switch(stack.rasa_port)
     var_dir = tmp_path_factory.mktemp("telegram")
     env = worker_environment(token=TOKEN, api=api, rasa_url=rasa.url, rasa_token=stack.rasa_token,
-                             database_url=stack.environment()["DATABASE_URL"], var_dir=var_dir)
+                             database_url=stack.environment()["IPDESK_DATABASE_URL"], var_dir=var_dir)
     worker = WorkerProcess(env, var_dir / "worker.log").start()
     yield Telegram(api, rasa, worker, stack)
     code = worker.stop()
@@ -74,11 +74,11 @@ def telegram(stack, tmp_path_factory):
 def desk(stack):
     """The desk the services use, opened from the test as the console would."""
     from bot.clock import SystemClock
-    from bot.config import DeskSettings
-    from bot.db import make_engine, sessions
-    from bot.desk import Desk
+    from bot.settings import DeskSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
 
-    settings = DeskSettings(database_url=stack.environment()["DATABASE_URL"])
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
     engine = make_engine(settings.database_url)
     yield Desk(sessions(engine), SystemClock(), settings)
     engine.dispose()
@@ -334,7 +334,7 @@ def test_a_restart_in_the_middle_loses_no_update_and_answers_none_twice(telegram
 
 @pytest.fixture()
 def warnings(desk):
-    from bot.warnings import Warnings
+    from bot.desk.risk_warnings import Warnings
 
     return Warnings(desk.sessions, desk.clock, desk.settings, vocabulary=desk.vocabulary)
 
@@ -345,7 +345,7 @@ def publish(warnings, title: str, **values) -> int:
 
 
 def test_subscribe_by_command_and_a_published_warning_arrives_once(telegram, desk, warnings) -> None:
-    from bot.warnings import Criteria
+    from bot.desk.risk_warnings import Criteria
 
     api, chat = telegram.api, 5101
     api.user_says(chat, "/subscribe 美国 机械 专利")
@@ -404,7 +404,7 @@ def test_a_chat_that_blocked_the_bot_is_marked_and_not_tried_again(telegram, des
 
 
 def block_lifted(desk, chat: int) -> bool:
-    from bot.models import WarningSubscriber
+    from bot.desk.models import WarningSubscriber
 
     with desk.sessions() as session:
         return bool(session.scalar(select(WarningSubscriber.blocked_at.is_(None)).where(

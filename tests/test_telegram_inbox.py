@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.telegram.inbox import Inbox
+from bot.channels.telegram.inbox import Inbox
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.experts import notice_messages, ticket_in
-from bot.telegram.rendering import BUTTON, from_rasa, keyboard, split_text, text_messages, utf16_length
-from bot.models import OutboxMessage
+from bot.channels.telegram.experts import notice_messages, ticket_in
+from bot.channels.telegram.rendering import BUTTON, from_rasa, keyboard, split_text, text_messages, utf16_length
+from bot.desk.models import OutboxMessage
 
 LINK = "https://www.usitc.gov/intellectual_property/337_statistics_number_section_337_investigations.htm?x=1&y=2"
 

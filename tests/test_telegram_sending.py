@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot
 
 from bot.clock import ManualClock
-from bot.telegram.inbox import Inbox
-from bot.telegram.sending import Messenger
+from bot.channels.telegram.inbox import Inbox
+from bot.channels.telegram.sending import Messenger
 from telegram_fake import FakeBotApi
 
 TOKEN = "616161:sending-tests"

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from bot.db import make_engine
-from bot.models import Attachment
+from bot.desk.db import make_engine
+from bot.desk.models import Attachment
 from conftest import free_port
 from telegram_fake import FakeBotApi, Switch, WorkerProcess, worker_environment
 

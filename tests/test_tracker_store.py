@@ -1,5 +1,5 @@
-"""The SQL tracker store as our Rasa servers run it (bot/rasa_server.py reads and writes a turn's events with
-statements built once) stores and returns exactly what Rasa's own does, on SQLite and on PostgreSQL.
+"""The SQL tracker store as our Rasa servers run it (bot/runtime/patches/tracker_store.py reads and writes a
+turn's events with statements built once) stores and returns exactly what Rasa's own does, on SQLite and on PostgreSQL.
 
 Each variant runs in a process of its own, since the fixes change Rasa's classes for the whole process: the same
 conversation — two turns, a second Rasa server adding a turn, a new session — is saved and read back through
@@ -24,7 +24,7 @@ CONVERSATION = r"""
 import asyncio, json, sys
 from sqlalchemy import text
 if sys.argv[1] == "ours":
-    from bot.rasa_server import install
+    from bot.runtime.server import install
     install()
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain

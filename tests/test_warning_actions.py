@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.escalation as escalation
 import actions.exhibitions as fair_actions
 import actions.warnings as warning_actions
-from bot.exhibitions import Exhibitions
-from bot.warnings import Criteria, Warnings
+from bot.desk.exhibitions import Exhibitions
+from bot.desk.risk_warnings import Criteria, Warnings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

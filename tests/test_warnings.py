@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber
-from bot.outbox import OutboxWorker, RecipientBlocked
-from bot.warnings import Criteria, WarningFormError, Warnings, mark_blocked, matches, parse_criteria
+from bot.desk.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber
+from bot.desk.outbox import OutboxWorker, RecipientBlocked
+from bot.desk.risk_warnings import Criteria, WarningFormError, Warnings, mark_blocked, matches, parse_criteria
 
 
 @pytest.fixture()
@@ -113,7 +113,7 @@ def test_a_sample_warning_is_shown_as_such_and_never_pushed(warnings, desk_sessi
     warnings.subscribe("rest", "web-1", Criteria(everything=True), "zh")
     sample = warnings.publish(draft(warnings, illustrative="是"), "staff:wang")
     assert sample.queued == 0 and pushes(desk_sessions) == []
-    from bot.warnings import warning_text
+    from bot.desk.risk_warnings import warning_text
     assert warning_text(sample.warning, "zh", warnings.vocabulary, full=True).startswith("【示例，非真实预警】")
     assert warning_text(sample.warning, "en", warnings.vocabulary, full=False).startswith("[Illustrative sample")
 
@@ -263,7 +263,7 @@ def test_a_good_csv_import_publishes_and_pushes_every_row(warnings, desk_session
 
 
 def test_the_command_line_import_reports_by_line_and_exits_1(tmp_path, monkeypatch, capsys) -> None:
-    from bot.cli import main
+    from bot.processes.cli import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
     bad = tmp_path / "bad.csv"
@@ -275,8 +275,8 @@ def test_the_command_line_import_reports_by_line_and_exits_1(tmp_path, monkeypat
     good.write_text("- title: 好的\n  text: 正文\n  source: 省商务厅\n  countries: 美国\n", encoding="utf-8")
     assert main(["import-warnings", str(good), "--by", "wang"]) == 0
     assert "1 warning(s) published (warning:1)" in capsys.readouterr().out
-    from bot.db import make_engine, sessions
-    from bot.models import AuditEntry
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.models import AuditEntry
     engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
     with sessions(engine)() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.object_type == "warning"))

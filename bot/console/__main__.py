@@ -15,11 +15,11 @@ import sys
 
 from aiohttp import web
 
-from bot.config import DeskSettings, SettingsError
+from bot.settings import DeskSettings, SettingsError
 from bot.console.accounts import AccountError
 from bot.console.config import ConsoleSettings
 from bot.console.context import ConsoleContext
-from bot.console.retention import purge
+from bot.desk.retention import purge
 from bot.console.web import create_app
 
 log = logging.getLogger("bot.console")

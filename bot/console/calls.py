@@ -15,13 +15,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.console import audit
+from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.console.suggest import Suggestion
-from bot.desk import Desk, DeskError, TranscriptEntry
-from bot.fields import FieldError, FormError, clean_text, parse_contact, strip_control
-from bot.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
+from bot.desk.tickets import Desk, DeskError, TranscriptEntry
+from bot.desk.fields import FieldError, FormError, clean_text, parse_contact, strip_control
+from bot.desk.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -331,7 +331,7 @@ class HotlineLog:
 
     def history(self, call_id: int) -> list[dict[str, Any]]:
         """The call's own audit trail and, once escalated, its ticket's events, in time order."""
-        from bot.models import AuditEntry
+        from bot.desk.models import AuditEntry
 
         with self.sessions() as session:
             call = self._call(session, call_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
 
-from bot.config import SettingsError
+from bot.settings import flag, positive, read, text
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,12 @@ class ConsoleSettings:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "ConsoleSettings":
         env = os.environ if env is None else env
-        try:
-            return cls(
-                host=env.get("IPDESK_CONSOLE_HOST") or env.get("IPDESK_HOST") or cls.host,
-                port=int(env.get("IPDESK_CONSOLE_PORT") or cls.port),
-                rasa_url=env.get("IPDESK_RASA_URL") or cls.rasa_url,
-                rasa_token=env.get("RASA_TOKEN", ""),
-                session_idle=timedelta(minutes=float(env.get("CONSOLE_SESSION_IDLE_MINUTES") or 120)),
-                max_failures=int(env.get("CONSOLE_MAX_SIGN_IN_FAILURES") or cls.max_failures),
-                secure_cookies=(env.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "yes")),
-            )
-        except ValueError as error:
-            raise SettingsError(f"console setting: {error}") from error
+        return cls(
+            host=text(env, "IPDESK_CONSOLE_HOST") or text(env, "IPDESK_HOST") or cls.host,
+            port=read(env, "IPDESK_CONSOLE_PORT", positive(int), cls.port),
+            rasa_url=text(env, "IPDESK_RASA_URL") or cls.rasa_url,
+            rasa_token=text(env, "IPDESK_RASA_TOKEN") or "",
+            session_idle=timedelta(minutes=read(env, "IPDESK_CONSOLE_SESSION_IDLE_MINUTES", positive(float), 120.0)),
+            max_failures=read(env, "IPDESK_CONSOLE_MAX_SIGN_IN_FAILURES", positive(int), cls.max_failures),
+            secure_cookies=flag(env, "IPDESK_CONSOLE_SECURE_COOKIES"),
+        )

@@ -9,15 +9,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, SystemClock
-from bot.config import DeskSettings
+from bot.settings import DeskSettings
 from bot.console.accounts import Accounts
 from bot.console.calls import HotlineLog
 from bot.console.config import ConsoleSettings
 from bot.console.suggest import Suggester
-from bot.db import create_schema, make_engine, sessions
-from bot.desk import Desk
-from bot.exhibitions import Exhibitions
-from bot.warnings import Warnings
+from bot.desk.exhibitions import Exhibitions
+from bot.desk.risk_warnings import Warnings
+from bot.desk.services import DeskServices, open_database
+from bot.desk.tickets import Desk
 from knowledge import LiveKnowledge
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -43,17 +43,13 @@ class ConsoleContext:
         cls, settings: ConsoleSettings, desk_settings: DeskSettings, *, engine: Engine | None = None,
         clock: Clock | None = None, knowledge: LiveKnowledge | None = None,
     ) -> "ConsoleContext":
-        engine = engine or make_engine(desk_settings.database_url)
-        create_schema(engine)
-        maker = sessions(engine)
-        clock = clock or SystemClock()
-        vocabulary = load_vocabulary()
+        database = open_database(desk_settings, engine=engine)
+        services = DeskServices.over(database, clock or SystemClock(), vocabulary=load_vocabulary())
+        maker, clock, desk = database.sessions, services.clock, services.desk
         knowledge = knowledge or LiveKnowledge()
-        desk = Desk(maker, clock, desk_settings, vocabulary=vocabulary)
         return cls(
-            settings=settings, desk_settings=desk_settings, engine=engine, sessions=maker, clock=clock, desk=desk,
-            accounts=Accounts(maker, clock, settings), calls=HotlineLog(maker, clock, desk),
+            settings=settings, desk_settings=desk_settings, engine=database.engine, sessions=maker, clock=clock,
+            desk=desk, accounts=Accounts(maker, clock, settings), calls=HotlineLog(maker, clock, desk),
             suggester=Suggester(settings.rasa_url, settings.rasa_token, knowledge), knowledge=knowledge,
-            vocabulary=vocabulary, warnings=Warnings(maker, clock, desk_settings, vocabulary=vocabulary),
-            exhibitions=Exhibitions(maker, clock, desk_settings, desk, vocabulary=vocabulary),
+            vocabulary=services.vocabulary, warnings=services.warnings, exhibitions=services.exhibitions,
         )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.sql import ColumnElement
 
-from bot.fields import strip_control
+from bot.desk.fields import strip_control
 
 MAX_TEXT = 100
 

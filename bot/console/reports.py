@@ -8,7 +8,7 @@ keyed chat senders): no name, phone number or message text, which is why looking
 
 What each figure counts:
 - hotline calls: `Call.received_at` in the week;
-- chat questions: chat turns of kind answer, out_of_scope or escalation (one per user message, bot/chatlog.py), and
+- chat questions: chat turns of kind answer, out_of_scope or escalation (one per user message, bot/desk/chatlog.py), and
   the distinct enterprises behind them (distinct keyed senders; over the range, distinct over the whole range);
 - escalations: tickets opened in the week, from the hotline (channel "hotline") or from a chat (any other channel);
 - SLA breaches: assignments an expert did not accept in time (`TicketEvent` "sla_expired", written by
@@ -38,12 +38,13 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from bot.console.topics import NOT_TOPICS, topic_label
-from bot.models import Call, ChatTurn, Ticket, TicketEvent
+from bot.contracts import ReplyKind
+from bot.desk.models import Call, ChatTurn, Ticket, TicketEvent
 
 DEFAULT_WEEKS = 12
 #: The longest range one report covers: two years of weeks keeps the week CASE and the page reasonable.
 MAX_DAYS = 2 * 366
-CHAT_QUESTION_KINDS = ("answer", "out_of_scope", "escalation")
+CHAT_QUESTION_KINDS: tuple[ReplyKind, ...] = ("answer", "out_of_scope", "escalation")
 SLA_BREACH = "sla_expired"
 HOTLINE = "hotline"
 RATINGS = (1, 2, 3, 4, 5)

@@ -1,7 +1,7 @@
 """Escalation tickets as the console shows them: the staff's list with filters and export, one ticket with its
 whole history, the expert's own cases, and the staff inbox of callbacks, alerts and follow-ups.
 
-Moves of a ticket (assign, accept, answer, close …) are the desk's (bot/desk.py): it checks them and writes the
+Moves of a ticket (assign, accept, answer, close …) are the desk's (bot/desk/tickets.py): it checks them and writes the
 ticket's own trail. This module only reads, translates the desk's refusals into Chinese for the page, and writes
 the console's audit entries. Outbox messages on the channels people deliver — "hotline" (the caller of a ticket
 opened from a call must be phoned) and the staff alert channel — are marked sent here when staff say they did it.
@@ -18,15 +18,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.console import audit
+from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
-from bot.desk import Desk, DeskError
-from bot.fields import FieldError, FormError, clean_text
-from bot.models import (
+from bot.desk.tickets import Desk, DeskError
+from bot.desk.fields import FieldError, FormError, clean_text
+from bot.desk.models import (
     TICKET_STATUSES, Attachment, Call, Expert, OutboxMessage, Ticket, TicketEvent, TranscriptLine,
 )
-from bot.outbox import KIND_LABELS as MESSAGE_KINDS, acknowledge
+from bot.desk.outbox import KIND_LABELS as MESSAGE_KINDS, acknowledge
 
 log = logging.getLogger(__name__)
 

@@ -23,13 +23,13 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from markupsafe import Markup
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.context import ConsoleContext
-from bot.console.privacy import shown_contact
+from bot.desk.privacy import shown_contact
 from bot.console.tickets import EVENT_LABELS
 from bot.console.topics import topic_label
-from bot.desk import DeskError
+from bot.desk.tickets import DeskError
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.sql import Select
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.accounts import ROLE_LABELS, AccountError, Principal
 from bot.console.context import ConsoleContext
 from bot.console.csvexport import csv_response
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
 from bot.console.passwords import PasswordError
 from bot.console.web import blocking, context, principal, redirect, render, require
-from bot.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
+from bot.desk.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
 
 routes = web.RouteTableDef()
 ADMIN = ("admin",)

@@ -7,14 +7,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.calls import CHANNEL_LABELS, CallFilter, CallForm, CallFormError
 from bot.console.csvexport import csv_response
-from bot.console.privacy import shown_contact
+from bot.desk.privacy import shown_contact
 from bot.console.topics import TOPICS, topic_label
 from bot.console.web import HTTP, blocking, context, principal, redirect, render, require
-from bot.desk import DeskError
-from bot.models import ConsoleUser, Expert
+from bot.desk.tickets import DeskError
+from bot.desk.models import ConsoleUser, Expert
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.charts import PALETTE, Series, horizontal_bars, weekly_columns
 from bot.console.csvexport import csv_response
 from bot.console.reports import (

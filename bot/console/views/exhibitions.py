@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.web import blocking, context, principal, redirect, render, require
-from bot.exhibitions import STAGE_LABELS
-from bot.fields import FieldError, clean_text
+from bot.desk.exhibitions import STAGE_LABELS
+from bot.desk.fields import FieldError, clean_text
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console.privacy import mask_contact
+from bot.desk.privacy import mask_contact
 from bot.console.tickets import TicketFormError, clean_answer, clean_reason, desk_problem
 from bot.console.views.tickets import LABELS, NUMBER, board
 from bot.console.web import TICKET_STATUS_LABELS, blocking, context, error_page, principal, redirect, render, require
-from bot.desk import DeskError
+from bot.desk.tickets import DeskError
 
 routes = web.RouteTableDef()
 NOT_YOURS = "没有找到这个案件，或它已不在您名下。"

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.console.views.tickets import LABELS, board
 from bot.console.web import blocking, context, principal, redirect, render, require
-from bot.desk import DeskError
+from bot.desk.tickets import DeskError
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

@@ -7,15 +7,15 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.console.privacy import shown_contact
+from bot.desk.privacy import shown_contact
 from bot.console.tickets import (
     CHANNEL_LABELS, EVENT_LABELS, MESSAGE_KINDS, OUTBOX_STATUS_LABELS, TicketBoard, TicketFilter, TicketFormError,
     clean_reason, desk_problem,
 )
 from bot.console.csvexport import csv_response
 from bot.console.web import TICKET_STATUS_LABELS, blocking, context, principal, redirect, render, require
-from bot.desk import DeskError
-from bot.models import Expert
+from bot.desk.tickets import DeskError
+from bot.desk.models import Expert
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

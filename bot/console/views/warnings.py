@@ -1,6 +1,6 @@
 """Warnings (预警) for staff: the list with each warning's delivery counts, publishing one (it is pushed to the
 matching subscribers at once), correcting it, and withdrawing it. Staff and admins; every change is audited in the
-transaction that makes it. `python -m bot.cli import-warnings FILE` publishes a whole file instead."""
+transaction that makes it. `python -m bot.processes.cli import-warnings FILE` publishes a whole file instead."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console import audit
+from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.web import blocking, context, principal, redirect, render, require
-from bot.models import RiskWarning
-from bot.warnings import DIMENSIONS, FIELD_LABELS, IMPORT_FIELDS, WarningFormError
+from bot.desk.models import RiskWarning
+from bot.desk.risk_warnings import DIMENSIONS, FIELD_LABELS, IMPORT_FIELDS, WarningFormError
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

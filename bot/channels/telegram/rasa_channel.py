@@ -1,0 +1,107 @@
+"""The Rasa input channel the Telegram worker talks through; it runs inside the Rasa server.
+
+Rasa's built-in Telegram connector would own the bot token and the webhook; ours is owned by the Telegram
+worker (`python -m bot.channels.telegram`), which stores every update before anything happens to it. The worker hands
+each message to this channel, which works like the REST channel (POST /webhooks/telegram/webhook with
+{"sender", "message", "metadata"}, the turn's replies as the answer) with three differences:
+
+- the conversation records input channel "telegram", so a ticket opened in it is a Telegram ticket and the
+  desk's answer is routed back through the Telegram worker;
+- only the worker may call it: the request must carry Rasa's API token (`?token=`), because whoever can write
+  into a "telegram" conversation decides which Telegram chat the desk's messages go to;
+- a message carrying `metadata.telegram.update_id` is handled at most once per conversation. The worker may
+  send an update again after a crash while Rasa was answering it; the repeat gets the replies Rasa gave the
+  first time, read from the conversation, instead of a second turn (which would, in a form, take the same
+  answer for the next question). The check and the turn run under the conversation's lock, as Rasa's own
+  `Agent.handle_message` runs a turn, so a repeat that arrives while the first is still running waits for it.
+
+A turn whose custom actions fail (the action server is down) is set aside (bot/runtime/turns.py) and answered 503: the
+worker keeps the update in its inbox, tells the user once that the message was received, and sends it again later;
+the repeat then runs as a new turn, since the set-aside one gave no replies.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.runtime.server import install as install_rasa_fixes
+from bot.runtime.turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
+from bot.settings import text
+from bot.channels.identity import SENDER_PREFIX, message_id_for
+
+logger = logging.getLogger(__name__)
+
+
+class TelegramBridgeInput(RestInput):
+    """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update."""
+
+    def __init__(self, token: str | None) -> None:
+        install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
+        self.token = token
+        if not token:
+            logger.error("the telegram channel has no token (set IPDESK_RASA_TOKEN): it refuses every request")
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "TelegramBridgeInput":
+        return cls((credentials or {}).get("token") or text(os.environ, "IPDESK_RASA_TOKEN"))
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()  # never what the body claims: this channel's conversations are Telegram's
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bridge = Blueprint("telegram_bridge", __name__)
+
+        @bridge.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bridge.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.token or not hmac.compare_digest(str(request.args.get("token", "")), self.token):
+                return response.json({"error": "a valid token is required"}, status=403)
+            body = request.json if isinstance(request.json, dict) else {}
+            sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
+            if not isinstance(sender, str) or not sender.startswith(SENDER_PREFIX) or not isinstance(text, str):
+                return response.json({"error": 'expected {"sender": "tg:<chat id>", "message": "<text>"}'}, status=400)
+            if not isinstance(metadata, dict):
+                return response.json({"error": "metadata must be an object"}, status=400)
+            agent = request.app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return response.json({"error": "no model is loaded"}, status=503)
+            update_id = (metadata.get("telegram") or {}).get("update_id")
+            message_id = message_id_for(update_id) if isinstance(update_id, int) else None
+            collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
+                                  message_id=message_id)
+            try:
+                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
+                    if message_id is not None:
+                        earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
+                        if earlier is not None:
+                            logger.info("telegram update %s of %s was handled before; returning its replies",
+                                        update_id, sender)
+                            return response.json(earlier)
+                    turn = await run_turn(agent, message)
+                    if turn.failed:
+                        await set_aside(agent, sender)
+                        return response.json({"error": "the bot cannot answer now; send the message again later"},
+                                             status=503)
+            except Exception:
+                logger.exception("telegram channel: the turn of %s (update %s) failed", sender, update_id)
+                return response.json({"error": "the message could not be handled; send it again"}, status=503)
+            return response.json(collector.messages)
+
+        return bridge
+

@@ -1,0 +1,62 @@
+"""The console's audit trail: every sign-in, page view of personal data, change and export, with who and when.
+
+Entries are written in the same transaction as the change they describe, so a change that rolled back leaves no
+entry and an entry never describes something that did not happen.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bot.desk.models import AuditEntry
+
+
+class Actor(Protocol):
+    """Who did it, as the trail records them: the console's signed-in `Principal` is one."""
+
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def ip(self) -> str | None: ...
+
+
+#: Every action the trail records, with the name the console gives it.
+ACTION_LABELS = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
+    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
+    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
+    "acknowledge": "已处理", "publish": "发布", "expire": "失效",
+}
+ACTIONS = tuple(ACTION_LABELS)
+
+
+def record(
+    session: Session,
+    who: Actor | None,
+    action: str,
+    *,
+    at: datetime,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+    username: str | None = None,
+) -> AuditEntry:
+    """Add an entry to `session`'s transaction. `username` names the actor when nobody is signed in (a failed
+    sign-in, a command-line purge)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditEntry(
+        at=at, user_id=who.user_id if who else None, username=(who.username if who else username) or "system",
+        role=who.role if who else None, action=action, object_type=object_type,
+        object_id=None if object_id is None else str(object_id), detail=detail or {},
+        ip=ip if ip is not None else (who.ip if who else None),
+    )
+    session.add(entry)
+    return entry

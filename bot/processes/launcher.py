@@ -1,0 +1,388 @@
+"""Start the services behind the bot, wait until each answers, and stop them all together.
+
+`make run` runs `python -m bot.processes.launcher`; `make chat` runs it with `--shell`. The same `Stack` starts the
+servers of the end-to-end tests on free ports, so the tests exercise exactly what users run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.settings import positive, read, text
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "models" / "ipdesk.tar.gz"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the services listen and keep their data; the defaults are what `make run` uses."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    console_port: int = 8080
+    model: Path = DEFAULT_MODEL
+    var_dir: Path = ROOT / "var"
+    #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
+    #: From IPDESK_RASA_TOKEN, else a fresh random one per run: the API is never open without one.
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    #: The desk's database, and on PostgreSQL also the conversations (Rasa's SQL tracker store); SQLite files under
+    #: `var_dir` when unset.
+    database_url: str | None = None
+    #: Redis for Rasa's lock store, so that several Rasa servers take turns on one conversation; unset, each Rasa
+    #: server keeps its locks in memory (one server only).
+    redis_url: str | None = None
+    #: Prefix of the lock store's keys in Redis (letters and digits), so that installations can share a Redis.
+    redis_prefix: str = "ipdesk"
+    #: The action server the Rasa server calls, when not this stack's own (e.g. nginx in front of several).
+    action_endpoint: str | None = None
+    #: Serve the bot on Telegram too: only `from_environment` turns it on (IPDESK_TELEGRAM_BOT_TOKEN is set), so a
+    #: Settings built in code — the tests' — never reaches a real bot.
+    telegram: bool = False
+
+    @classmethod
+    def from_environment(cls) -> "Settings":
+        env = os.environ
+        defaults = cls()
+        return cls(
+            host=text(env, "IPDESK_HOST") or cls.host,
+            rasa_port=read(env, "IPDESK_RASA_PORT", positive(int), cls.rasa_port),
+            actions_port=read(env, "IPDESK_ACTIONS_PORT", positive(int), cls.actions_port),
+            console_port=read(env, "IPDESK_CONSOLE_PORT", positive(int), cls.console_port),
+            model=Path(text(env, "IPDESK_MODEL") or DEFAULT_MODEL),
+            var_dir=Path(text(env, "IPDESK_VAR_DIR") or ROOT / "var"),
+            rasa_token=text(env, "IPDESK_RASA_TOKEN") or defaults.rasa_token,
+            database_url=text(env, "IPDESK_DATABASE_URL"),
+            redis_url=text(env, "IPDESK_REDIS_URL"),
+            redis_prefix=text(env, "IPDESK_REDIS_PREFIX") or cls.redis_prefix,
+            action_endpoint=text(env, "IPDESK_ACTION_ENDPOINT"),
+            telegram=bool(text(env, "IPDESK_TELEGRAM_BOT_TOKEN")),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """What every service process is started with: where the others are, the token, the desk database."""
+        env = {**os.environ, "IPDESK_RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
+               "RASA_TELEMETRY_ENABLED": "false"}
+        env["IPDESK_DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
+        if self.redis_url:
+            env["IPDESK_REDIS_URL"] = self.redis_url
+            env["IPDESK_REDIS_PREFIX"] = self.redis_prefix  # the lock store's and the REST channel's rate limits' keys
+            password = urlsplit(self.redis_url).password
+            if password:
+                env[REDIS_PASSWORD_VARIABLE] = unquote(password)
+        return env
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
+
+    @property
+    def tracker_on_postgresql(self) -> bool:
+        return bool(self.database_url) and make_url(self.database_url).get_backend_name() == "postgresql"
+
+    def endpoints_file(self) -> Path:
+        """endpoints.yml with this run's action server, tracker store and lock store filled in.
+
+        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${IPDESK_DATABASE_URL}` and a Redis password
+        `${IPDESK_REDIS_PASSWORD}`, which Rasa fills in from its environment when it reads the file.
+        """
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"]["url"] = self.action_endpoint or f"{self.actions_url}/webhook"
+        if self.tracker_on_postgresql:
+            endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${IPDESK_DATABASE_URL}"}
+        else:
+            endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
+        if self.redis_url:
+            endpoints["lock_store"] = redis_lock_store(self.redis_url, self.redis_prefix)
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        path = self.var_dir / f"endpoints-{self.rasa_port}.yml"
+        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+        return path
+
+
+REDIS_PASSWORD_VARIABLE = "IPDESK_REDIS_PASSWORD"
+
+
+def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
+    """The lock store for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS): Rasa's RedisLockStore
+    with atomic lock changes (bot/runtime/lock_store.py), which takes Rasa's settings."""
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"IPDESK_REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
+    if not prefix.isalnum():
+        raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
+    store: dict[str, Any] = {"type": "bot.runtime.lock_store.AtomicRedisLockStore", "url": parts.hostname,
+                             "port": parts.port or 6379, "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
+                             "use_ssl": parts.scheme == "rediss"}
+    if parts.username:
+        store["username"] = parts.username
+    if parts.password:
+        store["password"] = "${" + REDIS_PASSWORD_VARIABLE + "}"
+    return store
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    #: Answers 200 once the service is ready; None for a worker with no HTTP side (ready once started).
+    health_url: str | None
+    env: dict[str, str] | None = field(default=None, repr=False)
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def healthy(self) -> bool:
+        if self.health_url is None:
+            return self.process is not None and self.process.poll() is None
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+def _rasa(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def action_server(settings: Settings) -> Service:
+    command = _rasa("run", "actions", "--actions", "actions", "--port", str(settings.actions_port))
+    # rasa-sdk listens on 0.0.0.0 unless SANIC_HOST says otherwise: keep it on the configured interface.
+    return Service("action server", command, f"{settings.actions_url}/health", {**settings.environment(), "SANIC_HOST": settings.host})
+
+
+def rasa_server(settings: Settings) -> Service:
+    command = [  # Rasa's `rasa run`, with bot/runtime/server.py's fixes applied in the process
+        sys.executable, "-m", "bot.runtime.server", "run", "--model", str(settings.model),
+        "--interface", settings.host, "--port", str(settings.rasa_port), "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
+        "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
+    ]
+    return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
+
+
+def desk_worker(settings: Settings) -> Service:
+    """Delivers the outbox (experts' answers, warnings, reminders) into the conversations that live in Rasa."""
+    return Service("desk worker", [sys.executable, "-m", "bot.processes.worker"], None, settings.environment())
+
+
+def scheduler(settings: Settings) -> Service:
+    """The time-based work (bot/processes/scheduler.py): SLA checks, follow-ups, trade-fair reminders, warning expiry."""
+    return Service("scheduler", [sys.executable, "-m", "bot.processes.scheduler"], None, settings.environment())
+
+
+def telegram_worker(settings: Settings) -> Service:
+    """Serves the bot on Telegram (bot/channels/telegram): its token and mode come from the IPDESK_TELEGRAM_* environment."""
+    env = {**settings.environment(), "IPDESK_VAR_DIR": str(settings.var_dir)}
+    return Service("Telegram worker", [sys.executable, "-m", "bot.channels.telegram"], None, env)
+
+
+def console(settings: Settings) -> Service:
+    """The hotline console (bot/console) for staff, experts and admins, in a browser."""
+    env = {**settings.environment(), "IPDESK_CONSOLE_HOST": settings.host, "IPDESK_CONSOLE_PORT": str(settings.console_port)}
+    return Service("console", [sys.executable, "-m", "bot.console", "serve"], f"{settings.console_url}/health", env)
+
+
+def all_services(settings: Settings) -> list[Service]:
+    services = [action_server(settings), rasa_server(settings), desk_worker(settings), scheduler(settings),
+                console(settings)]
+    if settings.telegram:
+        services.append(telegram_worker(settings))
+    return services
+
+
+class Stack:
+    """A group of services started together and stopped together; a service that dies stops the rest."""
+
+    def __init__(self, services: list[Service], *, log_dir: Path | None = None) -> None:
+        self.services = services
+        self.log_dir = log_dir
+
+    def start(self, timeout: float = 180.0) -> None:
+        for service in self.services:
+            self._spawn(service)
+        deadline = time.monotonic() + timeout
+        for service in self.services:
+            self._wait(service, deadline, timeout)
+
+    def restart(self, service: Service, timeout: float = 180.0) -> None:
+        """Start `service` again after it stopped (or was stopped), and wait until it answers."""
+        if service.process is not None and service.process.poll() is None:
+            raise RuntimeError(f"{service.name} is still running")
+        self._spawn(service)
+        self._wait(service, time.monotonic() + timeout, timeout)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def _spawn(self, service: Service) -> None:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
+            env=service.env, start_new_session=True,
+        )
+
+    def _wait(self, service: Service, deadline: float, timeout: float) -> None:
+        while not service.healthy():
+            if service.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def failed(self) -> Service | None:
+        return next((s for s in self.services if s.process is not None and s.process.poll() is not None), None)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM every service's process group, then SIGKILL whatever is still there after `grace` seconds."""
+        running = [s for s in self.services if s.process is not None and s.process.poll() is None]
+        for service in running:
+            _signal_group(service.process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for service in running:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process, signal.SIGKILL)
+                service.process.wait()
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def prepare_desk(settings: Settings) -> str:
+    """Create the desk's tables and, on an empty desk, the illustrative sample pool and warnings; says what it did."""
+    from bot.clock import SystemClock
+    from bot.desk.expert_import import seed_sample_pool
+    from bot.desk.risk_warnings import Warnings
+    from bot.desk.services import open_database
+    from bot.settings import DeskSettings
+
+    database = open_database(DeskSettings.from_environment(settings.environment()), schema=False)
+    try:
+        database.create_schema()
+        with database.sessions.begin() as session:
+            report = seed_sample_pool(session)
+        samples = Warnings(database.sessions, SystemClock(), database.settings).seed_samples()
+    finally:
+        database.engine.dispose()
+    if samples is not None and samples.errors:
+        raise RuntimeError("the sample warnings are invalid:\n" + "\n".join(map(str, samples.errors)))
+    warned = f"; {len(samples.published)} illustrative sample warnings added (bot/desk/data/warnings.yml)" if samples else ""
+    if report is None:
+        return "desk: using the experts already in the database" + warned
+    if report.errors:
+        raise RuntimeError("the sample expert pool is invalid:\n" + "\n".join(map(str, report.errors)))
+    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/desk/data/experts.yml)" + warned
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _banner(settings: Settings) -> str:
+    webhook = f"{settings.rasa_url}/webhooks/rest/webhook"
+    return (
+        f"\nip-helpdesk is up.\n"
+        f"  REST channel:   POST {webhook}\n"
+        f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
+        f"  action server:  {settings.actions_url}\n"
+        f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
+        f"  conversations:  {'Rasa tracker store on IPDESK_DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
+        f"  locks:          {'Redis (IPDESK_REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
+        f"  desk:           {settings.environment()['IPDESK_DATABASE_URL']}\n"
+        f"  Telegram:       {'serving the bot (IPDESK_TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set IPDESK_TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
+        f"Press Ctrl-C to stop.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the ip-helpdesk services until Ctrl-C.")
+    parser.add_argument("--shell", action="store_true", help="talk to the bot in this terminal (rasa shell)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_environment()
+    if not settings.model.exists():
+        print(f"No trained model at {settings.model}: run `make run` (it trains one) or `make model`.", file=sys.stderr)
+        return 2
+
+    if args.shell:
+        prepare_desk(settings)
+        with Stack([action_server(settings), desk_worker(settings), scheduler(settings)]):
+            command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
+            return subprocess.call(command, cwd=ROOT, env=settings.environment())
+
+    print(prepare_desk(settings), flush=True)
+    stack = Stack(all_services(settings))
+    print("starting the action server, the Rasa server, the desk worker, the scheduler, the console"
+          f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        stack.stop()
+        return 130
+
+    return serve(stack, _banner(settings))
+
+
+def serve(stack: Stack, banner: str) -> int:
+    """Keep a started `stack` running until Ctrl-C or SIGTERM (exit code 0) or until one of its services stops,
+    which stops the others (exit code 1)."""
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(banner, flush=True)
+    while not stopping:
+        failed = stack.failed()
+        if failed is not None:
+            print(f"{failed.name} stopped (exit code {failed.process.returncode}); stopping the others.", file=sys.stderr)
+            stack.stop()
+            return 1
+        time.sleep(0.5)
+    print("\nstopping…", flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
