@@ -43,7 +43,7 @@ TOPIC_PREFIX = "ask_"
 
 #: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
 #: by the answer action (which never answers a refusal's topic from a weak match).
-REFUSAL_CONFIDENCE = 0.3
+REFUSAL_CONFIDENCE = 0.7
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
