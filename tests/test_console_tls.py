@@ -6,15 +6,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from bench.scratch import _wait_for_port
 from bot.console.config import parse_networks
 from bot.console.context import ConsoleContext
 from bot.desk.models import AuditEntry, Call
@@ -23,16 +22,6 @@ from conftest import ROOT, free_port
 from console_harness import PASSWORD, ConsoleServer
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "ipdesk-console.conf"
-
-
-def wait_for_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 @pytest.fixture()
@@ -67,7 +56,7 @@ def tls_proxy(tmp_path):
         process = subprocess.Popen([binary, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         processes.append(process)
-        wait_for_port(port)
+        _wait_for_port(port, 20, "nginx")
         return f"https://localhost:{port}", certificate
 
     yield start
