@@ -69,7 +69,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decisi
         logger.info("asking back on %r (%s): %s", redact(reading(tracker).text), decision.why,
                     [item.id for item in decision.suggestions])
         clarify(dispatcher, lang, decision.suggestions)
-        return []
+        # The likeliest item stands for the topic, so "要多久" after the question back still has one to lean on.
+        return _topic(tracker, decision.suggestions[0], decision, found) if decision.suggestions else []
     best = decision.item
     if best is None:  # a live dispute nothing in the knowledge base fits: the expert comes straight away
         return []
@@ -80,11 +81,17 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decisi
         json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
     )
     record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
+    return _topic(tracker, best, decision, found)
+
+
+def _topic(tracker: Tracker, item: Item, decision: Decision, found: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Keep `item` as the conversation's topic, with the entities said so far (a follow-up's carried over)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     previous = Topic.from_slot(tracker.get_slot(TOPIC_SLOT))
     carried = previous.entities if previous and decision.why == "follow-up" else {}
     said = {name: values for name, values in found.items() if name not in {"item", "detail"}}
     topic_intent = intent if intent and intent.startswith("ask_") and intent != "ask_item" else None
-    topic = Topic(best.id, topic_intent or next(iter(best.intents), None), {**carried, **said}, user_turns(tracker))
+    topic = Topic(item.id, topic_intent or next(iter(item.intents), None), {**carried, **said}, user_turns(tracker))
     return [SlotSet(TOPIC_SLOT, topic.as_slot())]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.desk.models import AuditEntry, OutboxMessage
 from bot.desk.privacy import redact_contacts
-from console_harness import ConsoleClient, open_ticket
+from tests.helpers.console import ConsoleClient, open_ticket
 
 PHONE, EMAIL, OTHER = "13900000011", "zhang.wei@taiyuan-jx.cn", "0351-7654321"
 DESCRIPTION = f"我们在美国被起诉专利侵权，请专家打 {PHONE} 或发邮件 {EMAIL}，座机 {OTHER}；答辩期限 2026-12-20"

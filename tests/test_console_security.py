@@ -16,8 +16,8 @@ from bot.console.context import ConsoleContext
 from bot.console.config import parse_networks
 from bot.console.web import FLASH_COOKIE, sign_flash
 from bot.desk.models import AuditEntry, Call, SignInAttempt
-from conftest import free_port
-from console_harness import PASSWORD, ConsoleClient, ConsoleServer, open_ticket
+from tests.helpers.stack import free_port
+from tests.helpers.console import PASSWORD, ConsoleClient, ConsoleServer, open_ticket
 
 
 def audit_actions(console, **where) -> list[str]:

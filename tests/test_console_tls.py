@@ -17,9 +17,9 @@ from bench.scratch import _wait_for_port
 from bot.console.config import parse_networks
 from bot.console.context import ConsoleContext
 from bot.desk.models import AuditEntry, Call
-from browser import Browser, missing_browser
-from conftest import ROOT, free_port
-from console_harness import PASSWORD, ConsoleServer
+from tests.helpers.browser import ROOT, Browser, missing_browser
+from tests.helpers.stack import free_port
+from tests.helpers.console import PASSWORD, ConsoleServer
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "ipdesk-console.conf"
 

@@ -16,7 +16,7 @@ from bot.console.suggest import Suggestion
 from bot.desk.models import (
     Attachment, AuditEntry, Call, ConsoleSession, OutboxMessage, SignInAttempt, Ticket, TicketEvent, TranscriptLine,
 )
-from console_harness import PASSWORD
+from tests.helpers.console import PASSWORD
 
 PERIOD = timedelta(days=730)
 

@@ -16,7 +16,7 @@ from bot.desk.db import make_engine
 from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TranscriptLine
 from bot.desk.privacy import ANONYMISED
 from bot.desk.retention import PersonalStores, purge, purge_enterprise
-from console_harness import open_ticket
+from tests.helpers.console import open_ticket
 
 PERIOD = timedelta(days=730)
 

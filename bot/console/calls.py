@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.contracts import Priority
 from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
@@ -227,7 +228,7 @@ class HotlineLog:
             audit.record(session, staff, "change", at=now, object_type="call", object_id=call_id, detail=changes)
             return call
 
-    def escalate(self, call_id: int, staff: Principal, *, priority: str, deadline: date | None = None,
+    def escalate(self, call_id: int, staff: Principal, *, priority: Priority, deadline: date | None = None,
                  description: str | None = None) -> Ticket:
         """Open the desk's ticket for this call (same matching, SLA and outbox as the chat) and link both ways."""
         if priority not in ("urgent", "normal"):

@@ -5,6 +5,9 @@ Moves of a ticket (assign, accept, answer, close …) are the desk's (bot/desk/t
 ticket's own trail. This module only reads, translates the desk's refusals into Chinese for the page, and writes
 the console's audit entries. Outbox messages on the channels people deliver — "hotline" (the caller of a ticket
 opened from a call must be phoned) and the staff alert channel — are marked sent here when staff say they did it.
+
+One module for the tickets' pages (about 440 lines): the list's filter, the detail's story and the inbox read the same
+tables with the same labels; the routes are in views/tickets.py and views/inbox.py.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ import logging
 import secrets
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import quote, unquote, urlencode
 
 import aiohttp
@@ -326,7 +326,8 @@ async def sessions_and_csrf(request: web.Request, handler: Handler) -> web.Strea
             return error_page(request, 403, "请求来源不符，已拒绝。")
         sent = request.headers.get("X-CSRF-Token")
         if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sent = (await request.post()).get("csrf_token")
+            posted = (await request.post()).get("csrf_token")
+            sent = posted if isinstance(posted, str) else None
         if not isinstance(sent, str) or not hmac.compare_digest(sent, me.csrf_token):
             log.warning("console: %s %s by %s without a valid CSRF token", request.method, request.path, me.username)
             return error_page(request, 403, "页面已过期或请求无效（CSRF 校验失败），请刷新后重试。")
@@ -378,7 +379,7 @@ def create_app(ctx: ConsoleContext, *, view_modules: Iterable[Any] | None = None
         app.add_routes(module.routes)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
 
-    async def http_client(app: web.Application):  # type: ignore[no-untyped-def]
+    async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[HTTP] = aiohttp.ClientSession()
         yield
         await app[HTTP].close()

@@ -8,6 +8,10 @@ Sunday.
 
 Enterprises only ever see tickets they opened (same channel user) or that carry their contact: numbers are
 sequential and easy to guess, so a number alone never reveals a ticket.
+
+Longer than the desk's other modules for a reason: it is one state machine, and every move sits beside the checks,
+the audit event and the messages it causes, so that one can read a move whole. What a notice says is in
+notices.py, what the desk is given is cleaned in cleaning.py, who fits a case is decided in matching.py.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert
+from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert, TranscriptLinePayload
 from bot.desk import notices
 from bot.desk.cleaning import (
     MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
@@ -437,7 +441,7 @@ class Desk:
             while queue:
                 expert = experts.get(queue.pop(0))
                 why_not = self._why_not(expert, ticket, loads, check_capacity)
-                if why_not:
+                if why_not or expert is None:
                     skipped.append({"expert_id": getattr(expert, "id", None), "why": why_not})
                     continue
                 ticket.expert_id, ticket.candidates = expert.id, queue
@@ -563,11 +567,11 @@ class Desk:
         enqueue(session, ticket.channel, ticket.sender_id, kind, payload, _key(ticket, event, kind), now=event.at)
 
     @staticmethod
-    def _transcript(session: Session, ticket: Ticket) -> list[dict[str, str]]:
+    def _transcript(session: Session, ticket: Ticket) -> list[TranscriptLinePayload]:
         lines = session.scalars(
             select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id).order_by(TranscriptLine.at, TranscriptLine.id)
         ).all()
-        return [{"role": line.role, "text": line.text, "at": line.at.isoformat()} for line in lines]
+        return [TranscriptLinePayload(role=line.role, text=line.text, at=line.at.isoformat()) for line in lines]
 
     def _term(self, entity: str, value: str | None) -> str | None:
         """The canonical vocabulary value of what was typed; text the vocabulary does not know is kept as typed."""

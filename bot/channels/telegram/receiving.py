@@ -66,7 +66,8 @@ class Poller:
         while not stop.is_set():
             try:
                 updates = await self.messenger.call("getUpdates", lambda: self.bot.get_updates(
-                    offset=offset, timeout=max(1, int(self.timeout)), allowed_updates=list(ALLOWED_UPDATES)))
+                    offset=offset,  # noqa: B023 — the call is awaited in this pass of the loop
+                    timeout=max(1, int(self.timeout)), allowed_updates=list(ALLOWED_UPDATES)))
             except InvalidToken:
                 raise
             except TelegramError as error:  # unreachable, timed out, or another process polls (Conflict)
@@ -111,8 +112,10 @@ class WebhookReceiver:
             await web.TCPSite(runner, self.settings.webhook_listen, self.settings.webhook_port).start()
             log.info("webhook listening on %s:%d%s", self.settings.webhook_listen, self.settings.webhook_port,
                      self.settings.webhook_path)
+            url = self.settings.webhook_url
+            assert url is not None  # TelegramSettings requires it in webhook mode
             await until_done(stop, "setWebhook", lambda: self.messenger.call("setWebhook", lambda: self.bot.set_webhook(
-                self.settings.webhook_url, secret_token=self.settings.webhook_secret,
+                url, secret_token=self.settings.webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False)))
             log.info("receiving updates by webhook at %s", self.settings.webhook_url)
             await stop.wait()

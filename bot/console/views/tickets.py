@@ -24,7 +24,7 @@ STAFF = ("staff", "admin")
 NUMBER = "{number:[A-Za-z0-9-]{1,20}}"
 STATUS_OPTIONS = {**TICKET_STATUS_LABELS, "follow_up": "待回访", "overdue": "逾期未受理"}
 #: What the pages call the people and processes that move tickets.
-LABELS = {"channels": CHANNEL_LABELS, "events": EVENT_LABELS, "kinds": MESSAGE_KINDS,
+LABELS: dict[str, Any] = {"channels": CHANNEL_LABELS, "events": EVENT_LABELS, "kinds": MESSAGE_KINDS,
           "outbox_statuses": OUTBOX_STATUS_LABELS}
 
 
@@ -151,7 +151,7 @@ async def _staff_move(request: web.Request, action: str, doing: str,
     except DeskError as error:
         raise redirect("/tickets" if error.code == "not_found" else back,
                        flash=desk_problem(error, doing, TICKET_STATUS_LABELS))
-    detail = {"reason": reason}
+    detail: dict[str, Any] = {"reason": reason}
     if action in ("assign", "allow_contact"):
         detail["expert_id"] = int(str(form.get("expert_id")))
     await blocking(board(request).record_move, principal(request), action, number, detail)

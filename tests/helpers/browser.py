@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: `make screenshots` sets this so the pictures land in docs/screenshots/ for the README; a plain test run keeps
 #: them in its temporary directory so that running the tests never changes committed files.
 SCREENSHOTS = os.environ.get("IPDESK_SCREENSHOTS")
