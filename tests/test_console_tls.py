@@ -85,7 +85,9 @@ def console_behind(desk_engine, desk_clock, desk_settings, console_context, cons
 
 def save_call(http: requests.Session, base: str, origin: str) -> requests.Response:
     page = http.get(base + "/calls/new", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+    assert found, page.text[:500]
+    token = found.group(1)
     return http.post(base + "/calls", timeout=60, allow_redirects=False, headers={"Origin": origin},
                      data={"csrf_token": token, "company": "太原精密机械有限公司", "question": "337调查怎么应诉？"})
 
@@ -103,7 +105,9 @@ def test_behind_nginx_with_tls_forms_work_and_a_foreign_origin_is_refused(tls_pr
     http.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over `verify`
     http.verify = str(certificate)
     login = http.get(url + "/login", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]*)"', login.text).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]*)"', login.text)
+    assert found, login.text[:500]
+    token = found.group(1)
     signed_in = http.post(url + "/login", data={"csrf_token": token, "username": "wang", "password": PASSWORD},
                           headers={"Origin": url}, allow_redirects=False, timeout=60)
     assert signed_in.status_code == 303
@@ -137,3 +141,18 @@ def test_in_chromium_behind_nginx_with_tls_a_call_is_saved(tls_proxy, console_be
         browser.quit()
     with console.ctx.sessions() as session:
         assert len(session.scalars(select(Call.id)).all()) == 1
+
+
+def test_the_environment_file_serves_the_console_behind_tls():
+    """deploy/ipdesk.env.example sets what the console needs behind this proxy, and the console reads it."""
+    from bot.console.config import ConsoleSettings
+
+    example = (ROOT / "deploy" / "ipdesk.env.example").read_text(encoding="utf-8")
+    active = dict(re.findall(r"^(IPDESK_CONSOLE_[A-Z_]+)=(.*)$", example, re.M))
+    assert active["IPDESK_CONSOLE_SECURE_COOKIES"] == "true"
+    assert active["IPDESK_CONSOLE_PUBLIC_ORIGIN"].startswith("https://")
+    filled = {name: value.replace("<console host>", "console.example.org").replace("<random>", "x" * 32)
+              for name, value in active.items()}
+    settings = ConsoleSettings.from_environment(filled)
+    assert settings.secure_cookies and settings.public_origin == "https://console.example.org"
+    assert settings.trusted_proxies and settings.secret == "x" * 32

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.desk import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.desk.tickets import Desk, DeskError
 from bot.desk.fields import FieldError, FormError, clean_text
 from bot.desk.models import (
@@ -120,7 +120,7 @@ class TicketFilter(FilterFields):
     STATUSES = (*TICKET_STATUSES, "follow_up", "overdue")
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["TicketFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["TicketFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").ids("expert", label="专家")
                 .choice("status", cls.STATUSES, "状态").choice("priority", ("urgent", "normal"), "紧急程度")

@@ -296,6 +296,7 @@ def _purge_attachments(sessions: sessionmaker, cutoff: datetime | None, *, dry_r
     old (or those matching `condition`); then their rows. A file that cannot be deleted keeps its row, so the next
     purge tries again rather than leaving an unrecorded file behind. Returns (removed, failed)."""
     if condition is None:
+        assert cutoff is not None, "either a cutoff or a condition"
         condition = or_(Attachment.ticket_id.in_(_closed_before(cutoff)),
                         Attachment.ticket_id.is_(None) & (Attachment.created_at < cutoff))
     with sessions.begin() as session:
@@ -344,10 +345,7 @@ def purge_enterprise(sessions: sessionmaker, clock: Clock, *, contact: str | Non
                 raise DeskError(f"no ticket {ticket}", "not_found")
             contact, sender = row
             senders.add(sender)
-        if not contact or contact == ANONYMISED:
-            normal = None
-        else:
-            normal = normalise_contact(contact)
+        normal = None if not contact or contact == ANONYMISED else normalise_contact(contact)
         tickets = select(Ticket.id).where(or_(Ticket.contact == normal, Ticket.sender_id.in_(senders)))
         ticket_ids = list(session.scalars(tickets))
         numbers = list(session.scalars(select(Ticket.number).where(Ticket.id.in_(ticket_ids))))

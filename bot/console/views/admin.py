@@ -21,7 +21,7 @@ from bot.desk import audit
 from bot.console.accounts import ROLE_LABELS, AccountError, Principal
 from bot.console.context import ConsoleContext
 from bot.console.csvexport import csv_response
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.console.passwords import PasswordError
 from bot.console.web import blocking, context, error_page, principal, redirect, render, require
 from bot.desk.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
@@ -148,7 +148,7 @@ class AuditFilter(FilterFields):
     object_id: str | None = None
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["AuditFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["AuditFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").choice("action", audit.ACTIONS, "操作类型")
                 .texts("user", limit=64, lower=True).texts("object_type", "object_id", limit=64))
