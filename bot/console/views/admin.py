@@ -34,7 +34,7 @@ AUDIT_EXPORT_LIMIT = 100_000
 ACTION_LABELS = audit.ACTION_LABELS
 OBJECT_LABELS = {"user": "账号", "call": "来电", "calls": "来电记录", "ticket": "工单", "tickets": "工单列表",
                  "outbox": "消息", "audit": "审计日志", "retention": "个人信息保存期限", "warning": "预警",
-                 "exhibition": "展会登记"}
+                 "exhibition": "展会登记", "page": "页面", "enterprise": "企业（应其要求）"}
 
 
 # --------------------------------------------------------------------------------------------------------------
