@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.contracts import Priority
 from bot.desk import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.console.suggest import Suggestion
 from bot.desk.tickets import Desk, DeskError, TranscriptEntry
 from bot.desk.fields import FieldError, FormError, clean_text, parse_contact, strip_control
@@ -114,7 +114,7 @@ class CallFilter(FilterFields):
     STATUSES = {"open": "待答复", "given": "已答复", "escalated": "已转专家", "follow_up": "待回访"}
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").ids("staff", "expert")
                 .choice("status", cls.STATUSES, "状态").texts("topic", "country", "ip_type", "q"))
