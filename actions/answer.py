@@ -46,6 +46,23 @@ def reading(tracker: Tracker) -> Reading:
     return replace(result, text=text, item=item)
 
 
+def topic_of(tracker: Tracker) -> Topic | None:
+    """The conversation's topic, dated by the last user turn that set its slot or was answered from its item (asking
+    about the same topic again sets no new slot event, so a long conversation does not pile them up)."""
+    value = tracker.get_slot(TOPIC_SLOT)
+    item = value.get("item") if isinstance(value, dict) else None
+    turn = latest = 0
+    for event in tracker.events:
+        kind = event.get("event")
+        custom = (event.get("data") or {}).get("custom") or {} if kind == "bot" else {}
+        if kind == "user":
+            turn += 1
+        elif (kind == "slot" and event.get("name") == TOPIC_SLOT) or (
+                custom.get("kind") == "answer" and item in (custom.get("sources") or [])):
+            latest = turn
+    return Topic.from_slot(value, latest)
+
+
 def user_turns(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
@@ -92,6 +109,8 @@ def _topic(tracker: Tracker, item: Item, decision: Decision, found: dict[str, li
     said = {name: values for name, values in found.items() if name not in {"item", "detail"}}
     topic_intent = intent if intent and intent.startswith("ask_") and intent != "ask_item" else None
     topic = Topic(item.id, topic_intent or next(iter(item.intents), None), {**carried, **said}, user_turns(tracker))
+    if previous is not None and previous.as_slot() == topic.as_slot():
+        return []  # the same topic: no new event (the answer citing it keeps it fresh, see topic_of)
     return [SlotSet(TOPIC_SLOT, topic.as_slot())]
 
 
@@ -107,7 +126,7 @@ class ActionAnswer(Action):
         lang = language(tracker)
         seen = reading(tracker)
         detail = replies.MORE_DETAIL in entities(tracker, knowledge()).get("detail", [])
-        decision = decide(knowledge(), seen, Topic.from_slot(tracker.get_slot(TOPIC_SLOT)), user_turns(tracker))
+        decision = decide(knowledge(), seen, topic_of(tracker), user_turns(tracker))
         logger.info("decided %s (%s) for intent %s %.2f", decision.kind, decision.why, seen.intent, seen.confidence)
         return respond(dispatcher, tracker, decision, lang, detail=detail) + remember_language(tracker, lang)
 

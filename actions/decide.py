@@ -94,14 +94,16 @@ class Topic:
     turn: int
 
     def as_slot(self) -> dict[str, Any]:
-        return {"item": self.item, "intent": self.intent, "entities": dict(self.entities), "turn": self.turn}
+        """The slot's value. The turn is not in it: it is the turn of the slot's last event, so that asking about
+        the same topic again sets nothing (a long conversation does not pile up slot events)."""
+        return {"item": self.item, "intent": self.intent, "entities": dict(self.entities)}
 
     @classmethod
-    def from_slot(cls, value: Any) -> "Topic | None":
+    def from_slot(cls, value: Any, turn: int = 0) -> "Topic | None":
         if not isinstance(value, dict) or not isinstance(value.get("item"), str):
             return None
         entities = value.get("entities") if isinstance(value.get("entities"), dict) else {}
-        return cls(value["item"], value.get("intent"), entities, int(value.get("turn") or 0))
+        return cls(value["item"], value.get("intent"), entities, turn)
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return followed
     if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
         return Decision("refer", referral=referral.item, why="referral words")
-    if cues.DOMESTIC.search(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
+    if cues.inside_china(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
         domestic = kb.referrals(reading.text + " 国内", limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
 

@@ -243,6 +243,14 @@ MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
 DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
+#: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
+OVERSEAS = _any(r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
+                r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])")
+
+
+def inside_china(text: str) -> bool:
+    """Whether a question is about a matter inside China only: named as such and with nothing that puts it abroad."""
+    return bool(DOMESTIC.search(text)) and not OVERSEAS.search(text)
 
 
 _NUMERALS = {numeral: value for value, numeral in enumerate("一二三四五六七八九", start=1)}
@@ -250,10 +258,15 @@ MEASURE = _any(r"第\s*[（(]?\s*(?P<zh>[一二三四五六七八九十]{1,3}|\d
                r"measure\s+(?P<en>\d{1,2})\b")
 
 
+#: What makes "第七条" the policy's measure rather than some other law's article ("USPTO的第八条宣誓").
+POLICY_NAMED = _any(r"实施意见|意见|政策|文件|措施|晋知产发|(?<![a-z])(measure|policy|opinions)(?![a-z])")
+
+
 def measure_number(text: str) -> int | None:
-    """The policy measure a message names ("第七条", "第（十一）条", "measure 7"), or None."""
+    """The policy measure a message names ("实施意见第七条", "第（十一）条讲的啥", "measure 7"): the policy named, or
+    a message short enough to be about nothing else; None otherwise."""
     match = MEASURE.search(text)
-    if not match:
+    if not match or not (POLICY_NAMED.search(text) or len(text.strip()) <= 12):
         return None
     written = match.group("zh") or match.group("en")
     if written.isdigit():
