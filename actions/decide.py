@@ -49,6 +49,8 @@ REFER_TEXT = 0.08
 #: An out_of_scope reading this sure is referred even when no referral names the matter; below it, and with words an
 #: overseas IP item shares, the question is read as one of ours (the abstention decides).
 TRUST_OUT_OF_SCOPE = 0.6
+#: A topic the NLU is this sure of picks, among the hits, the best one written for it.
+SURE_TOPIC = 0.8
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
@@ -195,12 +197,24 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         if reading.confidence >= TRUST_OUT_OF_SCOPE and best_text < STRONG_TEXT:
             return Decision("refer", referral=_referral(kb, None), why="out_of_scope")
 
+    hits = _agreeing_first(reading, hits)
     verdict = abstain(reading, hits)
     if verdict == "answer":
         return Decision("answer", hits[0].item, related=[h.item for h in hits[1:]], why="agree")
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
     return Decision("clarify", why="nothing close")
+
+
+def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
+    """When the NLU is sure of a topic, the best hit written for it goes first (if its words say something): the
+    search's own ranking may put a neighbour first on shared words ("展会上被投诉" shares 投诉 with the marketplace
+    items), and answering means the two agree."""
+    intent, confidence = top_topic(reading)
+    if intent is None or confidence < SURE_TOPIC or not hits or intent in hits[0].item.intents:
+        return list(hits)
+    agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= AGREE_TEXT]
+    return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 
 
 def _referral(kb: KnowledgeBase, hit: Hit | None) -> Item:
@@ -239,6 +253,8 @@ def _follow_up(kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: i
     new = {(entity, value) for entity, values in reading.entities.items() for value in values}
     tagged = [hit for hit in found if any(value in hit.item.tags.get(entity, ()) for entity, value in new)]
     same_topic = tagged or [hit for hit in found if intent in hit.item.intents] or found
+    if asked.aspect is not None:  # an aspect of the topic ("要多久") is another item's, when one is written for it
+        same_topic = [hit for hit in same_topic if hit.item.id != previous.id] or same_topic
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up", aspect=asked.aspect)

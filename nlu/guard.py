@@ -49,6 +49,8 @@ REFUSAL_CONFIDENCE = 0.7
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
                         "register_exhibition", "ask_ticket_status"})
 SMALL_TALK_CONFIDENCE = 0.6
+#: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request).
+PERSON_CONFIDENCE = 0.6
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 
@@ -65,7 +67,11 @@ def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
         return FALLBACK, "unsure small talk"
     signs = cues.urgency(text)
     if intent == PERSON:
-        return (LIVE_DISPUTE, "urgency:" + ",".join(signs)) if signs else (None, None)
+        if signs:
+            return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+        if confidence < PERSON_CONFIDENCE and not cues.wants_person(text):
+            return FALLBACK, "unsure request for a person"
+        return None, None
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     if not overrulable or intent == "ask_item":
         return None, None
