@@ -23,11 +23,13 @@ for c in "$${PYTHON:-}" python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/
 done; true
 endef
 
-.PHONY: help venv model nlu-vocabulary knowledge run chat test test-slow bench eval browser nginx screenshots admin clean
+.PHONY: help venv model nlu-vocabulary knowledge run chat test test-fast test-slow lint bench eval browser nginx screenshots admin clean
 
 help:
 	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
 	@echo "make test   set up, train if needed, run the tests (make test-slow: the scale-out and fault tests)"
+	@echo "make test-fast  the tests that need no trained model and no running stack, in under a minute"
+	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  latency, throughput, memory, cold start and training time under load, beside the NLU floor"
 	@echo "make chat   talk to the bot in this terminal"
 	@echo "make admin  create the hotline console's first administrator (console on 127.0.0.1:8080)"
@@ -109,6 +111,16 @@ nginx:
 
 test: model browser
 	$(PY) -m pytest
+
+# Everything that needs neither the trained model nor a running stack (tests marked `stack` or `slow` are left out).
+test-fast: venv
+	$(PY) -m pytest -q -m 'not slow and not stack'
+
+# The habits the project keeps: ruff's rules and format (pyproject.toml) and mypy over bot/ and tests/.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Two Rasa servers behind nginx, killed and restarted servers: minutes each, so apart from `make test`.
 test-slow: model nginx

@@ -46,6 +46,23 @@ def reading(tracker: Tracker) -> Reading:
     return replace(result, text=text, item=item)
 
 
+def topic_of(tracker: Tracker) -> Topic | None:
+    """The conversation's topic, dated by the last user turn that set its slot or was answered from its item (asking
+    about the same topic again sets no new slot event, so a long conversation does not pile them up)."""
+    value = tracker.get_slot(TOPIC_SLOT)
+    item = value.get("item") if isinstance(value, dict) else None
+    turn = latest = 0
+    for event in tracker.events:
+        kind = event.get("event")
+        custom = (event.get("data") or {}).get("custom") or {} if kind == "bot" else {}
+        if kind == "user":
+            turn += 1
+        elif (kind == "slot" and event.get("name") == TOPIC_SLOT) or (
+                custom.get("kind") == "answer" and item in (custom.get("sources") or [])):
+            latest = turn
+    return Topic.from_slot(value, latest)
+
+
 def user_turns(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
@@ -69,7 +86,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decisi
         logger.info("asking back on %r (%s): %s", redact(reading(tracker).text), decision.why,
                     [item.id for item in decision.suggestions])
         clarify(dispatcher, lang, decision.suggestions)
-        return []
+        # The likeliest item stands for the topic, so "要多久" after the question back still has one to lean on.
+        return _topic(tracker, decision.suggestions[0], decision, found) if decision.suggestions else []
     best = decision.item
     if best is None:  # a live dispute nothing in the knowledge base fits: the expert comes straight away
         return []
@@ -80,11 +98,19 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decisi
         json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
     )
     record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
+    return _topic(tracker, best, decision, found)
+
+
+def _topic(tracker: Tracker, item: Item, decision: Decision, found: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Keep `item` as the conversation's topic, with the entities said so far (a follow-up's carried over)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     previous = Topic.from_slot(tracker.get_slot(TOPIC_SLOT))
     carried = previous.entities if previous and decision.why == "follow-up" else {}
     said = {name: values for name, values in found.items() if name not in {"item", "detail"}}
     topic_intent = intent if intent and intent.startswith("ask_") and intent != "ask_item" else None
-    topic = Topic(best.id, topic_intent or next(iter(best.intents), None), {**carried, **said}, user_turns(tracker))
+    topic = Topic(item.id, topic_intent or next(iter(item.intents), None), {**carried, **said}, user_turns(tracker))
+    if previous is not None and previous.as_slot() == topic.as_slot():
+        return []  # the same topic: no new event (the answer citing it keeps it fresh, see topic_of)
     return [SlotSet(TOPIC_SLOT, topic.as_slot())]
 
 
@@ -100,7 +126,7 @@ class ActionAnswer(Action):
         lang = language(tracker)
         seen = reading(tracker)
         detail = replies.MORE_DETAIL in entities(tracker, knowledge()).get("detail", [])
-        decision = decide(knowledge(), seen, Topic.from_slot(tracker.get_slot(TOPIC_SLOT)), user_turns(tracker))
+        decision = decide(knowledge(), seen, topic_of(tracker), user_turns(tracker))
         logger.info("decided %s (%s) for intent %s %.2f", decision.kind, decision.why, seen.intent, seen.confidence)
         return respond(dispatcher, tracker, decision, lang, detail=detail) + remember_language(tracker, lang)
 

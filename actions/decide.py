@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, Sequence
 
 from knowledge import Hit, Item, KnowledgeBase, cues
+from knowledge.loader import DEFAULT_REFERRAL
+from knowledge.search import MIN_TEXT
 from knowledge.text import tokenize
 
 DecisionKind = Literal["answer", "clarify", "refer", "refuse", "escalate_urgent"]
@@ -44,6 +46,9 @@ MAX_SUGGESTIONS = 3
 #: the NLU read as a topic elsewhere; an out_of_scope reading is referred unless an item matches STRONG_TEXT.
 REFER_FACTOR = 1.3
 REFER_TEXT = 0.08
+#: An out_of_scope reading this sure is referred even when no referral names the matter; below it, and with words an
+#: overseas IP item shares, the question is read as one of ours (the abstention decides).
+TRUST_OUT_OF_SCOPE = 0.6
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
@@ -89,14 +94,16 @@ class Topic:
     turn: int
 
     def as_slot(self) -> dict[str, Any]:
-        return {"item": self.item, "intent": self.intent, "entities": dict(self.entities), "turn": self.turn}
+        """The slot's value. The turn is not in it: it is the turn of the slot's last event, so that asking about
+        the same topic again sets nothing (a long conversation does not pile up slot events)."""
+        return {"item": self.item, "intent": self.intent, "entities": dict(self.entities)}
 
     @classmethod
-    def from_slot(cls, value: Any) -> "Topic | None":
+    def from_slot(cls, value: Any, turn: int = 0) -> "Topic | None":
         if not isinstance(value, dict) or not isinstance(value.get("item"), str):
             return None
         entities = value.get("entities") if isinstance(value.get("entities"), dict) else {}
-        return cls(value["item"], value.get("intent"), entities, int(value.get("turn") or 0))
+        return cls(value["item"], value.get("intent"), entities, turn)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
     if reading.item is not None and kb.get(reading.item) is not None:
         return Decision("answer", kb.get(reading.item), why="button")
+    measure = cues.measure_number(reading.text)
+    if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
+        return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
     hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=MAX_SUGGESTIONS + 1)
     if reading.intent == LIVE_DISPUTE:
@@ -172,15 +182,18 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return followed
     if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
         return Decision("refer", referral=referral.item, why="referral words")
-    if cues.DOMESTIC.search(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
+    if cues.inside_china(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
         domestic = kb.referrals(reading.text + " 国内", limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
 
     if reading.intent == OUT_OF_SCOPE:
         if not kb.knows(reading.text):
             return Decision("clarify", why="no known word")
-        if best_text < STRONG_TEXT or (referral and referral.text_score >= best_text):
-            return Decision("refer", referral=_referral(kb, referral), why="out_of_scope")
+        named = referral is not None and referral.text_score >= MIN_TEXT
+        if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
+            return Decision("refer", referral=referral.item, why="out_of_scope")
+        if reading.confidence >= TRUST_OUT_OF_SCOPE and best_text < STRONG_TEXT:
+            return Decision("refer", referral=_referral(kb, None), why="out_of_scope")
 
     verdict = abstain(reading, hits)
     if verdict == "answer":
@@ -191,9 +204,6 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
 
 
 def _referral(kb: KnowledgeBase, hit: Hit | None) -> Item:
-    from knowledge.loader import DEFAULT_REFERRAL
-    from knowledge.search import MIN_TEXT
-
     if hit is not None and hit.text_score >= MIN_TEXT:
         return hit.item
     return kb.items[DEFAULT_REFERRAL]

@@ -15,9 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.answer import TOPIC_SLOT, reading, respond, user_turns
+from actions.answer import reading, respond, topic_of, user_turns
 from actions.conversation import clarify
-from actions.decide import Topic, decide
+from actions.decide import decide
 from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
@@ -176,7 +176,7 @@ class ValidateEscalationForm(FormValidationAction):
         the slot stays empty, so the form asks its question again and the user can go on or reply “取消”."""
         lang = language(tracker)
         seen = reading(tracker)
-        decision = decide(knowledge(), seen, Topic.from_slot(tracker.get_slot(TOPIC_SLOT)), user_turns(tracker))
+        decision = decide(knowledge(), seen, topic_of(tracker), user_turns(tracker))
         if decision.kind == "escalate_urgent":  # already with an expert: the first steps are what helps now
             decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
         logger.info("form %s: digression answered as %s (%s)", FORM, decision.kind, decision.why)

@@ -61,7 +61,7 @@ class Run:
         values = self.latencies()
         if not values:
             return float("nan")
-        return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
+        return values[min(len(values) - 1, round(fraction * (len(values) - 1)))]
 
     @property
     def errors(self) -> int:

@@ -115,10 +115,18 @@ SETTINGS: tuple[Setting, ...] = (
     # The console.
     _s("IPDESK_CONSOLE_SESSION_IDLE_MINUTES", "120", "a console session ends after this long without a request",
        old=True, part="console"),
-    _s("IPDESK_CONSOLE_MAX_SIGN_IN_FAILURES", "5", "failed sign-ins for one name before it is locked out for a "
-       "while", old=True, part="console"),
+    _s("IPDESK_CONSOLE_MAX_SIGN_IN_FAILURES", "5", "failed sign-ins for one name that cost nothing (three times as "
+       "many from one address); each further one doubles the wait before the next try, up to 15 minutes", old=True,
+       part="console"),
     _s("IPDESK_CONSOLE_SECURE_COOKIES", "false", "send the session cookie over HTTPS only (behind TLS)", old=True,
        part="console"),
+    _s("IPDESK_CONSOLE_PUBLIC_ORIGIN", "", "the console's address as browsers reach it behind a proxy "
+       "(https://console.example.org); every POST must come from it. Unset: the request's own, or what a trusted "
+       "proxy forwards", part="console"),
+    _s("IPDESK_CONSOLE_TRUSTED_PROXIES", "", "addresses or networks of the proxies in front of the console, comma "
+       "separated: only theirs X-Forwarded-For/-Proto/-Host are believed. Unset: nobody's", part="console"),
+    _s("IPDESK_CONSOLE_SECRET", "", "the key that signs the console's cookies, the same on every console behind one "
+       "balancer; unset: a fresh one per process", secret=True, part="console"),
     # Telegram.
     _s("IPDESK_TELEGRAM_BOT_TOKEN", "", "the bot's token from @BotFather; set: `make run` serves the bot on Telegram",
        old=True, secret=True, part="telegram"),

@@ -44,7 +44,13 @@ HARMFUL = _any(
     r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
     r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
     r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
+    r"(过户|转让|转移|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|名下)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)",
+    r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
     r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
+    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|不会被|别被|不让).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(仿|假|山寨)",
+    r"(报|写)得?(模糊|含糊|笼统)(一点|些)?.{0,6}(过关|通关|好过)",
+    r"(早|提前)(几|一|两|三|五)?年的.{0,8}(设计稿|图纸|证据|合同|发票|记录|样品照片)",
+    r"(get|sneak|slip|smuggle)\s.{0,30}\spast (the )?(customs|border|inspection|platform)|without (them|customs|anyone|the court|the platform) (noticing|finding out|knowing)",
     r"(move|transfer|withdraw|pull|get).{0,20}(money|funds|balance|cash).{0,30}(before|ahead of|so that|so they).{0,30}(freez|frozen|TRO|court|seiz)",
     r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
     r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,20}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
@@ -52,6 +58,7 @@ HARMFUL = _any(
     # bribery
     r"行贿|贿赂|塞钱|塞红包|打点一下|打点打点|走后门|送(点)?(礼|红包|钱|好处).{0,10}(海关|官员|法官|审查员|审查|工作人员|平台|小二|关员)",
     r"(海关|官员|法官|审查员|关员|平台小二|工作人员).{0,10}(送(点)?(礼|红包|钱|好处)|好处费|意思一下|打点)",
+    r"疏通(一下|关系)|搞定.{0,4}(海关|关员|审查员|法官|官员)|(给|送|塞).{0,6}(红包|好处费|回扣|意思意思)",
     r"\bbrib\w*|kickback|grease (the|his|their|some) palm|pay off (the|a|an) (official|officer|judge|examiner|customs)",
     # forged, backdated or destroyed evidence
     r"伪造|造假|倒签|做假账|假证据|假发票|假合同|假单据|假证明|篡改|销毁(证据|记录|文件|邮件)",
@@ -63,12 +70,16 @@ HARMFUL = _any(
     r"backdat\w*|forg(e|ed|ing) (a |an |the )?(evidence|document|invoice|contract|receipt|record|signature|date)",
     r"fak(e|ed|ing) (evidence|invoices?|documents?|contracts?|receipts?|records?|prior art|dates?)|fabricat\w+|destroy (the )?(evidence|emails|records)",
     # exposing a person
+    r"(他|她|对方|投诉人|原告|老板|律师|那个人).{0,10}(住哪|住在哪|家在哪|家是哪)|"
     r"人肉|家庭住址|家住(在)?哪|住在哪|(他|她|对方|老板|法人|原告|投诉人|律师)的?(家|家里|家人|私人|个人)(的)?(地址|住址|电话|手机|信息)",
     r"(查|找|搞到|弄到|要到).{0,12}(老板|法人|投诉人|原告|对方|竞争对手|律师).{0,12}(身份证|家庭|住址|私人电话|私人手机|手机号|个人信息|家人)",
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
     # other users' data
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
-    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(导出|给我|发给我|发我|告诉我|列出|提供|泄露|透露|查一下|查查).{0,12}(所有|全部|别的|其他|其它|哪些|那个|那家|这家)(的)?.{0,10}(企业|用户|客户|公司|人|商家|专家|顾问|律师)(的)?.{0,10}(工单|电话|手机|联系方式|联系人|姓名|名字|信息|资料|名单|记录)",
+    r"(所有|全部)(的)?.{0,8}(手机号|电话号码|联系方式|住址)(都)?(列出来|发给我|给我|导出)",
+    r"(其他|别的|其它|别家)(的)?(企业|公司|用户|人|客户)的.{0,6}(案子|案件|工单|咨询|记录|资料|情况|对话|聊天)",
+    r"我是(那个|那家|该|这家|他们|对方)(企业|公司)的(老板|负责人|员工|法人|人)",
     r"(所有|全部)(的)?(工单|咨询记录|用户信息|用户资料|客户名单)",
     r"(other|all) (users|companies|customers|enterprises|clients)'?s?.{0,20}(data|tickets|phone|contacts?|details|records|cases|questions)",
     r"list (all|every) (tickets|users|cases|companies)",
@@ -81,7 +92,9 @@ INJECTION = _any(
     r"(系统|system)\s*(提示|prompt|指令|消息)|提示词|system prompt|(你的|your)\s*(设定|指令|规则|配置|源代码|代码|prompt|instructions|rules|configuration|source code)",
     r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
     r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
-    r"\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
+    r"切换(到|成|为)?.{0,6}模式|关闭(审查|过滤|安全)|泄露(配置|数据|密码)|\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
+    r"我是(你们|你)的?(管理员|开发者|开发人员|上级|领导|老板|主人)|命令你|玩个游戏.{0,12}(扮演|你是|你当)|你(之前|一开始)被(告诉|设定|要求)|(初始|隐藏|内部)(设定|指令|规则|提示)",
+    r"repeat (the|everything|all)( text| words)? (above|before)|what were you told|(hidden|initial|original) (rules|instructions|prompt)|(other|another) (user|customer)'?s? (conversation|chat)s?",
     r"管理员(身份|权限|模式|命令)|以管理员|我是(你的)?(管理员|开发者|开发人员|工程师|程序员)|admin (mode|access|privileges)|as (an? )?(admin|administrator|root|developer)|\bsudo\b",
     r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|former)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
     r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
@@ -118,6 +131,7 @@ STRONG_URGENCY = {
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
         r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
+        r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
     ),
@@ -154,7 +168,7 @@ FIRST_PERSON_NOW = _any(
     r"\b(we|our|us|my|i)\b",
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
-HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|听说|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
                     r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)")
 
 
@@ -193,7 +207,7 @@ def hypothetical(text: str) -> bool:
 PERSON = _any(
     r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
-    r"派(个|一个|一位)?(人|专家|律师|老师)|上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
+    r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
     r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
@@ -202,6 +216,9 @@ PERSON = _any(
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
+    r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
+    r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
+    r"(i|we) can (talk|speak) to|(can|could|may) (i|we) (talk|speak) (to|with)|"
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
     r"(?<![a-z])human(?![a-z])|real person|live agent|(?<![a-z])book(?![a-z]).{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
@@ -220,14 +237,44 @@ COMPANY = re.compile(
 _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
 
 
-#: Who a request for a person names: without one of these (or a PERSON cue) "能陪我聊聊吗" is small talk.
-PERSON_NOUN = _any(r"专家|律师|顾问|人工|真人|客服|工作人员|老师|坐席|派(个|一个|一位)?人|(?<![a-z])(expert|lawyer|attorney|human|person|agent|someone|staff|advis[eo]r|counsel)")
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$")
 
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
 DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
+#: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
+OVERSEAS = _any(r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
+                r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])")
+
+
+def inside_china(text: str) -> bool:
+    """Whether a question is about a matter inside China only: named as such and with nothing that puts it abroad."""
+    return bool(DOMESTIC.search(text)) and not OVERSEAS.search(text)
+
+
+_NUMERALS = {numeral: value for value, numeral in enumerate("一二三四五六七八九", start=1)}
+MEASURE = _any(r"第\s*[（(]?\s*(?P<zh>[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]?\s*(条|项)",
+               r"measure\s+(?P<en>\d{1,2})\b")
+
+
+#: What makes "第七条" the policy's measure rather than some other law's article ("USPTO的第八条宣誓").
+POLICY_NAMED = _any(r"实施意见|意见|政策|文件|措施|晋知产发|(?<![a-z])(measure|policy|opinions)(?![a-z])")
+
+
+def measure_number(text: str) -> int | None:
+    """The policy measure a message names ("实施意见第七条", "第（十一）条讲的啥", "measure 7"): the policy named, or
+    a message short enough to be about nothing else; None otherwise."""
+    match = MEASURE.search(text)
+    if not match or not (POLICY_NAMED.search(text) or len(text.strip()) <= 12):
+        return None
+    written = match.group("zh") or match.group("en")
+    if written.isdigit():
+        return int(written)
+    tens, _, ones = written.rpartition("十")
+    if "十" not in written:
+        return _NUMERALS.get(written)
+    return (_NUMERALS.get(tens, 1) if tens else 1) * 10 + _NUMERALS.get(ones, 0)
 
 
 def wants_person(text: str) -> bool:

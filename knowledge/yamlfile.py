@@ -22,14 +22,14 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings are `LineDict`s."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
     data.update(loader.construct_mapping(node))
 
 
-def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):  # type: ignore[no-untyped-def]
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> object:
     """A date as a `datetime.date`; one that looks like a date but is none ("2026-13-01") stays text, for the
     checks to report by file and line instead of the parser failing with no place."""
     try:

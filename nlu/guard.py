@@ -6,10 +6,11 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
 
 - a request that must be refused becomes `harmful_request` or `bot_instruction`, whatever its topic;
 - a topic question (or an unsure one) that carries the signs of a live dispute becomes `report_dispute`, and a
-  `report_dispute` with no such sign that is asked hypothetically ("如果店铺被冻结一般怎么办") or not about the
-  sender's own company becomes `nlu_fallback`, so the answer action decides from the search (its ranking is kept);
-- a message that asks for a person becomes `request_human`, and a `request_human` that names no person and asks for
-  none ("能陪我聊聊吗") becomes `nlu_fallback`; a request for a person with the signs of a live dispute is urgent;
+  `report_dispute` with no such sign that is asked hypothetically ("如果店铺被冻结一般怎么办") or that the classifier
+  is unsure of becomes its topic (or `nlu_fallback`, so the answer action decides from the search, reading the
+  ranking behind it). Chinese drops the subject ("店铺被冻结了 急"), so no pronoun is required;
+- a message that asks for a person becomes `request_human`; a request for a person with the signs of a live dispute
+  is urgent;
 - the classifier's refusal with no cue in the words is kept only when it is sure and the message is not markup
   (JSON, HTML, a bare URL), which it tends to read as an attack.
 
@@ -42,11 +43,11 @@ TOPIC_PREFIX = "ask_"
 
 #: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
 #: by the answer action (which never answers a refusal's topic from a weak match).
-REFUSAL_CONFIDENCE = 0.8
+REFUSAL_CONFIDENCE = 0.7
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
-                        "register_exhibition"})
+                        "register_exhibition", "ask_ticket_status"})
 SMALL_TALK_CONFIDENCE = 0.6
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
@@ -64,22 +65,33 @@ def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
         return FALLBACK, "unsure small talk"
     signs = cues.urgency(text)
     if intent == PERSON:
-        if signs:
-            return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        if not cues.wants_person(text) and not cues.PERSON_NOUN.search(text):
-            return FALLBACK, "no person asked for"
-        return None, None
+        return (LIVE_DISPUTE, "urgency:" + ",".join(signs)) if signs else (None, None)
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     if not overrulable or intent == "ask_item":
         return None, None
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or confidence < DISPUTE_CONFIDENCE
-                                                 or not cues.FIRST_PERSON_NOW.search(text)):
-        return FALLBACK, "not a live dispute of the sender's own"
+    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or confidence < DISPUTE_CONFIDENCE):
+        return _best_topic(ranking), "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):
         return PERSON, "person"
     return None, None
+
+
+#: A topic that takes at least this share of the ranking's topics is what a general question asked about.
+TOPIC_SHARE = 0.5
+
+
+def _best_topic(ranking: list[dict[str, Any]]) -> str:
+    """The topic a message set aside as a live dispute asks about, when the ranking clearly holds one; else
+    nlu_fallback (the answer action then decides from the search, reading the ranking behind it)."""
+    topics = [(float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0), str(r.get(INTENT_NAME_KEY)))
+              for r in ranking if str(r.get(INTENT_NAME_KEY, "")).startswith(TOPIC_PREFIX)]
+    total = sum(confidence for confidence, _ in topics)
+    if not topics or total <= 0:
+        return FALLBACK
+    confidence, name = max(topics)
+    return name if confidence / total >= TOPIC_SHARE else FALLBACK
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -1,10 +1,12 @@
 """Shared fixtures: the knowledge base, the trained model, and a running stack on free ports."""
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.databases import empty_database
+from tests.helpers.stack import free_port, start_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "ipdesk.tar.gz"
@@ -24,21 +26,6 @@ def trained_model() -> Path:
     return MODEL
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_or_fail(stack, log_dir: Path, timeout: float) -> None:
-    """Start `stack`; if it does not come up, fail the test with the end of each service's log."""
-    try:
-        stack.start(timeout=timeout)
-    except (RuntimeError, TimeoutError) as error:
-        logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(log_dir.glob("*.log")))
-        pytest.fail(f"{error}\n{logs}")
-
-
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """The action server, the Rasa server and the desk worker, started as `make run` starts them, on free ports."""
@@ -50,6 +37,7 @@ def stack(trained_model, tmp_path_factory):
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
+        assert service.env is not None
         service.env["IPDESK_SESSION_MAX_EVENTS"] = "40"
         # Every test talks from 127.0.0.1: a per-address limit the suite stays under, which a flood still exceeds.
         service.env["IPDESK_REST_ADDRESS_BURST"] = "100"
@@ -63,59 +51,21 @@ def stack(trained_model, tmp_path_factory):
 # --- The escalation desk (bot/desk/tickets.py and friends): every test that uses `desk_engine` runs twice, on a SQLite
 # file and on PostgreSQL, each in a database of its own.
 
-import os  # noqa: E402
 import uuid  # noqa: E402
 from datetime import datetime  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
-
-DESK_PG_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 DESK_START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, desk open
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def desk_engine(request, tmp_path):
-    """A fresh, empty desk database: a SQLite file, or a PostgreSQL schema of its own, dropped afterwards.
+    """A fresh desk database at the newest schema: a SQLite file, or a PostgreSQL schema of its own, dropped
+    afterwards (tests/helpers/databases.py)."""
+    from bot.desk.db import create_schema
 
-    An unreachable PostgreSQL fails the PostgreSQL variants: the desk must work on both, so not testing one
-    is not a pass."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.pool import NullPool
-
-    from bot.desk.db import create_schema, make_engine
-
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    with empty_database(request.param, tmp_path) as engine:
         create_schema(engine)
         yield engine
-        engine.dispose()
-        return
-
-    schema = f"desk_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
-    unreachable = None
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except OperationalError as error:
-        unreachable = str(error.orig).strip()
-    if unreachable is not None:
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL is unreachable at {DESK_PG_URL}: {unreachable}\n"
-            "The desk tests run on SQLite and on PostgreSQL. Start PostgreSQL on 127.0.0.1:5432 (trust auth, "
-            "database `test`) or point DESK_TEST_DATABASE_URL at one.",
-            pytrace=False,
-        )
-    engine = make_engine(DESK_PG_URL, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5})
-    try:
-        create_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +137,7 @@ def console_context(desk_engine, desk_clock, desk_settings):
 
 @pytest.fixture()
 def console(console_context):
-    from console_harness import ConsoleServer
+    from tests.helpers.console import ConsoleServer
 
     server = ConsoleServer(console_context, console_context.settings.port).start()
     yield server
@@ -197,7 +147,7 @@ def console(console_context):
 @pytest.fixture()
 def console_user(console_context):
     """console_user(username, role, expert_id=None) -> id: an account with the harness's password."""
-    from console_harness import PASSWORD
+    from tests.helpers.console import PASSWORD
 
     def create(username: str, role: str = "staff", *, expert_id: int | None = None, name: str | None = None) -> int:
         user = console_context.accounts.create_user(username, name or username, role, PASSWORD, expert_id=expert_id,
@@ -210,7 +160,7 @@ def console_user(console_context):
 @pytest.fixture()
 def browser_client(console):
     """A fresh HTTP client of the console (no session yet)."""
-    from console_harness import ConsoleClient
+    from tests.helpers.console import ConsoleClient
 
     return ConsoleClient(console.url)
 
@@ -232,3 +182,16 @@ def scratch_redis():
 
     with ScratchRedis() as server:
         yield server
+
+
+# --- Markers: `stack` for every test that needs the trained model or a running stack (`make test-fast` leaves them
+# out). A test is marked by what it uses: the trained model (and so every stack started on it) or a running console;
+# the test files that start Rasa or make in processes of their own mark themselves (pytestmark).
+
+STACK_FIXTURES = {"trained_model", "stack", "console"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.stack)

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, Language
 from knowledge.answers import ILLUSTRATIVE, answer_text
 from knowledge.items import Item
 from knowledge.loader import CASES_FILE, DATA_DIR
@@ -108,7 +108,7 @@ def test_every_case_says_when_it_was_checked() -> None:
 
 def test_agent_squatting_example_says_cancellation_or_assignment(kb: KnowledgeBase) -> None:
     """Paris Convention Art. 6septies: the owner may demand cancellation or, where the law allows, assignment."""
-    case = kb.get("case:illustrative-agent-squatting")
+    case = kb.items["case:illustrative-agent-squatting"]
     assert "撤销并转回" not in case.details["outcome"].zh
     assert "二者择一" in case.details["outcome"].zh and "one or the other" in case.details["outcome"].en
     assert "6septies" in case.details["outcome"].en and "wipolex" in case.sources[0]
@@ -130,7 +130,7 @@ def test_a_request_for_an_example_is_answered_from_a_real_case(kb: KnowledgeBase
     best = hits[0].item
     assert best.kind == "case" and not best.illustrative, [(hit.item.id, hit.score) for hit in hits]
     assert record in best.sources[0]
-    language = "en" if question.isascii() else "zh"
+    language: Language = "en" if question.isascii() else "zh"
     reply = answer_text(kb, best, language)
     assert not reply.startswith(ILLUSTRATIVE.get(language))
     assert record in reply, "the reply shows the case's public record"

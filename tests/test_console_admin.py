@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.models import AuditEntry, ConsoleUser
-from console_harness import PASSWORD, ConsoleClient
+from tests.helpers.console import PASSWORD, ConsoleClient
 
 NEW_PASSWORD = "Blue-Lantern-2026"
 

@@ -16,7 +16,7 @@ from bot.console.accounts import Accounts
 from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions
 from bot.desk.models import Call, Expert, Ticket
-from browser import Browser, missing_browser
+from tests.helpers.browser import Browser, missing_browser
 
 PASSWORD = "browser-test-password-1"
 
@@ -278,7 +278,7 @@ def test_a_form_on_another_site_cannot_make_a_signed_in_browser_change_anything(
     import http.server
     import threading
 
-    from conftest import free_port
+    from tests.helpers.stack import free_port
 
     stack, maker, accounts = console_site
     staff = browsers()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent, TranscriptLine
-from console_harness import ConsoleClient, open_ticket, ticket
+from tests.helpers.console import ConsoleClient, open_ticket, ticket
 
 
 def outbox(console, kind: str) -> list[OutboxMessage]:

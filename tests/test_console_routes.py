@@ -8,7 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from bot.desk.models import AuditEntry, Call, Ticket
-from console_harness import ConsoleClient, only_call
+from tests.helpers.console import ConsoleClient, only_call
 
 
 def test_pages_need_a_session_and_sign_in_lands_on_the_page_asked_for(console, console_user, browser_client):

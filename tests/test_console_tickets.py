@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
-from console_harness import open_ticket, ticket
+from tests.helpers.console import open_ticket, ticket
 
 
 def events(console, number: str) -> list[str]:

@@ -55,7 +55,7 @@ def test_publishing_pushes_the_matching_subscribers_and_the_counts_follow_delive
     staff.get("/warnings/new")
     page = staff.post("/warnings", FORM)
     assert page.status == 200 and "已排队推送给 2 位订阅者" in page.text
-    number = int(re.search(r"warning:(\d+)", page.url + page.text).group(1))
+    number = int(re.search(r"warning:(\d+)", page.url + page.text).group(1))  # type: ignore[union-attr]
     assert counts(page.text) == {"queued": 2, "sent": 0, "failed": 0, "blocked": 0}
 
     class Telegram:
@@ -68,7 +68,7 @@ def test_publishing_pushes_the_matching_subscribers_and_the_counts_follow_delive
     page = staff.get(f"/warnings/{number}")
     assert counts(page.text) == {"queued": 0, "sent": 1, "failed": 0, "blocked": 1}
     listed = staff.get("/warnings")
-    row = re.search(rf'<tr id="warning-{number}">.*?</tr>', listed.text, re.S).group(0)
+    row = re.search(rf'<tr id="warning-{number}">.*?</tr>', listed.text, re.S).group(0)  # type: ignore[union-attr]
     assert 'class="count-sent">1<' in row and 'class="count-blocked">1<' in row
 
     # corrected to also concern the US: the US subscriber gets it, nobody gets it twice
@@ -112,7 +112,7 @@ def test_staff_see_upcoming_fairs_with_their_enterprises_and_set_the_onsite_cont
     page = staff.post("/exhibitions/contact", {"registration": [str(r.id) for r in registrations],
                                                "onsite_contact": "省贸促会驻会服务点 王老师 +49 511 0000000"})
     assert "已为 2 家参展企业设置驻会联系人" in page.text and "省贸促会驻会服务点 王老师" in page.text
-    assert exhibitions.onsite_contact(exhibitions.of_sender(registrations[1].id, "tg:2")).startswith("省贸促会")
+    assert (exhibitions.onsite_contact(exhibitions.of_sender(registrations[1].id, "tg:2")) or "").startswith("省贸促会")
     assert audit(console, "exhibition")[0][0:2] == ("change", "wang")
     assert "没有已结束的展会登记" in staff.get("/exhibitions", when="past").text
 

@@ -71,13 +71,14 @@ def test_a_neighbouring_matter_is_referred_with_its_office(kb) -> None:
 
 def test_a_button_gets_its_item_without_guessing(kb) -> None:
     decision = decide(kb, Reading(text="", intent="ask_item", confidence=1.0, item="policy:7"))
-    assert decision.kind == "answer" and decision.item.id == "policy:7"
+    assert decision.kind == "answer" and decision.item is not None and decision.item.id == "policy:7"
 
 
 def test_an_elliptical_follow_up_is_answered_about_the_topic(kb) -> None:
     topic = Topic("faq:337-what", "ask_337", {"country": ["美国"]}, turn=1)
     decision = decide(kb, reading("那大概要多久", "nlu_fallback", 0.3), topic, turn=2)
-    assert decision.kind == "answer" and "ask_337" in decision.item.intents and decision.why == "follow-up"
+    assert decision.kind == "answer" and decision.item is not None
+    assert "ask_337" in decision.item.intents and decision.why == "follow-up"
 
 
 def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:

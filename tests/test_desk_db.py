@@ -41,7 +41,7 @@ def test_times_are_stored_in_utc_and_come_back_aware(desk_sessions) -> None:
 
 def test_the_database_refuses_impossible_values(desk_sessions, desk_clock) -> None:
     now = desk_clock.now()
-    with pytest.raises(Exception, match="(?i)check"), desk_sessions.begin() as session:
+    with pytest.raises(Exception, match=r"(?i)check"), desk_sessions.begin() as session:
         session.add(Expert(name="零容量", ip_types=["专利"], max_open_cases=0, created_at=now, updated_at=now))
     with desk_sessions() as session:
         assert session.execute(text("SELECT count(*) FROM desk_experts")).scalar() == 0

@@ -3,6 +3,8 @@ closed, reopened, rated and followed up; every move checked and in the audit tra
 own tickets."""
 from __future__ import annotations
 
+from typing import Any
+
 import threading
 from datetime import date, datetime, timedelta, timezone
 
@@ -14,7 +16,7 @@ from bot.desk.models import OutboxMessage, Ticket, TicketEvent, TranscriptLine
 
 
 def open_case(desk: Desk, sender: str = "tg-100", **overrides) -> Ticket:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         channel="telegram", sender_id=sender, company="示例机械有限公司", contact_name="王经理",
         contact="138-0000-1234", country="德国", ip_type="发明专利", industry="机械装备",
         description="在德国展会上收到临时禁令，展品被要求撤下", deadline=date(2026, 12, 1),
@@ -279,7 +281,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(desk, desk_sessions, add_exp
         ("transcript", [("user", "hi", datetime(2026, 1, 1))], "timezone-aware"),
     ]:
         with pytest.raises(DeskError, match=message):
-            open_case(desk, **{field: value})
+            open_case(desk, **{field: value})  # type: ignore[arg-type]
     assert outbox(desk_sessions) == []
     with desk_sessions() as session:
         assert session.scalars(select(Ticket)).all() == []

@@ -11,17 +11,18 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.settings import DeskSettings, SettingsError
+from bot.contracts import Priority
+from bot.desk.models import OutboxMessage, Ticket, TicketEvent
 from bot.desk.tickets import Desk, DeskError
-from bot.desk.models import OutboxMessage, TicketEvent
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BEIJING)
+    return datetime(*args, tzinfo=BEIJING)  # type: ignore[arg-type, misc]
 
 
-def open_case(desk: Desk, priority: str = "normal"):
+def open_case(desk: Desk, priority: Priority = "normal") -> Ticket:
     return desk.open_ticket(channel="rest", sender_id="web-1", company="示例光伏有限公司", contact="ops@example.com",
                             country="美国", ip_type="专利", description="收到337调查立案通知", priority=priority)
 

@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from rest import customs, message, post, say, tracker_events
+from tests.helpers.rest import customs, message, post, say, tracker_events
 
-from test_security import desk_counts
+from tests.test_security import desk_counts
 
 
 def call(url: str, body: bytes | None = None, *, method: str = "POST", content_type: str = "application/json",

@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.desk.tickets import Desk
 from bot.desk.models import Ticket
 
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 
 def last_ask(replies: list[dict[str, Any]]) -> str | None:
@@ -82,7 +82,7 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     desk_for.answer(number, stored.expert_id, "请立即委托美国律师，核对送达日期，21天内提交答辩或动议。")
 
     deadline = time.monotonic() + 60
-    delivered = []
+    delivered: list[Any] = []
     while time.monotonic() < deadline and not delivered:
         delivered = [e for e in tracker_events(stack, sender)
                      if e.get("event") == "bot" and "21天内提交答辩" in (e.get("text") or "")]

@@ -3,6 +3,8 @@ clock moves from a week before the fair to after it, the pre-show services, the 
 see."""
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +23,7 @@ def exhibitions(desk_sessions, desk_clock, desk_settings, desk) -> Exhibitions:
 
 
 def register(exhibitions: Exhibitions, starts_on: date, ends_on: date | None = None, **values):
-    fields = dict(channel="telegram", sender_id="tg:77", language="zh", company="太原示例玻璃器皿有限公司",
+    fields: dict[str, Any] = dict(channel="telegram", sender_id="tg:77", language="zh", company="太原示例玻璃器皿有限公司",
                   contact="138-0000-0077", contact_name="王经理", fair_name="Ambiente 法兰克福消费品展",
                   place="法兰克福", country="德国", starts_on=starts_on, ends_on=ends_on or starts_on + timedelta(days=4),
                   products="玻璃杯、玻璃餐具", rights_held="欧盟外观设计2项", new_products=True)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bench.load import CONVERSATION, run_load
-from conftest import free_port, start_or_fail
-from rest import answered_turns, customs, message, post, say, tracker_events
+from tests.helpers.stack import free_port, start_or_fail
+from tests.helpers.rest import answered_turns, customs, message, post, say, tracker_events
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,8 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:
-        service.env.update(DESK_OUTBOX_BACKOFF_SECONDS="1", DESK_OUTBOX_LEASE_SECONDS="3")
+        assert service.env is not None
+        service.env.update(IPDESK_DESK_OUTBOX_BACKOFF_SECONDS="1", IPDESK_DESK_OUTBOX_LEASE_SECONDS="3")
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)
     yield settings, stack
@@ -104,16 +105,16 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
         sent.setdefault(exchange.sender, []).append(exchange.text)
     for sender, texts in sent.items():
         turns = answered_turns(tracker_events(settings, sender))
-        assert [text for text, _ in turns] == texts, sender
-        for text, kinds in turns:
-            assert kinds and "holding" not in kinds, (sender, text, kinds)
+        assert [asked for asked, _ in turns] == texts, sender
+        for asked, kinds in turns:
+            assert kinds and "holding" not in kinds, (sender, asked, kinds)
     expected = {text: kind for text, kind in zip(CONVERSATION, ["greeting", "answer", "answer", "answer", "answer",
                                                                  "out_of_scope"])}
     held_texts = {e.text for e in holding}
     for sender in {e.sender for e in holding}:
-        for text, kinds in answered_turns(tracker_events(settings, sender)):
-            if text in held_texts:
-                assert kinds[-1] == expected[text], (sender, text, kinds)
+        for asked, kinds in answered_turns(tracker_events(settings, sender)):
+            if asked in held_texts:
+                assert kinds[-1] == expected[asked], (sender, asked, kinds)
 
 
 def open_ticket(desk, sender: str) -> tuple[str, int]:
@@ -224,7 +225,7 @@ def test_outbox_worker_killed_mid_delivery_delivers_each_message_once(faulty, de
 
 
 def test_on_telegram_the_action_server_down_is_one_notice_then_the_answer(faulty, tmp_path) -> None:
-    from telegram_fake import FakeBotApi, WorkerProcess, worker_environment
+    from tests.helpers.telegram_fake import FakeBotApi, WorkerProcess, worker_environment
 
     settings, stack = faulty
     api = FakeBotApi("424242:fake-token-for-the-fault-tests")

@@ -165,7 +165,7 @@ def test_a_random_sign_in_never_breaks_and_never_signs_in(console, staff):
     @given(username=field_text, password=field_text)
     def sign_in(username, password):
         page = fresh.get(console.url + "/login", timeout=30)
-        token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+        token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
         response = fresh.post(console.url + "/login", data={"csrf_token": token, "username": username,
                                                            "password": password}, timeout=30, allow_redirects=False)
         assert response.status_code in (200, 401, 403, 422, 429), response.status_code

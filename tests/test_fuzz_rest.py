@@ -3,6 +3,8 @@ of 100 000 characters, bodies that are not JSON or not the right JSON. Every req
 contract or a clear refusal — never a 500 — and nothing stored (another conversation, the desk) changes."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import urllib.error
 import urllib.request
@@ -11,7 +13,7 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from rest import customs, say
+from tests.helpers.rest import customs, say
 from sqlalchemy import func, select
 
 from bot.contracts import REPLY_KINDS
@@ -25,7 +27,7 @@ KINDS = set(REPLY_KINDS)
 unicode_text = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), min_size=1, max_size=50),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300),  # type: ignore[arg-type]
     st.builds(lambda unit, n: unit * n, st.sampled_from(["专利", "a", "\u0000", "🀄", "\u202e"]),
               st.sampled_from([2_001, 4_001, 50_000])),
 )
@@ -48,7 +50,7 @@ def post(stack, body: bytes, content_type: str = "application/json") -> tuple[in
             return error.code, raw.decode("utf-8", "replace")
 
 
-def check(status: int, answer: object) -> None:
+def check(status: int, answer: Any) -> None:
     """A turn under the reply contract, or a refusal that says why; never a server error."""
     assert status in (200, 400, 413, 429), (status, str(answer)[:300])
     if status == 200:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 from actions.replies import EXPERT_BUTTON
 
@@ -35,7 +35,7 @@ ASKED = {
                                 "Can we get statutory damages for copied product images?"),
     "faq:us-trademark-maintenance": ("USPTO的第八条宣誓是啥，什么时候交",
                                      "When do we file the Section 8 declaration for our US trademark?"),
-    "faq:brand-registry-local-mark": ("我们只有国内注册的商标，亚马逊品牌备案能用吗",
+    "faq:brand-registry-local-mark": ("亚马逊美国站做品牌备案需要哪个国家的商标",
                                       "Does Amazon Brand Registry accept a Chinese trademark registration?"),
     "faq:opposition-windows-abroad": ("英国商标公告了，异议期两个月能不能延长",
                                       "How long do we have to oppose a trademark registration in Japan?"),

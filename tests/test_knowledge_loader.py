@@ -98,7 +98,7 @@ def test_measures_out_of_order_and_unknown_tags_are_refused(data_dir: Path) -> N
 def test_an_overlong_answer_is_refused(data_dir: Path) -> None:
     policy = data_dir / "policy.yml"
     kb = KnowledgeBase.load(data_dir)
-    answer = kb.get("policy:7").answer.zh
+    answer = kb.get("policy:7").answer.zh  # type: ignore[union-attr]
     _rewrite(policy, answer, answer + "很长" * 200)
     with pytest.raises(KnowledgeError, match=r"policy:7: answer\.zh has \d+ characters, more than 300"):
         KnowledgeBase.load(data_dir)
@@ -106,7 +106,7 @@ def test_an_overlong_answer_is_refused(data_dir: Path) -> None:
 
 def test_not_utf8_is_refused_clearly(data_dir: Path) -> None:
     (data_dir / "referrals.yml").write_bytes("default: 税务".encode("gb18030"))
-    with pytest.raises(KnowledgeError, match="referrals.yml:1: not UTF-8"):
+    with pytest.raises(KnowledgeError, match=r"referrals\.yml:1: not UTF-8"):
         KnowledgeBase.load(data_dir)
 
 
@@ -120,9 +120,9 @@ def test_a_broken_edit_keeps_the_last_good_knowledge(data_dir: Path, caplog: pyt
 
 def test_a_good_edit_is_picked_up_without_restart(data_dir: Path) -> None:
     live = LiveKnowledge(data_dir)
-    assert "互助基金" in live.get().get("policy:7").keywords_zh
+    assert "互助基金" in live.get().get("policy:7").keywords_zh  # type: ignore[union-attr]
     _rewrite(data_dir / "policy.yml", "展会法律费用险, 互助基金,", "展会法律费用险, 维权互助基金专项,")
-    assert "维权互助基金专项" in live.get().get("policy:7").keywords_zh
+    assert "维权互助基金专项" in live.get().get("policy:7").keywords_zh  # type: ignore[union-attr]
 
 
 def test_vocabulary_conflicts_are_refused(data_dir: Path) -> None:
@@ -159,7 +159,8 @@ def test_every_item_says_when_its_facts_were_checked(kb: KnowledgeBase) -> None:
 
 def test_the_checked_date_is_shown_with_the_sources(kb: KnowledgeBase) -> None:
     for item_id in ("faq:337-timeline", "policy:7", "checklist:germany"):
-        item = kb.get(item_id)
+        item = kb.items[item_id]
+        assert item.checked is not None
         day = item.checked.isoformat()
         assert f"（核实于{day}）" in answer_text(kb, item, "zh").split("来源：")[1], item_id
         assert f"(checked {day})" in answer_text(kb, item, "en").split("Source")[1], item_id
@@ -200,6 +201,7 @@ def _set_checked(path: Path, item_id: str, day: str) -> None:
     head = f"- id: {item_id}\n"
     start = text.index(head)
     stamp = re.compile(r"checked: \d{4}-\d{2}-\d{2}").search(text, start)
+    assert stamp is not None
     path.write_text(text[:stamp.start()] + f"checked: {day}" + text[stamp.end():], encoding="utf-8")
 
 
@@ -241,6 +243,7 @@ def test_case_import_is_all_or_nothing_and_names_each_bad_row(data_dir: Path, tm
     sheet.write_text(CASE_HEADER + GOOD_ROW, encoding="utf-8")
     assert import_cases(sheet, data_dir) == ["case:staff-example"]
     case = KnowledgeBase.load(data_dir).get("case:staff-example")
+    assert case is not None
     assert case.tags["country"] == ("美国",) and case.tags["dispute_type"] == ("337调查",)  # typed forms → canonical
     assert case.illustrative and "ask_typical_cases" in case.intents
     assert case.checked == datetime.date(2026, 12, 5)

@@ -3,7 +3,6 @@ and in the help, with the retention period the desk is configured with."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from rasa_sdk import Tracker

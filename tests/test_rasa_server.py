@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nlu.evaluate import load_examples
+
+pytestmark = pytest.mark.stack  # loads Rasa and the trained model
 
 ROOT = Path(__file__).resolve().parent.parent
 PARSE = """
@@ -47,6 +51,7 @@ from jsonschema import validators  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
 
 from bot.runtime.server import response_checker  # noqa: E402
+
 
 SCHEMA = RemoteAction.action_response_format_spec()
 EVENT_NAMES = [variant["properties"]["event"]["const"] for variant in SCHEMA["properties"]["events"]["items"]["oneOf"]]

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from rest import customs, message, post, say, tracker_events
+from tests.helpers.rest import customs, message, post, say, tracker_events
 
 
 def test_bad_requests_are_refused_with_the_reason_and_store_nothing(stack) -> None:

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 
 def turn(replies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def test_an_english_practical_question_gets_the_english_faq(stack) -> None:
 
 
 def test_a_long_conversation_goes_on_in_new_sessions_where_it_was(stack) -> None:
-    from rest import tracker_events
+    from tests.helpers.rest import tracker_events
 
     sender = "e2e-long"
     question = "What IP insurance is there for exporters?"

@@ -16,7 +16,7 @@ from bot.console.suggest import Suggestion
 from bot.desk.models import (
     Attachment, AuditEntry, Call, ConsoleSession, OutboxMessage, SignInAttempt, Ticket, TicketEvent, TranscriptLine,
 )
-from console_harness import PASSWORD
+from tests.helpers.console import PASSWORD
 
 PERIOD = timedelta(days=730)
 
@@ -238,6 +238,7 @@ def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp
 
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("IPDESK_VAR_DIR", str(tmp_path / "var"))  # the conversations and logs it purges too
     monkeypatch.setenv("IPDESK_RETENTION_DAYS", "365")
     long_ago = ManualClock(datetime.now(timezone.utc) - timedelta(days=400))
     ctx = ConsoleContext.build(ConsoleSettings(), DeskSettings(database_url=url), clock=long_ago)
@@ -292,9 +293,11 @@ def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(cons
     assert purge(ctx.sessions, ctx.clock, ctx.desk_settings).changed == 0
 
 
-def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(console_context, seeded, desk_clock):
+def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(console_context, seeded, desk_clock,
+                                                                                tmp_path, monkeypatch):
     from bot.processes.scheduler import Scheduler, desk_jobs
 
+    monkeypatch.setenv("IPDESK_VAR_DIR", str(tmp_path / "var"))  # the conversations and logs it purges too
     ctx = console_context
     schedulers = [Scheduler([job for job in desk_jobs(ctx.sessions, desk_clock, ctx.desk_settings)
                              if job.name == "retention"], desk_clock, f"scheduler {n}") for n in (1, 2)]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bench.load import run_load
-from conftest import free_port, start_or_fail
-from rest import answered_turns, customs, message, post, say, tracker_events
+from tests.helpers.stack import free_port, start_or_fail
+from tests.helpers.rest import answered_turns, customs, message, post, say, tracker_events
 
 pytestmark = pytest.mark.slow
 

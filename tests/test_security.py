@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rest import customs, message, post, say
+from tests.helpers.rest import customs, message, post, say
 from sqlalchemy import func, select
 
 from bot.desk.db import make_engine, sessions

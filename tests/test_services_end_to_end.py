@@ -18,7 +18,7 @@ from bot.desk.outbox import OutboxWorker
 from bot.runtime.relay import RasaRelay
 from bot.processes.scheduler import Scheduler, desk_jobs
 from bot.desk.risk_warnings import Criteria
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -155,7 +155,7 @@ def test_a_fair_from_registration_to_the_post_show_case(stack, services) -> None
                   + timedelta(hours=9) + moment)
         assert scheduler.run_due().get("exhibition-notices") == 1
         assert worker.run_once() == 1
-        wait_for_bot(stack, sender, lambda e, t=text: t in (e.get("text") or ""), f"the notice “{text}”")
+        wait_for_bot(stack, sender, lambda e, t=text: t in (e.get("text") or ""), f"the notice “{text}”")  # type: ignore[misc]
     clock.set(datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=SHANGHAI) + timedelta(hours=10))
     assert scheduler.run_due().get("exhibition-notices") == 1
     assert worker.run_once() == 1
@@ -167,12 +167,12 @@ def test_a_fair_from_registration_to_the_post_show_case(stack, services) -> None
     assert customs(replies)[0]["kind"] == "escalation"
     # what the registration and the answer said is not asked again: at most the IP type (it was named) and the deadline
     answers = {"ip_type": "外观设计", "deadline": "无"}
-    asked = []
+    asking: list[str] = []
     while ask_of(replies) is not None:
-        asked.append(ask_of(replies))
-        assert asked[-1] in answers and asked.count(asked[-1]) == 1, asked
-        replies = say(stack, sender, answers[asked[-1]])
-    assert asked[-1] == "deadline"
+        asking.append(str(ask_of(replies)))
+        assert asking[-1] in answers and asking.count(asking[-1]) == 1, asking
+        replies = say(stack, sender, answers[asking[-1]])
+    assert asking[-1] == "deadline"
     case = customs(replies)[-1]
     assert case["kind"] == "escalation" and case["ticket"] and case["ticket"] != opened["ticket"]
     registration = exhibitions.of_sender(registration.id, sender)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rest import customs
+from tests.helpers.rest import customs
 
 
 def post(stack, body: dict[str, Any], *, token: str | None) -> tuple[int, Any]:

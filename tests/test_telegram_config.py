@@ -67,7 +67,7 @@ def test_make_run_starts_the_telegram_worker_only_when_a_token_is_set(monkeypatc
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC")
     services = {s.name: s for s in all_services(Settings.from_environment())}
     worker = services["Telegram worker"]
-    assert worker.command[-2:] == ["-m", "bot.channels.telegram"] and worker.env["IPDESK_VAR_DIR"] == str(tmp_path)
+    assert worker.command[-2:] == ["-m", "bot.channels.telegram"] and (worker.env or {})["IPDESK_VAR_DIR"] == str(tmp_path)
     # the tests' own stack is built in code and never serves a real bot, whatever the environment says
     assert "Telegram worker" not in [s.name for s in all_services(Settings(var_dir=tmp_path))]
 

@@ -8,8 +8,8 @@ import time
 from sqlalchemy import select
 
 from bot.desk.models import OutboxMessage
-from telegram_fake import _Fault
-from test_telegram_end_to_end import Telegram, desk, telegram, titles  # noqa: F401 (fixtures)
+from tests.helpers.telegram_fake import _Fault
+from tests.test_telegram_end_to_end import Telegram, desk, telegram, titles  # noqa: F401 (fixtures)
 
 
 def test_an_update_the_library_cannot_read_is_kept_confirmed_and_alerted_to_staff(telegram, desk) -> None:  # noqa: F811

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bot.desk.models import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
 from bot.channels.telegram.experts import accept_data, ticket_in
 from bot.channels.telegram.rendering import utf16_length
-from telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
+from tests.helpers.telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
 
 TOKEN = "424242:fake-token-for-the-tests"
 COMPLAINT = b"%PDF-1.4\n% complaint served on the defendant\n" + bytes(range(256)) * 40
@@ -185,6 +185,7 @@ def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answer
     api.user_says(chat, "20天内要答辩")
     opened = telegram.wait_for_message(chat, lambda c: "已为您提交专家咨询工单" in c.text, after=seen)
     number = ticket_in(opened.text)
+    assert number is not None
 
     with desk.sessions() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))

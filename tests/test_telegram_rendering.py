@@ -1,6 +1,8 @@
 """Rasa's replies as Telegram messages: pieces under the 4096 limit cut where a reader would, buttons as keyboards."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.channels.telegram.experts import notice_messages, ticket_in
@@ -67,7 +69,7 @@ def test_rasa_replies_become_messages_with_keyboards_and_the_reply_contract_is_n
         remembered[title] = payload
         return f"k{len(remembered)}"
 
-    replies = [
+    replies: list[dict[str, Any]] = [
         {"recipient_id": "tg:1", "text": "依据《实施意见》第（七）条……",
          "buttons": [{"title": "查看详情", "payload": '/ask_item{"item": "policy:7", "detail": "more"}'},
                      {"title": "找专家咨询", "payload": "/request_human"}]},

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.clock import ManualClock
 from bot.channels.telegram.inbox import Inbox
 from bot.channels.telegram.sending import Messenger
-from telegram_fake import FakeBotApi
+from tests.helpers.telegram_fake import FakeBotApi
 
 TOKEN = "616161:sending-tests"
 

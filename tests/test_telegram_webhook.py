@@ -17,8 +17,8 @@ from sqlalchemy.pool import NullPool
 
 from bot.desk.db import make_engine
 from bot.desk.models import Attachment
-from conftest import free_port
-from telegram_fake import FakeBotApi, Switch, WorkerProcess, worker_environment
+from tests.helpers.stack import free_port
+from tests.helpers.telegram_fake import FakeBotApi, Switch, WorkerProcess, worker_environment
 
 TOKEN = "515151:another-fake-token"
 SECRET = "s3cret-token_for-the-webhook"

@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+pytestmark = pytest.mark.stack  # runs Rasa's tracker store in processes of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -29,6 +31,7 @@ if sys.argv[1] == "ours":
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered)
+
 
 domain = Domain.load("domain.yml")
 options = json.loads(sys.argv[2])

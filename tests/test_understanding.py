@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from rest import customs, say
+from tests.helpers.rest import customs, say
 
 
 def chat(stack) -> Any:

@@ -195,7 +195,7 @@ def test_the_form_refuses_bad_answers_with_the_reason(services, desk_clock) -> N
     assert validate.validate_fair_dates(f"{year}-03-10 至 {year}-03-13", dispatcher, tr, {}) == {
         "fair_dates": f"{year}-03-10/{year}-03-13"}
     assert validate.validate_fair_new_products("没有新品", dispatcher, tr, {}) == {"fair_new_products": "no"}
-    asked, _ = run(fair_actions.ActionAskFairNewProducts(), tracker("x", "inform"))
+    asked, _ = run(fair_actions.ActionAskFairNewProducts(), tracker("x", "inform"))  # type: ignore[attr-defined]
     assert custom(asked)["ask"] == "fair_new_products" and [b["title"] for b in asked[0]["buttons"]] == ["是", "否", "取消"]
 
 
@@ -256,7 +256,7 @@ def test_the_notices_and_the_post_show_case(services, desk_clock) -> None:
     assert "驻会联系人：省贸促会驻会服务点 王老师" in on_site[0]["text"] and "Unterlassungserklärung" in on_site[0]["text"]
     after, events = notice("after")
     assert "已于" in after[0]["text"] and "exhibition_outcome_form" in followups(events)
-    asked, _ = run(fair_actions.ActionAskFairOutcome(), tracker("", "EXTERNAL_exhibition"))
+    asked, _ = run(fair_actions.ActionAskFairOutcome(), tracker("", "EXTERNAL_exhibition"))  # type: ignore[attr-defined]
     assert custom(asked)["ask"] == "fair_outcome"
 
     answer = "展会第二天有德国律师到展台送达了警告函，要求我们签停止侵权声明"

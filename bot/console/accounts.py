@@ -11,10 +11,11 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.desk import audit
@@ -152,42 +153,44 @@ class Accounts:
     def sign_in(self, username: str, password: str, *, ip: str | None = None) -> tuple[Principal, str]:
         """The principal and the cookie token for a right name and password; SignInError otherwise.
 
-        The message never says whether the name exists. Throttling counts failures per name and per address
-        within the lockout window, so guessing one account's password and spraying one password over many
-        accounts are both slowed down.
+        The message never says whether the name exists. Throttling slows guessing without locking anyone out
+        (`wait_before_try`): failures cost nothing up to a point, then each doubles the wait before the next try.
+        The check and the record of the try are one step under a lock per name and address (`_serialise`), so
+        concurrent tries are counted one after another: twelve at once get exactly the free tries, no more. The
+        try is recorded as failed before the password is checked and turned into a success after, so a try in
+        flight counts against the next one.
         """
         # What was typed is looked up and recorded (for throttling and the trail) without control characters: a NUL
         # is not a character PostgreSQL stores, and no valid name has one.
         username = strip_control(username or "").strip().lower()[:64]
         password = password or ""
         now = self.clock.now()
-        since = now - self.settings.lockout
         with self.sessions.begin() as session:
-            by_name = session.scalar(select(func.count()).select_from(SignInAttempt).where(
-                SignInAttempt.username == username, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since))
-            by_ip = session.scalar(select(func.count()).select_from(SignInAttempt).where(
-                SignInAttempt.ip == ip, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since)) if ip else 0
-            if by_name >= self.settings.max_failures or by_ip >= 3 * self.settings.max_failures:
+            _serialise(session, username, ip)
+            wait = self.wait_before_try(session, username, ip, now)
+            if wait > timedelta(0):
                 audit.record(session, None, "sign_in_throttled", at=now, object_type="user", object_id=username,
-                             ip=ip, username=username)
-                minutes = int(self.settings.lockout.total_seconds() // 60)
-                log.warning("console: sign-in for %r from %s throttled (%d/%d recent failures)", username, ip, by_name, by_ip)
-                throttled = SignInError(f"尝试次数过多，请 {minutes} 分钟后再试")
+                             ip=ip, username=username, detail={"wait_seconds": int(wait.total_seconds() + 0.999)})
+                attempt_id = None
             else:
-                throttled = None
-        if throttled is not None:
-            raise throttled
+                attempt = SignInAttempt(at=now, username=username, ip=ip, succeeded=False)
+                session.add(attempt)
+                session.flush()
+                attempt_id = attempt.id
+        if attempt_id is None:
+            log.warning("console: sign-in for %r from %s throttled for %s", username, ip, wait)
+            raise SignInError(f"尝试次数过多，请 {_spoken(wait)}后再试")
 
         with self.sessions.begin() as session:
             user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
             ok = verify_password(password, user.password_hash if user else DUMMY_HASH) and user is not None and user.active
-            session.add(SignInAttempt(at=now, username=username, ip=ip, succeeded=ok))
             if not ok:
                 audit.record(session, None, "sign_in_failed", at=now, object_type="user", object_id=username, ip=ip,
                              username=username)
                 failed = True
             else:
                 failed = False
+                session.execute(update(SignInAttempt).where(SignInAttempt.id == attempt_id).values(succeeded=True))
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(password)
                 user.last_sign_in_at = now
@@ -204,6 +207,34 @@ class Accounts:
             raise SignInError("用户名或密码不正确")
         log.info("console: %s signed in from %s", username, ip)
         return principal, token
+
+    def wait_before_try(self, session: Session, username: str, ip: str | None, now: datetime) -> timedelta:
+        """How long a sign-in for `username` from `ip` must still wait (zero: it may try now).
+
+        - Per name: `max_failures` failures since its last success (within `failure_window`) are free; after
+          that each failure doubles the wait after it, from one second up to `lockout`. An address the name
+          has signed in from within `KNOWN_ADDRESS_FOR` counts only its own failures for it, so nobody elsewhere
+          can keep the admin out of their own office by guessing at the admin's name.
+        - Per address: three times as many failures (over all names) are free, then the same doubling; a name
+          signing in from an address it is known at is exempt, so one guesser behind an office's NAT does not
+          keep out colleagues who have signed in there before.
+        """
+        settings = self.settings
+        since = now - settings.failure_window
+        known = ip is not None and session.scalar(select(SignInAttempt.id).where(
+            SignInAttempt.username == username, SignInAttempt.ip == ip, SignInAttempt.succeeded.is_(True),
+            SignInAttempt.at >= now - KNOWN_ADDRESS_FOR).limit(1)) is not None
+        last_success = session.scalar(select(func.max(SignInAttempt.id)).where(
+            SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)))
+        by_name = [SignInAttempt.username == username, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since,
+                   SignInAttempt.id > (last_success or 0)]
+        if known:
+            by_name.append(SignInAttempt.ip == ip)
+        ready = _ready(session, by_name, settings.max_failures, settings.lockout)
+        if ip is not None and not known:
+            by_address = [SignInAttempt.ip == ip, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since]
+            ready = max(ready, _ready(session, by_address, 3 * settings.max_failures, settings.lockout))
+        return max(ready - now, timedelta(0)) if ready is not None else timedelta(0)
 
     def resolve(self, token: str | None, *, ip: str | None = None) -> Principal | None:
         """The principal of a live session, or None (no cookie, unknown token, expired, idle too long, account
@@ -242,6 +273,45 @@ class Accounts:
             result = session.execute(delete(ConsoleSession).where(
                 (ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - self.settings.session_idle)))
             return result.rowcount or 0
+
+
+#: An address a name has signed in from within this long is "known" for it (see `Accounts.wait_before_try`).
+KNOWN_ADDRESS_FOR = timedelta(days=30)
+
+
+def progressive_wait(failures: int, free: int, cap: timedelta) -> timedelta:
+    """No wait for the first `free` failures; then one second, doubling with each further failure, up to `cap`."""
+    if failures < free:
+        return timedelta(0)
+    return min(cap, timedelta(seconds=2 ** min(failures - free, 30)))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _ready(session: Session, conditions: list[Any], free: int, cap: timedelta) -> datetime:
+    """When the next try is allowed after the failures matching `conditions`."""
+    count, last = session.execute(select(func.count(), func.max(SignInAttempt.at)).where(*conditions)).one()
+    if not count or last is None:
+        return _EPOCH
+    return last + progressive_wait(count, free, cap)
+
+
+def _serialise(session: Session, username: str, ip: str | None) -> None:
+    """Make the throttling check and the record of the try one step: on PostgreSQL, transaction-scoped advisory
+    locks on the name and then the address (always in that order, so two tries cannot wait on each other); on
+    SQLite every transaction is already `BEGIN IMMEDIATE`, one writer at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"sign-in:name:{username}", f"sign-in:ip:{ip}" if ip else None):
+        if key is not None:
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def _spoken(wait: timedelta) -> str:
+    """"3 秒" or "2 分钟": how long to wait, rounded up."""
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    return f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
 
 
 def _principal(user: ConsoleUser, record: ConsoleSession, ip: str | None) -> Principal:

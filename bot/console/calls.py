@@ -15,9 +15,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.contracts import Priority
 from bot.desk import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.console.suggest import Suggestion
 from bot.desk.tickets import Desk, DeskError, TranscriptEntry
 from bot.desk.fields import FieldError, FormError, clean_text, parse_contact, strip_control
@@ -113,7 +114,7 @@ class CallFilter(FilterFields):
     STATUSES = {"open": "待答复", "given": "已答复", "escalated": "已转专家", "follow_up": "待回访"}
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").ids("staff", "expert")
                 .choice("status", cls.STATUSES, "状态").texts("topic", "country", "ip_type", "q"))
@@ -227,7 +228,7 @@ class HotlineLog:
             audit.record(session, staff, "change", at=now, object_type="call", object_id=call_id, detail=changes)
             return call
 
-    def escalate(self, call_id: int, staff: Principal, *, priority: str, deadline: date | None = None,
+    def escalate(self, call_id: int, staff: Principal, *, priority: Priority, deadline: date | None = None,
                  description: str | None = None) -> Ticket:
         """Open the desk's ticket for this call (same matching, SLA and outbox as the chat) and link both ways."""
         if priority not in ("urgent", "normal"):

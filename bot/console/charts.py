@@ -37,7 +37,7 @@ def _svg(width: int, height: int, label: str, body: Sequence[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
             f'font-size="{FONT_SIZE}" fill="{INK}">')
-    return Markup(head + "".join(body) + "</svg>")
+    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 — every value in it was escaped above
 
 
 def _empty(width: int, height: int, label: str) -> Markup:

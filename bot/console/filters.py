@@ -17,13 +17,23 @@ from bot.desk.fields import strip_control
 MAX_TEXT = 100
 
 
+#: The days a date filter may name: the desk has no records before, and times past these cannot be computed.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class Problems(dict[str, str]):
+    """What a filter ignored, by field; `refused` when a value could never mean anything (the page answers 400)."""
+
+    refused: bool = False
+
+
 class FilterQuery:
     """Collects the valid filter values of a query string and a message for each value that was not."""
 
     def __init__(self, query: Mapping[str, str]) -> None:
         self.query = query
         self.values: dict[str, Any] = {}
-        self.problems: dict[str, str] = {}
+        self.problems = Problems()
 
     def _raw(self, name: str) -> str:
         # Control characters never match anything stored (fields are stored without them), and PostgreSQL refuses a
@@ -35,9 +45,16 @@ class FilterQuery:
             raw = self._raw(name)
             if raw:
                 try:
-                    self.values[name] = date.fromisoformat(raw)
+                    day = date.fromisoformat(raw)
                 except ValueError:
                     self.problems[name] = f"日期“{raw[:20]}”无效，已忽略"
+                    continue
+                if not FIRST_DAY <= day <= LAST_DAY:
+                    # A day the desk's zone cannot turn into UTC times (0001-01-01, 9999-12-31): the request is refused.
+                    self.problems[name] = f"日期“{raw[:20]}”超出范围（{FIRST_DAY.year}–{LAST_DAY.year} 年），已忽略"
+                    self.problems.refused = True
+                    continue
+                self.values[name] = day
         return self
 
     def ids(self, *names: str, label: str = "筛选值") -> "FilterQuery":

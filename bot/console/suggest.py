@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bot.console.topics import NOT_TOPICS, topic_label
-from knowledge import KnowledgeBase, LiveKnowledge, detect_language
+from knowledge import KnowledgeBase, Language, LiveKnowledge, detect_language
 from knowledge.answers import answer_text, item_label
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class Suggester:
 
     @staticmethod
     def _from_search(
-        kb: KnowledgeBase, question: str, language: str, *, intent: str | None, ranking: dict[str, float] | None,
+        kb: KnowledgeBase, question: str, language: Language, *, intent: str | None, ranking: dict[str, float] | None,
         entities: dict[str, list[str]], nlu: bool, confidence: float | None = None,
     ) -> Suggestion:
         if nlu:
@@ -102,8 +102,8 @@ class Suggester:
         else:
             # Without the NLU's intent the combined search has only half its evidence; plain BM25 over the items and
             # their example questions is the better ranker alone (`make eval`'s third line).
-            ranking = kb.text_ranking(question, with_examples=True)
-            items = [found for found in map(kb.get, ranking[:RELATED + 1]) if found is not None]
+            ranked = kb.text_ranking(question, with_examples=True)
+            items = [found for found in map(kb.get, ranked[:RELATED + 1]) if found is not None]
         if not items:
             return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
                               entities=entities, nlu=nlu)

@@ -5,12 +5,15 @@ Moves of a ticket (assign, accept, answer, close …) are the desk's (bot/desk/t
 ticket's own trail. This module only reads, translates the desk's refusals into Chinese for the page, and writes
 the console's audit entries. Outbox messages on the channels people deliver — "hotline" (the caller of a ticket
 opened from a call must be phoned) and the staff alert channel — are marked sent here when staff say they did it.
+
+One module for the tickets' pages (about 440 lines): the list's filter, the detail's story and the inbox read the same
+tables with the same labels; the routes are in views/tickets.py and views/inbox.py.
 """
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Mapping
 
@@ -20,13 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.desk import audit
 from bot.console.accounts import Principal
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.desk.tickets import Desk, DeskError
 from bot.desk.fields import FieldError, FormError, clean_text
 from bot.desk.models import (
     TICKET_STATUSES, Attachment, Call, Expert, OutboxMessage, Ticket, TicketEvent, TranscriptLine,
 )
 from bot.desk.outbox import KIND_LABELS as MESSAGE_KINDS, acknowledge
+from bot.desk.privacy import redact_contacts
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ EVENT_LABELS = {
     "opened": "建立工单", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
     "reassigned": "改派", "sla_expired": "超时未受理", "staff_alerted": "提醒坐席", "closed": "关闭", "reopened": "重开",
     "rated": "企业评价", "follow_up_queued": "发送回访", "follow_up_recorded": "记录回访", "attached": "附件",
-    "caller_notified": "已电话告知来电人",
+    "caller_notified": "已电话告知来电人", "contact_allowed": "企业同意专家直接联系",
 }
 OUTBOX_STATUS_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "发送失败"}
 
@@ -116,7 +120,7 @@ class TicketFilter(FilterFields):
     STATUSES = (*TICKET_STATUSES, "follow_up", "overdue")
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["TicketFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["TicketFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").ids("expert", label="专家")
                 .choice("status", cls.STATUSES, "状态").choice("priority", ("urgent", "normal"), "紧急程度")
@@ -145,6 +149,30 @@ class TicketDetail:
     events: list[TicketEvent]
     messages: list[OutboxMessage]
     actors: dict[str, str] = field(default_factory=dict)  # an event's actor → how the page names them
+    #: For an expert: whether the enterprise's contact is shown in clear (it agreed to be contacted by them).
+    contact_in_clear: bool = False
+
+
+class _Masked:
+    """A read-only view of a stored row with some fields replaced (the masked texts an expert reads)."""
+
+    def __init__(self, row: Any, **replaced: Any) -> None:
+        self._row, self._replaced = row, replaced
+
+    def __getattr__(self, name: str) -> Any:
+        replaced = self.__dict__.get("_replaced", {})
+        return replaced[name] if name in replaced else getattr(self.__dict__["_row"], name)
+
+
+def masked_for_expert(detail: TicketDetail) -> TicketDetail:
+    """The case as an expert reads it before the enterprise agreed to be contacted: every phone number and e-mail
+    address in the description and the transcript masked (the facts box masks the contact itself)."""
+    ticket = detail.ticket
+    known = [ticket.contact]
+    return replace(
+        detail, ticket=_Masked(ticket, description=redact_contacts(ticket.description, known)),  # type: ignore[arg-type]
+        transcript=[_Masked(line, text=redact_contacts(line.text, known)) for line in detail.transcript],  # type: ignore[misc]
+        contact_in_clear=False)
 
 
 @dataclass(frozen=True)
@@ -280,19 +308,41 @@ class TicketBoard:
 
     def expert_case(self, number: str, viewer: Principal) -> TicketDetail:
         """The expert's own case, audited as viewed; any other ticket is "not found" — whether it exists is not
-        the expert's to know, so nothing is recorded for it either."""
+        the expert's to know — and the probe is audited as refused (`refuse`)."""
         with self.sessions.begin() as session:
             if not self._holds(session, number, viewer.expert_id):
-                raise DeskError(f"no ticket {number} of expert {viewer.expert_id}", "not_found")
-            detail = self._detail(session, number)
-            audit.record(session, viewer, "view", at=self.clock.now(), object_type="ticket",
-                         object_id=detail.ticket.number)
-            return detail
+                self._refused(session, viewer, number, "view")
+                detail = None
+            else:
+                detail = self._detail(session, number)
+                now = self.clock.now()
+                audit.record(session, viewer, "view", at=now, object_type="ticket", object_id=detail.ticket.number)
+                if Desk.direct_contact_allowed(session, detail.ticket, viewer.expert_id):
+                    # The enterprise agreed to be contacted by this expert: they see its contact, and that is audited.
+                    audit.record(session, viewer, "view_contact", at=now, object_type="ticket",
+                                 object_id=detail.ticket.number, detail={"reason": "enterprise agreed"})
+                    detail.contact_in_clear = True
+                else:
+                    detail = masked_for_expert(detail)
+        if detail is None:
+            raise DeskError(f"no ticket {number} of expert {viewer.expert_id}", "not_found")
+        return detail
 
     def holds(self, number: str, expert_id: int | None) -> bool:
         """Whether the ticket is with this expert now."""
         with self.sessions() as session:
             return self._holds(session, number, expert_id)
+
+    def refuse(self, viewer: Principal, number: str, doing: str) -> None:
+        """Audit an expert's try at a case that is not theirs (or does not exist): the page says "not found" either
+        way, the trail says who tried what."""
+        with self.sessions.begin() as session:
+            self._refused(session, viewer, number, doing)
+
+    def _refused(self, session: Session, viewer: Principal, number: str, doing: str) -> None:
+        log.warning("console: expert %s refused %s of ticket %s (not theirs)", viewer.username, doing, number[:20])
+        audit.record(session, viewer, "refused", at=self.clock.now(), object_type="ticket", object_id=number[:20],
+                     detail={"doing": doing})
 
     @staticmethod
     def _holds(session: Session, number: str, expert_id: int | None) -> bool:

@@ -8,13 +8,16 @@ The session cookie is HttpOnly and SameSite=Strict.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
+import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import quote, unquote, urlencode
 
 import aiohttp
@@ -67,6 +70,28 @@ async def blocking(function: Callable[..., Any], *args: Any, **kwargs: Any) -> A
 # Rendering
 
 
+def _flash_signature(secret: str, text: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), b"flash\x00" + text.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode("ascii")
+
+
+def sign_flash(secret: str, text: str) -> str:
+    """The flash cookie's value: the message and its HMAC, so that nobody but this console can put words on its
+    pages (a cookie set from a sibling domain or a man in the middle of plain HTTP)."""
+    quoted = quote(text[:300])
+    return f"{_flash_signature(secret, quoted)}.{quoted}"
+
+
+def read_flash(secret: str, value: str | None) -> str | None:
+    """The message of a flash cookie this console signed; None for anything else."""
+    if not value or "." not in value:
+        return None
+    signature, _, quoted = value.partition(".")
+    if not hmac.compare_digest(signature, _flash_signature(secret, quoted)):
+        return None
+    return unquote(quoted)[:300]
+
+
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
     env = request.app[TEMPLATES]
     flash = request.get("flash")
@@ -79,11 +104,19 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
 
 
 def redirect(location: str, *, flash: str | None = None) -> web.HTTPSeeOther:
-    """A 303 to `location` carrying a one-time message for the next page."""
+    """A 303 to `location` carrying a one-time message for the next page (signed on its way out by
+    `security_headers`, with the console's key: see `sign_flash`)."""
     response = web.HTTPSeeOther(location)
     if flash:
-        response.set_cookie(FLASH_COOKIE, quote(flash[:300]), path="/", httponly=True, samesite="Strict", max_age=60)
+        response.set_cookie(FLASH_COOKIE, flash[:300], path="/", httponly=True, samesite="Strict", max_age=60)
     return response
+
+
+def _sign_flash_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    morsel = response.cookies.get(FLASH_COOKIE)
+    if morsel is not None and morsel.value and morsel.get("max-age") != "0":
+        response.set_cookie(FLASH_COOKIE, sign_flash(context(request).settings.secret, morsel.value), path="/",
+                            httponly=True, samesite="Strict", max_age=60)
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
@@ -176,6 +209,8 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
             if me is None or me.role not in roles:
                 log.warning("console: %s (%s) refused %s %s", me.username if me else "-", me.role if me else "-",
                             request.method, request.path)
+                if me is not None:
+                    await blocking(record_refusal, request, "page", request.path[:64], {"method": request.method})
                 return error_page(request, 403, "您的账号无权访问此页面。")
             return await handler(request)
 
@@ -184,13 +219,57 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
+def record_refusal(request: web.Request, object_type: str, object_id: str, detail: dict[str, Any]) -> None:
+    """An audit entry for a signed-in person refused something (a page of another role, another expert's case):
+    probing leaves a trace even when the answer says nothing."""
+    ctx = context(request)
+    with ctx.sessions.begin() as session:
+        audit.record(session, request["principal"], "refused", at=ctx.clock.now(), object_type=object_type,
+                     object_id=object_id, detail=detail)
+
+
+def _trusted(ctx: ConsoleContext, address: str | None) -> bool:
+    if not address or not ctx.settings.trusted_proxies:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in ctx.settings.trusted_proxies)
+
+
+def from_trusted_proxy(request: web.Request) -> bool:
+    """Whether the peer is a proxy configured as trusted (IPDESK_CONSOLE_TRUSTED_PROXIES)."""
+    return _trusted(context(request), request.remote)
+
+
 def client_ip(request: web.Request) -> str | None:
-    return request.remote
+    """The client's address: the peer's, unless the peer is a trusted proxy — then the nearest address in
+    X-Forwarded-For that is not itself a trusted proxy (the ones further left are whatever the client claimed)."""
+    ctx = context(request)
+    address = request.remote
+    if not _trusted(ctx, address):
+        return address
+    hops = [hop.strip() for header in request.headers.getall("X-Forwarded-For", []) for hop in header.split(",")]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # a malformed hop: stop believing the chain here
+        address = hop
+        if not _trusted(ctx, hop):
+            break
+    return address[:64] if address else address
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as raised:
+        _sign_flash_cookie(request, raised)
+        raise
+    _sign_flash_cookie(request, response)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -231,8 +310,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def sessions_and_csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     ctx = context(request)
-    flash = request.cookies.get(FLASH_COOKIE)
-    request["flash"] = unquote(flash)[:300] if flash else None
+    request["flash"] = read_flash(ctx.settings.secret, request.cookies.get(FLASH_COOKIE))
     if any(request.path == p or (p.endswith("/") and request.path.startswith(p)) for p in PUBLIC_PATHS):
         return await handler(request)
     me = await blocking(ctx.accounts.resolve, request.cookies.get(SESSION_COOKIE), ip=client_ip(request))
@@ -248,17 +326,34 @@ async def sessions_and_csrf(request: web.Request, handler: Handler) -> web.Strea
             return error_page(request, 403, "请求来源不符，已拒绝。")
         sent = request.headers.get("X-CSRF-Token")
         if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sent = (await request.post()).get("csrf_token")
+            posted = (await request.post()).get("csrf_token")
+            sent = posted if isinstance(posted, str) else None
         if not isinstance(sent, str) or not hmac.compare_digest(sent, me.csrf_token):
             log.warning("console: %s %s by %s without a valid CSRF token", request.method, request.path, me.username)
             return error_page(request, 403, "页面已过期或请求无效（CSRF 校验失败），请刷新后重试。")
     return await handler(request)
 
 
+def public_origin(request: web.Request) -> str:
+    """Where browsers reach this console: IPDESK_CONSOLE_PUBLIC_ORIGIN when set; else, from a trusted proxy, the
+    scheme and host it forwards (X-Forwarded-Proto, X-Forwarded-Host or Host); else the request's own."""
+    settings = context(request).settings
+    if settings.public_origin:
+        return settings.public_origin
+    scheme, host = request.scheme, request.host
+    if from_trusted_proxy(request):
+        forwarded_proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        if forwarded_proto in ("http", "https"):
+            scheme = forwarded_proto
+        host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip() or host
+    default_port = {"http": ":80", "https": ":443"}[scheme]
+    return f"{scheme}://{host.removesuffix(default_port)}"
+
+
 def _same_origin(request: web.Request) -> bool:
     """No Origin (an old browser, a command-line client holding the token) passes; a foreign one never does."""
     origin = request.headers.get("Origin")
-    return origin is None or origin == f"{request.scheme}://{request.host}"
+    return origin is None or origin == public_origin(request)
 
 
 def new_login_csrf() -> str:
@@ -284,7 +379,7 @@ def create_app(ctx: ConsoleContext, *, view_modules: Iterable[Any] | None = None
         app.add_routes(module.routes)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
 
-    async def http_client(app: web.Application):  # type: ignore[no-untyped-def]
+    async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[HTTP] = aiohttp.ClientSession()
         yield
         await app[HTTP].close()

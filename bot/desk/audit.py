@@ -31,7 +31,8 @@ ACTION_LABELS = {
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
     "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
     "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
-    "acknowledge": "已处理", "publish": "发布", "expire": "失效",
+    "acknowledge": "已处理", "publish": "发布", "expire": "失效", "refused": "拒绝访问", "view_contact": "查看联系方式",
+    "allow_contact": "同意专家直接联系",
 }
 ACTIONS = tuple(ACTION_LABELS)
 

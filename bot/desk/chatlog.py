@@ -142,7 +142,7 @@ def record_turn(
             at=source.clock.now(), channel=channel, sender_key=sender_key(channel, str(sender_id)), kind=kind,
             intent=intent[:64] if intent else None, language="en" if language == "en" else "zh",
             sources=[str(s) for s in sources],
-            **{name: (found.get(name) or [None])[0] for name in ENTITY_COLUMNS},
+            **{name: next(iter(found.get(name) or ()), None) for name in ENTITY_COLUMNS},
         )
         with source.sessions.begin() as session:
             session.add(turn)

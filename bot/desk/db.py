@@ -65,10 +65,10 @@ def _begin_immediate(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the desk's tables that do not exist yet (existing tables are left as they are)."""
-    from bot.desk.models import Base
+    """Bring the desk's schema up to date: the newest revision of bot/desk/migrations (see `upgrade` there)."""
+    from bot.desk.migrations import upgrade
 
-    Base.metadata.create_all(engine)
+    upgrade(engine)
 
 
 def sessions(engine: Engine) -> sessionmaker:

@@ -99,9 +99,9 @@ def import_experts(
             report.errors.append(spreadsheets.RowError(line, values["name"], f"could not be stored: {error.__class__.__name__}: {error}"))
             continue
         (report.created if created else report.updated).append(values["name"])
-    report.errors.sort(key=lambda error: error.line)
-    for error in report.errors:
-        log.warning("%s: %s", path, error)
+    report.errors.sort(key=lambda refused: refused.line)
+    for refused in report.errors:
+        log.warning("%s: %s", path, refused)
     return report
 
 

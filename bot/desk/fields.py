@@ -174,6 +174,7 @@ def parse_date_range(text: str, today: date) -> tuple[date, date]:
         )
     try:
         year, month, day = parts[0]
+        assert month is not None  # refused above
         start = date(year or today.year, month, day)
         end = start
         if len(parts) == 2:

@@ -9,6 +9,7 @@ staff assign those cases by hand rather than the desk guessing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -122,7 +123,7 @@ def _cover(values: list[str], wanted: str | None, families: dict[str, frozenset[
     return 0, ""
 
 
-def related(value: str, other: str, families: dict[str, frozenset[str]]) -> bool:
+def related(value: str, other: str, families: Mapping[str, frozenset[str]]) -> bool:
     """Whether two values concern each other: equal, or one is a family or region holding the other (a German
     matter concerns the EU, and an EU-wide one concerns Germany)."""
     return value == other or other in families.get(value, ()) or value in families.get(other, ())

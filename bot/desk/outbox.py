@@ -154,7 +154,7 @@ class OutboxWorker:
                 self.senders[message.channel].send(message)
             except RecipientBlocked as error:
                 self._record_failure(message, error, blocked=True)
-            except Exception as error:  # a sender may fail in any way; each failure is recorded and retried
+            except Exception as error:  # noqa: BLE001 — a sender may fail in any way; each failure is recorded, retried
                 self._record_failure(message, error)
             else:
                 self._record_sent(message)

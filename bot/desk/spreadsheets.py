@@ -72,7 +72,8 @@ def _yaml_rows(path: Path, noun: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if not isinstance(data, list):
         raise FileError(1, f"the file must be a list of {noun}s (lines starting with '- …: …')")
     # Every entry's own line, including entries that are not mappings (which carry no line of their own).
-    nodes = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader).value
+    composed = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    nodes = composed.value if composed is not None else []
     for node, entry in zip(nodes, data):
         line = node.start_mark.line + 1
         if not isinstance(entry, dict):

@@ -8,6 +8,10 @@ Sunday.
 
 Enterprises only ever see tickets they opened (same channel user) or that carry their contact: numbers are
 sequential and easy to guess, so a number alone never reveals a ticket.
+
+Longer than the desk's other modules for a reason: it is one state machine, and every move sits beside the checks,
+the audit event and the messages it causes, so that one can read a move whole. What a notice says is in
+notices.py, what the desk is given is cleaned in cleaning.py, who fits a case is decided in matching.py.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert
+from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert, TranscriptLinePayload
 from bot.desk import notices
 from bot.desk.cleaning import (
     MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
@@ -30,9 +34,13 @@ from bot.desk.db import dialect_insert
 from bot.desk.matching import open_cases, rank_experts, speaks
 from bot.desk.models import Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine
 from bot.desk.outbox import enqueue
+from bot.desk.privacy import redact_contacts
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+
+#: The ticket event that records the enterprise's agreement to be contacted directly by its expert.
+CONTACT_ALLOWED = "contact_allowed"
 
 
 
@@ -204,6 +212,31 @@ class Desk:
             self._to_enterprise(session, ticket, event, "expert_answer", text, expert_name=_display_name(expert))
         log.info("desk: %s answered by expert %s", number, expert_id)
         return ticket
+
+    def allow_direct_contact(self, number: str, expert_id: int, actor: str, reason: str) -> Ticket:
+        """The enterprise agreed that the expert who accepted its case may contact it directly (it said so in the
+        chat, or to staff on the phone): from now on that expert — and nobody else — sees its contact in clear
+        (`direct_contact_allowed`). Only for the expert who holds the accepted case."""
+        now = self.clock.now()
+        actor, reason = clean(actor, "actor", 64), clean(reason, "reason", MAX_NOTE)
+        with self.sessions.begin() as session:
+            ticket = self._locked(session, number)
+            self._require_expert(ticket, expert_id, ("accepted", "answered"), "be given the contact of")
+            self._event(session, ticket, actor, CONTACT_ALLOWED, None, None, now, reason=reason,
+                        data={"expert_id": expert_id})
+        log.info("desk: %s: the enterprise allows expert %s to contact it directly", number, expert_id)
+        return ticket
+
+    @staticmethod
+    def direct_contact_allowed(session: Session, ticket: Ticket, expert_id: int | None) -> bool:
+        """Whether `expert_id` may see the enterprise's contact in clear: they hold the case, have accepted it, and
+        the enterprise agreed to be contacted by them (`allow_direct_contact`) since."""
+        if expert_id is None or ticket.expert_id != expert_id or ticket.status not in ("accepted", "answered"):
+            return False
+        allowed = session.scalars(select(TicketEvent.data).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == CONTACT_ALLOWED,
+            TicketEvent.at >= (ticket.accepted_at or ticket.created_at))).all()
+        return any(data.get("expert_id") == expert_id for data in allowed)
 
     # ----------------------------------------------------------------------------------------------------------
     # Closing, reopening, rating, following up
@@ -408,7 +441,7 @@ class Desk:
             while queue:
                 expert = experts.get(queue.pop(0))
                 why_not = self._why_not(expert, ticket, loads, check_capacity)
-                if why_not:
+                if why_not or expert is None:
                     skipped.append({"expert_id": getattr(expert, "id", None), "why": why_not})
                     continue
                 ticket.expert_id, ticket.candidates = expert.id, queue
@@ -512,13 +545,18 @@ class Desk:
             channel, recipient = "sms", expert.phone or ""
         due = _local(ticket.sla_due_at, self.settings) if ticket.sla_due_at else "—"
         text = notices.expert_notice(ticket, kind, due, expert.languages or [], self.vocabulary)
+        # The expert has not accepted yet (or, reopened, may not be the one the enterprise agreed to): every phone
+        # number and e-mail address in what the notice carries is masked, as on the expert's case page.
         payload: ExpertNotice = {
             "ticket": ticket.number, "text": text, "priority": ticket.priority, "language": ticket.language,
             "company": ticket.company, "contact_name": ticket.contact_name, "country": ticket.country,
             "ip_type": ticket.ip_type, "dispute_type": ticket.dispute_type, "industry": ticket.industry,
-            "description": ticket.description, "deadline": ticket.deadline.isoformat() if ticket.deadline else None,
+            "description": redact_contacts(ticket.description, [ticket.contact]),
+            "deadline": ticket.deadline.isoformat() if ticket.deadline else None,
             "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
-            "transcript": self._transcript(session, ticket), "expert_id": expert.id,
+            "transcript": [{**line, "text": redact_contacts(line["text"], [ticket.contact])}
+                           for line in self._transcript(session, ticket)],
+            "expert_id": expert.id,
         }
         enqueue(session, channel, recipient, kind, payload, _key(ticket, event, kind), now=event.at)
 
@@ -529,11 +567,11 @@ class Desk:
         enqueue(session, ticket.channel, ticket.sender_id, kind, payload, _key(ticket, event, kind), now=event.at)
 
     @staticmethod
-    def _transcript(session: Session, ticket: Ticket) -> list[dict[str, str]]:
+    def _transcript(session: Session, ticket: Ticket) -> list[TranscriptLinePayload]:
         lines = session.scalars(
             select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id).order_by(TranscriptLine.at, TranscriptLine.id)
         ).all()
-        return [{"role": line.role, "text": line.text, "at": line.at.isoformat()} for line in lines]
+        return [TranscriptLinePayload(role=line.role, text=line.text, at=line.at.isoformat()) for line in lines]
 
     def _term(self, entity: str, value: str | None) -> str | None:
         """The canonical vocabulary value of what was typed; text the vocabulary does not know is kept as typed."""

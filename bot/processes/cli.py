@@ -1,6 +1,6 @@
 """The desk's command line, for administrators and for cron.
 
-    python -m bot.processes.cli init-db                 create the desk's tables in IPDESK_DATABASE_URL
+    python -m bot.processes.cli init-db                 create or upgrade the desk's tables (bot/desk/migrations)
     python -m bot.processes.cli import-experts FILE     import the expert pool (YAML or CSV); exit 1 if any row was refused
     python -m bot.processes.cli import-warnings FILE    publish warnings (YAML or CSV) and push them to subscribers; every bad
                                               row is reported by line and then nothing is published (exit 1)
@@ -9,7 +9,7 @@
 
 `make run` starts the scheduler (python -m bot.processes.scheduler), which runs check-sla and follow-ups on its own.
 
-Every command creates missing tables first, so a fresh installation works whatever is run first.
+Every command brings the schema up to date first, so a fresh installation works whatever is run first.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
 from bot.settings import DeskSettings, SettingsError
+from bot.desk import migrations
 from bot.desk.services import DeskServices, open_database
 from bot.desk.expert_import import import_experts
 from bot.desk.models import RiskWarning
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.processes.cli", description="The escalation desk's commands.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the desk does")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init-db", help="create the desk's tables")
+    commands.add_parser("init-db", help="create or upgrade the desk's tables to the newest migration")
     importing = commands.add_parser("import-experts", help="import experts from a YAML or CSV file")
     importing.add_argument("file", type=Path)
     warnings = commands.add_parser(
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         database.create_schema()
         factory = database.sessions
         if args.command == "init-db":
-            print(f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)}")
+            print(f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)} "
+                  f"(revision {migrations.head()})")
             return 0
         if args.command == "import-experts":
             return _import(factory, args.file)

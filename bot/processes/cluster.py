@@ -117,7 +117,7 @@ def nginx(layout: Layout) -> Service:
         "events { worker_connections 1024; }\n"
         "http {\n"
         "    access_log off;\n"
-        + "".join(f"    {kind}_temp_path {directory}/tmp-{kind};\n"
+        + "".join(f"    {kind}_temp_path {directory}/tmp-{kind};\n"  # noqa: S108 — under the layout's own directory
                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         + f"    include {directory}/ipdesk.conf;\n"
         "}\n", encoding="utf-8")

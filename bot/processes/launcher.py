@@ -187,6 +187,12 @@ class Service:
     env: dict[str, str] | None = field(default=None, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
+    @property
+    def started(self) -> subprocess.Popen:
+        """The service's process (it has been started)."""
+        assert self.process is not None, f"{self.name} was not started"
+        return self.process
+
     def healthy(self) -> bool:
         if self.health_url is None:
             return self.process is not None and self.process.poll() is None
@@ -290,9 +296,9 @@ class Stack:
 
     def _wait(self, service: Service, deadline: float, timeout: float) -> None:
         while not service.healthy():
-            if service.process.poll() is not None:
+            if service.started.poll() is not None:
                 self.stop()
-                raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+                raise RuntimeError(f"{service.name} exited with code {service.started.returncode} while starting")
             if time.monotonic() > deadline:
                 self.stop()
                 raise TimeoutError(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
@@ -305,14 +311,14 @@ class Stack:
         """SIGTERM every service's process group, then SIGKILL whatever is still there after `grace` seconds."""
         running = [s for s in self.services if s.process is not None and s.process.poll() is None]
         for service in running:
-            _signal_group(service.process, signal.SIGTERM)
+            _signal_group(service.started, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for service in running:
             try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                service.started.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal_group(service.process, signal.SIGKILL)
-                service.process.wait()
+                _signal_group(service.started, signal.SIGKILL)
+                service.started.wait()
 
     def __enter__(self) -> "Stack":
         self.start()

@@ -9,7 +9,8 @@ Its jobs, each run every so often by the clock it is given:
 | exhibition-notices  | 1 min   | queues trade-fair reminders, on-site contacts and post-show questions when due |
 | follow-ups          | 10 min  | queues the follow-up question to enterprises a week after their case closed    |
 | warning-expiry      | 10 min  | marks warnings past their last day as expired                                  |
-| retention           | 1 day   | anonymises personal data past `IPDESK_RETENTION_DAYS` (bot/desk/retention.py) |
+| retention           | 1 day   | anonymises personal data past `IPDESK_RETENTION_DAYS` (bot/desk/retention.py), |
+|                     |         | the conversations, the Telegram inbox and the logs in IPDESK_VAR_DIR too        |
 
 Jobs only queue messages; the channel workers deliver the outbox. Running two schedulers at once (two machines, or a
 restart that overlaps) never sends anything twice: every job claims its rows in the database — a conditional update
@@ -33,7 +34,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.settings import DeskSettings, SettingsError
-from bot.desk.retention import purge
+from bot.desk.retention import PersonalStores, purge
 from bot.desk.services import DeskServices, open_database
 
 log = logging.getLogger("bot.processes.scheduler")
@@ -57,7 +58,8 @@ def desk_jobs(maker: sessionmaker, clock: Clock, settings: DeskSettings) -> list
         Job("exhibition-notices", timedelta(minutes=1), exhibitions.due_notices),
         Job("follow-ups", timedelta(minutes=10), desk.due_follow_ups),
         Job("warning-expiry", timedelta(minutes=10), warnings.expire_due),
-        Job("retention", timedelta(days=1), lambda now: purge(maker, clock, settings, actor="scheduler")),
+        Job("retention", timedelta(days=1), lambda now: purge(maker, clock, settings, actor="scheduler",
+                                                              stores=PersonalStores.from_environment(maker.kw["bind"]))),
     ]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock
-from bot.contracts import ConversationChannel, HeldQuestionPayload, MessageKind
+from bot.contracts import ConversationChannel, HeldQuestionPayload, Language, MessageKind
 from bot.desk.models import OutboxMessage
 from bot.desk.outbox import enqueue
 
@@ -60,7 +60,7 @@ class HeldQuestions:
         self.sessions = sessions
         self.clock = clock
 
-    def hold(self, sender_id: str, message_id: str, text: str, *, language: str,
+    def hold(self, sender_id: str, message_id: str, text: str, *, language: Language,
              metadata: Mapping[str, Any] | None = None) -> HeldQuestion:
         """Store a question to be answered later (holding the same message twice stores it once)."""
         now = self.clock.now()

@@ -128,7 +128,7 @@ class SharedSenderRateLimiter:
             return self.fallback.acquire(sender)
         try:
             wait = float(self._take(keys=[f"{self.prefix}:rate:{sender}"], args=[self.burst, self.rate, self.clock()]))
-        except Exception as error:  # redis' connection and response errors alike: the chat must go on
+        except Exception as error:  # noqa: BLE001 — redis' connection and response errors alike: the chat goes on
             if not self.redis_down:
                 logger.warning("rate limit: Redis cannot be reached (%s); each server limits its senders on its own "
                                "and tries Redis again every %.0f s", error, self.retry_seconds)

@@ -88,7 +88,7 @@ class ExpertDesk:
         expert = self._expert(chat_id)
         lang = _language(expert)
         try:
-            self._require(expert)
+            expert = self._require(expert)
             if not self._accepted_by(number, expert.id):  # a press handled again after a restart accepts once
                 self.desk.accept(number, expert.id)
         except DeskError as error:
@@ -104,7 +104,7 @@ class ExpertDesk:
         expert = self._expert(chat_id)
         lang = _language(expert)
         try:
-            self._require(expert)
+            expert = self._require(expert)
             self.desk.decline(number, expert.id, texts.DECLINE_REASON)
         except DeskError as error:
             return self._refused(number, error, lang)
@@ -138,9 +138,10 @@ class ExpertDesk:
         return ticket is not None and ticket.expert_id == expert_id and ticket.status in ("accepted", "answered")
 
     @staticmethod
-    def _require(expert: Expert | None) -> None:
+    def _require(expert: Expert | None) -> Expert:
         if expert is None:
             raise DeskError("this chat is not linked to an expert of the desk", "wrong_expert")
+        return expert
 
     @staticmethod
     def _refused(number: str, error: DeskError, lang: Language) -> Outcome:

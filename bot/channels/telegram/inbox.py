@@ -34,7 +34,7 @@ from bot.desk.models import UTCDateTime
 log = logging.getLogger(__name__)
 
 inbox_registry = registry()
-InboxBase = inbox_registry.generate_base()
+InboxBase: Any = inbox_registry.generate_base()
 
 #: Handled updates are kept this long to drop repeats: Telegram keeps an unconfirmed update for 24 hours.
 KEEP_HANDLED = timedelta(days=2)

@@ -80,7 +80,7 @@ class Processor:
                 if chat_id not in self._chats:
                     task = asyncio.create_task(self._drain(chat_id), name=f"chat {chat_id}")
                     self._chats[chat_id] = task
-                    task.add_done_callback(lambda _task, chat=chat_id: self._chats.pop(chat, None))
+                    task.add_done_callback(lambda _task, chat=chat_id: self._chats.pop(chat, None))  # type: ignore[misc]
             await _first_of(stop, self.wake, timeout=pause)
         if self._chats:
             log.info("letting the work on %d chat(s) finish", len(self._chats))
@@ -120,7 +120,7 @@ class Processor:
             else:
                 messages = await self.handler.handle(update)
                 await self.messenger.deliver(key, pending.chat_id, messages)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — any failure of a turn is recorded and retried or reported
             return await self._failed(pending, update, error, answer_started=self.inbox.delivery(key) is not None)
         self.inbox.done(pending.update_id, self.clock.now())
         log.info("update %s of chat %s handled%s", pending.update_id, pending.chat_id,
@@ -164,7 +164,7 @@ class Processor:
         try:
             for message in self.handler.acknowledgement(update):
                 await self.messenger.send(pending.chat_id, message)
-        except Exception as error:  # the reply to come matters more than this note: record and go on
+        except Exception as error:  # noqa: BLE001 — the reply to come matters more than this note: record, go on
             log.warning("could not tell chat %s that update %s was received: %s", pending.chat_id,
                         pending.update_id, error)
             return False

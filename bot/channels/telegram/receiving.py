@@ -123,7 +123,7 @@ class Poller:
         failures = 0
         while not stop.is_set():
             try:
-                raw = await self.messenger.call("getUpdates", lambda: self._get_updates(offset))  # noqa: B023 (awaited here)
+                raw = await self.messenger.call("getUpdates", lambda: self._get_updates(offset))  # noqa: B023 — awaited in this pass
             except InvalidToken:
                 raise
             except TelegramError as error:  # unreachable, timed out, or another process polls (Conflict)
@@ -172,8 +172,10 @@ class WebhookReceiver:
             await web.TCPSite(runner, self.settings.webhook_listen, self.settings.webhook_port).start()
             log.info("webhook listening on %s:%d%s", self.settings.webhook_listen, self.settings.webhook_port,
                      self.settings.webhook_path)
+            url = self.settings.webhook_url
+            assert url is not None  # TelegramSettings requires it in webhook mode
             await until_done(stop, "setWebhook", lambda: self.messenger.call("setWebhook", lambda: self.bot.set_webhook(
-                self.settings.webhook_url, secret_token=self.settings.webhook_secret,
+                url, secret_token=self.settings.webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False)))
             log.info("receiving updates by webhook at %s", self.settings.webhook_url)
             await stop.wait()

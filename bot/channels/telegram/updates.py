@@ -104,6 +104,7 @@ class UpdateHandler:
 
     async def _turn(self, update: Update, text: str) -> list[dict[str, Any]]:
         chat = update.effective_chat
+        assert chat is not None  # every update handled here comes from a chat
         user = update.effective_user
         metadata = {"telegram": {
             "update_id": update.update_id, "chat_id": chat.id, "user_id": user.id if user else None,
@@ -118,6 +119,7 @@ class UpdateHandler:
         return messages
 
     async def _command(self, update: Update, message: Message) -> list[dict[str, Any]]:
+        assert message.text is not None  # a command is text
         message_text = clean_text(message.text)
         command = message_text.split(maxsplit=1)[0].split("@", 1)[0].lower()
         lang = self.language(update)
@@ -143,12 +145,13 @@ class UpdateHandler:
         number = ticket_in(replied.text)
         if number is None:
             return None
-        return await asyncio.to_thread(self.experts.answer, message.chat_id, number, message.text)
+        return await asyncio.to_thread(self.experts.answer, message.chat_id, number, message.text or "")
 
     # Buttons ----------------------------------------------------------------------------------------------------
 
     async def _pressed(self, update: Update, query: CallbackQuery) -> list[dict[str, Any]]:
         data = query.data or ""
+        assert update.effective_chat is not None  # a button is pressed in a chat
         chat_id = update.effective_chat.id
         if data.startswith(BUTTON):
             pressed = self.inbox.pressed(data[len(BUTTON):])
@@ -198,7 +201,7 @@ class UpdateHandler:
             await self.messenger.call("editMessageReplyMarkup", lambda: query.edit_message_reply_markup(None))
         except BadRequest as error:  # already removed (a press handled twice) or the message is too old
             log.info("buttons of message %s in chat %s not removed: %s", query.message.message_id,
-                     query.message.chat_id, error)
+                     query.message.chat.id, error)
         except TelegramError as error:  # cosmetic: whatever Telegram says, the press's work is done regardless
             log.warning("buttons of message %s in chat %s not removed: %s: %s", query.message.message_id,
-                        query.message.chat_id, type(error).__name__, error)
+                        query.message.chat.id, type(error).__name__, error)

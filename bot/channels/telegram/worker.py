@@ -130,8 +130,8 @@ async def _describe_commands(bot: Bot, messenger: Messenger) -> None:
     for language, commands in COMMANDS.items():
         try:
             await messenger.call("setMyCommands", lambda: bot.set_my_commands(
-                [BotCommand(name, description) for name, description in commands], language_code=language))
-        except Exception as error:
+                [BotCommand(name, description) for name, description in commands], language_code=language))  # noqa: B023
+        except Exception as error:  # noqa: BLE001 — a convenience: logged, and the worker goes on
             log.warning("could not set the command menu (%s): %s: %s", language or "default", type(error).__name__, error)
 
 

@@ -21,9 +21,9 @@ from bot.desk import audit
 from bot.console.accounts import ROLE_LABELS, AccountError, Principal
 from bot.console.context import ConsoleContext
 from bot.console.csvexport import csv_response
-from bot.console.filters import FilterFields, FilterQuery, equal_where_given, on_days
+from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.console.passwords import PasswordError
-from bot.console.web import blocking, context, principal, redirect, render, require
+from bot.console.web import blocking, context, error_page, principal, redirect, render, require
 from bot.desk.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
 
 routes = web.RouteTableDef()
@@ -34,7 +34,7 @@ AUDIT_EXPORT_LIMIT = 100_000
 ACTION_LABELS = audit.ACTION_LABELS
 OBJECT_LABELS = {"user": "账号", "call": "来电", "calls": "来电记录", "ticket": "工单", "tickets": "工单列表",
                  "outbox": "消息", "audit": "审计日志", "retention": "个人信息保存期限", "warning": "预警",
-                 "exhibition": "展会登记"}
+                 "exhibition": "展会登记", "page": "页面", "enterprise": "企业（应其要求）"}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     raise redirect("/admin/users", flash=f"已新建账号 {user.username}（{ROLE_LABELS[user.role]}），请把初始密码当面或电话告知本人。")
 
 
-@routes.post("/admin/users/{id:\\d+}/password")
+@routes.post("/admin/users/{id:\\d{1,9}}/password")
 @require(*ADMIN)
 async def reset_password(request: web.Request) -> web.StreamResponse:
     ctx, me = context(request), principal(request)
@@ -84,7 +84,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     raise redirect("/admin/users", flash=f"已重设 {user.username} 的密码，其已登录的会话均已退出。")
 
 
-@routes.post("/admin/users/{id:\\d+}/active")
+@routes.post("/admin/users/{id:\\d{1,9}}/active")
 @require(*ADMIN)
 async def set_active(request: web.Request) -> web.StreamResponse:
     ctx, me = context(request), principal(request)
@@ -148,7 +148,7 @@ class AuditFilter(FilterFields):
     object_id: str | None = None
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> tuple["AuditFilter", dict[str, str]]:
+    def parse(cls, query: Mapping[str, str]) -> tuple["AuditFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
         read = (FilterQuery(query).dates("date_from", "date_to").choice("action", audit.ACTIONS, "操作类型")
                 .texts("user", limit=64, lower=True).texts("object_type", "object_id", limit=64))
@@ -184,7 +184,7 @@ async def show_audit(request: web.Request) -> web.Response:
         with ctx.sessions() as session:
             return list(session.scalars(select(ConsoleUser.username).order_by(ConsoleUser.username)))
 
-    return render(request, "admin/audit.html", entries=[_shown(e) for e in entries], filters=filters.as_query(),
+    return render(request, "admin/audit.html", status=400 if problems.refused else 200, entries=[_shown(e) for e in entries], filters=filters.as_query(),
                   problems=problems, actions=ACTION_LABELS, object_types=OBJECT_LABELS,
                   usernames=await blocking(usernames), limit=AUDIT_LIST_LIMIT)
 
@@ -193,7 +193,9 @@ async def show_audit(request: web.Request) -> web.Response:
 @require(*ADMIN)
 async def export_audit(request: web.Request) -> web.Response:
     ctx, me = context(request), principal(request)
-    filters, _ = AuditFilter.parse(request.query)
+    filters, problems = AuditFilter.parse(request.query)
+    if problems.refused:  # an export of something else than what was asked would be worse than none
+        return error_page(request, 400, "筛选条件有误，未导出：" + "；".join(problems.values()))
     entries = await blocking(_search_audit, ctx, filters, AUDIT_EXPORT_LIMIT, viewer=me, action="export")
     zone = ctx.desk_settings.hours.zone
     header = ["编号", "时间（北京时间）", "用户", "角色", "操作", "对象类型", "对象", "详情", "IP"]

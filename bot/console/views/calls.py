@@ -12,7 +12,7 @@ from bot.console.calls import CHANNEL_LABELS, CallFilter, CallForm, CallFormErro
 from bot.console.csvexport import csv_response
 from bot.desk.privacy import shown_contact
 from bot.console.topics import TOPICS, topic_label
-from bot.console.web import HTTP, blocking, context, principal, redirect, render, require
+from bot.console.web import HTTP, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.tickets import DeskError
 from bot.desk.models import ConsoleUser, Expert
 
@@ -52,7 +52,7 @@ async def create_call(request: web.Request) -> web.StreamResponse:
     raise redirect(f"/calls/{call.id}", flash=f"来电 #{call.id} 已保存。")
 
 
-@routes.get("/calls/{id:\\d+}")
+@routes.get("/calls/{id:\\d{1,9}}")
 @require(*STAFF)
 async def show_call(request: web.Request) -> web.Response:
     ctx, me = context(request), principal(request)
@@ -65,7 +65,7 @@ async def show_call(request: web.Request) -> web.Response:
                   errors={}, channel_labels=CHANNEL_LABELS, default_priority=_default_priority(row.call.intent))
 
 
-@routes.post("/calls/{id:\\d+}/answer")
+@routes.post("/calls/{id:\\d{1,9}}/answer")
 @require(*STAFF)
 async def save_answer(request: web.Request) -> web.StreamResponse:
     ctx, me = context(request), principal(request)
@@ -79,7 +79,7 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
     raise redirect(f"/calls/{call_id}", flash="答复已保存，并标记为已告知来电人。" if given else "答复已保存。")
 
 
-@routes.post("/calls/{id:\\d+}/follow-up")
+@routes.post("/calls/{id:\\d{1,9}}/follow-up")
 @require(*STAFF)
 async def save_follow_up(request: web.Request) -> web.StreamResponse:
     ctx, me = context(request), principal(request)
@@ -93,7 +93,7 @@ async def save_follow_up(request: web.Request) -> web.StreamResponse:
     raise redirect(f"/calls/{call_id}", flash="回访信息已更新。")
 
 
-@routes.post("/calls/{id:\\d+}/escalate")
+@routes.post("/calls/{id:\\d{1,9}}/escalate")
 @require(*STAFF)
 async def escalate(request: web.Request) -> web.StreamResponse:
     form = await request.post()
@@ -129,7 +129,7 @@ async def list_calls(request: web.Request) -> web.Response:
     ctx = context(request)
     filters, problems = CallFilter.parse(request.query)
     rows = await blocking(ctx.calls.search, filters)
-    return render(request, "calls/list.html", rows=rows, filters=filters.as_query(), problems=problems,
+    return render(request, "calls/list.html", status=400 if problems.refused else 200, rows=rows, filters=filters.as_query(), problems=problems,
                   statuses=CallFilter.STATUSES, **await _form_options(request))
 
 
@@ -137,7 +137,9 @@ async def list_calls(request: web.Request) -> web.Response:
 @require(*STAFF)
 async def export_calls(request: web.Request) -> web.Response:
     ctx, me = context(request), principal(request)
-    filters, _ = CallFilter.parse(request.query)
+    filters, problems = CallFilter.parse(request.query)
+    if problems.refused:  # an export of something else than what was asked would be worse than none
+        return error_page(request, 400, "筛选条件有误，未导出：" + "；".join(problems.values()))
     full = request.query.get("full") == "1" and me.sees_phone_numbers
     rows = await blocking(ctx.calls.search, filters, limit=100_000)
 
@@ -163,7 +165,7 @@ async def export_calls(request: web.Request) -> web.Response:
 async def suggest(request: web.Request) -> web.Response:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes ("[" × 60 000)
         return web.json_response({"error": "请求格式应为 JSON"}, status=400)
     question = body.get("question") if isinstance(body, dict) else None
     if not isinstance(question, str):

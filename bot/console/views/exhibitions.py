@@ -32,7 +32,7 @@ async def list_fairs(request: web.Request) -> web.Response:
 async def set_contact(request: web.Request) -> web.StreamResponse:
     ctx, me = context(request), principal(request)
     form = await request.post()
-    ids = [int(v) for v in form.getall("registration", []) if str(v).isdigit() and len(str(v)) < 10]
+    ids = [int(str(v)) for v in form.getall("registration", []) if str(v).isdigit() and len(str(v)) < 10]
     raw = str(form.get("onsite_contact") or "").strip()
     if not ids:
         raise redirect("/exhibitions", flash="没有选中任何登记。")

@@ -1,8 +1,10 @@
 """The expert's own cases: the list, one case, and accepting, declining and answering it.
 
 An expert sees only the tickets the desk has put with them. Any other number — another expert's case or one that
-does not exist — gets the same 404, so the page never tells whether a ticket exists. The enterprise's contact is
-masked: experts answer through the desk, whose outbox carries the answer on the channel the enterprise came from.
+does not exist — gets the same 404, so the page never tells whether a ticket exists, and the try is audited. The
+enterprise's contact is masked, in the facts and in the description and transcript: experts answer through the
+desk, whose outbox carries the answer on the channel the enterprise came from. Only when the enterprise agreed to
+be contacted by the expert who accepted its case does that expert see it in clear (an audited view).
 """
 from __future__ import annotations
 
@@ -96,14 +98,19 @@ async def _case_page(request: web.Request, *, status: int = 200, errors: dict[st
             raise
         return error_page(request, 404, NOT_YOURS)
     return render(request, "expert/case.html", status=status, d=detail, t=detail.ticket,
-                  masked_contact=mask_contact(detail.ticket.contact), errors=errors or {}, typed=typed,
+                  masked_contact=detail.ticket.contact if detail.contact_in_clear else mask_contact(detail.ticket.contact),
+                  errors=errors or {}, typed=typed,
                   now=context(request).clock.now(), **LABELS)
 
 
 async def _owns(request: web.Request, number: str) -> bool:
     """Whether the signed-in expert holds this case now (checked before any move, so that a move on someone else's
-    case is answered exactly like one on a missing case)."""
-    return await blocking(board(request).holds, number, principal(request).expert_id)
+    case is answered exactly like one on a missing case); a refusal is audited."""
+    if await blocking(board(request).holds, number, principal(request).expert_id):
+        return True
+    doing = request.path.rsplit("/", 1)[-1]
+    await blocking(board(request).refuse, principal(request), number, doing)
+    return False
 
 
 def _back(number: str, error: DeskError) -> str:

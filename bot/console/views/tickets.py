@@ -13,7 +13,9 @@ from bot.console.tickets import (
     clean_reason, desk_problem,
 )
 from bot.console.csvexport import csv_response
-from bot.console.web import TICKET_STATUS_LABELS, blocking, context, principal, redirect, render, require
+from bot.console.web import (
+    TICKET_STATUS_LABELS, blocking, context, error_page, principal, redirect, render, require,
+)
 from bot.desk.tickets import DeskError
 from bot.desk.models import Expert
 
@@ -22,7 +24,7 @@ STAFF = ("staff", "admin")
 NUMBER = "{number:[A-Za-z0-9-]{1,20}}"
 STATUS_OPTIONS = {**TICKET_STATUS_LABELS, "follow_up": "待回访", "overdue": "逾期未受理"}
 #: What the pages call the people and processes that move tickets.
-LABELS = {"channels": CHANNEL_LABELS, "events": EVENT_LABELS, "kinds": MESSAGE_KINDS,
+LABELS: dict[str, Any] = {"channels": CHANNEL_LABELS, "events": EVENT_LABELS, "kinds": MESSAGE_KINDS,
           "outbox_statuses": OUTBOX_STATUS_LABELS}
 
 
@@ -43,7 +45,7 @@ def actor(request: web.Request) -> str:
 async def list_tickets(request: web.Request) -> web.Response:
     filters, problems = TicketFilter.parse(request.query)
     rows = await blocking(board(request).search, filters)
-    return render(request, "tickets/list.html", rows=rows, filters=filters.as_query(), problems=problems,
+    return render(request, "tickets/list.html", status=400 if problems.refused else 200, rows=rows, filters=filters.as_query(), problems=problems,
                   statuses=STATUS_OPTIONS, **LABELS, **await _filter_options(request))
 
 
@@ -51,7 +53,9 @@ async def list_tickets(request: web.Request) -> web.Response:
 @require(*STAFF)
 async def export_tickets(request: web.Request) -> web.Response:
     ctx, me = context(request), principal(request)
-    filters, _ = TicketFilter.parse(request.query)
+    filters, problems = TicketFilter.parse(request.query)
+    if problems.refused:  # an export of something else than what was asked would be worse than none
+        return error_page(request, 400, "筛选条件有误，未导出：" + "；".join(problems.values()))
     full = request.query.get("full") == "1" and me.sees_phone_numbers
     tickets = board(request)
     rows = await blocking(tickets.search, filters, limit=100_000)
@@ -86,13 +90,23 @@ async def show_ticket(request: web.Request) -> web.Response:
 @require(*STAFF)
 async def assign(request: web.Request) -> web.StreamResponse:
     async def move(form: Any, number: str, reason: str) -> str:
-        raw = str(form.get("expert_id") or "").strip()
-        if not raw.isdigit() or len(raw) > 9:
-            raise TicketFormError({"expert_id": "请选择专家"})
-        ticket = await blocking(context(request).desk.assign, number, int(raw), actor(request), reason)
+        expert_id = _expert_id(form, "请选择专家")
+        ticket = await blocking(context(request).desk.assign, number, expert_id, actor(request), reason)
         return f"已分配给专家（{ticket.expert_id}），等待受理。"
 
     return await _staff_move(request, "assign", "分配", move)
+
+
+@routes.post(f"/tickets/{NUMBER}/allow-contact")
+@require(*STAFF)
+async def allow_contact(request: web.Request) -> web.StreamResponse:
+    """The enterprise told staff it agrees to be contacted directly by the expert who accepted its case."""
+    async def move(form: Any, number: str, reason: str) -> str:
+        expert_id = _expert_id(form, "没有受理专家")
+        await blocking(context(request).desk.allow_direct_contact, number, expert_id, actor(request), reason)
+        return "已记录：企业同意受理专家直接联系，该专家现在可以看到完整联系方式。"
+
+    return await _staff_move(request, "allow_contact", "记录企业同意", move)
 
 
 @routes.post(f"/tickets/{NUMBER}/close")
@@ -115,6 +129,13 @@ async def reopen(request: web.Request) -> web.StreamResponse:
     return await _staff_move(request, "reopen", "重开", move)
 
 
+def _expert_id(form: Any, missing: str) -> int:
+    raw = str(form.get("expert_id") or "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        raise TicketFormError({"expert_id": missing})
+    return int(raw)
+
+
 async def _staff_move(request: web.Request, action: str, doing: str,
                       move: Callable[[Any, str, str], Awaitable[str]]) -> web.StreamResponse:
     """Check the reason, let the desk make the move, audit it; whatever refuses it comes back as a message on the
@@ -130,8 +151,8 @@ async def _staff_move(request: web.Request, action: str, doing: str,
     except DeskError as error:
         raise redirect("/tickets" if error.code == "not_found" else back,
                        flash=desk_problem(error, doing, TICKET_STATUS_LABELS))
-    detail = {"reason": reason}
-    if action == "assign":
+    detail: dict[str, Any] = {"reason": reason}
+    if action in ("assign", "allow_contact"):
         detail["expert_id"] = int(str(form.get("expert_id")))
     await blocking(board(request).record_move, principal(request), action, number, detail)
     raise redirect(back, flash=done)

@@ -41,9 +41,10 @@ class Criteria:
         return bool(self.countries or self.industries or self.ip_types or self.products)
 
     def merged(self, other: "Criteria") -> "Criteria":
-        return Criteria(*(tuple(dict.fromkeys((*getattr(self, name), *getattr(other, name))))
-                          for name in ("countries", "industries", "ip_types", "products")),
-                        everything=self.everything or other.everything)
+        countries, industries, ip_types, products = (
+            tuple(dict.fromkeys((*getattr(self, name), *getattr(other, name))))
+            for name in ("countries", "industries", "ip_types", "products"))
+        return Criteria(countries, industries, ip_types, products, everything=self.everything or other.everything)
 
     @classmethod
     def of(cls, row: Any) -> "Criteria":

@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: `make screenshots` sets this so the pictures land in docs/screenshots/ for the README; a plain test run keeps
 #: them in its temporary directory so that running the tests never changes committed files.
 SCREENSHOTS = os.environ.get("IPDESK_SCREENSHOTS")
@@ -35,7 +35,7 @@ def missing_browser() -> str | None:
 class Browser:
     """One headless Chromium with its own profile (cookies), so a test can have staff and an expert signed in at once."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, arguments: tuple[str, ...] = ()) -> None:
         self.base = base_url
         self.profile = tempfile.mkdtemp(prefix="ipdesk-chromium-")
         options = Options()
@@ -43,7 +43,7 @@ class Browser:
         for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                         "--lang=zh-CN", f"--user-data-dir={self.profile}"):
+                         "--lang=zh-CN", f"--user-data-dir={self.profile}", *arguments):
             options.add_argument(argument)
         self.driver: WebDriver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.implicitly_wait(0)

@@ -2,6 +2,8 @@
 manual clock; and a browser-like HTTP client that signs in and sends CSRF tokens as the pages do."""
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 import re
 import threading
@@ -92,7 +94,7 @@ class ConsoleClient:
             self.csrf = match.group(1)
         return page
 
-    def api(self, path: str, payload: object) -> requests.Response:
+    def api(self, path: str, payload: Any) -> requests.Response:
         return self.http.post(self.base + path, json=payload, headers={"X-CSRF-Token": self.csrf}, timeout=60)
 
     def log_call(self, data: dict[str, str]) -> Page:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOT_ID = 777000111
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "IP Desk", "username": "ipdesk_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -251,8 +251,8 @@ class FakeBotApi:
                                             "description": "Forbidden: bot was blocked by the user"})
                 if call.status == 429:
                     return self._json(429, {"ok": False, "error_code": 429,
-                                            "description": f"Too Many Requests: retry after {fault.retry_after}",
-                                            "parameters": {"retry_after": fault.retry_after}})
+                                            "description": f"Too Many Requests: retry after {fault.retry_after}",  # type: ignore[union-attr]
+                                            "parameters": {"retry_after": fault.retry_after}})  # type: ignore[union-attr]
                 try:
                     call.result = api._answer(method, params)
                 except KeyError as error:

@@ -1,0 +1,3 @@
+from bot.desk.migrations import main
+
+raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""The schema's history builds the models: every revision of bot/desk/migrations, run from the first on an empty
+database, gives the schema the models describe, on SQLite and on PostgreSQL; and a database opened by the
+processes is at the newest revision."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.desk import migrations
+from bot.desk.db import create_schema
+from bot.desk.models import Base
+from tests.helpers.databases import empty_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request, tmp_path):
+    with empty_database(request.param, tmp_path, prefix="migrations_test") as engine:
+        yield engine
+
+
+def differences(engine) -> list:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+
+
+def test_upgrading_an_empty_database_gives_the_models_schema(empty_engine) -> None:
+    migrations.upgrade_by_revisions(empty_engine)
+    assert differences(empty_engine) == []
+    with empty_engine.connect() as connection:
+        assert migrations.current(connection) == migrations.head()
+
+
+def test_a_database_opened_by_the_processes_is_at_the_newest_revision(empty_engine) -> None:
+    create_schema(empty_engine)
+    create_schema(empty_engine)  # a second process opening it changes nothing
+    assert differences(empty_engine) == []
+    with empty_engine.connect() as connection:
+        assert migrations.current(connection) == migrations.head()
+
+
+def test_a_database_made_before_migrations_is_completed_and_stamped(empty_engine) -> None:
+    Base.metadata.tables["desk_experts"].create(empty_engine)  # an old desk: some of today's tables
+    create_schema(empty_engine)
+    assert set(Base.metadata.tables) <= set(inspect(empty_engine).get_table_names())
+    with empty_engine.connect() as connection:
+        assert migrations.current(connection) == migrations.head()
