@@ -60,8 +60,9 @@ BUTTON_IN_FORM = Localized(
     "We are bringing in an expert: please type your answer to the question above, or reply “cancel” to stop.",
 )
 NOTHING_TO_CANCEL = Localized("当前没有正在进行的操作。", "There is nothing under way to cancel.")
-#: What a cancelled form leaves behind: nothing it was collecting.
-CANCELLED_SLOTS = ("company", "description", "deadline", "priority", "feedback", "feedback_for", "warning_criteria",
+#: What a cancelled form leaves behind: nothing it was collecting, the contact included (the privacy notice says
+#: nothing is kept).
+CANCELLED_SLOTS = ("company", "contact", "description", "deadline", "priority", "feedback", "feedback_for", "warning_criteria",
                    "fair_name", "fair_place", "fair_dates", "fair_products", "fair_rights", "fair_new_products",
                    "fair_outcome", "exhibition")
 _PRIORITY_LABEL = {"urgent": Localized("紧急", "urgent"), "normal": Localized("普通", "normal")}

@@ -138,10 +138,12 @@ def long_conversation(url: str, turns: int) -> tuple[float, float]:
 
 
 def unlimited(services: list[Service]) -> list[Service]:
-    """The services with the per-sender rate limit out of the way of the simulated users."""
+    """The services with the per-sender and per-address rate limits out of the way of the simulated users (who all
+    come from one address)."""
     for service in services:
         if service.env is not None:
             service.env["IPDESK_REST_BURST"] = "1000000"
+            service.env["IPDESK_REST_ADDRESS_BURST"] = "0"
     return services
 
 
@@ -200,7 +202,8 @@ def scaled_out(durations: Durations, work: Path, single: dict[str, object]) -> N
         base = Settings(console_port=free_port(), var_dir=work / "cluster", database_url=postgres.url,
                         redis_url=redis.url, rasa_token="bench-" + os.urandom(8).hex())
         layout = Layout(base, rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
-                        public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port())
+                        public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port(),
+                        chat_rate=1_000_000, chat_burst=1_000_000)  # the simulated users share one address
         prepare_desk(base)
         stack = Stack(unlimited(cluster_services(layout)), log_dir=base.var_dir / "logs")
         try:

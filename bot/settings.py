@@ -65,6 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
        part="processes"),
     _s("IPDESK_RASA_TOKEN", "", "the token of Rasa's HTTP API; unset: a fresh random one per run", old=True,
        secret=True, part="processes"),
+    _s("IPDESK_ACTIONS_TOKEN", "", "the secret the Rasa server sends with every call to the action server, which "
+       "refuses any call without it; unset: a fresh random one per run", secret=True, part="processes"),
     _s("IPDESK_RASA_URL", "http://127.0.0.1:5005", "where the Rasa server answers (set by the launcher for the "
        "processes it starts)", part="processes"),
     _s("IPDESK_HOST", "127.0.0.1", "the address this machine's services listen on", part="processes"),
@@ -106,6 +108,10 @@ SETTINGS: tuple[Setting, ...] = (
     _s("IPDESK_REST_BURST", "10", "messages a sender may send at once", part="runtime"),
     _s("IPDESK_REST_PER_MINUTE", "30", "messages a sender may send a minute after the burst", part="runtime"),
     _s("IPDESK_REST_MAX_CHARS", "4000", "the longest message the REST channel takes", part="runtime"),
+    _s("IPDESK_REST_ADDRESS_BURST", "60", "messages one client address may send at once, all senders together; 0: "
+       "no limit per address (behind nginx, which limits per address itself)", part="runtime"),
+    _s("IPDESK_REST_ADDRESS_PER_MINUTE", "240", "messages one client address may send a minute after its burst",
+       part="runtime"),
     # The console.
     _s("IPDESK_CONSOLE_SESSION_IDLE_MINUTES", "120", "a console session ends after this long without a request",
        old=True, part="console"),

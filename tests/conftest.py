@@ -39,6 +39,9 @@ def stack(trained_model, tmp_path_factory):
     for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
         assert service.env is not None
         service.env["IPDESK_SESSION_MAX_EVENTS"] = "40"
+        # Every test talks from 127.0.0.1: a per-address limit the suite stays under, which a flood still exceeds.
+        service.env["IPDESK_REST_ADDRESS_BURST"] = "100"
+        service.env["IPDESK_REST_ADDRESS_PER_MINUTE"] = "600"
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)
     yield settings

@@ -32,7 +32,8 @@ def cluster(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     base = Settings(console_port=free_port(), model=trained_model, var_dir=var_dir, database_url=scratch_postgres.url,
                     redis_url=scratch_redis.url, redis_prefix="scaleout")
     layout = Layout(base, rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
-                    public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port())
+                    public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port(),
+                    chat_rate=1000, chat_burst=1000)  # the tests all come from 127.0.0.1
     prepare_desk(base)
     services = cluster_services(layout)
     for service in services:  # the tests send one conversation's messages faster than the rate limit lets a person

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.helpers.rest import customs, say
+from tests.helpers.rest import customs, message, post, say
 from sqlalchemy import func, select
 
 from bot.desk.db import make_engine, sessions
@@ -133,6 +133,11 @@ def test_an_injection_in_a_question_is_answered_as_text_and_changes_nothing(stac
     say(stack, "sec-bystander", "有哪些海外知识产权保险")
     bystander = tracker(stack, "sec-bystander")
     before = desk_counts(stack)
+    if text.startswith("/"):  # a typed intent that is no button of the bot is refused at the channel (issue 15)
+        status, _, answer = post(stack, message("sec-injector", text))
+        assert status == 400 and "button" in answer["error"], answer
+        assert desk_counts(stack) == before and tracker(stack, "sec-bystander") == bystander
+        return
     replies = say(stack, "sec-injector", text)
     turns = customs(replies)
     assert turns and turns[-1]["kind"] in {"answer", "out_of_scope", "clarify", "help", "escalation", "form"}, replies

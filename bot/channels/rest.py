@@ -4,10 +4,17 @@
 replies, as Rasa's own REST channel does (credentials.yml names this class in its place; the channel is still
 called "rest", so conversations and tickets opened here are REST's). In addition:
 
-- **Bad requests get a clear answer**, never a 500 or an empty list: a body that is not a JSON object, a missing or
-  overlong sender, a sender of another channel ("tg:…"), a missing or empty message: 400 with `{"error": …}`; a
-  message over `IPDESK_REST_MAX_CHARS` characters (4000) or a body over 64 KiB: 413. Control characters other than
-  tab and newline are dropped from the message. The input channel is always "rest", whatever the body claims.
+- **Bad requests get a clear answer**, never a 500 or an empty list: a body that is not a JSON object (or JSON
+  nested too deep), a missing or overlong sender, a sender id with characters that would need percent-encoding in
+  a URL (the desk's answers are delivered through Rasa's API, which takes the id from the path undecoded), a sender
+  of another channel ("tg:…"), a missing or empty message, a typed `/intent{…}` that is not one of the bot's
+  buttons (bot/channels/payloads.py): 400 with `{"error": …}`; a message over `IPDESK_REST_MAX_CHARS` characters
+  (4000) or a body over 64 KiB: 413. Control characters other than tab and newline, lone surrogates and
+  non-characters are dropped from the message and the metadata. The input channel is always "rest", whatever the
+  body claims. The sender id is the conversation's only credential: REST is for trusted server-side clients.
+- **Per-address rate limit**, before anything else: `IPDESK_REST_ADDRESS_BURST` requests at once (60), then
+  `IPDESK_REST_ADDRESS_PER_MINUTE` a minute (240), all the address's senders together; 0 turns it off (behind nginx,
+  which limits per address itself).
 - **Per-sender rate limit** (bot/runtime/ratelimit.py): `IPDESK_REST_BURST` messages at once (10), then
   `IPDESK_REST_PER_MINUTE` a minute (30); beyond that 429 with `{"error": …, "retry_after": s}` and a
   `Retry-After` header, before any work is done, so a flooding client cannot starve the other conversations. With
@@ -28,9 +35,9 @@ import hmac
 import json
 import logging
 import os
+import re
 import threading
 import time
-import unicodedata
 import uuid
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
@@ -51,6 +58,7 @@ from bot.runtime.ratelimit import RateLimiter, SenderRateLimiter, retry_after_se
 from bot import settings
 from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
+from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
 from knowledge import Localized, detect_language
 
 logger = logging.getLogger(__name__)
@@ -58,8 +66,13 @@ T = TypeVar("T")
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_LENGTH = 128  # the desk keeps a conversation's sender id in 128 characters
+#: A sender id travels unencoded in the path of Rasa's API (the desk's answers are delivered there), which does not
+#: decode percent-encoding: only characters that need none.
+SENDER_FORM = re.compile(r"[A-Za-z0-9._~:@-]+")
 #: A sender's messages at once, and a minute after that, unless IPDESK_REST_BURST / IPDESK_REST_PER_MINUTE say otherwise.
 DEFAULT_BURST, DEFAULT_PER_MINUTE = 10, 30
+#: One client address's messages at once and a minute, all its senders together (IPDESK_REST_ADDRESS_*).
+DEFAULT_ADDRESS_BURST, DEFAULT_ADDRESS_PER_MINUTE = 60, 240
 #: How often the list of conversations with held questions is read again (another Rasa server may have held one).
 WAITING_REFRESH_SECONDS = 2.0
 
@@ -82,11 +95,13 @@ class RestChannel(RestInput):
     """The "rest" input channel: validated, rate-limited, and holding questions while the action server is down."""
 
     def __init__(self, token: str | None, *, max_chars: int = 4000, held: HeldQuestions | None = None,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, address_limiter: RateLimiter | None = None) -> None:
         install_rasa_fixes()  # the failure watch (and the speed-ups) the channel relies on, also under plain `rasa run`
         self.token = token
         self.max_chars = max_chars
         self.limiter = limiter or SenderRateLimiter(DEFAULT_BURST, DEFAULT_PER_MINUTE)
+        #: Per client address, all its senders together (None: no such limit, e.g. behind nginx, which limits).
+        self.address_limiter = address_limiter
         self._held = held
         self._held_lock = threading.Lock()
         self._waiting: set[str] = set()
@@ -104,11 +119,16 @@ class RestChannel(RestInput):
         burst = settings.read(env, "IPDESK_REST_BURST", settings.positive(int), int(credentials.get("burst", DEFAULT_BURST)))
         per_minute = settings.read(env, "IPDESK_REST_PER_MINUTE", settings.positive(int),
                                    int(credentials.get("per_minute", DEFAULT_PER_MINUTE)))
+        address_burst = settings.read(env, "IPDESK_REST_ADDRESS_BURST", settings.number(int), DEFAULT_ADDRESS_BURST)
+        address_per_minute = settings.read(env, "IPDESK_REST_ADDRESS_PER_MINUTE", settings.positive(int),
+                                           DEFAULT_ADDRESS_PER_MINUTE)
         return cls(
             credentials.get("token") or settings.text(env, "IPDESK_RASA_TOKEN"),
             max_chars=settings.read(env, "IPDESK_REST_MAX_CHARS", settings.positive(int),
                                     int(credentials.get("max_chars", 4000))),
             limiter=sender_rate_limiter(burst, per_minute),
+            address_limiter=sender_rate_limiter(address_burst, address_per_minute, scope="address")
+            if address_burst > 0 else None,
         )
 
     async def _in_thread(self, call: Callable[[HeldQuestions], T]) -> T:
@@ -131,6 +151,13 @@ class RestChannel(RestInput):
 
         @channel.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if self.address_limiter is not None:
+                wait = self.address_limiter.acquire(request.ip or "unknown")
+                if wait is not None:
+                    seconds = retry_after_seconds(wait)
+                    logger.warning("rest: the address %s is sending too fast; refused for %d s", request.ip, seconds)
+                    return response.json({"error": f"too many messages from this address; send again in {seconds} s",
+                                          "retry_after": seconds}, status=429, headers={"Retry-After": str(seconds)})
             try:
                 sender, text, metadata = self._read(request)
             except BadRequest as refused:
@@ -190,19 +217,29 @@ class RestChannel(RestInput):
         sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
         if not isinstance(sender, str) or not sender.strip():
             raise BadRequest(400, '"sender" must be a non-empty string that names the conversation')
-        if len(sender) > MAX_SENDER_LENGTH or any(unicodedata.category(ch) == "Cc" for ch in sender):
-            raise BadRequest(400, f'"sender" must be at most {MAX_SENDER_LENGTH} characters, without control characters')
+        if len(sender) > MAX_SENDER_LENGTH or not SENDER_FORM.fullmatch(sender):
+            raise BadRequest(400, f'"sender" must be 1 to {MAX_SENDER_LENGTH} of the characters A-Z a-z 0-9 . _ ~ : @ - '
+                                  '(an id that needs no percent-encoding in a URL, so the desk\'s answers reach it)')
         if sender.startswith(TELEGRAM_PREFIX):
             raise BadRequest(400, f'"sender" may not begin with "{TELEGRAM_PREFIX}": those are Telegram conversations')
         if not isinstance(text, str):
             raise BadRequest(400, '"message" must be a string')
         if len(text) > self.max_chars:
             raise BadRequest(413, f"the message is longer than {self.max_chars} characters; please send it in parts")
-        text = "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+        text = clean_text(text)
         if not text.strip():
             raise BadRequest(400, '"message" is empty')
+        try:
+            text = screen(text)
+        except RefusedPayload as refused:
+            raise BadRequest(400, str(refused)) from None
         if metadata is not None and not isinstance(metadata, dict):
             raise BadRequest(400, '"metadata" must be an object')
+        if metadata is not None:
+            try:
+                metadata = clean_value(metadata)
+            except RefusedPayload as refused:
+                raise BadRequest(400, f'"metadata" is {refused}') from None
         return sender, text, metadata
 
     async def _converse(self, agent: Agent, sender: str, text: str, metadata: Mapping[str, Any] | None,
@@ -304,6 +341,6 @@ def _ready_agent(request: Request) -> Agent | None:
 def _json_object(body: bytes | None) -> dict[str, Any] | None:
     try:
         value = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[" nested 60 000 deep
         return None
     return value if isinstance(value, dict) else None

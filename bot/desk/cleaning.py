@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from bot.clock import require_aware
+from bot.desk.fields import UNSTORABLE
 from bot.desk.models import TRANSCRIPT_ROLES
 
 MAX_TEXT = 10_000
 MAX_NOTE = 2_000
 TRUNCATED = "…（以下省略）"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = UNSTORABLE  # control characters, lone surrogates, non-characters
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s\-()]{7,25}$")
 
@@ -50,7 +51,8 @@ def normalise_contact(contact: str | None) -> str:
 
 
 def clean(value: Any, name: str, limit: int, *, required: bool = True) -> Any:
-    """Text as stored: trimmed, without control characters, within `limit`; empty is refused when required."""
+    """Text as stored: trimmed, without control characters, lone surrogates and non-characters, within `limit`;
+    empty is refused when required."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise DeskError(f"{name} is required")

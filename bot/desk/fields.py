@@ -21,7 +21,11 @@ _CONTACT_IN_TEXT = re.compile(
 )
 
 NO_DEADLINE_WORDS = ("无", "没有", "暂无", "不清楚", "不知道", "没", "none", "no", "n/a", "unknown", "not sure")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: What no stored field may hold: control characters (tabs and line breaks stay), lone UTF-16 surrogates (a JSON
+#: body may carry "\\ud800"; UTF-8 and PostgreSQL refuse them) and Unicode's non-characters.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
+_CONTROL = UNSTORABLE
 
 
 class FormError(ValueError):
@@ -44,7 +48,8 @@ class FieldError(ValueError):
 
 
 def strip_control(text: str) -> str:
-    """`text` without control characters (tabs and line breaks stay): what no stored field may hold."""
+    """`text` without what no stored field may hold (`UNSTORABLE`: control characters but tabs and line breaks, lone
+    surrogates, non-characters)."""
     return _CONTROL.sub("", text)
 
 

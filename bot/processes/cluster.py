@@ -28,6 +28,8 @@ from bot.processes.launcher import (
 )
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "ipdesk.conf"
+#: Messages a second one client address may send through nginx's chat entry, and the burst beyond that.
+CHAT_RATE, CHAT_BURST = 30, 60
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Layout:
     public_port: int
     internal_port: int
     actions_entry_port: int
+    #: nginx's limit per client address on the chat entry (`limit_req`): messages a second, and the burst beyond.
+    #: The benchmark and the scale-out tests drive the layout from one address, so they raise it.
+    chat_rate: int = CHAT_RATE
+    chat_burst: int = CHAT_BURST
     nginx_dir: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,7 +80,7 @@ class Layout:
 
 
 def nginx_conf(rasa: list[str], actions: list[str], *, public_listen: str, internal_listen: str,
-               actions_listen: str) -> str:
+               actions_listen: str, chat_rate: int = CHAT_RATE, chat_burst: int = CHAT_BURST) -> str:
     """deploy/nginx/ipdesk.conf with its servers and listening addresses filled in."""
     def servers(addresses: list[str]) -> str:
         if not addresses:
@@ -83,7 +89,8 @@ def nginx_conf(rasa: list[str], actions: list[str], *, public_listen: str, inter
 
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
     for name, value in {"rasa_servers": servers(rasa), "action_servers": servers(actions), "public_listen": public_listen,
-                        "internal_listen": internal_listen, "actions_listen": actions_listen}.items():
+                        "internal_listen": internal_listen, "actions_listen": actions_listen,
+                        "chat_rate": str(chat_rate), "chat_burst": str(chat_burst)}.items():
         text = text.replace("{{" + name + "}}", value)
     return text
 
@@ -100,7 +107,7 @@ def nginx(layout: Layout) -> Service:
     (directory / "ipdesk.conf").write_text(nginx_conf(
         [f"{host}:{port}" for port in layout.rasa_ports], [f"{host}:{port}" for port in layout.action_ports],
         public_listen=f"{host}:{layout.public_port}", internal_listen=f"{host}:{layout.internal_port}",
-        actions_listen=f"{host}:{layout.actions_entry_port}",
+        actions_listen=f"{host}:{layout.actions_entry_port}", chat_rate=layout.chat_rate, chat_burst=layout.chat_burst,
     ), encoding="utf-8")
     (directory / "nginx.conf").write_text(
         "# Written by bot/processes/cluster.py for `python -m bot.processes.cluster up`; the servers are in ipdesk.conf.\n"
@@ -123,6 +130,9 @@ def cluster_services(layout: Layout) -> list[Service]:
     services = [_named(action_server(layout.action_settings(port)), f"action server {port}")
                 for port in layout.action_ports]
     services += [_named(rasa_server(layout.rasa_settings(port)), f"Rasa server {port}") for port in layout.rasa_ports]
+    for service in services:
+        if service.env is not None:  # behind nginx every client has nginx's address: nginx limits per address
+            service.env["IPDESK_REST_ADDRESS_BURST"] = "0"
     services.append(nginx(layout))
     shared = layout.services_settings()
     services += [desk_worker(shared), console(shared)]
@@ -149,11 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     conf.add_argument("--listen", default="80", help="the public chat entry (default 80)")
     conf.add_argument("--internal", default="127.0.0.1:5004", help="the services' entry (default 127.0.0.1:5004)")
     conf.add_argument("--actions-listen", default="127.0.0.1:5054", help="the action servers' entry")
+    conf.add_argument("--rate", type=int, default=CHAT_RATE, help=f"messages a second per client address (default {CHAT_RATE})")
+    conf.add_argument("--burst", type=int, default=CHAT_BURST, help=f"the burst beyond that (default {CHAT_BURST})")
     args = parser.parse_args(argv)
 
     if args.command == "nginx-conf":
         print(nginx_conf(args.rasa.split(","), args.actions.split(","), public_listen=args.listen,
-                         internal_listen=args.internal, actions_listen=args.actions_listen), end="")
+                         internal_listen=args.internal, actions_listen=args.actions_listen, chat_rate=args.rate,
+                         chat_burst=args.burst), end="")
         return 0
 
     base = Settings.from_environment()

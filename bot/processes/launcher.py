@@ -11,6 +11,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,6 +42,9 @@ class Settings:
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
     #: From IPDESK_RASA_TOKEN, else a fresh random one per run: the API is never open without one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    #: The secret the Rasa server sends with every call to the action server, which refuses any call without it.
+    #: From IPDESK_ACTIONS_TOKEN, else a fresh random one per run.
+    actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     #: The desk's database, and on PostgreSQL also the conversations (Rasa's SQL tracker store); SQLite files under
     #: `var_dir` when unset.
     database_url: str | None = None
@@ -67,6 +71,7 @@ class Settings:
             model=Path(text(env, "IPDESK_MODEL") or DEFAULT_MODEL),
             var_dir=Path(text(env, "IPDESK_VAR_DIR") or ROOT / "var"),
             rasa_token=text(env, "IPDESK_RASA_TOKEN") or defaults.rasa_token,
+            actions_token=text(env, "IPDESK_ACTIONS_TOKEN") or defaults.actions_token,
             database_url=text(env, "IPDESK_DATABASE_URL"),
             redis_url=text(env, "IPDESK_REDIS_URL"),
             redis_prefix=text(env, "IPDESK_REDIS_PREFIX") or cls.redis_prefix,
@@ -75,9 +80,10 @@ class Settings:
         )
 
     def environment(self) -> dict[str, str]:
-        """What every service process is started with: where the others are, the token, the desk database."""
+        """What every service process is started with: where the others are, the tokens, the desk database. The
+        tokens travel in the environment, never on a command line (which every user of the machine can read)."""
         env = {**os.environ, "IPDESK_RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
-               "RASA_TELEMETRY_ENABLED": "false"}
+               "IPDESK_ACTIONS_TOKEN": self.actions_token, "RASA_TELEMETRY_ENABLED": "false"}
         env["IPDESK_DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
         if self.redis_url:
             env["IPDESK_REDIS_URL"] = self.redis_url
@@ -106,21 +112,49 @@ class Settings:
     def endpoints_file(self) -> Path:
         """endpoints.yml with this run's action server, tracker store and lock store filled in.
 
-        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${IPDESK_DATABASE_URL}` and a Redis password
-        `${IPDESK_REDIS_PASSWORD}`, which Rasa fills in from its environment when it reads the file.
+        Secrets stay out of the file: on PostgreSQL the tracker store's URL is `${IPDESK_DATABASE_URL}`, a Redis password
+        `${IPDESK_REDIS_PASSWORD}` and the action server's token `${IPDESK_ACTIONS_TOKEN}` (sent as a bearer token with
+        every action call), which Rasa fills in from its environment when it reads the file.
         """
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = self.action_endpoint or f"{self.actions_url}/webhook"
+        endpoints["action_endpoint"]["headers"] = {"Authorization": "Bearer ${IPDESK_ACTIONS_TOKEN}"}
         if self.tracker_on_postgresql:
             endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${IPDESK_DATABASE_URL}"}
         else:
             endpoints["tracker_store"]["db"] = str(self.var_dir / "tracker.db")
         if self.redis_url:
             endpoints["lock_store"] = redis_lock_store(self.redis_url, self.redis_prefix)
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.prepare_var_dir()
         path = self.var_dir / f"endpoints-{self.rasa_port}.yml"
         path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
         return path
+
+    def prepare_var_dir(self) -> None:
+        """`var_dir` readable by this user only, and the SQLite databases in it created so (0600) before any process
+        opens them: they hold conversations and contacts. The services are started with umask 077 as well."""
+        private_directory(self.var_dir)
+        files = [self.var_dir / "tracker.db"] if not self.tracker_on_postgresql else []
+        desk = make_url(self.environment()["IPDESK_DATABASE_URL"])
+        if desk.get_backend_name() == "sqlite" and desk.database:
+            files.append(Path(desk.database))
+        for path in files:
+            private_file(path)
+
+
+def private_directory(path: Path) -> None:
+    """Make `path` (and its missing parents) a directory only its owner can read."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` if missing, readable and writable by its owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 REDIS_PASSWORD_VARIABLE = "IPDESK_REDIS_PASSWORD"
@@ -174,16 +208,17 @@ def _rasa(*args: str) -> list[str]:
 
 
 def action_server(settings: Settings) -> Service:
-    command = _rasa("run", "actions", "--actions", "actions", "--port", str(settings.actions_port))
-    # rasa-sdk listens on 0.0.0.0 unless SANIC_HOST says otherwise: keep it on the configured interface.
-    return Service("action server", command, f"{settings.actions_url}/health", {**settings.environment(), "SANIC_HOST": settings.host})
+    """rasa-sdk's action server behind the shared secret (bot/runtime/action_server.py), on the configured interface."""
+    command = [sys.executable, "-m", "bot.runtime.action_server", "--actions", "actions", "--host", settings.host,
+               "--port", str(settings.actions_port)]
+    return Service("action server", command, f"{settings.actions_url}/health", settings.environment())
 
 
 def rasa_server(settings: Settings) -> Service:
     command = [  # Rasa's `rasa run`, with bot/runtime/server.py's fixes applied in the process
         sys.executable, "-m", "bot.runtime.server", "run", "--model", str(settings.model),
         "--interface", settings.host, "--port", str(settings.rasa_port), "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
-        "--enable-api", f"--auth-token={settings.rasa_token}",  # "=": a token may begin with "-"
+        "--enable-api",  # the API's token comes from IPDESK_RASA_TOKEN in the environment (bot/runtime/server.py)
     ]
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
 
@@ -219,7 +254,8 @@ def all_services(settings: Settings) -> list[Service]:
 
 
 class Stack:
-    """A group of services started together and stopped together; a service that dies stops the rest."""
+    """A group of services started together and stopped together; a service that dies while starting stops the
+    rest (`serve` restarts one that dies later)."""
 
     def __init__(self, services: list[Service], *, log_dir: Path | None = None) -> None:
         self.services = services
@@ -239,17 +275,23 @@ class Stack:
         self._spawn(service)
         self._wait(service, time.monotonic() + timeout, timeout)
 
+    def respawn(self, service: Service) -> None:
+        """Start a stopped `service` again without waiting for it (the launcher's restart after a crash)."""
+        self._spawn(service)
+
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
 
     def _spawn(self, service: Service) -> None:
         output = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{service.name.replace(' ', '-')}.log", "ab")  # noqa: SIM115
+            private_directory(self.log_dir)
+            log_file = self.log_dir / f"{service.name.replace(' ', '-')}.log"
+            private_file(log_file)  # logs name senders and tickets: the owner's only
+            output = open(log_file, "ab")  # noqa: SIM115
         service.process = subprocess.Popen(
             service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
-            env=service.env, start_new_session=True,
+            env=service.env, start_new_session=True, umask=0o077,  # what the services create is private too
         )
 
     def _wait(self, service: Service, deadline: float, timeout: float) -> None:
@@ -294,6 +336,7 @@ def prepare_desk(settings: Settings) -> str:
     from bot.desk.services import open_database
     from bot.settings import DeskSettings
 
+    settings.prepare_var_dir()
     database = open_database(DeskSettings.from_environment(settings.environment()), schema=False)
     try:
         database.create_schema()
@@ -366,25 +409,47 @@ def main(argv: list[str] | None = None) -> int:
     return serve(stack, _banner(settings))
 
 
-def serve(stack: Stack, banner: str) -> int:
-    """Keep a started `stack` running until Ctrl-C or SIGTERM (exit code 0) or until one of its services stops,
-    which stops the others (exit code 1)."""
-    stopping = False
+#: A service that stops after start-up is started again after 1, 2, 4 … seconds, at most a minute apart; one that
+#: then runs for `RESTART_RESET_SECONDS` is counted as healthy again.
+RESTART_BASE_SECONDS, RESTART_MAX_SECONDS, RESTART_RESET_SECONDS = 1.0, 60.0, 120.0
 
-    def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+def serve(stack: Stack, banner: str, stop: threading.Event | None = None) -> int:
+    """Keep a started `stack` running until Ctrl-C or SIGTERM (or `stop`), then stop it (exit code 0).
+
+    A service that stops meanwhile is started again with backoff, each time with a line on stderr: one channel's
+    crash (the Telegram worker on an update it cannot read, say) must not stop the others. Only a failure to start
+    (`Stack.start`) stops everything."""
+    if stop is None:
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(banner, flush=True)
-    while not stopping:
-        failed = stack.failed()
-        if failed is not None:
-            print(f"{failed.name} stopped (exit code {failed.started.returncode}); stopping the others.", file=sys.stderr)
-            stack.stop()
-            return 1
-        time.sleep(0.5)
+    failures: dict[str, int] = {}
+    due: dict[str, float] = {}
+    started: dict[str, float] = {s.name: time.monotonic() for s in stack.services}
+    while not stop.is_set():
+        now = time.monotonic()
+        for service in stack.services:
+            process = service.process
+            if process is None:
+                continue
+            if process.poll() is None:
+                if now - started.get(service.name, now) > RESTART_RESET_SECONDS:
+                    failures.pop(service.name, None)
+                continue
+            if service.name not in due:
+                delay = min(RESTART_MAX_SECONDS, RESTART_BASE_SECONDS * 2 ** failures.get(service.name, 0))
+                print(f"{service.name} stopped (exit code {process.returncode}); starting it again in {delay:.0f} s",
+                      file=sys.stderr, flush=True)
+                due[service.name] = now + delay
+            elif now >= due[service.name]:
+                del due[service.name]
+                failures[service.name] = failures.get(service.name, 0) + 1
+                started[service.name] = now
+                stack.respawn(service)
+                print(f"{service.name} started again (restart {failures[service.name]})", file=sys.stderr, flush=True)
+        stop.wait(0.5)
     print("\nstopping…", flush=True)
     stack.stop()
     return 0

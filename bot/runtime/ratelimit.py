@@ -140,14 +140,16 @@ class SharedSenderRateLimiter:
         return wait if wait > 0 else None
 
 
-def sender_rate_limiter(burst: int, per_minute: float, environ: Mapping[str, str] = os.environ) -> RateLimiter:
-    """Limits shared in Redis when `IPDESK_REDIS_URL` is set (keys under `IPDESK_REDIS_PREFIX`, as the lock store's),
-    else this process's own."""
+def sender_rate_limiter(burst: int, per_minute: float, environ: Mapping[str, str] = os.environ, *,
+                        scope: str = "") -> RateLimiter:
+    """Limits shared in Redis when `IPDESK_REDIS_URL` is set (keys under `IPDESK_REDIS_PREFIX`, as the lock store's,
+    then `scope`: the client addresses' buckets are apart from the senders'), else this process's own."""
     redis_url = text(environ, "IPDESK_REDIS_URL")
     if not redis_url:
         return SenderRateLimiter(burst, per_minute)
+    prefix = text(environ, "IPDESK_REDIS_PREFIX") or "ipdesk"
     return SharedSenderRateLimiter.from_url(redis_url, burst, per_minute,
-                                            prefix=text(environ, "IPDESK_REDIS_PREFIX") or "ipdesk")
+                                            prefix=f"{prefix}:{scope}" if scope else prefix)
 
 
 def retry_after_seconds(wait: float) -> int:

@@ -72,7 +72,7 @@ def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, t
     """
     # Rasa takes the conversation id from the path as it stands, without decoding it, so the ":" of Telegram's
     # "tg:<chat>" must not become %3A (that would be another, empty conversation).
-    url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe=':')}/trigger_intent"
+    url = f"{rasa_url.rstrip('/')}/conversations/{quote(message.recipient, safe=':@')}/trigger_intent"
     name, entities = external_intent(message)
     body = {"name": name, "entities": entities}
     response = httpx.post(url, params={"output_channel": "latest", "token": token}, json=body, timeout=timeout)

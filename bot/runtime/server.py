@@ -13,17 +13,26 @@ credentials.yml gets the same.) Each fix is a module of bot/runtime/patches/ tha
 - rule_policy: the rule policy parses each learned rule once;
 - action_failures: a channel that runs a turn inside `watch_action_failures()` learns which custom actions failed.
 
-Rasa's channels, tracker store, lock store and HTTP API stay Rasa's own.
+Rasa's channels, tracker store, lock store and HTTP API stay Rasa's own. Two things `main` adds to `rasa run`:
+the API's token is read from IPDESK_RASA_TOKEN in the environment when `--auth-token` is not given (a token on a
+command line is visible to every user of the machine), and the server reads no request body larger than
+`MAX_REQUEST_BYTES` (Sanic's default is 100 MB, buffered whole before any channel checks it).
 """
 from __future__ import annotations
 
+import os
 import sys
+from typing import Mapping
 
 from bot.runtime.patches import action_failures, model_loading, response_schema, rule_policy, sessions, tracker_store
 from bot.runtime.patches.response_schema import response_checker
 from bot.runtime.patches.tracker_store import TrackerStoreUnavailable
 
 __all__ = ["TrackerStoreUnavailable", "install", "main", "response_checker"]
+
+#: The largest request body the Rasa server reads: the REST channel takes 64 KiB, the services' calls (the Telegram
+#: bridge, a desk message through the API) far less; nginx's services' entry allows the same.
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def install() -> None:
@@ -38,11 +47,24 @@ def install() -> None:
     rule_policy.install()
 
 
+def rasa_arguments(argv: list[str], env: Mapping[str, str]) -> list[str]:
+    """`argv` with the API's token from IPDESK_RASA_TOKEN added when the API is enabled without one."""
+    from bot.settings import text
+
+    token = text(env, "IPDESK_RASA_TOKEN")
+    if "--enable-api" in argv and token and not any(a == "--auth-token" or a.startswith("--auth-token=") for a in argv):
+        return [*argv, f"--auth-token={token}"]
+    return argv
+
+
 def main() -> None:
     install()
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
+    os.environ.setdefault("SANIC_FALLBACK_ERROR_FORMAT", "json")
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    # Changed in this process only: /proc/<pid>/cmdline keeps the command line the process was started with.
+    sys.argv = ["rasa", *rasa_arguments(sys.argv[1:], os.environ)]
     rasa_main()
 
 

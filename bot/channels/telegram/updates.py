@@ -20,9 +20,10 @@ import logging
 from typing import Any
 
 from telegram import Bot, CallbackQuery, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.clock import Clock
+from bot.channels.payloads import clean_text
 from bot.channels.telegram import texts
 from bot.channels.telegram.documents import DocumentReceiver
 from bot.channels.telegram.experts import ExpertDesk, Outcome, ticket_in
@@ -62,12 +63,15 @@ class UpdateHandler:
         if message is None:
             return []
         if message.text is not None:
-            if message.text.startswith("/"):
+            text = clean_text(message.text)  # lone surrogates and non-characters: what no store can keep
+            if text.strip().startswith("/"):  # Rasa strips too: " /restart" is a command, never an intent
                 return await self._command(update, message)
             answered = await self._expert_reply(message)
             if answered is not None:
                 return answered.messages
-            return await self._turn(update, message.text)
+            if not text.strip():
+                return []
+            return await self._turn(update, text)
         if message.document is not None:
             return await self.documents.receive(update.update_id, message.chat_id, message.document,
                                                 self.language(update))
@@ -116,7 +120,8 @@ class UpdateHandler:
 
     async def _command(self, update: Update, message: Message) -> list[dict[str, Any]]:
         assert message.text is not None  # a command is text
-        command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+        message_text = clean_text(message.text)
+        command = message_text.split(maxsplit=1)[0].split("@", 1)[0].lower()
         lang = self.language(update)
         if command == "/start":
             return text_messages(f"{texts.START.get(lang)}\n\n{texts.PRIVACY.get(lang)}")
@@ -126,7 +131,8 @@ class UpdateHandler:
         if command in RASA_COMMANDS:
             return await self._turn(update, RASA_COMMANDS[command])
         if command in CRITERIA_COMMANDS:
-            words = message.text.split(maxsplit=1)[1].strip() if len(message.text.split(maxsplit=1)) > 1 else ""
+            parts = message_text.split(maxsplit=1)
+            words = " ".join(parts[1].split()) if len(parts) > 1 else ""  # one line: the words, nothing more
             entities = json.dumps({"criteria": words[:500]}, ensure_ascii=False) if words else ""
             return await self._turn(update, CRITERIA_COMMANDS[command] + entities)
         return text_messages(texts.UNKNOWN_COMMAND.get(lang))
@@ -157,10 +163,11 @@ class UpdateHandler:
             return await self._turn(update, payload)
         if data.startswith(LANGUAGE) and data[len(LANGUAGE):] in LANGUAGES:
             code: Language = data[len(LANGUAGE):]  # type: ignore[assignment]
+            # The language first; the spinner and the keyboard are cosmetic and never keep the change from happening.
             self.inbox.set_language(chat_id, code, self.clock.now())
+            await self.rasa.set_slot(chat_id, LANGUAGE_SLOT, code)
             await self._answer(query, LANGUAGES[code])
             await self._remove_keyboard(query)
-            await self.rasa.set_slot(chat_id, LANGUAGE_SLOT, code)
             return text_messages(texts.LANGUAGE_SET.get(code))
         if data.startswith(DESK):
             action, _, number = data[len(DESK):].partition(":")
@@ -182,6 +189,9 @@ class UpdateHandler:
             await self.messenger.call("answerCallbackQuery", lambda: query.answer(text[:200], show_alert=alert))
         except BadRequest as error:
             log.info("callback query %s could not be answered (%s); handling the press anyway", query.id, error)
+        except TelegramError as error:  # the spinner stops by itself; the press is handled regardless
+            log.warning("callback query %s could not be answered (%s: %s); handling the press anyway", query.id,
+                        type(error).__name__, error)
 
     async def _remove_keyboard(self, query: CallbackQuery) -> None:
         """Take away buttons that have done their job (a decided case, a chosen language)."""
@@ -192,3 +202,6 @@ class UpdateHandler:
         except BadRequest as error:  # already removed (a press handled twice) or the message is too old
             log.info("buttons of message %s in chat %s not removed: %s", query.message.message_id,
                      query.message.chat.id, error)
+        except TelegramError as error:  # cosmetic: whatever Telegram says, the press's work is done regardless
+            log.warning("buttons of message %s in chat %s not removed: %s: %s", query.message.message_id,
+                        query.message.chat.id, type(error).__name__, error)

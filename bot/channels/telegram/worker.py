@@ -24,7 +24,7 @@ from bot.desk.attachments import attach_pending
 from bot.clock import SystemClock
 from bot.settings import DeskSettings
 from bot.desk.services import DeskServices, open_database
-from bot.desk.outbox import OutboxWorker
+from bot.desk.outbox import OutboxWorker, enqueue
 from bot.channels.telegram.config import TelegramSettings
 from bot.channels.telegram.documents import DocumentReceiver
 from bot.channels.telegram.experts import ExpertDesk
@@ -77,9 +77,19 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
                               retry_max=settings.retry_max,
                               on_answered=lambda chat_id: asyncio.to_thread(warnings.chat_open, CHANNEL,
                                                                             sender_id(chat_id)))
-        receiver = (Poller(bot, messenger, inbox, clock, processor.wake, settings.poll_timeout)
+        async def alert_unreadable(update_id: int, reason: str) -> None:
+            """Tell staff (the desk's staff alert) of an update kept raw in the inbox because it could not be read."""
+            def queue() -> None:
+                with desk_sessions.begin() as session:
+                    enqueue(session, desk_settings.staff_channel, desk_settings.staff_recipient, "staff_alert",
+                            {"text": f"Telegram 更新 {update_id} 无法解析，已原样保存在 Telegram 收件箱并跳过（{reason[:200]}），"
+                                     "用户未获答复，请检查。", "priority": "normal"},
+                            f"telegram-unreadable:{update_id}", now=clock.now())
+            await asyncio.to_thread(queue)
+
+        receiver = (Poller(bot, messenger, inbox, clock, processor.wake, settings.poll_timeout, alert_unreadable)
                     if settings.mode == "polling" else
-                    WebhookReceiver(bot, messenger, inbox, clock, processor.wake, settings))
+                    WebhookReceiver(bot, messenger, inbox, clock, processor.wake, settings, alert_unreadable))
         sender = TelegramSender(messenger, inbox, clock, asyncio.get_running_loop(), rasa_url=settings.rasa_url,
                                 rasa_token=settings.rasa_token)
         outbox = OutboxWorker(desk_sessions, {CHANNEL: sender}, clock,
