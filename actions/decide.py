@@ -49,8 +49,10 @@ REFER_TEXT = 0.08
 #: An out_of_scope reading this sure is referred even when no referral names the matter; below it, and with words an
 #: overseas IP item shares, the question is read as one of ours (the abstention decides).
 TRUST_OUT_OF_SCOPE = 0.6
-#: A topic the NLU is this sure of picks, among the hits, the best one written for it.
+#: A topic the NLU is this sure of picks, among the hits, the best one written for it — if its words share at least
+#: this fraction of what the best hit's share (a strong match of the words stays first).
 SURE_TOPIC = 0.8
+AGREEING_SHARE = 0.5
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
@@ -213,7 +215,8 @@ def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
     intent, confidence = top_topic(reading)
     if intent is None or confidence < SURE_TOPIC or not hits or intent in hits[0].item.intents:
         return list(hits)
-    agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= AGREE_TEXT]
+    floor = max(AGREE_TEXT, AGREEING_SHARE * hits[0].text_score)
+    agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
     return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 
 
@@ -245,7 +248,10 @@ def _follow_up(kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: i
     previous = kb.get(topic.item)
     assert previous is not None
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
-    query = " ".join([reading.text, previous.title.zh, previous.title.en, ASPECT_WORDS.get(asked.aspect or "", "")])
+    # An aspect ("要多久") is looked for by its own words within the topic's intent; the same question about something
+    # else ("那德国呢") by the topic's words with the new entity.
+    said = [reading.text, ASPECT_WORDS[asked.aspect]] if asked.aspect else [reading.text, previous.title.zh, previous.title.en]
+    query = " ".join(said)
     intent = topic.intent or next(iter(previous.intents), None)
     found = kb.search(query, intent=intent, entities=entities, limit=5)
     if not found:

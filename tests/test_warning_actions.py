@@ -226,10 +226,10 @@ def test_registering_a_fair_gives_its_countrys_checklist_and_the_services(servic
 
 def test_a_fair_in_a_country_without_its_own_checklist_gets_the_general_one_and_says_so(services, desk_clock) -> None:
     start = desk_clock.now().astimezone(SHANGHAI).date() + timedelta(days=30)
-    slots = {**FAIR, "fair_place": "东京", "fair_dates": f"{start.isoformat()}/{start.isoformat()}"}
+    slots = {**FAIR, "fair_place": "首尔", "fair_dates": f"{start.isoformat()}/{start.isoformat()}"}
     messages, _ = run(fair_actions.ActionSubmitExhibition(), tracker("x", "inform", slots=slots))
     assert custom(messages)["sources"][0] == "checklist:general"
-    assert "暂无日本的专门清单，以下是通用清单" in messages[0]["text"]
+    assert "暂无韩国的专门清单，以下是通用清单" in messages[0]["text"]
 
 
 def test_the_notices_and_the_post_show_case(services, desk_clock) -> None:
