@@ -47,7 +47,7 @@ def test_english_conversation_with_a_button_press(stack) -> None:
     [("你好", "greeting"), ("你能做什么", "help"), ("谢谢", "goodbye"), ("再见", "goodbye")],
 )
 def test_small_talk_follows_the_contract(stack, message: str, kind: str) -> None:
-    assert turn(say(stack, f"e2e-{kind}-{message.encode().hex()}", message))["kind"] == kind
+    assert turn(say(stack, f"e2e-{kind}-{message.encode().hex()}", message))["kind"] == kind  # ids need no %-encoding
 
 
 def test_the_conversation_is_stored_in_the_tracker_store(stack) -> None:
