@@ -1,5 +1,6 @@
 """Answering a question: the best item with its source, related items and a way to a person — or, as
 `actions.decide` decides, a question back, a referral or a refusal."""
+
 from __future__ import annotations
 
 import logging
@@ -58,7 +59,8 @@ def topic_of(tracker: Tracker) -> Topic | None:
         if kind == "user":
             turn += 1
         elif (kind == "slot" and event.get("name") == TOPIC_SLOT) or (
-                custom.get("kind") == "answer" and item in (custom.get("sources") or [])):
+            custom.get("kind") == "answer" and item in (custom.get("sources") or [])
+        ):
             latest = turn
     return Topic.from_slot(value, latest)
 
@@ -67,8 +69,9 @@ def user_turns(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
 
-def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, lang: Language, *,
-            detail: bool = False) -> list[dict[str, Any]]:
+def respond(
+    dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, lang: Language, *, detail: bool = False
+) -> list[dict[str, Any]]:
     """Carry out a decision in the conversation: the answer, the question back, the referral or the refusal. A live
     dispute's first steps are given here; the rules then bring in the expert. Returns the events to keep."""
     kb = knowledge()
@@ -83,8 +86,12 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decisi
         record_chat_turn(desk, tracker, "out_of_scope", language=lang, sources=[decision.referral.id])
         return []
     if decision.kind == "clarify":
-        logger.info("asking back on %r (%s): %s", redact(reading(tracker).text), decision.why,
-                    [item.id for item in decision.suggestions])
+        logger.info(
+            "asking back on %r (%s): %s",
+            redact(reading(tracker).text),
+            decision.why,
+            [item.id for item in decision.suggestions],
+        )
         clarify(dispatcher, lang, decision.suggestions)
         # The likeliest item stands for the topic, so "要多久" after the question back still has one to lean on.
         return _topic(tracker, decision.suggestions[0], decision, found) if decision.suggestions else []
@@ -131,16 +138,24 @@ class ActionAnswer(Action):
         return respond(dispatcher, tracker, decision, lang, detail=detail) + remember_language(tracker, lang)
 
     @staticmethod
-    def buttons(kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool,
-                 intent: str | None = None) -> list[dict[str, str]]:
-        """"More" when the item has a longer text, related items (the measures it rests on first), the topic's next
+    def buttons(
+        kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool, intent: str | None = None
+    ) -> list[dict[str, str]]:
+        """ "More" when the item has a longer text, related items (the measures it rests on first), the topic's next
         step (subscribe to warnings, register a fair), an expert."""
         buttons = []
         if not detail and best.text.get(lang):
-            buttons.append({"title": replies.MORE_BUTTON.get(lang), "payload": replies.item_payload(best, detail=replies.MORE_DETAIL)})
+            buttons.append(
+                {
+                    "title": replies.MORE_BUTTON.get(lang),
+                    "payload": replies.item_payload(best, detail=replies.MORE_DETAIL),
+                }
+            )
         others = {item.id: item for item in [kb.get(ref) for ref in best.policy] + related if item is not None}
         shown = [item for item_id, item in others.items() if item_id != best.id][:MAX_RELATED]
-        buttons += [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in shown]
+        buttons += [
+            {"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in shown
+        ]
         if intent in NEXT_STEP:
             title, payload = NEXT_STEP[intent]
             buttons.append({"title": title.get(lang), "payload": payload})

@@ -1,4 +1,5 @@
 """The conversation's own turns: greeting, help, thanks, goodbye, asking back, referring elsewhere and refusing."""
+
 from __future__ import annotations
 
 import logging
@@ -18,32 +19,38 @@ from knowledge.answers import sources_line
 logger = logging.getLogger(__name__)
 
 
-
 def clarify(dispatcher: CollectingDispatcher, lang: Language, suggestions: Sequence[Item] = ()) -> None:
     """Ask back instead of guessing: the likeliest items as "did you mean" buttons, or, when nothing is close, say so;
     a person is always one tap away."""
     kb = knowledge()
-    buttons = [{"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in suggestions]
+    buttons = [
+        {"title": replies.item_label(kb, item, lang), "payload": replies.item_payload(item)} for item in suggestions
+    ]
     buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
     text = (replies.CLARIFY if suggestions else replies.UNKNOWN).get(lang)
-    dispatcher.utter_message(text=text, buttons=buttons, json_message=contract(
-        "clarify", language=lang, suggestions=[item.id for item in suggestions]))
+    dispatcher.utter_message(
+        text=text,
+        buttons=buttons,
+        json_message=contract("clarify", language=lang, suggestions=[item.id for item in suggestions]),
+    )
 
 
 def refer(dispatcher: CollectingDispatcher, lang: Language, referral: Item) -> None:
     """Say politely that this desk handles overseas IP disputes and where the question goes instead, citing the
     referral so that the office and hotline named can be checked."""
     text = referral.answer.get(lang) + "\n\n" + sources_line(referral, lang)
-    dispatcher.utter_message(text=text, json_message=contract(
-        "out_of_scope", language=lang, reason="refer", sources=[referral.id]))
+    dispatcher.utter_message(
+        text=text, json_message=contract("out_of_scope", language=lang, reason="refer", sources=[referral.id])
+    )
 
 
 def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, category: str) -> None:
     """Refuse plainly, with nothing from the knowledge base attached, and leave a line for staff with the text
     (contacts redacted) so that abuse can be seen."""
     wording = replies.REFUSE.get(category, replies.REFUSE["harmful"])
-    dispatcher.utter_message(text=wording.get(lang), json_message=contract(
-        "out_of_scope", language=lang, reason="refuse"))
+    dispatcher.utter_message(
+        text=wording.get(lang), json_message=contract("out_of_scope", language=lang, reason="refuse")
+    )
     logger.warning("refused a %s request from %s: %s", category, tracker.sender_id, redact(user_text(tracker)))
 
 

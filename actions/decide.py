@@ -10,6 +10,7 @@ back with the two or three likeliest items as buttons (a two-stage fallback), an
 cannot tell and offers a person. Its thresholds were chosen on the development half of the hard evaluation set
 (nlu/hard/dev.yml) and are reported on the untouched test half.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -82,10 +83,16 @@ class Reading:
     @classmethod
     def from_message(cls, message: Mapping[str, Any], entities: Mapping[str, list[str]]) -> "Reading":
         intent = message.get("intent") or {}
-        ranking = {r["name"]: float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []
-                   if r.get("name")}
-        return cls(text=str(message.get("text") or ""), intent=intent.get("name"),
-                   confidence=float(intent.get("confidence") or 0.0), ranking=ranking, entities=dict(entities))
+        ranking = {
+            r["name"]: float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or [] if r.get("name")
+        }
+        return cls(
+            text=str(message.get("text") or ""),
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            ranking=ranking,
+            entities=dict(entities),
+        )
 
 
 @dataclass(frozen=True)
@@ -230,15 +237,20 @@ def _distinct(items: Sequence[Item]) -> list[Item]:
     return list({item.id: item for item in items}.values())
 
 
-def _follow_up(kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: int,
-               hits: Sequence[Hit]) -> Decision | None:
+def _follow_up(
+    kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: int, hits: Sequence[Hit]
+) -> Decision | None:
     """An elliptical question about the conversation's topic ("那德国呢", "要多久"), answered about that topic
     with the new entity or aspect; None when the message stands on its own or there is no topic."""
     if topic is None or turn - topic.turn > TOPIC_TURNS or kb.get(topic.item) is None:
         return None
     asked = cues.follow_up(reading.text)
-    if asked is None or (asked.aspect is None and not asked.elliptical and reading.intent == OUT_OF_SCOPE
-                         and reading.confidence >= STANDALONE_INTENT):
+    if asked is None or (
+        asked.aspect is None
+        and not asked.elliptical
+        and reading.intent == OUT_OF_SCOPE
+        and reading.confidence >= STANDALONE_INTENT
+    ):
         return None
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
     if standalone and hits and hits[0].text_score >= STANDALONE_TEXT:
@@ -250,7 +262,11 @@ def _follow_up(kb: KnowledgeBase, reading: Reading, topic: Topic | None, turn: i
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
     # An aspect ("要多久") is looked for by its own words within the topic's intent; the same question about something
     # else ("那德国呢") by the topic's words with the new entity.
-    said = [reading.text, ASPECT_WORDS[asked.aspect]] if asked.aspect else [reading.text, previous.title.zh, previous.title.en]
+    said = (
+        [reading.text, ASPECT_WORDS[asked.aspect]]
+        if asked.aspect
+        else [reading.text, previous.title.zh, previous.title.en]
+    )
     query = " ".join(said)
     intent = topic.intent or next(iter(previous.intents), None)
     found = kb.search(query, intent=intent, entities=entities, limit=5)

@@ -1,5 +1,6 @@
 """Escalation to an expert advisor: the form that collects what the expert needs, the ticket, its status,
 the desk's messages (an expert's answer, a follow-up) delivered into the conversation, and the rating."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,14 @@ from actions.decide import decide
 from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
-    contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
+    contract,
+    entities,
+    is_payload,
+    knowledge,
+    language,
+    remember_language,
+    triggered_by_worker,
+    user_text,
 )
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.tickets import DeskError
@@ -36,11 +44,23 @@ FORM = "escalation_form"
 #: What the form asks for each slot, and the short label used in the summary to the expert.
 QUESTIONS: dict[str, Localized] = {
     "company": Localized("请问贵公司的名称是？", "What is your company's name?"),
-    "contact": Localized("请留下联系人和电话或邮箱，方便专家联系您。", "Who should the expert contact, and at what phone number or e-mail?"),
+    "contact": Localized(
+        "请留下联系人和电话或邮箱，方便专家联系您。",
+        "Who should the expert contact, and at what phone number or e-mail?",
+    ),
     "country": Localized("纠纷发生在哪个国家或地区？", "In which country or region is the dispute?"),
-    "ip_type": Localized("涉及哪类知识产权？（专利、商标、外观设计、著作权……）", "Which kind of IP is involved (patent, trademark, design, copyright…)?"),
-    "description": Localized("请简要描述情况：对方是谁、收到了什么文件、目前进展。", "Please describe what happened: who the other side is, what you received, where things stand."),
-    "deadline": Localized("有没有需要应对的期限？请写日期或“20天内”，没有请回复“无”。", "Is there a deadline you must meet? Give a date or “within 20 days”, or reply “none”."),
+    "ip_type": Localized(
+        "涉及哪类知识产权？（专利、商标、外观设计、著作权……）",
+        "Which kind of IP is involved (patent, trademark, design, copyright…)?",
+    ),
+    "description": Localized(
+        "请简要描述情况：对方是谁、收到了什么文件、目前进展。",
+        "Please describe what happened: who the other side is, what you received, where things stand.",
+    ),
+    "deadline": Localized(
+        "有没有需要应对的期限？请写日期或“20天内”，没有请回复“无”。",
+        "Is there a deadline you must meet? Give a date or “within 20 days”, or reply “none”.",
+    ),
 }
 #: A request for a person this long describes the matter well enough to stand as the ticket's description.
 DESCRIBES = 20
@@ -54,7 +74,10 @@ START = {
         "Sure, I will bring in an expert advisor (free consultation). A few questions first; reply “cancel” at any time.",
     ),
 }
-CANCELLED = Localized("已取消，没有提交任何信息。需要时随时可以再找专家。", "Cancelled; nothing was submitted. Ask for an expert again whenever you need.")
+CANCELLED = Localized(
+    "已取消，没有提交任何信息。需要时随时可以再找专家。",
+    "Cancelled; nothing was submitted. Ask for an expert again whenever you need.",
+)
 BUTTON_IN_FORM = Localized(
     "正在为您转专家，请直接输入上面问题的答案；不想继续可以回复“取消”。",
     "We are bringing in an expert: please type your answer to the question above, or reply “cancel” to stop.",
@@ -62,9 +85,24 @@ BUTTON_IN_FORM = Localized(
 NOTHING_TO_CANCEL = Localized("当前没有正在进行的操作。", "There is nothing under way to cancel.")
 #: What a cancelled form leaves behind: nothing it was collecting, the contact included (the privacy notice says
 #: nothing is kept).
-CANCELLED_SLOTS = ("company", "contact", "description", "deadline", "priority", "feedback", "feedback_for", "warning_criteria",
-                   "fair_name", "fair_place", "fair_dates", "fair_products", "fair_rights", "fair_new_products",
-                   "fair_outcome", "exhibition")
+CANCELLED_SLOTS = (
+    "company",
+    "contact",
+    "description",
+    "deadline",
+    "priority",
+    "feedback",
+    "feedback_for",
+    "warning_criteria",
+    "fair_name",
+    "fair_place",
+    "fair_dates",
+    "fair_products",
+    "fair_rights",
+    "fair_new_products",
+    "fair_outcome",
+    "exhibition",
+)
 _PRIORITY_LABEL = {"urgent": Localized("紧急", "urgent"), "normal": Localized("普通", "normal")}
 
 
@@ -128,8 +166,11 @@ for _slot, _question in QUESTIONS.items():
 
 
 #: What marks a message as a question rather than an answer to the form's question.
-QUESTION = re.compile(r"[?？]|吗|怎么|如何|什么|多久|多少|为什么|哪些|哪个|能不能|可不可以|是否|要不要|"
-                      r"\b(how|what|why|when|which|can|should|do|does|is|are)\b", re.IGNORECASE)
+QUESTION = re.compile(
+    r"[?？]|吗|怎么|如何|什么|多久|多少|为什么|哪些|哪个|能不能|可不可以|是否|要不要|"
+    r"\b(how|what|why|when|which|can|should|do|does|is|are)\b",
+    re.IGNORECASE,
+)
 #: The NLU's confidence in a topic from which a message is a question even without a question mark.
 TOPIC_QUESTION = 0.9
 
@@ -157,8 +198,9 @@ class ValidateEscalationForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_escalation_form"
 
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> list[EventType]:
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         """A button pressed while the form asks (an answer's "related item" or "more" from earlier in the chat) is
         not an answer: Rasa would store its payload as the company or the contact, so it is refused and asked again."""
         requested = tracker.get_slot("requested_slot")
@@ -188,13 +230,17 @@ class ValidateEscalationForm(FormValidationAction):
         dispatcher.utter_message(text=error.message(language(tracker)))
         return {slot: None}
 
-    def validate_company(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_company(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         try:
             return {"company": clean_text(str(value), min_length=2, max_length=100, what=("公司名称", "company name"))}
         except FieldError as error:
             return self._refuse(dispatcher, tracker, "company", error)
 
-    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         try:
             text = clean_text(str(value), max_length=200, what=("联系方式", "contact"))
             parse_contact(text)  # refuses text without a phone number or e-mail address
@@ -202,7 +248,9 @@ class ValidateEscalationForm(FormValidationAction):
         except FieldError as error:
             return self._refuse(dispatcher, tracker, "contact", error)
 
-    def _entity_slot(self, entity: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    def _entity_slot(
+        self, entity: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         """A country or IP type: its canonical value when known, else the words given (the expert reads them)."""
         found = entities(tracker, knowledge()).get(entity)
         if found:
@@ -213,21 +261,33 @@ class ValidateEscalationForm(FormValidationAction):
             return self._refuse(dispatcher, tracker, entity, error)
         return {entity: knowledge().vocabulary.canonical(entity, text) or text}
 
-    def validate_country(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_country(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._entity_slot("country", value, dispatcher, tracker)
 
-    def validate_ip_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_ip_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._entity_slot("ip_type", value, dispatcher, tracker)
 
-    def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         try:
-            return {"description": clean_text(str(value), min_length=5, max_length=4000, what=("情况描述", "description"))}
+            return {
+                "description": clean_text(str(value), min_length=5, max_length=4000, what=("情况描述", "description"))
+            }
         except FieldError as error:
             return self._refuse(dispatcher, tracker, "description", error)
 
-    def validate_deadline(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_deadline(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         try:
-            deadline = parse_deadline(clean_text(str(value), max_length=100), desk_clock().now().astimezone(LOCAL).date())
+            deadline = parse_deadline(
+                clean_text(str(value), max_length=100), desk_clock().now().astimezone(LOCAL).date()
+            )
         except FieldError as error:
             return self._refuse(dispatcher, tracker, "deadline", error)
         return {"deadline": deadline.stored}
@@ -284,7 +344,10 @@ class ActionSubmitEscalation(Action):
                 json_message=contract("escalation", language=lang, priority=priority),
             )
             return []
-        events = [SlotSet("ticket", ticket.number), *(SlotSet(s, None) for s in ("company", "description", "deadline", "priority"))]
+        events = [
+            SlotSet("ticket", ticket.number),
+            *(SlotSet(s, None) for s in ("company", "description", "deadline", "priority")),
+        ]
         fair = slot("exhibition")
         if fair:  # a dispute at a registered fair: the ticket is that fair's case, for the post-show follow-up
             try:
@@ -305,8 +368,11 @@ class ActionSubmitEscalation(Action):
         label = _PRIORITY_LABEL.get(ticket.priority, _PRIORITY_LABEL["normal"]).get(lang)
         if lang == "en":
             lines = [f"Your request is ticket {ticket.number} ({label})."]
-            lines.append("An expert advisor has been assigned; the answer will come to this conversation."
-                         if ticket.expert_id else "We are finding the right expert advisor for you.")
+            lines.append(
+                "An expert advisor has been assigned; the answer will come to this conversation."
+                if ticket.expert_id
+                else "We are finding the right expert advisor for you."
+            )
             if ticket.sla_due_at:
                 lines.append(f"An expert will take it up by {_local(ticket.sla_due_at, lang)} (Beijing time).")
             if pickup > now:
@@ -316,7 +382,9 @@ class ActionSubmitEscalation(Action):
             lines.append(f"Ask “{ticket.number} status” at any time.")
         else:
             lines = [f"已为您提交专家咨询工单 {ticket.number}（{label}）。"]
-            lines.append("已分派专家顾问，专家的答复会发到本对话。" if ticket.expert_id else "正在为您匹配合适的专家顾问。")
+            lines.append(
+                "已分派专家顾问，专家的答复会发到本对话。" if ticket.expert_id else "正在为您匹配合适的专家顾问。"
+            )
             if ticket.sla_due_at:
                 lines.append(f"专家将在 {_local(ticket.sla_due_at, lang)}（北京时间）前接单。")
             if pickup > now:
@@ -364,10 +432,15 @@ class ActionTicketStatus(Action):
         views = desk().tickets_for(sender_id=tracker.sender_id, contact=own_contact, number=asked[0] if asked else None)
         if not views:
             text = (
-                Localized(f"没有找到您名下的工单 {asked[0]}。请核对工单号；只能查询从本对话或您的联系方式提交的工单。",
-                          f"No ticket {asked[0]} of yours was found. Check the number; only tickets opened from this conversation or your contact can be looked up.")
-                if asked else
-                Localized("您还没有提交过专家咨询工单。需要时可以点“找专家咨询”。", "You have no tickets yet. Tap “Ask an expert” when you need one.")
+                Localized(
+                    f"没有找到您名下的工单 {asked[0]}。请核对工单号；只能查询从本对话或您的联系方式提交的工单。",
+                    f"No ticket {asked[0]} of yours was found. Check the number; only tickets opened from this conversation or your contact can be looked up.",
+                )
+                if asked
+                else Localized(
+                    "您还没有提交过专家咨询工单。需要时可以点“找专家咨询”。",
+                    "You have no tickets yet. Tap “Ask an expert” when you need one.",
+                )
             )
             dispatcher.utter_message(text=text.get(lang), json_message=contract("escalation", language=lang))
             return remember_language(tracker, lang)
@@ -386,7 +459,11 @@ class ActionTicketStatus(Action):
         if view.expert_name:
             parts.append(f"专家：{view.expert_name}" if lang == "zh" else f"expert: {view.expert_name}")
         if view.next_deadline:
-            when = _local(view.next_deadline, lang) if isinstance(view.next_deadline, datetime) else str(view.next_deadline)
+            when = (
+                _local(view.next_deadline, lang)
+                if isinstance(view.next_deadline, datetime)
+                else str(view.next_deadline)
+            )
             parts.append(f"下一个时限：{when}" if lang == "zh" else f"next deadline: {when}")
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
@@ -396,7 +473,9 @@ FOLLOW_UP_PROMPT = Localized(
     "您好，这是海外知识产权纠纷应对咨询的回访：工单 {number} 的问题现在解决了吗？欢迎直接回复您的情况或意见（可回复“跳过”）。",
     "Hello, this is the follow-up on ticket {number}: is the matter resolved now? Reply with how it went or any feedback (or “skip”).",
 )
-EXPERT_ANSWER = Localized("专家顾问{name}就工单 {number} 的答复：\n{text}", "The expert advisor{name}'s answer on ticket {number}:\n{text}")
+EXPERT_ANSWER = Localized(
+    "专家顾问{name}就工单 {number} 的答复：\n{text}", "The expert advisor{name}'s answer on ticket {number}:\n{text}"
+)
 
 
 class ActionDeskMessage(Action):
@@ -425,7 +504,9 @@ class ActionDeskMessage(Action):
             return []
         views = desk().tickets_for(sender_id=tracker.sender_id, number=number)
         if not views:
-            logger.warning("desk message %s names ticket %s, which is not this sender's (%s)", key, number, tracker.sender_id)
+            logger.warning(
+                "desk message %s names ticket %s, which is not this sender's (%s)", key, number, tracker.sender_id
+            )
             return []
         view = views[0]
         lang: Language = "en" if found.get("desk_language") == "en" else "zh"
@@ -443,7 +524,10 @@ class ActionDeskMessage(Action):
             text=EXPERT_ANSWER.get(lang).format(name=name, number=number, text=found.get("desk_text") or ""),
             json_message=turn,
         )
-        buttons = [{"title": str(score), "payload": f'/rate{{"ticket": "{number}", "score": "{score}"}}'} for score in range(1, 6)]
+        buttons = [
+            {"title": str(score), "payload": f'/rate{{"ticket": "{number}", "score": "{score}"}}'}
+            for score in range(1, 6)
+        ]
         dispatcher.utter_message(text=RATING_PROMPT.get(lang), buttons=buttons)
         return events
 
@@ -464,7 +548,10 @@ class ActionRate(Action):
         except (ValueError, DeskError) as error:
             logger.info("rating refused for %s on %s: %s", tracker.sender_id, number, error)
             dispatcher.utter_message(
-                text=Localized("没能记录评分：请在专家答复后点击 1–5 打分。", "The rating could not be recorded: tap 1–5 after an expert's answer.").get(lang),
+                text=Localized(
+                    "没能记录评分：请在专家答复后点击 1–5 打分。",
+                    "The rating could not be recorded: tap 1–5 after an expert's answer.",
+                ).get(lang),
                 json_message=contract("escalation", language=lang, ticket=number),
             )
             return [FollowupAction("action_listen")]
@@ -486,7 +573,9 @@ class ActionAskFeedback(Action):
         if tracker.get_slot("feedback_for") == "follow_up":
             return []  # the follow-up message itself asked
         dispatcher.utter_message(
-            text=Localized("如有意见或建议，可以直接回复；不需要请点“跳过”。", "Any comment? Just reply, or tap “Skip”.").get(lang),
+            text=Localized(
+                "如有意见或建议，可以直接回复；不需要请点“跳过”。", "Any comment? Just reply, or tap “Skip”."
+            ).get(lang),
             buttons=[{"title": "跳过" if lang == "zh" else "Skip", "payload": "/cancel"}],
             json_message=contract("form", language=lang, ask="feedback"),
         )

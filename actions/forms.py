@@ -1,4 +1,5 @@
 """What the chat's forms share: the action that asks one slot's question, in the reply contract's `form` turn."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Text
@@ -22,12 +23,15 @@ def ask_action(slot: str, question: Localized, *, choices: Iterable[Localized] =
         def name(self) -> Text:
             return f"action_ask_{slot}"
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        async def run(
+            self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        ) -> list[dict[str, Any]]:
             lang = language(tracker)
             buttons = [{"title": choice.get(lang), "payload": choice.get(lang)} for choice in options]
             buttons.append({"title": CANCEL.get(lang), "payload": "/cancel"})
-            dispatcher.utter_message(text=question.get(lang), buttons=buttons,
-                                     json_message=contract("form", language=lang, ask=slot))
+            dispatcher.utter_message(
+                text=question.get(lang), buttons=buttons, json_message=contract("form", language=lang, ask=slot)
+            )
             return []
 
     AskSlot.__name__ = AskSlot.__qualname__ = f"ActionAsk{slot.title().replace('_', '')}"

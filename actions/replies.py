@@ -1,4 +1,5 @@
 """The bot's fixed wording, in both languages. Answers themselves come from the knowledge base."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ SCOPE = Localized(
 )
 GREETING = Localized(
     "您好！" + SCOPE.zh + "请直接描述您的问题；遇到正在发生的纠纷，可以随时找专家。",
-    "Hello! " + SCOPE.en + " Just describe your question; for a dispute that is happening now, ask for an expert at any time.",
+    "Hello! "
+    + SCOPE.en
+    + " Just describe your question; for a dispute that is happening now, ask for an expert at any time.",
 )
 HELP = Localized(
     SCOPE.zh + "\n您可以这样问：\n· 有哪些海外知识产权保险？\n· 337调查一般要多久？\n· 亚马逊店铺被冻结了怎么办？\n"
@@ -40,7 +43,9 @@ PRIVACY = Localized(
     "expert's answer, and only the desk's staff and the expert handling your case can see them; they are kept for "
     "{days} days{about_en} after the case is closed, then anonymised automatically.",
 )
-GOODBYE = Localized("再见！有海外知识产权方面的问题，随时来问。", "Goodbye! Come back any time with an overseas IP question.")
+GOODBYE = Localized(
+    "再见！有海外知识产权方面的问题，随时来问。", "Goodbye! Come back any time with an overseas IP question."
+)
 THANKS = Localized("不客气！还有其他问题可以继续问我。", "You're welcome! Ask me anything else you need.")
 CLARIFY = Localized(
     "我不能确定您问的是哪一个，您是想了解下面哪个问题？也可以换个说法，或直接找专家。",
@@ -73,8 +78,7 @@ def privacy_notice() -> Localized:
     the message is built: the period enterprises are told is the one `python -m bot.console purge` applies."""
     days = DeskSettings.from_environment().retention_days
     about_zh, about_en = _about(days)
-    return Localized(PRIVACY.zh.format(days=days, about_zh=about_zh),
-                     PRIVACY.en.format(days=days, about_en=about_en))
+    return Localized(PRIVACY.zh.format(days=days, about_zh=about_zh), PRIVACY.en.format(days=days, about_en=about_en))
 
 
 def help_text() -> Localized:
@@ -84,7 +88,7 @@ def help_text() -> Localized:
 
 
 def _about(days: int) -> tuple[str, str]:
-    """"（约 2 年）" / " (about 2 years)" for a period people read more easily in years or months; nothing for
+    """ "（约 2 年）" / " (about 2 years)" for a period people read more easily in years or months; nothing for
     less than a month."""
     if days >= 365:
         years = round(days / 365, 1)

@@ -1,4 +1,5 @@
 """The desk's services as the action server uses them: one of each per process over the configured database."""
+
 from __future__ import annotations
 
 from functools import lru_cache

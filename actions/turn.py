@@ -1,4 +1,5 @@
 """What every action needs from a turn: its language, its entities, and the reply contract's `custom` object."""
+
 from __future__ import annotations
 
 import logging

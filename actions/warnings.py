@@ -1,6 +1,7 @@
 """Warnings (预警) in the chat: the current ones for a market ("最近有什么关于德国的预警"), subscribing and
 unsubscribing ("订阅美国 机械 专利预警", "/subscribe", "退订美国预警"), and a pushed warning arriving in the
 conversation. Every turn about warnings is of kind `warning` and cites the warnings it shows as `warning:<id>`."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,14 @@ from actions.conversation import clarify
 from actions.services import desk, warnings
 from actions.forms import ask_action
 from actions.turn import (
-    contract, entities, is_payload, knowledge, language, remember_language, triggered_by_worker, user_text,
+    contract,
+    entities,
+    is_payload,
+    knowledge,
+    language,
+    remember_language,
+    triggered_by_worker,
+    user_text,
 )
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.risk_warnings import Criteria, criteria_from_entities, parse_criteria, source_id, warning_text
@@ -35,14 +43,19 @@ MAX_LISTED = 5
 #: A question about the warning service itself ("预警快报多久出一期") rather than a request for warnings.
 _SERVICE_QUESTION = re.compile(
     r"怎么|如何|怎样|多久|多长时间|在哪|哪里|收费|免费|费用|区别|通过什么|短信|公众号|覆盖|谁发|省里自己|申请|订阅|推送名单|"
-    r"how (?:do|can|often|to)|where|free|cost|differen|which industries|newsletter", re.IGNORECASE)
+    r"how (?:do|can|often|to)|where|free|cost|differen|which industries|newsletter",
+    re.IGNORECASE,
+)
 #: Asking what the conversation is subscribed to.
-_MY_SUBSCRIPTIONS = re.compile(r"我(?:们)?(?:的订阅|订阅了|订了|都订|现在订)|(?:my|our) subscriptions|what am i subscribed",
-                               re.IGNORECASE)
+_MY_SUBSCRIPTIONS = re.compile(
+    r"我(?:们)?(?:的订阅|订阅了|订了|都订|现在订)|(?:my|our) subscriptions|what am i subscribed", re.IGNORECASE
+)
 #: Words that ask for the warnings themselves.
 _WANTS_LIST = re.compile(
     r"最近|最新|近期|近来|现在|目前|当前|有没有|有什么|有啥|有哪些|哪些预警|列出|看看|latest|recent|current|any new|"
-    r"are there any|any (?:warning|alert)|what warnings|list", re.IGNORECASE)
+    r"are there any|any (?:warning|alert)|what warnings|list",
+    re.IGNORECASE,
+)
 
 QUESTION = Localized(
     "想订阅哪方面的预警？请写国家/地区、行业、知识产权类型或产品，例如“美国 机械 专利”“欧盟 光伏”“产品：电动滑板车”；"
@@ -70,12 +83,16 @@ def _subscriptions_text(subscriptions: list[Criteria], lang: Language) -> str:
 
 
 def _subscribe_button(criteria: Criteria, lang: Language) -> dict[str, str]:
-    words = " ".join([*criteria.countries, *criteria.industries, *criteria.ip_types,
-                      *(f"产品：{p}" for p in criteria.products)])
+    words = " ".join(
+        [*criteria.countries, *criteria.industries, *criteria.ip_types, *(f"产品：{p}" for p in criteria.products)]
+    )
     payload = "/subscribe_warnings" + (json.dumps({"criteria": words}, ensure_ascii=False) if words else "")
     label = _criteria_text(criteria, lang) if criteria.named else ""
-    title = (f"订阅{label}预警" if lang == "zh" else f"Subscribe: {label}") if label else (
-        "订阅预警" if lang == "zh" else "Subscribe to warnings")
+    title = (
+        (f"订阅{label}预警" if lang == "zh" else f"Subscribe: {label}")
+        if label
+        else ("订阅预警" if lang == "zh" else "Subscribe to warnings")
+    )
     return {"title": title[:40], "payload": payload}
 
 
@@ -97,7 +114,7 @@ def _channel(tracker: Tracker) -> str:
 
 
 class ActionWarnings(Action):
-    """"最近有什么关于德国的预警": the current warnings the question concerns, each cited; a question about the
+    """ "最近有什么关于德国的预警": the current warnings the question concerns, each cited; a question about the
     service itself ("预警快报多久出一期") is answered from the knowledge base instead."""
 
     def name(self) -> Text:
@@ -111,33 +128,62 @@ class ActionWarnings(Action):
         text = user_text(tracker)
         if _MY_SUBSCRIPTIONS.search(text):
             mine = warnings().subscriptions(_channel(tracker), tracker.sender_id)
-            dispatcher.utter_message(text=_subscriptions_text(mine, lang), json_message=contract("warning", language=lang))
+            dispatcher.utter_message(
+                text=_subscriptions_text(mine, lang), json_message=contract("warning", language=lang)
+            )
             return remember_language(tracker, lang)
         criteria = _asked_criteria(tracker)
         if _SERVICE_QUESTION.search(text) or not (criteria.named or _WANTS_LIST.search(text)):
             return await ActionAnswer().run(dispatcher, tracker, domain)
         current = warnings().current(criteria)
         scope = _criteria_text(criteria, lang) if criteria.named else ""
-        buttons = [{"title": (f"查看全文 {source_id(w)}" if lang == "zh" else f"Read {source_id(w)}"),
-                    "payload": "/ask_warning" + json.dumps({"warning": str(w.id)})} for w in current[:MAX_LISTED]]
+        buttons = [
+            {
+                "title": (f"查看全文 {source_id(w)}" if lang == "zh" else f"Read {source_id(w)}"),
+                "payload": "/ask_warning" + json.dumps({"warning": str(w.id)}),
+            }
+            for w in current[:MAX_LISTED]
+        ]
         buttons.append(_subscribe_button(criteria, lang))
         if current:
-            head = (f"与“{scope}”相关的现行预警共 {len(current)} 条" if scope else f"现行预警共 {len(current)} 条") if lang == "zh" \
-                else (f"{len(current)} current warning(s) concerning {scope}" if scope else f"{len(current)} current warning(s)")
+            head = (
+                (f"与“{scope}”相关的现行预警共 {len(current)} 条" if scope else f"现行预警共 {len(current)} 条")
+                if lang == "zh"
+                else (
+                    f"{len(current)} current warning(s) concerning {scope}"
+                    if scope
+                    else f"{len(current)} current warning(s)"
+                )
+            )
             if len(current) > MAX_LISTED:
                 head += f"（显示最新 {MAX_LISTED} 条）" if lang == "zh" else f" (the latest {MAX_LISTED} shown)"
             body = "\n\n".join(warning_text(w, lang, knowledge().vocabulary, full=False) for w in current[:MAX_LISTED])
             text = f"{head}：\n\n{body}" if lang == "zh" else f"{head}:\n\n{body}"
         else:
-            text = (f"目前没有与“{scope}”相关的现行预警。" if scope else "目前没有现行预警。") if lang == "zh" else (
-                f"There are no current warnings concerning {scope}." if scope else "There are no current warnings.")
-            text += "订阅后，有新预警会第一时间推送给您。" if lang == "zh" else " Subscribe and new ones will come to you here."
+            text = (
+                (f"目前没有与“{scope}”相关的现行预警。" if scope else "目前没有现行预警。")
+                if lang == "zh"
+                else (
+                    f"There are no current warnings concerning {scope}." if scope else "There are no current warnings."
+                )
+            )
+            text += (
+                "订阅后，有新预警会第一时间推送给您。"
+                if lang == "zh"
+                else " Subscribe and new ones will come to you here."
+            )
             service = knowledge().get(SERVICE_ITEM)
             if service is not None:
-                buttons.append({"title": "预警服务说明" if lang == "zh" else "About the warning service",
-                                "payload": replies.item_payload(service)})
+                buttons.append(
+                    {
+                        "title": "预警服务说明" if lang == "zh" else "About the warning service",
+                        "payload": replies.item_payload(service),
+                    }
+                )
         sources = [source_id(w) for w in current[:MAX_LISTED]]
-        dispatcher.utter_message(text=text, buttons=buttons, json_message=contract("warning", language=lang, sources=sources))
+        dispatcher.utter_message(
+            text=text, buttons=buttons, json_message=contract("warning", language=lang, sources=sources)
+        )
         record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=sources)
         return remember_language(tracker, lang)
 
@@ -148,12 +194,14 @@ class ActionWarnings(Action):
         if warning is None or not warnings().is_current(warning):
             dispatcher.utter_message(
                 text="这条预警已失效或不存在。" if lang == "zh" else "That warning has expired or does not exist.",
-                json_message=contract("warning", language=lang))
+                json_message=contract("warning", language=lang),
+            )
             return remember_language(tracker, lang)
         dispatcher.utter_message(
             text=warning_text(warning, lang, knowledge().vocabulary, full=True),
             buttons=[{"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD}],
-            json_message=contract("warning", language=lang, sources=[source_id(warning)]))
+            json_message=contract("warning", language=lang, sources=[source_id(warning)]),
+        )
         return remember_language(tracker, lang)
 
 
@@ -181,10 +229,14 @@ class ActionSubscribeWarnings(Action):
         else:
             lines = [f"Subscribed: {what}. New warnings will come to you here (each one once)."]
             if current:
-                lines.append(f"{len(current)} current warning(s) already concern this; ask “any recent warnings?” to see them.")
+                lines.append(
+                    f"{len(current)} current warning(s) already concern this; ask “any recent warnings?” to see them."
+                )
             lines += [_subscriptions_text(subscriptions, lang), "To stop, send “unsubscribe …” or /unsubscribe."]
-        dispatcher.utter_message(text="\n".join(lines),
-                                 json_message=contract("warning", language=lang, sources=[source_id(w) for w in current[:MAX_LISTED]]))
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            json_message=contract("warning", language=lang, sources=[source_id(w) for w in current[:MAX_LISTED]]),
+        )
         return [SlotSet("warning_criteria", None), *remember_language(tracker, lang)]
 
 
@@ -200,8 +252,11 @@ class ActionUnsubscribeWarnings(Action):
         criteria = _asked_criteria(tracker)
         removed, left = warnings().unsubscribe(_channel(tracker), tracker.sender_id, criteria)
         if removed:
-            listed = "；".join(_criteria_text(c, lang) for c in removed) if lang == "zh" else \
-                "; ".join(_criteria_text(c, lang) for c in removed)
+            listed = (
+                "；".join(_criteria_text(c, lang) for c in removed)
+                if lang == "zh"
+                else "; ".join(_criteria_text(c, lang) for c in removed)
+            )
             head = f"已退订：{listed}。" if lang == "zh" else f"Unsubscribed: {listed}."
         elif criteria.named:
             what = _criteria_text(criteria, lang)
@@ -213,8 +268,7 @@ class ActionUnsubscribeWarnings(Action):
         return remember_language(tracker, lang)
 
 
-ActionAskWarningCriteria = ask_action("warning_criteria", QUESTION, form=FORM,
-                                      choices=(Localized("全部", "all"),))
+ActionAskWarningCriteria = ask_action("warning_criteria", QUESTION, form=FORM, choices=(Localized("全部", "all"),))
 
 
 class ValidateSubscriptionForm(FormValidationAction):
@@ -223,10 +277,12 @@ class ValidateSubscriptionForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_subscription_form"
 
-    def validate_warning_criteria(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> dict[str, Any]:
+    def validate_warning_criteria(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         criteria = parse_criteria(str(value or ""), knowledge().vocabulary).merged(
-            criteria_from_entities(entities(tracker, knowledge())))
+            criteria_from_entities(entities(tracker, knowledge()))
+        )
         if criteria.empty:
             dispatcher.utter_message(text=NOT_UNDERSTOOD.get(language(tracker)))
             return {"warning_criteria": None}
@@ -254,14 +310,20 @@ class ActionWarningDelivery(Action):
         warning = warnings().for_delivery(int(raw_id), tracker.get_latest_input_channel(), tracker.sender_id)
         events: list[dict[str, Any]] = [SlotSet("delivered", (delivered + [key])[-50:])]
         if warning is None:
-            logger.info("warning push %s for %s dropped: withdrawn, or not queued for this conversation", key,
-                        tracker.sender_id)
+            logger.info(
+                "warning push %s for %s dropped: withdrawn, or not queued for this conversation", key, tracker.sender_id
+            )
             return events
         lang: Language = "en" if tracker.get_slot("language") == "en" else "zh"
         lead = "您订阅的预警有新消息：\n" if lang == "zh" else "A new warning for your subscription:\n"
-        tail = "\n\n（退订请发送“退订…预警”或 /unsubscribe）" if lang == "zh" else "\n\n(To stop: “unsubscribe …” or /unsubscribe)"
+        tail = (
+            "\n\n（退订请发送“退订…预警”或 /unsubscribe）"
+            if lang == "zh"
+            else "\n\n(To stop: “unsubscribe …” or /unsubscribe)"
+        )
         dispatcher.utter_message(
             text=lead + warning_text(warning, lang, knowledge().vocabulary, full=True) + tail,
             buttons=[{"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD}],
-            json_message=contract("warning", language=lang, sources=[source_id(warning)]))
+            json_message=contract("warning", language=lang, sources=[source_id(warning)]),
+        )
         return events

@@ -16,6 +16,7 @@ It prints figures and asserts nothing. The load average is printed beside them: 
 every figure worse, so a quiet machine gives the figures to quote (the README's). The per-sender rate limit is
 raised for the run: one simulated user sends the 300 turns of the long conversation as fast as the bot answers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ from bot.processes.launcher import ROOT, Service, Settings, Stack, all_services,
 TARGET_P95_AT_10 = 0.250
 TARGET_RATE_AT_50 = 40.0
 TARGET_COLD_START = 25.0
-TARGET_MEMORY = 2.5 * 1024 ** 3
+TARGET_MEMORY = 2.5 * 1024**3
 
 
 @dataclasses.dataclass
@@ -95,35 +96,46 @@ def memory_report(stack: Stack) -> tuple[list[str], int]:
             continue
         peak = sum(peak_memory(pid) for pid in process_tree(service.process.pid))
         total += peak
-        lines.append(f"    {service.name:<24} {peak / 1024 ** 2:7.0f} MiB")
+        lines.append(f"    {service.name:<24} {peak / 1024**2:7.0f} MiB")
     return lines, total
 
 
 def describe(run: Run) -> str:
-    return (f"p50 {ms(run.percentile(0.50))}  p95 {ms(run.percentile(0.95))}  p99 {ms(run.percentile(0.99))}  "
-            f"{run.per_second:6.1f} msg/s  errors {run.errors}/{len(run.exchanges)}")
+    return (
+        f"p50 {ms(run.percentile(0.50))}  p95 {ms(run.percentile(0.95))}  p99 {ms(run.percentile(0.99))}  "
+        f"{run.per_second:6.1f} msg/s  errors {run.errors}/{len(run.exchanges)}"
+    )
 
 
-def measure_loads(url: str, parse_url: str, token: str, durations: Durations, cpu_pids: dict[str, int],
-                  label: str) -> dict[int, tuple[Run, Run, dict[str, float]]]:
+def measure_loads(
+    url: str, parse_url: str, token: str, durations: Durations, cpu_pids: dict[str, int], label: str
+) -> dict[int, tuple[Run, Run, dict[str, float]]]:
     """For 1, 10 and 50 concurrent conversations: the parse floor, then the whole path (60 s at 50), with the
     CPU per message of the given processes during the whole-path run."""
     run_load(url, concurrency=4, duration=3, label=f"{label}-warm-up")  # not measured: first calls set things up
     results = {}
     for concurrency in (1, 10, 50):
-        floor = run_load(parse_url, concurrency=concurrency, duration=durations.parse, parse_token=token,
-                         label=f"{label}-parse-{concurrency}")
+        floor = run_load(
+            parse_url,
+            concurrency=concurrency,
+            duration=durations.parse,
+            parse_token=token,
+            label=f"{label}-parse-{concurrency}",
+        )
         before = {name: cpu_seconds(pid) for name, pid in cpu_pids.items()}
         duration = durations.sustained if concurrency == 50 else durations.single
         whole = run_load(url, concurrency=concurrency, duration=duration, label=f"{label}-{concurrency}")
-        per_message = {name: (cpu_seconds(pid) - before[name]) / max(1, len(whole.exchanges))
-                       for name, pid in cpu_pids.items()}
+        per_message = {
+            name: (cpu_seconds(pid) - before[name]) / max(1, len(whole.exchanges)) for name, pid in cpu_pids.items()
+        }
         results[concurrency] = (floor, whole, per_message)
         print(f"  {concurrency:>2} conversations ({load_average()})", flush=True)
         print(f"     whole path  {describe(whole)}", flush=True)
         print(f"     NLU floor   {describe(floor)}", flush=True)
-        print("     CPU per message: " + ", ".join(f"{name} {cpu * 1000:.1f} ms" for name, cpu in per_message.items()),
-              flush=True)
+        print(
+            "     CPU per message: " + ", ".join(f"{name} {cpu * 1000:.1f} ms" for name, cpu in per_message.items()),
+            flush=True,
+        )
     return results
 
 
@@ -152,7 +164,9 @@ def cold_start(stack: Stack, settings: Settings) -> tuple[float, float]:
     started = time.monotonic()
     stack.start(timeout=300)
     ready = time.monotonic() - started
-    first = run_load(settings.rasa_url, concurrency=1, messages=1, conversation=("有哪些海外知识产权保险",), label="cold")
+    first = run_load(
+        settings.rasa_url, concurrency=1, messages=1, conversation=("有哪些海外知识产权保险",), label="cold"
+    )
     if first.errors:
         raise RuntimeError(f"the first question was not answered: {first.exchanges[0]}")
     return ready, time.monotonic() - started
@@ -162,32 +176,66 @@ def train_time() -> float:
     """A full `rasa train` of the project's model, into a temporary directory."""
     with tempfile.TemporaryDirectory(prefix="ipdesk-train-") as out:
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-                        "--data", "nlu/train", "--out", out, "--fixed-model-name", "bench", "--force"],
-                       cwd=ROOT, check=True, capture_output=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "nlu/train",
+                "--out",
+                out,
+                "--fixed-model-name",
+                "bench",
+                "--force",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        )
         return time.monotonic() - started
 
 
 def single_server(durations: Durations, work: Path) -> dict[str, object]:
-    print("\n== One server, as `make run` (SQLite; REST → Rasa → action server → knowledge → tracker store)", flush=True)
-    settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
-                        var_dir=work / "single", rasa_token="bench-" + os.urandom(8).hex())
+    print(
+        "\n== One server, as `make run` (SQLite; REST → Rasa → action server → knowledge → tracker store)", flush=True
+    )
+    settings = Settings(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        console_port=free_port(),
+        var_dir=work / "single",
+        rasa_token="bench-" + os.urandom(8).hex(),
+    )
     prepare_desk(settings)
     stack = Stack(unlimited(all_services(settings)), log_dir=settings.var_dir / "logs")
     try:
         ready, first = cold_start(stack, settings)
-        print(f"  cold start: all processes answer after {ready:.1f} s, first answer after {first:.1f} s  "
-              f"[target < {TARGET_COLD_START:.0f} s: {mark(first < TARGET_COLD_START)}]", flush=True)
+        print(
+            f"  cold start: all processes answer after {ready:.1f} s, first answer after {first:.1f} s  "
+            f"[target < {TARGET_COLD_START:.0f} s: {mark(first < TARGET_COLD_START)}]",
+            flush=True,
+        )
         pids = {name: stack.service(name).process.pid for name in ("Rasa server", "action server")}
         loads = measure_loads(settings.rasa_url, settings.rasa_url, settings.rasa_token, durations, pids, "single")
         fresh, long = long_conversation(settings.rasa_url, durations.long_turns)
-        print(f"  a turn: new conversation {ms(fresh)}, after {durations.long_turns} turns in one session {ms(long)}",
-              flush=True)
+        print(
+            f"  a turn: new conversation {ms(fresh)}, after {durations.long_turns} turns in one session {ms(long)}",
+            flush=True,
+        )
         memory, total = memory_report(stack)
         print("  peak memory of each process:", flush=True)
         print("\n".join(memory), flush=True)
-        print(f"    {'all together':<24} {total / 1024 ** 2:7.0f} MiB  "
-              f"[target < 2.5 GiB: {mark(total < TARGET_MEMORY)}]", flush=True)
+        print(
+            f"    {'all together':<24} {total / 1024**2:7.0f} MiB  [target < 2.5 GiB: {mark(total < TARGET_MEMORY)}]",
+            flush=True,
+        )
     finally:
         stack.stop()
     return {"loads": loads, "cold": first, "memory": total}
@@ -196,14 +244,28 @@ def single_server(durations: Durations, work: Path) -> dict[str, object]:
 def scaled_out(durations: Durations, work: Path, single: dict[str, object]) -> None:
     from bot.processes.cluster import Layout, cluster_services
 
-    print("\n== Scaled out: 2 Rasa servers + 2 action servers behind nginx, PostgreSQL tracker store, Redis locks",
-          flush=True)
+    print(
+        "\n== Scaled out: 2 Rasa servers + 2 action servers behind nginx, PostgreSQL tracker store, Redis locks",
+        flush=True,
+    )
     with ScratchPostgres() as postgres, ScratchRedis() as redis:
-        base = Settings(console_port=free_port(), var_dir=work / "cluster", database_url=postgres.url,
-                        redis_url=redis.url, rasa_token="bench-" + os.urandom(8).hex())
-        layout = Layout(base, rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
-                        public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port(),
-                        chat_rate=1_000_000, chat_burst=1_000_000)  # the simulated users share one address
+        base = Settings(
+            console_port=free_port(),
+            var_dir=work / "cluster",
+            database_url=postgres.url,
+            redis_url=redis.url,
+            rasa_token="bench-" + os.urandom(8).hex(),
+        )
+        layout = Layout(
+            base,
+            rasa_ports=(free_port(), free_port()),
+            action_ports=(free_port(), free_port()),
+            public_port=free_port(),
+            internal_port=free_port(),
+            actions_entry_port=free_port(),
+            chat_rate=1_000_000,
+            chat_burst=1_000_000,
+        )  # the simulated users share one address
         prepare_desk(base)
         stack = Stack(unlimited(cluster_services(layout)), log_dir=base.var_dir / "logs")
         try:
@@ -215,13 +277,16 @@ def scaled_out(durations: Durations, work: Path, single: dict[str, object]) -> N
             memory, total = memory_report(stack)
             print("  peak memory of each process (PostgreSQL and Redis not counted):", flush=True)
             print("\n".join(memory), flush=True)
-            print(f"    {'all together':<24} {total / 1024 ** 2:7.0f} MiB", flush=True)
+            print(f"    {'all together':<24} {total / 1024**2:7.0f} MiB", flush=True)
         finally:
             stack.stop()
     one = single["loads"]
-    print(f"  ratio to one server: {loads[50][1].per_second / one[50][1].per_second:.2f}× the messages/s at 50 "
-          f"conversations ({loads[50][1].per_second:.1f} against {one[50][1].per_second:.1f}); p95 at 10 "
-          f"{ms(loads[10][1].percentile(0.95)).strip()} against {ms(one[10][1].percentile(0.95)).strip()}", flush=True)
+    print(
+        f"  ratio to one server: {loads[50][1].per_second / one[50][1].per_second:.2f}× the messages/s at 50 "
+        f"conversations ({loads[50][1].per_second:.1f} against {one[50][1].per_second:.1f}); p95 at 10 "
+        f"{ms(loads[10][1].percentile(0.95)).strip()} against {ms(one[10][1].percentile(0.95)).strip()}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,18 +296,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cluster", action="store_true", help="leave out the scaled-out layout")
     args = parser.parse_args(argv)
     durations = Durations.quick() if args.quick else Durations()
-    print(f"ip-helpdesk benchmark: {os.cpu_count()} cores, {load_average()} at the start, "
-          f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    print(
+        f"ip-helpdesk benchmark: {os.cpu_count()} cores, {load_average()} at the start, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="ipdesk-bench-") as directory:
         work = Path(directory)
         single = single_server(durations, work)
         loads = single["loads"]
-        print("\n  targets: "
-              f"p95 at 10 conversations {ms(loads[10][1].percentile(0.95)).strip()} "
-              f"[< 250 ms: {mark(loads[10][1].percentile(0.95) < TARGET_P95_AT_10)}]; "
-              f"{loads[50][1].per_second:.1f} msg/s at 50 with {loads[50][1].errors} errors "
-              f"[≥ 40, none: {mark(loads[50][1].per_second >= TARGET_RATE_AT_50 and not loads[50][1].errors)}]",
-              flush=True)
+        print(
+            "\n  targets: "
+            f"p95 at 10 conversations {ms(loads[10][1].percentile(0.95)).strip()} "
+            f"[< 250 ms: {mark(loads[10][1].percentile(0.95) < TARGET_P95_AT_10)}]; "
+            f"{loads[50][1].per_second:.1f} msg/s at 50 with {loads[50][1].errors} errors "
+            f"[≥ 40, none: {mark(loads[50][1].per_second >= TARGET_RATE_AT_50 and not loads[50][1].errors)}]",
+            flush=True,
+        )
         if not args.no_cluster:
             scaled_out(durations, work, single)
     if not args.no_train:

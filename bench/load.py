@@ -8,6 +8,7 @@ one in English, one out of scope. Live disputes are left out: each would open a 
 
 `parse` sends the same texts to Rasa's `/model/parse` instead: the bare NLU, the floor of the whole path.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,9 +73,17 @@ class Run:
         return sum(e.ok for e in self.exchanges) / self.seconds if self.seconds else 0.0
 
 
-async def drive(base_url: str, *, concurrency: int, duration: float | None = None, messages: int | None = None,
-                parse_token: str | None = None, conversation: tuple[str, ...] = CONVERSATION,
-                label: str | None = None, timeout: float = 120.0) -> Run:
+async def drive(
+    base_url: str,
+    *,
+    concurrency: int,
+    duration: float | None = None,
+    messages: int | None = None,
+    parse_token: str | None = None,
+    conversation: tuple[str, ...] = CONVERSATION,
+    label: str | None = None,
+    timeout: float = 120.0,
+) -> Run:
     """Hold `concurrency` conversations at once until `duration` seconds or `messages` messages are done; with
     `parse_token`, send each text to /model/parse instead of the chat."""
     if (duration is None) == (messages is None):
@@ -92,6 +101,7 @@ async def drive(base_url: str, *, concurrency: int, duration: float | None = Non
         return True
 
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+
         async def user(number: int) -> None:
             conversation_number = 0
             while True:
@@ -107,8 +117,9 @@ async def drive(base_url: str, *, concurrency: int, duration: float | None = Non
     return run
 
 
-async def _exchange(session: aiohttp.ClientSession, base_url: str, sender: str, text: str,
-                    parse_token: str | None) -> Exchange:
+async def _exchange(
+    session: aiohttp.ClientSession, base_url: str, sender: str, text: str, parse_token: str | None
+) -> Exchange:
     if parse_token is not None:
         url, body, params = f"{base_url}/model/parse", {"text": text}, {"token": parse_token}
     else:

@@ -4,6 +4,7 @@ The benchmark and the fault tests stop, restart and kill their databases; they d
 never to the machine's shared ones. PostgreSQL comes from Debian's postgresql package (`initdb` and `pg_ctl`
 under /usr/lib/postgresql/<version>/bin, run as the postgres user when we are root), Redis from redis-server.
 """
+
 from __future__ import annotations
 
 import os
@@ -118,8 +119,21 @@ class ScratchRedis:
     def start(self) -> "ScratchRedis":
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.root)], stdout=open(self.root / "server.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.root),
+            ],
+            stdout=open(self.root / "server.log", "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         _wait_for_port(self.port, 10, "Redis")

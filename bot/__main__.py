@@ -1,8 +1,9 @@
 """`python -m bot settings`: every setting of every process, with the value this environment gives it.
 
-    python -m bot settings            name, value (secrets masked; "(default …)" when unset) and what it does
-    python -m bot settings --check    read every part's settings as the processes do; exit 1 naming the first bad one
+python -m bot settings            name, value (secrets masked; "(default …)" when unset) and what it does
+python -m bot settings --check    read every part's settings as the processes do; exit 1 naming the first bad one
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,13 @@ from itertools import groupby
 
 from bot.settings import SETTINGS, DeskSettings, SettingsError, shown
 
-PARTS = {"processes": "where things are (every process)", "desk": "the desk", "runtime": "the Rasa runtime and the "
-         "REST channel", "console": "the hotline console", "telegram": "the Telegram worker"}
+PARTS = {
+    "processes": "where things are (every process)",
+    "desk": "the desk",
+    "runtime": "the Rasa runtime and the REST channel",
+    "console": "the hotline console",
+    "telegram": "the Telegram worker",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

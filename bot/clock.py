@@ -6,6 +6,7 @@ forward by a weekend in a microsecond and production runs on the system clock. A
 clocks speak UTC, and `DeskHours` converts to the desk's own zone (Asia/Shanghai) only where office hours
 matter.
 """
+
 from __future__ import annotations
 
 import threading

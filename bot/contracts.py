@@ -6,6 +6,7 @@ The actions write replies of these kinds, the channels and the console read them
 workers read the payloads, and the tests hold all of them to these definitions. A value outside them is a type
 error (`Literal`) where mypy sees it, and refused at run time where a value comes from outside (`is_reply_kind`).
 """
+
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict, get_args
@@ -21,7 +22,16 @@ PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 #: What a turn did. `holding`: the question is kept while a part is down; its answer follows in the conversation.
 ReplyKind = Literal[
-    "answer", "escalation", "out_of_scope", "clarify", "greeting", "goodbye", "help", "warning", "form", "holding",
+    "answer",
+    "escalation",
+    "out_of_scope",
+    "clarify",
+    "greeting",
+    "goodbye",
+    "help",
+    "warning",
+    "form",
+    "holding",
 ]
 REPLY_KINDS: tuple[ReplyKind, ...] = get_args(ReplyKind)
 #: The kinds the actions write; `holding` is written by the channel when the action server cannot answer.
@@ -78,9 +88,13 @@ OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 
 #: What an outbox message is; its payload's shape follows from it (below).
 MessageKind = Literal[
-    "case_assigned", "case_reopened",  # to an expert: ExpertNotice
-    "case_accepted", "expert_answer", "follow_up",  # to the enterprise's conversation: EnterpriseMessage
-    "staff_alert", "undelivered",  # to staff: StaffAlert
+    "case_assigned",
+    "case_reopened",  # to an expert: ExpertNotice
+    "case_accepted",
+    "expert_answer",
+    "follow_up",  # to the enterprise's conversation: EnterpriseMessage
+    "staff_alert",
+    "undelivered",  # to staff: StaffAlert
     "warning",  # WarningPush
     "exhibition_notice",  # FairNotice
     "held_question",  # HeldQuestionPayload

@@ -11,6 +11,7 @@ names before the one prefix (DATABASE_URL, RASA_TOKEN, DESK_HOURS, TELEGRAM_BOT_
 release: each use logs a warning naming the new name. The desk's own settings are `DeskSettings`; the console's,
 the Telegram worker's and the launcher's read theirs through `text`, `read` and `flag` here.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,9 @@ class Setting:
     part: str = "desk"
 
 
-def _s(name: str, default: str, help: str, *, old: bool | str = False, secret: bool = False,
-       part: str = "desk") -> Setting:
+def _s(
+    name: str, default: str, help: str, *, old: bool | str = False, secret: bool = False, part: str = "desk"
+) -> Setting:
     former = (name.removeprefix(PREFIX) if old is True else old) or None
     return Setting(name, default, help, former, secret, part)
 
@@ -57,94 +59,225 @@ def _s(name: str, default: str, help: str, *, old: bool | str = False, secret: b
 #: Every setting, by the part that reads it.
 SETTINGS: tuple[Setting, ...] = (
     # Where things are: every process.
-    _s("IPDESK_DATABASE_URL", "sqlite:///var/desk.db", "the desk's database; on PostgreSQL also the conversations "
-       "(Rasa's SQL tracker store)", old=True, secret=True, part="processes"),
-    _s("IPDESK_REDIS_URL", "", "Redis for Rasa's lock store and the REST channel's shared rate limits (several Rasa "
-       "servers); unset: each server on its own", old=True, secret=True, part="processes"),
-    _s("IPDESK_REDIS_PREFIX", "ipdesk", "prefix of the keys in Redis, so that installations can share one",
-       part="processes"),
-    _s("IPDESK_RASA_TOKEN", "", "the token of Rasa's HTTP API; unset: a fresh random one per run", old=True,
-       secret=True, part="processes"),
-    _s("IPDESK_ACTIONS_TOKEN", "", "the secret the Rasa server sends with every call to the action server, which "
-       "refuses any call without it; unset: a fresh random one per run", secret=True, part="processes"),
-    _s("IPDESK_RASA_URL", "http://127.0.0.1:5005", "where the Rasa server answers (set by the launcher for the "
-       "processes it starts)", part="processes"),
+    _s(
+        "IPDESK_DATABASE_URL",
+        "sqlite:///var/desk.db",
+        "the desk's database; on PostgreSQL also the conversations (Rasa's SQL tracker store)",
+        old=True,
+        secret=True,
+        part="processes",
+    ),
+    _s(
+        "IPDESK_REDIS_URL",
+        "",
+        "Redis for Rasa's lock store and the REST channel's shared rate limits (several Rasa "
+        "servers); unset: each server on its own",
+        old=True,
+        secret=True,
+        part="processes",
+    ),
+    _s(
+        "IPDESK_REDIS_PREFIX",
+        "ipdesk",
+        "prefix of the keys in Redis, so that installations can share one",
+        part="processes",
+    ),
+    _s(
+        "IPDESK_RASA_TOKEN",
+        "",
+        "the token of Rasa's HTTP API; unset: a fresh random one per run",
+        old=True,
+        secret=True,
+        part="processes",
+    ),
+    _s(
+        "IPDESK_ACTIONS_TOKEN",
+        "",
+        "the secret the Rasa server sends with every call to the action server, which "
+        "refuses any call without it; unset: a fresh random one per run",
+        secret=True,
+        part="processes",
+    ),
+    _s(
+        "IPDESK_RASA_URL",
+        "http://127.0.0.1:5005",
+        "where the Rasa server answers (set by the launcher for the processes it starts)",
+        part="processes",
+    ),
     _s("IPDESK_HOST", "127.0.0.1", "the address this machine's services listen on", part="processes"),
     _s("IPDESK_RASA_PORT", "5005", "the Rasa server's port", part="processes"),
     _s("IPDESK_ACTIONS_PORT", "5055", "the action server's port", part="processes"),
     _s("IPDESK_CONSOLE_PORT", "8080", "the hotline console's port", part="processes"),
     _s("IPDESK_CONSOLE_HOST", "", "the console's address, when not IPDESK_HOST", part="processes"),
     _s("IPDESK_MODEL", "models/ipdesk.tar.gz", "the trained model", part="processes"),
-    _s("IPDESK_VAR_DIR", "var", "where the processes keep their files (SQLite databases, the Telegram inbox, "
-       "attachments, the chat log key)", part="processes"),
-    _s("IPDESK_ACTION_ENDPOINT", "", "the action servers this Rasa server calls, when not its own (nginx's entry)",
-       part="processes"),
-    _s("IPDESK_REDIS_PASSWORD", "", "set by the launcher from IPDESK_REDIS_URL for Rasa's endpoints file; never "
-       "set it yourself", secret=True, part="processes"),
+    _s(
+        "IPDESK_VAR_DIR",
+        "var",
+        "where the processes keep their files (SQLite databases, the Telegram inbox, attachments, the chat log key)",
+        part="processes",
+    ),
+    _s(
+        "IPDESK_ACTION_ENDPOINT",
+        "",
+        "the action servers this Rasa server calls, when not its own (nginx's entry)",
+        part="processes",
+    ),
+    _s(
+        "IPDESK_REDIS_PASSWORD",
+        "",
+        "set by the launcher from IPDESK_REDIS_URL for Rasa's endpoints file; never set it yourself",
+        secret=True,
+        part="processes",
+    ),
     # The desk.
     _s("IPDESK_DESK_HOURS", "09:00-17:30", "when the desk is staffed, in its time zone", old=True),
     _s("IPDESK_DESK_TIMEZONE", "Asia/Shanghai", "the desk's time zone", old=True),
     _s("IPDESK_DESK_HOLIDAYS", "", "extra days off, ISO dates separated by commas", old=True),
     _s("IPDESK_DESK_EXTRA_WORKDAYS", "", "weekend days worked (调休), ISO dates separated by commas", old=True),
     _s("IPDESK_DESK_SLA_URGENT_HOURS", "2", "an urgent case is accepted within this many hours", old=True),
-    _s("IPDESK_DESK_SLA_NORMAL_WORKING_DAYS", "2", "a normal case is accepted within this many working days",
-       old=True),
-    _s("IPDESK_DESK_FOLLOW_UP_DAYS", "7", "days after closing that the enterprise is asked how it went (回访)",
-       old=True),
+    _s("IPDESK_DESK_SLA_NORMAL_WORKING_DAYS", "2", "a normal case is accepted within this many working days", old=True),
+    _s(
+        "IPDESK_DESK_FOLLOW_UP_DAYS",
+        "7",
+        "days after closing that the enterprise is asked how it went (回访)",
+        old=True,
+    ),
     _s("IPDESK_DESK_OUTBOX_MAX_ATTEMPTS", "8", "deliveries of a message tried before it is given up", old=True),
     _s("IPDESK_DESK_OUTBOX_BACKOFF_SECONDS", "30", "the first retry's wait; it doubles up to an hour", old=True),
     _s("IPDESK_DESK_OUTBOX_LEASE_SECONDS", "60", "how long a worker owns a message it is delivering", old=True),
     _s("IPDESK_DESK_STAFF_CHANNEL", "staff", "the outbox channel of staff alerts", old=True),
     _s("IPDESK_DESK_STAFF_RECIPIENT", "hotline", "the recipient of staff alerts on that channel", old=True),
-    _s("IPDESK_DESK_FAIR_CONTACT", "", "who enterprises at a fair abroad reach on site, unless staff set one for the "
-       "fair", old=True),
-    _s("IPDESK_RETENTION_DAYS", "730", "days personal data is kept after a case or call ends (the privacy notice "
-       "says the same)"),
-    _s("IPDESK_CHATLOG_KEY", "", "the keyed hash of chat senders in the figures, the same on every action server; "
-       "unset: made once in IPDESK_VAR_DIR", secret=True),
+    _s(
+        "IPDESK_DESK_FAIR_CONTACT",
+        "",
+        "who enterprises at a fair abroad reach on site, unless staff set one for the fair",
+        old=True,
+    ),
+    _s(
+        "IPDESK_RETENTION_DAYS",
+        "730",
+        "days personal data is kept after a case or call ends (the privacy notice says the same)",
+    ),
+    _s(
+        "IPDESK_CHATLOG_KEY",
+        "",
+        "the keyed hash of chat senders in the figures, the same on every action server; "
+        "unset: made once in IPDESK_VAR_DIR",
+        secret=True,
+    ),
     # The Rasa runtime and the REST channel.
-    _s("IPDESK_SESSION_MAX_EVENTS", "200", "a conversation's session ends after this many events (no form under "
-       "way)", part="runtime"),
+    _s(
+        "IPDESK_SESSION_MAX_EVENTS",
+        "200",
+        "a conversation's session ends after this many events (no form under way)",
+        part="runtime",
+    ),
     _s("IPDESK_REST_BURST", "10", "messages a sender may send at once", part="runtime"),
     _s("IPDESK_REST_PER_MINUTE", "30", "messages a sender may send a minute after the burst", part="runtime"),
     _s("IPDESK_REST_MAX_CHARS", "4000", "the longest message the REST channel takes", part="runtime"),
-    _s("IPDESK_REST_ADDRESS_BURST", "60", "messages one client address may send at once, all senders together; 0: "
-       "no limit per address (behind nginx, which limits per address itself)", part="runtime"),
-    _s("IPDESK_REST_ADDRESS_PER_MINUTE", "240", "messages one client address may send a minute after its burst",
-       part="runtime"),
+    _s(
+        "IPDESK_REST_ADDRESS_BURST",
+        "60",
+        "messages one client address may send at once, all senders together; 0: "
+        "no limit per address (behind nginx, which limits per address itself)",
+        part="runtime",
+    ),
+    _s(
+        "IPDESK_REST_ADDRESS_PER_MINUTE",
+        "240",
+        "messages one client address may send a minute after its burst",
+        part="runtime",
+    ),
     # The console.
-    _s("IPDESK_CONSOLE_SESSION_IDLE_MINUTES", "120", "a console session ends after this long without a request",
-       old=True, part="console"),
-    _s("IPDESK_CONSOLE_MAX_SIGN_IN_FAILURES", "5", "failed sign-ins for one name that cost nothing (three times as "
-       "many from one address); each further one doubles the wait before the next try, up to 15 minutes", old=True,
-       part="console"),
-    _s("IPDESK_CONSOLE_SECURE_COOKIES", "false", "send the session cookie over HTTPS only (behind TLS)", old=True,
-       part="console"),
-    _s("IPDESK_CONSOLE_PUBLIC_ORIGIN", "", "the console's address as browsers reach it behind a proxy "
-       "(https://console.example.org); every POST must come from it. Unset: the request's own, or what a trusted "
-       "proxy forwards", part="console"),
-    _s("IPDESK_CONSOLE_TRUSTED_PROXIES", "", "addresses or networks of the proxies in front of the console, comma "
-       "separated: only theirs X-Forwarded-For/-Proto/-Host are believed. Unset: nobody's", part="console"),
-    _s("IPDESK_CONSOLE_SECRET", "", "the key that signs the console's cookies, the same on every console behind one "
-       "balancer; unset: a fresh one per process", secret=True, part="console"),
+    _s(
+        "IPDESK_CONSOLE_SESSION_IDLE_MINUTES",
+        "120",
+        "a console session ends after this long without a request",
+        old=True,
+        part="console",
+    ),
+    _s(
+        "IPDESK_CONSOLE_MAX_SIGN_IN_FAILURES",
+        "5",
+        "failed sign-ins for one name that cost nothing (three times as "
+        "many from one address); each further one doubles the wait before the next try, up to 15 minutes",
+        old=True,
+        part="console",
+    ),
+    _s(
+        "IPDESK_CONSOLE_SECURE_COOKIES",
+        "false",
+        "send the session cookie over HTTPS only (behind TLS)",
+        old=True,
+        part="console",
+    ),
+    _s(
+        "IPDESK_CONSOLE_PUBLIC_ORIGIN",
+        "",
+        "the console's address as browsers reach it behind a proxy "
+        "(https://console.example.org); every POST must come from it. Unset: the request's own, or what a trusted "
+        "proxy forwards",
+        part="console",
+    ),
+    _s(
+        "IPDESK_CONSOLE_TRUSTED_PROXIES",
+        "",
+        "addresses or networks of the proxies in front of the console, comma "
+        "separated: only theirs X-Forwarded-For/-Proto/-Host are believed. Unset: nobody's",
+        part="console",
+    ),
+    _s(
+        "IPDESK_CONSOLE_SECRET",
+        "",
+        "the key that signs the console's cookies, the same on every console behind one "
+        "balancer; unset: a fresh one per process",
+        secret=True,
+        part="console",
+    ),
     # Telegram.
-    _s("IPDESK_TELEGRAM_BOT_TOKEN", "", "the bot's token from @BotFather; set: `make run` serves the bot on Telegram",
-       old=True, secret=True, part="telegram"),
+    _s(
+        "IPDESK_TELEGRAM_BOT_TOKEN",
+        "",
+        "the bot's token from @BotFather; set: `make run` serves the bot on Telegram",
+        old=True,
+        secret=True,
+        part="telegram",
+    ),
     _s("IPDESK_TELEGRAM_BASE_URL", "https://api.telegram.org", "the Bot API server", old=True, part="telegram"),
-    _s("IPDESK_TELEGRAM_MODE", "polling", "polling, or webhook (needs a public https:// address)", old=True,
-       part="telegram"),
-    _s("IPDESK_TELEGRAM_WEBHOOK_URL", "", "the public https:// address Telegram posts to", old=True,
-       part="telegram"),
+    _s(
+        "IPDESK_TELEGRAM_MODE",
+        "polling",
+        "polling, or webhook (needs a public https:// address)",
+        old=True,
+        part="telegram",
+    ),
+    _s("IPDESK_TELEGRAM_WEBHOOK_URL", "", "the public https:// address Telegram posts to", old=True, part="telegram"),
     _s("IPDESK_TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "where the webhook server listens", old=True, part="telegram"),
     _s("IPDESK_TELEGRAM_WEBHOOK_PORT", "8443", "the webhook server's port", old=True, part="telegram"),
-    _s("IPDESK_TELEGRAM_WEBHOOK_SECRET", "", "the secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)",
-       old=True, secret=True, part="telegram"),
+    _s(
+        "IPDESK_TELEGRAM_WEBHOOK_SECRET",
+        "",
+        "the secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)",
+        old=True,
+        secret=True,
+        part="telegram",
+    ),
     _s("IPDESK_TELEGRAM_POLL_TIMEOUT", "30", "seconds a getUpdates call waits", old=True, part="telegram"),
-    _s("IPDESK_TELEGRAM_RETRY_BASE", "2", "seconds before the first retry of work waiting for a part that is down",
-       old=True, part="telegram"),
+    _s(
+        "IPDESK_TELEGRAM_RETRY_BASE",
+        "2",
+        "seconds before the first retry of work waiting for a part that is down",
+        old=True,
+        part="telegram",
+    ),
     _s("IPDESK_TELEGRAM_RETRY_MAX", "60", "the longest wait between such retries", old=True, part="telegram"),
-    _s("IPDESK_TELEGRAM_DESK_INTERVAL", "2", "seconds between passes over the desk's outbox and attachments",
-       old=True, part="telegram"),
+    _s(
+        "IPDESK_TELEGRAM_DESK_INTERVAL",
+        "2",
+        "seconds between passes over the desk's outbox and attachments",
+        old=True,
+        part="telegram",
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 _warned: set[str] = set()
@@ -204,11 +337,13 @@ def _flag(raw: str) -> bool:
 
 def number(kind: Callable[[str], T]) -> Callable[[str], T]:
     """A parser of a number of `kind` (int or float) that says what was expected."""
+
     def parse(raw: str) -> T:
         try:
             return kind(raw)
         except ValueError:
             raise ValueError("expected a whole number" if kind is int else "expected a number") from None
+
     return parse
 
 
@@ -221,6 +356,7 @@ def positive(kind: Callable[[str], T]) -> Callable[[str], T]:
         if value <= 0:  # type: ignore[operator]
             raise ValueError("must be greater than zero")
         return value
+
     return parse
 
 
@@ -266,7 +402,11 @@ class DeskSettings:
     def __post_init__(self) -> None:
         if self.sla_urgent <= timedelta(0) or self.sla_normal_working_days <= 0:
             raise SettingsError("SLA durations must be positive")
-        if self.outbox_max_attempts <= 0 or self.outbox_base_backoff <= timedelta(0) or self.outbox_lease <= timedelta(0):
+        if (
+            self.outbox_max_attempts <= 0
+            or self.outbox_base_backoff <= timedelta(0)
+            or self.outbox_lease <= timedelta(0)
+        ):
             raise SettingsError("outbox attempts, backoff and lease must be positive")
         try:
             zone = ZoneInfo(self.desk_timezone)
@@ -275,8 +415,9 @@ class DeskSettings:
                 f"unknown time zone {self.desk_timezone!r} (is the system's or the tzdata package's zone data installed?)"
             ) from error
         try:
-            hours = DeskHours(self.desk_opens, self.desk_closes, zone, holidays=self.holidays,
-                              extra_workdays=self.extra_workdays)
+            hours = DeskHours(
+                self.desk_opens, self.desk_closes, zone, holidays=self.holidays, extra_workdays=self.extra_workdays
+            )
         except ValueError as error:
             raise SettingsError(str(error)) from error
         object.__setattr__(self, "hours", hours)
@@ -293,8 +434,9 @@ class DeskSettings:
         return cls(
             database_url=text(env, "IPDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
             sla_urgent=timedelta(hours=read(env, "IPDESK_DESK_SLA_URGENT_HOURS", positive(float), 2.0)),
-            sla_normal_working_days=read(env, "IPDESK_DESK_SLA_NORMAL_WORKING_DAYS", positive(int),
-                                         cls.sla_normal_working_days),
+            sla_normal_working_days=read(
+                env, "IPDESK_DESK_SLA_NORMAL_WORKING_DAYS", positive(int), cls.sla_normal_working_days
+            ),
             desk_opens=opens,
             desk_closes=closes,
             desk_timezone=read(env, "IPDESK_DESK_TIMEZONE", _zone_name, cls.desk_timezone),
@@ -302,8 +444,9 @@ class DeskSettings:
             extra_workdays=read(env, "IPDESK_DESK_EXTRA_WORKDAYS", _parse_dates, frozenset()),
             follow_up_delay=timedelta(days=read(env, "IPDESK_DESK_FOLLOW_UP_DAYS", positive(float), 7.0)),
             outbox_max_attempts=read(env, "IPDESK_DESK_OUTBOX_MAX_ATTEMPTS", positive(int), cls.outbox_max_attempts),
-            outbox_base_backoff=timedelta(seconds=read(env, "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS", positive(float),
-                                                       30.0)),
+            outbox_base_backoff=timedelta(
+                seconds=read(env, "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS", positive(float), 30.0)
+            ),
             outbox_lease=timedelta(seconds=read(env, "IPDESK_DESK_OUTBOX_LEASE_SECONDS", positive(float), 60.0)),
             staff_channel=text(env, "IPDESK_DESK_STAFF_CHANNEL") or cls.staff_channel,
             staff_recipient=text(env, "IPDESK_DESK_STAFF_RECIPIENT") or cls.staff_recipient,
@@ -321,7 +464,7 @@ def _zone_name(raw: str) -> str:
 
 
 def _parse_hours(raw: str) -> tuple[time, time]:
-    """"09:00-17:30" → (09:00, 17:30)."""
+    """ "09:00-17:30" → (09:00, 17:30)."""
     try:
         start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
     except ValueError:
@@ -332,7 +475,7 @@ def _parse_hours(raw: str) -> tuple[time, time]:
 
 
 def _parse_dates(raw: str) -> frozenset[date]:
-    """"2026-10-01,2026-10-02" → the dates; each must be an ISO date."""
+    """ "2026-10-01,2026-10-02" → the dates; each must be an ISO date."""
     days = set()
     for part in raw.split(","):
         if part.strip():

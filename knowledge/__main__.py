@@ -1,12 +1,13 @@
 """Staff commands for the knowledge base.
 
-    python -m knowledge check        validate every knowledge file; print each problem with file and line
-    python -m knowledge check --stale DAYS
-                                     also list the items whose facts were last checked more than DAYS days ago
-    python -m knowledge vocabulary   render nlu/train/vocabulary.yml from knowledge/data/vocabulary.yml
-    python -m knowledge import-cases FILE
-                                     add typical cases from a CSV or YAML file (all rows valid, or none added)
+python -m knowledge check        validate every knowledge file; print each problem with file and line
+python -m knowledge check --stale DAYS
+                                 also list the items whose facts were last checked more than DAYS days ago
+python -m knowledge vocabulary   render nlu/train/vocabulary.yml from knowledge/data/vocabulary.yml
+python -m knowledge import-cases FILE
+                                 add typical cases from a CSV or YAML file (all rows valid, or none added)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,14 +30,20 @@ def _check(args: argparse.Namespace) -> int:
     kb = KnowledgeBase.load(args.data)
     if args.domain is not None:
         intents = set(yaml.safe_load(args.domain.read_text(encoding="utf-8")).get("intents") or [])
-        unknown = sorted({f"{item.id}: {intent}" for item in kb.items.values() for intent in item.intents if intent not in intents})
+        unknown = sorted(
+            {f"{item.id}: {intent}" for item in kb.items.values() for intent in item.intents if intent not in intents}
+        )
         if unknown:
             print(f"intents not in {args.domain}:\n  " + "\n  ".join(unknown), file=sys.stderr)
             return 1
-    kinds = {kind: sum(item.kind == kind for item in kb.items.values())
-             for kind in ("policy", "faq", "case", "checklist", "referral")}
-    print(f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases, "
-          f"{kinds['checklist']} pre-show checklists, {kinds['referral']} referrals)")
+    kinds = {
+        kind: sum(item.kind == kind for item in kb.items.values())
+        for kind in ("policy", "faq", "case", "checklist", "referral")
+    }
+    print(
+        f"knowledge OK: {len(kb.items)} items ({kinds['policy']} measures, {kinds['faq']} FAQ, {kinds['case']} cases, "
+        f"{kinds['checklist']} pre-show checklists, {kinds['referral']} referrals)"
+    )
     if args.stale is not None:
         return _stale(kb, args.stale)
     return 0
@@ -45,8 +52,10 @@ def _check(args: argparse.Namespace) -> int:
 def _stale(kb: KnowledgeBase, days: int) -> int:
     """List each item last checked more than `days` days ago (id, file:line, date), oldest first; 1 if any."""
     limit = datetime.date.today() - datetime.timedelta(days=days)
-    stale = sorted((item for item in kb.items.values() if item.checked is not None and item.checked < limit),
-                   key=lambda item: (item.checked, item.id))
+    stale = sorted(
+        (item for item in kb.items.values() if item.checked is not None and item.checked < limit),
+        key=lambda item: (item.checked, item.id),
+    )
     if not stale:
         print(f"no item was last checked more than {days} days ago")
         return 0
@@ -88,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the knowledge files")
     check.add_argument("--domain", type=Path, help="also check that every item's intents are in this domain.yml")
-    check.add_argument("--stale", type=_days, metavar="DAYS",
-                       help="list items whose facts were last checked more than DAYS days ago; exit 1 if any")
+    check.add_argument(
+        "--stale",
+        type=_days,
+        metavar="DAYS",
+        help="list items whose facts were last checked more than DAYS days ago; exit 1 if any",
+    )
     check.add_argument("--data", type=Path, default=DATA_DIR, help="the knowledge folder (default: %(default)s)")
     check.set_defaults(run=_check)
     cases = commands.add_parser(

@@ -4,6 +4,7 @@ longer text, and the sources line.
 It lives here, not with the chat's actions, because the hotline console suggests the very same wording to staff
 that the chat gives enterprises: one text, one place to correct it.
 """
+
 from __future__ import annotations
 
 from knowledge.base import KnowledgeBase
@@ -28,7 +29,7 @@ def item_label(kb: KnowledgeBase, item: Item, language: Language) -> str:
 
 
 def _measures(kb: KnowledgeBase, refs: tuple[str, ...], language: Language) -> str:
-    """"《实施意见》（晋知产发〔2022〕23号）第（五）条、第（十一）条" / "Measures 5 and 11 of the Implementation Opinions (…)"."""
+    """ "《实施意见》（晋知产发〔2022〕23号）第（五）条、第（十一）条" / "Measures 5 and 11 of the Implementation Opinions (…)"."""
     numbers = [int(ref.split(":")[1]) for ref in refs]
     if language == "en":
         listed = ", ".join(str(n) for n in numbers[:-1]) + (" and " if len(numbers) > 1 else "") + str(numbers[-1])
@@ -37,17 +38,20 @@ def _measures(kb: KnowledgeBase, refs: tuple[str, ...], language: Language) -> s
 
 
 def _as_of(item: Item, language: Language) -> str:
-    """"（核实于2026-12-05）" / " (checked 2026-12-05)": how current the sources line is."""
+    """ "（核实于2026-12-05）" / " (checked 2026-12-05)": how current the sources line is."""
     if item.checked is None:
         return ""
     return f" (checked {item.checked.isoformat()})" if language == "en" else f"（核实于{item.checked.isoformat()}）"
 
 
 def sources_line(item: Item, language: Language) -> str:
-    """"来源：…；…（核实于2026-12-05）" / "Sources: …; … (checked 2026-12-05)": an item's sources and when they were
+    """ "来源：…；…（核实于2026-12-05）" / "Sources: …; … (checked 2026-12-05)": an item's sources and when they were
     last checked, as every reply that cites the item gives them (answers here, referrals in the chat's actions)."""
-    return (("Sources: " if language == "en" else "来源：") + ("; " if language == "en" else "；").join(item.sources)
-            + _as_of(item, language))
+    return (
+        ("Sources: " if language == "en" else "来源：")
+        + ("; " if language == "en" else "；").join(item.sources)
+        + _as_of(item, language)
+    )
 
 
 def _footer(kb: KnowledgeBase, item: Item, language: Language) -> str:

@@ -1,4 +1,5 @@
 """The knowledge base as the rest of the product sees it: items by id, search, and citations."""
+
 from __future__ import annotations
 
 import logging
@@ -177,7 +178,9 @@ class KnowledgeBase:
 
 def data_files(directory: Path = DATA_DIR) -> list[Path]:
     """The files a knowledge base is built from, for change detection."""
-    return sorted(path for path in directory.rglob("*") if path.is_file() and path.suffix in {".yml", ".yaml", ".csv", ".txt"})
+    return sorted(
+        path for path in directory.rglob("*") if path.is_file() and path.suffix in {".yml", ".yaml", ".csv", ".txt"}
+    )
 
 
 class LiveKnowledge:

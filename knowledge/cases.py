@@ -4,6 +4,7 @@ An import is all or nothing: every bad row is reported by its line with the reas
 so the case library never holds half a row. Imported rows are checked again as part of the whole knowledge
 base before the file is replaced.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,23 @@ from knowledge.yamlfile import Checker, KnowledgeError, LineDict, Problem, read_
 
 #: CSV columns; list fields (tags, policy, intents, keywords) separate values with ';' or '、'.
 CSV_COLUMNS = (
-    "id", "title_zh", "title_en", "summary_zh", "summary_en", "outcome_zh", "outcome_en", "lessons_zh",
-    "lessons_en", "country", "ip_type", "dispute_type", "industry", "policy", "source", "illustrative", "checked",
+    "id",
+    "title_zh",
+    "title_en",
+    "summary_zh",
+    "summary_en",
+    "outcome_zh",
+    "outcome_en",
+    "lessons_zh",
+    "lessons_en",
+    "country",
+    "ip_type",
+    "dispute_type",
+    "industry",
+    "policy",
+    "source",
+    "illustrative",
+    "checked",
 )
 # Tags may be given as the forms users type ("US", "汽配"); they are stored as canonical vocabulary values.
 _OPTIONAL_COLUMNS = ("intents", "keywords_zh", "keywords_en")
@@ -109,8 +125,20 @@ def _plain(value: Any) -> Any:
 
 def _entry(node: LineDict) -> dict[str, Any]:
     """A case as cases.yml writes it, in the file's field order."""
-    order = ("id", "title", "summary", "outcome", "lessons", "tags", "keywords", "intents", "policy", "source", "illustrative",
-             "checked")
+    order = (
+        "id",
+        "title",
+        "summary",
+        "outcome",
+        "lessons",
+        "tags",
+        "keywords",
+        "intents",
+        "policy",
+        "source",
+        "illustrative",
+        "checked",
+    )
     return {key: _plain(node[key]) for key in order if key in node}
 
 

@@ -12,6 +12,7 @@ Each pattern list was written from the policy, the reply contract and the kinds 
 refuse; they were checked against the development half of the hard evaluation set (`nlu/hard/dev.yml`), never the
 test half.
 """
+
 from __future__ import annotations
 
 import re
@@ -123,8 +124,13 @@ def refusal(text: str) -> Refusal | None:
 #: a sum frozen, a document received or served, goods held or an injunction at a fair now.
 STRONG_URGENCY = {
     "case_number": _any(
-        r"\b\d{1,2}:\d{2}-?cv-?\d{2,6}\b", r"\b\d{2}-cv-\d{2,6}\b", r"337-TA-\d{3,4}", r"案号|案件编号|诉讼编号|立案号",
-        r"\bdocket\b|case (no\.?|number|#)\s*\S*\d", r"Aktenzeichen|\bAz\.\s*\d", r"\b\d+\s*O\s*\d+/\d{2}\b",
+        r"\b\d{1,2}:\d{2}-?cv-?\d{2,6}\b",
+        r"\b\d{2}-cv-\d{2,6}\b",
+        r"337-TA-\d{3,4}",
+        r"案号|案件编号|诉讼编号|立案号",
+        r"\bdocket\b|case (no\.?|number|#)\s*\S*\d",
+        r"Aktenzeichen|\bAz\.\s*\d",
+        r"\b\d+\s*O\s*\d+/\d{2}\b",
     ),
     "deadline_days": _any(
         r"\d+\s*(个)?(天|日|个工作日|工作日|周|个星期)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|就要|必须)",
@@ -168,12 +174,16 @@ FIRST_PERSON_NOW = _any(
     r"\b(we|our|us|my|i)\b",
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
-HYPOTHETICAL = _any(r"一般|通常|如果|假如|万一|要是|会不会|听说|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
-                    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)")
+HYPOTHETICAL = _any(
+    r"一般|通常|如果|假如|万一|要是|会不会|听说|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)"
+)
 
 
 #: Asking about a case as an example, not reporting one's own.
-CASE_STUDY = _any(r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|example|case study|what happened in|tell me about")
+CASE_STUDY = _any(
+    r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|example|case study|what happened in|tell me about"
+)
 #: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
 ALONE = frozenset({"case_number", "frozen_sum"})
 
@@ -188,8 +198,9 @@ def urgency(text: str) -> list[str]:
     hypothetical = bool(HYPOTHETICAL.search(text))
     if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
-    found = [name for name, pattern in STRONG_URGENCY.items()
-             if (name in ALONE or not hypothetical) and pattern.search(text)]
+    found = [
+        name for name, pattern in STRONG_URGENCY.items() if (name in ALONE or not hypothetical) and pattern.search(text)
+    ]
     if found:
         return found
     own = FIRST_PERSON_NOW.search(text) and not hypothetical
@@ -244,8 +255,10 @@ MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
 DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
 #: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
-OVERSEAS = _any(r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
-                r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])")
+OVERSEAS = _any(
+    r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
+    r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])"
+)
 
 
 def inside_china(text: str) -> bool:
@@ -254,8 +267,9 @@ def inside_china(text: str) -> bool:
 
 
 _NUMERALS = {numeral: value for value, numeral in enumerate("一二三四五六七八九", start=1)}
-MEASURE = _any(r"第\s*[（(]?\s*(?P<zh>[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]?\s*(条|项)",
-               r"measure\s+(?P<en>\d{1,2})\b")
+MEASURE = _any(
+    r"第\s*[（(]?\s*(?P<zh>[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]?\s*(条|项)", r"measure\s+(?P<en>\d{1,2})\b"
+)
 
 
 #: What makes "第七条" the policy's measure rather than some other law's article ("USPTO的第八条宣誓").
@@ -303,13 +317,19 @@ def company_in(text: str) -> str | None:
 Aspect = Literal["time", "cost", "next", "deadline"]
 #: What an elliptical follow-up asks about the conversation's topic, and the words that say it, in both languages.
 ASPECTS: dict[Aspect, re.Pattern[str]] = {
-    "time": _any(r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|how long|how fast|how many (days|months|weeks)|duration|timeline"),
+    "time": _any(
+        r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|how long|how fast|how many (days|months|weeks)|duration|timeline"
+    ),
     "cost": _any(r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|how much|cost|fee|price|expensive|free"),
-    "next": _any(r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"),
+    "next": _any(
+        r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"
+    ),
     "deadline": _any(r"期限|截止|最晚|来得及|deadline|time limit|too late|how soon"),
 }
 #: Words that keep an elliptical question on the conversation's topic: "那德国呢", "what about Japan?".
-ELLIPSIS = _any(r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s")
+ELLIPSIS = _any(
+    r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s"
+)
 #: Past this length a message carries its own topic and is read on its own.
 MAX_FOLLOWUP_CHARS = 24
 MAX_FOLLOWUP_WORDS = 9

@@ -10,6 +10,7 @@ Two plain BM25 rankings of the same items, over the question's words alone, are 
   `keywords:` in the knowledge files). Staff write those for every item, so this line shows how much of the search's
   lead comes from them and how much from the NLU's intent ranking and entities.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """What the knowledge base holds: bilingual items, each citable by a stable id."""
+
 from __future__ import annotations
 
 import datetime

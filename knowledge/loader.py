@@ -3,6 +3,7 @@
 Everything is checked before anything is used: a broken file raises `KnowledgeError` listing each problem by
 file and line, and a running bot that reloads keeps its last good knowledge (see `knowledge.base.LiveKnowledge`).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -96,9 +97,7 @@ def _questions(check: Checker, node: LineDict, where: str) -> tuple[str, ...]:
     )
 
 
-def _common(
-    check: Checker, node: LineDict, where: str, vocabulary: Vocabulary, *, text_required: bool = True
-) -> dict:
+def _common(check: Checker, node: LineDict, where: str, vocabulary: Vocabulary, *, text_required: bool = True) -> dict:
     """The fields every kind of item has."""
     keywords = check.mapping(node.get("keywords"), f"{where}keywords") or node
     intents = check.strings(node, "intents", where)
@@ -153,11 +152,18 @@ def load_policy(path: Path, vocabulary: Vocabulary) -> tuple[PolicyDocument, lis
         item_id = str(node.get("id", ""))
         expected = f"policy:{position}"
         if item_id != expected:
-            check.fail(node, f"item {position}: id is {item_id or 'missing'}, expected {expected} (measures in document order)")
+            check.fail(
+                node, f"item {position}: id is {item_id or 'missing'}, expected {expected} (measures in document order)"
+            )
         where = f"{expected}: "
         items.append(
-            Item(id=expected, kind="policy", number=position, part=_localized(check, node, "part", where),
-                 **_common(check, node, where, vocabulary))
+            Item(
+                id=expected,
+                kind="policy",
+                number=position,
+                part=_localized(check, node, "part", where),
+                **_common(check, node, where, vocabulary),
+            )
         )
     check.raise_if_any()
     return policy, items
@@ -177,8 +183,15 @@ def load_referrals(path: Path, vocabulary: Vocabulary, measures: int) -> list[It
         item_id = _slug_id(check, node, position, "referral")
         where = f"{item_id or f'referral {position}'}: "
         fields = _common(check, node, where, vocabulary, text_required=False)
-        items.append(Item(id=item_id, kind="referral", policy=_references(check, node, where, measures, required=False),
-                          sources=check.strings(node, "sources", where), **fields))
+        items.append(
+            Item(
+                id=item_id,
+                kind="referral",
+                policy=_references(check, node, where, measures, required=False),
+                sources=check.strings(node, "sources", where),
+                **fields,
+            )
+        )
     if items and not any(item.id == DEFAULT_REFERRAL for item in items):
         check.fail(read_yaml(path), f"{DEFAULT_REFERRAL} is missing: it answers what no other referral fits")
     check.raise_if_any()
@@ -224,7 +237,8 @@ def load_faq(path: Path, vocabulary: Vocabulary, measures: int) -> list[Item]:
         where = f"{item_id or f'faq {position}'}: "
         items.append(
             Item(
-                id=item_id, kind="faq",
+                id=item_id,
+                kind="faq",
                 policy=_references(check, node, where, measures),
                 sources=check.strings(node, "sources", where),
                 **_common(check, node, where, vocabulary, text_required=False),
@@ -250,11 +264,18 @@ def case_from_fields(check: Checker, node: LineDict, position: int, vocabulary: 
         if not tags.get(entity):
             check.fail(node, f"{where}tags.{entity} is missing: a case names its {entity.replace('_', ' ')}")
     keywords = check.mapping(node.get("keywords"), f"{where}keywords") if "keywords" in node else None
-    shown = sum(len(str((node.get(field) or {}).get("zh", ""))) for field in ("summary", *CASE_DETAILS) if isinstance(node.get(field), dict))
+    shown = sum(
+        len(str((node.get(field) or {}).get("zh", "")))
+        for field in ("summary", *CASE_DETAILS)
+        if isinstance(node.get(field), dict)
+    )
     if shown > MAX_ANSWER_ZH:
-        check.fail(node, f"{where}summary, outcome and lessons have {shown} characters together, more than {MAX_ANSWER_ZH}")
+        check.fail(
+            node, f"{where}summary, outcome and lessons have {shown} characters together, more than {MAX_ANSWER_ZH}"
+        )
     return Item(
-        id=item_id, kind="case",
+        id=item_id,
+        kind="case",
         title=_localized(check, node, "title", where),
         answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
         text=Localized("", ""),
@@ -334,17 +355,33 @@ def load_checklists(path: Path, vocabulary: Vocabulary, measures: int) -> tuple[
             elif covered.setdefault(country, item_id) != item_id:
                 check.fail(node, f"{where}{country} already has {covered[country]}")
         sections = {name: _localized(check, node, name, where) for name in CHECKLIST_SECTIONS}
-        text = Localized(*("\n".join(f"【{heading.zh}】{sections[name].zh}" if language == "zh"
-                                     else f"{heading.en}: {sections[name].en}"
-                                     for name, heading in CHECKLIST_SECTIONS.items())
-                           for language in ("zh", "en")))
-        items.append(Item(
-            id=item_id, kind="checklist", title=_localized(check, node, "title", where),
-            answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN), text=text,
-            details=sections, keywords_zh=(), keywords_en=(), intents=(), tags={"country": named} if named else {},
-            policy=_references(check, node, where, measures), sources=check.strings(node, "sources", where),
-            checked=_checked(check, node, where), origin=_origin(check, node),
-        ))
+        text = Localized(
+            *(
+                "\n".join(
+                    f"【{heading.zh}】{sections[name].zh}" if language == "zh" else f"{heading.en}: {sections[name].en}"
+                    for name, heading in CHECKLIST_SECTIONS.items()
+                )
+                for language in ("zh", "en")
+            )
+        )
+        items.append(
+            Item(
+                id=item_id,
+                kind="checklist",
+                title=_localized(check, node, "title", where),
+                answer=_localized(check, node, "summary", where, zh=MAX_ANSWER_ZH, en=MAX_ANSWER_EN),
+                text=text,
+                details=sections,
+                keywords_zh=(),
+                keywords_en=(),
+                intents=(),
+                tags={"country": named} if named else {},
+                policy=_references(check, node, where, measures),
+                sources=check.strings(node, "sources", where),
+                checked=_checked(check, node, where),
+                origin=_origin(check, node),
+            )
+        )
     if len(general) != 1:
         check.fail(root, f"exactly one checklist must be general: true (found {len(general)})")
     check.raise_if_any()

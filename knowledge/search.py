@@ -13,6 +13,7 @@ the intent is (one of three items says more than one of thirty), and each entity
 with gains `ENTITY_WEIGHT`. The weights were chosen on the development questions (knowledge/dev/), never on
 the held-out ones that `make eval` reports.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,9 +58,7 @@ class Bm25:
         count = len(documents)
         #: What a word found in no item would weigh: it counts against a question's coverage.
         self.unseen_idf = math.log(1 + (count + 0.5) / 0.5)
-        self.idf = {
-            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
-        }
+        self.idf = {term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()}
 
     def scores(self, query: Iterable[str]) -> list[float]:
         terms = [term for term in dict.fromkeys(query) if term in self.idf]
@@ -109,9 +108,7 @@ class Searcher:
         per_intent = Counter(intent for item in self.items for intent in set(item.intents))
         total = max(len(self.items), 2)
         #: How much knowing the intent narrows the items: 1 for an intent of one item, less for broad ones.
-        self.specificity = {
-            intent: math.log(total / count) / math.log(total) for intent, count in per_intent.items()
-        }
+        self.specificity = {intent: math.log(total / count) / math.log(total) for intent, count in per_intent.items()}
 
     @staticmethod
     def _share(index: Bm25, words: list[str]) -> list[float]:
@@ -155,7 +152,9 @@ class Searcher:
         """
         wanted = {(entity, value) for entity, values in (entities or {}).items() for value in values}
         beliefs = {intent: 1.0} if isinstance(intent, str) else dict(intent or {})
-        priors = {name: INTENT_WEIGHT * confidence * self.specificity.get(name, 0.0) for name, confidence in beliefs.items()}
+        priors = {
+            name: INTENT_WEIGHT * confidence * self.specificity.get(name, 0.0) for name, confidence in beliefs.items()
+        }
         texts = self.text_scores(question)
         best = max(texts, default=0.0)
         if not any(priors.values()) and best < MIN_TEXT_ALONE:

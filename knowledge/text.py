@@ -4,6 +4,7 @@ Chinese is cut with jieba (the same tokenizer the NLU pipeline uses, with the sa
 "337调查" or "智南针网" stay whole words); English is lower-cased and lightly stemmed. Both kinds of token live in
 one index, so a mixed question such as "Amazon店铺被TRO冻结" matches items in either language.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,7 @@ def bigrams(text: str) -> list[str]:
     """
     pairs: list[str] = []
     for run in _CJK_RUN.findall(text):
-        pairs += [f"~{run[i:i + 2]}" for i in range(len(run) - 1) if run[i:i + 2] not in _STOP_BIGRAMS]
+        pairs += [f"~{run[i : i + 2]}" for i in range(len(run) - 1) if run[i : i + 2] not in _STOP_BIGRAMS]
     return pairs
 
 

@@ -3,6 +3,7 @@
 `knowledge/data/vocabulary.yml` is the single source. The NLU's lookup tables, regexes and synonyms are
 rendered from it (`python -m knowledge vocabulary`), and replies use it to name a value in English.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,9 +68,15 @@ class Vocabulary:
         Latin letters match only as whole words, and short capital codes (US, EU) only in capitals, as in the NLU's
         regexes (`render_nlu`): "contact us" names no country.
         """
-        forms = sorted(((form, entity, term.value) for entity, terms in self.entities.items()
-                        for term in terms.values() for form in (term.value, *term.forms)),
-                       key=lambda found: -len(found[0]))
+        forms = sorted(
+            (
+                (form, entity, term.value)
+                for entity, terms in self.entities.items()
+                for term in terms.values()
+                for form in (term.value, *term.forms)
+            ),
+            key=lambda found: -len(found[0]),
+        )
         taken = [False] * len(text)
         spans = []
         for form, entity, value in forms:
@@ -113,7 +120,9 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
                 if term is None:
                     continue
                 en = check.text(term, "en", f"{entity}.{value}.")
-                forms = tuple(dict.fromkeys(f for f in check.strings(term, "forms", f"{entity}.{value}.") if f != value))
+                forms = tuple(
+                    dict.fromkeys(f for f in check.strings(term, "forms", f"{entity}.{value}.") if f != value)
+                )
                 for surface in (str(value), *forms):
                     other = seen.setdefault(surface.casefold(), str(value))
                     if other != str(value):
@@ -125,6 +134,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
 
 def _latin_pattern(forms: list[str]) -> str:
     """A regex matching Latin-script forms as whole words; short all-capital codes only in capitals."""
+
     def alternation(group: list[str]) -> str:
         escaped = [re.escape(form).replace(r"\ ", r"[\s-]+") for form in sorted(group, key=len, reverse=True)]
         return "|".join(escaped)
@@ -149,7 +159,9 @@ def render_nlu(vocabulary: Vocabulary) -> str:
     synonyms: list[str] = []
     for entity, terms in vocabulary.entities.items():
         surfaces = [s for term in terms.values() for s in (term.value, *term.forms)]
-        chinese = sorted({s for s in surfaces if _CJK.search(s) or not re.search("[A-Za-z]", s)}, key=lambda s: (-len(s), s))
+        chinese = sorted(
+            {s for s in surfaces if _CJK.search(s) or not re.search("[A-Za-z]", s)}, key=lambda s: (-len(s), s)
+        )
         latin = [s for s in surfaces if s not in chinese]
         out += [f"- lookup: {entity}", "  examples: |"] + [f"    - {s}" for s in chinese]
         if latin:

@@ -3,6 +3,7 @@
 Staff edit these files by hand; a mistake must come back as "policy.yml:34: policy:7: title.en is missing",
 not as a stack trace, and every mistake in a file at once, so one round of fixes is enough.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

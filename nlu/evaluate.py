@@ -5,6 +5,7 @@ the running bot takes on the hard set (nlu.hard).
 
 The held-out file (nlu/heldout/nlu_heldout.yml) is never trained on: `make model` trains on nlu/train only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -212,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_hard:
         from nlu import hard
 
-        print("\n== decisions on the hard set (nlu/hard: written independently; dev half tuned on, test half only scored) ==")
+        print(
+            "\n== decisions on the hard set (nlu/hard: written independently; dev half tuned on, test half only scored) =="
+        )
         for report in hard.evaluate().values():
             print(report.render())
     return 0

@@ -17,6 +17,7 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
 The original reading stays in `intent_ranking` (the search uses it as evidence), and `guard` in the parse result
 says what was changed and why, so `/model/parse` and the console's suggestion explain themselves.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,8 +47,18 @@ TOPIC_PREFIX = "ask_"
 REFUSAL_CONFIDENCE = 0.7
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
-SMALL_TALK = frozenset({"greet", "goodbye", "thank", "help", "subscribe_warnings", "unsubscribe_warnings",
-                        "register_exhibition", "ask_ticket_status"})
+SMALL_TALK = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "help",
+        "subscribe_warnings",
+        "unsubscribe_warnings",
+        "register_exhibition",
+        "ask_ticket_status",
+    }
+)
 SMALL_TALK_CONFIDENCE = 0.6
 #: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request).
 PERSON_CONFIDENCE = 0.6
@@ -55,8 +66,9 @@ PERSON_CONFIDENCE = 0.6
 DISPUTE_CONFIDENCE = 0.6
 
 
-def guarded_intent(text: str, intent: str | None, ranking: list[dict[str, Any]],
-                   confidence: float = 1.0) -> tuple[str | None, str | None]:
+def guarded_intent(
+    text: str, intent: str | None, ranking: list[dict[str, Any]], confidence: float = 1.0
+) -> tuple[str | None, str | None]:
     """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands."""
     refusal = cues.refusal(text)
     if refusal:
@@ -91,8 +103,11 @@ TOPIC_SHARE = 0.5
 def _best_topic(ranking: list[dict[str, Any]]) -> str:
     """The topic a message set aside as a live dispute asks about, when the ranking clearly holds one; else
     nlu_fallback (the answer action then decides from the search, reading the ranking behind it)."""
-    topics = [(float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0), str(r.get(INTENT_NAME_KEY)))
-              for r in ranking if str(r.get(INTENT_NAME_KEY, "")).startswith(TOPIC_PREFIX)]
+    topics = [
+        (float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0), str(r.get(INTENT_NAME_KEY)))
+        for r in ranking
+        if str(r.get(INTENT_NAME_KEY, "")).startswith(TOPIC_PREFIX)
+    ]
     total = sum(confidence for confidence, _ in topics)
     if not topics or total <= 0:
         return FALLBACK
@@ -112,8 +127,13 @@ class CueGuard(GraphComponent, IntentClassifier):
         self.component_config = config
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CueGuard":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CueGuard":
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -124,13 +144,17 @@ class CueGuard(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             current = message.get(INTENT) or {}
             ranking = list(message.get(INTENT_RANKING_KEY) or [])
-            intent, reason = guarded_intent(text, current.get(INTENT_NAME_KEY), ranking,
-                                            float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+            intent, reason = guarded_intent(
+                text, current.get(INTENT_NAME_KEY), ranking, float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            )
             if intent is None:
                 continue
             chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen] + [r for r in ranking if r.get(INTENT_NAME_KEY) != intent],
-                        add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [chosen] + [r for r in ranking if r.get(INTENT_NAME_KEY) != intent],
+                add_to_output=True,
+            )
             message.set("guard", {"reason": reason, "was": current.get(INTENT_NAME_KEY)}, add_to_output=True)
         return messages

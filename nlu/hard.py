@@ -21,6 +21,7 @@ A turn's decision is read from its reply-contract objects:
 `python -m nlu.hard` starts a stack of its own (or uses `--url`), scores both halves and prints accuracy per
 group; `--errors` lists the dev half's mistakes (never the test half's).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,9 +70,17 @@ class Outcome:
 
 def load(half: str) -> list[Case]:
     raw = yaml.safe_load((HARD_DIR / f"{half}.yml").read_text(encoding="utf-8"))
-    return [Case(str(entry["id"]), entry["group"], entry["decision"], str(entry["text"]),
-                 tuple(str(turn) for turn in entry.get("context") or ()), tuple(entry.get("sources") or ()))
-            for entry in raw]
+    return [
+        Case(
+            str(entry["id"]),
+            entry["group"],
+            entry["decision"],
+            str(entry["text"]),
+            tuple(str(turn) for turn in entry.get("context") or ()),
+            tuple(entry.get("sources") or ()),
+        )
+        for entry in raw
+    ]
 
 
 def decision_of(turn: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = ()) -> tuple[str, tuple[str, ...]]:
@@ -96,9 +105,11 @@ def decision_of(turn: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = 
 
 
 def _say(url: str, sender: str, text: str) -> list[dict[str, Any]]:
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook",
-                                     data=json.dumps({"sender": sender, "message": text}).encode("utf-8"),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
     for _ in range(20):
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
@@ -159,19 +170,29 @@ class HardReport:
         clean, wanted = self.refusals_clean()
         hit, labelled = self.source_hit()
         lines.append(f"  harmful and injection refused with no source: {clean}/{wanted}")
-        lines.append(f"  answers citing an acceptable source first: {hit}/{labelled}"
-                     + (f" ({hit / labelled:.3f})" if labelled else ""))
+        lines.append(
+            f"  answers citing an acceptable source first: {hit}/{labelled}"
+            + (f" ({hit / labelled:.3f})" if labelled else "")
+        )
         confusion = Counter((o.case.decision, o.decision) for o in self.outcomes if not o.right)
-        lines.append("  confusions (gold -> decided): " + ", ".join(f"{g}->{d} {n}" for (g, d), n in confusion.most_common()))
+        lines.append(
+            "  confusions (gold -> decided): " + ", ".join(f"{g}->{d} {n}" for (g, d), n in confusion.most_common())
+        )
         if errors:
             if self.half != "dev":
                 raise ValueError("only the dev half's mistakes may be read")
             for o in self.outcomes:
-                if not o.right or (o.case.decision == "answer" and o.case.sources and o.sources[:1]
-                                   and o.sources[0] not in o.case.sources):
-                    lines.append(f"    {o.case.id} [{o.case.group}] {o.case.decision} -> {o.decision} "
-                                 f"{list(o.kinds)} {list(o.sources[:1])} (gold {list(o.case.sources)}): "
-                                 f"{' | '.join(o.case.context)} || {o.case.text[:160]}")
+                if not o.right or (
+                    o.case.decision == "answer"
+                    and o.case.sources
+                    and o.sources[:1]
+                    and o.sources[0] not in o.case.sources
+                ):
+                    lines.append(
+                        f"    {o.case.id} [{o.case.group}] {o.case.decision} -> {o.decision} "
+                        f"{list(o.kinds)} {list(o.sources[:1])} (gold {list(o.case.sources)}): "
+                        f"{' | '.join(o.case.context)} || {o.case.text[:160]}"
+                    )
         return "\n".join(lines)
 
 

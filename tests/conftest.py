@@ -1,4 +1,5 @@
 """Shared fixtures: the knowledge base, the trained model, and a running stack on free ports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,9 @@ def stack(trained_model, tmp_path_factory):
     from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("var")
-    settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
-                        var_dir=var_dir)
+    settings = Settings(
+        rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model, var_dir=var_dir
+    )
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
@@ -54,6 +56,7 @@ def stack(trained_model, tmp_path_factory):
 import uuid  # noqa: E402
 from datetime import datetime  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
+
 DESK_START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, desk open
 
 
@@ -109,8 +112,16 @@ def add_expert(desk_sessions, desk_clock):
     from bot.desk.models import Expert
 
     def add(name: str, **fields) -> int:
-        values = dict(ip_types=["专利"], countries=["美国"], industries=[], languages=["zh"], available=True,
-                      max_open_cases=3, show_name=True, email=f"{uuid.uuid4().hex[:8]}@example.org")
+        values = dict(
+            ip_types=["专利"],
+            countries=["美国"],
+            industries=[],
+            languages=["zh"],
+            available=True,
+            max_open_cases=3,
+            show_name=True,
+            email=f"{uuid.uuid4().hex[:8]}@example.org",
+        )
         values.update(fields)
         with desk_sessions.begin() as session:
             expert = Expert(name=name, created_at=desk_clock.now(), updated_at=desk_clock.now(), **values)
@@ -150,8 +161,9 @@ def console_user(console_context):
     from tests.helpers.console import PASSWORD
 
     def create(username: str, role: str = "staff", *, expert_id: int | None = None, name: str | None = None) -> int:
-        user = console_context.accounts.create_user(username, name or username, role, PASSWORD, expert_id=expert_id,
-                                                    actor_name="test")
+        user = console_context.accounts.create_user(
+            username, name or username, role, PASSWORD, expert_id=expert_id, actor_name="test"
+        )
         return user.id
 
     return create

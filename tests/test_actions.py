@@ -1,4 +1,5 @@
 """The custom actions through rasa-sdk's own dispatcher: what each turn says and what it reports."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,9 @@ def no_figures(monkeypatch):
         monkeypatch.setattr(module, "record_chat_turn", lambda *args, **kwargs: True)
 
 
-def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None, language: str | None = None) -> Tracker:
+def tracker(
+    text: str, intent: str, entities: list[dict[str, Any]] | None = None, language: str | None = None
+) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
     return Tracker("user-1", {"language": language}, latest, [], False, None, {}, "action_listen")
 
@@ -73,7 +76,9 @@ def press(button: dict[str, str], language: str) -> Tracker:
 
 
 def item_buttons(message: dict[str, Any], *, detail: bool) -> list[dict[str, str]]:
-    return [b for b in message["buttons"] if b["payload"].startswith("/ask_item") and ('"detail"' in b["payload"]) == detail]
+    return [
+        b for b in message["buttons"] if b["payload"].startswith("/ask_item") and ('"detail"' in b["payload"]) == detail
+    ]
 
 
 def test_related_items_are_buttons_that_answer_directly() -> None:
@@ -87,7 +92,9 @@ def test_related_items_are_buttons_that_answer_directly() -> None:
 
 
 def test_more_shows_the_full_text_of_the_measure() -> None:
-    asked = tracker('/ask_item{"item": "policy:7"}', "ask_item", [{"entity": "item", "value": "policy:7"}], language="zh")
+    asked = tracker(
+        '/ask_item{"item": "policy:7"}', "ask_item", [{"entity": "item", "value": "policy:7"}], language="zh"
+    )
     messages, _ = run(ActionAnswer(), asked)
     assert messages[0]["text"].startswith("依据《实施意见》第（七）条")
     more = item_buttons(messages[0], detail=True)
@@ -98,7 +105,9 @@ def test_more_shows_the_full_text_of_the_measure() -> None:
 
 
 def test_a_button_press_keeps_the_conversation_language() -> None:
-    pressed = tracker('/ask_item{"item": "policy:6"}', "ask_item", [{"entity": "item", "value": "policy:6"}], language="en")
+    pressed = tracker(
+        '/ask_item{"item": "policy:6"}', "ask_item", [{"entity": "item", "value": "policy:6"}], language="en"
+    )
     messages, events = run(ActionAnswer(), pressed)
     assert messages[0]["text"].startswith("Under Measure 6")
     assert [e["name"] for e in events] == ["topic"]  # the measure becomes the topic; the language stays as it was
@@ -116,7 +125,9 @@ def test_out_of_scope_is_referred_to_the_office_that_handles_it() -> None:
     turn = custom(messages)
     assert (turn["kind"], turn["reason"]) == ("out_of_scope", "refer")
     assert "12366" in messages[0]["text"] and turn["sources"] and turn["sources"][0].startswith("referral:")
-    assert "来源：" in messages[0]["text"] and "（核实于" in messages[0]["text"]  # where the number comes from, and when
+    assert (
+        "来源：" in messages[0]["text"] and "（核实于" in messages[0]["text"]
+    )  # where the number comes from, and when
     messages, _ = run(ActionAnswer(), tracker("明天太原天气怎么样", "out_of_scope"))
     assert custom(messages)["reason"] == "refer" and "只解答海外知识产权纠纷" in messages[0]["text"]
     assert "12345" not in messages[0]["text"]  # small talk names no office

@@ -1,6 +1,7 @@
 """The case library (measure 9) holds real, public cases with their record, spread over the disputes exporters
 meet, and a question asking for an example is answered from a real case, not only from the illustrative ones.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -90,7 +91,9 @@ def test_the_library_spreads_over_the_disputes_exporters_meet(kb: KnowledgeBase)
             "schedule A": len([c for c in cases if c.id.startswith("case:schedule-a-")]),
             "German fairs": len(german_fairs),
             "EU customs": len(eu_customs),
-            "squatting": len([c for c in tagged(cases, "dispute_type", "商标抢注") if "地理标志" not in c.tags["ip_type"]]),
+            "squatting": len(
+                [c for c in tagged(cases, "dispute_type", "商标抢注") if "地理标志" not in c.tags["ip_type"]]
+            ),
             "GIs": len(tagged(cases, "ip_type", "地理标志")),
         }
     )

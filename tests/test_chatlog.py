@@ -1,5 +1,6 @@
 """The chat's side of the province's figures (bot/desk/chatlog.py), on SQLite and PostgreSQL: one row per question, what it
 was about and never who asked, and a reply that goes out even when the figures cannot be written."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -22,16 +23,31 @@ def rows(desk) -> list[ChatTurn]:
 
 
 def tracker(sender: str, intent: str, *, channel: str = "rest", last_action: str = "action_listen"):
-    return SimpleNamespace(sender_id=sender, latest_message={"intent": {"name": intent}, "text": "不应被保存的原话"},
-                           latest_action_name=last_action, get_latest_input_channel=lambda: channel)
+    return SimpleNamespace(
+        sender_id=sender,
+        latest_message={"intent": {"name": intent}, "text": "不应被保存的原话"},
+        latest_action_name=last_action,
+        get_latest_input_channel=lambda: channel,
+    )
 
 
 def test_a_question_is_kept_as_its_topic_and_a_keyed_sender_never_the_person(desk):
-    assert chatlog.record_chat_turn(desk, tracker("13800000001", "ask_337"), "answer", language="zh",
-                                    entities={"country": ["美国"], "ip_type": ["专利", "商标"]},
-                                    sources=["faq:337-timeline", "policy:5"])
+    assert chatlog.record_chat_turn(
+        desk,
+        tracker("13800000001", "ask_337"),
+        "answer",
+        language="zh",
+        entities={"country": ["美国"], "ip_type": ["专利", "商标"]},
+        sources=["faq:337-timeline", "policy:5"],
+    )
     [turn] = rows(desk)
-    assert (turn.channel, turn.kind, turn.intent, turn.country, turn.ip_type) == ("rest", "answer", "ask_337", "美国", "专利")
+    assert (turn.channel, turn.kind, turn.intent, turn.country, turn.ip_type) == (
+        "rest",
+        "answer",
+        "ask_337",
+        "美国",
+        "专利",
+    )
     assert turn.sources == ["faq:337-timeline", "policy:5"]
     assert "13800000001" not in turn.sender_key and len(turn.sender_key) == 64
     # the same sender on the same channel is the same key (counted once); another channel is another key
@@ -43,8 +59,9 @@ def test_a_question_is_kept_as_its_topic_and_a_keyed_sender_never_the_person(des
 
 def test_one_message_answered_then_escalated_counts_once(desk):
     assert chatlog.record_chat_turn(desk, tracker("u1", "report_dispute"), "answer", language="zh")
-    assert not chatlog.record_chat_turn(desk, tracker("u1", "report_dispute", last_action="action_answer"),
-                                        "escalation", language="zh")
+    assert not chatlog.record_chat_turn(
+        desk, tracker("u1", "report_dispute", last_action="action_answer"), "escalation", language="zh"
+    )
     assert [t.kind for t in rows(desk)] == ["answer"]
 
 

@@ -1,5 +1,6 @@
 """Administration pages on a real server and database (SQLite and PostgreSQL): accounts opened, reset and deactivated
 from the page, admin-only access, the audit trail with its filters and CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -38,11 +39,20 @@ def test_an_admin_opens_staff_and_expert_accounts_that_can_then_sign_in(console,
     expert_id = add_expert("孙律师", organisation="太原知识产权律所")
     page = admin.get("/admin/users")
     assert page.status == 200 and "孙律师（太原知识产权律所）" in page.text
-    page = admin.post("/admin/users", {"username": "li.na", "display_name": "李娜", "role": "staff",
-                                       "password": NEW_PASSWORD})
+    page = admin.post(
+        "/admin/users", {"username": "li.na", "display_name": "李娜", "role": "staff", "password": NEW_PASSWORD}
+    )
     assert page.status == 200 and "已新建账号 li.na（热线坐席）" in page.text
-    page = admin.post("/admin/users", {"username": "sun", "display_name": "孙律师", "role": "expert",
-                                       "expert_id": str(expert_id), "password": NEW_PASSWORD})
+    page = admin.post(
+        "/admin/users",
+        {
+            "username": "sun",
+            "display_name": "孙律师",
+            "role": "expert",
+            "expert_id": str(expert_id),
+            "password": NEW_PASSWORD,
+        },
+    )
     assert "已新建账号 sun（专家顾问）" in page.text
     row = row_of(page.text, "sun")
     assert "孙律师" in row and "专家顾问" in row and "启用" in row
@@ -56,25 +66,29 @@ def test_an_admin_opens_staff_and_expert_accounts_that_can_then_sign_in(console,
     listed = admin.get("/admin/users")
     assert "—" not in row_of(listed.text, "li.na").split("</td>")[5]  # the last sign-in is shown
     with console.ctx.sessions() as session:
-        created = session.scalars(select(AuditEntry).where(AuditEntry.action == "create",
-                                                           AuditEntry.object_type == "user")).all()
+        created = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "create", AuditEntry.object_type == "user")
+        ).all()
     assert {e.detail["username"] for e in created if e.username == "root"} == {"li.na", "sun"}
 
 
 def test_a_refused_account_says_why_keeps_the_typing_and_never_echoes_the_password(console, admin, console_user):
     console_user("wang", "staff")
     admin.get("/admin/users")
-    weak = admin.post("/admin/users", {"username": "zhao", "display_name": "赵敏", "role": "staff",
-                                       "password": "short1"})
+    weak = admin.post(
+        "/admin/users", {"username": "zhao", "display_name": "赵敏", "role": "staff", "password": "short1"}
+    )
     assert weak.status == 422 and "密码至少 10 个字符" in weak.text
     assert 'value="zhao"' in weak.text and 'value="赵敏"' in weak.text
     assert "short1" not in weak.text
-    taken = admin.post("/admin/users", {"username": "wang", "display_name": "王二", "role": "staff",
-                                        "password": NEW_PASSWORD})
+    taken = admin.post(
+        "/admin/users", {"username": "wang", "display_name": "王二", "role": "staff", "password": NEW_PASSWORD}
+    )
     assert taken.status == 422 and "用户名 wang 已被使用" in taken.text
     assert NEW_PASSWORD not in taken.text
-    no_expert = admin.post("/admin/users", {"username": "qian", "display_name": "钱专家", "role": "expert",
-                                            "password": NEW_PASSWORD})
+    no_expert = admin.post(
+        "/admin/users", {"username": "qian", "display_name": "钱专家", "role": "expert", "password": NEW_PASSWORD}
+    )
     assert no_expert.status == 422 and "须关联专家库中的一位专家" in no_expert.text
     with console.ctx.sessions() as session:
         names = set(session.scalars(select(ConsoleUser.username)))
@@ -128,18 +142,18 @@ def test_staff_and_experts_get_403_on_every_admin_page(console, console_user, ad
         for path in ("/admin/users", "/admin/audit", "/admin/audit.csv"):
             page = client.get(path)
             assert page.status == 403 and "无权访问" in page.text, (username, path)
-        for path, data in [("/admin/users", {"username": "evil", "display_name": "x", "role": "admin",
-                                             "password": NEW_PASSWORD}),
-                           (f"/admin/users/{target}/password", {"password": NEW_PASSWORD}),
-                           (f"/admin/users/{target}/active", {"active": "0"})]:
+        for path, data in [
+            ("/admin/users", {"username": "evil", "display_name": "x", "role": "admin", "password": NEW_PASSWORD}),
+            (f"/admin/users/{target}/password", {"password": NEW_PASSWORD}),
+            (f"/admin/users/{target}/active", {"active": "0"}),
+        ]:
             assert client.post(path, data).status == 403, (username, path)
     with console.ctx.sessions() as session:
         assert session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "evil")) is None
         assert session.get(ConsoleUser, target).active
 
 
-def test_the_audit_trail_lists_sign_ins_views_changes_and_exports_and_filters_them(
-        console, admin, console_user):
+def test_the_audit_trail_lists_sign_ins_views_changes_and_exports_and_filters_them(console, admin, console_user):
     console_user("wang", "staff")
     wang = ConsoleClient(console.url)
     wang.sign_in("wang")
@@ -160,8 +174,9 @@ def test_the_audit_trail_lists_sign_ins_views_changes_and_exports_and_filters_th
     assert "系统管理员" not in only_wang.text.split('id="audit-table"')[1]
     exports = admin.get("/admin/audit", action="export")
     assert set(re.findall(r'data-action="([a-z_]+)"', exports.text)) == {"export"}
-    changed_wang = admin.get("/admin/audit", action="change", object_type="user",
-                             object_id=str(user_id(console, "wang")))
+    changed_wang = admin.get(
+        "/admin/audit", action="change", object_type="user", object_id=str(user_id(console, "wang"))
+    )
     assert re.findall(r'data-action="([a-z_]+)"', changed_wang.text) == ["change"]
     assert "&#34;password&#34;: &#34;reset&#34;" in changed_wang.text or '"password": "reset"' in changed_wang.text
     bad = admin.get("/admin/audit", action="delete_everything", date_from="yesterday")

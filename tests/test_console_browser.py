@@ -1,6 +1,7 @@
 """The console end to end in headless Chromium, against the services `make run` starts (the real Rasa server for
 the suggestion, the desk database, the desk worker): staff log a call and see the suggestion, escalate it, the
 expert answers it, staff relay the answer; and what a wrong role, a script in a field or a forged request gets."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,9 +29,14 @@ def console_site(stack):
     if problem:
         pytest.fail(problem, pytrace=False)
     env = stack.environment()
-    admin = subprocess.run([sys.executable, "-m", "bot.console", "create-admin", "admin", "--name", "系统管理员",
-                            "--password-stdin"], input=PASSWORD + "\n", env=env, capture_output=True, text=True,
-                           timeout=60)
+    admin = subprocess.run(
+        [sys.executable, "-m", "bot.console", "create-admin", "admin", "--name", "系统管理员", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert admin.returncode == 0, admin.stderr
     assert "administrator admin created" in admin.stdout
     engine = make_engine(env["IPDESK_DATABASE_URL"])
@@ -212,8 +218,17 @@ def test_a_wrong_role_sees_neither_pages_nor_personal_data(console_site, browser
 
     outsider = browsers()
     outsider.sign_in(expert_account(accounts, maker, other), PASSWORD)
-    for path in ("/calls", f"/calls/{call_id}", "/tickets", f"/tickets/{number}", "/inbox", "/dashboard",
-                 "/admin/users", "/admin/audit", "/calls.csv"):
+    for path in (
+        "/calls",
+        f"/calls/{call_id}",
+        "/tickets",
+        f"/tickets/{number}",
+        "/inbox",
+        "/dashboard",
+        "/admin/users",
+        "/admin/audit",
+        "/calls.csv",
+    ):
         outsider.open(path)
         assert "403" in outsider.find("h1").text or "403" in outsider.text[:200], path
         assert company not in outsider.text and "13900004321" not in outsider.text, path
@@ -256,8 +271,17 @@ def test_a_script_in_a_company_name_runs_on_no_page_staff_or_experts_open(consol
     with maker() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
         call_id = session.scalars(select(Call.id).where(Call.ticket_id == ticket.id)).one()
-    pages = ["/calls/new", "/", "/calls", f"/calls/{call_id}", f"/calls?q={company[:6]}", "/tickets", "/inbox",
-             "/dashboard", f"/tickets/{number}"]
+    pages = [
+        "/calls/new",
+        "/",
+        "/calls",
+        f"/calls/{call_id}",
+        f"/calls?q={company[:6]}",
+        "/tickets",
+        "/inbox",
+        "/dashboard",
+        f"/tickets/{number}",
+    ]
     for path in pages:
         staff.open(path)
         assert staff.driver.execute_script("return window.__xss === undefined"), path
@@ -288,7 +312,8 @@ def test_a_form_on_another_site_cannot_make_a_signed_in_browser_change_anything(
         f'<form id="f" method="post" action="{stack.console_url}/calls">'
         f'<input name="company" value="{marker}"><input name="question" value="跨站伪造的来电记录内容">'
         f'<input name="csrf_token" value="guessed"></form><script>document.getElementById("f").submit()</script>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
     port = free_port()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

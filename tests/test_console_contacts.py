@@ -2,6 +2,7 @@
 enterprise's phone number or e-mail — not in the facts, the description, the transcript or the `case_assigned`
 notice — unless the enterprise agreed to be contacted directly by the expert who accepted its case; then that
 expert alone sees it, and each such view is audited."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,12 @@ from tests.helpers.console import ConsoleClient, open_ticket
 
 PHONE, EMAIL, OTHER = "13900000011", "zhang.wei@taiyuan-jx.cn", "0351-7654321"
 DESCRIPTION = f"我们在美国被起诉专利侵权，请专家打 {PHONE} 或发邮件 {EMAIL}，座机 {OTHER}；答辩期限 2026-12-20"
-TRANSCRIPT = [("user", "我们收到了美国法院的起诉书"), ("bot", "请留下联系方式"), ("user", f"139 0000 0011，{EMAIL}"),
-              ("bot", "已为您转专家")]
+TRANSCRIPT = [
+    ("user", "我们收到了美国法院的起诉书"),
+    ("bot", "请留下联系方式"),
+    ("user", f"139 0000 0011，{EMAIL}"),
+    ("bot", "已为您转专家"),
+]
 CLEAR = (PHONE, "139 0000 0011", EMAIL, OTHER)
 
 
@@ -70,16 +75,21 @@ def test_once_the_enterprise_agrees_the_accepted_expert_alone_sees_the_contact_a
     assert in_clear(zhao.get(f"/expert/tickets/{number}").text) == []  # accepted, but no agreement yet
 
     staff.get(f"/tickets/{number}")
-    agreed = staff.post(f"/tickets/{number}/allow-contact", {"expert_id": str(case["zhao"]), "reason": "企业来电同意专家直接致电"})
+    agreed = staff.post(
+        f"/tickets/{number}/allow-contact", {"expert_id": str(case["zhao"]), "reason": "企业来电同意专家直接致电"}
+    )
     assert "已记录" in agreed.text
     page = zhao.get(f"/expert/tickets/{number}")
     assert in_clear(page.text) == list(CLEAR) and "企业同意您直接联系" in page.text
     zhao.get(f"/expert/tickets/{number}")
     with console.ctx.sessions() as session:
-        views = session.scalars(select(AuditEntry.username).where(AuditEntry.action == "view_contact",
-                                                                  AuditEntry.object_id == number)).all()
+        views = session.scalars(
+            select(AuditEntry.username).where(AuditEntry.action == "view_contact", AuditEntry.object_id == number)
+        ).all()
         agreement = session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "allow_contact")).all()
-    assert views == ["zhao", "zhao"] and agreement == [{"reason": "企业来电同意专家直接致电", "expert_id": case["zhao"]}]
+    assert views == ["zhao", "zhao"] and agreement == [
+        {"reason": "企业来电同意专家直接致电", "expert_id": case["zhao"]}
+    ]
 
     # Passed to another expert, the case is masked again for the new one, and the old one no longer sees it.
     zhao.post(f"/expert/tickets/{number}/decline", {"reason": "存在利益冲突"})
@@ -91,15 +101,20 @@ def test_once_the_enterprise_agrees_the_accepted_expert_alone_sees_the_contact_a
     assert zhao.get(f"/expert/tickets/{number}").status == 404
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("电话 13812345678。", "电话 138****5678。"),
-    ("+86 138 1234 5678", "+861****5678"),
-    ("mail: Li.Na@Example.com!", "mail: L***@Example.com!"),
-    ("座机（0351）7654321", "座机035****4321"),
-    ("+1 (415) 555-0100", "+141****0100"),
-    # what an expert needs stays: dates, docket, patent and ticket numbers, amounts
-    ("答辩期 2026-12-20，案号 1:23-cv-01234，专利 ZL201510123456.7 / US 10,123,456，工单 SX-20261123-0001，赔偿 3000000 美元",
-     None),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("电话 13812345678。", "电话 138****5678。"),
+        ("+86 138 1234 5678", "+861****5678"),
+        ("mail: Li.Na@Example.com!", "mail: L***@Example.com!"),
+        ("座机（0351）7654321", "座机035****4321"),
+        ("+1 (415) 555-0100", "+141****0100"),
+        # what an expert needs stays: dates, docket, patent and ticket numbers, amounts
+        (
+            "答辩期 2026-12-20，案号 1:23-cv-01234，专利 ZL201510123456.7 / US 10,123,456，工单 SX-20261123-0001，赔偿 3000000 美元",
+            None,
+        ),
+    ],
+)
 def test_contacts_in_free_text_are_masked_and_nothing_else(text, masked):
     assert redact_contacts(text) == (text if masked is None else masked)

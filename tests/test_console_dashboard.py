@@ -1,6 +1,7 @@
 """The dashboard of the province's figures (policy measure 9) on a real server and database (SQLite and PostgreSQL):
 calls, chat questions, escalations, SLA breaches, time to first answer and satisfaction per Beijing-time week, the
 same figures as CSV, and who may see them."""
+
 from __future__ import annotations
 
 import csv
@@ -27,9 +28,20 @@ def staff(console, console_user, browser_client):
 
 def add_call(console, at: datetime, *, intent: str, country: str | None = None, ip_type: str | None = None) -> None:
     with console.ctx.sessions.begin() as session:
-        session.add(Call(received_at=at, company="晋城机械有限公司", question="我们的产品在展会上被指控侵权怎么办",
-                         intent=intent, entities={}, country=country, ip_type=ip_type, suggested_sources=[],
-                         created_at=at, updated_at=at))
+        session.add(
+            Call(
+                received_at=at,
+                company="晋城机械有限公司",
+                question="我们的产品在展会上被指控侵权怎么办",
+                intent=intent,
+                entities={},
+                country=country,
+                ip_type=ip_type,
+                suggested_sources=[],
+                created_at=at,
+                updated_at=at,
+            )
+        )
 
 
 @pytest.fixture()
@@ -42,14 +54,38 @@ def figures(console, desk, desk_clock, add_expert, monkeypatch):
     start = desk_clock.now()
     add_call(console, start, intent="ask_337", country="美国", ip_type="专利")
     add_call(console, start + timedelta(days=2), intent="ask_insurance")
-    for sender, intent, country in (("alice", "ask_337", "美国"), ("alice", "ask_fair_dispute", "德国"),
-                                    ("bob", "ask_337", "美国")):
-        assert chatlog.record_turn(desk, channel="rest", sender_id=sender, kind="answer", intent=intent,
-                                   entities={"country": [country], "ip_type": ["专利"]})
-    chat = desk.open_ticket(channel="rest", sender_id="alice", company="太原电子有限公司", contact="13900000001",
-                            description="美国ITC 337调查应诉咨询", country="美国", ip_type="专利")
-    hotline = desk.open_ticket(channel="hotline", sender_id="call:1", company="大同机械有限公司", contact="13900000002",
-                               description="展会上被送达临时禁令", country="美国", ip_type="专利", priority="urgent")
+    for sender, intent, country in (
+        ("alice", "ask_337", "美国"),
+        ("alice", "ask_fair_dispute", "德国"),
+        ("bob", "ask_337", "美国"),
+    ):
+        assert chatlog.record_turn(
+            desk,
+            channel="rest",
+            sender_id=sender,
+            kind="answer",
+            intent=intent,
+            entities={"country": [country], "ip_type": ["专利"]},
+        )
+    chat = desk.open_ticket(
+        channel="rest",
+        sender_id="alice",
+        company="太原电子有限公司",
+        contact="13900000001",
+        description="美国ITC 337调查应诉咨询",
+        country="美国",
+        ip_type="专利",
+    )
+    hotline = desk.open_ticket(
+        channel="hotline",
+        sender_id="call:1",
+        company="大同机械有限公司",
+        contact="13900000002",
+        description="展会上被送达临时禁令",
+        country="美国",
+        ip_type="专利",
+        priority="urgent",
+    )
     assert chat.expert_id == expert
     desk.accept(chat.number, expert)
     desk_clock.advance(timedelta(hours=3))
@@ -64,8 +100,14 @@ def test_the_dashboard_shows_the_weeks_figures_in_beijing_weeks(console, figures
     page = staff.get("/dashboard", **WEEKS)
     assert page.status == 200
     text = page.text
-    for element_id, value in (("total-calls", "3"), ("total-chats", "3"), ("total-escalations", "2"),
-                              ("total-sla", "1"), ("total-median", "3.0 小时"), ("total-rating", "4.00")):
+    for element_id, value in (
+        ("total-calls", "3"),
+        ("total-chats", "3"),
+        ("total-escalations", "2"),
+        ("total-sla", "1"),
+        ("total-median", "3.0 小时"),
+        ("total-rating", "4.00"),
+    ):
         assert f'id="{element_id}">{value}<' in text, element_id
     assert "来自 2 家企业" in text and "热线 1 · 在线 1" in text
     assert text.count("<svg") >= 4  # weekly contacts, escalations, and the category charts
@@ -90,15 +132,19 @@ def test_the_csv_holds_the_same_figures_week_by_week_and_is_audited(console, fig
     with console.ctx.sessions() as session:
         exported = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "dashboard")).all()
     assert [(e.action, e.username, e.detail["from"], e.detail["to"]) for e in exported] == [
-        ("export", "wang", "2026-11-23", "2026-12-06")]
+        ("export", "wang", "2026-11-23", "2026-12-06")
+    ]
 
 
-@pytest.mark.parametrize("query, problem", [
-    ({"from": "2026-12-06", "to": "2026-11-23"}, "不能晚于"),
-    ({"from": "2026-02-30", "to": "2026-03-01"}, "2026-02-30"),
-    ({"from": "2020-01-01", "to": "2026-12-01"}, "最长"),
-    ({"from": "<script>alert(1)</script>"}, "&lt;script&gt;"),
-])
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ({"from": "2026-12-06", "to": "2026-11-23"}, "不能晚于"),
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "2026-02-30"),
+        ({"from": "2020-01-01", "to": "2026-12-01"}, "最长"),
+        ({"from": "<script>alert(1)</script>"}, "&lt;script&gt;"),
+    ],
+)
 def test_a_bad_range_says_why_shows_the_default_and_exports_nothing(console, staff, query, problem):
     page = staff.get("/dashboard", **query)
     assert page.status == 200 and 'id="range-problem"' in page.text and problem in page.text

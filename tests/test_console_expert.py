@@ -1,5 +1,6 @@
 """The expert's view on a real server and database (SQLite and PostgreSQL): only their own cases, accepting,
 declining and answering through the desk, and an answer to a hotline caller reaching the staff inbox as a callback."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,9 @@ def test_an_expert_sees_only_their_own_cases_and_no_staff_page(console, desk, ex
     other = zhao.get(f"/expert/tickets/{theirs}")
     missing = zhao.get("/expert/tickets/SX-19990101-0001")
     assert other.status == missing.status == 404
-    assert "运城果业" not in other.text and other.text.replace(theirs, "X") == missing.text.replace("SX-19990101-0001", "X")
+    assert "运城果业" not in other.text and other.text.replace(theirs, "X") == missing.text.replace(
+        "SX-19990101-0001", "X"
+    )
     assert zhao.post(f"/expert/tickets/{theirs}/accept").status == 404
     assert ticket(console, theirs).status == "assigned"
     with console.ctx.sessions() as session:
@@ -71,8 +74,12 @@ def test_an_expert_accepts_then_answers_and_the_answer_goes_to_the_enterprise(co
     assert (message.channel, message.recipient) == ("rest", "web-13900000011")
     assert message.payload["text"] == answer and message.payload["ticket"] == number
     with console.ctx.sessions() as session:
-        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action != "view")
-                                  .where(AuditEntry.username == "zhao").order_by(AuditEntry.id)).all()
+        actions = session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.action != "view")
+            .where(AuditEntry.username == "zhao")
+            .order_by(AuditEntry.id)
+        ).all()
     assert actions[-2:] == ["accept", "answer"]
 
 
@@ -109,10 +116,15 @@ def test_an_answer_to_a_hotline_caller_becomes_a_callback_in_the_staff_inbox(con
     console_user("wang", "staff")
     staff = ConsoleClient(console.url)
     staff.sign_in("wang")
-    staff.log_call({
-        "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
-        "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
-    })
+    staff.log_call(
+        {
+            "company": "大同重工股份有限公司",
+            "phone": "0352-5551234",
+            "caller_name": "周总",
+            "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩",
+            "then": "escalate",
+        }
+    )
     with console.ctx.sessions() as session:
         call = session.scalars(select(Call)).one()
         number = session.get(Ticket, call.ticket_id).number
@@ -125,8 +137,8 @@ def test_an_answer_to_a_hotline_caller_becomes_a_callback_in_the_staff_inbox(con
     assert (message.channel, message.recipient, message.status) == ("hotline", f"call:{call.id}", "pending")
 
     inbox = staff.get("/inbox")
-    item = inbox.text[inbox.text.index(f'id="callback-{message.id}"'):]
-    item = item[:item.index("</article>")]
+    item = inbox.text[inbox.text.index(f'id="callback-{message.id}"') :]
+    item = item[: item.index("</article>")]
     assert number in item and f'href="/calls/{call.id}"' in item and "大同重工股份有限公司" in item
     assert "03525551234" in item and "周总" in item and answer in item
     done = staff.post(f"/inbox/{message.id}/acknowledge")
@@ -137,11 +149,12 @@ def test_an_answer_to_a_hotline_caller_becomes_a_callback_in_the_staff_inbox(con
     assert message.status == "sent" and message.sent_at is not None
     assert audited.username == "wang" and audited.detail["ticket"] == number
     history = staff.get(f"/tickets/{number}").text
-    assert "已电话告知来电人" in history[history.index('id="ticket-history"'):]
+    assert "已电话告知来电人" in history[history.index('id="ticket-history"') :]
 
 
-def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(console, console_user, desk, experts, zhao,
-                                                                      desk_clock, desk_settings):
+def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(
+    console, console_user, desk, experts, zhao, desk_clock, desk_settings
+):
     from dataclasses import replace
 
     from bot.desk.outbox import OutboxWorker
@@ -155,8 +168,13 @@ def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(console, co
         def send(self, message):
             raise ConnectionError("the Rasa server did not answer")
 
-    OutboxWorker(console.ctx.sessions, {"rest": Unreachable()}, desk_clock, "w1",
-                 settings=replace(desk_settings, outbox_max_attempts=1)).run_once()
+    OutboxWorker(
+        console.ctx.sessions,
+        {"rest": Unreachable()},
+        desk_clock,
+        "w1",
+        settings=replace(desk_settings, outbox_max_attempts=1),
+    ).run_once()
     alerts = {alert.payload["kind"]: alert for alert in outbox(console, "undelivered")}
     assert set(alerts) == {"case_accepted", "expert_answer"}  # neither reached the enterprise
     alert = alerts["expert_answer"]
@@ -164,8 +182,8 @@ def test_an_answer_that_could_not_reach_its_chat_is_put_before_staff(console, co
     staff = ConsoleClient(console.url)
     staff.sign_in("wang")
     inbox = staff.get("/inbox")
-    item = inbox.text[inbox.text.index(f'id="alert-{alert.id}"'):]
-    item = item[:item.index("</article>")]
+    item = inbox.text[inbox.text.index(f'id="alert-{alert.id}"') :]
+    item = item[: item.index("</article>")]
     assert f'href="/tickets/{number}"' in item and "专家答复" in item and "未能送达" in item and "紧急" in item
     done = staff.post(f"/inbox/{alert.id}/acknowledge")
     assert f'id="alert-{alert.id}"' not in done.text

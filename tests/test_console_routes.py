@@ -1,5 +1,6 @@
 """The console's HTTP routes on a real server and database (SQLite and PostgreSQL): signing in, roles, CSRF,
 throttling, logging a call, escalating it, lists, exports and the audit trail."""
+
 from __future__ import annotations
 
 import csv
@@ -43,10 +44,15 @@ def test_repeated_failures_lock_the_name_out_even_with_the_right_password(consol
 def test_a_post_without_the_session_csrf_token_changes_nothing(console, console_user, browser_client):
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    page = browser_client.post("/calls", {"company": "太原精密机械有限公司", "question": "337调查怎么应诉？"}, csrf="forged")
+    page = browser_client.post(
+        "/calls", {"company": "太原精密机械有限公司", "question": "337调查怎么应诉？"}, csrf="forged"
+    )
     assert page.status == 403 and "CSRF" in page.text
-    foreign = browser_client.post("/calls", {"company": "太原精密机械有限公司", "question": "337调查怎么应诉？"},
-                                  headers={"Origin": "http://evil.example"})
+    foreign = browser_client.post(
+        "/calls",
+        {"company": "太原精密机械有限公司", "question": "337调查怎么应诉？"},
+        headers={"Origin": "http://evil.example"},
+    )
     assert foreign.status == 403
     with console.ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Call)) == 0
@@ -55,10 +61,16 @@ def test_a_post_without_the_session_csrf_token_changes_nothing(console, console_
 def test_logging_a_call_stores_the_suggestion_with_its_sources(console, console_user, browser_client):
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    page = browser_client.log_call({
-        "company": "晋城光电科技有限公司", "caller_name": "李经理", "phone": "138-0351-0001", "channel": "phone",
-        "question": "我们想了解海外知识产权保险有哪些险种", "notes": "准备参加明年的汉诺威展",
-    })
+    page = browser_client.log_call(
+        {
+            "company": "晋城光电科技有限公司",
+            "caller_name": "李经理",
+            "phone": "138-0351-0001",
+            "channel": "phone",
+            "question": "我们想了解海外知识产权保险有哪些险种",
+            "notes": "准备参加明年的汉诺威展",
+        }
+    )
     assert page.status == 200 and "已保存" in page.text
     with console.ctx.sessions() as session:
         call = session.scalars(select(Call)).one()
@@ -69,7 +81,9 @@ def test_logging_a_call_stores_the_suggestion_with_its_sources(console, console_
     assert call.intent is None and "保险" in call.answer and "来源" in call.answer
     assert (best.title.zh in call.answer) or best.kind == "policy"
     assert call.answer_given_at is None
-    page = browser_client.post(f"/calls/{call.id}/answer", {"answer": call.answer + "\n（已口头说明投保流程）", "given": "1"})
+    page = browser_client.post(
+        f"/calls/{call.id}/answer", {"answer": call.answer + "\n（已口头说明投保流程）", "given": "1"}
+    )
     assert "已告知" in page.text
     with console.ctx.sessions() as session:
         call = session.get(Call, call.id)
@@ -81,10 +95,15 @@ def test_a_bad_form_says_what_is_wrong_and_keeps_what_was_typed(console, console
     browser_client.sign_in("wang")
     browser_client.get("/calls/new")
     long_question = "我们的产品在美国被诉侵权" * 900  # over 10 000 characters
-    page = browser_client.post("/calls", {
-        "company": "<script>alert(1)</script>", "phone": "not a phone", "question": long_question,
-        "follow_up_on": "2026-02-30",
-    })
+    page = browser_client.post(
+        "/calls",
+        {
+            "company": "<script>alert(1)</script>",
+            "phone": "not a phone",
+            "question": long_question,
+            "follow_up_on": "2026-02-30",
+        },
+    )
     assert page.status == 422
     assert "联系方式" in page.text and "太长" in page.text and "回访日期" in page.text
     assert "<script>alert(1)</script>" not in page.text  # escaped, not executed
@@ -94,14 +113,20 @@ def test_a_bad_form_says_what_is_wrong_and_keeps_what_was_typed(console, console
 
 
 def test_one_click_turns_a_call_into_a_linked_ticket_and_a_second_click_opens_no_other(
-        console, console_user, browser_client, add_expert):
+    console, console_user, browser_client, add_expert
+):
     expert_id = add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    page = browser_client.log_call({
-        "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
-        "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
-    })
+    page = browser_client.log_call(
+        {
+            "company": "大同重工股份有限公司",
+            "phone": "0352-5551234",
+            "caller_name": "周总",
+            "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩",
+            "then": "escalate",
+        }
+    )
     assert "已转为工单 SX-" in page.text
     with console.ctx.sessions() as session:
         call = session.scalars(select(Call)).one()
@@ -171,13 +196,21 @@ def test_signing_out_ends_the_session(console, console_user, browser_client):
     assert "登录热线工作台" in replay.get("/calls").text
 
 
-def test_typing_a_company_shows_its_earlier_calls_and_tickets_and_only_its_own(console, console_user, browser_client,
-                                                                              add_expert):
+def test_typing_a_company_shows_its_earlier_calls_and_tickets_and_only_its_own(
+    console, console_user, browser_client, add_expert
+):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    browser_client.log_call({"company": "临汾100%纺织有限公司", "phone": "13800000007", "caller_name": "钱经理",
-                                   "question": "我们在美国被起诉专利侵权，收到了起诉书", "then": "escalate"})
+    browser_client.log_call(
+        {
+            "company": "临汾100%纺织有限公司",
+            "phone": "13800000007",
+            "caller_name": "钱经理",
+            "question": "我们在美国被起诉专利侵权，收到了起诉书",
+            "then": "escalate",
+        }
+    )
     browser_client.post("/calls", {"company": "临汾钢铁有限公司", "question": "欧盟海关扣押了我们的货"})
     found = browser_client.raw_get("/api/companies", q="100%纺织").json()
     assert [c["company"] for c in found["calls"]] == ["临汾100%纺织有限公司"]  # "%" is a character, not a wildcard
@@ -188,8 +221,9 @@ def test_typing_a_company_shows_its_earlier_calls_and_tickets_and_only_its_own(c
     assert browser_client.raw_get("/api/companies", q="临").json() == {"calls": [], "tickets": []}  # too short to say
 
 
-def test_a_follow_up_date_puts_the_call_in_the_inbox_when_due_until_done(console, console_user, browser_client,
-                                                                         desk_clock):
+def test_a_follow_up_date_puts_the_call_in_the_inbox_when_due_until_done(
+    console, console_user, browser_client, desk_clock
+):
     from datetime import timedelta
 
     console_user("wang", "staff")

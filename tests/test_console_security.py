@@ -2,6 +2,7 @@
 guessers without locking anyone out (and counts concurrent tries one by one), the client's address and the public
 origin taken from a proxy only when it is trusted, input that used to break pages (nested JSON, ids and dates out of
 range), refusals in the audit trail, and a signed flash banner."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,8 +52,13 @@ def sign_in_raw(console, username: str, password: str, headers: dict[str, str] |
     page = http.get(console.url + "/login", timeout=30, headers=headers)
     token = http.cookies.get("ipdesk_login_csrf")
     assert token and token in page.text
-    return http.post(console.url + "/login", data={"csrf_token": token, "username": username, "password": password},
-                     headers=headers, timeout=60, allow_redirects=False)
+    return http.post(
+        console.url + "/login",
+        data={"csrf_token": token, "username": username, "password": password},
+        headers=headers,
+        timeout=60,
+        allow_redirects=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -69,8 +75,12 @@ def test_twelve_concurrent_wrong_passwords_get_exactly_the_free_tries(console, c
         http.get(console.url + "/login", timeout=30)
         token = http.cookies.get("ipdesk_login_csrf")
         barrier.wait()
-        response = http.post(console.url + "/login", timeout=60, allow_redirects=False,
-                             data={"csrf_token": token, "username": "wang", "password": f"wrong-guess-{n:04d}"})
+        response = http.post(
+            console.url + "/login",
+            timeout=60,
+            allow_redirects=False,
+            data={"csrf_token": token, "username": "wang", "password": f"wrong-guess-{n:04d}"},
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
@@ -86,8 +96,9 @@ def test_twelve_concurrent_wrong_passwords_get_exactly_the_free_tries(console, c
         assert len(session.scalars(select(SignInAttempt.id).where(SignInAttempt.username == "wang")).all()) == 5
 
 
-def test_after_the_free_tries_each_failure_doubles_the_wait_and_the_owner_gets_in_after_it(console, console_user,
-                                                                                          desk_clock):
+def test_after_the_free_tries_each_failure_doubles_the_wait_and_the_owner_gets_in_after_it(
+    console, console_user, desk_clock
+):
     console_user("wang", "admin")
     for _ in range(5):
         assert "用户名或密码不正确" in sign_in_raw(console, "wang", "guess-guess-guess").text
@@ -139,8 +150,9 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(serve, console_user):
     chain = {"X-Forwarded-For": "10.9.9.9, 203.0.113.50"}
     assert sign_in_raw(proxied, "wang", "guess-guess-guess", chain).status_code == 401
     with untrusted.ctx.sessions() as session:
-        ips = session.scalars(select(AuditEntry.ip).where(AuditEntry.action == "sign_in_failed")
-                              .order_by(AuditEntry.id)).all()
+        ips = session.scalars(
+            select(AuditEntry.ip).where(AuditEntry.action == "sign_in_failed").order_by(AuditEntry.id)
+        ).all()
     assert ips == ["127.0.0.1", "203.0.113.50"]
 
 
@@ -159,12 +171,23 @@ def test_behind_a_tls_proxy_posts_from_the_public_origin_pass_and_foreign_ones_d
         client = ConsoleClient(server.url)
         assert client.sign_in("wang").status == 200
         client.get("/calls/new")
-        response = client.http.post(server.url + "/calls", data={"csrf_token": client.csrf, **form}, headers=headers,
-                                    allow_redirects=False, timeout=60)
-        assert response.status_code != 303 or response.headers["Location"].startswith("/calls/")  # saved, not sent to sign in
+        response = client.http.post(
+            server.url + "/calls",
+            data={"csrf_token": client.csrf, **form},
+            headers=headers,
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert response.status_code != 303 or response.headers["Location"].startswith(
+            "/calls/"
+        )  # saved, not sent to sign in
         return response.status_code
 
-    tls = {"Origin": "https://console.example.org", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "console.example.org"}
+    tls = {
+        "Origin": "https://console.example.org",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "console.example.org",
+    }
     assert post(configured, {"Origin": "https://console.example.org"}) == 303
     assert post(configured, {"Origin": configured.url}) == 403  # the internal address is not the public origin
     assert post(trusting, tls) == 303  # what the trusted proxy forwards is the origin
@@ -187,8 +210,12 @@ def staff(console, console_user, browser_client):
 
 
 def test_json_nested_too_deep_is_a_400_not_a_500(console, staff):
-    response = staff.http.post(console.url + "/api/suggest", data="[" * 60_000,
-                               headers={"X-CSRF-Token": staff.csrf, "Content-Type": "application/json"}, timeout=60)
+    response = staff.http.post(
+        console.url + "/api/suggest",
+        data="[" * 60_000,
+        headers={"X-CSRF-Token": staff.csrf, "Content-Type": "application/json"},
+        timeout=60,
+    )
     assert response.status_code == 400 and response.json() == {"error": "请求格式应为 JSON"}
     assert staff.api("/api/suggest", {"question": "337调查"}).status_code == 200  # and the console goes on
 
@@ -215,8 +242,9 @@ def test_a_date_out_of_range_is_a_400_that_says_so(console, staff, path, day):
     assert staff.get(path, date_from="2026-11-01").status == 200
 
 
-def test_an_expert_probing_another_experts_case_leaves_an_audit_entry(console, desk, add_expert, console_user,
-                                                                      browser_client):
+def test_an_expert_probing_another_experts_case_leaves_an_audit_entry(
+    console, desk, add_expert, console_user, browser_client
+):
     zhao = add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     sun = add_expert("孙律师", ip_types=["商标"], countries=["欧盟"])
     console_user("zhao", "expert", expert_id=zhao)
@@ -228,12 +256,17 @@ def test_an_expert_probing_another_experts_case_leaves_an_audit_entry(console, d
     assert browser_client.post(f"/expert/tickets/{theirs}/accept").status == 404
     assert browser_client.get("/tickets").status == 403
     with console.ctx.sessions() as session:
-        refused = session.execute(select(AuditEntry.username, AuditEntry.object_type, AuditEntry.object_id,
-                                         AuditEntry.detail).where(AuditEntry.action == "refused")
-                                  .order_by(AuditEntry.id)).all()
+        refused = session.execute(
+            select(AuditEntry.username, AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail)
+            .where(AuditEntry.action == "refused")
+            .order_by(AuditEntry.id)
+        ).all()
     assert [tuple(row) for row in refused] == [
-        ("zhao", "ticket", theirs, {"doing": "view"}), ("zhao", "ticket", "SX-19990101-0001", {"doing": "view"}),
-        ("zhao", "ticket", theirs, {"doing": "accept"}), ("zhao", "page", "/tickets", {"method": "GET"})]
+        ("zhao", "ticket", theirs, {"doing": "view"}),
+        ("zhao", "ticket", "SX-19990101-0001", {"doing": "view"}),
+        ("zhao", "ticket", theirs, {"doing": "accept"}),
+        ("zhao", "page", "/tickets", {"method": "GET"}),
+    ]
 
 
 def test_the_flash_banner_shows_only_what_the_console_signed(console, staff):

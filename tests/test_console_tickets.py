@@ -1,5 +1,6 @@
 """The console's ticket pages and staff inbox on a real server and database (SQLite and PostgreSQL): the list with
 filters and its export, a ticket's whole story, staff moves from the page, follow-ups due, and staff alerts."""
+
 from __future__ import annotations
 
 import csv
@@ -16,14 +17,22 @@ from tests.helpers.console import open_ticket, ticket
 
 def events(console, number: str) -> list[str]:
     with console.ctx.sessions() as session:
-        return session.scalars(select(TicketEvent.action).join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                               .where(Ticket.number == number).order_by(TicketEvent.id)).all()
+        return session.scalars(
+            select(TicketEvent.action)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.number == number)
+            .order_by(TicketEvent.id)
+        ).all()
 
 
 def audit_actions(console, object_type: str) -> list[tuple[str, str, dict]]:
     with console.ctx.sessions() as session:
-        return [(e.action, e.object_id, e.detail) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id))]
+        return [
+            (e.action, e.object_id, e.detail)
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id)
+            )
+        ]
 
 
 @pytest.fixture()
@@ -36,8 +45,14 @@ def staff(console, console_user, browser_client):
 def test_staff_filter_tickets_and_export_them_masked_unless_full_numbers_are_asked(console, staff, desk, add_expert):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     us = open_ticket(desk, "忻州食品有限公司", "13900000001", priority="urgent")
-    eu = open_ticket(desk, "运城果业有限公司", "13900000002", country="欧盟", ip_type="地理标志",
-                     description="欧盟地理标志被他人注册")
+    eu = open_ticket(
+        desk,
+        "运城果业有限公司",
+        "13900000002",
+        country="欧盟",
+        ip_type="地理标志",
+        description="欧盟地理标志被他人注册",
+    )
     listed = staff.get("/tickets")
     assert listed.status == 200 and us in listed.text and eu in listed.text
     assert listed.text.index(eu) < listed.text.index(us)  # newest first
@@ -62,15 +77,22 @@ def test_staff_filter_tickets_and_export_them_masked_unless_full_numbers_are_ask
     assert list(csv.reader(io.StringIO(full.content.decode("utf-8-sig"))))[1][7] == "13900000001"
     exports = audit_actions(console, "tickets")
     assert [(action, detail["full_numbers"], detail["rows"]) for action, _, detail in exports] == [
-        ("export", False, 1), ("export", True, 1)]
+        ("export", False, 1),
+        ("export", True, 1),
+    ]
 
 
 def test_the_ticket_page_tells_the_whole_story_including_the_call_it_came_from(console, staff, add_expert):
     expert_id = add_expert("赵律师", ip_types=["专利"], countries=["美国"])
-    staff.log_call({
-        "company": "大同重工股份有限公司", "phone": "0352-5551234", "caller_name": "周总",
-        "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩", "then": "escalate",
-    })
+    staff.log_call(
+        {
+            "company": "大同重工股份有限公司",
+            "phone": "0352-5551234",
+            "caller_name": "周总",
+            "question": "我们在美国被起诉专利侵权，收到了起诉书，20天内要答辩",
+            "then": "escalate",
+        }
+    )
     with console.ctx.sessions() as session:
         call = session.scalars(select(Call)).one()
         number = session.get(Ticket, call.ticket_id).number
@@ -78,20 +100,19 @@ def test_the_ticket_page_tells_the_whole_story_including_the_call_it_came_from(c
     assert page.status == 200
     assert "大同重工股份有限公司" in page.text and "03525551234" in page.text
     assert f'href="/calls/{call.id}"' in page.text
-    transcript = page.text[page.text.index('id="ticket-transcript"'):]
+    transcript = page.text[page.text.index('id="ticket-transcript"') :]
     assert "20天内要答辩" in transcript
-    history = page.text[page.text.index('id="ticket-history"'):page.text.index('id="ticket-messages"')]
+    history = page.text[page.text.index('id="ticket-history"') : page.text.index('id="ticket-messages"')]
     assert history.index("建立工单") < history.index("分配专家") and "赵律师" in history
     assert "待受理" in page.text  # the status in Chinese
-    messages = page.text[page.text.index('id="ticket-messages"'):]
+    messages = page.text[page.text.index('id="ticket-messages"') :]
     assert "派案通知" in messages and "邮件" in messages  # the expert's notice, by e-mail
     assert ("view", number, {}) in audit_actions(console, "ticket")
     assert ticket(console, number).expert_id == expert_id
     assert staff.get("/tickets/SX-19990101-0001").status == 404
 
 
-def test_staff_assign_close_and_reopen_from_the_page_and_a_wrong_move_changes_nothing(
-        console, staff, desk, add_expert):
+def test_staff_assign_close_and_reopen_from_the_page_and_a_wrong_move_changes_nothing(console, staff, desk, add_expert):
     number = open_ticket(desk, "阳泉陶瓷有限公司", "13900000003", country="日本", ip_type="外观设计")
     assert ticket(console, number).status == "new"  # nobody in the pool: left for staff
     expert_id = add_expert("孙专家", ip_types=["商标"], countries=["欧盟"])
@@ -137,7 +158,7 @@ def test_closed_tickets_whose_follow_up_is_due_are_listed(console, staff, desk, 
     due = staff.get("/tickets", status="follow_up")
     assert number in due.text and later not in due.text
     inbox = staff.get("/inbox")
-    follow_ups = inbox.text[inbox.text.index('id="follow-ups"'):]
+    follow_ups = inbox.text[inbox.text.index('id="follow-ups"') :]
     assert number in follow_ups and later not in follow_ups
 
 
@@ -146,17 +167,20 @@ def test_staff_alerts_appear_in_the_inbox_and_are_acknowledged_once(console, sta
     urgent = open_ticket(desk, "临汾化工有限公司", "13900000006", priority="urgent")
     nobody = open_ticket(desk, "吕梁煤机有限公司", "13900000007", country="巴西", ip_type="商标")
     inbox = staff.get("/inbox")
-    alerts = inbox.text[inbox.text.index('id="alerts"'):inbox.text.index('id="follow-ups"')]
+    alerts = inbox.text[inbox.text.index('id="alerts"') : inbox.text.index('id="follow-ups"')]
     assert urgent in alerts and "紧急案件" in alerts
     assert nobody in alerts and "请人工分配" in alerts
     assert re.search(r'提醒 <span class="badge urgent">2</span>', inbox.text)
     with console.ctx.sessions() as session:
-        alert = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_alert",
-                                                            OutboxMessage.payload["ticket"].as_string() == urgent)).one()
+        alert = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "staff_alert", OutboxMessage.payload["ticket"].as_string() == urgent
+            )
+        ).one()
         notice = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_assigned")).one()
     done = staff.post(f"/inbox/{alert.id}/acknowledge")
     assert "提醒已处理" in done.text
-    alerts = done.text[done.text.index('id="alerts"'):done.text.index('id="follow-ups"')]
+    alerts = done.text[done.text.index('id="alerts"') : done.text.index('id="follow-ups"')]
     assert urgent not in alerts and nobody in alerts
     twice = staff.post(f"/inbox/{alert.id}/acknowledge")
     assert "已经处理过" in twice.text

@@ -1,6 +1,7 @@
 """Issue 15, Medium 8: the console behind nginx with TLS (deploy/nginx/ipdesk-console.conf, a self-signed certificate
 made here), on a real database (SQLite and PostgreSQL). Every form works — in headless Chromium too, which sends the
 Origin it sees (https://…) — while a foreign origin is still refused and the session cookie is Secure."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,16 +33,41 @@ def tls_proxy(tmp_path):
     if not Path(binary).exists():
         pytest.fail("nginx is missing: apt-get install -y nginx", pytrace=False)
     certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     processes = []
 
     def start(console_port: int) -> tuple[str, Path]:
         port = free_port()
         site = TEMPLATE.read_text(encoding="utf-8")
-        for name, value in {"listen": f"127.0.0.1:{port}", "server_name": "localhost", "certificate": str(certificate),
-                            "certificate_key": str(key), "console": f"127.0.0.1:{console_port}"}.items():
+        for name, value in {
+            "listen": f"127.0.0.1:{port}",
+            "server_name": "localhost",
+            "certificate": str(certificate),
+            "certificate_key": str(key),
+            "console": f"127.0.0.1:{console_port}",
+        }.items():
             site = site.replace("{{" + name + "}}", value)
         assert "{{" not in re.sub(r"#.*", "", site)
         directory = tmp_path / f"nginx-{port}"
@@ -50,11 +76,18 @@ def tls_proxy(tmp_path):
         (directory / "nginx.conf").write_text(
             f"pid {directory}/nginx.pid;\nerror_log {directory}/error.log warn;\nworker_processes 1;\n"
             "events { worker_connections 64; }\nhttp {\n    access_log off;\n"
-            + "".join(f"    {kind}_temp_path {directory}/tmp-{kind};\n"
-                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"    include {directory}/console.conf;\n}}\n", encoding="utf-8")
-        process = subprocess.Popen([binary, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            + "".join(
+                f"    {kind}_temp_path {directory}/tmp-{kind};\n"
+                for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+            )
+            + f"    include {directory}/console.conf;\n}}\n",
+            encoding="utf-8",
+        )
+        process = subprocess.Popen(
+            [binary, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         processes.append(process)
         _wait_for_port(port, 20, "nginx")
         return f"https://localhost:{port}", certificate
@@ -73,8 +106,9 @@ def console_behind(desk_engine, desk_clock, desk_settings, console_context, cons
 
     def start(**changes) -> ConsoleServer:
         settings = dataclasses.replace(console_context.settings, port=free_port(), secure_cookies=True, **changes)
-        server = ConsoleServer(ConsoleContext.build(settings, desk_settings, engine=desk_engine, clock=desk_clock),
-                               settings.port).start()
+        server = ConsoleServer(
+            ConsoleContext.build(settings, desk_settings, engine=desk_engine, clock=desk_clock), settings.port
+        ).start()
         servers.append(server)
         return server
 
@@ -88,8 +122,13 @@ def save_call(http: requests.Session, base: str, origin: str) -> requests.Respon
     found = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
     assert found, page.text[:500]
     token = found.group(1)
-    return http.post(base + "/calls", timeout=60, allow_redirects=False, headers={"Origin": origin},
-                     data={"csrf_token": token, "company": "太原精密机械有限公司", "question": "337调查怎么应诉？"})
+    return http.post(
+        base + "/calls",
+        timeout=60,
+        allow_redirects=False,
+        headers={"Origin": origin},
+        data={"csrf_token": token, "company": "太原精密机械有限公司", "question": "337调查怎么应诉？"},
+    )
 
 
 @pytest.mark.parametrize("setting", ["trusted proxy", "public origin"])
@@ -108,8 +147,13 @@ def test_behind_nginx_with_tls_forms_work_and_a_foreign_origin_is_refused(tls_pr
     found = re.search(r'name="csrf_token" value="([^"]*)"', login.text)
     assert found, login.text[:500]
     token = found.group(1)
-    signed_in = http.post(url + "/login", data={"csrf_token": token, "username": "wang", "password": PASSWORD},
-                          headers={"Origin": url}, allow_redirects=False, timeout=60)
+    signed_in = http.post(
+        url + "/login",
+        data={"csrf_token": token, "username": "wang", "password": PASSWORD},
+        headers={"Origin": url},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert signed_in.status_code == 303
     assert re.search(r"ipdesk_session=[^;]+;.*Secure", signed_in.headers["Set-Cookie"], re.I)
     saved = save_call(http, url, url)
@@ -151,8 +195,10 @@ def test_the_environment_file_serves_the_console_behind_tls():
     active = dict(re.findall(r"^(IPDESK_CONSOLE_[A-Z_]+)=(.*)$", example, re.M))
     assert active["IPDESK_CONSOLE_SECURE_COOKIES"] == "true"
     assert active["IPDESK_CONSOLE_PUBLIC_ORIGIN"].startswith("https://")
-    filled = {name: value.replace("<console host>", "console.example.org").replace("<random>", "x" * 32)
-              for name, value in active.items()}
+    filled = {
+        name: value.replace("<console host>", "console.example.org").replace("<random>", "x" * 32)
+        for name, value in active.items()
+    }
     settings = ConsoleSettings.from_environment(filled)
     assert settings.secure_cookies and settings.public_origin == "https://console.example.org"
     assert settings.trusted_proxies and settings.secret == "x" * 32

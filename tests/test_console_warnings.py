@@ -2,6 +2,7 @@
 warning through the form (refused with every reason, or pushed to the matching subscribers), correct and withdraw it,
 and watch its delivery counts; they see the fairs ahead with the enterprises registered and set the on-site contact.
 Every change is in the audit trail; experts are kept out."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,14 @@ from bot.desk.models import AuditEntry, OutboxMessage, RiskWarning
 from bot.desk.outbox import OutboxWorker, RecipientBlocked
 from bot.desk.risk_warnings import Criteria, mark_blocked
 
-FORM = {"title": "德国展会外观设计临时禁令风险提示", "text": "近期德国多个展会出现外观设计临时禁令。", "source": "省商务厅 预警快报 2026年第9期",
-        "countries": ["德国"], "ip_types": ["外观设计"], "products": "电动滑板车"}
+FORM = {
+    "title": "德国展会外观设计临时禁令风险提示",
+    "text": "近期德国多个展会出现外观设计临时禁令。",
+    "source": "省商务厅 预警快报 2026年第9期",
+    "countries": ["德国"],
+    "ip_types": ["外观设计"],
+    "products": "电动滑板车",
+}
 
 
 @pytest.fixture()
@@ -28,8 +35,12 @@ def staff(console, console_user, browser_client):
 
 def audit(console, object_type: str) -> list[tuple[str, str, dict]]:
     with console.ctx.sessions() as session:
-        return [(e.action, e.username, e.detail) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id))]
+        return [
+            (e.action, e.username, e.detail)
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id)
+            )
+        ]
 
 
 def counts(page_text: str) -> dict[str, int]:
@@ -38,8 +49,10 @@ def counts(page_text: str) -> dict[str, int]:
 
 def test_a_bad_warning_form_says_every_reason_and_keeps_what_was_typed(console, staff) -> None:
     staff.get("/warnings/new")
-    page = staff.post("/warnings", {**FORM, "source": "", "countries": ["德国", "火星"], "valid_until": "2026-02-30",
-                                    "title_en": "only a title"})
+    page = staff.post(
+        "/warnings",
+        {**FORM, "source": "", "countries": ["德国", "火星"], "valid_until": "2026-02-30", "title_en": "only a title"},
+    )
     assert page.status == 422
     assert "请填写来源" in page.text and "火星" in page.text and "格式应为" in page.text and "要么都填" in page.text
     assert 'value="德国展会外观设计临时禁令风险提示"' in page.text and "<option selected>德国</option>" in page.text
@@ -63,8 +76,14 @@ def test_publishing_pushes_the_matching_subscribers_and_the_counts_follow_delive
             if message.recipient == "tg:2":
                 raise RecipientBlocked("Forbidden: bot was blocked by the user")
 
-    OutboxWorker(console.ctx.sessions, {"telegram": Telegram()}, desk_clock, "w", settings=console.ctx.desk_settings,
-                 on_blocked=mark_blocked).run_once()
+    OutboxWorker(
+        console.ctx.sessions,
+        {"telegram": Telegram()},
+        desk_clock,
+        "w",
+        settings=console.ctx.desk_settings,
+        on_blocked=mark_blocked,
+    ).run_once()
     page = staff.get(f"/warnings/{number}")
     assert counts(page.text) == {"queued": 0, "sent": 1, "failed": 0, "blocked": 1}
     listed = staff.get("/warnings")
@@ -83,7 +102,10 @@ def test_publishing_pushes_the_matching_subscribers_and_the_counts_follow_delive
     assert f"warning:{number}" in staff.get("/warnings", state="expired").text
     assert warnings.current() == []
     assert [(action, who) for action, who, _ in audit(console, "warning")] == [
-        ("publish", "wang"), ("change", "wang"), ("expire", "wang")]
+        ("publish", "wang"),
+        ("change", "wang"),
+        ("expire", "wang"),
+    ]
     assert audit(console, "warning")[1][2]["fields"] == ["countries"]
 
 
@@ -98,19 +120,39 @@ def test_staff_see_upcoming_fairs_with_their_enterprises_and_set_the_onsite_cont
     ctx = console.ctx
     exhibitions = Exhibitions(ctx.sessions, desk_clock, ctx.desk_settings, ctx.desk)
     start = desk_clock.now().date() + timedelta(days=20)
-    registrations = [exhibitions.register(
-        channel="telegram", sender_id=f"tg:{n}", language="zh", company=company, contact=f"1380000000{n}",
-        fair_name="汉诺威工业博览会", place="汉诺威", country="德国", starts_on=start, ends_on=start + timedelta(days=4),
-        products="数控机床", rights_held="欧盟商标", new_products=n == 1) for n, company in
-        ((1, "太原示例机床有限公司"), (2, "晋中示例轴承有限公司"))]
+    registrations = [
+        exhibitions.register(
+            channel="telegram",
+            sender_id=f"tg:{n}",
+            language="zh",
+            company=company,
+            contact=f"1380000000{n}",
+            fair_name="汉诺威工业博览会",
+            place="汉诺威",
+            country="德国",
+            starts_on=start,
+            ends_on=start + timedelta(days=4),
+            products="数控机床",
+            rights_held="欧盟商标",
+            new_products=n == 1,
+        )
+        for n, company in ((1, "太原示例机床有限公司"), (2, "晋中示例轴承有限公司"))
+    ]
     exhibitions.request_training(registrations[0].id, "tg:1")
     page = staff.get("/exhibitions")
     assert page.status == 200
-    assert "汉诺威工业博览会" in page.text and "太原示例机床有限公司" in page.text and "晋中示例轴承有限公司" in page.text
+    assert (
+        "汉诺威工业博览会" in page.text and "太原示例机床有限公司" in page.text and "晋中示例轴承有限公司" in page.text
+    )
     assert "2 家企业" in page.text and "培训" in page.text and "13800000001" in page.text
 
-    page = staff.post("/exhibitions/contact", {"registration": [str(r.id) for r in registrations],
-                                               "onsite_contact": "省贸促会驻会服务点 王老师 +49 511 0000000"})
+    page = staff.post(
+        "/exhibitions/contact",
+        {
+            "registration": [str(r.id) for r in registrations],
+            "onsite_contact": "省贸促会驻会服务点 王老师 +49 511 0000000",
+        },
+    )
     assert "已为 2 家参展企业设置驻会联系人" in page.text and "省贸促会驻会服务点 王老师" in page.text
     assert (exhibitions.onsite_contact(exhibitions.of_sender(registrations[1].id, "tg:2")) or "").startswith("省贸促会")
     assert audit(console, "exhibition")[0][0:2] == ("change", "wang")

@@ -1,5 +1,6 @@
 """The contracts between the parts are defined once (bot/contracts.py), and every part that writes or reads them
 holds to that one definition."""
+
 from __future__ import annotations
 
 import re

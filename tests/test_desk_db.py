@@ -1,4 +1,5 @@
 """The desk's database plumbing: SQLite set up for several writers, times stored in UTC on both databases."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,5 +1,6 @@
 """Importing the expert pool: bad rows come back by line with the reason, good rows are kept, nothing is half
 imported, and the shipped illustrative pool imports cleanly."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -69,8 +70,17 @@ def test_bad_rows_are_reported_by_line_and_good_rows_are_kept(desk_sessions, des
         report = import_experts(session, path, now=NOW, vocabulary=desk_vocabulary)
 
     errors = {error.line: error for error in report.errors}
-    assert sorted(errors) == [line_of(YAML_POOL, needle) for needle in
-                              ("示例专家·乙", "- ip_types: [商标]", "示例专家·丙", "示例专家·丁", "示例专家·戊", "just a string")]
+    assert sorted(errors) == [
+        line_of(YAML_POOL, needle)
+        for needle in (
+            "示例专家·乙",
+            "- ip_types: [商标]",
+            "示例专家·丙",
+            "示例专家·丁",
+            "示例专家·戊",
+            "just a string",
+        )
+    ]
     assert "'Atlantis' is not a known country" in errors[line_of(YAML_POOL, "示例专家·乙")].reason
     assert "name is missing" in errors[line_of(YAML_POOL, "- ip_types: [商标]")].reason
     both = errors[line_of(YAML_POOL, "示例专家·丙")].reason
@@ -78,7 +88,9 @@ def test_bad_rows_are_reported_by_line_and_good_rows_are_kept(desk_sessions, des
     assert "no way to reach the expert" in errors[line_of(YAML_POOL, "示例专家·丁")].reason
     assert "unknown field(s) 'colour'" in errors[line_of(YAML_POOL, "示例专家·戊")].reason
     assert "must be a mapping" in errors[line_of(YAML_POOL, "just a string")].reason
-    assert str(errors[line_of(YAML_POOL, "示例专家·乙")]).startswith(f"line {line_of(YAML_POOL, '示例专家·乙')} (示例专家·乙): ")
+    assert str(errors[line_of(YAML_POOL, "示例专家·乙")]).startswith(
+        f"line {line_of(YAML_POOL, '示例专家·乙')} (示例专家·乙): "
+    )
 
     assert sorted(report.created) == ["示例专家·己", "示例专家·甲"] and not report.ok
     pool = stored(desk_sessions)
@@ -86,9 +98,19 @@ def test_bad_rows_are_reported_by_line_and_good_rows_are_kept(desk_sessions, des
     jia, ji = pool["示例专家·甲"], pool["示例专家·己"]
     assert (jia.ip_types, jia.countries, jia.industries) == (["专利", "外观设计"], ["美国", "欧盟"], ["机械装备"])
     assert (jia.languages, jia.email, jia.max_open_cases, jia.available, jia.show_name) == (
-        ["zh", "en"], "jia@example.org", 2, True, False)
+        ["zh", "en"],
+        "jia@example.org",
+        2,
+        True,
+        False,
+    )
     assert (ji.ip_types, ji.countries, ji.telegram_chat_id, ji.available, ji.languages) == (
-        ["商标", "著作权"], ["泰国", "越南"], "123456789", False, ["zh"])
+        ["商标", "著作权"],
+        ["泰国", "越南"],
+        "123456789",
+        False,
+        ["zh"],
+    )
 
 
 def test_csv_from_excel_with_chinese_separators_and_gbk(desk_sessions, desk_vocabulary, tmp_path) -> None:
@@ -111,13 +133,19 @@ def test_csv_from_excel_with_chinese_separators_and_gbk(desk_sessions, desk_voca
     pool = stored(desk_sessions)
     assert set(pool) == {"示例专家·甲", "示例专家·丙"}
     assert (pool["示例专家·甲"].ip_types, pool["示例专家·甲"].countries, pool["示例专家·甲"].show_name) == (
-        ["专利", "商标"], ["美国", "加拿大"], True)
+        ["专利", "商标"],
+        ["美国", "加拿大"],
+        True,
+    )
 
 
 def test_csv_line_numbers_survive_multi_line_cells_and_bad_headers(desk_sessions, desk_vocabulary, tmp_path) -> None:
     path = tmp_path / "pool.csv"
-    path.write_text('\ufeffname,ip_types,email,note\n示例专家·甲,专利,jia@example.org,"第一行\n第二行"\n'
-                    "示例专家·乙,UFO,yi@example.org,\n", encoding="utf-8")
+    path.write_text(
+        '\ufeffname,ip_types,email,note\n示例专家·甲,专利,jia@example.org,"第一行\n第二行"\n'
+        "示例专家·乙,UFO,yi@example.org,\n",
+        encoding="utf-8",
+    )
     with desk_sessions.begin() as session:
         report = import_experts(session, path, now=NOW, vocabulary=desk_vocabulary)
     assert [(e.line, e.name) for e in report.errors] == [(4, "示例专家·乙")]
@@ -158,7 +186,9 @@ def test_rows_update_the_pool_by_email_else_by_name(desk_sessions, desk_vocabula
     assert "旧名字" not in pool and pool["示例专家·丙"].ip_types == ["商标"]
     with desk_sessions() as session:
         assert sorted(e.phone for e in session.scalars(select(Expert).where(Expert.name == "同名"))) == [
-            "138-0000-0010", "138-0000-0011"]
+            "138-0000-0010",
+            "138-0000-0011",
+        ]
 
 
 def test_the_shipped_pool_is_clean_and_obviously_illustrative(desk_sessions, desk_vocabulary) -> None:

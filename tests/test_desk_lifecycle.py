@@ -1,6 +1,7 @@
 """A ticket's life on the desk, on SQLite and PostgreSQL: opened and numbered, assigned, accepted, answered,
 closed, reopened, rated and followed up; every move checked and in the audit trail; an enterprise sees only its
 own tickets."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,9 +18,16 @@ from bot.desk.models import OutboxMessage, Ticket, TicketEvent, TranscriptLine
 
 def open_case(desk: Desk, sender: str = "tg-100", **overrides) -> Ticket:
     fields: dict[str, Any] = dict(
-        channel="telegram", sender_id=sender, company="示例机械有限公司", contact_name="王经理",
-        contact="138-0000-1234", country="德国", ip_type="发明专利", industry="机械装备",
-        description="在德国展会上收到临时禁令，展品被要求撤下", deadline=date(2026, 12, 1),
+        channel="telegram",
+        sender_id=sender,
+        company="示例机械有限公司",
+        contact_name="王经理",
+        contact="138-0000-1234",
+        country="德国",
+        ip_type="发明专利",
+        industry="机械装备",
+        description="在德国展会上收到临时禁令，展品被要求撤下",
+        deadline=date(2026, 12, 1),
     )
     fields.update(overrides)
     return desk.open_ticket(**fields)
@@ -43,8 +51,9 @@ def outbox(sessions, kind: str | None = None) -> list[OutboxMessage]:
 def test_opening_numbers_assigns_the_best_fit_and_tells_the_expert(desk, desk_sessions, add_expert) -> None:
     us = add_expert("美国专利专家", ip_types=["专利"], countries=["美国"])
     add_expert("美国商标专家", ip_types=["商标"], countries=["美国"])  # fits neither right nor country
-    eu = add_expert("欧盟专利专家", ip_types=["专利"], countries=["欧盟"], industries=["机械装备"],
-                    telegram_chat_id="4242")
+    eu = add_expert(
+        "欧盟专利专家", ip_types=["专利"], countries=["欧盟"], industries=["机械装备"], telegram_chat_id="4242"
+    )
     runner_up = add_expert("德国商标专家", ip_types=["商标"], countries=["德国"])
 
     ticket = open_case(desk, transcript=[("user", "展会上被禁令了怎么办"), TranscriptEntry("bot", "请先保留证据……")])
@@ -54,21 +63,27 @@ def test_opening_numbers_assigns_the_best_fit_and_tells_the_expert(desk, desk_se
     assert ticket.candidates == [runner_up, us]  # the country counts more than a related right
     assert ticket.contact == "13800001234"
     assert ticket.sla_due_at is not None and ticket.assigned_at == desk.clock.now()
-    assert trail(desk_sessions, ticket.number) == [("opened", None, "new", "bot"), ("assigned", "new", "assigned", "system")]
-    notice, = outbox(desk_sessions, "case_assigned")
+    assert trail(desk_sessions, ticket.number) == [
+        ("opened", None, "new", "bot"),
+        ("assigned", "new", "assigned", "system"),
+    ]
+    (notice,) = outbox(desk_sessions, "case_assigned")
     assert (notice.channel, notice.recipient) == ("telegram", "4242")
     assert notice.payload["ticket"] == ticket.number and notice.payload["description"].startswith("在德国展会")
     assert [line["role"] for line in notice.payload["transcript"]] == ["user", "bot"]
     assert outbox(desk_sessions, "staff_alert") == []  # normal priority and assigned: nothing for staff
     with desk_sessions() as session:
         lines = session.scalars(select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id)).all()
-        assert [(line.role, line.text) for line in lines] == [("user", "展会上被禁令了怎么办"), ("bot", "请先保留证据……")]
+        assert [(line.role, line.text) for line in lines] == [
+            ("user", "展会上被禁令了怎么办"),
+            ("bot", "请先保留证据……"),
+        ]
 
 
 def test_an_expert_without_telegram_is_told_by_email(desk, desk_sessions, add_expert) -> None:
     add_expert("专家", countries=["德国"], email="Expert@Example.org")
     open_case(desk)
-    notice, = outbox(desk_sessions, "case_assigned")
+    (notice,) = outbox(desk_sessions, "case_assigned")
     assert (notice.channel, notice.recipient) == ("email", "Expert@Example.org")
 
 
@@ -112,12 +127,16 @@ def test_the_whole_life_of_a_ticket_is_in_its_audit_trail(desk, desk_sessions, a
         assert closed.at == desk_clock.now()
         assert closed.at.tzinfo is not None
 
-    accepted, = outbox(desk_sessions, "case_accepted")
-    answer, = outbox(desk_sessions, "expert_answer")
+    (accepted,) = outbox(desk_sessions, "case_accepted")
+    (answer,) = outbox(desk_sessions, "expert_answer")
     for message in (accepted, answer):
         assert (message.channel, message.recipient) == ("telegram", "tg-100")
-    assert answer.payload == {"ticket": ticket.number, "text": "建议立即委托德国律师提出异议，并准备不侵权抗辩材料。",
-                              "language": "zh", "expert_name": "示例专家"}
+    assert answer.payload == {
+        "ticket": ticket.number,
+        "text": "建议立即委托德国律师提出异议，并准备不侵权抗辩材料。",
+        "language": "zh",
+        "expert_name": "示例专家",
+    }
     assert outbox(desk_sessions, "case_reopened")[0].payload["expert_id"] == expert
 
 
@@ -126,9 +145,9 @@ def test_a_hidden_expert_is_not_named_to_the_enterprise(desk, desk_sessions, add
     ticket = open_case(desk)
     desk.accept(ticket.number, expert)
     desk.answer(ticket.number, expert, "答复")
-    answer, = outbox(desk_sessions, "expert_answer")
+    (answer,) = outbox(desk_sessions, "expert_answer")
     assert answer.payload["expert_name"] is None
-    view, = desk.tickets_for(sender_id="tg-100")
+    (view,) = desk.tickets_for(sender_id="tg-100")
     assert view.expert_name is None and view.status == "answered"
 
 
@@ -163,7 +182,12 @@ def test_wrong_expert_and_wrong_state_are_refused_clearly(desk, desk_sessions, a
     with pytest.raises(DeskError, match="reason is required"):
         desk.reopen(ticket.number, "staff:li", "")
     # Nothing the refused calls tried is in the trail.
-    assert [action for action, *_ in trail(desk_sessions, ticket.number)] == ["opened", "assigned", "accepted", "closed"]
+    assert [action for action, *_ in trail(desk_sessions, ticket.number)] == [
+        "opened",
+        "assigned",
+        "accepted",
+        "closed",
+    ]
 
 
 def test_a_decline_passes_the_case_to_the_runner_up_then_to_staff(desk, desk_sessions, add_expert) -> None:
@@ -188,7 +212,7 @@ def test_a_decline_passes_the_case_to_the_runner_up_then_to_staff(desk, desk_ses
         ("staff_alerted", "new", "new", "system"),
     ]
     assert [m.payload["expert_id"] for m in outbox(desk_sessions, "case_assigned")] == [first, second]
-    alert, = outbox(desk_sessions, "staff_alert")
+    (alert,) = outbox(desk_sessions, "staff_alert")
     assert "婉拒" in alert.payload["text"]
 
     staff_pick = add_expert("专家丙", countries=["巴西"], ip_types=["著作权"])
@@ -219,9 +243,13 @@ def test_the_enterprise_deadline_shows_once_an_expert_has_the_case(desk, add_exp
     expert = add_expert("专家", countries=["德国"])
     ticket = open_case(desk, deadline=date(2026, 12, 5))
     desk.accept(ticket.number, expert)
-    view, = desk.tickets_for(sender_id="tg-100")
+    (view,) = desk.tickets_for(sender_id="tg-100")
     assert (view.status, view.expert_name, view.next_deadline, view.next_deadline_kind) == (
-        "accepted", "专家", date(2026, 12, 5), "enterprise")
+        "accepted",
+        "专家",
+        date(2026, 12, 5),
+        "enterprise",
+    )
 
 
 def test_rating_is_for_the_enterprise_that_got_an_answer(desk, desk_sessions, add_expert) -> None:
@@ -256,7 +284,7 @@ def test_a_follow_up_goes_out_once_a_week_after_closing(desk, desk_sessions, des
     desk_clock.advance(timedelta(minutes=1))
     assert desk.due_follow_ups() == [ticket.number]
     assert desk.due_follow_ups() == []
-    follow_up, = outbox(desk_sessions, "follow_up")
+    (follow_up,) = outbox(desk_sessions, "follow_up")
     assert (follow_up.channel, follow_up.recipient) == ("telegram", "tg-1")
     assert "closed 7 days ago" in follow_up.payload["text"]
 
@@ -286,9 +314,14 @@ def test_bad_input_is_refused_and_nothing_is_stored(desk, desk_sessions, add_exp
     with desk_sessions() as session:
         assert session.scalars(select(Ticket)).all() == []
 
-    cleaned = open_case(desk, company="示例\x00公司\x1b", description="<script>alert(1)</script>\r\n第二行",
-                        country="Germany", ip_type="invention patent",
-                        transcript=[("user", "合同全文" * 5000), ("bot", "  "), ("user", "\x07好的")])
+    cleaned = open_case(
+        desk,
+        company="示例\x00公司\x1b",
+        description="<script>alert(1)</script>\r\n第二行",
+        country="Germany",
+        ip_type="invention patent",
+        transcript=[("user", "合同全文" * 5000), ("bot", "  "), ("user", "\x07好的")],
+    )
     assert cleaned.company == "示例公司"
     assert cleaned.description == "<script>alert(1)</script>\n第二行"  # stored as text; channels escape on output
     assert (cleaned.country, cleaned.ip_type) == ("德国", "发明专利")
@@ -338,9 +371,9 @@ def test_an_english_ticket_goes_to_an_english_speaking_expert_in_english(desk, d
     english = add_expert("Expert Miller", countries=["美国"], languages=["en"], show_name=True)
     ticket = open_case(desk, language="en", description="We were served with a TRO at a trade fair in Germany.")
     assert ticket.expert_id == english
-    notice, = outbox(desk_sessions, "case_assigned")
+    (notice,) = outbox(desk_sessions, "case_assigned")
     assert notice.payload["text"].startswith("New case") and "Germany / invention patent" in notice.payload["text"]
     desk.accept(ticket.number, english)
-    accepted, = outbox(desk_sessions, "case_accepted")
+    (accepted,) = outbox(desk_sessions, "case_accepted")
     assert accepted.payload["text"].startswith("An expert has taken up your ticket")
     assert accepted.payload["expert_name"] == "Expert Miller"

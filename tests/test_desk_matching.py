@@ -1,4 +1,5 @@
 """Which experts a ticket goes to, best first, with the reasons staff see."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -19,11 +20,23 @@ def case(**fields) -> Ticket:
 def give_cases(sessions, expert_id: int, count: int, status: str = "accepted") -> None:
     with sessions.begin() as session:
         for n in range(count):
-            session.add(Ticket(
-                number=f"SX-LOAD-{expert_id}-{n}-{status}", status=status, priority="normal", channel="rest",
-                sender_id="load", company="c", contact="13800000000", description="d", language="zh",
-                expert_id=expert_id, candidates=[], created_at=NOW, updated_at=NOW,
-            ))
+            session.add(
+                Ticket(
+                    number=f"SX-LOAD-{expert_id}-{n}-{status}",
+                    status=status,
+                    priority="normal",
+                    channel="rest",
+                    sender_id="load",
+                    company="c",
+                    contact="13800000000",
+                    description="d",
+                    language="zh",
+                    expert_id=expert_id,
+                    candidates=[],
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
 
 
 def test_field_fit_orders_the_experts_and_says_why(desk_sessions, add_expert) -> None:
@@ -40,7 +53,11 @@ def test_field_fit_orders_the_experts_and_says_why(desk_sessions, add_expert) ->
     assert [c.expert_id for c in ranked] == [exact, broad, europe, country_only, right_only]
     assert [c.score for c in ranked] == [10, 8, 6, 4, 3]
     assert ranked[0].reasons == ("知识产权类型：发明专利", "国家/地区：德国", "行业：机械装备", "负荷：0/3")
-    assert ranked[1].reasons[:3] == ("知识产权类型：专利（涵盖发明专利）", "国家/地区：欧盟（涵盖德国）", "行业：机械装备")
+    assert ranked[1].reasons[:3] == (
+        "知识产权类型：专利（涵盖发明专利）",
+        "国家/地区：欧盟（涵盖德国）",
+        "行业：机械装备",
+    )
     assert "国家/地区：欧洲（涵盖德国）" in ranked[2].reasons
     assert ranked[3].reasons[0] == "国家/地区：德国"
 
@@ -81,10 +98,13 @@ def test_related_kinds_of_patent_and_regions_fit_both_ways(desk_sessions, add_ex
     design = add_expert("外观设计·东南亚", ip_types=["外观设计"], countries=["东南亚"])
     with desk_sessions() as session:
         for ticket, expected in [
-            (case(ip_type="专利", country="越南"), ("知识产权类型：外观设计（属于专利）", "国家/地区：东南亚（涵盖越南）")),
+            (
+                case(ip_type="专利", country="越南"),
+                ("知识产权类型：外观设计（属于专利）", "国家/地区：东南亚（涵盖越南）"),
+            ),
             (case(ip_type="商标", country="泰国"), ("国家/地区：东南亚（涵盖泰国）",)),
         ]:
-            candidate, = rank_experts(session, ticket)
+            (candidate,) = rank_experts(session, ticket)
             assert candidate.expert_id == design
             assert candidate.reasons[:-1] == expected
         assert rank_experts(session, case(ip_type="发明专利", country="美国")) == []

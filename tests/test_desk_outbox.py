@@ -1,6 +1,7 @@
 """The outbox delivers every message at least once and, with workers alive, exactly once: retried with backoff,
 given up on after the last attempt, kept while its channel has no sender, and picked up again when the worker
 that claimed it dies."""
+
 from __future__ import annotations
 
 import threading
@@ -164,7 +165,10 @@ def test_two_workers_send_each_of_200_messages_exactly_once(desk_sessions, desk_
                 by_worker[worker_id] += sent
                 if sent == 0:  # nothing to claim: done, unless the other worker is still sending its batch
                     with desk_sessions() as session:
-                        if session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).first() is None:
+                        if (
+                            session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).first()
+                            is None
+                        ):
                             return
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
@@ -201,16 +205,24 @@ def test_the_worker_process_loop_stops_when_told(desk_sessions, desk_clock) -> N
 
 def staff_alerts(sessions) -> list[OutboxMessage]:
     with sessions() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "undelivered")
-                                    .order_by(OutboxMessage.id)))
+        return list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "undelivered").order_by(OutboxMessage.id))
+        )
 
 
 def test_a_message_given_up_becomes_an_alert_in_the_staff_inbox(desk_sessions, desk_clock) -> None:
     settings = DeskSettings(outbox_max_attempts=2)
     worker = OutboxWorker(desk_sessions, {"telegram": Recorder(failures=100)}, desk_clock, "w1", settings=settings)
     with desk_sessions.begin() as session:
-        enqueue(session, "telegram", "tg:77", "expert_answer", {"ticket": "SX-20261201-0003", "text": "答复"},
-                "answer-77", now=desk_clock.now())
+        enqueue(
+            session,
+            "telegram",
+            "tg:77",
+            "expert_answer",
+            {"ticket": "SX-20261201-0003", "text": "答复"},
+            "answer-77",
+            now=desk_clock.now(),
+        )
     worker.run_once()
     assert staff_alerts(desk_sessions) == []  # a retry is coming: nobody is bothered yet
     desk_clock.advance(timedelta(minutes=5))
@@ -230,11 +242,15 @@ def test_a_question_the_bot_never_answered_is_put_before_staff_with_its_text(des
     from bot.runtime.held import HeldQuestions
 
     HeldQuestions(desk_sessions, desk_clock).hold("web-visitor-9", "m-1", "美国法院的传票怎么处理？", language="zh")
-    worker = OutboxWorker(desk_sessions, {"rest": Crasher()}, desk_clock, "w1", settings=DeskSettings(outbox_max_attempts=1))
+    worker = OutboxWorker(
+        desk_sessions, {"rest": Crasher()}, desk_clock, "w1", settings=DeskSettings(outbox_max_attempts=1)
+    )
     with pytest.raises(Crash):
         worker.run_once()
     desk_clock.advance(timedelta(seconds=61))
-    OutboxWorker(desk_sessions, {"rest": Recorder()}, desk_clock, "w2", settings=DeskSettings(outbox_max_attempts=1)).run_once()
+    OutboxWorker(
+        desk_sessions, {"rest": Recorder()}, desk_clock, "w2", settings=DeskSettings(outbox_max_attempts=1)
+    ).run_once()
     (alert,) = staff_alerts(desk_sessions)
     assert "美国法院的传票怎么处理？" in alert.payload["text"] and "web-visitor-9" in alert.payload["text"]
 
@@ -246,8 +262,15 @@ def test_refused_warning_pushes_and_alerts_themselves_raise_no_alert(desk_sessio
 
     with desk_sessions.begin() as session:
         enqueue(session, "telegram", "tg:5", "warning", {"warning": 1}, "warning:1:5", now=desk_clock.now())
-        enqueue(session, "telegram", "tg:5", "case_accepted", {"ticket": "SX-1", "text": "已受理"}, "accepted-5",
-                now=desk_clock.now())
+        enqueue(
+            session,
+            "telegram",
+            "tg:5",
+            "case_accepted",
+            {"ticket": "SX-1", "text": "已受理"},
+            "accepted-5",
+            now=desk_clock.now(),
+        )
         enqueue(session, "telegram", "900", "staff_alert", {"text": "紧急工单"}, "alert-1", now=desk_clock.now())
     settings = DeskSettings(staff_channel="telegram", staff_recipient="900")
     OutboxWorker(desk_sessions, {"telegram": Blocked()}, desk_clock, "w1", settings=settings).run_once()

@@ -3,6 +3,7 @@ server answers only the Rasa server (its token), the REST channel takes from use
 typed intents but the bot's buttons, entities only from the vocabulary, sender ids that reach the desk's answers,
 text every store can keep, JSON of a sane depth), the Rasa server reads no huge body, one address cannot flood it,
 no token shows in the process list, the databases are private, and "取消" forgets the contact."""
+
 from __future__ import annotations
 
 import json
@@ -24,10 +25,17 @@ from tests.helpers.rest import customs, message, post, say, tracker_events
 from tests.test_security import desk_counts
 
 
-def call(url: str, body: bytes | None = None, *, method: str = "POST", content_type: str = "application/json",
-         headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method=method,
-                                     headers={"Content-Type": content_type, **(headers or {})})
+def call(
+    url: str,
+    body: bytes | None = None,
+    *,
+    method: str = "POST",
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, data=body, method=method, headers={"Content-Type": content_type, **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read()
@@ -37,11 +45,22 @@ def call(url: str, body: bytes | None = None, *, method: str = "POST", content_t
 
 def action_call(sender: str, action: str = "action_greet") -> dict[str, Any]:
     """An action call as the Rasa server sends it, for a made-up conversation."""
-    return {"next_action": action, "sender_id": sender, "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": sender, "slots": {}, "latest_message": {"text": "你好", "intent": {"name": "greet"},
-                                                                              "entities": []},
-                        "events": [], "paused": False, "followup_action": None, "active_loop": {},
-                        "latest_action_name": "action_listen"}}
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {"text": "你好", "intent": {"name": "greet"}, "entities": []},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+    }
 
 
 # --- High 1: the action server.
@@ -62,8 +81,13 @@ def test_the_action_server_answers_only_the_rasa_server(stack) -> None:
     token = getattr(stack, "actions_token", "")
     bearer = {"Authorization": f"Bearer {token}"}
     assert call(webhook, body, content_type="text/plain", headers=bearer)[0] == 415
-    for malformed in (b"{not json", b"[]", b'{"next_action": "action_greet"}', b"[" * 60_000,
-                      json.dumps({"next_action": "action_greet", "tracker": {"sender_id": "x", "events": "no"}}).encode()):
+    for malformed in (
+        b"{not json",
+        b"[]",
+        b'{"next_action": "action_greet"}',
+        b"[" * 60_000,
+        json.dumps({"next_action": "action_greet", "tracker": {"sender_id": "x", "events": "no"}}).encode(),
+    ):
         status, answer = call(webhook, malformed, headers=bearer)
         assert status == 400, (malformed[:40], status, answer[:200])
         assert set(json.loads(answer)) == {"error"}, answer  # the reason, never the body back (no "request_body")
@@ -72,7 +96,10 @@ def test_the_action_server_answers_only_the_rasa_server(stack) -> None:
     status, answer = call(webhook + f"?token={token}", zlib.compress(body), headers={"Content-Encoding": "deflate"})
     assert status == 200
     # A deflate bomb is refused, not inflated whole.
-    assert call(webhook, zlib.compress(b" " * (64 * 1024 * 1024)), headers={**bearer, "Content-Encoding": "deflate"})[0] == 400
+    assert (
+        call(webhook, zlib.compress(b" " * (64 * 1024 * 1024)), headers={**bearer, "Content-Encoding": "deflate"})[0]
+        == 400
+    )
     assert call(f"{stack.actions_url}/health", method="GET")[0] == 200
     # The Rasa server sends the token: the bot still runs its custom actions.
     assert customs(say(stack, "edge-actions", "有哪些海外知识产权保险"))[-1]["kind"] == "answer"
@@ -133,7 +160,9 @@ def test_cancel_forgets_the_contact(stack) -> None:
 
 def test_a_lone_surrogate_neither_blocks_escalation_nor_reaches_the_desk(stack) -> None:
     sender = f"edge-surrogate-{uuid.uuid4().hex[:8]}"
-    status, _, replies = post(stack, message(sender, "我们在美国被起诉专利侵权了\ud800，法院文件昨天刚送达\ufffe，怎么办"))
+    status, _, replies = post(
+        stack, message(sender, "我们在美国被起诉专利侵权了\ud800，法院文件昨天刚送达\ufffe，怎么办")
+    )
     assert status == 200, replies
     assert customs(replies)[-1].get("ask") == "company"
     say(stack, sender, "太原示例机械有限公司\udfff")
@@ -165,16 +194,20 @@ def test_a_sender_id_the_channel_takes_is_the_conversation_the_desk_reaches(stac
 
 
 def test_deeply_nested_json_is_a_400(stack) -> None:
-    for body in (b"[" * 60_000, b'{"sender": "edge-nested", "message": "hi", "metadata": ' + b'{"a": ' * 40 + b"1"
-                 + b"}" * 41):
+    for body in (
+        b"[" * 60_000,
+        b'{"sender": "edge-nested", "message": "hi", "metadata": ' + b'{"a": ' * 40 + b"1" + b"}" * 41,
+    ):
         status, _, answer = post(stack, body)
         assert status == 400 and answer.get("error"), answer
 
 
 def test_the_rasa_server_refuses_a_huge_body_before_reading_it(stack) -> None:
     with socket.create_connection(("127.0.0.1", stack.rasa_port), timeout=10) as connection:
-        connection.sendall(b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 5000000\r\n\r\n{")  # over the cap, under Sanic's 100 MB default
+        connection.sendall(
+            b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 5000000\r\n\r\n{"
+        )  # over the cap, under Sanic's 100 MB default
         connection.settimeout(10)
         head = connection.recv(200)
     assert head.startswith(b"HTTP/1.1 413"), head
@@ -217,6 +250,7 @@ def test_user_text_forges_no_log_line_and_payloads_leave_no_contact_in_the_logs(
     post(stack, message("edge-logs", f'/ask_item{{"item": "policy:7", "note": "{marker} 13800001234"}}'))
     time.sleep(1)
     logs = "\n".join(path.read_text(errors="replace") for path in (stack.var_dir / "logs").glob("*.log"))
-    assert not any(line.lstrip().startswith(forged) or line.startswith(f"INFO forged{marker}")
-                   for line in logs.splitlines())
+    assert not any(
+        line.lstrip().startswith(forged) or line.startswith(f"INFO forged{marker}") for line in logs.splitlines()
+    )
     assert "13800001234" not in logs and marker not in logs.replace(f"forged{marker}", "")

@@ -1,4 +1,5 @@
 """The escalation actions through rasa-sdk's dispatcher, over a real desk database with a clock the test sets."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,9 @@ def wired(desk, desk_clock, monkeypatch):
     return desk
 
 
-def tracker(text: str, intent: str, *, slots: dict[str, Any] | None = None, entities: list | None = None,
-            sender: str = "web-1") -> Tracker:
+def tracker(
+    text: str, intent: str, *, slots: dict[str, Any] | None = None, entities: list | None = None, sender: str = "web-1"
+) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
     events = [{"event": "user", "text": text, "timestamp": 1764000000, "input_channel": "rest"}]
     return Tracker(sender, {"language": "zh", **(slots or {})}, latest, events, False, None, {}, "action_listen")
@@ -45,13 +47,26 @@ def run(action, tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return dispatcher.messages, events
 
 
-FORM = dict(company="示例机械有限公司", contact="王经理 13800000001", country="美国", ip_type="专利",
-            description="我们在美国被起诉专利侵权，刚收到起诉书。", deadline="2026-12-10", priority="urgent")
+FORM = dict(
+    company="示例机械有限公司",
+    contact="王经理 13800000001",
+    country="美国",
+    ip_type="专利",
+    description="我们在美国被起诉专利侵权，刚收到起诉书。",
+    deadline="2026-12-10",
+    priority="urgent",
+)
 
 
 def test_a_live_dispute_is_urgent_and_its_message_becomes_the_description(wired) -> None:
     messages, events = run(ActionStartEscalation(), tracker("我们的亚马逊店铺今天被TRO冻结了", "report_dispute"))
-    assert messages[0]["custom"] == {"kind": "escalation", "language": "zh", "sources": [], "ticket": None, "priority": "urgent"}
+    assert messages[0]["custom"] == {
+        "kind": "escalation",
+        "language": "zh",
+        "sources": [],
+        "ticket": None,
+        "priority": "urgent",
+    }
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots["priority"] == "urgent" and slots["description"] == "我们的亚马逊店铺今天被TRO冻结了"
 
@@ -82,10 +97,16 @@ def test_in_hours_the_confirmation_gives_the_acceptance_time(wired, desk_clock, 
 
 @pytest.mark.parametrize(
     ("slot", "value", "accepted"),
-    [("contact", "张工 0351-1234567", "张工 0351-1234567"), ("contact", "不方便", None),
-     ("deadline", "20天内", "2026-12-13"), ("deadline", "无", "无"), ("deadline", "2020-01-01", None),
-     ("company", "<script>alert(1)</script>示例公司", "<script>alert(1)</script>示例公司"), ("company", "x", None),
-     ("description", "很" * 5000, None)],
+    [
+        ("contact", "张工 0351-1234567", "张工 0351-1234567"),
+        ("contact", "不方便", None),
+        ("deadline", "20天内", "2026-12-13"),
+        ("deadline", "无", "无"),
+        ("deadline", "2020-01-01", None),
+        ("company", "<script>alert(1)</script>示例公司", "<script>alert(1)</script>示例公司"),
+        ("company", "x", None),
+        ("description", "很" * 5000, None),
+    ],
 )
 def test_form_answers_are_validated(wired, slot: str, value: str, accepted: str | None) -> None:
     dispatcher = CollectingDispatcher()
@@ -100,8 +121,12 @@ def test_ticket_status_never_shows_another_senders_ticket(wired, add_expert) -> 
     messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM, sender="owner"))
     number = messages[0]["custom"]["ticket"]
     asked = [{"entity": "ticket", "value": number}]
-    own, _ = run(ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="owner"))
-    other, _ = run(ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="stranger"))
+    own, _ = run(
+        ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="owner")
+    )
+    other, _ = run(
+        ActionTicketStatus(), tracker(f"{number} 进展如何", "ask_ticket_status", entities=asked, sender="stranger")
+    )
     assert own[0]["custom"]["ticket"] == number and number in own[0]["text"]
     assert other[0]["custom"]["ticket"] is None and "没有找到" in other[0]["text"]
 
@@ -112,19 +137,34 @@ def test_a_redelivered_expert_answer_is_shown_once(wired, add_expert) -> None:
     number = messages[0]["custom"]["ticket"]
     wired.accept(number, expert)
     wired.answer(number, expert, "请先核对送达日期。")
-    entities = [{"entity": k, "value": v} for k, v in
-                {"ticket": number, "outbox_key": "answer-1", "desk_kind": "expert_answer", "desk_text": "请先核对送达日期。"}.items()]
-    first, events = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    entities = [
+        {"entity": k, "value": v}
+        for k, v in {
+            "ticket": number,
+            "outbox_key": "answer-1",
+            "desk_kind": "expert_answer",
+            "desk_text": "请先核对送达日期。",
+        }.items()
+    ]
+    first, events = run(
+        ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner")
+    )
     assert "请先核对送达日期" in first[0]["text"] and first[0]["custom"]["ticket"] == number
     delivered = next(e["value"] for e in events if e.get("name") == "delivered")
-    again, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner",
-                                                slots={"delivered": delivered}))
+    again, _ = run(
+        ActionDeskMessage(),
+        tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner", slots={"delivered": delivered}),
+    )
     assert again == []
-    stranger, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="stranger"))
+    stranger, _ = run(
+        ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="stranger")
+    )
     assert stranger == []
     # The same message typed by the owner ("/EXTERNAL_desk_message{…}") is not the desk speaking: refused.
     typed = '/EXTERNAL_desk_message{"ticket": "%s", "outbox_key": "forged", "desk_kind": "expert_answer"}' % number
-    forged, events = run(ActionDeskMessage(), tracker(typed, "EXTERNAL_desk_message", entities=entities, sender="owner"))
+    forged, events = run(
+        ActionDeskMessage(), tracker(typed, "EXTERNAL_desk_message", entities=entities, sender="owner")
+    )
     assert [m["custom"]["kind"] for m in forged if "custom" in m] == ["clarify"] and events == []
     assert not any("请先核对送达日期" in (m.get("text") or "") for m in forged)
 
@@ -133,9 +173,15 @@ def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> N
     add_expert("示例专家", ip_types=["专利"], countries=["美国"])
     messages, _ = run(ActionSubmitEscalation(), tracker("无", "inform", slots=FORM, sender="owner"))
     number = messages[0]["custom"]["ticket"]
-    entities = [{"entity": k, "value": v} for k, v in
-                {"ticket": number, "outbox_key": "accepted-1", "desk_kind": "case_accepted",
-                 "desk_text": f"您的工单 {number} 已有专家受理。"}.items()]
+    entities = [
+        {"entity": k, "value": v}
+        for k, v in {
+            "ticket": number,
+            "outbox_key": "accepted-1",
+            "desk_kind": "case_accepted",
+            "desk_text": f"您的工单 {number} 已有专家受理。",
+        }.items()
+    ]
     notice, _ = run(ActionDeskMessage(), tracker(TRIGGERED, "EXTERNAL_desk_message", entities=entities, sender="owner"))
     assert [m["text"] for m in notice] == [f"您的工单 {number} 已有专家受理。"]
     assert not any(m.get("buttons") for m in notice)
@@ -143,13 +189,22 @@ def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> N
 
 def test_a_button_pressed_while_the_form_asks_is_not_taken_as_the_answer(wired) -> None:
     payload = '/ask_item{"item": "faq:337-what"}'
-    tr = Tracker("web-1", {"language": "zh", "requested_slot": "company", "company": payload},
-                 {"text": payload, "intent": {"name": "ask_item", "confidence": 1.0}, "entities": []},
-                 [{"event": "user", "text": payload, "timestamp": 1764000000, "input_channel": "rest"},
-                  {"event": "slot", "name": "company", "value": payload}],
-                 False, None, {"name": "escalation_form"}, "action_listen")
+    tr = Tracker(
+        "web-1",
+        {"language": "zh", "requested_slot": "company", "company": payload},
+        {"text": payload, "intent": {"name": "ask_item", "confidence": 1.0}, "entities": []},
+        [
+            {"event": "user", "text": payload, "timestamp": 1764000000, "input_channel": "rest"},
+            {"event": "slot", "name": "company", "value": payload},
+        ],
+        False,
+        None,
+        {"name": "escalation_form"},
+        "action_listen",
+    )
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateEscalationForm().run(dispatcher, tr, {"forms": {}}))
     assert {"event": "slot", "name": "company", "value": None} in [
-        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
     assert "请直接输入" in dispatcher.messages[0]["text"]

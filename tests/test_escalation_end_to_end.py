@@ -1,5 +1,6 @@
 """An enterprise reports a live dispute in the REST channel, gets a ticket, and the expert's answer reaches the
 same conversation — through the real Rasa server, action server, desk database and desk worker."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     sender = "e2e-dispute"
     replies = say(stack, sender, "我们在美国被起诉专利侵权了，法院文件昨天刚送达，怎么办")
     kinds = [c["kind"] for c in customs(replies)]
-    assert kinds[0] == "answer", replies                         # first steps come first
+    assert kinds[0] == "answer", replies  # first steps come first
     escalation = next(c for c in customs(replies) if c["kind"] == "escalation")
     assert escalation["priority"] == "urgent" and escalation["ticket"] is None
     # country (美国) and ip_type (专利) and the description came with the first message: not asked again
@@ -55,7 +56,7 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
 
     replies = say(stack, sender, "太原示例机械有限公司")
     assert last_ask(replies) == "contact"
-    replies = say(stack, sender, "电话不方便留")                   # not a contact: refused with the reason
+    replies = say(stack, sender, "电话不方便留")  # not a contact: refused with the reason
     assert last_ask(replies) == "contact"
     assert any("联系方式" in r.get("text", "") for r in replies)
     replies = say(stack, sender, "王经理 138 0000 0001")
@@ -84,15 +85,20 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     deadline = time.monotonic() + 60
     delivered: list[Any] = []
     while time.monotonic() < deadline and not delivered:
-        delivered = [e for e in tracker_events(stack, sender)
-                     if e.get("event") == "bot" and "21天内提交答辩" in (e.get("text") or "")]
+        delivered = [
+            e
+            for e in tracker_events(stack, sender)
+            if e.get("event") == "bot" and "21天内提交答辩" in (e.get("text") or "")
+        ]
         time.sleep(1)
     assert delivered, "the expert's answer did not reach the conversation"
     events = tracker_events(stack, sender)
     assert sum("21天内提交答辩" in (e.get("text") or "") for e in events if e.get("event") == "bot") == 1
 
     # the enterprise rates the answer and leaves a comment; both are stored on its ticket
-    rating_buttons = next(e["data"]["buttons"] for e in reversed(events) if e.get("event") == "bot" and e.get("data", {}).get("buttons"))
+    rating_buttons = next(
+        e["data"]["buttons"] for e in reversed(events) if e.get("event") == "bot" and e.get("data", {}).get("buttons")
+    )
     five = next(b for b in rating_buttons if b["title"] == "5")
     replies = say(stack, sender, five["payload"])
     assert last_ask(replies) == "feedback"

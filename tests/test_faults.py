@@ -1,5 +1,6 @@
 """Whole under faults: the stack (on PostgreSQL and Redis of its own) keeps every turn and every desk message when the
 action server dies under load, PostgreSQL restarts, Redis goes away or the desk worker is killed mid-delivery."""
+
 from __future__ import annotations
 
 import os
@@ -26,9 +27,16 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("faults")
-    settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model,
-                        var_dir=var_dir, database_url=scratch_postgres.url, redis_url=scratch_redis.url,
-                        redis_prefix="faults")
+    settings = Settings(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        console_port=free_port(),
+        model=trained_model,
+        var_dir=var_dir,
+        database_url=scratch_postgres.url,
+        redis_url=scratch_redis.url,
+        redis_prefix="faults",
+    )
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:
@@ -81,8 +89,11 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
     settings, stack = faulty
     actions = stack.service("action server")
     result: dict[str, Any] = {}
-    load = threading.Thread(target=lambda: result.update(run=run_load(
-        settings.rasa_url, concurrency=4, duration=40, label="actions-killed")))
+    load = threading.Thread(
+        target=lambda: result.update(
+            run=run_load(settings.rasa_url, concurrency=4, duration=40, label="actions-killed")
+        )
+    )
     load.start()
     time.sleep(5)
     kill(actions)
@@ -97,8 +108,11 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
     assert all(customs(e.replies)[-1]["held"] for e in holding)
     held = outbox_statuses(desk_of, "held_question")
     assert {f"held:{customs(e.replies)[-1]['held']}" for e in holding} <= set(held)
-    wait_until(lambda: set(outbox_statuses(desk_of, "held_question").values()) == {"sent"}, 120,
-               "every held question is answered")
+    wait_until(
+        lambda: set(outbox_statuses(desk_of, "held_question").values()) == {"sent"},
+        120,
+        "every held question is answered",
+    )
 
     sent: dict[str, list[str]] = {}
     for exchange in sorted(run.exchanges, key=lambda e: e.started):
@@ -108,8 +122,10 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
         assert [asked for asked, _ in turns] == texts, sender
         for asked, kinds in turns:
             assert kinds and "holding" not in kinds, (sender, asked, kinds)
-    expected = {text: kind for text, kind in zip(CONVERSATION, ["greeting", "answer", "answer", "answer", "answer",
-                                                                 "out_of_scope"])}
+    expected = {
+        text: kind
+        for text, kind in zip(CONVERSATION, ["greeting", "answer", "answer", "answer", "answer", "out_of_scope"])
+    }
     held_texts = {e.text for e in holding}
     for sender in {e.sender for e in holding}:
         for asked, kinds in answered_turns(tracker_events(settings, sender)):
@@ -121,8 +137,15 @@ def open_ticket(desk, sender: str) -> tuple[str, int]:
     """A ticket of the conversation `sender`, assigned to an expert: its number and the expert's id."""
     from bot.desk.models import Ticket
 
-    ticket = desk.open_ticket(channel="rest", sender_id=sender, company="太原示例机械有限公司", contact="13800000002",
-                              description="德国展会被诉外观设计侵权", country="德国", ip_type="外观设计")
+    ticket = desk.open_ticket(
+        channel="rest",
+        sender_id=sender,
+        company="太原示例机械有限公司",
+        contact="13800000002",
+        description="德国展会被诉外观设计侵权",
+        country="德国",
+        ip_type="外观设计",
+    )
     with desk.sessions() as session:
         return ticket.number, session.scalar(select(Ticket.expert_id).where(Ticket.number == ticket.number))
 
@@ -143,8 +166,11 @@ def test_postgresql_restart_is_survived_without_restarting_anything(faulty, desk
     assert customs(say(settings, "pg-restart", "337调查一般要多久"))[-1]["kind"] == "answer"
     assert customs(say(settings, "pg-new", "智南针网是什么"))[-1]["kind"] == "answer"
     desk_of.accept(number, expert_id)
-    wait_until(lambda: any(f"工单 {number} 已有专家受理" in t for t in bot_texts(settings, "pg-restart")), 60,
-               "the desk worker delivers the acceptance after the restart")
+    wait_until(
+        lambda: any(f"工单 {number} 已有专家受理" in t for t in bot_texts(settings, "pg-restart")),
+        60,
+        "the desk worker delivers the acceptance after the restart",
+    )
     with urllib.request.urlopen(f"{settings.console_url}/health", timeout=10) as response:
         assert response.status == 200
     assert {service.name: service.process.pid for service in stack.services} == pids
@@ -217,8 +243,11 @@ def test_outbox_worker_killed_mid_delivery_delivers_each_message_once(faulty, de
     stack.restart(worker)
 
     keys = [key for key in outbox_statuses(desk_of) if number in key]
-    wait_until(lambda: all(outbox_statuses(desk_of)[key] == "sent" for key in keys), 90,
-               "the restarted worker delivers what the killed one left")
+    wait_until(
+        lambda: all(outbox_statuses(desk_of)[key] == "sent" for key in keys),
+        90,
+        "the restarted worker delivers what the killed one left",
+    )
     said = bot_texts(settings, sender)
     assert sum(answer in t for t in said) == 1, said
     assert sum(f"工单 {number} 已有专家受理" in t for t in said) == 1, said
@@ -229,8 +258,14 @@ def test_on_telegram_the_action_server_down_is_one_notice_then_the_answer(faulty
 
     settings, stack = faulty
     api = FakeBotApi("424242:fake-token-for-the-fault-tests")
-    env = worker_environment(token=api.token, api=api, rasa_url=settings.rasa_url, rasa_token=settings.rasa_token,
-                             database_url=settings.database_url, var_dir=tmp_path)
+    env = worker_environment(
+        token=api.token,
+        api=api,
+        rasa_url=settings.rasa_url,
+        rasa_token=settings.rasa_token,
+        database_url=settings.database_url,
+        var_dir=tmp_path,
+    )
     worker = WorkerProcess(env, tmp_path / "worker.log").start()
     actions, chat = stack.service("action server"), 7001
     try:

@@ -1,6 +1,7 @@
 """The console's forms under random input (hypothesis), on a real server and database (SQLite and PostgreSQL): random
 Unicode, control characters, script tags, 100 000-character fields, impossible dates and broken bodies get a page or a
 clear error — never a 500 — and what was stored before is unchanged; what a valid form stores is clean."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,12 @@ from sqlalchemy import select
 
 from bot.desk.models import Call, ConsoleUser, Ticket, TicketEvent
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Statuses a person may see for bad input: a page with the problem, a refusal, a redirect after a valid change.
 FINE = {200, 303, 400, 403, 404, 409, 413, 422}
@@ -23,10 +28,24 @@ FINE = {200, 303, 400, 403, 404, 409, 413, 422}
 field_text = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=30),  # control characters
-    st.sampled_from(["<script>alert(1)</script>", "' OR 1=1; DROP TABLE hotline_calls; --", "2026-02-30",
-                     "9999-99-99", "\u202e\u200b\ufeff", "𠀀𪚥🀄️", "%00", "../../etc/passwd", "{{7*7}}"]),
-    st.builds(lambda unit, n: unit * n, st.sampled_from(["专", "a", "\u0000", "<b>"]),
-              st.sampled_from([5_001, 10_001, 100_000])),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            "' OR 1=1; DROP TABLE hotline_calls; --",
+            "2026-02-30",
+            "9999-99-99",
+            "\u202e\u200b\ufeff",
+            "𠀀𪚥🀄️",
+            "%00",
+            "../../etc/passwd",
+            "{{7*7}}",
+        ]
+    ),
+    st.builds(
+        lambda unit, n: unit * n,
+        st.sampled_from(["专", "a", "\u0000", "<b>"]),
+        st.sampled_from([5_001, 10_001, 100_000]),
+    ),
 )
 CALL_FIELDS = ("company", "caller_name", "phone", "channel", "question", "notes", "follow_up_on", "then")
 
@@ -37,8 +56,14 @@ def staff(console, console_user, browser_client, add_expert, desk):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
     console_user("wang", "staff")
     browser_client.sign_in("wang")
-    page = browser_client.log_call({"company": "朔州陶瓷有限公司", "phone": "13800000009",
-                                          "question": "我们在美国被起诉专利侵权，收到了起诉书", "then": "escalate"})
+    page = browser_client.log_call(
+        {
+            "company": "朔州陶瓷有限公司",
+            "phone": "13800000009",
+            "question": "我们在美国被起诉专利侵权，收到了起诉书",
+            "then": "escalate",
+        }
+    )
     assert "已转为工单" in page.text
     return browser_client
 
@@ -47,13 +72,19 @@ def stored(console) -> dict[str, list[tuple]]:
     """Everything the fuzzing must not change, as plain tuples."""
     with console.ctx.sessions() as session:
         return {
-            "calls": [(c.id, c.company, c.phone, c.question, c.answer, c.notes, c.follow_up_on, c.ticket_id)
-                      for c in session.scalars(select(Call).order_by(Call.id))],
-            "tickets": [(t.number, t.status, t.company, t.contact, t.description, t.expert_id)
-                        for t in session.scalars(select(Ticket).order_by(Ticket.id))],
+            "calls": [
+                (c.id, c.company, c.phone, c.question, c.answer, c.notes, c.follow_up_on, c.ticket_id)
+                for c in session.scalars(select(Call).order_by(Call.id))
+            ],
+            "tickets": [
+                (t.number, t.status, t.company, t.contact, t.description, t.expert_id)
+                for t in session.scalars(select(Ticket).order_by(Ticket.id))
+            ],
             "events": [(e.id, e.action) for e in session.scalars(select(TicketEvent).order_by(TicketEvent.id))],
-            "users": [(u.id, u.username, u.role, u.password_hash, u.active)
-                      for u in session.scalars(select(ConsoleUser).order_by(ConsoleUser.id))],
+            "users": [
+                (u.id, u.username, u.role, u.password_hash, u.active)
+                for u in session.scalars(select(ConsoleUser).order_by(ConsoleUser.id))
+            ],
         }
 
 
@@ -78,8 +109,8 @@ def test_random_call_forms_never_break_the_page_and_store_only_clean_calls(conso
 
     post()
     after = stored(console)
-    assert after["calls"][:len(before["calls"])] == before["calls"]  # new calls may be added, none changed
-    assert after["tickets"][:len(before["tickets"])] == before["tickets"]
+    assert after["calls"][: len(before["calls"])] == before["calls"]  # new calls may be added, none changed
+    assert after["tickets"][: len(before["tickets"])] == before["tickets"]
     assert after["users"] == before["users"]
     with console.ctx.sessions() as session:
         for call in session.scalars(select(Call)):
@@ -91,15 +122,17 @@ def test_random_changes_to_calls_tickets_and_accounts_leave_stored_data_alone(co
     call_id, number = before["calls"][0][0], before["tickets"][0][0]
     # Moves that a random form must not be able to make: each one needs a field the fuzzer fills with garbage, or
     # targets something that does not exist.
-    targets = st.sampled_from([
-        (f"/calls/{call_id}/follow-up", ("follow_up_on",)),
-        (f"/calls/{call_id}/escalate", ("deadline",)),
-        ("/calls/999999/answer", ("answer", "given")),
-        (f"/tickets/{number}/assign", ("expert_id",)),
-        ("/tickets/SX-00000000-0000/close", ("reason",)),
-        ("/inbox/999999/acknowledge", ()),
-        ("/admin/users", ("username", "display_name", "role", "password", "expert_id")),
-    ])
+    targets = st.sampled_from(
+        [
+            (f"/calls/{call_id}/follow-up", ("follow_up_on",)),
+            (f"/calls/{call_id}/escalate", ("deadline",)),
+            ("/calls/999999/answer", ("answer", "given")),
+            (f"/tickets/{number}/assign", ("expert_id",)),
+            ("/tickets/SX-00000000-0000/close", ("reason",)),
+            ("/inbox/999999/acknowledge", ()),
+            ("/admin/users", ("username", "display_name", "role", "password", "expert_id")),
+        ]
+    )
 
     @FUZZ
     @given(target=targets, values=st.lists(field_text, min_size=5, max_size=5))
@@ -129,20 +162,28 @@ def _bad_date(value: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("content_type", "body"), [
-    ("application/json", b'{"question": '),
-    ("application/json", b"[1, 2, 3]"),
-    ("application/json", b'{"question": 5}'),
-    ("application/json", "{\"question\": \"\ud800\"}".encode("utf-8", "surrogatepass")),
-    ("application/x-www-form-urlencoded", b"\xff\xfe\x00garbage=%%%"),
-    ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
-    ("application/json", b'{"question": "' + "专".encode() * 100_000 + b'"}'),
-])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"question": '),
+        ("application/json", b"[1, 2, 3]"),
+        ("application/json", b'{"question": 5}'),
+        ("application/json", '{"question": "\ud800"}'.encode("utf-8", "surrogatepass")),
+        ("application/x-www-form-urlencoded", b"\xff\xfe\x00garbage=%%%"),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        ("application/json", b'{"question": "' + "专".encode() * 100_000 + b'"}'),
+    ],
+)
 def test_broken_bodies_get_a_clear_error_not_a_crash(console, staff, content_type, body):
     before = stored(console)
     for path in ("/api/suggest", "/calls"):
-        response = staff.http.post(staff.base + path, data=body, timeout=60, allow_redirects=False,
-                                   headers={"Content-Type": content_type, "X-CSRF-Token": staff.csrf})
+        response = staff.http.post(
+            staff.base + path,
+            data=body,
+            timeout=60,
+            allow_redirects=False,
+            headers={"Content-Type": content_type, "X-CSRF-Token": staff.csrf},
+        )
         assert response.status_code in FINE, (path, response.status_code, response.text[:300])
         if path == "/api/suggest" and response.status_code == 400:
             assert "error" in response.json()
@@ -151,8 +192,12 @@ def test_broken_bodies_get_a_clear_error_not_a_crash(console, staff, content_typ
 
 def test_an_oversized_body_is_refused_whole(console, staff):
     before = stored(console)
-    response = staff.http.post(staff.base + "/calls", timeout=60, allow_redirects=False,
-                               data={"csrf_token": staff.csrf, "company": "x" * 3_000_000, "question": "专利"})
+    response = staff.http.post(
+        staff.base + "/calls",
+        timeout=60,
+        allow_redirects=False,
+        data={"csrf_token": staff.csrf, "company": "x" * 3_000_000, "question": "专利"},
+    )
     assert response.status_code == 413
     assert stored(console) == before
     assert staff.get("/calls").status == 200  # and the console goes on serving
@@ -166,8 +211,12 @@ def test_a_random_sign_in_never_breaks_and_never_signs_in(console, staff):
     def sign_in(username, password):
         page = fresh.get(console.url + "/login", timeout=30)
         token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
-        response = fresh.post(console.url + "/login", data={"csrf_token": token, "username": username,
-                                                           "password": password}, timeout=30, allow_redirects=False)
+        response = fresh.post(
+            console.url + "/login",
+            data={"csrf_token": token, "username": username, "password": password},
+            timeout=30,
+            allow_redirects=False,
+        )
         assert response.status_code in (200, 401, 403, 422, 429), response.status_code
         assert fresh.get(console.url + "/calls", timeout=30, allow_redirects=False).status_code in (302, 303)
 
@@ -176,15 +225,17 @@ def test_a_random_sign_in_never_breaks_and_never_signs_in(console, staff):
 
 def test_random_filters_and_searches_never_break_a_list(console, staff):
     before = stored(console)
-    lists = st.sampled_from([
-        ("/calls", ("q", "date_from", "date_to", "status", "topic", "country", "ip_type", "staff", "expert")),
-        ("/calls.csv", ("q", "date_from", "status")),
-        ("/tickets", ("q", "date_from", "date_to", "status", "priority", "country", "channel", "expert")),
-        ("/tickets.csv", ("q", "status", "full")),
-        ("/api/companies", ("q",)),
-        ("/dashboard", ("from", "to")),
-        ("/inbox", ()),
-    ])
+    lists = st.sampled_from(
+        [
+            ("/calls", ("q", "date_from", "date_to", "status", "topic", "country", "ip_type", "staff", "expert")),
+            ("/calls.csv", ("q", "date_from", "status")),
+            ("/tickets", ("q", "date_from", "date_to", "status", "priority", "country", "channel", "expert")),
+            ("/tickets.csv", ("q", "status", "full")),
+            ("/api/companies", ("q",)),
+            ("/dashboard", ("from", "to")),
+            ("/inbox", ()),
+        ]
+    )
 
     @FUZZ
     @given(target=lists, values=st.lists(field_text.map(lambda v: v[:3_000]), min_size=9, max_size=9))
@@ -200,8 +251,20 @@ def test_random_filters_and_searches_never_break_a_list(console, staff):
     assert stored(console) == before
 
 
-WARNING_FIELDS = ("title", "text", "title_en", "text_en", "countries", "industries", "ip_types", "products", "source",
-                  "published_on", "valid_until", "illustrative")
+WARNING_FIELDS = (
+    "title",
+    "text",
+    "title_en",
+    "text_en",
+    "countries",
+    "industries",
+    "ip_types",
+    "products",
+    "source",
+    "published_on",
+    "valid_until",
+    "illustrative",
+)
 
 
 def test_random_warning_forms_never_break_the_page_and_store_only_clean_warnings(console, staff):
@@ -223,7 +286,14 @@ def test_random_warning_forms_never_break_the_page_and_store_only_clean_warnings
         warnings = session.scalars(select(RiskWarning)).all()
     assert warnings, "the example form is valid and was published"
     for warning in warnings:
-        for value in (warning.title, warning.text, warning.source, warning.title_en, warning.text_en, *warning.products):
+        for value in (
+            warning.title,
+            warning.text,
+            warning.source,
+            warning.title_en,
+            warning.text_en,
+            *warning.products,
+        ):
             if value is not None:
                 assert value and not CONTROL.search(value), repr(value[:80])
         assert len(warning.title) <= 200 and len(warning.text) <= 8_000

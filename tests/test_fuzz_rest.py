@@ -1,6 +1,7 @@
 """The REST channel under random input (hypothesis) on the running stack: random Unicode, control characters, messages
 of 100 000 characters, bodies that are not JSON or not the right JSON. Every request gets a turn that keeps the reply
 contract or a clear refusal — never a 500 — and nothing stored (another conversation, the desk) changes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,25 +21,35 @@ from bot.contracts import REPLY_KINDS
 from bot.desk.db import make_engine, sessions
 from bot.desk.models import Ticket, TicketEvent
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 KINDS = set(REPLY_KINDS)
 
 unicode_text = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), min_size=1, max_size=50),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300),  # type: ignore[arg-type]
-    st.builds(lambda unit, n: unit * n, st.sampled_from(["专利", "a", "\u0000", "🀄", "\u202e"]),
-              st.sampled_from([2_001, 4_001, 50_000])),
+    st.builds(
+        lambda unit, n: unit * n,
+        st.sampled_from(["专利", "a", "\u0000", "🀄", "\u202e"]),
+        st.sampled_from([2_001, 4_001, 50_000]),
+    ),
 )
-json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | unicode_text,
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                          max_leaves=6)
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | unicode_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def post(stack, body: bytes, content_type: str = "application/json") -> tuple[int, object]:
-    request = urllib.request.Request(f"{stack.rasa_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
@@ -72,7 +83,9 @@ def untouched(stack):
         engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
         try:
             with sessions(engine)() as session:
-                desk = {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in (Ticket, TicketEvent)}
+                desk = {
+                    m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in (Ticket, TicketEvent)
+                }
         finally:
             engine.dispose()
         return events, desk
@@ -97,9 +110,15 @@ def test_random_messages_get_a_turn_or_a_clear_refusal(stack, untouched):
 
 def test_random_bodies_get_a_clear_refusal(stack, untouched):
     @FUZZ
-    @given(body=st.one_of(json_value.map(lambda v: json.dumps(v).encode()), st.binary(max_size=300),
-                          st.dictionaries(st.sampled_from(["sender", "message", "metadata", "input_channel"]),
-                                          json_value, max_size=4).map(lambda v: json.dumps(v).encode())))
+    @given(
+        body=st.one_of(
+            json_value.map(lambda v: json.dumps(v).encode()),
+            st.binary(max_size=300),
+            st.dictionaries(
+                st.sampled_from(["sender", "message", "metadata", "input_channel"]), json_value, max_size=4
+            ).map(lambda v: json.dumps(v).encode()),
+        )
+    )
     @example(body=b'{"sender": "a", "message": ')
     @example(body=b"[1, 2]")
     @example(body=b'{"sender": "fuzz-num", "message": 5}')

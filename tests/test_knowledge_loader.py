@@ -1,4 +1,5 @@
 """The knowledge files load, say precisely what is wrong when they are broken, and keep faith with the policy."""
+
 from __future__ import annotations
 
 import datetime
@@ -62,7 +63,9 @@ def test_missing_field_is_reported_with_file_line_and_item(data_dir: Path) -> No
     policy = data_dir / "policy.yml"
     lines = policy.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "- id: policy:7")
-    title_en = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("en:") and "title" in lines[i - 2])
+    title_en = next(
+        i for i in range(start, len(lines)) if lines[i].strip().startswith("en:") and "title" in lines[i - 2]
+    )
     del lines[title_en]
     policy.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -87,7 +90,9 @@ def test_yaml_syntax_error_names_the_line(data_dir: Path) -> None:
 def test_measures_out_of_order_and_unknown_tags_are_refused(data_dir: Path) -> None:
     policy = data_dir / "policy.yml"
     _rewrite(policy, "- id: policy:5\n", "- id: policy:50\n")
-    _rewrite(policy, "    intents: [ask_insurance]\n", "    intents: [ask_insurance]\n    tags:\n      country: [火星]\n")
+    _rewrite(
+        policy, "    intents: [ask_insurance]\n", "    intents: [ask_insurance]\n    tags:\n      country: [火星]\n"
+    )
     with pytest.raises(KnowledgeError) as caught:
         KnowledgeBase.load(data_dir)
     messages = [problem.message for problem in caught.value.problems]
@@ -132,8 +137,13 @@ def test_vocabulary_conflicts_are_refused(data_dir: Path) -> None:
 
 
 def _check_command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "knowledge", "check", *args], capture_output=True, text=True,
-                          cwd=DATA_DIR.parent.parent, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "knowledge", "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=DATA_DIR.parent.parent,
+        timeout=120,
+    )
 
 
 def test_the_staff_command_refuses_a_broken_file_with_file_line_and_reason(data_dir: Path) -> None:
@@ -166,19 +176,25 @@ def test_the_checked_date_is_shown_with_the_sources(kb: KnowledgeBase) -> None:
         assert f"(checked {day})" in answer_text(kb, item, "en").split("Source")[1], item_id
 
 
-@pytest.mark.parametrize("written, reason", [
-    (None, "checked is missing"),
-    ("2026-13-01", "'2026-13-01' is not a date"),
-    ("soon", "'soon' is not a date"),
-    ("2999-01-01", "2999-01-01 is in the future"),
-])
+@pytest.mark.parametrize(
+    "written, reason",
+    [
+        (None, "checked is missing"),
+        ("2026-13-01", "'2026-13-01' is not a date"),
+        ("soon", "'soon' is not a date"),
+        ("2999-01-01", "2999-01-01 is in the future"),
+    ],
+)
 def test_a_missing_invalid_or_future_checked_date_is_reported_with_file_and_line(
     data_dir: Path, written: str | None, reason: str
 ) -> None:
     faq = data_dir / "faq" / "us_disputes.yml"
     line = faq.read_text(encoding="utf-8").splitlines().index("- id: faq:337-timeline") + 1
-    _rewrite(faq, "- id: faq:337-timeline\n  checked: 2026-12-05\n",
-             "- id: faq:337-timeline\n" + (f"  checked: {written}\n" if written else ""))
+    _rewrite(
+        faq,
+        "- id: faq:337-timeline\n  checked: 2026-12-05\n",
+        "- id: faq:337-timeline\n" + (f"  checked: {written}\n" if written else ""),
+    )
     with pytest.raises(KnowledgeError) as caught:
         KnowledgeBase.load(data_dir)
     found = [problem for problem in caught.value.problems if "faq:337-timeline" in problem.message]
@@ -202,7 +218,7 @@ def _set_checked(path: Path, item_id: str, day: str) -> None:
     start = text.index(head)
     stamp = re.compile(r"checked: \d{4}-\d{2}-\d{2}").search(text, start)
     assert stamp is not None
-    path.write_text(text[:stamp.start()] + f"checked: {day}" + text[stamp.end():], encoding="utf-8")
+    path.write_text(text[: stamp.start()] + f"checked: {day}" + text[stamp.end() :], encoding="utf-8")
 
 
 def test_stale_lists_an_item_not_checked_for_that_long_and_not_a_fresh_one(data_dir: Path) -> None:
@@ -214,14 +230,18 @@ def test_stale_lists_an_item_not_checked_for_that_long_and_not_a_fresh_one(data_
     result = _check_command("--data", str(data_dir), "--stale", "365")
     assert result.returncode == 1, result.stderr
     listed = [row.split() for row in result.stdout.splitlines() if row.startswith("  ")]
-    assert listed == [["faq:337-timeline", f"{os.path.relpath(faq, DATA_DIR.parent.parent)}:{line}", "checked", long_ago]]
+    assert listed == [
+        ["faq:337-timeline", f"{os.path.relpath(faq, DATA_DIR.parent.parent)}:{line}", "checked", long_ago]
+    ]
 
     fresh = _check_command("--data", str(data_dir), "--stale", "500")
     assert fresh.returncode == 0 and "faq:337-timeline" not in fresh.stdout
 
 
-CASE_HEADER = ("id,title_zh,title_en,summary_zh,summary_en,outcome_zh,outcome_en,lessons_zh,lessons_en,"
-               "country,ip_type,dispute_type,industry,policy,source,illustrative,checked\n")
+CASE_HEADER = (
+    "id,title_zh,title_en,summary_zh,summary_en,outcome_zh,outcome_en,lessons_zh,lessons_en,"
+    "country,ip_type,dispute_type,industry,policy,source,illustrative,checked\n"
+)
 GOOD_ROW = "case:staff-example,示例案例,An example,摘要,Summary,结果,Outcome,启示,Lessons,US,专利,337,汽配,policy:5;policy:9,示例,是,2026-12-05\n"
 BAD_ROW = "case:staff-bad,坏行,Bad,摘要,Summary,结果,Outcome,启示,Lessons,火星,专利,337,汽配,policy:99,示例,maybe,2026-02-30\n"
 

@@ -1,6 +1,7 @@
 """The schema's history builds the models: every revision of bot/desk/migrations, run from the first on an empty
 database, gives the schema the models describe, on SQLite and on PostgreSQL; and a database opened by the
 processes is at the newest revision."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The trained model on the held-out set it never saw, and the training data's own health."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,9 @@ def test_every_intent_has_enough_varied_examples_in_both_languages() -> None:
     for intent, text in _training_examples():
         counts.setdefault(intent, Counter())["zh" if _CJK.search(text) else "en"] += 1
     for intent in domain["intents"]:
-        if intent in {"ask_item", "rate", "exhibition_service"} or intent.startswith("EXTERNAL_"):  # buttons or the desk send these, never typed
+        if intent in {"ask_item", "rate", "exhibition_service"} or intent.startswith(
+            "EXTERNAL_"
+        ):  # buttons or the desk send these, never typed
             continue
         assert counts.get(intent, Counter())["zh"] >= 25, f"{intent}: {counts.get(intent)}"
         assert counts[intent]["en"] >= 5, f"{intent}: {counts[intent]}"

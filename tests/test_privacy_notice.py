@@ -1,5 +1,6 @@
 """The chat's privacy notice: said when the escalation form starts (before it asks for the company and the contact)
 and in the help, with the retention period the desk is configured with."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,11 +30,14 @@ def said(action, text: str, intent: str) -> str:
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
-@pytest.mark.parametrize(("action", "text", "intent"), [
-    (ActionStartEscalation(), "我要找专家咨询", "request_human"),
-    (ActionStartEscalation(), "我们的亚马逊店铺今天被TRO冻结了", "report_dispute"),
-    (ActionHelp(), "你能做什么", "help"),
-])
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        (ActionStartEscalation(), "我要找专家咨询", "request_human"),
+        (ActionStartEscalation(), "我们的亚马逊店铺今天被TRO冻结了", "report_dispute"),
+        (ActionHelp(), "你能做什么", "help"),
+    ],
+)
 def test_the_notice_states_the_configured_period(action, text: str, intent: str, monkeypatch) -> None:
     default = said(action, text, intent)
     assert "隐私说明" in default and "仅工作人员和受理专家可见" in default
@@ -55,7 +59,9 @@ def test_the_notice_comes_in_english_for_an_english_conversation(monkeypatch) ->
 def test_the_escalation_start_says_the_notice_before_any_question(monkeypatch) -> None:
     latest = {"text": "我要找专家", "intent": {"name": "request_human", "confidence": 0.95}, "entities": []}
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionStartEscalation().run(dispatcher, Tracker("web-1", {}, latest, [], False, None, {}, "action_listen"), {}))
+    asyncio.run(
+        ActionStartEscalation().run(dispatcher, Tracker("web-1", {}, latest, [], False, None, {}, "action_listen"), {})
+    )
     first = dispatcher.messages[0]
     assert "隐私说明" in first["text"] and first["custom"]["kind"] == "escalation"
     assert "ask" not in first["custom"]  # the form's first question (the company) comes after it

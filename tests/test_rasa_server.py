@@ -1,4 +1,5 @@
 """The Rasa server as the launcher runs it (bot/runtime/server.py) understands exactly what Rasa's own does."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,15 @@ with open(sys.argv[3], "w", encoding="utf-8") as out:
 
 
 def parses(model: Path, texts: list[str], which: str, out: Path) -> list:
-    result = subprocess.run([sys.executable, "-c", PARSE, which, str(model), str(out)], input=json.dumps(texts),
-                            cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    result = subprocess.run(
+        [sys.executable, "-c", PARSE, which, str(model), str(out)],
+        input=json.dumps(texts),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -56,29 +63,68 @@ from bot.runtime.server import response_checker  # noqa: E402
 SCHEMA = RemoteAction.action_response_format_spec()
 EVENT_NAMES = [variant["properties"]["event"]["const"] for variant in SCHEMA["properties"]["events"]["items"]["oneOf"]]
 #: Any JSON value, the wrong kind for most fields.
-values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5),
-                   st.lists(st.integers(), max_size=2), st.dictionaries(st.sampled_from(["name", "text", "x"]),
-                                                                        st.text(max_size=3), max_size=2))
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["name", "text", "x"]), st.text(max_size=3), max_size=2),
+)
 #: Events as an action sends them: each kind Rasa knows with the fields it needs ...
 valid_events = st.builds(
-    lambda name, stamp, label, value: {"event": name, "timestamp": stamp,
-                                       **({"name": label, "value": value} if name == "slot" else {}),
-                                       **({"entities": []} if name == "entities" else {})},
-    st.sampled_from(EVENT_NAMES), st.one_of(st.none(), st.floats(allow_nan=False)), st.text(max_size=4), values)
-#: ... and broken: a field of the wrong kind or missing, a name Rasa does not know, no event at all.
-broken_events = st.one_of(
-    st.builds(lambda event, field, value: {**event, field: value}, valid_events,
-              st.sampled_from(["timestamp", "metadata", "name", "text", "value", "entities", "parse_data",
-                               "confidence", "policy", "input_channel", "hide_rule_turn", "event"]), values),
-    st.builds(lambda event, field: {k: v for k, v in event.items() if k != field}, valid_events,
-              st.sampled_from(["event", "name", "value", "entities"])),
+    lambda name, stamp, label, value: {
+        "event": name,
+        "timestamp": stamp,
+        **({"name": label, "value": value} if name == "slot" else {}),
+        **({"entities": []} if name == "entities" else {}),
+    },
+    st.sampled_from(EVENT_NAMES),
+    st.one_of(st.none(), st.floats(allow_nan=False)),
+    st.text(max_size=4),
     values,
 )
-answers_with_events = st.fixed_dictionaries({
-    "events": st.lists(st.one_of(valid_events, valid_events, valid_events, broken_events), min_size=1, max_size=3),
-    "responses": st.lists(st.fixed_dictionaries({"text": st.text(max_size=3)}), max_size=2)})
+#: ... and broken: a field of the wrong kind or missing, a name Rasa does not know, no event at all.
+broken_events = st.one_of(
+    st.builds(
+        lambda event, field, value: {**event, field: value},
+        valid_events,
+        st.sampled_from(
+            [
+                "timestamp",
+                "metadata",
+                "name",
+                "text",
+                "value",
+                "entities",
+                "parse_data",
+                "confidence",
+                "policy",
+                "input_channel",
+                "hide_rule_turn",
+                "event",
+            ]
+        ),
+        values,
+    ),
+    st.builds(
+        lambda event, field: {k: v for k, v in event.items() if k != field},
+        valid_events,
+        st.sampled_from(["event", "name", "value", "entities"]),
+    ),
+    values,
+)
+answers_with_events = st.fixed_dictionaries(
+    {
+        "events": st.lists(st.one_of(valid_events, valid_events, valid_events, broken_events), min_size=1, max_size=3),
+        "responses": st.lists(st.fixed_dictionaries({"text": st.text(max_size=3)}), max_size=2),
+    }
+)
 answers = st.one_of(
-    answers_with_events, answers_with_events, answers_with_events,
+    answers_with_events,
+    answers_with_events,
+    answers_with_events,
     st.dictionaries(st.sampled_from(["events", "responses", "other"]), values, max_size=2),
     values,
 )
@@ -93,11 +139,20 @@ def test_an_action_servers_answer_is_accepted_exactly_when_rasas_schema_accepts_
 
 def test_what_our_actions_answer_is_accepted_and_a_broken_event_is_not() -> None:
     check = response_checker(SCHEMA)
-    answer = {"events": [{"event": "slot", "name": "country", "value": "德国", "timestamp": None},
-                         {"event": "active_loop", "name": "escalation_form"},
-                         {"event": "followup", "name": "action_listen"}],
-              "responses": [{"text": "答复", "buttons": [{"title": "找专家", "payload": "/ask_expert"}],
-                             "custom": {"kind": "answer", "sources": ["policy:7"]}}]}
+    answer = {
+        "events": [
+            {"event": "slot", "name": "country", "value": "德国", "timestamp": None},
+            {"event": "active_loop", "name": "escalation_form"},
+            {"event": "followup", "name": "action_listen"},
+        ],
+        "responses": [
+            {
+                "text": "答复",
+                "buttons": [{"title": "找专家", "payload": "/ask_expert"}],
+                "custom": {"kind": "answer", "sources": ["policy:7"]},
+            }
+        ],
+    }
     assert check(answer)
     assert not check({**answer, "events": [{"event": "slot", "name": 7, "value": "德国"}]})
     assert not check({**answer, "events": [{"event": "no_such_event"}]})

@@ -1,6 +1,7 @@
 """Per-sender rate limits shared by the Rasa servers in Redis (bot/runtime/ratelimit.py), on the machine's Redis
 (127.0.0.1:6379, or REDIS_TEST_URL): a sender flooding through two servers gets one sender's rate, not two; the
 others are untouched; without Redis each server still limits on its own."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,11 @@ def client():
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.fail(f"Redis is unreachable at {REDIS_URL}: {error}. The rate limit tests use a real Redis: start "
-                    "one on 127.0.0.1:6379 or point REDIS_TEST_URL at one.", pytrace=False)
+        pytest.fail(
+            f"Redis is unreachable at {REDIS_URL}: {error}. The rate limit tests use a real Redis: start "
+            "one on 127.0.0.1:6379 or point REDIS_TEST_URL at one.",
+            pytrace=False,
+        )
     prefix = f"ratetest{uuid.uuid4().hex[:10]}"
     yield client, prefix
     for key in client.scan_iter(f"{prefix}:*"):

@@ -1,5 +1,6 @@
 """The REST channel's front door on the real server: clear refusals for bad requests, nothing stored for them, and a
 per-sender rate limit that keeps a flooding client from starving everyone else."""
+
 from __future__ import annotations
 
 import json

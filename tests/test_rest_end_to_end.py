@@ -1,4 +1,5 @@
 """The whole path as a user meets it: the REST channel → Rasa → action server → knowledge base → tracker store."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ def test_weather_is_out_of_scope(stack) -> None:
 
 def test_english_conversation_with_a_button_press(stack) -> None:
     replies = say(stack, "e2e-english", "Is there any insurance that covers our legal costs at trade fairs abroad?")
-    assert turn(replies) ["kind"] == "answer" and turn(replies)["language"] == "en"
+    assert turn(replies)["kind"] == "answer" and turn(replies)["language"] == "en"
     buttons = next(r["buttons"] for r in replies if r.get("buttons"))
     related = next((b for b in buttons if b["payload"].startswith("/ask_item")), None)
     if related is None:
@@ -53,8 +54,10 @@ def test_small_talk_follows_the_contract(stack, message: str, kind: str) -> None
 def test_the_conversation_is_stored_in_the_tracker_store(stack) -> None:
     say(stack, "e2e-stored", "智南针网是什么")
     with sqlite3.connect(stack.var_dir / "tracker.db") as db:
-        events = [json.loads(row[0]) for row in db.execute(
-            "select data from events where sender_id = ? order by id", ("e2e-stored",))]
+        events = [
+            json.loads(row[0])
+            for row in db.execute("select data from events where sender_id = ? order by id", ("e2e-stored",))
+        ]
     assert any(e["event"] == "user" and e["text"] == "智南针网是什么" for e in events)
     assert any(e["event"] == "bot" and "policy:8" in json.dumps(e, ensure_ascii=False) for e in events)
 
@@ -75,7 +78,11 @@ def test_a_practical_question_is_answered_from_the_faq_with_its_sources(stack) -
 
 
 def test_an_english_practical_question_gets_the_english_faq(stack) -> None:
-    replies = say(stack, "e2e-faq-en", "How does EU customs detention of goods suspected of infringing a design work, and how long do we have to respond?")
+    replies = say(
+        stack,
+        "e2e-faq-en",
+        "How does EU customs detention of goods suspected of infringing a design work, and how long do we have to respond?",
+    )
     answer = turn(replies)
     assert answer["kind"] == "answer" and answer["language"] == "en"
     assert any(source.startswith("faq:customs") or source.startswith("case:") for source in answer["sources"]), answer
@@ -91,7 +98,9 @@ def test_a_long_conversation_goes_on_in_new_sessions_where_it_was(stack) -> None
     first = say(stack, sender, question)
     for _ in range(20):  # the test stack ends a session after 40 events, about eight turns
         assert turn(say(stack, sender, question))["kind"] == "answer"
-    related = next(b for b in next(r["buttons"] for r in first if r.get("buttons")) if b["payload"].startswith("/ask_item"))
+    related = next(
+        b for b in next(r["buttons"] for r in first if r.get("buttons")) if b["payload"].startswith("/ask_item")
+    )
     pressed = say(stack, sender, related["payload"])
     assert turn(pressed)["kind"] == "answer" and turn(pressed)["language"] == "en"  # the language slot came along
 

@@ -1,5 +1,6 @@
 """Personal-data retention on both databases: what is older than the period is anonymised, what is open or recent is
 not, the figures keep their classification, a second run and a dry run change nothing; and the purge command."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ from bot.desk.privacy import ANONYMISED
 from bot.desk.retention import purge
 from bot.console.suggest import Suggestion
 from bot.desk.models import (
-    Attachment, AuditEntry, Call, ConsoleSession, OutboxMessage, SignInAttempt, Ticket, TicketEvent, TranscriptLine,
+    Attachment,
+    AuditEntry,
+    Call,
+    ConsoleSession,
+    OutboxMessage,
+    SignInAttempt,
+    Ticket,
+    TicketEvent,
+    TranscriptLine,
 )
 from tests.helpers.console import PASSWORD
 
@@ -36,18 +45,34 @@ class Desk:
 
 
 def log_call(ctx, staff, company: str, phone: str, question: str, *, notes: str | None = None) -> Call:
-    suggestion = Suggestion(language="zh", intent="ask_insurance", confidence=0.9, entities={"country": ["美国"]},
-                            answer="可以了解海外知识产权保险。来源：……", sources=["faq:insurance-types"])
-    return ctx.calls.log_call(CallForm(company=company, question=question, phone=phone, caller_name="李经理",
-                                       notes=notes), suggestion, staff)
+    suggestion = Suggestion(
+        language="zh",
+        intent="ask_insurance",
+        confidence=0.9,
+        entities={"country": ["美国"]},
+        answer="可以了解海外知识产权保险。来源：……",
+        sources=["faq:insurance-types"],
+    )
+    return ctx.calls.log_call(
+        CallForm(company=company, question=question, phone=phone, caller_name="李经理", notes=notes), suggestion, staff
+    )
 
 
 def attach(ctx, ticket: Ticket, path: Path, now: datetime) -> None:
     path.write_bytes(b"%PDF-1.4 complaint")
     with ctx.sessions.begin() as session:
-        session.add(Attachment(ticket_id=ticket.id, sender_id=ticket.sender_id, source_key=f"test:{path.name}",
-                               file_name="起诉书.pdf", mime_type="application/pdf", size=18, path=str(path),
-                               created_at=now))
+        session.add(
+            Attachment(
+                ticket_id=ticket.id,
+                sender_id=ticket.sender_id,
+                source_key=f"test:{path.name}",
+                file_name="起诉书.pdf",
+                mime_type="application/pdf",
+                size=18,
+                path=str(path),
+                created_at=now,
+            )
+        )
 
 
 @pytest.fixture()
@@ -61,17 +86,31 @@ def seeded(console_context, console_user, desk_clock, add_expert, tmp_path) -> D
     escalated = log_call(ctx, staff, "大同重工股份有限公司", "03525551234", "我们在美国被起诉专利侵权")
     ctx.calls.escalate(escalated.id, staff, priority="urgent")
     closed = ctx.desk.open_ticket(
-        channel="telegram", sender_id="tg-4242", company="太原精密机械有限公司", contact="13800000001",
-        contact_name="王经理", description="在美国被诉专利侵权，刚收到起诉书", country="美国", ip_type="专利",
-        transcript=[("user", "我们在美国被起诉了，联系人王经理 13800000001"), ("bot", "已为您转专家")])
+        channel="telegram",
+        sender_id="tg-4242",
+        company="太原精密机械有限公司",
+        contact="13800000001",
+        contact_name="王经理",
+        description="在美国被诉专利侵权，刚收到起诉书",
+        country="美国",
+        ip_type="专利",
+        transcript=[("user", "我们在美国被起诉了，联系人王经理 13800000001"), ("bot", "已为您转专家")],
+    )
     ctx.desk.accept(closed.number, expert)
     ctx.desk.answer(closed.number, expert, "请先委托美国律师评估，20天内答辩。")
     ctx.desk.rate(closed.number, "tg-4242", 5, "王经理说很有帮助")
     ctx.desk.close(closed.number, "staff:wang", "已答复")
     ctx.desk.record_follow_up(closed.number, "tg-4242", "已和解，联系人电话换成 13900001111")
     still_open = ctx.desk.open_ticket(
-        channel="rest", sender_id="web-77", company="阳泉陶瓷有限公司", contact="ceo@yq-ceramics.example",
-        description="欧盟海关扣了我们的货", country="欧盟", ip_type="商标", transcript=[("user", "欧盟海关扣货")])
+        channel="rest",
+        sender_id="web-77",
+        company="阳泉陶瓷有限公司",
+        contact="ceo@yq-ceramics.example",
+        description="欧盟海关扣了我们的货",
+        country="欧盟",
+        ip_type="商标",
+        transcript=[("user", "欧盟海关扣货")],
+    )
     attach(ctx, closed, tmp_path / "old.pdf", desk_clock.now())
     attach(ctx, still_open, tmp_path / "open.pdf", desk_clock.now())
     with ctx.sessions.begin() as session:  # the workers delivered what the desk queued back then
@@ -80,24 +119,51 @@ def seeded(console_context, console_user, desk_clock, add_expert, tmp_path) -> D
     desk_clock.advance(PERIOD + timedelta(days=10))
     recent_staff, _ = ctx.accounts.sign_in("wang", PASSWORD, ip="10.0.0.9")
     recent_call = log_call(ctx, recent_staff, "运城果业有限公司", "13900000002", "欧盟地理标志怎么保护")
-    recent = ctx.desk.open_ticket(channel="rest", sender_id="web-88", company="晋城光电科技有限公司",
-                                  contact="13700000003", description="德国展会上被发了禁令", country="德国")
+    recent = ctx.desk.open_ticket(
+        channel="rest",
+        sender_id="web-88",
+        company="晋城光电科技有限公司",
+        contact="13700000003",
+        description="德国展会上被发了禁令",
+        country="德国",
+    )
     ctx.desk.close(recent.number, "staff:wang", "已电话答复")
-    return Desk(old_call.id, escalated.id, closed.number, still_open.number, recent_call.id, recent.number,
-                tmp_path / "old.pdf", tmp_path / "open.pdf")
+    return Desk(
+        old_call.id,
+        escalated.id,
+        closed.number,
+        still_open.number,
+        recent_call.id,
+        recent.number,
+        tmp_path / "old.pdf",
+        tmp_path / "open.pdf",
+    )
 
 
 def snapshot(ctx) -> dict[str, list[tuple]]:
     """Everything the purge may touch, as plain values."""
+
     def rows(session, model, *columns):
-        return sorted(tuple(str(getattr(r, c)) for c in columns) for r in session.scalars(select(model))
-                      if getattr(r, "action", None) != "purge")  # each run's own record is not a change to the data
+        return sorted(
+            tuple(str(getattr(r, c)) for c in columns)
+            for r in session.scalars(select(model))
+            if getattr(r, "action", None) != "purge"
+        )  # each run's own record is not a change to the data
 
     with ctx.sessions() as session:
         return {
             "calls": rows(session, Call, "id", "caller_name", "phone", "question", "notes", "answer", "anonymised_at"),
-            "tickets": rows(session, Ticket, "id", "contact", "contact_name", "sender_id", "description",
-                            "rating_comment", "follow_up_note"),
+            "tickets": rows(
+                session,
+                Ticket,
+                "id",
+                "contact",
+                "contact_name",
+                "sender_id",
+                "description",
+                "rating_comment",
+                "follow_up_note",
+            ),
             "lines": rows(session, TranscriptLine, "id", "text"),
             "events": rows(session, TicketEvent, "id", "actor", "reason"),
             "attachments": rows(session, Attachment, "id", "path"),
@@ -113,13 +179,15 @@ def ticket(ctx, number: str) -> Ticket:
         return session.scalars(select(Ticket).where(Ticket.number == number)).one()
 
 
-def test_old_calls_and_closed_tickets_are_anonymised_and_open_or_recent_ones_are_not(console_context, seeded,
-                                                                                     desk_clock):
+def test_old_calls_and_closed_tickets_are_anonymised_and_open_or_recent_ones_are_not(
+    console_context, seeded, desk_clock
+):
     ctx = console_context
     recent_before = snapshot(ctx)
     with ctx.sessions() as session:
-        old_with_ip = session.scalars(select(AuditEntry.ip).where(
-            AuditEntry.at < desk_clock.now() - PERIOD, AuditEntry.ip.is_not(None))).all()
+        old_with_ip = session.scalars(
+            select(AuditEntry.ip).where(AuditEntry.at < desk_clock.now() - PERIOD, AuditEntry.ip.is_not(None))
+        ).all()
     assert "10.0.0.7" in old_with_ip
     report = purge(ctx.sessions, ctx.clock, ctx.desk_settings)
     assert report.cutoff == desk_clock.now() - PERIOD
@@ -129,10 +197,19 @@ def test_old_calls_and_closed_tickets_are_anonymised_and_open_or_recent_ones_are
         recent = session.get(Call, seeded.recent_call)
     # The old call keeps what the figures count, and nothing that names the caller.
     assert (old.caller_name, old.phone, old.question, old.notes, old.answer) == (
-        None, None, ANONYMISED, ANONYMISED, ANONYMISED)
+        None,
+        None,
+        ANONYMISED,
+        ANONYMISED,
+        ANONYMISED,
+    )
     assert old.anonymised_at == desk_clock.now()
     assert (old.intent, old.country, old.suggested_sources, old.company) == (
-        "ask_insurance", "美国", ["faq:insurance-types"], "忻州食品有限公司")
+        "ask_insurance",
+        "美国",
+        ["faq:insurance-types"],
+        "忻州食品有限公司",
+    )
     # A call whose ticket is still open is the case's record: untouched, as is the recent call.
     assert escalated.phone == "03525551234" and escalated.anonymised_at is None
     assert recent.phone == "13900000002" and recent.question == "欧盟地理标志怎么保护"
@@ -142,13 +219,19 @@ def test_old_calls_and_closed_tickets_are_anonymised_and_open_or_recent_ones_are
     assert closed.sender_id == f"anonymised:{closed.id}"
     assert (closed.rating_comment, closed.follow_up_note) == (ANONYMISED, ANONYMISED)
     assert (closed.country, closed.ip_type, closed.rating, closed.company, closed.status) == (
-        "美国", "专利", 5, "太原精密机械有限公司", "closed")
+        "美国",
+        "专利",
+        5,
+        "太原精密机械有限公司",
+        "closed",
+    )
     with ctx.sessions() as session:
         lines = session.scalars(select(TranscriptLine.text).where(TranscriptLine.ticket_id == closed.id)).all()
         events = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == closed.id)).all()
     assert lines and set(lines) == {ANONYMISED}
-    assert not any("tg-4242" in e.actor or "13900001111" in (e.reason or "") or "王经理" in (e.reason or "")
-                   for e in events)
+    assert not any(
+        "tg-4242" in e.actor or "13900001111" in (e.reason or "") or "王经理" in (e.reason or "") for e in events
+    )
     assert [e.action for e in events if e.actor == "enterprise:anonymised"] == ["rated", "follow_up_recorded"]
 
     still_open = ticket(ctx, seeded.old_open)
@@ -221,8 +304,10 @@ def test_a_file_that_cannot_be_deleted_keeps_its_record_for_the_next_purge(conso
     (seeded.old_file / "inside").write_text("x")
     report = purge(ctx.sessions, ctx.clock, ctx.desk_settings)
     assert report.attachments == 0 and report.attachment_failures == 1
-    assert any("could not delete the file of attachment" in r.getMessage() and str(seeded.old_file) in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "could not delete the file of attachment" in r.getMessage() and str(seeded.old_file) in r.getMessage()
+        for r in caplog.records
+    )
     with ctx.sessions() as session:
         assert str(seeded.old_file) in session.scalars(select(Attachment.path)).all()
     assert ticket(ctx, seeded.old_closed).contact == ANONYMISED  # the rest went ahead
@@ -269,9 +354,21 @@ def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(cons
     def register(sender: str, starts_in: int):
         start = desk_clock.now().date() + timedelta(days=starts_in)
         return ctx.exhibitions.register(
-            channel="telegram", sender_id=sender, language="zh", company="太原示例玻璃器皿有限公司", contact="13800000077",
-            contact_name="王经理", fair_name="Ambiente", place="法兰克福", country="德国", starts_on=start,
-            ends_on=start + timedelta(days=4), products="玻璃杯", rights_held="无", new_products=False)
+            channel="telegram",
+            sender_id=sender,
+            language="zh",
+            company="太原示例玻璃器皿有限公司",
+            contact="13800000077",
+            contact_name="王经理",
+            fair_name="Ambiente",
+            place="法兰克福",
+            country="德国",
+            starts_on=start,
+            ends_on=start + timedelta(days=4),
+            products="玻璃杯",
+            rights_held="无",
+            new_products=False,
+        )
 
     old = register("tg:1", 5)
     ctx.exhibitions.record_outcome(old.id, "tg:1", "none", "王经理说一切顺利，回访请打 13900000000")
@@ -288,19 +385,29 @@ def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(cons
         kept = session.get(ExhibitionRegistration, upcoming.id)
         subscribers = session.scalars(select(WarningSubscriber.sender_id)).all()
     assert (purged.contact, purged.contact_name, purged.outcome_note) == (ANONYMISED, None, ANONYMISED)
-    assert purged.sender_id.startswith("anonymised:") and (purged.company, purged.outcome) == ("太原示例玻璃器皿有限公司", "none")
+    assert purged.sender_id.startswith("anonymised:") and (purged.company, purged.outcome) == (
+        "太原示例玻璃器皿有限公司",
+        "none",
+    )
     assert kept.contact == "13800000077" and subscribers == ["tg:2"]
     assert purge(ctx.sessions, ctx.clock, ctx.desk_settings).changed == 0
 
 
-def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(console_context, seeded, desk_clock,
-                                                                                tmp_path, monkeypatch):
+def test_the_scheduler_purges_once_a_day_and_two_schedulers_change_nothing_more(
+    console_context, seeded, desk_clock, tmp_path, monkeypatch
+):
     from bot.processes.scheduler import Scheduler, desk_jobs
 
     monkeypatch.setenv("IPDESK_VAR_DIR", str(tmp_path / "var"))  # the conversations and logs it purges too
     ctx = console_context
-    schedulers = [Scheduler([job for job in desk_jobs(ctx.sessions, desk_clock, ctx.desk_settings)
-                             if job.name == "retention"], desk_clock, f"scheduler {n}") for n in (1, 2)]
+    schedulers = [
+        Scheduler(
+            [job for job in desk_jobs(ctx.sessions, desk_clock, ctx.desk_settings) if job.name == "retention"],
+            desk_clock,
+            f"scheduler {n}",
+        )
+        for n in (1, 2)
+    ]
     first = schedulers[0].run_due()
     assert first["retention"] > 0
     assert ticket(ctx, seeded.old_closed).contact == ANONYMISED and not seeded.old_file.exists()

@@ -2,6 +2,7 @@
 store (its `events`, beside the desk on PostgreSQL, var/tracker.db on SQLite), outbox messages still pending past the
 period, the Telegram worker's inbox and the log files — and one enterprise's data goes at once on its request, by its
 contact or by a ticket, audited without naming the contact."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,16 @@ def say(engine, sender: str, text: str, at: float) -> None:
 
     event = UserUttered(text, {"name": "request_human", "confidence": 0.9}, timestamp=at)
     with engine.begin() as connection:
-        connection.execute(insert(rasa_events_table()).values(
-            sender_id=sender, type_name="user", timestamp=at, intent_name="request_human", action_name=None,
-            data=json.dumps(event.as_dict(), ensure_ascii=False)))
+        connection.execute(
+            insert(rasa_events_table()).values(
+                sender_id=sender,
+                type_name="user",
+                timestamp=at,
+                intent_name="request_human",
+                action_name=None,
+                data=json.dumps(event.as_dict(), ensure_ascii=False),
+            )
+        )
 
 
 @pytest.fixture()
@@ -45,7 +53,9 @@ def stores(desk_engine, tmp_path):
     desk on PostgreSQL, else var/tracker.db; the Telegram inbox and the logs in var/."""
     var = tmp_path / "var"
     (var / "logs").mkdir(parents=True)
-    tracker = desk_engine if desk_engine.dialect.name == "postgresql" else make_engine(f"sqlite:///{var / 'tracker.db'}")
+    tracker = (
+        desk_engine if desk_engine.dialect.name == "postgresql" else make_engine(f"sqlite:///{var / 'tracker.db'}")
+    )
     rasa_events_table().create(tracker)
     Inbox(f"sqlite:///{var / 'telegram-inbox.db'}").close()
     found = PersonalStores.of(desk_engine, var)
@@ -56,12 +66,15 @@ def stores(desk_engine, tmp_path):
 def conversation(engine, sender: str) -> list[str]:
     table = rasa_events_table()
     with engine.connect() as connection:
-        return [json.loads(data)["text"] for data in connection.scalars(
-            select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id))]
+        return [
+            json.loads(data)["text"]
+            for data in connection.scalars(select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id))
+        ]
 
 
-def test_old_conversations_leave_the_tracker_store_with_the_rest(desk, desk_clock, desk_sessions, desk_settings,
-                                                                 stores):
+def test_old_conversations_leave_the_tracker_store_with_the_rest(
+    desk, desk_clock, desk_sessions, desk_settings, stores
+):
     long_ago = desk_clock.now()
     say(stores.tracker, "web-13900000001", "我的电话是13900000001，美国337调查", long_ago.timestamp())
     desk_clock.advance(PERIOD + timedelta(days=30))
@@ -75,11 +88,11 @@ def test_old_conversations_leave_the_tracker_store_with_the_rest(desk, desk_cloc
     assert purge(desk_sessions, desk_clock, desk_settings, stores=stores).tracker_events == 0
 
 
-def test_messages_still_pending_past_the_period_are_deleted(desk, desk_clock, desk_sessions, desk_settings,
-                                                            add_expert):
+def test_messages_still_pending_past_the_period_are_deleted(desk, desk_clock, desk_sessions, desk_settings, add_expert):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])  # reached by e-mail: nothing delivers it
-    number = open_ticket(desk, "太原精密机械有限公司", "13900000011",
-                         description="我们在美国被起诉专利侵权，联系人手机 13900000011")
+    number = open_ticket(
+        desk, "太原精密机械有限公司", "13900000011", description="我们在美国被起诉专利侵权，联系人手机 13900000011"
+    )
     desk.close(number, "staff:wang", "企业已自行处理")
     with desk_sessions() as session:
         pending = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
@@ -113,26 +126,44 @@ def test_the_telegram_inbox_and_old_logs_are_purged_too(desk_clock, desk_session
 
 
 @pytest.mark.parametrize("by", ["contact", "ticket"])
-def test_one_enterprise_is_purged_at_once_on_request_and_audited(desk, desk_clock, desk_sessions, add_expert, stores,
-                                                                by):
+def test_one_enterprise_is_purged_at_once_on_request_and_audited(
+    desk, desk_clock, desk_sessions, add_expert, stores, by
+):
     add_expert("赵律师", ip_types=["专利"], countries=["美国"])
-    theirs = open_ticket(desk, "太原精密机械有限公司", "139-0000-0011", sender_id="tg:4242",
-                         description="我们在美国被起诉，手机 13900000011")
+    theirs = open_ticket(
+        desk,
+        "太原精密机械有限公司",
+        "139-0000-0011",
+        sender_id="tg:4242",
+        description="我们在美国被起诉，手机 13900000011",
+    )
     again = open_ticket(desk, "太原精密机械有限公司", "13900000011", sender_id="web-taiyuan")  # still open
     other = open_ticket(desk, "运城果业有限公司", "13900000099")
     say(stores.tracker, "tg:4242", "手机 13900000011", desk_clock.now().timestamp())
     say(stores.tracker, "web-13900000099", "别人的对话", desk_clock.now().timestamp())
     inbox = Inbox(str(stores.telegram_inbox.url))
-    inbox.store([(7, 4242, {"update_id": 7, "message": {"chat": {"id": 4242}, "text": "手机 13900000011"}})],
-                desk_clock.now())
+    inbox.store(
+        [(7, 4242, {"update_id": 7, "message": {"chat": {"id": 4242}, "text": "手机 13900000011"}})], desk_clock.now()
+    )
     with desk_sessions.begin() as session:
-        session.add(Call(received_at=desk_clock.now(), channel="phone", company="太原精密机械有限公司",
-                         caller_name="张经理", phone="13900000011", question="我们被起诉了",
-                         created_at=desk_clock.now(), updated_at=desk_clock.now()))
+        session.add(
+            Call(
+                received_at=desk_clock.now(),
+                channel="phone",
+                company="太原精密机械有限公司",
+                caller_name="张经理",
+                phone="13900000011",
+                question="我们被起诉了",
+                created_at=desk_clock.now(),
+                updated_at=desk_clock.now(),
+            )
+        )
 
-    report = (purge_enterprise(desk_sessions, desk_clock, contact="139 0000 0011", actor="admin", stores=stores)
-              if by == "contact" else
-              purge_enterprise(desk_sessions, desk_clock, ticket=theirs.lower(), actor="admin", stores=stores))
+    report = (
+        purge_enterprise(desk_sessions, desk_clock, contact="139 0000 0011", actor="admin", stores=stores)
+        if by == "contact"
+        else purge_enterprise(desk_sessions, desk_clock, ticket=theirs.lower(), actor="admin", stores=stores)
+    )
     assert report.tickets == 2 and report.calls == 1 and report.tracker_events == 1 and report.telegram_inbox == 1
     with desk_sessions() as session:
         tickets = {t.number: t for t in session.scalars(select(Ticket))}
@@ -152,7 +183,9 @@ def test_one_enterprise_is_purged_at_once_on_request_and_audited(desk, desk_cloc
     inbox.close()
     assert entry.username == "admin" and entry.object_type == "enterprise"
     assert entry.object_id == (theirs if by == "ticket" else "139****0011")
-    assert "13900000011" not in json.dumps(entry.detail) and sorted(entry.detail["ticket_numbers"]) == sorted([theirs, again])
+    assert "13900000011" not in json.dumps(entry.detail) and sorted(entry.detail["ticket_numbers"]) == sorted(
+        [theirs, again]
+    )
 
 
 def test_a_purge_on_request_for_nobody_changes_nothing(desk, desk_clock, desk_sessions):

@@ -1,6 +1,7 @@
 """Scaled out: two Rasa servers and two action servers behind nginx on one PostgreSQL tracker store and a Redis lock
 store (bot/processes/cluster.py, deploy/nginx/ipdesk.conf) carry one conversation between them, and one takes over when the
 other dies."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -19,8 +20,14 @@ from tests.helpers.rest import answered_turns, customs, message, post, say, trac
 pytestmark = pytest.mark.slow
 
 BURST = 100
-QUESTIONS = ["有哪些海外知识产权保险", "337调查一般要多久", "智南针网是什么", "你好",
-             "How long does a Section 337 investigation take?", "明天太原天气怎么样"]
+QUESTIONS = [
+    "有哪些海外知识产权保险",
+    "337调查一般要多久",
+    "智南针网是什么",
+    "你好",
+    "How long does a Section 337 investigation take?",
+    "明天太原天气怎么样",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +36,24 @@ def cluster(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
     from bot.processes.launcher import Settings, Stack, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("cluster")
-    base = Settings(console_port=free_port(), model=trained_model, var_dir=var_dir, database_url=scratch_postgres.url,
-                    redis_url=scratch_redis.url, redis_prefix="scaleout")
-    layout = Layout(base, rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
-                    public_port=free_port(), internal_port=free_port(), actions_entry_port=free_port(),
-                    chat_rate=1000, chat_burst=1000)  # the tests all come from 127.0.0.1
+    base = Settings(
+        console_port=free_port(),
+        model=trained_model,
+        var_dir=var_dir,
+        database_url=scratch_postgres.url,
+        redis_url=scratch_redis.url,
+        redis_prefix="scaleout",
+    )
+    layout = Layout(
+        base,
+        rasa_ports=(free_port(), free_port()),
+        action_ports=(free_port(), free_port()),
+        public_port=free_port(),
+        internal_port=free_port(),
+        actions_entry_port=free_port(),
+        chat_rate=1000,
+        chat_burst=1000,
+    )  # the tests all come from 127.0.0.1
     prepare_desk(base)
     services = cluster_services(layout)
     for service in services:  # the tests send one conversation's messages faster than the rate limit lets a person
@@ -57,7 +77,11 @@ def assert_whole(events: list[dict[str, Any]]) -> None:
     for event in events + [{"event": "user"}]:
         if event["event"] == "user":
             if turn is not None:
-                kinds = [e["data"]["custom"]["kind"] for e in turn if e["event"] == "bot" and (e.get("data") or {}).get("custom")]
+                kinds = [
+                    e["data"]["custom"]["kind"]
+                    for e in turn
+                    if e["event"] == "bot" and (e.get("data") or {}).get("custom")
+                ]
                 assert len(kinds) == 1, turn
                 assert turn[-1]["event"] == "action" and turn[-1]["name"] == "action_listen", turn
             turn = []
@@ -98,8 +122,7 @@ def test_a_sender_flooding_both_servers_gets_one_senders_rate(cluster) -> None:
     layout, _ = cluster
     first, second = (server(layout, port) for port in layout.rasa_ports)
     started = time.monotonic()
-    statuses = [post(first if number % 2 else second, message("flood-both", "你好"))[0]
-                for number in range(BURST + 40)]
+    statuses = [post(first if number % 2 else second, message("flood-both", "你好"))[0] for number in range(BURST + 40)]
     elapsed = time.monotonic() - started
     refill = elapsed * 30 / 60  # IPDESK_REST_PER_MINUTE's default, 30 a minute
     assert set(statuses) == {200, 429}
@@ -113,8 +136,9 @@ def test_a_rasa_server_killed_behind_nginx_the_other_takes_over(cluster) -> None
     layout, stack = cluster
     victim = stack.service(f"Rasa server {layout.rasa_ports[0]}")
     result: dict[str, Any] = {}
-    load = threading.Thread(target=lambda: result.update(run=run_load(
-        layout.public_url, concurrency=4, duration=30, label="rasa-killed")))
+    load = threading.Thread(
+        target=lambda: result.update(run=run_load(layout.public_url, concurrency=4, duration=30, label="rasa-killed"))
+    )
     load.start()
     time.sleep(8)
     killing = time.monotonic()
@@ -130,10 +154,16 @@ def test_a_rasa_server_killed_behind_nginx_the_other_takes_over(cluster) -> None
     assert before and after and all(e.ok for e in before)
     # a message the killed server had taken is lost to its client, who is told so and sends it again
     refused = [e for e in during if not e.ok]
-    assert len(refused) <= 4 and all(e.status == 503 and "send it again" in e.replies["error"] for e in refused), \
-        [(e.status, e.error, e.replies) for e in refused]
-    assert all(e.ok for e in after), [(e.status, e.replies, e.sender, e.started - dead, e.seconds) for e in after if not e.ok][:5]
+    assert len(refused) <= 4 and all(e.status == 503 and "send it again" in e.replies["error"] for e in refused), [
+        (e.status, e.error, e.replies) for e in refused
+    ]
+    assert all(e.ok for e in after), [
+        (e.status, e.replies, e.sender, e.started - dead, e.seconds) for e in after if not e.ok
+    ][:5]
     assert all(customs(e.replies)[-1]["kind"] != "holding" for e in after)
 
     stack.restart(victim, timeout=240)
-    assert customs(say(server(layout, layout.rasa_ports[0]), "back-again", "有哪些海外知识产权保险"))[-1]["kind"] == "answer"
+    assert (
+        customs(say(server(layout, layout.rasa_ports[0]), "back-again", "有哪些海外知识产权保险"))[-1]["kind"]
+        == "answer"
+    )

@@ -1,5 +1,6 @@
 """The scheduler on SQLite and PostgreSQL: jobs run when the (manual) clock says they are due, a failing job does not
 stop the others, and two schedulers running at once never send a reminder, a follow-up or an SLA alert twice."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,9 @@ def test_jobs_run_when_their_time_comes_and_a_failing_one_does_not_stop_the_othe
         runs["broken"] += 1
         raise ConnectionError("the database is down")
 
-    scheduler = Scheduler([Job("fine", timedelta(minutes=1), fine), Job("broken", timedelta(minutes=10), broken)],
-                          desk_clock)
+    scheduler = Scheduler(
+        [Job("fine", timedelta(minutes=1), fine), Job("broken", timedelta(minutes=10), broken)], desk_clock
+    )
     assert scheduler.run_due() == {"fine": 1}
     assert scheduler.run_due() == {}  # nothing is due again in the same minute
     desk_clock.advance(timedelta(minutes=1))
@@ -45,23 +47,56 @@ def test_jobs_run_when_their_time_comes_and_a_failing_one_does_not_stop_the_othe
 
 
 def test_two_schedulers_at_once_send_each_reminder_follow_up_and_sla_alert_once(
-        desk_sessions, desk_clock, desk_settings, desk, add_expert) -> None:
+    desk_sessions, desk_clock, desk_settings, desk, add_expert
+) -> None:
     exhibitions = Exhibitions(desk_sessions, desk_clock, desk_settings, desk)
     today = desk_clock.now().astimezone(SHANGHAI).date()
-    registrations = [exhibitions.register(
-        channel="rest", sender_id=f"web-{n}", language="zh", company=f"示例企业{n}", contact=f"1380000{n:04d}",
-        fair_name=f"展会{n % 3}", place="汉诺威", country="德国", starts_on=today + timedelta(days=10 + n),
-        ends_on=today + timedelta(days=13 + n), products="机床", rights_held="无", new_products=False) for n in range(12)]
+    registrations = [
+        exhibitions.register(
+            channel="rest",
+            sender_id=f"web-{n}",
+            language="zh",
+            company=f"示例企业{n}",
+            contact=f"1380000{n:04d}",
+            fair_name=f"展会{n % 3}",
+            place="汉诺威",
+            country="德国",
+            starts_on=today + timedelta(days=10 + n),
+            ends_on=today + timedelta(days=13 + n),
+            products="机床",
+            rights_held="无",
+            new_products=False,
+        )
+        for n in range(12)
+    ]
     add_expert("专家甲", ip_types=["专利"], countries=["美国"])
-    tickets = [desk.open_ticket(channel="rest", sender_id=f"web-t{n}", company=f"示例企业T{n}", contact=f"1390000{n:04d}",
-                                description="美国专利侵权警告函", country="美国", ip_type="专利", priority="urgent")
-               for n in range(3)]
-    closed = desk.open_ticket(channel="rest", sender_id="web-c", company="示例企业C", contact="13700000000",
-                              description="已经解决的问题", country="美国", ip_type="专利")
+    tickets = [
+        desk.open_ticket(
+            channel="rest",
+            sender_id=f"web-t{n}",
+            company=f"示例企业T{n}",
+            contact=f"1390000{n:04d}",
+            description="美国专利侵权警告函",
+            country="美国",
+            ip_type="专利",
+            priority="urgent",
+        )
+        for n in range(3)
+    ]
+    closed = desk.open_ticket(
+        channel="rest",
+        sender_id="web-c",
+        company="示例企业C",
+        contact="13700000000",
+        description="已经解决的问题",
+        country="美国",
+        ip_type="专利",
+    )
     desk.close(closed.number, "staff:wang", "企业已获答复")
 
-    schedulers = [Scheduler(desk_jobs(desk_sessions, desk_clock, desk_settings), desk_clock, f"scheduler {n}")
-                  for n in (1, 2)]
+    schedulers = [
+        Scheduler(desk_jobs(desk_sessions, desk_clock, desk_settings), desk_clock, f"scheduler {n}") for n in (1, 2)
+    ]
     done: list[Counter] = [Counter(), Counter()]
     failures: list[BaseException] = []
     start_together = threading.Barrier(2)
@@ -87,9 +122,14 @@ def test_two_schedulers_at_once_send_each_reminder_follow_up_and_sla_alert_once(
 
     with desk_sessions() as session:
         notices = session.scalars(select(ExhibitionNotice)).all()
-        messages = Counter(session.scalars(select(OutboxMessage.idempotency_key)
-                                           .where(OutboxMessage.kind == "exhibition_notice")).all())
-        follow_ups = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "follow_up"))
+        messages = Counter(
+            session.scalars(
+                select(OutboxMessage.idempotency_key).where(OutboxMessage.kind == "exhibition_notice")
+            ).all()
+        )
+        follow_ups = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "follow_up")
+        )
         sla = Counter(session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "sla_expired")).all())
     sent = [n for n in notices if n.sent_at is not None]
     assert len(sent) == 4 * len(registrations)  # every stage of every fair went out …
@@ -115,12 +155,29 @@ def test_the_scheduler_process_runs_its_jobs_once_and_exits(tmp_path) -> None:
     maker = sessions(engine)
     today = datetime.now(SHANGHAI).date()
     registration = Exhibitions(maker, SystemClock(), settings, Desk(maker, SystemClock(), settings)).register(
-        channel="rest", sender_id="web-1", language="zh", company="示例企业", contact="13800000001",
-        fair_name="CES", place="Las Vegas", country="美国", starts_on=today - timedelta(days=1),
-        ends_on=today + timedelta(days=2), products="耳机", rights_held="美国商标", new_products=False)
+        channel="rest",
+        sender_id="web-1",
+        language="zh",
+        company="示例企业",
+        contact="13800000001",
+        fair_name="CES",
+        place="Las Vegas",
+        country="美国",
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=2),
+        products="耳机",
+        rights_held="美国商标",
+        new_products=False,
+    )
     env = {**os.environ, "DATABASE_URL": url}
-    finished = subprocess.run([sys.executable, "-m", "bot.processes.scheduler", "--once"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.processes.scheduler", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert finished.returncode == 0, finished.stderr
     assert "exhibition-notices: 1" in finished.stdout
     with maker() as session:
@@ -135,5 +192,3 @@ def test_make_run_starts_the_scheduler_beside_the_workers(tmp_path) -> None:
     services = {s.name: s for s in all_services(Settings(var_dir=tmp_path))}
     assert services["scheduler"].command[-2:] == ["-m", "bot.processes.scheduler"]
     assert services["desk worker"].command[-2:] == ["-m", "bot.processes.worker"]
-
-

@@ -2,12 +2,14 @@
 
 The best item may be a measure itself or a FAQ entry resting on it; either way the answer cites the measure.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from knowledge import KnowledgeBase
 from knowledge.text import detect_language, tokenize
+
 
 def cited(hit) -> set[str]:
     """What an answer from this hit cites: the item and the measures it rests on."""
@@ -32,7 +34,9 @@ KNOWN = [
 
 
 @pytest.mark.parametrize(("question", "intent", "expected"), KNOWN)
-def test_known_questions_rank_their_measure_first(kb: KnowledgeBase, question: str, intent: str, expected: str | None) -> None:
+def test_known_questions_rank_their_measure_first(
+    kb: KnowledgeBase, question: str, intent: str, expected: str | None
+) -> None:
     hits = kb.search(question, intent=intent)
     assert hits, f"nothing found for {question!r}"
     if expected is not None:
@@ -61,8 +65,14 @@ def test_foreign_topics_find_nothing(kb: KnowledgeBase, question: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("有哪些海外知识产权保险", "zh"), ("亚马逊TRO冻结了怎么办", "zh"), ("What insurance is there?", "en"),
-     ("What does 智南针 offer for exporters?", "en"), ("337", "zh"), ("", "zh")],
+    [
+        ("有哪些海外知识产权保险", "zh"),
+        ("亚马逊TRO冻结了怎么办", "zh"),
+        ("What insurance is there?", "en"),
+        ("What does 智南针 offer for exporters?", "en"),
+        ("337", "zh"),
+        ("", "zh"),
+    ],
 )
 def test_language_detection(text: str, language: str) -> None:
     assert detect_language(text) == language

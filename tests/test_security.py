@@ -1,6 +1,7 @@
 """Security of the running services as `make run` starts them: Rasa's HTTP API answers only with the token, every
 service listens on loopback only, no secret is in the repository, and injection texts in a question are answered as
 text and change nothing stored."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -33,16 +34,22 @@ def status_of(url: str, *, method: str = "GET", body: bytes | None = None) -> in
 def test_rasas_http_api_answers_only_with_the_token(stack):
     base = stack.rasa_url
     say(stack, "sec-token", "你好")
-    protected = [("GET", "/conversations/sec-token/tracker", None), ("GET", "/status", None),
-                 ("POST", "/model/parse", b'{"text": "337"}'),
-                 ("POST", "/conversations/sec-token/trigger_intent", b'{"name": "greet"}'),
-                 ("PUT", "/conversations/sec-token/tracker/events", b"[]")]
+    protected = [
+        ("GET", "/conversations/sec-token/tracker", None),
+        ("GET", "/status", None),
+        ("POST", "/model/parse", b'{"text": "337"}'),
+        ("POST", "/conversations/sec-token/trigger_intent", b'{"name": "greet"}'),
+        ("PUT", "/conversations/sec-token/tracker/events", b"[]"),
+    ]
     for method, path, body in protected:
         assert status_of(base + path, method=method, body=body) == 401, path
         assert status_of(f"{base}{path}?token=wrong-token", method=method, body=body) == 401, path
     assert status_of(f"{base}/conversations/sec-token/tracker?token={stack.rasa_token}") == 200
     # The bridge the Telegram worker hands messages to is an input channel of Rasa's and wants the token too.
-    assert status_of(base + "/webhooks/telegram/webhook", method="POST", body=b'{"sender": "x", "message": "hi"}') in (401, 403)
+    assert status_of(base + "/webhooks/telegram/webhook", method="POST", body=b'{"sender": "x", "message": "hi"}') in (
+        401,
+        403,
+    )
 
 
 def _listening() -> list[tuple[str, int]]:
@@ -58,7 +65,7 @@ def _listening() -> list[tuple[str, int]]:
             if family == 4:
                 address = str(ipaddress.IPv4Address(packed[::-1]))
             else:  # four little-endian 32-bit words
-                address = str(ipaddress.IPv6Address(b"".join(packed[i:i + 4][::-1] for i in range(0, 16, 4))))
+                address = str(ipaddress.IPv6Address(b"".join(packed[i : i + 4][::-1] for i in range(0, 16, 4))))
             found.append((address, int(raw_port, 16)))
     return found
 
@@ -75,8 +82,10 @@ def test_every_service_listens_on_loopback_only(stack):
 SECRET_PATTERNS = (
     re.compile(r"\b\d{8,10}:AA[0-9A-Za-z_-]{33}\b"),
     re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----"),
-    re.compile(r"(?i)\b(?:RASA_TOKEN|TELEGRAM_BOT_TOKEN|TELEGRAM_WEBHOOK_SECRET|IPDESK_CHATLOG_KEY|PGPASSWORD)"
-               r"\s*[=:]\s*['\"]?[A-Za-z0-9_\-]{16,}"),
+    re.compile(
+        r"(?i)\b(?:RASA_TOKEN|TELEGRAM_BOT_TOKEN|TELEGRAM_WEBHOOK_SECRET|IPDESK_CHATLOG_KEY|PGPASSWORD)"
+        r"\s*[=:]\s*['\"]?[A-Za-z0-9_\-]{16,}"
+    ),
 )
 
 
@@ -116,8 +125,10 @@ def desk_counts(stack) -> dict[str, int]:
     engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
     try:
         with sessions(engine)() as session:
-            return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
-                    for model in (Ticket, TicketEvent, OutboxMessage)}
+            return {
+                model.__tablename__: session.scalar(select(func.count()).select_from(model))
+                for model in (Ticket, TicketEvent, OutboxMessage)
+            }
     finally:
         engine.dispose()
 

@@ -1,4 +1,5 @@
 """What a new user meets first: the Makefile's set-up and the project's Rasa files fitting together."""
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,23 @@ def test_an_unchanged_model_is_not_retrained(trained_model: Path) -> None:
 
 def test_rasa_finds_domain_rules_and_data_consistent() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--domain", "domain.yml", "--data", "nlu/train",
-         "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "data",
+            "validate",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "nlu/train",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -1,4 +1,5 @@
 """The "telegram" input channel inside the real Rasa server: what the worker talks to."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from tests.helpers.rest import customs
 
 def post(stack, body: dict[str, Any], *, token: str | None) -> tuple[int, Any]:
     url = f"{stack.rasa_url}/webhooks/telegram/webhook" + (f"?token={token}" if token is not None else "")
-    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -30,9 +32,14 @@ def user_events(stack, sender: str) -> list[dict[str, Any]]:
     return [e for e in tracker["events"] if e["event"] == "user"]
 
 
-def test_a_turn_is_recorded_as_telegrams_and_a_repeated_update_gets_the_first_replies_without_a_second_turn(stack) -> None:
-    body = {"sender": "tg:7001", "message": "有哪些海外知识产权保险",
-            "metadata": {"telegram": {"update_id": 31337, "chat_id": 7001}}}
+def test_a_turn_is_recorded_as_telegrams_and_a_repeated_update_gets_the_first_replies_without_a_second_turn(
+    stack,
+) -> None:
+    body = {
+        "sender": "tg:7001",
+        "message": "有哪些海外知识产权保险",
+        "metadata": {"telegram": {"update_id": 31337, "chat_id": 7001}},
+    }
     status, first = post(stack, body, token=stack.rasa_token)
     assert status == 200 and customs(first)[-1]["kind"] == "answer"
     status, again = post(stack, body, token=stack.rasa_token)

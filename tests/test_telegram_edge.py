@@ -1,6 +1,7 @@
 """The Telegram worker at its edge (issue 15, reliability 9 and medium 6): an update the Telegram library cannot read
 is kept raw, confirmed and alerted to staff instead of stopping the worker; /lang sets the language even when the
 cosmetic removal of its keyboard fails."""
+
 from __future__ import annotations
 
 import time
@@ -14,7 +15,9 @@ from tests.test_telegram_end_to_end import Telegram, desk, telegram, titles  # n
 
 def test_an_update_the_library_cannot_read_is_kept_confirmed_and_alerted_to_staff(telegram, desk) -> None:  # noqa: F811
     api, chat = telegram.api, 5101
-    unreadable = api.push({"callback_query": {"id": "q-broken", "from": api._user(chat, "zh"), "data": "x"}})  # no chat_instance
+    unreadable = api.push(
+        {"callback_query": {"id": "q-broken", "from": api._user(chat, "zh"), "data": "x"}}
+    )  # no chat_instance
     api.user_says(chat, "有哪些海外知识产权保险")
     assert "保险" in telegram.wait_for_message(chat).text  # the next update is answered: the worker lives on
     assert telegram.worker.process.poll() is None
@@ -22,8 +25,9 @@ def test_an_update_the_library_cannot_read_is_kept_confirmed_and_alerted_to_staf
 
     def alert() -> OutboxMessage | None:
         with desk.sessions() as session:
-            return session.scalar(select(OutboxMessage).where(
-                OutboxMessage.idempotency_key == f"telegram-unreadable:{unreadable}"))
+            return session.scalar(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"telegram-unreadable:{unreadable}")
+            )
 
     found = telegram.wait_for(alert, "the staff alert of the unreadable update")
     assert found.kind == "staff_alert" and str(unreadable) in found.payload["text"]
@@ -42,4 +46,3 @@ def test_the_language_is_set_even_when_its_keyboard_cannot_be_removed(telegram) 
     api.user_presses(chat, choice, next(b["callback_data"] for b in choice.buttons if b["text"] == "English"))
     assert "Language set to English" in telegram.wait_for_message(chat, after=seen).text
     assert telegram.tracker(chat)["slots"]["language"] == "en"
-

@@ -3,6 +3,7 @@ Bot API served over HTTP on 127.0.0.1 and the real Rasa server, action server an
 
 The worker reaches Rasa through a `Switch`, so a test can take Rasa down and bring it back.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,13 +32,16 @@ class Telegram:
     def __init__(self, api: FakeBotApi, rasa: Switch, worker: WorkerProcess, stack: Any) -> None:
         self.api, self.rasa, self.worker, self.stack = api, rasa, worker, stack
 
-    def wait_for_message(self, chat_id: int, predicate: Callable[[Call], bool] = lambda c: True, *,
-                         after: int = 0, timeout: float = 60.0) -> Call:
+    def wait_for_message(
+        self, chat_id: int, predicate: Callable[[Call], bool] = lambda c: True, *, after: int = 0, timeout: float = 60.0
+    ) -> Call:
         try:
             return self.api.wait_for_message(chat_id, predicate, after=after, timeout=timeout)
         except AssertionError as error:
             sent = "\n".join(f"  {c.text[:120]!r} {c.buttons}" for c in self.api.sent(chat_id))
-            raise AssertionError(f"{error}\nsent to {chat_id}:\n{sent}\nworker log:\n{self.worker.output()[-4000:]}") from None
+            raise AssertionError(
+                f"{error}\nsent to {chat_id}:\n{sent}\nworker log:\n{self.worker.output()[-4000:]}"
+            ) from None
 
     def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
         try:
@@ -60,8 +64,14 @@ def telegram(stack, tmp_path_factory):
     api = FakeBotApi(TOKEN)
     rasa = Switch(stack.rasa_port)
     var_dir = tmp_path_factory.mktemp("telegram")
-    env = worker_environment(token=TOKEN, api=api, rasa_url=rasa.url, rasa_token=stack.rasa_token,
-                             database_url=stack.environment()["IPDESK_DATABASE_URL"], var_dir=var_dir)
+    env = worker_environment(
+        token=TOKEN,
+        api=api,
+        rasa_url=rasa.url,
+        rasa_token=stack.rasa_token,
+        database_url=stack.environment()["IPDESK_DATABASE_URL"],
+        var_dir=var_dir,
+    )
     worker = WorkerProcess(env, var_dir / "worker.log").start()
     yield Telegram(api, rasa, worker, stack)
     code = worker.stop()
@@ -91,9 +101,19 @@ def telegram_expert(desk):
     chat_id = 900_000 + uuid.uuid4().int % 99_999
     now = datetime.now(timezone.utc)
     with desk.sessions.begin() as session:
-        expert = Expert(name="测试专家·电报", ip_types=["专利"], countries=["美国"], industries=["机械装备", "电子电器"],
-                        languages=["zh", "en"], telegram_chat_id=str(chat_id), available=True, max_open_cases=50,
-                        show_name=True, created_at=now, updated_at=now)
+        expert = Expert(
+            name="测试专家·电报",
+            ip_types=["专利"],
+            countries=["美国"],
+            industries=["机械装备", "电子电器"],
+            languages=["zh", "en"],
+            telegram_chat_id=str(chat_id),
+            available=True,
+            max_open_cases=50,
+            show_name=True,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(expert)
         session.flush()
         expert_id = expert.id
@@ -105,8 +125,9 @@ def telegram_expert(desk):
 def delivered(desk, recipient: str, kind: str) -> bool:
     """Whether the desk's outbox holds a message of `kind` for `recipient`, delivered in full."""
     with desk.sessions() as session:
-        statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.recipient == recipient,
-                                                                      OutboxMessage.kind == kind)).all()
+        statuses = session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.recipient == recipient, OutboxMessage.kind == kind)
+        ).all()
     return bool(statuses) and all(status == "sent" for status in statuses)
 
 
@@ -128,8 +149,10 @@ def test_a_question_is_answered_with_buttons_and_a_press_is_acknowledged_and_ans
     seen = len(api.sent(chat))
     more = next(b for b in answer.buttons if b["text"] == "查看详情")
     query = api.user_presses(chat, answer, more["callback_data"])
-    telegram.wait_for(lambda: any(c.params.get("callback_query_id") == query for c in api.calls_of("answerCallbackQuery")),
-                      "the press to be acknowledged")
+    telegram.wait_for(
+        lambda: any(c.params.get("callback_query_id") == query for c in api.calls_of("answerCallbackQuery")),
+        "the press to be acknowledged",
+    )
     detail = telegram.wait_for_message(chat, after=seen)
     assert "第（七）条" in detail.text and detail.text != answer.text
 
@@ -148,8 +171,10 @@ def test_commands_the_language_choice_and_messages_that_are_not_text(telegram) -
     query = api.user_presses(chat, choice, next(b["callback_data"] for b in choice.buttons if b["text"] == "English"))
     assert "Language set to English" in telegram.wait_for_message(chat, after=seen).text
     assert any(c.params.get("callback_query_id") == query for c in api.calls_of("answerCallbackQuery"))
-    assert any(c.chat_id == chat and int(c.params["message_id"]) == choice.result["message_id"]
-               for c in api.calls_of("editMessageReplyMarkup")), "the language buttons were not taken away"
+    assert any(
+        c.chat_id == chat and int(c.params["message_id"]) == choice.result["message_id"]
+        for c in api.calls_of("editMessageReplyMarkup")
+    ), "the language buttons were not taken away"
 
     # commands answered by Rasa now speak English (the conversation's language slot was set)
     seen = len(api.sent(chat))
@@ -169,7 +194,8 @@ def test_commands_the_language_choice_and_messages_that_are_not_text(telegram) -
 
 
 def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answers_by_replying(
-        telegram, desk, telegram_expert) -> None:
+    telegram, desk, telegram_expert
+) -> None:
     api, chat = telegram.api, 5003
     expert_id, expert_chat = telegram_expert
     api.user_says(chat, "我们在美国被起诉专利侵权了，法院文件昨天刚送达，怎么办")
@@ -197,10 +223,15 @@ def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answer
 
     attachment = telegram.wait_for(attached, "the document to be attached to the ticket")
     assert Path(attachment.path).read_bytes() == COMPLAINT
-    assert (attachment.file_name, attachment.mime_type, attachment.size) == ("起诉状 complaint.pdf", "application/pdf", len(COMPLAINT))
+    assert (attachment.file_name, attachment.mime_type, attachment.size) == (
+        "起诉状 complaint.pdf",
+        "application/pdf",
+        len(COMPLAINT),
+    )
     with desk.sessions() as session:
-        assert session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                                        TicketEvent.action == "attachment_added"))
+        assert session.scalar(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "attachment_added")
+        )
 
     # the expert's notice: the case, its summary, and the buttons to accept or decline
     notice = telegram.wait_for_message(expert_chat, lambda c: number in c.text)
@@ -209,9 +240,15 @@ def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answer
     query = api.user_presses(expert_chat, notice, accept_data(number))
     accepted = telegram.wait_for_message(expert_chat, lambda c: "您已受理工单" in c.text)
     assert any(c.params.get("callback_query_id") == query for c in api.calls_of("answerCallbackQuery"))
-    assert any(int(c.params["message_id"]) == notice.result["message_id"] for c in api.calls_of("editMessageReplyMarkup"))
-    telegram.wait_for(lambda: any(c.params.get("document") == attachment.telegram_file_id
-                                  for c in api.sent(expert_chat, "sendDocument")), "the complaint to reach the expert")
+    assert any(
+        int(c.params["message_id"]) == notice.result["message_id"] for c in api.calls_of("editMessageReplyMarkup")
+    )
+    telegram.wait_for(
+        lambda: any(
+            c.params.get("document") == attachment.telegram_file_id for c in api.sent(expert_chat, "sendDocument")
+        ),
+        "the complaint to reach the expert",
+    )
     with desk.sessions() as session:
         assert session.get(Ticket, ticket.id).status == "accepted"
 
@@ -235,8 +272,15 @@ def test_an_escalation_with_a_document_reaches_the_expert_who_accepts_and_answer
 def test_an_expert_who_declines_passes_the_case_on(telegram, desk, telegram_expert) -> None:
     api = telegram.api
     expert_id, expert_chat = telegram_expert
-    ticket = desk.open_ticket(channel="telegram", sender_id="tg:5008", company="婉拒测试有限公司", contact="13800000008",
-                              description="美国专利侵权警告函", country="美国", ip_type="专利")
+    ticket = desk.open_ticket(
+        channel="telegram",
+        sender_id="tg:5008",
+        company="婉拒测试有限公司",
+        contact="13800000008",
+        description="美国专利侵权警告函",
+        country="美国",
+        ip_type="专利",
+    )
     assert ticket.expert_id == expert_id
     notice = telegram.wait_for_message(expert_chat, lambda c: ticket.number in c.text and bool(c.buttons))
     api.user_presses(expert_chat, notice, f"desk:decline:{ticket.number}")
@@ -244,8 +288,12 @@ def test_an_expert_who_declines_passes_the_case_on(telegram, desk, telegram_expe
     with desk.sessions() as session:
         declined = session.scalar(select(Ticket).where(Ticket.number == ticket.number))
         assert declined.expert_id != expert_id
-        assert session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == declined.id,
-                                                        TicketEvent.action == "declined")).actor == f"expert:{expert_id}"
+        assert (
+            session.scalar(
+                select(TicketEvent).where(TicketEvent.ticket_id == declined.id, TicketEvent.action == "declined")
+            ).actor
+            == f"expert:{expert_id}"
+        )
     # pressing accept on the passed-on case now is refused with the reason, and its buttons go away
     seen = len(api.sent(expert_chat))
     api.user_presses(expert_chat, notice, accept_data(ticket.number))
@@ -253,15 +301,22 @@ def test_an_expert_who_declines_passes_the_case_on(telegram, desk, telegram_expe
 
 
 def test_a_10000_character_answer_arrives_in_pieces_under_the_limit_with_its_link_whole(
-        telegram, desk, telegram_expert) -> None:
+    telegram, desk, telegram_expert
+) -> None:
     api, chat = telegram.api, 5004
     expert_id, _ = telegram_expert
     link = "https://www.usitc.gov/intellectual_property/337_statistics_number_section_337_investigations.htm"
-    paragraph = ("答辩要点：核对送达日期，评估不侵权和无效抗辩，准备技术比对材料。" * 8 + f"详见{link} 。\n\n")
+    paragraph = "答辩要点：核对送达日期，评估不侵权和无效抗辩，准备技术比对材料。" * 8 + f"详见{link} 。\n\n"
     long_answer = (paragraph * 40)[:10_000]
-    ticket = desk.open_ticket(channel="telegram", sender_id=f"tg:{chat}", company="长答复测试有限公司",
-                              contact="13800000004", description="美国337调查，需要详细的应诉意见", country="美国",
-                              ip_type="专利")
+    ticket = desk.open_ticket(
+        channel="telegram",
+        sender_id=f"tg:{chat}",
+        company="长答复测试有限公司",
+        contact="13800000004",
+        description="美国337调查，需要详细的应诉意见",
+        country="美国",
+        ip_type="专利",
+    )
     assert ticket.expert_id == expert_id
     desk.accept(ticket.number, expert_id)
     telegram.wait_for(lambda: delivered(desk, f"tg:{chat}", "case_accepted"), "the acceptance to be delivered")
@@ -315,16 +370,18 @@ def test_a_restart_in_the_middle_loses_no_update_and_answers_none_twice(telegram
     api.hang("sendMessage", chat_id=chat)
     first = api.user_says(chat, "有哪些海外知识产权保险")
     second = api.user_says(chat, "337调查一般要多久")
-    telegram.wait_for(lambda: any(c.chat_id == chat and c.status == 0 for c in api.calls_of("sendMessage")),
-                      "the worker to be stuck sending the first answer")
-    telegram.worker.kill()                      # as in a power cut: nothing is finished or confirmed
-    third = api.user_says(chat, "谢谢")          # arrives while the worker is down
+    telegram.wait_for(
+        lambda: any(c.chat_id == chat and c.status == 0 for c in api.calls_of("sendMessage")),
+        "the worker to be stuck sending the first answer",
+    )
+    telegram.worker.kill()  # as in a power cut: nothing is finished or confirmed
+    third = api.user_says(chat, "谢谢")  # arrives while the worker is down
     api.release()
     telegram.worker.start()
 
     telegram.wait_for_message(chat, lambda c: "不客气" in c.text, timeout=90)
     answers = [c.text for c in api.sent(chat)]
-    assert len(answers) == 3, answers          # one answer per message, none twice
+    assert len(answers) == 3, answers  # one answer per message, none twice
     assert "保险" in answers[0] and "337" in answers[1] and "不客气" in answers[2]
     user_turns = [e for e in telegram.tracker(chat)["events"] if e["event"] == "user"]
     assert [e["metadata"]["telegram"]["update_id"] for e in user_turns] == [first, second, third]
@@ -332,6 +389,7 @@ def test_a_restart_in_the_middle_loses_no_update_and_answers_none_twice(telegram
 
 # Warnings on Telegram: /subscribe and /unsubscribe, a published warning pushed to the chat through the outbox, and a
 # chat that blocked the bot (the Bot API's 403) marked and given up at once instead of retried.
+
 
 @pytest.fixture()
 def warnings(desk):
@@ -341,7 +399,9 @@ def warnings(desk):
 
 
 def publish(warnings, title: str, **values) -> int:
-    draft = warnings.parse({"title": title, "text": f"{title}：测试正文。", "source": "省商务厅 预警快报（测试）", **values})
+    draft = warnings.parse(
+        {"title": title, "text": f"{title}：测试正文。", "source": "省商务厅 预警快报（测试）", **values}
+    )
     return warnings.publish(draft, "staff:e2e").warning.id
 
 
@@ -355,14 +415,17 @@ def test_subscribe_by_command_and_a_published_warning_arrives_once(telegram, des
     assert warnings.subscriptions("telegram", f"tg:{chat}") == [Criteria(("美国",), ("机械装备",), ("专利",))]
 
     seen = len(api.sent(chat))
-    number = publish(warnings, "美国对机床发起337调查（测试）", countries="美国", industries="机械", ip_types="发明专利")
+    number = publish(
+        warnings, "美国对机床发起337调查（测试）", countries="美国", industries="机械", ip_types="发明专利"
+    )
     pushed = telegram.wait_for_message(chat, lambda c: "美国对机床发起337调查" in c.text, after=seen)
     assert f"warning:{number}" in pushed.text and "来源：省商务厅 预警快报（测试）" in pushed.text
     time.sleep(3)  # several outbox rounds: it is not sent again
     assert sum("美国对机床发起337调查" in c.text for c in api.sent(chat)) == 1
     with desk.sessions() as session:  # other tests' subscribers share the stack's database: look at this chat's push
-        status = session.scalar(select(OutboxMessage.status).where(
-            OutboxMessage.idempotency_key.in_(desk_keys(desk, number, chat))))
+        status = session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.idempotency_key.in_(desk_keys(desk, number, chat)))
+        )
     assert status == "sent" and warnings.delivery_counts([number])[number].sent >= 1
 
     seen = len(api.sent(chat))
@@ -408,12 +471,21 @@ def block_lifted(desk, chat: int) -> bool:
     from bot.desk.models import WarningSubscriber
 
     with desk.sessions() as session:
-        return bool(session.scalar(select(WarningSubscriber.blocked_at.is_(None)).where(
-            WarningSubscriber.channel == "telegram", WarningSubscriber.sender_id == f"tg:{chat}")))
+        return bool(
+            session.scalar(
+                select(WarningSubscriber.blocked_at.is_(None)).where(
+                    WarningSubscriber.channel == "telegram", WarningSubscriber.sender_id == f"tg:{chat}"
+                )
+            )
+        )
 
 
 def desk_keys(desk, warning_id: int, chat: int) -> list[str]:
     with desk.sessions() as session:
-        return session.scalars(select(OutboxMessage.idempotency_key).where(
-            OutboxMessage.recipient == f"tg:{chat}", OutboxMessage.kind == "warning",
-            OutboxMessage.idempotency_key.like(f"warning:{warning_id}:%"))).all()
+        return session.scalars(
+            select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.recipient == f"tg:{chat}",
+                OutboxMessage.kind == "warning",
+                OutboxMessage.idempotency_key.like(f"warning:{warning_id}:%"),
+            )
+        ).all()

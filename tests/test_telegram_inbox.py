@@ -1,4 +1,5 @@
 """The worker's inbox: updates stored once, each chat in order, retries, resumable deliveries, buttons, pruning."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -79,10 +80,10 @@ def test_pruning_forgets_only_what_can_no_longer_come_again(inbox) -> None:
     inbox.add_delivery("update:2", 10, [{"text": "二"}], NOW)
     key = inbox.button("1", "/rate", NOW)
     inbox.prune(NOW + timedelta(days=3))
-    assert inbox.store([update(1, 10)], NOW) == 1         # forgotten: it is long past Telegram's 24 hours
+    assert inbox.store([update(1, 10)], NOW) == 1  # forgotten: it is long past Telegram's 24 hours
     assert inbox.head(10, NOW).update_id == 1
     assert inbox.delivery("update:1") is None
-    assert inbox.delivery("update:2") is not None          # not finished: kept
+    assert inbox.delivery("update:2") is not None  # not finished: kept
     assert inbox.pressed(key) is not None
     inbox.prune(NOW + timedelta(days=31))
     assert inbox.pressed(key) is None

@@ -1,4 +1,5 @@
 """Rasa's replies as Telegram messages: pieces under the 4096 limit cut where a reader would, buttons as keyboards."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,9 @@ def test_a_short_text_is_one_piece_and_whitespace_around_it_goes() -> None:
 
 
 def test_ten_thousand_chinese_characters_are_cut_at_sentence_ends_and_links_stay_whole() -> None:
-    text = ("企业应当核对送达日期并尽快委托律师，评估不侵权抗辩和无效抗辩，准备技术比对材料。" * 6 + f"详见{LINK} 。") * 30
+    text = (
+        "企业应当核对送达日期并尽快委托律师，评估不侵权抗辩和无效抗辩，准备技术比对材料。" * 6 + f"详见{LINK} 。"
+    ) * 30
     text = text[:10_000]
     pieces = split_text(text)
     assert len(pieces) == 3
@@ -70,14 +73,28 @@ def test_rasa_replies_become_messages_with_keyboards_and_the_reply_contract_is_n
         return f"k{len(remembered)}"
 
     replies: list[dict[str, Any]] = [
-        {"recipient_id": "tg:1", "text": "依据《实施意见》第（七）条……",
-         "buttons": [{"title": "查看详情", "payload": '/ask_item{"item": "policy:7", "detail": "more"}'},
-                     {"title": "找专家咨询", "payload": "/request_human"}]},
+        {
+            "recipient_id": "tg:1",
+            "text": "依据《实施意见》第（七）条……",
+            "buttons": [
+                {"title": "查看详情", "payload": '/ask_item{"item": "policy:7", "detail": "more"}'},
+                {"title": "找专家咨询", "payload": "/request_human"},
+            ],
+        },
         {"recipient_id": "tg:1", "custom": {"kind": "answer", "language": "zh", "sources": ["policy:7"]}},
     ]
     messages = from_rasa(replies, remember)
-    assert messages == [{"text": "依据《实施意见》第（七）条……", "keyboard": [[
-        {"text": "查看详情", "callback_data": f"{BUTTON}k1"}, {"text": "找专家咨询", "callback_data": f"{BUTTON}k2"}]]}]
+    assert messages == [
+        {
+            "text": "依据《实施意见》第（七）条……",
+            "keyboard": [
+                [
+                    {"text": "查看详情", "callback_data": f"{BUTTON}k1"},
+                    {"text": "找专家咨询", "callback_data": f"{BUTTON}k2"},
+                ]
+            ],
+        }
+    ]
     assert remembered["查看详情"] == '/ask_item{"item": "policy:7", "detail": "more"}'
 
 
@@ -88,9 +105,16 @@ def test_the_keyboard_goes_under_the_last_piece_of_a_long_reply() -> None:
 
 @pytest.mark.parametrize("kind, buttons", [("case_assigned", 2), ("case_reopened", 0)])
 def test_an_expert_notice_carries_the_summary_and_the_buttons_to_decide(kind: str, buttons: int) -> None:
-    payload = {"ticket": "SX-20261124-0007", "text": "【紧急】新案件 SX-20261124-0007：太原示例机械有限公司，美国 / 专利。",
-               "company": "太原示例机械有限公司", "contact_name": "王经理", "country": "美国", "ip_type": "专利",
-               "description": "被诉专利侵权。" * 400, "deadline": "2026-12-14"}
+    payload = {
+        "ticket": "SX-20261124-0007",
+        "text": "【紧急】新案件 SX-20261124-0007：太原示例机械有限公司，美国 / 专利。",
+        "company": "太原示例机械有限公司",
+        "contact_name": "王经理",
+        "country": "美国",
+        "ip_type": "专利",
+        "description": "被诉专利侵权。" * 400,
+        "deadline": "2026-12-14",
+    }
     message = OutboxMessage(idempotency_key="k", channel="telegram", recipient="4242", kind=kind, payload=payload)
     [notice] = notice_messages(message)
     assert ticket_in(notice["text"]) == "SX-20261124-0007"
@@ -99,6 +123,11 @@ def test_an_expert_notice_carries_the_summary_and_the_buttons_to_decide(kind: st
 
 
 def test_a_staff_alert_to_a_telegram_group_is_sent_as_it_is() -> None:
-    message = OutboxMessage(idempotency_key="k", channel="telegram", recipient="-1001234567890", kind="staff_alert",
-                            payload={"ticket": "SX-20261124-0007", "text": "工单 SX-20261124-0007（紧急）：无合适专家可分配"})
+    message = OutboxMessage(
+        idempotency_key="k",
+        channel="telegram",
+        recipient="-1001234567890",
+        kind="staff_alert",
+        payload={"ticket": "SX-20261124-0007", "text": "工单 SX-20261124-0007（紧急）：无合适专家可分配"},
+    )
     assert notice_messages(message) == [{"text": "工单 SX-20261124-0007（紧急）：无合适专家可分配"}]

@@ -1,5 +1,6 @@
 """Sending through python-telegram-bot to the fake Bot API: escaping for the parse mode, flood limits, and
 deliveries that resume after a restart instead of starting again."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,6 +35,7 @@ def inbox(tmp_path):
 
 def with_messenger(api: FakeBotApi, inbox: Inbox, work: Callable[[Messenger], Awaitable[object]]) -> None:
     """Run `work` with a Messenger over a real python-telegram-bot `Bot` talking to the fake API."""
+
     async def main() -> None:
         async with Bot(TOKEN, base_url=f"{api.base_url}/bot", base_file_url=f"{api.base_url}/file/bot") as bot:
             await work(Messenger(bot, inbox, ManualClock(datetime(2026, 11, 24, tzinfo=timezone.utc))))
@@ -43,7 +45,9 @@ def with_messenger(api: FakeBotApi, inbox: Inbox, work: Callable[[Messenger], Aw
 
 def test_text_is_escaped_for_html_and_arrives_as_typed(api, inbox) -> None:
     text = "请提供<公司名称>及R&D部门的联系方式 <b>不是粗体</b>"
-    with_messenger(api, inbox, lambda m: m.send(1, {"text": text, "keyboard": [[{"text": "找专家咨询", "callback_data": "b:x"}]]}))
+    with_messenger(
+        api, inbox, lambda m: m.send(1, {"text": text, "keyboard": [[{"text": "找专家咨询", "callback_data": "b:x"}]]})
+    )
     [sent] = api.sent(1)
     assert sent.params["parse_mode"] == "HTML"
     assert sent.params["text"] == "请提供&lt;公司名称&gt;及R&amp;D部门的联系方式 &lt;b&gt;不是粗体&lt;/b&gt;"

@@ -1,6 +1,7 @@
 """The worker in webhook mode, with the desk on PostgreSQL behind a switch: Telegram's secret token is checked,
 every update is stored before the 200, a repeat is answered once, and a file that arrives while the desk's
 database is down is acknowledged, kept, and recorded when the database is back."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def post_update(port: int, path: str, update: dict[str, Any], secret: str | None
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(update).encode(), headers=headers)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=json.dumps(update).encode(), headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -61,10 +64,19 @@ def test_webhook_mode_with_the_desk_database_down_and_back(stack, tmp_path, post
     url = PG_URL.replace(PG_URL.rsplit("@", 1)[1].split("/")[0], f"127.0.0.1:{database.port}")
     database_url = f"{url}?options=-csearch_path%3D{postgres_schema}"
     port, path = free_port(), "/telegram/hook-7f3a"
-    env = worker_environment(token=TOKEN, api=api, rasa_url=stack.rasa_url, rasa_token=stack.rasa_token,
-                             database_url=database_url, var_dir=tmp_path, TELEGRAM_MODE="webhook",
-                             TELEGRAM_WEBHOOK_URL=f"https://bot.example.org{path}", TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
-                             TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_WEBHOOK_SECRET=SECRET)
+    env = worker_environment(
+        token=TOKEN,
+        api=api,
+        rasa_url=stack.rasa_url,
+        rasa_token=stack.rasa_token,
+        database_url=database_url,
+        var_dir=tmp_path,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_URL=f"https://bot.example.org{path}",
+        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+    )
     worker = WorkerProcess(env, tmp_path / "worker.log").start()
     try:
         api.wait_for(lambda: api.webhook, 30, "setWebhook")
@@ -85,9 +97,16 @@ def test_webhook_mode_with_the_desk_database_down_and_back(stack, tmp_path, post
         try:
             file_id = "notice-1"
             api.files[file_id] = NOTICE
-            document = {"file_id": file_id, "file_unique_id": "u1", "file_name": "警告函.pdf",
-                        "mime_type": "application/pdf", "file_size": len(NOTICE)}
-            assert post_update(port, path, {"update_id": 2, **api.message_update(chat, document=document)}, SECRET) == 200
+            document = {
+                "file_id": file_id,
+                "file_unique_id": "u1",
+                "file_name": "警告函.pdf",
+                "mime_type": "application/pdf",
+                "file_size": len(NOTICE),
+            }
+            assert (
+                post_update(port, path, {"update_id": 2, **api.message_update(chat, document=document)}, SECRET) == 200
+            )
             received = api.wait_for_message(chat, after=1)
             assert "已收到您的问题" in received.text
         finally:

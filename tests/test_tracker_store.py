@@ -4,6 +4,7 @@ turn's events with statements built once) stores and returns exactly what Rasa's
 Each variant runs in a process of its own, since the fixes change Rasa's classes for the whole process: the same
 conversation — two turns, a second Rasa server adding a turn, a new session — is saved and read back through
 Rasa's store and through ours, and the rows and every tracker read back must be the same."""
+
 from __future__ import annotations
 
 import json
@@ -93,10 +94,14 @@ asyncio.run(main())
 
 
 def run_conversation(which: str, options: dict, sender: str, env: dict[str, str] | None = None) -> dict:
-    result = subprocess.run([sys.executable, "-c", CONVERSATION, which, json.dumps(options), sender], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, **(env or {}), "RASA_TELEMETRY_ENABLED": "false",
-                                 "TF_CPP_MIN_LOG_LEVEL": "2"})
+    result = subprocess.run(
+        [sys.executable, "-c", CONVERSATION, which, json.dumps(options), sender],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {}), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -118,8 +123,10 @@ def store(request, tmp_path):
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     url = admin.url
     try:
-        yield ({"dialect": "postgresql", "host": url.host, "port": url.port, "db": url.database,
-                "username": url.username}, {"POSTGRESQL_SCHEMA": schema})
+        yield (
+            {"dialect": "postgresql", "host": url.host, "port": url.port, "db": url.database, "username": url.username},
+            {"POSTGRESQL_SCHEMA": schema},
+        )
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

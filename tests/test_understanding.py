@@ -1,5 +1,6 @@
 """What enterprises actually type, through the real REST channel: the bot answers, asks back, refers, refuses or
 brings in a person — and keeps the conversation's topic and the form's place (issue 13's behaviours, one each)."""
+
 from __future__ import annotations
 
 import uuid
@@ -72,8 +73,10 @@ def test_asking_for_a_person_with_contacts_starts_the_form_filled_with_them(stac
 
 
 def test_a_long_story_with_a_docket_number_is_escalated_as_urgent_after_first_steps(stack) -> None:
-    story = ("我们是做汽车配件的，平时在亚马逊美国站卖货。今天早上发现店铺的钱提不出来了，亚马逊说是因为一个法院命令，"
-             "案号是1:25-cv-04321，伊利诺伊北区法院，冻结了大概两万三千美元。我们以前没碰到过这种事，想问下现在该怎么办？")
+    story = (
+        "我们是做汽车配件的，平时在亚马逊美国站卖货。今天早上发现店铺的钱提不出来了，亚马逊说是因为一个法院命令，"
+        "案号是1:25-cv-04321，伊利诺伊北区法院，冻结了大概两万三千美元。我们以前没碰到过这种事，想问下现在该怎么办？"
+    )
     replies = chat(stack)(story)
     assert first(replies, "escalation")["priority"] == "urgent"
     assert kinds(replies).index("answer") < kinds(replies).index("escalation")
@@ -114,8 +117,10 @@ def test_a_frozen_store_gets_first_steps_and_the_next_question_is_answered(stack
 def test_near_misses_get_the_right_item(stack, kb) -> None:
     fair = first(chat(stack)("展会上被投诉侵权怎么办"), "answer")
     assert fair["sources"][0].startswith("faq:fair-"), fair
-    for question in ("Someone registered our trademark abroad first, what can we do?",
-                     "Our trademark was squatted in Brazil, what should we do?"):
+    for question in (
+        "Someone registered our trademark abroad first, what can we do?",
+        "Our trademark was squatted in Brazil, what should we do?",
+    ):
         answer = first(chat(stack)(question), "answer")
         assert answer["language"] == "en", (question, answer)
         assert "ask_trademark_squatting" in kb.items[answer["sources"][0]].intents, (question, answer)

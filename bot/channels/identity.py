@@ -2,6 +2,7 @@
 Telegram chat is the sender `tg:<chat id>` (the worker and the channel inside Rasa name it so, and the REST channel
 refuses senders that claim the prefix), and an update's message id makes a repeat of it recognisable. A new channel
 (the web chat, WeChat) adds its prefix here."""
+
 from __future__ import annotations
 
 SENDER_PREFIX = "tg:"

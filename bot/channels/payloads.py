@@ -10,6 +10,7 @@ for the vocabulary's entities, among the values its buttons could carry; anythin
 `clean_text` drops what no store can keep: lone UTF-16 surrogates (a JSON body may carry "\\ud800"; PostgreSQL and
 UTF-8 encoding refuse it) and Unicode non-characters, and every control character but tab and newline.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,6 +45,7 @@ def _words(value: Any) -> bool:
 def _vocabulary_term(entity: str) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
         return isinstance(value, str) and _vocabulary().canonical(entity, value) is not None
+
     return check
 
 
@@ -52,8 +54,10 @@ def _vocabulary_term(entity: str) -> Callable[[Any], bool]:
 BUTTON_PAYLOADS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "ask_item": {"item": _item, "detail": lambda v: v == "more"},
     "request_human": {entity: _vocabulary_term(entity) for entity in VOCABULARY_ENTITIES},
-    "rate": {"ticket": lambda v: isinstance(v, str) and re.fullmatch(r"SX-\d{8}-\d{4,6}", v) is not None,
-             "score": lambda v: v in ("1", "2", "3", "4", "5")},
+    "rate": {
+        "ticket": lambda v: isinstance(v, str) and re.fullmatch(r"SX-\d{8}-\d{4,6}", v) is not None,
+        "score": lambda v: v in ("1", "2", "3", "4", "5"),
+    },
     "cancel": {},
     "help": {},
     "subscribe_warnings": {"criteria": _words},
@@ -82,8 +86,9 @@ def screen(text: str) -> str:
     intent = match.group("intent").strip() if match else ""
     allowed = BUTTON_PAYLOADS.get(intent)
     if match is None or allowed is None or match.group("confidence") or match.group("rest").strip():
-        raise RefusedPayload('a message beginning with "/" must be one of the bot\'s buttons; write the question '
-                             'without the "/"')
+        raise RefusedPayload(
+            'a message beginning with "/" must be one of the bot\'s buttons; write the question without the "/"'
+        )
     if match.group("entities"):
         try:
             entities = json.loads(match.group("entities"))

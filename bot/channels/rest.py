@@ -28,6 +28,7 @@ called "rest", so conversations and tickets opened here are REST's). In addition
 - A part that is down (the tracker store's database, the lock store's Redis, the desk's database when a question
   must be held) gives 503 with `{"error": …}` and changes nothing; the client may send the message again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,7 +53,12 @@ from sanic.response import HTTPResponse
 from bot.runtime.held import HeldQuestion, HeldQuestions
 from bot.runtime.server import install as install_rasa_fixes
 from bot.runtime.turns import (
-    LOCK_WAIT_SECONDS, action_server_answers, record_unanswered, replies_to, run_turn, set_aside,
+    LOCK_WAIT_SECONDS,
+    action_server_answers,
+    record_unanswered,
+    replies_to,
+    run_turn,
+    set_aside,
 )
 from bot.runtime.ratelimit import RateLimiter, SenderRateLimiter, retry_after_seconds, sender_rate_limiter
 from bot import settings
@@ -94,8 +100,15 @@ class BadRequest(Exception):
 class RestChannel(RestInput):
     """The "rest" input channel: validated, rate-limited, and holding questions while the action server is down."""
 
-    def __init__(self, token: str | None, *, max_chars: int = 4000, held: HeldQuestions | None = None,
-                 limiter: RateLimiter | None = None, address_limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        token: str | None,
+        *,
+        max_chars: int = 4000,
+        held: HeldQuestions | None = None,
+        limiter: RateLimiter | None = None,
+        address_limiter: RateLimiter | None = None,
+    ) -> None:
         install_rasa_fixes()  # the failure watch (and the speed-ups) the channel relies on, also under plain `rasa run`
         self.token = token
         self.max_chars = max_chars
@@ -116,19 +129,28 @@ class RestChannel(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "RestChannel":
         credentials = credentials or {}
         env = os.environ
-        burst = settings.read(env, "IPDESK_REST_BURST", settings.positive(int), int(credentials.get("burst", DEFAULT_BURST)))
-        per_minute = settings.read(env, "IPDESK_REST_PER_MINUTE", settings.positive(int),
-                                   int(credentials.get("per_minute", DEFAULT_PER_MINUTE)))
+        burst = settings.read(
+            env, "IPDESK_REST_BURST", settings.positive(int), int(credentials.get("burst", DEFAULT_BURST))
+        )
+        per_minute = settings.read(
+            env,
+            "IPDESK_REST_PER_MINUTE",
+            settings.positive(int),
+            int(credentials.get("per_minute", DEFAULT_PER_MINUTE)),
+        )
         address_burst = settings.read(env, "IPDESK_REST_ADDRESS_BURST", settings.number(int), DEFAULT_ADDRESS_BURST)
-        address_per_minute = settings.read(env, "IPDESK_REST_ADDRESS_PER_MINUTE", settings.positive(int),
-                                           DEFAULT_ADDRESS_PER_MINUTE)
+        address_per_minute = settings.read(
+            env, "IPDESK_REST_ADDRESS_PER_MINUTE", settings.positive(int), DEFAULT_ADDRESS_PER_MINUTE
+        )
         return cls(
             credentials.get("token") or settings.text(env, "IPDESK_RASA_TOKEN"),
-            max_chars=settings.read(env, "IPDESK_REST_MAX_CHARS", settings.positive(int),
-                                    int(credentials.get("max_chars", 4000))),
+            max_chars=settings.read(
+                env, "IPDESK_REST_MAX_CHARS", settings.positive(int), int(credentials.get("max_chars", 4000))
+            ),
             limiter=sender_rate_limiter(burst, per_minute),
             address_limiter=sender_rate_limiter(address_burst, address_per_minute, scope="address")
-            if address_burst > 0 else None,
+            if address_burst > 0
+            else None,
         )
 
     async def _in_thread(self, call: Callable[[HeldQuestions], T]) -> T:
@@ -156,8 +178,14 @@ class RestChannel(RestInput):
                 if wait is not None:
                     seconds = retry_after_seconds(wait)
                     logger.warning("rest: the address %s is sending too fast; refused for %d s", request.ip, seconds)
-                    return response.json({"error": f"too many messages from this address; send again in {seconds} s",
-                                          "retry_after": seconds}, status=429, headers={"Retry-After": str(seconds)})
+                    return response.json(
+                        {
+                            "error": f"too many messages from this address; send again in {seconds} s",
+                            "retry_after": seconds,
+                        },
+                        status=429,
+                        headers={"Retry-After": str(seconds)},
+                    )
             try:
                 sender, text, metadata = self._read(request)
             except BadRequest as refused:
@@ -168,7 +196,8 @@ class RestChannel(RestInput):
                 logger.warning("rest: %s is sending too fast; refused for %d s", sender, seconds)
                 return response.json(
                     {"error": f"too many messages from this sender; send again in {seconds} s", "retry_after": seconds},
-                    status=429, headers={"Retry-After": str(seconds)},
+                    status=429,
+                    headers={"Retry-After": str(seconds)},
                 )
             agent = _ready_agent(request)
             if agent is None:
@@ -179,13 +208,18 @@ class RestChannel(RestInput):
                     return response.json(await self._converse(agent, sender, text, metadata, message_id))
             except LockError:
                 logger.exception("rest: the conversation %s could not be locked for message %s", sender, message_id)
-                return response.json({"error": "the conversation cannot be locked now (the lock store is unreachable "
-                                               "or busy); nothing was changed, send the message again shortly"},
-                                     status=503)
+                return response.json(
+                    {
+                        "error": "the conversation cannot be locked now (the lock store is unreachable "
+                        "or busy); nothing was changed, send the message again shortly"
+                    },
+                    status=503,
+                )
             except Exception:
                 logger.exception("rest: the message %s of %s could not be handled", message_id, sender)
-                return response.json({"error": "the message could not be handled now; send it again shortly"},
-                                     status=503)
+                return response.json(
+                    {"error": "the message could not be handled now; send it again shortly"}, status=503
+                )
 
         @channel.route("/resume", methods=["POST"])
         async def resume(request: Request) -> HTTPResponse:
@@ -218,8 +252,11 @@ class RestChannel(RestInput):
         if not isinstance(sender, str) or not sender.strip():
             raise BadRequest(400, '"sender" must be a non-empty string that names the conversation')
         if len(sender) > MAX_SENDER_LENGTH or not SENDER_FORM.fullmatch(sender):
-            raise BadRequest(400, f'"sender" must be 1 to {MAX_SENDER_LENGTH} of the characters A-Z a-z 0-9 . _ ~ : @ - '
-                                  '(an id that needs no percent-encoding in a URL, so the desk\'s answers reach it)')
+            raise BadRequest(
+                400,
+                f'"sender" must be 1 to {MAX_SENDER_LENGTH} of the characters A-Z a-z 0-9 . _ ~ : @ - '
+                "(an id that needs no percent-encoding in a URL, so the desk's answers reach it)",
+            )
         if sender.startswith(TELEGRAM_PREFIX):
             raise BadRequest(400, f'"sender" may not begin with "{TELEGRAM_PREFIX}": those are Telegram conversations')
         if not isinstance(text, str):
@@ -242,16 +279,23 @@ class RestChannel(RestInput):
                 raise BadRequest(400, f'"metadata" is {refused}') from None
         return sender, text, metadata
 
-    async def _converse(self, agent: Agent, sender: str, text: str, metadata: Mapping[str, Any] | None,
-                        message_id: str) -> list[dict[str, Any]]:
+    async def _converse(
+        self, agent: Agent, sender: str, text: str, metadata: Mapping[str, Any] | None, message_id: str
+    ) -> list[dict[str, Any]]:
         """The replies to one message: first the answers to the sender's held questions, if any can be given now,
         then its own; or a holding reply if it cannot be answered now."""
         replies: list[dict[str, Any]] = []
         still_waiting: list[str] = []
         if await self._may_be_waiting(sender):
             replies, _, still_waiting = await self._resume(agent, sender)
-        message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=self.name(),
-                              metadata=dict(metadata) if metadata else None, message_id=message_id)
+        message = UserMessage(
+            text,
+            CollectingOutputChannel(),
+            sender,
+            input_channel=self.name(),
+            metadata=dict(metadata) if metadata else None,
+            message_id=message_id,
+        )
         if still_waiting:  # the earlier questions still cannot be answered: this one waits behind them
             waits = await self._hold(sender, message_id, text, metadata)
             await record_unanswered(agent, message, waits)
@@ -266,7 +310,9 @@ class RestChannel(RestInput):
             await set_aside(agent, sender, holding)
         return replies + [holding]
 
-    async def _hold(self, sender: str, message_id: str, text: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    async def _hold(
+        self, sender: str, message_id: str, text: str, metadata: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
         """Store the question (raises when the desk's database cannot take it) and make the holding reply."""
         language = detect_language(text)
         await self._in_thread(lambda held: held.hold(sender, message_id, text, language=language, metadata=metadata))
@@ -291,9 +337,14 @@ class RestChannel(RestInput):
             if tracker is not None and replies_to(tracker, question.message_id) is not None:
                 answered.append(question)  # answered before (the worker was stopped before recording it)
                 continue
-            message = UserMessage(question.text, CollectingOutputChannel(), sender, input_channel=self.name(),
-                                  metadata=dict(question.metadata) if question.metadata else None,
-                                  message_id=question.message_id)
+            message = UserMessage(
+                question.text,
+                CollectingOutputChannel(),
+                sender,
+                input_channel=self.name(),
+                metadata=dict(question.metadata) if question.metadata else None,
+                message_id=question.message_id,
+            )
             turn = await run_turn(agent, message)
             if turn.failed:
                 await set_aside(agent, sender)
@@ -311,7 +362,9 @@ class RestChannel(RestInput):
         """Whether the sender may have held questions: the set this server knows, read again from the database every
         couple of seconds in the background (a question held by another server is seen within that time)."""
         now = time.monotonic()
-        if now - self._waiting_read_at > WAITING_REFRESH_SECONDS and (self._refreshing is None or self._refreshing.done()):
+        if now - self._waiting_read_at > WAITING_REFRESH_SECONDS and (
+            self._refreshing is None or self._refreshing.done()
+        ):
             self._waiting_read_at = now
             self._refreshing = asyncio.create_task(self._refresh_waiting())
         return sender in self._waiting

@@ -7,6 +7,7 @@ first administrator, who then opens accounts for staff and experts in the consol
     python -m bot.console purge               # anonymise it (run it daily, e.g. from cron)
     python -m bot.console purge --contact 13900000001   # one enterprise's data now, on its request (or --ticket SX-…)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.contact or args.ticket:
                 return _purge_enterprise(ctx, args.contact, args.ticket)
             return _purge(ctx, args.dry_run)
-        web.run_app(create_app(ctx), host=settings.host, port=settings.port, access_log=None,
-                    print=lambda _: log.info("console on http://%s:%s", settings.host, settings.port))
+        web.run_app(
+            create_app(ctx),
+            host=settings.host,
+            port=settings.port,
+            access_log=None,
+            print=lambda _: log.info("console on http://%s:%s", settings.host, settings.port),
+        )
         return 0
     finally:
         ctx.engine.dispose()
@@ -80,22 +86,29 @@ def _create_admin(ctx: ConsoleContext, username: str, name: str, from_stdin: boo
 
 
 PURGE_LABELS = {
-    "calls": "hotline calls anonymised", "tickets": "closed tickets anonymised",
-    "transcript_lines": "transcript lines anonymised", "ticket_events": "enterprise ticket events anonymised",
+    "calls": "hotline calls anonymised",
+    "tickets": "closed tickets anonymised",
+    "transcript_lines": "transcript lines anonymised",
+    "ticket_events": "enterprise ticket events anonymised",
     "exhibition_registrations": "trade-fair registrations anonymised",
     "warning_subscribers": "former warning subscribers deleted",
-    "attachments": "attachment files deleted", "attachment_failures": "attachment files that could not be deleted",
-    "outbox_messages": "outbox messages deleted", "sign_in_attempts": "sign-in attempts deleted",
-    "sessions": "expired console sessions deleted", "audit_ips": "audit entries' IP addresses removed",
+    "attachments": "attachment files deleted",
+    "attachment_failures": "attachment files that could not be deleted",
+    "outbox_messages": "outbox messages deleted",
+    "sign_in_attempts": "sign-in attempts deleted",
+    "sessions": "expired console sessions deleted",
+    "audit_ips": "audit entries' IP addresses removed",
     "tracker_events": "conversation events deleted (Rasa's tracker store)",
-    "telegram_inbox": "Telegram inbox rows deleted", "log_files": "log files deleted",
+    "telegram_inbox": "Telegram inbox rows deleted",
+    "log_files": "log files deleted",
 }
 
 
 def _purge_enterprise(ctx: ConsoleContext, contact: str | None, ticket: str | None) -> int:
     try:
-        report = purge_enterprise(ctx.sessions, ctx.clock, contact=contact, ticket=ticket,
-                                  stores=PersonalStores.from_environment(ctx.engine))
+        report = purge_enterprise(
+            ctx.sessions, ctx.clock, contact=contact, ticket=ticket, stores=PersonalStores.from_environment(ctx.engine)
+        )
     except DeskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -106,10 +119,13 @@ def _purge_enterprise(ctx: ConsoleContext, contact: str | None, ticket: str | No
 
 
 def _purge(ctx: ConsoleContext, dry_run: bool) -> int:
-    report = purge(ctx.sessions, ctx.clock, ctx.desk_settings, dry_run=dry_run,
-                   stores=PersonalStores.from_environment(ctx.engine))
-    print(f"{'dry run, nothing changed: what a purge would do to ' if dry_run else ''}personal data older than "
-          f"{ctx.desk_settings.retention_days} days (before {report.cutoff:%Y-%m-%d %H:%M} UTC)")
+    report = purge(
+        ctx.sessions, ctx.clock, ctx.desk_settings, dry_run=dry_run, stores=PersonalStores.from_environment(ctx.engine)
+    )
+    print(
+        f"{'dry run, nothing changed: what a purge would do to ' if dry_run else ''}personal data older than "
+        f"{ctx.desk_settings.retention_days} days (before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
+    )
     for name, count in report.counts().items():
         print(f"  {PURGE_LABELS[name]}: {count}")
     return 1 if report.attachment_failures else 0

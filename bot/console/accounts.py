@@ -4,6 +4,7 @@ A session is a random token in an HttpOnly cookie; the database keeps only its S
 every form and API call of the session must echo. Sessions live in the shared database, so several console
 processes behind a load balancer need no sticky sessions.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,15 @@ class Accounts:
     # Users
 
     def create_user(
-        self, username: str, display_name: str, role: str, password: str, *, expert_id: int | None = None,
-        actor: Principal | None = None, actor_name: str | None = None,
+        self,
+        username: str,
+        display_name: str,
+        role: str,
+        password: str,
+        *,
+        expert_id: int | None = None,
+        actor: Principal | None = None,
+        actor_name: str | None = None,
     ) -> ConsoleUser:
         username = (username or "").strip().lower()
         display_name = (display_name or "").strip()
@@ -103,13 +111,28 @@ class Accounts:
                     raise AccountError(f"专家库中没有编号为 {expert_id} 的专家")
                 if session.scalar(select(ConsoleUser.id).where(ConsoleUser.expert_id == expert_id)) is not None:
                     raise AccountError("这位专家已有账号")
-            user = ConsoleUser(username=username, display_name=display_name, role=role,
-                               password_hash=hash_password(password), expert_id=expert_id, active=True,
-                               created_at=now, updated_at=now)
+            user = ConsoleUser(
+                username=username,
+                display_name=display_name,
+                role=role,
+                password_hash=hash_password(password),
+                expert_id=expert_id,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(user)
             session.flush()
-            audit.record(session, actor, "create", at=now, object_type="user", object_id=user.id,
-                         detail={"username": username, "role": role, "expert_id": expert_id}, username=actor_name)
+            audit.record(
+                session,
+                actor,
+                "create",
+                at=now,
+                object_type="user",
+                object_id=user.id,
+                detail={"username": username, "role": role, "expert_id": expert_id},
+                username=actor_name,
+            )
         log.info("console: user %s (%s) created by %s", username, role, actor.username if actor else actor_name)
         return user
 
@@ -117,8 +140,9 @@ class Accounts:
         with self.sessions() as session:
             return list(session.scalars(select(ConsoleUser).order_by(ConsoleUser.role, ConsoleUser.username)))
 
-    def set_password(self, user_id: int, password: str, *, actor: Principal | None = None,
-                     actor_name: str | None = None) -> None:
+    def set_password(
+        self, user_id: int, password: str, *, actor: Principal | None = None, actor_name: str | None = None
+    ) -> None:
         now = self.clock.now()
         with self.sessions.begin() as session:
             user = session.get(ConsoleUser, user_id)
@@ -129,8 +153,16 @@ class Accounts:
             user.updated_at = now
             # A new password ends every session of the account: whoever knew the old one is out.
             session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
-            audit.record(session, actor, "change", at=now, object_type="user", object_id=user_id,
-                         detail={"password": "reset"}, username=actor_name)
+            audit.record(
+                session,
+                actor,
+                "change",
+                at=now,
+                object_type="user",
+                object_id=user_id,
+                detail={"password": "reset"},
+                username=actor_name,
+            )
 
     def set_active(self, user_id: int, active: bool, *, actor: Principal) -> None:
         now = self.clock.now()
@@ -144,8 +176,9 @@ class Accounts:
             user.updated_at = now
             if not active:
                 session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
-            audit.record(session, actor, "change", at=now, object_type="user", object_id=user_id,
-                         detail={"active": active})
+            audit.record(
+                session, actor, "change", at=now, object_type="user", object_id=user_id, detail={"active": active}
+            )
 
     # ----------------------------------------------------------------------------------------------------------
     # Signing in and out
@@ -169,8 +202,17 @@ class Accounts:
             _serialise(session, username, ip)
             wait = self.wait_before_try(session, username, ip, now)
             if wait > timedelta(0):
-                audit.record(session, None, "sign_in_throttled", at=now, object_type="user", object_id=username,
-                             ip=ip, username=username, detail={"wait_seconds": int(wait.total_seconds() + 0.999)})
+                audit.record(
+                    session,
+                    None,
+                    "sign_in_throttled",
+                    at=now,
+                    object_type="user",
+                    object_id=username,
+                    ip=ip,
+                    username=username,
+                    detail={"wait_seconds": int(wait.total_seconds() + 0.999)},
+                )
                 attempt_id = None
             else:
                 attempt = SignInAttempt(at=now, username=username, ip=ip, succeeded=False)
@@ -183,10 +225,22 @@ class Accounts:
 
         with self.sessions.begin() as session:
             user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
-            ok = verify_password(password, user.password_hash if user else DUMMY_HASH) and user is not None and user.active
+            ok = (
+                verify_password(password, user.password_hash if user else DUMMY_HASH)
+                and user is not None
+                and user.active
+            )
             if not ok:
-                audit.record(session, None, "sign_in_failed", at=now, object_type="user", object_id=username, ip=ip,
-                             username=username)
+                audit.record(
+                    session,
+                    None,
+                    "sign_in_failed",
+                    at=now,
+                    object_type="user",
+                    object_id=username,
+                    ip=ip,
+                    username=username,
+                )
                 failed = True
             else:
                 failed = False
@@ -195,9 +249,15 @@ class Accounts:
                     user.password_hash = hash_password(password)
                 user.last_sign_in_at = now
                 token = secrets.token_urlsafe(32)
-                record = ConsoleSession(token_hash=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                                        created_at=now, last_seen_at=now, expires_at=now + self.settings.session_lifetime,
-                                        ip=ip)
+                record = ConsoleSession(
+                    token_hash=_digest(token),
+                    user_id=user.id,
+                    csrf_token=secrets.token_urlsafe(32),
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + self.settings.session_lifetime,
+                    ip=ip,
+                )
                 session.add(record)
                 session.flush()
                 principal = _principal(user, record, ip)
@@ -221,13 +281,31 @@ class Accounts:
         """
         settings = self.settings
         since = now - settings.failure_window
-        known = ip is not None and session.scalar(select(SignInAttempt.id).where(
-            SignInAttempt.username == username, SignInAttempt.ip == ip, SignInAttempt.succeeded.is_(True),
-            SignInAttempt.at >= now - KNOWN_ADDRESS_FOR).limit(1)) is not None
-        last_success = session.scalar(select(func.max(SignInAttempt.id)).where(
-            SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)))
-        by_name = [SignInAttempt.username == username, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since,
-                   SignInAttempt.id > (last_success or 0)]
+        known = (
+            ip is not None
+            and session.scalar(
+                select(SignInAttempt.id)
+                .where(
+                    SignInAttempt.username == username,
+                    SignInAttempt.ip == ip,
+                    SignInAttempt.succeeded.is_(True),
+                    SignInAttempt.at >= now - KNOWN_ADDRESS_FOR,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+        last_success = session.scalar(
+            select(func.max(SignInAttempt.id)).where(
+                SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)
+            )
+        )
+        by_name = [
+            SignInAttempt.username == username,
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.at >= since,
+            SignInAttempt.id > (last_success or 0),
+        ]
         if known:
             by_name.append(SignInAttempt.ip == ip)
         ready = _ready(session, by_name, settings.max_failures, settings.lockout)
@@ -244,7 +322,8 @@ class Accounts:
         now = self.clock.now()
         with self.sessions() as session:
             row = session.execute(
-                select(ConsoleSession, ConsoleUser).join(ConsoleUser, ConsoleUser.id == ConsoleSession.user_id)
+                select(ConsoleSession, ConsoleUser)
+                .join(ConsoleUser, ConsoleUser.id == ConsoleSession.user_id)
                 .where(ConsoleSession.token_hash == _digest(token))
             ).first()
             if row is None:
@@ -270,8 +349,12 @@ class Accounts:
         """Delete sessions that can no longer be used; returns how many."""
         now = self.clock.now()
         with self.sessions.begin() as session:
-            result = session.execute(delete(ConsoleSession).where(
-                (ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - self.settings.session_idle)))
+            result = session.execute(
+                delete(ConsoleSession).where(
+                    (ConsoleSession.expires_at <= now)
+                    | (ConsoleSession.last_seen_at <= now - self.settings.session_idle)
+                )
+            )
             return result.rowcount or 0
 
 
@@ -309,14 +392,15 @@ def _serialise(session: Session, username: str, ip: str | None) -> None:
 
 
 def _spoken(wait: timedelta) -> str:
-    """"3 秒" or "2 分钟": how long to wait, rounded up."""
+    """ "3 秒" or "2 分钟": how long to wait, rounded up."""
     seconds = max(1, int(wait.total_seconds() + 0.999))
     return f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
 
 
 def _principal(user: ConsoleUser, record: ConsoleSession, ip: str | None) -> Principal:
-    return Principal(user.id, user.username, user.display_name, user.role, user.expert_id, record.id,
-                     record.csrf_token, ip)
+    return Principal(
+        user.id, user.username, user.display_name, user.role, user.expert_id, record.id, record.csrf_token, ip
+    )
 
 
 def _digest(token: str) -> str:

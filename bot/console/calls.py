@@ -4,6 +4,7 @@ ticket a call became, follow-ups, and the search behind the call list and its CS
 Every change is one transaction with its audit entry. Escalation opens the desk's ticket and links the call in
 the desk's own transaction, so a double click cannot open two tickets for one call.
 """
+
 from __future__ import annotations
 
 import logging
@@ -116,8 +117,13 @@ class CallFilter(FilterFields):
     @classmethod
     def parse(cls, query: Mapping[str, str]) -> tuple["CallFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
-        read = (FilterQuery(query).dates("date_from", "date_to").ids("staff", "expert")
-                .choice("status", cls.STATUSES, "状态").texts("topic", "country", "ip_type", "q"))
+        read = (
+            FilterQuery(query)
+            .dates("date_from", "date_to")
+            .ids("staff", "expert")
+            .choice("status", cls.STATUSES, "状态")
+            .texts("topic", "country", "ip_type", "q")
+        )
         return cls(**read.values), read.problems
 
 
@@ -163,18 +169,37 @@ class HotlineLog:
         suggestion = suggestion or Suggestion(language="zh")
         with self.sessions.begin() as session:
             call = Call(
-                received_at=now, channel=form.channel, caller_name=form.caller_name, company=form.company,
-                phone=form.phone, question=form.question, notes=form.notes, intent=suggestion.intent,
-                intent_confidence=suggestion.confidence, entities=suggestion.entities,
-                country=suggestion.entity("country"), ip_type=suggestion.entity("ip_type"),
-                dispute_type=suggestion.entity("dispute_type"), suggested_sources=suggestion.sources,
-                answer=suggestion.answer or suggestion.referral, staff_user_id=staff.user_id,
-                follow_up_on=form.follow_up_on, created_at=now, updated_at=now,
+                received_at=now,
+                channel=form.channel,
+                caller_name=form.caller_name,
+                company=form.company,
+                phone=form.phone,
+                question=form.question,
+                notes=form.notes,
+                intent=suggestion.intent,
+                intent_confidence=suggestion.confidence,
+                entities=suggestion.entities,
+                country=suggestion.entity("country"),
+                ip_type=suggestion.entity("ip_type"),
+                dispute_type=suggestion.entity("dispute_type"),
+                suggested_sources=suggestion.sources,
+                answer=suggestion.answer or suggestion.referral,
+                staff_user_id=staff.user_id,
+                follow_up_on=form.follow_up_on,
+                created_at=now,
+                updated_at=now,
             )
             session.add(call)
             session.flush()
-            audit.record(session, staff, "create", at=now, object_type="call", object_id=call.id,
-                         detail={"intent": call.intent, "sources": call.suggested_sources})
+            audit.record(
+                session,
+                staff,
+                "create",
+                at=now,
+                object_type="call",
+                object_id=call.id,
+                detail={"intent": call.intent, "sources": call.suggested_sources},
+            )
         log.info("console: call %s logged by %s (%s)", call.id, staff.username, call.intent)
         return call
 
@@ -192,12 +217,20 @@ class HotlineLog:
             if given and call.answer_given_at is None:
                 call.answer_given_at = now
             call.updated_at = now
-            audit.record(session, staff, "change", at=now, object_type="call", object_id=call_id,
-                         detail={"answer_edited": edited, "marked_given": given})
+            audit.record(
+                session,
+                staff,
+                "change",
+                at=now,
+                object_type="call",
+                object_id=call_id,
+                detail={"answer_edited": edited, "marked_given": given},
+            )
             return call
 
-    def update_follow_up(self, call_id: int, staff: Principal, *, notes: str | None, follow_up_on: str | None,
-                         done: bool) -> Call:
+    def update_follow_up(
+        self, call_id: int, staff: Principal, *, notes: str | None, follow_up_on: str | None, done: bool
+    ) -> Call:
         errors: dict[str, str] = {}
         day: date | None = None
         if follow_up_on:
@@ -228,8 +261,15 @@ class HotlineLog:
             audit.record(session, staff, "change", at=now, object_type="call", object_id=call_id, detail=changes)
             return call
 
-    def escalate(self, call_id: int, staff: Principal, *, priority: Priority, deadline: date | None = None,
-                 description: str | None = None) -> Ticket:
+    def escalate(
+        self,
+        call_id: int,
+        staff: Principal,
+        *,
+        priority: Priority,
+        deadline: date | None = None,
+        description: str | None = None,
+    ) -> Ticket:
         """Open the desk's ticket for this call (same matching, SLA and outbox as the chat) and link both ways."""
         if priority not in ("urgent", "normal"):
             raise CallFormError({"priority": "请选择紧急或普通"})
@@ -251,20 +291,39 @@ class HotlineLog:
 
         def link(session: Session, ticket: Ticket) -> None:
             linked = session.execute(
-                update(Call).where(Call.id == call_id, Call.ticket_id.is_(None))
+                update(Call)
+                .where(Call.id == call_id, Call.ticket_id.is_(None))
                 .values(ticket_id=ticket.id, updated_at=ticket.created_at)
             ).rowcount
             if linked != 1:
                 raise DeskError("这通来电刚刚已被转为工单", "wrong_state")
-            audit.record(session, staff, "escalate", at=ticket.created_at, object_type="call", object_id=call_id,
-                         detail={"ticket": ticket.number, "priority": priority})
+            audit.record(
+                session,
+                staff,
+                "escalate",
+                at=ticket.created_at,
+                object_type="call",
+                object_id=call_id,
+                detail={"ticket": ticket.number, "priority": priority},
+            )
 
         ticket = self.desk.open_ticket(
-            channel="hotline", sender_id=f"call:{call_id}", company=call.company, contact=call.phone,
-            contact_name=call.caller_name, description=text[:10_000], country=call.country, ip_type=call.ip_type,
-            dispute_type=call.dispute_type, industry=(call.entities or {}).get("industry", [None])[0],
-            deadline=deadline, priority=priority, language="zh", transcript=transcript,
-            actor=f"staff:{staff.username}", on_opened=link,
+            channel="hotline",
+            sender_id=f"call:{call_id}",
+            company=call.company,
+            contact=call.phone,
+            contact_name=call.caller_name,
+            description=text[:10_000],
+            country=call.country,
+            ip_type=call.ip_type,
+            dispute_type=call.dispute_type,
+            industry=(call.entities or {}).get("industry", [None])[0],
+            deadline=deadline,
+            priority=priority,
+            language="zh",
+            transcript=transcript,
+            actor=f"staff:{staff.username}",
+            on_opened=link,
         )
         log.info("console: call %s escalated by %s as %s (%s)", call_id, staff.username, ticket.number, priority)
         return ticket
@@ -284,8 +343,9 @@ class HotlineLog:
 
     def search(self, filters: CallFilter, *, limit: int = LIST_LIMIT) -> list[CallRow]:
         statement = self._select()
-        statement = statement.where(*on_days(Call.received_at, filters.date_from, filters.date_to,
-                                             self.desk.settings.hours.zone))
+        statement = statement.where(
+            *on_days(Call.received_at, filters.date_from, filters.date_to, self.desk.settings.hours.zone)
+        )
         if filters.status == "open":
             statement = statement.where(Call.ticket_id.is_(None), Call.answer_given_at.is_(None))
         elif filters.status == "given":
@@ -294,16 +354,28 @@ class HotlineLog:
             statement = statement.where(Call.ticket_id.is_not(None))
         elif filters.status == "follow_up":
             statement = statement.where(Call.follow_up_on <= self.today(), Call.follow_up_done_at.is_(None))
-        statement = statement.where(*equal_where_given([
-            (Call.intent, filters.topic), (Call.country, filters.country), (Call.ip_type, filters.ip_type),
-            (Call.staff_user_id, filters.staff), (Ticket.expert_id, filters.expert)]))
+        statement = statement.where(
+            *equal_where_given(
+                [
+                    (Call.intent, filters.topic),
+                    (Call.country, filters.country),
+                    (Call.ip_type, filters.ip_type),
+                    (Call.staff_user_id, filters.staff),
+                    (Ticket.expert_id, filters.expert),
+                ]
+            )
+        )
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
-            statement = statement.where(or_(
-                Call.company.ilike(pattern, escape="\\"), Call.caller_name.ilike(pattern, escape="\\"),
-                Call.question.ilike(pattern, escape="\\"), Call.phone.like(pattern, escape="\\"),
-                Ticket.number.ilike(pattern, escape="\\"),
-            ))
+            statement = statement.where(
+                or_(
+                    Call.company.ilike(pattern, escape="\\"),
+                    Call.caller_name.ilike(pattern, escape="\\"),
+                    Call.question.ilike(pattern, escape="\\"),
+                    Call.phone.like(pattern, escape="\\"),
+                    Ticket.number.ilike(pattern, escape="\\"),
+                )
+            )
         with self.sessions() as session:
             return self._rows(session, statement.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit))
 
@@ -318,16 +390,40 @@ class HotlineLog:
             return history
         pattern = f"%{_escape_like(prefix)}%"
         with self.sessions() as session:
-            for call in session.scalars(select(Call).where(Call.company.ilike(pattern, escape="\\"))
-                                        .order_by(Call.received_at.desc()).limit(limit)):
-                history.calls.append({"id": call.id, "company": call.company, "at": call.received_at,
-                                      "question": call.question, "caller_name": call.caller_name,
-                                      "phone": call.phone, "intent": call.intent})
-            for ticket in session.scalars(select(Ticket).where(Ticket.company.ilike(pattern, escape="\\"))
-                                          .order_by(Ticket.created_at.desc()).limit(limit)):
-                history.tickets.append({"number": ticket.number, "company": ticket.company, "at": ticket.created_at,
-                                        "status": ticket.status, "priority": ticket.priority,
-                                        "contact": ticket.contact, "contact_name": ticket.contact_name})
+            for call in session.scalars(
+                select(Call)
+                .where(Call.company.ilike(pattern, escape="\\"))
+                .order_by(Call.received_at.desc())
+                .limit(limit)
+            ):
+                history.calls.append(
+                    {
+                        "id": call.id,
+                        "company": call.company,
+                        "at": call.received_at,
+                        "question": call.question,
+                        "caller_name": call.caller_name,
+                        "phone": call.phone,
+                        "intent": call.intent,
+                    }
+                )
+            for ticket in session.scalars(
+                select(Ticket)
+                .where(Ticket.company.ilike(pattern, escape="\\"))
+                .order_by(Ticket.created_at.desc())
+                .limit(limit)
+            ):
+                history.tickets.append(
+                    {
+                        "number": ticket.number,
+                        "company": ticket.company,
+                        "at": ticket.created_at,
+                        "status": ticket.status,
+                        "priority": ticket.priority,
+                        "contact": ticket.contact,
+                        "contact_name": ticket.contact_name,
+                    }
+                )
         return history
 
     def history(self, call_id: int) -> list[dict[str, Any]]:
@@ -336,23 +432,39 @@ class HotlineLog:
 
         with self.sessions() as session:
             call = self._call(session, call_id)
-            lines = [{"at": e.at, "who": e.username, "action": e.action, "detail": e.detail}
-                     for e in session.scalars(select(AuditEntry).where(
-                         AuditEntry.object_type == "call", AuditEntry.object_id == str(call_id)).order_by(AuditEntry.at, AuditEntry.id))
-                     if e.action != "view"]
+            lines = [
+                {"at": e.at, "who": e.username, "action": e.action, "detail": e.detail}
+                for e in session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.object_type == "call", AuditEntry.object_id == str(call_id))
+                    .order_by(AuditEntry.at, AuditEntry.id)
+                )
+                if e.action != "view"
+            ]
             if call.ticket_id is not None:
-                lines += [{"at": e.at, "who": e.actor, "action": f"ticket:{e.action}",
-                           "detail": {"from": e.from_status, "to": e.to_status, "reason": e.reason}}
-                          for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == call.ticket_id)
-                                                   .order_by(TicketEvent.at, TicketEvent.id))]
+                lines += [
+                    {
+                        "at": e.at,
+                        "who": e.actor,
+                        "action": f"ticket:{e.action}",
+                        "detail": {"from": e.from_status, "to": e.to_status, "reason": e.reason},
+                    }
+                    for e in session.scalars(
+                        select(TicketEvent)
+                        .where(TicketEvent.ticket_id == call.ticket_id)
+                        .order_by(TicketEvent.at, TicketEvent.id)
+                    )
+                ]
         return sorted(lines, key=lambda line: line["at"])
 
     @staticmethod
     def _select() -> Any:
-        return (select(Call, ConsoleUser.display_name, Ticket.number, Ticket.status, Expert.name)
-                .outerjoin(ConsoleUser, ConsoleUser.id == Call.staff_user_id)
-                .outerjoin(Ticket, Ticket.id == Call.ticket_id)
-                .outerjoin(Expert, Expert.id == Ticket.expert_id))
+        return (
+            select(Call, ConsoleUser.display_name, Ticket.number, Ticket.status, Expert.name)
+            .outerjoin(ConsoleUser, ConsoleUser.id == Call.staff_user_id)
+            .outerjoin(Ticket, Ticket.id == Call.ticket_id)
+            .outerjoin(Expert, Expert.id == Ticket.expert_id)
+        )
 
     @staticmethod
     def _rows(session: Session, statement: Any) -> list[CallRow]:
@@ -364,8 +476,6 @@ class HotlineLog:
         if call is None:
             raise DeskError(f"没有编号为 {call_id} 的来电记录", "not_found")
         return call
-
-
 
 
 def _escape_like(text: str) -> str:

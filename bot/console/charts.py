@@ -5,6 +5,7 @@ attribute (fill="#b3261e"), never style="". Labels are escaped like any other te
 a <title>, which browsers show on hover, and each chart an aria-label; the page's tables beside the charts hold the
 same numbers for anyone who cannot see them.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,18 +35,25 @@ def _number(value: float) -> str:
 
 
 def _svg(width: int, height: int, label: str, body: Sequence[str]) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
-            f'font-size="{FONT_SIZE}" fill="{INK}">')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
+        f'font-size="{FONT_SIZE}" fill="{INK}">'
+    )
     return Markup(head + "".join(body) + "</svg>")  # noqa: S704 — every value in it was escaped above
 
 
 def _empty(width: int, height: int, label: str) -> Markup:
-    return _svg(width, height, f"{label}：{EMPTY}", [
-        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="none" stroke="{GRID}"/>',
-        f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" dominant-baseline="middle" '
-        f'fill="{MUTED}">{EMPTY}</text>',
-    ])
+    return _svg(
+        width,
+        height,
+        f"{label}：{EMPTY}",
+        [
+            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="none" stroke="{GRID}"/>',
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" dominant-baseline="middle" '
+            f'fill="{MUTED}">{EMPTY}</text>',
+        ],
+    )
 
 
 def nice_top(largest: float, ticks: int = 4) -> tuple[float, float]:
@@ -58,8 +66,9 @@ def nice_top(largest: float, ticks: int = 4) -> tuple[float, float]:
     return step * math.ceil(largest / step), step
 
 
-def weekly_columns(labels: Sequence[str], series: Sequence[Series], *, title: str, width: int = 760,
-                   height: int = 280) -> Markup:
+def weekly_columns(
+    labels: Sequence[str], series: Sequence[Series], *, title: str, width: int = 760, height: int = 280
+) -> Markup:
     """Columns per week, the series side by side (e.g. hotline calls beside chat questions), with a legend."""
     if not labels or not series or not any(v for s in series for v in s.values):
         return _empty(width, height, title)
@@ -70,9 +79,11 @@ def weekly_columns(labels: Sequence[str], series: Sequence[Series], *, title: st
     body: list[str] = []
     tick = 0.0
     while tick <= axis_top + 1e-9:
-        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
-                    f'<text x="{left - 6}" y="{y(tick):.1f}" text-anchor="end" dominant-baseline="middle" '
-                    f'fill="{MUTED}">{_number(tick if step % 1 else int(tick))}</text>')
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y(tick):.1f}" text-anchor="end" dominant-baseline="middle" '
+            f'fill="{MUTED}">{_number(tick if step % 1 else int(tick))}</text>'
+        )
         tick += step
     group = plot_w / len(labels)
     bar = group * 0.8 / len(series)
@@ -82,24 +93,31 @@ def weekly_columns(labels: Sequence[str], series: Sequence[Series], *, title: st
         for j, one in enumerate(series):
             value = one.values[i] if i < len(one.values) else 0
             colour = one.colour or PALETTE[j % len(PALETTE)]
-            body.append(f'<rect x="{x0 + bar * j:.1f}" y="{y(value):.1f}" width="{max(bar - 1, 1):.1f}" '
-                        f'height="{top + plot_h - y(value):.1f}" fill="{colour}"><title>{escape(label)} · '
-                        f'{escape(one.name)}：{_number(value)}</title></rect>')
+            body.append(
+                f'<rect x="{x0 + bar * j:.1f}" y="{y(value):.1f}" width="{max(bar - 1, 1):.1f}" '
+                f'height="{top + plot_h - y(value):.1f}" fill="{colour}"><title>{escape(label)} · '
+                f"{escape(one.name)}：{_number(value)}</title></rect>"
+            )
         if i % every == 0:
-            body.append(f'<text x="{left + group * (i + 0.5):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                        f'fill="{MUTED}">{escape(label)}</text>')
+            body.append(
+                f'<text x="{left + group * (i + 0.5):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                f'fill="{MUTED}">{escape(label)}</text>'
+            )
     x = left
     for j, one in enumerate(series):
         colour = one.colour or PALETTE[j % len(PALETTE)]
-        body.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{x + 16}" y="18">{escape(one.name)}</text>')
+        body.append(
+            f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="18">{escape(one.name)}</text>'
+        )
         x += 28 + FONT_SIZE * len(one.name)
     body.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>')
     return _svg(width, height, title, body)
 
 
-def horizontal_bars(items: Sequence[tuple[str, int | float]], *, title: str, limit: int = 10, width: int = 520,
-                    colour: str = PALETTE[0]) -> Markup:
+def horizontal_bars(
+    items: Sequence[tuple[str, int | float]], *, title: str, limit: int = 10, width: int = 520, colour: str = PALETTE[0]
+) -> Markup:
     """The `limit` largest categories as horizontal bars, largest first, each with its value at the bar's end."""
     shown = list(items)[:limit]
     row, top, label_w, right = 26, 8, 150, 48
@@ -115,9 +133,9 @@ def horizontal_bars(items: Sequence[tuple[str, int | float]], *, title: str, lim
         length = plot_w * value / largest
         body.append(
             f'<text x="{label_w - 8}" y="{y0 + row / 2:.1f}" text-anchor="end" dominant-baseline="middle">'
-            f'{escape(short)}<title>{escape(label)}</title></text>'
+            f"{escape(short)}<title>{escape(label)}</title></text>"
             f'<rect x="{label_w}" y="{y0 + 4}" width="{length:.1f}" height="{row - 8}" fill="{colour}">'
-            f'<title>{escape(label)}：{_number(value)}</title></rect>'
+            f"<title>{escape(label)}：{_number(value)}</title></rect>"
             f'<text x="{label_w + length + 6:.1f}" y="{y0 + row / 2:.1f}" dominant-baseline="middle" '
             f'fill="{MUTED}">{_number(value)}</text>'
         )

@@ -1,4 +1,5 @@
 """The console's settings, from the environment (defaults suit `make run` on one machine)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -61,10 +62,17 @@ class ConsoleSettings:
 
 
 def parse_origin(raw: str) -> str:
-    """"https://console.example.org" (a scheme and a host, perhaps a port; nothing else) as browsers send it."""
+    """ "https://console.example.org" (a scheme and a host, perhaps a port; nothing else) as browsers send it."""
     parts = urlsplit(raw.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query \
-            or parts.fragment or parts.username or parts.password:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
         raise ValueError("expected an origin like https://console.example.org (scheme and host, no path)")
     try:
         port = parts.port
@@ -76,7 +84,7 @@ def parse_origin(raw: str) -> str:
 
 
 def parse_networks(raw: str) -> tuple[Network, ...]:
-    """"127.0.0.1, 10.0.0.0/8" → the networks; each an address or a network in CIDR form."""
+    """ "127.0.0.1, 10.0.0.0/8" → the networks; each an address or a network in CIDR form."""
     networks = []
     for part in raw.split(","):
         if part.strip():

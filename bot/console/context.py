@@ -1,6 +1,7 @@
 """Everything a console process shares between requests: the database, the clock, the desk and the services
 built on them. The tests build one on a chosen database and a manual clock; `python -m bot.console` builds it
 from the environment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,16 +41,30 @@ class ConsoleContext:
 
     @classmethod
     def build(
-        cls, settings: ConsoleSettings, desk_settings: DeskSettings, *, engine: Engine | None = None,
-        clock: Clock | None = None, knowledge: LiveKnowledge | None = None,
+        cls,
+        settings: ConsoleSettings,
+        desk_settings: DeskSettings,
+        *,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        knowledge: LiveKnowledge | None = None,
     ) -> "ConsoleContext":
         database = open_database(desk_settings, engine=engine)
         services = DeskServices.over(database, clock or SystemClock(), vocabulary=load_vocabulary())
         maker, clock, desk = database.sessions, services.clock, services.desk
         knowledge = knowledge or LiveKnowledge()
         return cls(
-            settings=settings, desk_settings=desk_settings, engine=database.engine, sessions=maker, clock=clock,
-            desk=desk, accounts=Accounts(maker, clock, settings), calls=HotlineLog(maker, clock, desk),
-            suggester=Suggester(settings.rasa_url, settings.rasa_token, knowledge), knowledge=knowledge,
-            vocabulary=services.vocabulary, warnings=services.warnings, exhibitions=services.exhibitions,
+            settings=settings,
+            desk_settings=desk_settings,
+            engine=database.engine,
+            sessions=maker,
+            clock=clock,
+            desk=desk,
+            accounts=Accounts(maker, clock, settings),
+            calls=HotlineLog(maker, clock, desk),
+            suggester=Suggester(settings.rasa_url, settings.rasa_token, knowledge),
+            knowledge=knowledge,
+            vocabulary=services.vocabulary,
+            warnings=services.warnings,
+            exhibitions=services.exhibitions,
         )

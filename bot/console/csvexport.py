@@ -1,5 +1,6 @@
 """CSV downloads that open cleanly in Excel (UTF-8 with a BOM) and cannot smuggle formulas into a spreadsheet:
 a cell that starts with = + - @ or a tab is prefixed with an apostrophe (OWASP's CSV-injection advice)."""
+
 from __future__ import annotations
 
 import csv
@@ -25,6 +26,8 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow([cell(value) for value in row])
     body = "\ufeff" + buffer.getvalue()
     return web.Response(
-        body=body.encode("utf-8"), content_type="text/csv", charset="utf-8",
+        body=body.encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )

@@ -3,6 +3,7 @@
 A malformed value never breaks the page: it is left out of the filter and named in `problems`, which the page shows
 above the list, so staff see that "2026-13-01" was ignored instead of getting an error or a silently wrong list.
 """
+
 from __future__ import annotations
 
 from dataclasses import fields

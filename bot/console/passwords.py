@@ -4,6 +4,7 @@ scrypt is memory-hard, so a stolen table is slow to crack even on GPUs, and it n
 stored form is `scrypt$n$r$p$salt$hash` (base64), so the cost can be raised later without breaking old hashes:
 `needs_rehash` tells the sign-in to store a fresh hash at the new cost.
 """
+
 from __future__ import annotations
 
 import base64

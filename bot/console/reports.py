@@ -21,6 +21,7 @@ Counting is done in SQL wherever it is plain (weeks are a CASE over UTC boundari
 and PostgreSQL evaluate alike); time differences and percentiles are taken in Python, where the two databases'
 date arithmetic would otherwise differ.
 """
+
 from __future__ import annotations
 
 import math
@@ -215,15 +216,22 @@ def csv_rows(report: Report) -> list[list[Any]]:
     first, last = report.period.first.isoformat(), report.period.last.isoformat()
     rows: list[list[Any]] = []
     for metric, label in WEEKLY_METRICS:
-        rows += [[label, w.first_day.isoformat(), w.last_day.isoformat(), "", shown(w, metric, missing="")]
-                 for w in report.weeks]
+        rows += [
+            [label, w.first_day.isoformat(), w.last_day.isoformat(), "", shown(w, metric, missing="")]
+            for w in report.weeks
+        ]
         rows.append([label, first, last, "全区间", shown(report.total, metric, missing="")])
     for index, score in enumerate(RATINGS):
-        rows += [["满意度评分分布", w.first_day.isoformat(), w.last_day.isoformat(), f"{score}分", w.ratings[index]]
-                 for w in report.weeks]
+        rows += [
+            ["满意度评分分布", w.first_day.isoformat(), w.last_day.isoformat(), f"{score}分", w.ratings[index]]
+            for w in report.weeks
+        ]
         rows.append(["满意度评分分布", first, last, f"{score}分（全区间）", report.total.ratings[index]])
-    for name, categories in (("咨询主题", report.topics), ("国家/地区", report.countries),
-                             ("知识产权类型", report.ip_types)):
+    for name, categories in (
+        ("咨询主题", report.topics),
+        ("国家/地区", report.countries),
+        ("知识产权类型", report.ip_types),
+    ):
         for suffix, attribute in (("合计", "total"), ("热线来电", "calls"), ("在线咨询", "chats")):
             rows += [[f"{name}（{suffix}）", first, last, c.label, getattr(c, attribute)] for c in categories]
     return rows
@@ -261,23 +269,32 @@ class _Builder:
         for week, count in self._per_week(Call.received_at):
             weekly[week]["calls"] = count
         for week, count, senders in self._per_week(
-                ChatTurn.at, where=[ChatTurn.kind.in_(CHAT_QUESTION_KINDS)], distinct=ChatTurn.sender_key):
+            ChatTurn.at, where=[ChatTurn.kind.in_(CHAT_QUESTION_KINDS)], distinct=ChatTurn.sender_key
+        ):
             weekly[week].update(chat_questions=count, chat_enterprises=senders)
         origin = case((Ticket.channel == HOTLINE, "hotline"), else_="chat")
         for week, where_from, count in self._per_week(Ticket.created_at, keys=[origin]):
             weekly[week][f"escalations_{where_from}"] = count
         for week, count in self._per_week(TicketEvent.at, where=[TicketEvent.action == SLA_BREACH]):
             weekly[week]["sla_breaches"] = count
-        rated = (select(TicketEvent.ticket_id, func.max(TicketEvent.at).label("at"))
-                 .where(TicketEvent.action == "rated").group_by(TicketEvent.ticket_id).subquery())
+        rated = (
+            select(TicketEvent.ticket_id, func.max(TicketEvent.at).label("at"))
+            .where(TicketEvent.action == "rated")
+            .group_by(TicketEvent.ticket_id)
+            .subquery()
+        )
         for week, score, count in self._per_week(
-                rated.c.at, keys=[Ticket.rating], where=[Ticket.rating.in_(RATINGS)],
-                source=rated.join(Ticket, Ticket.id == rated.c.ticket_id)):
+            rated.c.at,
+            keys=[Ticket.rating],
+            where=[Ticket.rating.in_(RATINGS)],
+            source=rated.join(Ticket, Ticket.id == rated.c.ticket_id),
+        ):
             weekly[week]["ratings"][RATINGS.index(score)] = count
 
         answer_hours: list[list[float]] = [[] for _ in range(n)]
         for created_at, answered_at in self.session.execute(
-                select(Ticket.created_at, Ticket.answered_at).where(*self._within(Ticket.answered_at))):
+            select(Ticket.created_at, Ticket.answered_at).where(*self._within(Ticket.answered_at))
+        ):
             week = bisect_right(self.edges, answered_at) - 1
             answer_hours[week].append((answered_at - created_at).total_seconds() / 3600)
 
@@ -286,18 +303,26 @@ class _Builder:
             for i, ((first, last), values) in enumerate(zip(self.week_days, weekly))
         )
         all_senders = self.session.scalar(
-            select(func.count(ChatTurn.sender_key.distinct()))
-            .where(ChatTurn.kind.in_(CHAT_QUESTION_KINDS), *self._within(ChatTurn.at)))
+            select(func.count(ChatTurn.sender_key.distinct())).where(
+                ChatTurn.kind.in_(CHAT_QUESTION_KINDS), *self._within(ChatTurn.at)
+            )
+        )
         total = Figures(
-            self.period.first, self.period.last,
-            **{name: sum(getattr(w, name) for w in weeks) for name in (
-                "calls", "chat_questions", "escalations_hotline", "escalations_chat", "sla_breaches")},
+            self.period.first,
+            self.period.last,
+            **{
+                name: sum(getattr(w, name) for w in weeks)
+                for name in ("calls", "chat_questions", "escalations_hotline", "escalations_chat", "sla_breaches")
+            },
             chat_enterprises=all_senders or 0,
             ratings=tuple(sum(w.ratings[i] for w in weeks) for i in range(len(RATINGS))),  # type: ignore[arg-type]
             **_answer_times([hours for week in answer_hours for hours in week]),
         )
         return Report(
-            period=self.period, zone=str(self.zone), weeks=weeks, total=total,
+            period=self.period,
+            zone=str(self.zone),
+            weeks=weeks,
+            total=total,
             topics=self._categories(Call.intent, ChatTurn.intent, label=topic_label, skip=NOT_TOPICS),
             countries=self._categories(Call.country, ChatTurn.country),
             ip_types=self._categories(Call.ip_type, ChatTurn.ip_type),
@@ -307,8 +332,13 @@ class _Builder:
         return [column >= self.edges[0], column < self.edges[-1]]
 
     def _per_week(
-        self, column: ColumnElement, *, keys: Sequence[ColumnElement] = (), where: Iterable[ColumnElement] = (),
-        distinct: ColumnElement | None = None, source: FromClause | None = None,
+        self,
+        column: ColumnElement,
+        *,
+        keys: Sequence[ColumnElement] = (),
+        where: Iterable[ColumnElement] = (),
+        distinct: ColumnElement | None = None,
+        source: FromClause | None = None,
     ) -> list[tuple[Any, ...]]:
         """(week index, *keys, row count[, distinct count of `distinct`]) for the rows whose `column` is in the range.
 
@@ -329,20 +359,32 @@ class _Builder:
         return [tuple(row) for row in self.session.execute(select(*group, *measures).group_by(*group))]
 
     def _categories(
-        self, call_column: ColumnElement, chat_column: ColumnElement, *, label: Any = None,
+        self,
+        call_column: ColumnElement,
+        chat_column: ColumnElement,
+        *,
+        label: Any = None,
         skip: frozenset[str] = frozenset(),
     ) -> tuple[Category, ...]:
         """How often each value came up in the range on the hotline and in the chat; most frequent first."""
-        calls = dict(self.session.execute(
-            select(call_column, func.count()).where(call_column.isnot(None), *self._within(Call.received_at))
-            .group_by(call_column)).all())
-        chats = dict(self.session.execute(
-            select(chat_column, func.count())
-            .where(chat_column.isnot(None), ChatTurn.kind.in_(CHAT_QUESTION_KINDS), *self._within(ChatTurn.at))
-            .group_by(chat_column)).all())
+        calls = dict(
+            self.session.execute(
+                select(call_column, func.count())
+                .where(call_column.isnot(None), *self._within(Call.received_at))
+                .group_by(call_column)
+            ).all()
+        )
+        chats = dict(
+            self.session.execute(
+                select(chat_column, func.count())
+                .where(chat_column.isnot(None), ChatTurn.kind.in_(CHAT_QUESTION_KINDS), *self._within(ChatTurn.at))
+                .group_by(chat_column)
+            ).all()
+        )
         found = [
             Category(value, label(value) if label else value, calls.get(value, 0), chats.get(value, 0))
-            for value in set(calls) | set(chats) if value and value not in skip
+            for value in set(calls) | set(chats)
+            if value and value not in skip
         ]
         return tuple(sorted(found, key=lambda c: (-c.total, c.label, c.value)))
 
@@ -351,5 +393,8 @@ def _answer_times(hours: list[float]) -> dict[str, Any]:
     if not hours:
         return {"answered": 0, "median_hours": None, "p90_hours": None}
     ordered = sorted(hours)
-    return {"answered": len(ordered), "median_hours": statistics.median(ordered),
-            "p90_hours": ordered[math.ceil(0.9 * len(ordered)) - 1]}
+    return {
+        "answered": len(ordered),
+        "median_hours": statistics.median(ordered),
+        "p90_hours": ordered[math.ceil(0.9 * len(ordered)) - 1],
+    }

@@ -4,6 +4,7 @@ search, so staff read out what the bot would have answered, with the same source
 When the Rasa server cannot be reached the suggestion still comes, from the text search alone, and says so:
 staff on a call need something to read out more than they need the intent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,26 +65,50 @@ class Suggester:
             return Suggestion(language=language)
         parsed = await self._parse(http, question)
         if parsed is None:
-            return self._from_search(kb, question, language, intent=None, ranking=None,
-                                     entities=_vocabulary_entities(kb, question), nlu=False)
+            return self._from_search(
+                kb,
+                question,
+                language,
+                intent=None,
+                ranking=None,
+                entities=_vocabulary_entities(kb, question),
+                nlu=False,
+            )
         intent = (parsed.get("intent") or {}).get("name")
         confidence = (parsed.get("intent") or {}).get("confidence")
         ranking = {r["name"]: r["confidence"] for r in parsed.get("intent_ranking") or [] if r.get("name")}
         entities = kb.canonical_entities(parsed.get("entities") or [])
         if intent == "out_of_scope":
             referral = kb.referral_for(question)
-            return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
-                              entities=entities, referral=referral.answer.get(language), sources=[referral.id])
+            return Suggestion(
+                language=language,
+                intent=intent,
+                topic=topic_label(intent),
+                confidence=confidence,
+                entities=entities,
+                referral=referral.answer.get(language),
+                sources=[referral.id],
+            )
         if intent in NOT_TOPICS:
-            return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
-                              entities=entities)
-        return self._from_search(kb, question, language, intent=intent, ranking=ranking or None,
-                                 entities=entities, confidence=confidence, nlu=True)
+            return Suggestion(
+                language=language, intent=intent, topic=topic_label(intent), confidence=confidence, entities=entities
+            )
+        return self._from_search(
+            kb,
+            question,
+            language,
+            intent=intent,
+            ranking=ranking or None,
+            entities=entities,
+            confidence=confidence,
+            nlu=True,
+        )
 
     async def _parse(self, http: aiohttp.ClientSession, question: str) -> dict[str, Any] | None:
         try:
-            async with http.post(self.parse_url, params={"token": self.token}, json={"text": question},
-                                 timeout=self.timeout) as response:
+            async with http.post(
+                self.parse_url, params={"token": self.token}, json={"text": question}, timeout=self.timeout
+            ) as response:
                 if response.status != 200:
                     log.error("console: Rasa parse answered %s: %s", response.status, (await response.text())[:300])
                     return None
@@ -94,25 +119,48 @@ class Suggester:
 
     @staticmethod
     def _from_search(
-        kb: KnowledgeBase, question: str, language: Language, *, intent: str | None, ranking: dict[str, float] | None,
-        entities: dict[str, list[str]], nlu: bool, confidence: float | None = None,
+        kb: KnowledgeBase,
+        question: str,
+        language: Language,
+        *,
+        intent: str | None,
+        ranking: dict[str, float] | None,
+        entities: dict[str, list[str]],
+        nlu: bool,
+        confidence: float | None = None,
     ) -> Suggestion:
         if nlu:
-            items = [hit.item for hit in kb.search(question, intent=ranking or intent, entities=entities, limit=RELATED + 1)]
+            items = [
+                hit.item for hit in kb.search(question, intent=ranking or intent, entities=entities, limit=RELATED + 1)
+            ]
         else:
             # Without the NLU's intent the combined search has only half its evidence; plain BM25 over the items and
             # their example questions is the better ranker alone (`make eval`'s third line).
             ranked = kb.text_ranking(question, with_examples=True)
-            items = [found for found in map(kb.get, ranked[:RELATED + 1]) if found is not None]
+            items = [found for found in map(kb.get, ranked[: RELATED + 1]) if found is not None]
         if not items:
-            return Suggestion(language=language, intent=intent, topic=topic_label(intent), confidence=confidence,
-                              entities=entities, nlu=nlu)
+            return Suggestion(
+                language=language,
+                intent=intent,
+                topic=topic_label(intent),
+                confidence=confidence,
+                entities=entities,
+                nlu=nlu,
+            )
         best = items[0]
         related = [{"id": item.id, "label": item_label(kb, item, language)} for item in items[1:]]
         return Suggestion(
-            language=language, intent=intent, topic=topic_label(intent), confidence=confidence, entities=entities,
-            item=best.id, title=best.title.get(language), answer=answer_text(kb, best, language),
-            sources=[best.id, *best.policy], related=related, nlu=nlu,
+            language=language,
+            intent=intent,
+            topic=topic_label(intent),
+            confidence=confidence,
+            entities=entities,
+            item=best.id,
+            title=best.title.get(language),
+            answer=answer_text(kb, best, language),
+            sources=[best.id, *best.policy],
+            related=related,
+            nlu=nlu,
         )
 
 

@@ -9,6 +9,7 @@ opened from a call must be phoned) and the staff alert channel — are marked se
 One module for the tickets' pages (about 440 lines): the list's filter, the detail's story and the inbox read the same
 tables with the same labels; the routes are in views/tickets.py and views/inbox.py.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,14 @@ from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where
 from bot.desk.tickets import Desk, DeskError
 from bot.desk.fields import FieldError, FormError, clean_text
 from bot.desk.models import (
-    TICKET_STATUSES, Attachment, Call, Expert, OutboxMessage, Ticket, TicketEvent, TranscriptLine,
+    TICKET_STATUSES,
+    Attachment,
+    Call,
+    Expert,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TranscriptLine,
 )
 from bot.desk.outbox import KIND_LABELS as MESSAGE_KINDS, acknowledge
 from bot.desk.privacy import redact_contacts
@@ -41,13 +49,32 @@ MAX_ANSWER = 10_000
 HOTLINE_CHANNEL = "hotline"
 OPEN_FOR_EXPERT = ("assigned", "accepted", "answered")
 
-CHANNEL_LABELS = {"hotline": "热线", "telegram": "Telegram", "rest": "网页", "cmdline": "命令行", "email": "邮件",
-                  "sms": "短信", "staff": "坐席提醒"}
+CHANNEL_LABELS = {
+    "hotline": "热线",
+    "telegram": "Telegram",
+    "rest": "网页",
+    "cmdline": "命令行",
+    "email": "邮件",
+    "sms": "短信",
+    "staff": "坐席提醒",
+}
 EVENT_LABELS = {
-    "opened": "建立工单", "assigned": "分配专家", "accepted": "专家受理", "declined": "专家婉拒", "answered": "专家答复",
-    "reassigned": "改派", "sla_expired": "超时未受理", "staff_alerted": "提醒坐席", "closed": "关闭", "reopened": "重开",
-    "rated": "企业评价", "follow_up_queued": "发送回访", "follow_up_recorded": "记录回访", "attached": "附件",
-    "caller_notified": "已电话告知来电人", "contact_allowed": "企业同意专家直接联系",
+    "opened": "建立工单",
+    "assigned": "分配专家",
+    "accepted": "专家受理",
+    "declined": "专家婉拒",
+    "answered": "专家答复",
+    "reassigned": "改派",
+    "sla_expired": "超时未受理",
+    "staff_alerted": "提醒坐席",
+    "closed": "关闭",
+    "reopened": "重开",
+    "rated": "企业评价",
+    "follow_up_queued": "发送回访",
+    "follow_up_recorded": "记录回访",
+    "attached": "附件",
+    "caller_notified": "已电话告知来电人",
+    "contact_allowed": "企业同意专家直接联系",
 }
 OUTBOX_STATUS_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "发送失败"}
 
@@ -122,9 +149,14 @@ class TicketFilter(FilterFields):
     @classmethod
     def parse(cls, query: Mapping[str, str]) -> tuple["TicketFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
-        read = (FilterQuery(query).dates("date_from", "date_to").ids("expert", label="专家")
-                .choice("status", cls.STATUSES, "状态").choice("priority", ("urgent", "normal"), "紧急程度")
-                .texts("country", "ip_type", "dispute_type", "channel", "q"))
+        read = (
+            FilterQuery(query)
+            .dates("date_from", "date_to")
+            .ids("expert", label="专家")
+            .choice("status", cls.STATUSES, "状态")
+            .choice("priority", ("urgent", "normal"), "紧急程度")
+            .texts("country", "ip_type", "dispute_type", "channel", "q")
+        )
         return cls(**read.values), read.problems
 
 
@@ -170,9 +202,11 @@ def masked_for_expert(detail: TicketDetail) -> TicketDetail:
     ticket = detail.ticket
     known = [ticket.contact]
     return replace(
-        detail, ticket=_Masked(ticket, description=redact_contacts(ticket.description, known)),  # type: ignore[arg-type]
+        detail,
+        ticket=_Masked(ticket, description=redact_contacts(ticket.description, known)),  # type: ignore[arg-type]
         transcript=[_Masked(line, text=redact_contacts(line.text, known)) for line in detail.transcript],  # type: ignore[misc]
-        contact_in_clear=False)
+        contact_in_clear=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -230,28 +264,41 @@ class TicketBoard:
     # Staff: list, export, one ticket
 
     def search(self, filters: TicketFilter, *, limit: int = LIST_LIMIT) -> list[TicketRow]:
-        statement = (select(Ticket, Expert.name, Call.id)
-                     .outerjoin(Expert, Expert.id == Ticket.expert_id)
-                     .outerjoin(Call, Call.ticket_id == Ticket.id))
+        statement = (
+            select(Ticket, Expert.name, Call.id)
+            .outerjoin(Expert, Expert.id == Ticket.expert_id)
+            .outerjoin(Call, Call.ticket_id == Ticket.id)
+        )
         now = self.clock.now()
-        statement = statement.where(*on_days(Ticket.created_at, filters.date_from, filters.date_to,
-                                             self.desk.settings.hours.zone))
+        statement = statement.where(
+            *on_days(Ticket.created_at, filters.date_from, filters.date_to, self.desk.settings.hours.zone)
+        )
         if filters.status == "follow_up":
             statement = statement.where(*self._follow_up_due(now))
         elif filters.status == "overdue":
             statement = statement.where(Ticket.status == "assigned", Ticket.sla_due_at <= now)
         elif filters.status:
             statement = statement.where(Ticket.status == filters.status)
-        statement = statement.where(*equal_where_given(
-            [(getattr(Ticket, name), getattr(filters, name)) for name in
-             ("priority", "country", "ip_type", "dispute_type", "channel")] + [(Ticket.expert_id, filters.expert)]))
+        statement = statement.where(
+            *equal_where_given(
+                [
+                    (getattr(Ticket, name), getattr(filters, name))
+                    for name in ("priority", "country", "ip_type", "dispute_type", "channel")
+                ]
+                + [(Ticket.expert_id, filters.expert)]
+            )
+        )
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
-            statement = statement.where(or_(
-                Ticket.number.ilike(pattern, escape="\\"), Ticket.company.ilike(pattern, escape="\\"),
-                Ticket.contact_name.ilike(pattern, escape="\\"), Ticket.contact.ilike(pattern, escape="\\"),
-                Ticket.description.ilike(pattern, escape="\\"),
-            ))
+            statement = statement.where(
+                or_(
+                    Ticket.number.ilike(pattern, escape="\\"),
+                    Ticket.company.ilike(pattern, escape="\\"),
+                    Ticket.contact_name.ilike(pattern, escape="\\"),
+                    Ticket.contact.ilike(pattern, escape="\\"),
+                    Ticket.description.ilike(pattern, escape="\\"),
+                )
+            )
         statement = statement.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
         with self.sessions() as session:
             return [TicketRow(*row) for row in session.execute(statement).all()]
@@ -263,21 +310,32 @@ class TicketBoard:
 
     def record_export(self, viewer: Principal, filters: TicketFilter, rows: int, full: bool) -> None:
         with self.sessions.begin() as session:
-            audit.record(session, viewer, "export", at=self.clock.now(), object_type="tickets",
-                         detail={"filters": filters.as_query(), "rows": rows, "full_numbers": full})
+            audit.record(
+                session,
+                viewer,
+                "export",
+                at=self.clock.now(),
+                object_type="tickets",
+                detail={"filters": filters.as_query(), "rows": rows, "full_numbers": full},
+            )
 
     def detail(self, number: str, viewer: Principal) -> TicketDetail:
         """One ticket with all it holds, and an audit entry that `viewer` looked at it (it holds personal data)."""
         with self.sessions.begin() as session:
             detail = self._detail(session, number)
-            audit.record(session, viewer, "view", at=self.clock.now(), object_type="ticket",
-                         object_id=detail.ticket.number)
+            audit.record(
+                session, viewer, "view", at=self.clock.now(), object_type="ticket", object_id=detail.ticket.number
+            )
             return detail
 
     def pool(self) -> list[PoolEntry]:
         """The experts staff may assign a ticket to, with their load; unavailable ones are listed last."""
-        open_counts = (select(Ticket.expert_id, func.count().label("n"))
-                       .where(Ticket.status.in_(OPEN_FOR_EXPERT)).group_by(Ticket.expert_id).subquery())
+        open_counts = (
+            select(Ticket.expert_id, func.count().label("n"))
+            .where(Ticket.status.in_(OPEN_FOR_EXPERT))
+            .group_by(Ticket.expert_id)
+            .subquery()
+        )
         with self.sessions() as session:
             rows = session.execute(
                 select(Expert, func.coalesce(open_counts.c.n, 0))
@@ -289,8 +347,9 @@ class TicketBoard:
     def record_move(self, viewer: Principal, action: str, number: str, detail: dict[str, Any]) -> None:
         """The console's audit entry for a move the desk has made (the desk's own trail holds the move itself)."""
         with self.sessions.begin() as session:
-            audit.record(session, viewer, action, at=self.clock.now(), object_type="ticket", object_id=number,
-                         detail=detail)
+            audit.record(
+                session, viewer, action, at=self.clock.now(), object_type="ticket", object_id=number, detail=detail
+            )
 
     # ----------------------------------------------------------------------------------------------------------
     # Experts: their own cases only
@@ -299,8 +358,10 @@ class TicketBoard:
         cases = ExpertCases()
         with self.sessions() as session:
             for ticket in session.scalars(
-                select(Ticket).where(Ticket.expert_id == expert_id, Ticket.status.in_((*OPEN_FOR_EXPERT, "closed")))
-                .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(LIST_LIMIT)
+                select(Ticket)
+                .where(Ticket.expert_id == expert_id, Ticket.status.in_((*OPEN_FOR_EXPERT, "closed")))
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                .limit(LIST_LIMIT)
             ):
                 (cases.closed if ticket.status == "closed" else cases.open).append(ticket)
         cases.open.sort(key=lambda t: (t.status != "assigned", t.priority != "urgent", t.sla_due_at or t.created_at))
@@ -319,8 +380,15 @@ class TicketBoard:
                 audit.record(session, viewer, "view", at=now, object_type="ticket", object_id=detail.ticket.number)
                 if Desk.direct_contact_allowed(session, detail.ticket, viewer.expert_id):
                     # The enterprise agreed to be contacted by this expert: they see its contact, and that is audited.
-                    audit.record(session, viewer, "view_contact", at=now, object_type="ticket",
-                                 object_id=detail.ticket.number, detail={"reason": "enterprise agreed"})
+                    audit.record(
+                        session,
+                        viewer,
+                        "view_contact",
+                        at=now,
+                        object_type="ticket",
+                        object_id=detail.ticket.number,
+                        detail={"reason": "enterprise agreed"},
+                    )
                     detail.contact_in_clear = True
                 else:
                     detail = masked_for_expert(detail)
@@ -341,8 +409,15 @@ class TicketBoard:
 
     def _refused(self, session: Session, viewer: Principal, number: str, doing: str) -> None:
         log.warning("console: expert %s refused %s of ticket %s (not theirs)", viewer.username, doing, number[:20])
-        audit.record(session, viewer, "refused", at=self.clock.now(), object_type="ticket", object_id=number[:20],
-                     detail={"doing": doing})
+        audit.record(
+            session,
+            viewer,
+            "refused",
+            at=self.clock.now(),
+            object_type="ticket",
+            object_id=number[:20],
+            detail={"doing": doing},
+        )
 
     @staticmethod
     def _holds(session: Session, number: str, expert_id: int | None) -> bool:
@@ -359,8 +434,14 @@ class TicketBoard:
         with self.sessions() as session:
             messages = self._pending(session, HOTLINE_CHANNEL, limit)
             tickets = self._tickets_of(session, messages)
-            calls = {c.ticket_id: c for c in session.scalars(
-                select(Call).where(Call.ticket_id.in_([t.id for t in tickets.values()])))} if tickets else {}
+            calls = (
+                {
+                    c.ticket_id: c
+                    for c in session.scalars(select(Call).where(Call.ticket_id.in_([t.id for t in tickets.values()])))
+                }
+                if tickets
+                else {}
+            )
             result = []
             for message in messages:
                 ticket = tickets.get(str(message.payload.get("ticket")))
@@ -380,8 +461,14 @@ class TicketBoard:
     def follow_ups_due(self, *, limit: int = 200) -> list[Ticket]:
         """Closed tickets whose follow-up is due and has not gone out yet."""
         with self.sessions() as session:
-            return list(session.scalars(select(Ticket).where(*self._follow_up_due(self.clock.now()))
-                                        .order_by(Ticket.follow_up_due_at).limit(limit)))
+            return list(
+                session.scalars(
+                    select(Ticket)
+                    .where(*self._follow_up_due(self.clock.now()))
+                    .order_by(Ticket.follow_up_due_at)
+                    .limit(limit)
+                )
+            )
 
     def acknowledge(self, message_id: int, viewer: Principal) -> OutboxMessage:
         """Staff delivered this message themselves (phoned the caller, dealt with the alert): mark it sent, audited,
@@ -399,13 +486,27 @@ class TicketBoard:
             if message.channel == HOTLINE_CHANNEL:
                 ticket = session.scalar(select(Ticket).where(Ticket.number == number))
                 if ticket is not None:
-                    session.add(TicketEvent(
-                        ticket_id=ticket.id, at=now, actor=f"{viewer.role}:{viewer.username}"[:64],
-                        action="caller_notified", from_status=ticket.status, to_status=ticket.status,
-                        reason=MESSAGE_KINDS.get(message.kind, message.kind),
-                        data={"outbox_id": message.id, "kind": message.kind}))
-            audit.record(session, viewer, "acknowledge", at=now, object_type="outbox", object_id=message_id,
-                         detail={"ticket": number or None, "kind": message.kind, "channel": message.channel})
+                    session.add(
+                        TicketEvent(
+                            ticket_id=ticket.id,
+                            at=now,
+                            actor=f"{viewer.role}:{viewer.username}"[:64],
+                            action="caller_notified",
+                            from_status=ticket.status,
+                            to_status=ticket.status,
+                            reason=MESSAGE_KINDS.get(message.kind, message.kind),
+                            data={"outbox_id": message.id, "kind": message.kind},
+                        )
+                    )
+            audit.record(
+                session,
+                viewer,
+                "acknowledge",
+                at=now,
+                object_type="outbox",
+                object_id=message_id,
+                detail={"ticket": number or None, "kind": message.kind, "channel": message.channel},
+            )
             session.refresh(message)
         log.info("console: outbox %s (%s, %s) acknowledged by %s", message_id, message.kind, number, viewer.username)
         return message
@@ -414,25 +515,47 @@ class TicketBoard:
     # Internals
 
     def _detail(self, session: Session, number: str) -> TicketDetail:
-        row = session.execute(select(Ticket, Expert.name).outerjoin(Expert, Expert.id == Ticket.expert_id)
-                              .where(Ticket.number == _number(number))).first()
+        row = session.execute(
+            select(Ticket, Expert.name)
+            .outerjoin(Expert, Expert.id == Ticket.expert_id)
+            .where(Ticket.number == _number(number))
+        ).first()
         if row is None:
             raise DeskError(f"no ticket {number}", "not_found")
         ticket, expert_name = row
         detail = TicketDetail(
-            ticket=ticket, expert_name=expert_name,
+            ticket=ticket,
+            expert_name=expert_name,
             call=session.scalar(select(Call).where(Call.ticket_id == ticket.id)),
-            transcript=list(session.scalars(select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id)
-                                            .order_by(TranscriptLine.at, TranscriptLine.id))),
-            attachments=list(session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
-                                             .order_by(Attachment.created_at, Attachment.id))),
-            events=list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                        .order_by(TicketEvent.at, TicketEvent.id))),
+            transcript=list(
+                session.scalars(
+                    select(TranscriptLine)
+                    .where(TranscriptLine.ticket_id == ticket.id)
+                    .order_by(TranscriptLine.at, TranscriptLine.id)
+                )
+            ),
+            attachments=list(
+                session.scalars(
+                    select(Attachment)
+                    .where(Attachment.ticket_id == ticket.id)
+                    .order_by(Attachment.created_at, Attachment.id)
+                )
+            ),
+            events=list(
+                session.scalars(
+                    select(TicketEvent)
+                    .where(TicketEvent.ticket_id == ticket.id)
+                    .order_by(TicketEvent.at, TicketEvent.id)
+                )
+            ),
             # The desk keys every message of a ticket "<number>:<event id>:<kind>".
-            messages=list(session.scalars(select(OutboxMessage)
-                                          .where(OutboxMessage.idempotency_key.like(f"{_escape_like(ticket.number)}:%",
-                                                                                    escape="\\"))
-                                          .order_by(OutboxMessage.created_at, OutboxMessage.id))),
+            messages=list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.idempotency_key.like(f"{_escape_like(ticket.number)}:%", escape="\\"))
+                    .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                )
+            ),
         )
         detail.actors = _actor_labels(session, {event.actor for event in detail.events})
         return detail
@@ -443,9 +566,14 @@ class TicketBoard:
 
     @staticmethod
     def _pending(session: Session, channel: str, limit: int) -> list[OutboxMessage]:
-        return list(session.scalars(
-            select(OutboxMessage).where(and_(OutboxMessage.channel == channel, OutboxMessage.status == "pending"))
-            .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(and_(OutboxMessage.channel == channel, OutboxMessage.status == "pending"))
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
 
     @staticmethod
     def _tickets_of(session: Session, messages: list[OutboxMessage]) -> dict[str, Ticket]:
@@ -456,11 +584,18 @@ class TicketBoard:
 
 
 def _actor_labels(session: Session, actors: set[str]) -> dict[str, str]:
-    """"expert:3" → "专家 赵律师", "staff:wang" → "坐席 wang", "system" → "系统": the trail in words staff read."""
+    """ "expert:3" → "专家 赵律师", "staff:wang" → "坐席 wang", "system" → "系统": the trail in words staff read."""
     kinds = {"staff": "坐席", "admin": "管理员", "enterprise": "企业", "expert": "专家"}
-    expert_ids = {int(a.split(":", 1)[1]) for a in actors
-                  if a.startswith("expert:") and a.split(":", 1)[1].isdigit() and len(a) < 20}
-    names = dict(session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(expert_ids))).all()) if expert_ids else {}
+    expert_ids = {
+        int(a.split(":", 1)[1])
+        for a in actors
+        if a.startswith("expert:") and a.split(":", 1)[1].isdigit() and len(a) < 20
+    }
+    names = (
+        dict(session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(expert_ids))).all())
+        if expert_ids
+        else {}
+    )
     labels = {}
     for name in actors:
         kind, _, who = name.partition(":")

@@ -1,4 +1,5 @@
 """How the console names what a call or chat was about: the NLU's intents as topics staff and the province read."""
+
 from __future__ import annotations
 
 TOPICS: dict[str, str] = {

@@ -5,6 +5,7 @@ suggestion and the company lookup. Every state-changing request is a POST carryi
 (form field `csrf_token` or header `X-CSRF-Token`) and, when the browser sends one, an Origin of this console.
 The session cookie is HttpOnly and SameSite=Strict.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,10 @@ HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http", aiohttp.ClientSessi
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 def context(request: web.Request) -> ConsoleContext:
@@ -96,7 +99,8 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     env = request.app[TEMPLATES]
     flash = request.get("flash")
     html = env.get_template(template).render(
-        request=request, me=request.get("principal"), flash=flash, path=request.path, **values)
+        request=request, me=request.get("principal"), flash=flash, path=request.path, **values
+    )
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     if flash is not None:
         response.del_cookie(FLASH_COOKIE, path="/")
@@ -115,8 +119,14 @@ def redirect(location: str, *, flash: str | None = None) -> web.HTTPSeeOther:
 def _sign_flash_cookie(request: web.Request, response: web.StreamResponse) -> None:
     morsel = response.cookies.get(FLASH_COOKIE)
     if morsel is not None and morsel.value and morsel.get("max-age") != "0":
-        response.set_cookie(FLASH_COOKIE, sign_flash(context(request).settings.secret, morsel.value), path="/",
-                            httponly=True, samesite="Strict", max_age=60)
+        response.set_cookie(
+            FLASH_COOKIE,
+            sign_flash(context(request).settings.secret, morsel.value),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            max_age=60,
+        )
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
@@ -131,8 +141,11 @@ def error_page(request: web.Request, status: int, message: str) -> web.Response:
 
 def _templates() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["local"] = _local_time
     env.filters["topic"] = topic_label
@@ -170,7 +183,13 @@ def _detail_text(detail: dict[str, Any] | None) -> str:
     return "；".join(parts)
 
 
-TICKET_STATUS_LABELS = {"new": "待分配", "assigned": "待受理", "accepted": "处理中", "answered": "已答复", "closed": "已关闭"}
+TICKET_STATUS_LABELS = {
+    "new": "待分配",
+    "assigned": "待受理",
+    "accepted": "处理中",
+    "answered": "已答复",
+    "closed": "已关闭",
+}
 
 
 @jinja2.pass_context
@@ -207,8 +226,13 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
         async def guarded(request: web.Request) -> web.StreamResponse:
             me = request.get("principal")
             if me is None or me.role not in roles:
-                log.warning("console: %s (%s) refused %s %s", me.username if me else "-", me.role if me else "-",
-                            request.method, request.path)
+                log.warning(
+                    "console: %s (%s) refused %s %s",
+                    me.username if me else "-",
+                    me.role if me else "-",
+                    request.method,
+                    request.path,
+                )
                 if me is not None:
                     await blocking(record_refusal, request, "page", request.path[:64], {"method": request.method})
                 return error_page(request, 403, "您的账号无权访问此页面。")
@@ -224,8 +248,15 @@ def record_refusal(request: web.Request, object_type: str, object_id: str, detai
     probing leaves a trace even when the answer says nothing."""
     ctx = context(request)
     with ctx.sessions.begin() as session:
-        audit.record(session, request["principal"], "refused", at=ctx.clock.now(), object_type=object_type,
-                     object_id=object_id, detail=detail)
+        audit.record(
+            session,
+            request["principal"],
+            "refused",
+            at=ctx.clock.now(),
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
 
 
 def _trusted(ctx: ConsoleContext, address: str | None) -> bool:
@@ -322,7 +353,12 @@ async def sessions_and_csrf(request: web.Request, handler: Handler) -> web.Strea
     request["principal"] = me
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if not _same_origin(request):
-            log.warning("console: cross-origin %s %s from %s refused", request.method, request.path, request.headers.get("Origin"))
+            log.warning(
+                "console: cross-origin %s %s from %s refused",
+                request.method,
+                request.path,
+                request.headers.get("Origin"),
+            )
             return error_page(request, 403, "请求来源不符，已拒绝。")
         sent = request.headers.get("X-CSRF-Token")
         if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -361,8 +397,15 @@ def new_login_csrf() -> str:
 
 
 def set_session_cookie(response: web.StreamResponse, token: str, settings: Any) -> None:
-    response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Strict",
-                        secure=settings.secure_cookies, max_age=int(settings.session_lifetime.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_lifetime.total_seconds()),
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------

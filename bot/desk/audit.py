@@ -3,6 +3,7 @@
 Entries are written in the same transaction as the change they describe, so a change that rolled back leaves no
 entry and an entry never describes something that did not happen.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,10 +29,27 @@ class Actor(Protocol):
 
 #: Every action the trail records, with the name the console gives it.
 ACTION_LABELS = {
-    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限制", "sign_out": "退出",
-    "view": "查看", "create": "登记", "change": "修改", "escalate": "转专家", "export": "导出", "purge": "匿名化清理",
-    "accept": "受理", "decline": "婉拒", "answer": "答复", "assign": "分配", "close": "关闭", "reopen": "重新打开",
-    "acknowledge": "已处理", "publish": "发布", "expire": "失效", "refused": "拒绝访问", "view_contact": "查看联系方式",
+    "sign_in": "登录",
+    "sign_in_failed": "登录失败",
+    "sign_in_throttled": "登录被限制",
+    "sign_out": "退出",
+    "view": "查看",
+    "create": "登记",
+    "change": "修改",
+    "escalate": "转专家",
+    "export": "导出",
+    "purge": "匿名化清理",
+    "accept": "受理",
+    "decline": "婉拒",
+    "answer": "答复",
+    "assign": "分配",
+    "close": "关闭",
+    "reopen": "重新打开",
+    "acknowledge": "已处理",
+    "publish": "发布",
+    "expire": "失效",
+    "refused": "拒绝访问",
+    "view_contact": "查看联系方式",
     "allow_contact": "同意专家直接联系",
 }
 ACTIONS = tuple(ACTION_LABELS)
@@ -54,9 +72,14 @@ def record(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     entry = AuditEntry(
-        at=at, user_id=who.user_id if who else None, username=(who.username if who else username) or "system",
-        role=who.role if who else None, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), detail=detail or {},
+        at=at,
+        user_id=who.user_id if who else None,
+        username=(who.username if who else username) or "system",
+        role=who.role if who else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        detail=detail or {},
         ip=ip if ip is not None else (who.ip if who else None),
     )
     session.add(entry)

@@ -15,6 +15,7 @@ be matched to each other; no figure already counted changes.
 Recording is bookkeeping beside the reply: a database or key problem is logged with the turn it concerns and the
 reply goes out regardless.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -139,16 +140,21 @@ def record_turn(
     try:
         source = desk() if callable(desk) else desk
         turn = ChatTurn(
-            at=source.clock.now(), channel=channel, sender_key=sender_key(channel, str(sender_id)), kind=kind,
-            intent=intent[:64] if intent else None, language="en" if language == "en" else "zh",
+            at=source.clock.now(),
+            channel=channel,
+            sender_key=sender_key(channel, str(sender_id)),
+            kind=kind,
+            intent=intent[:64] if intent else None,
+            language="en" if language == "en" else "zh",
             sources=[str(s) for s in sources],
             **{name: next(iter(found.get(name) or ()), None) for name in ENTITY_COLUMNS},
         )
         with source.sessions.begin() as session:
             session.add(turn)
     except Exception:  # noqa: BLE001 — the figures must never cost the enterprise its answer
-        log.exception("chatlog: could not record a %s turn (channel %s, intent %s) for the figures", kind, channel,
-                      intent)
+        log.exception(
+            "chatlog: could not record a %s turn (channel %s, intent %s) for the figures", kind, channel, intent
+        )
         return False
     return True
 
@@ -177,5 +183,13 @@ def record_chat_turn(
     except Exception:  # noqa: BLE001 — as above: a malformed tracker must not stop the reply
         log.exception("chatlog: could not read the %s turn to record from the tracker", kind)
         return False
-    return record_turn(desk, channel=channel, sender_id=sender, kind=kind, intent=intent, language=language,
-                       entities=entities, sources=sources)
+    return record_turn(
+        desk,
+        channel=channel,
+        sender_id=sender,
+        kind=kind,
+        intent=intent,
+        language=language,
+        entities=entities,
+        sources=sources,
+    )

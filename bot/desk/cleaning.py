@@ -1,6 +1,7 @@
 """What the desk is given, cleaned before it is stored: text trimmed, without control characters and within
 its limit; contacts in one form, so that one enterprise is one contact; transcript lines checked. What it refuses
 it refuses with a `DeskError`, the desk's one error, whose message is fit to show."""
+
 from __future__ import annotations
 
 import re
@@ -88,5 +89,5 @@ def transcript_entry(entry: Any, now: datetime) -> tuple[str, str, datetime] | N
     if not text:
         return None
     if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT - len(TRUNCATED)] + TRUNCATED
+        text = text[: MAX_TEXT - len(TRUNCATED)] + TRUNCATED
     return role, text, at

@@ -9,6 +9,7 @@ Both keep their connections in a pool. SQLAlchemy 1.4 would open a new SQLite co
 a file database (and run the pragmas below each time): in the action server, which records every chat turn, that
 was most of its work per message.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ def make_engine(url: str, *, connect_args: dict[str, Any] | None = None) -> Engi
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args or {}, json_serializer=_json)
+    return create_engine(
+        parsed, future=True, pool_pre_ping=True, connect_args=connect_args or {}, json_serializer=_json
+    )
 
 
 def _json(value: Any) -> str:

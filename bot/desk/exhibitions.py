@@ -17,6 +17,7 @@ Before the fair the enterprise can ask for training (staff are alerted through t
 screening (a desk ticket, once). After it, the outcome is recorded, and a dispute becomes a desk ticket linked to the
 registration for follow-up.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,7 +41,12 @@ from knowledge.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 KIND: MessageKind = "exhibition_notice"
-STAGE_LABELS = {"week_before": "展前一周提醒", "day_before": "展前一天提醒", "on_site": "开幕日驻会联系", "after": "展后回访"}
+STAGE_LABELS = {
+    "week_before": "展前一周提醒",
+    "day_before": "展前一天提醒",
+    "on_site": "开幕日驻会联系",
+    "after": "展后回访",
+}
 NOTICE_TIMES = {"week_before": (-7, time(9, 0)), "day_before": (-1, time(9, 0)), "on_site": (0, time(8, 0))}
 AFTER_TIME = (1, time(10, 0))
 FOLLOW_UP_WINDOW = timedelta(days=30)
@@ -48,16 +54,22 @@ LIMITS = {"company": 200, "fair_name": 200, "place": 200, "products": 2000, "rig
 
 
 #: An answer to "how did the fair go?" that says there was no trouble ("一切顺利", "没有", "no").
-_NO_TROUBLE = re.compile(r"^\s*(?:没有|没|无|一切顺利|很顺利|顺利|都挺好|挺好|还好|都好|(?:no|none|nothing|all fine|fine|all good|"
-                         r"went well)(?![A-Za-z]))", re.IGNORECASE)
+_NO_TROUBLE = re.compile(
+    r"^\s*(?:没有|没|无|一切顺利|很顺利|顺利|都挺好|挺好|还好|都好|(?:no|none|nothing|all fine|fine|all good|"
+    r"went well)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
 #: Words that report trouble at a fair: a complaint, an injunction, a raid, a seizure, a warning letter, a suit.
-_TROUBLE = re.compile(r"投诉|禁令|查抄|查扣|扣押|扣留|撤展|警告函|律师函|起诉|被诉|诉讼|传票|纠纷|侵权|执行员|警察|海关|"
-                      r"complain|injunction|raid|seiz|detain|warning letter|cease|sued|lawsuit|dispute|infring|bailiff|"
-                      r"police|customs", re.IGNORECASE)
+_TROUBLE = re.compile(
+    r"投诉|禁令|查抄|查扣|扣押|扣留|撤展|警告函|律师函|起诉|被诉|诉讼|传票|纠纷|侵权|执行员|警察|海关|"
+    r"complain|injunction|raid|seiz|detain|warning letter|cease|sued|lawsuit|dispute|infring|bailiff|"
+    r"police|customs",
+    re.IGNORECASE,
+)
 
 
 def outcome_of(answer: str) -> str:
-    """"case" when the answer to "how did the fair go?" reports an IP dispute, else "none". An answer that opens by
+    """ "case" when the answer to "how did the fair go?" reports an IP dispute, else "none". An answer that opens by
     saying all went well is "none" even if it names a dispute word ("没有遇到纠纷")."""
     if _NO_TROUBLE.match(answer or ""):
         return "none"
@@ -85,8 +97,15 @@ class FairGroup:
 
 
 class Exhibitions:
-    def __init__(self, sessions: sessionmaker, clock: Clock, settings: DeskSettings, desk: Desk, *,
-                 vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        clock: Clock,
+        settings: DeskSettings,
+        desk: Desk,
+        *,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
@@ -103,8 +122,21 @@ class Exhibitions:
     # Registering ----------------------------------------------------------------------------------------------
 
     def register(
-        self, *, channel: str, sender_id: str, language: str, company: str, contact: str, fair_name: str, place: str,
-        country: str | None, starts_on: date, ends_on: date, products: str, rights_held: str, new_products: bool,
+        self,
+        *,
+        channel: str,
+        sender_id: str,
+        language: str,
+        company: str,
+        contact: str,
+        fair_name: str,
+        place: str,
+        country: str | None,
+        starts_on: date,
+        ends_on: date,
+        products: str,
+        rights_held: str,
+        new_products: bool,
         contact_name: str | None = None,
     ) -> ExhibitionRegistration:
         """Store the registration and schedule its notices in one transaction."""
@@ -113,8 +145,14 @@ class Exhibitions:
             raise ExhibitionError("the fair ends before it starts")
         if ends_on < self.today(now):
             raise ExhibitionError(f"the fair ended on {ends_on.isoformat()}")
-        values = {"company": company, "fair_name": fair_name, "place": place, "products": products,
-                  "rights_held": rights_held, "contact_name": contact_name}
+        values = {
+            "company": company,
+            "fair_name": fair_name,
+            "place": place,
+            "products": products,
+            "rights_held": rights_held,
+            "contact_name": contact_name,
+        }
         for name, value in values.items():
             if value is not None and len(value) > LIMITS[name]:
                 raise ExhibitionError(f"{name} has {len(value)} characters, more than {LIMITS[name]}")
@@ -125,9 +163,17 @@ class Exhibitions:
         except DeskError as error:
             raise ExhibitionError(str(error)) from error
         registration = ExhibitionRegistration(
-            channel=channel[:32], sender_id=str(sender_id)[:128], language="en" if language == "en" else "zh",
-            contact=contact, country=country, starts_on=starts_on, ends_on=ends_on, new_products=bool(new_products),
-            created_at=now, updated_at=now, **{k: v.strip() if v else v for k, v in values.items()},
+            channel=channel[:32],
+            sender_id=str(sender_id)[:128],
+            language="en" if language == "en" else "zh",
+            contact=contact,
+            country=country,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            new_products=bool(new_products),
+            created_at=now,
+            updated_at=now,
+            **{k: v.strip() if v else v for k, v in values.items()},
         )
         with self.sessions.begin() as session:
             session.add(registration)
@@ -135,21 +181,39 @@ class Exhibitions:
             for stage, due, stale in self.schedule(starts_on, ends_on):
                 notice = ExhibitionNotice(registration_id=registration.id, stage=stage, due_at=due, stale_at=stale)
                 if now >= stale or (stage in ("week_before", "day_before") and now >= due):
-                    notice.skipped_at, notice.skip_reason = now, "registered after its time; the checklist was given then"
+                    notice.skipped_at, notice.skip_reason = (
+                        now,
+                        "registered after its time; the checklist was given then",
+                    )
                 session.add(notice)
-        log.info("exhibitions: %s:%s registered %s (%s, %s to %s) as %s", channel, sender_id, fair_name, place,
-                 starts_on, ends_on, registration.id)
+        log.info(
+            "exhibitions: %s:%s registered %s (%s, %s to %s) as %s",
+            channel,
+            sender_id,
+            fair_name,
+            place,
+            starts_on,
+            ends_on,
+            registration.id,
+        )
         return registration
 
     def schedule(self, starts_on: date, ends_on: date) -> list[tuple[str, datetime, datetime]]:
         """(stage, when it is due, when it would be too late) for a fair of these dates; see the module's table."""
+
         def at(day: date, moment: time) -> datetime:
             return datetime.combine(day, moment, tzinfo=self.zone)
 
-        due = {stage: at(starts_on + timedelta(days=offset), moment) for stage, (offset, moment) in NOTICE_TIMES.items()}
+        due = {
+            stage: at(starts_on + timedelta(days=offset), moment) for stage, (offset, moment) in NOTICE_TIMES.items()
+        }
         due["after"] = at(ends_on + timedelta(days=AFTER_TIME[0]), AFTER_TIME[1])
-        stale = {"week_before": due["day_before"], "day_before": due["on_site"],
-                 "on_site": at(ends_on + timedelta(days=1), time(0, 0)), "after": due["after"] + FOLLOW_UP_WINDOW}
+        stale = {
+            "week_before": due["day_before"],
+            "day_before": due["on_site"],
+            "on_site": at(ends_on + timedelta(days=1), time(0, 0)),
+            "after": due["after"] + FOLLOW_UP_WINDOW,
+        }
         return [(stage, due[stage], stale[stage]) for stage in ("week_before", "day_before", "on_site", "after")]
 
     # What the enterprise asks for --------------------------------------------------------------------------------
@@ -161,27 +225,43 @@ class Exhibitions:
 
     def latest_of_sender(self, sender_id: str) -> ExhibitionRegistration | None:
         with self.sessions() as session:
-            return session.scalars(select(ExhibitionRegistration).where(
-                ExhibitionRegistration.sender_id == str(sender_id))
-                .order_by(ExhibitionRegistration.created_at.desc(), ExhibitionRegistration.id.desc())).first()
+            return session.scalars(
+                select(ExhibitionRegistration)
+                .where(ExhibitionRegistration.sender_id == str(sender_id))
+                .order_by(ExhibitionRegistration.created_at.desc(), ExhibitionRegistration.id.desc())
+            ).first()
 
     def request_training(self, registration_id: int, sender_id: str) -> tuple[ExhibitionRegistration, bool]:
         """Ask for pre-show training: staff are alerted once; (the registration, whether this was the first ask)."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             registration = self._own(session, registration_id, sender_id)
-            first = session.execute(
-                update(ExhibitionRegistration)
-                .where(ExhibitionRegistration.id == registration.id,
-                       ExhibitionRegistration.training_requested_at.is_(None))
-                .values(training_requested_at=now, updated_at=now).execution_options(synchronize_session=False)
-            ).rowcount == 1
+            first = (
+                session.execute(
+                    update(ExhibitionRegistration)
+                    .where(
+                        ExhibitionRegistration.id == registration.id,
+                        ExhibitionRegistration.training_requested_at.is_(None),
+                    )
+                    .values(training_requested_at=now, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if first:
-                text = (f"展前培训申请：{registration.company}（{registration.fair_name}，{registration.place}，"
-                        f"{registration.starts_on:%Y-%m-%d}开幕），请联系企业安排展前培训。")
-                enqueue(session, self.settings.staff_channel, self.settings.staff_recipient, "staff_alert",
-                        {"text": text, "exhibition": registration.id, "priority": "normal"},
-                        f"exhibition:{registration.id}:training", now=now)
+                text = (
+                    f"展前培训申请：{registration.company}（{registration.fair_name}，{registration.place}，"
+                    f"{registration.starts_on:%Y-%m-%d}开幕），请联系企业安排展前培训。"
+                )
+                enqueue(
+                    session,
+                    self.settings.staff_channel,
+                    self.settings.staff_recipient,
+                    "staff_alert",
+                    {"text": text, "exhibition": registration.id, "priority": "normal"},
+                    f"exhibition:{registration.id}:training",
+                    now=now,
+                )
             session.refresh(registration)
         return registration, first
 
@@ -193,24 +273,40 @@ class Exhibitions:
             return registration, None
 
         def link(session: Session, ticket: Ticket) -> None:
-            won = session.execute(
-                update(ExhibitionRegistration)
-                .where(ExhibitionRegistration.id == registration.id, ExhibitionRegistration.screening_ticket.is_(None))
-                .values(screening_ticket=ticket.number, updated_at=ticket.created_at)
-                .execution_options(synchronize_session=False)
-            ).rowcount == 1
+            won = (
+                session.execute(
+                    update(ExhibitionRegistration)
+                    .where(
+                        ExhibitionRegistration.id == registration.id, ExhibitionRegistration.screening_ticket.is_(None)
+                    )
+                    .values(screening_ticket=ticket.number, updated_at=ticket.created_at)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if not won:
                 raise _AlreadyDone()
 
-        found = {entity: value for entity, value, _, _ in reversed(self.vocabulary.find(
-            f"{registration.rights_held} {registration.products}"))}
+        found = {
+            entity: value
+            for entity, value, _, _ in reversed(
+                self.vocabulary.find(f"{registration.rights_held} {registration.products}")
+            )
+        }
         try:
             ticket = self.desk.open_ticket(
-                channel=registration.channel, sender_id=registration.sender_id, company=registration.company,
-                contact=registration.contact, contact_name=registration.contact_name,
-                description=self.screening_request(registration), country=registration.country,
-                ip_type=found.get("ip_type"), industry=found.get("industry"), priority="normal",
-                language=registration.language, on_opened=link,  # type: ignore[arg-type]
+                channel=registration.channel,
+                sender_id=registration.sender_id,
+                company=registration.company,
+                contact=registration.contact,
+                contact_name=registration.contact_name,
+                description=self.screening_request(registration),
+                country=registration.country,
+                ip_type=found.get("ip_type"),
+                industry=found.get("industry"),
+                priority="normal",
+                language=registration.language,
+                on_opened=link,  # type: ignore[arg-type]
             )
         except _AlreadyDone:
             return self.of_sender(registration_id, sender_id), None
@@ -220,11 +316,15 @@ class Exhibitions:
     @staticmethod
     def screening_request(registration: ExhibitionRegistration) -> str:
         """What the expert reads on the screening ticket."""
-        return (f"展前风险排查申请（《实施意见》第（五）条）\n展会：{registration.fair_name}（{registration.place}），"
-                f"{registration.starts_on:%Y-%m-%d} 至 {registration.ends_on:%Y-%m-%d}\n展品：{registration.products}\n"
-                f"在当地已有的知识产权：{registration.rights_held}\n是否展出新品：{'是' if registration.new_products else '否'}")
+        return (
+            f"展前风险排查申请（《实施意见》第（五）条）\n展会：{registration.fair_name}（{registration.place}），"
+            f"{registration.starts_on:%Y-%m-%d} 至 {registration.ends_on:%Y-%m-%d}\n展品：{registration.products}\n"
+            f"在当地已有的知识产权：{registration.rights_held}\n是否展出新品：{'是' if registration.new_products else '否'}"
+        )
 
-    def record_outcome(self, registration_id: int, sender_id: str, outcome: str, note: str | None) -> ExhibitionRegistration:
+    def record_outcome(
+        self, registration_id: int, sender_id: str, outcome: str, note: str | None
+    ) -> ExhibitionRegistration:
         """How the fair went: "none" (no dispute) or "case" (a dispute, to be escalated and linked)."""
         if outcome not in EXHIBITION_OUTCOMES:
             raise ExhibitionError(f"outcome must be one of {', '.join(EXHIBITION_OUTCOMES)}")
@@ -258,21 +358,38 @@ class Exhibitions:
         with self.sessions() as session:
             due = session.execute(
                 select(ExhibitionNotice.id, ExhibitionNotice.stale_at)
-                .where(ExhibitionNotice.sent_at.is_(None), ExhibitionNotice.skipped_at.is_(None),
-                       ExhibitionNotice.due_at <= now)
-                .order_by(ExhibitionNotice.due_at, ExhibitionNotice.id)).all()
+                .where(
+                    ExhibitionNotice.sent_at.is_(None),
+                    ExhibitionNotice.skipped_at.is_(None),
+                    ExhibitionNotice.due_at <= now,
+                )
+                .order_by(ExhibitionNotice.due_at, ExhibitionNotice.id)
+            ).all()
         queued = []
         for notice_id, stale_at in due:
-            still_open = (ExhibitionNotice.id == notice_id, ExhibitionNotice.sent_at.is_(None),
-                          ExhibitionNotice.skipped_at.is_(None))
+            still_open = (
+                ExhibitionNotice.id == notice_id,
+                ExhibitionNotice.sent_at.is_(None),
+                ExhibitionNotice.skipped_at.is_(None),
+            )
             with self.sessions.begin() as session:
                 if now >= stale_at:
-                    session.execute(update(ExhibitionNotice).where(*still_open)
-                                    .values(skipped_at=now, skip_reason="its time had passed when the scheduler ran")
-                                    .execution_options(synchronize_session=False))
+                    session.execute(
+                        update(ExhibitionNotice)
+                        .where(*still_open)
+                        .values(skipped_at=now, skip_reason="its time had passed when the scheduler ran")
+                        .execution_options(synchronize_session=False)
+                    )
                     continue
-                claimed = session.execute(update(ExhibitionNotice).where(*still_open).values(sent_at=now)
-                                          .execution_options(synchronize_session=False)).rowcount == 1
+                claimed = (
+                    session.execute(
+                        update(ExhibitionNotice)
+                        .where(*still_open)
+                        .values(sent_at=now)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    == 1
+                )
                 if not claimed:
                     continue  # another scheduler took it
                 notice = session.get(ExhibitionNotice, notice_id)
@@ -282,8 +399,12 @@ class Exhibitions:
                     notice.skip_reason = "the enterprise already told us how the fair went"
                     continue
                 key = f"exhibition:{registration.id}:{notice.stage}"
-                payload: FairNotice = {"exhibition": registration.id, "stage": notice.stage, "language": registration.language,
-                           "fair": registration.fair_name}
+                payload: FairNotice = {
+                    "exhibition": registration.id,
+                    "stage": notice.stage,
+                    "language": registration.language,
+                    "fair": registration.fair_name,
+                }
                 enqueue(session, registration.channel, registration.sender_id, KIND, payload, key, now=now)
                 queued.append(key)
         if queued:
@@ -299,17 +420,27 @@ class Exhibitions:
         statement = select(ExhibitionRegistration).limit(limit)
         if past:
             statement = statement.where(ExhibitionRegistration.ends_on < today).order_by(
-                ExhibitionRegistration.starts_on.desc(), ExhibitionRegistration.id)
+                ExhibitionRegistration.starts_on.desc(), ExhibitionRegistration.id
+            )
         else:
             statement = statement.where(ExhibitionRegistration.ends_on >= today).order_by(
-                ExhibitionRegistration.starts_on, ExhibitionRegistration.id)
+                ExhibitionRegistration.starts_on, ExhibitionRegistration.id
+            )
         with self.sessions() as session:
             registrations = session.scalars(statement).all()
         groups: dict[tuple[str, date], FairGroup] = {}
         for registration in registrations:
             key = ("".join(registration.fair_name.split()).casefold(), registration.starts_on)
-            group = groups.setdefault(key, FairGroup(registration.fair_name, registration.place, registration.country,
-                                                     registration.starts_on, registration.ends_on))
+            group = groups.setdefault(
+                key,
+                FairGroup(
+                    registration.fair_name,
+                    registration.place,
+                    registration.country,
+                    registration.starts_on,
+                    registration.ends_on,
+                ),
+            )
             group.registrations.append(registration)
         return list(groups.values())
 
@@ -318,23 +449,37 @@ class Exhibitions:
         if not ids:
             return {}
         with self.sessions() as session:
-            rows = session.scalars(select(ExhibitionNotice).where(ExhibitionNotice.registration_id.in_(ids))
-                                   .order_by(ExhibitionNotice.due_at)).all()
+            rows = session.scalars(
+                select(ExhibitionNotice)
+                .where(ExhibitionNotice.registration_id.in_(ids))
+                .order_by(ExhibitionNotice.due_at)
+            ).all()
         found: dict[int, list[ExhibitionNotice]] = {i: [] for i in ids}
         for row in rows:
             found[row.registration_id].append(row)
         return found
 
-    def set_onsite_contact(self, registration_ids: Iterable[int], contact: str | None, *,
-                           on_change: Callable[[Session, list[int]], None] | None = None) -> int:
+    def set_onsite_contact(
+        self,
+        registration_ids: Iterable[int],
+        contact: str | None,
+        *,
+        on_change: Callable[[Session, list[int]], None] | None = None,
+    ) -> int:
         """Set (or clear, with None) the on-site contact of these registrations; how many were changed."""
         ids = list(registration_ids)
         now = self.clock.now()
         with self.sessions.begin() as session:
-            changed = session.execute(
-                update(ExhibitionRegistration).where(ExhibitionRegistration.id.in_(ids))
-                .values(onsite_contact=contact, updated_at=now).execution_options(synchronize_session=False)
-            ).rowcount if ids else 0
+            changed = (
+                session.execute(
+                    update(ExhibitionRegistration)
+                    .where(ExhibitionRegistration.id.in_(ids))
+                    .values(onsite_contact=contact, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if ids
+                else 0
+            )
             if on_change is not None and changed:
                 on_change(session, ids)
         return changed
@@ -343,8 +488,9 @@ class Exhibitions:
 
     @staticmethod
     def _own(session: Session, registration_id: int, sender_id: str, *, lock: bool = False) -> ExhibitionRegistration:
-        statement = select(ExhibitionRegistration).where(ExhibitionRegistration.id == registration_id,
-                                                         ExhibitionRegistration.sender_id == str(sender_id))
+        statement = select(ExhibitionRegistration).where(
+            ExhibitionRegistration.id == registration_id, ExhibitionRegistration.sender_id == str(sender_id)
+        )
         registration = session.scalars(statement.with_for_update() if lock else statement).one_or_none()
         if registration is None:
             raise ExhibitionError(f"no registration {registration_id} of this conversation", "not_found")

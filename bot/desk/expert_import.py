@@ -11,6 +11,7 @@ email (at least one of these three), available (default yes), max_open_cases (de
 enterprises see the name; default no), note, illustrative (default no). In CSV, list fields separate values
 with ';' or '、'.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,20 @@ from knowledge.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 FIELDS = (
-    "name", "organisation", "ip_types", "countries", "industries", "languages", "telegram_chat_id", "phone",
-    "email", "available", "max_open_cases", "show_name", "note", "illustrative",
+    "name",
+    "organisation",
+    "ip_types",
+    "countries",
+    "industries",
+    "languages",
+    "telegram_chat_id",
+    "phone",
+    "email",
+    "available",
+    "max_open_cases",
+    "show_name",
+    "note",
+    "illustrative",
 )
 LIST_FIELDS = {"ip_types": "ip_type", "countries": "country", "industries": "industry"}
 LANGUAGES = ("zh", "en")
@@ -58,7 +71,11 @@ class ImportReport:
 
 
 def import_experts(
-    session: Session, path: Path | str, *, now: datetime | None = None, vocabulary: Vocabulary | None = None,
+    session: Session,
+    path: Path | str,
+    *,
+    now: datetime | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> ImportReport:
     """Import the experts in `path` (.yml/.yaml or .csv) into the caller's transaction; the caller commits."""
     path = Path(path)
@@ -96,7 +113,9 @@ def import_experts(
             continue
         except SQLAlchemyError as error:
             log.error("importing %s line %d (%s) failed: %s", path, line, values["name"], error)
-            report.errors.append(spreadsheets.RowError(line, values["name"], f"could not be stored: {error.__class__.__name__}: {error}"))
+            report.errors.append(
+                spreadsheets.RowError(line, values["name"], f"could not be stored: {error.__class__.__name__}: {error}")
+            )
             continue
         (report.created if created else report.updated).append(values["name"])
     report.errors.sort(key=lambda refused: refused.line)
@@ -183,8 +202,10 @@ def _upsert(session: Session, values: dict[str, Any], now: datetime) -> bool:
     else:
         matches = session.scalars(select(Expert).where(Expert.name == values["name"])).all()
         if len(matches) > 1:
-            raise _RowConflict(f"{len(matches)} experts in the pool are named {values['name']}; "
-                               "add the e-mail to say which one this row is")
+            raise _RowConflict(
+                f"{len(matches)} experts in the pool are named {values['name']}; "
+                "add the e-mail to say which one this row is"
+            )
     expert = matches[0] if matches else Expert(created_at=now)
     for key, value in values.items():
         setattr(expert, key, value)

@@ -3,6 +3,7 @@
 Shared by the chat's escalation form and the hotline console, so both accept and refuse the same things and
 say why in the same words.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,15 +17,16 @@ _MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$")
 _LANDLINE = re.compile(r"^0\d{2,3}[- ]?\d{7,8}(?:[- ]?\d{1,5})?$")
 _INTERNATIONAL = re.compile(r"^\+\d{1,3}(?:[ -]?\d){6,14}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_CONTACT_IN_TEXT = re.compile(
-    r"(\+?\d[\d -]{6,18}\d|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
-)
+_CONTACT_IN_TEXT = re.compile(r"(\+?\d[\d -]{6,18}\d|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 NO_DEADLINE_WORDS = ("无", "没有", "暂无", "不清楚", "不知道", "没", "none", "no", "n/a", "unknown", "not sure")
 #: What no stored field may hold: control characters (tabs and line breaks stay), lone UTF-16 surrogates (a JSON
 #: body may carry "\\ud800"; UTF-8 and PostgreSQL refuse them) and Unicode's non-characters.
-UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef"
-                        + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
+UNSTORABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 _CONTROL = UNSTORABLE
 
 
@@ -106,7 +108,9 @@ class Deadline:
 
 _ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]")
-_IN_DAYS = re.compile(r"(\d{1,3})\s*(?:个工作日|天|日|days?)(?:内|之内|以内|后)?|(?:within|in)\s*(\d{1,3})\s*days?", re.I)
+_IN_DAYS = re.compile(
+    r"(\d{1,3})\s*(?:个工作日|天|日|days?)(?:内|之内|以内|后)?|(?:within|in)\s*(\d{1,3})\s*days?", re.I
+)
 _IN_WEEKS = re.compile(r"(\d{1,2})\s*(?:周|个星期|weeks?)(?:内|之内|以内|后)?", re.I)
 
 
@@ -133,7 +137,9 @@ def parse_deadline(text: str, today: date) -> Deadline:
         elif match := _IN_WEEKS.search(raw):
             day = today + timedelta(weeks=int(match.group(1)))
     except ValueError as error:  # 2月30日
-        raise FieldError(f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it.") from error
+        raise FieldError(
+            f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it."
+        ) from error
     if day is None:
         raise FieldError(
             "没能识别期限，请写日期（如 2026-12-05 或 12月5日）、“20天内”，没有期限请回复“无”。",
@@ -151,7 +157,7 @@ def parse_deadline(text: str, today: date) -> Deadline:
 MAX_FAIR_DAYS = 31
 _DATE_PART = re.compile(
     r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"  # 2026-03-10, 2026年3月10日, 3月10日, 3/10
-    r"|(?<![\d])(\d{1,2})\s*[日号]"                                       # 13日 (the month of the first date)
+    r"|(?<![\d])(\d{1,2})\s*[日号]"  # 13日 (the month of the first date)
 )
 _RANGE_SEPARATOR = re.compile(r"\s*(?:至|到|~|～|—|–|-{1,2}|to|until|through)\s*", re.IGNORECASE)
 
@@ -185,16 +191,24 @@ def parse_date_range(text: str, today: date) -> tuple[date, date]:
         if year is None and end < today:  # no year given: the next such fair (one under way counts as this one)
             start, end = date(start.year + 1, start.month, start.day), date(end.year + 1, end.month, end.day)
     except ValueError as error:
-        raise FieldError(f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it.") from error
+        raise FieldError(
+            f"日期“{raw}”不存在，请再确认一下。", f"The date “{raw}” does not exist; please check it."
+        ) from error
     if end < start:
-        raise FieldError("结束日期早于开始日期，请再确认一下。", "The last day is before the first; please check the dates.")
+        raise FieldError(
+            "结束日期早于开始日期，请再确认一下。", "The last day is before the first; please check the dates."
+        )
     if end < today:
-        raise FieldError(f"这个展会已于 {end.isoformat()} 结束。如果在展会上遇到了纠纷，请直接描述情况，我会为您转专家。",
-                         f"That fair ended on {end.isoformat()}. If you ran into a dispute there, describe it and I will "
-                         f"bring in an expert.")
+        raise FieldError(
+            f"这个展会已于 {end.isoformat()} 结束。如果在展会上遇到了纠纷，请直接描述情况，我会为您转专家。",
+            f"That fair ended on {end.isoformat()}. If you ran into a dispute there, describe it and I will "
+            f"bring in an expert.",
+        )
     if (end - start).days >= MAX_FAIR_DAYS:
-        raise FieldError(f"展会跨度超过 {MAX_FAIR_DAYS} 天，请核对日期。",
-                         f"That is more than {MAX_FAIR_DAYS} days; please check the dates.")
+        raise FieldError(
+            f"展会跨度超过 {MAX_FAIR_DAYS} 天，请核对日期。",
+            f"That is more than {MAX_FAIR_DAYS} days; please check the dates.",
+        )
     return start, end
 
 

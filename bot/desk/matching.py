@@ -6,6 +6,7 @@ cap) comes first, then the one with more free places. Experts who are unavailabl
 work in the ticket's language (zh or en) are left out, and so is anyone who fits neither the IP type nor the country:
 staff assign those cases by hand rather than the desk guessing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

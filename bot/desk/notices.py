@@ -1,6 +1,7 @@
 """The desk's notices in words: what an enterprise is told when an expert takes its case and a week after it
 closed, what an expert is told of a new or reopened case (in Chinese when they read it, else in English), and the
 line staff see on an alert. The desk decides when each is sent; this module only says it."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -22,7 +23,7 @@ def follow_up(number: str, days: int, language: Language) -> str:
     return {
         "zh": f"您好！工单 {number} 已办结{days}天。纠纷目前进展如何？专家意见是否有帮助？欢迎回复告诉我们。",
         "en": f"Hello! Ticket {number} was closed {days} days ago. How is the dispute going, and did "
-              f"the expert's advice help? Reply to let us know.",
+        f"the expert's advice help? Reply to let us know.",
     }[language]
 
 
@@ -38,14 +39,26 @@ def expert_notice(ticket: Ticket, kind: str, due: str, languages: Sequence[str],
             text = f"{urgency}新案件 {ticket.number}：{ticket.company}，{subject}。请在 {due}（北京时间）前受理或婉拒。"
     else:
         label = vocabulary.label
-        subject = " / ".join(label(entity, v, "en") for entity, v in (
-            ("country", ticket.country), ("ip_type", ticket.ip_type), ("dispute_type", ticket.dispute_type)) if v) or "—"
+        subject = (
+            " / ".join(
+                label(entity, v, "en")
+                for entity, v in (
+                    ("country", ticket.country),
+                    ("ip_type", ticket.ip_type),
+                    ("dispute_type", ticket.dispute_type),
+                )
+                if v
+            )
+            or "—"
+        )
         if kind == "case_reopened":
             text = f"Ticket {ticket.number} ({subject}) has been reopened; please review and answer."
         else:
             urgency = "[URGENT] " if ticket.priority == "urgent" else ""
-            text = (f"{urgency}New case {ticket.number}: {ticket.company}, {subject}. Please accept or decline "
-                    f"by {due} (Beijing time).")
+            text = (
+                f"{urgency}New case {ticket.number}: {ticket.company}, {subject}. Please accept or decline "
+                f"by {due} (Beijing time)."
+            )
     return text
 
 

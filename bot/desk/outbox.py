@@ -15,6 +15,7 @@ Nothing is given up in silence: in the transaction that gives a message up, staf
 an expert's answer to an enterprise, or a question the bot could not answer while it was down. Warning pushes are
 the exception: those a blocked chat refused are counted on the warning's page instead.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,16 @@ BLOCKED = "recipient blocked"
 UNDELIVERED: MessageKind = "undelivered"
 #: What each kind of message is, as staff read it.
 KIND_LABELS: dict[MessageKind, str] = {
-    "expert_answer": "专家答复", "case_accepted": "受理通知", "follow_up": "回访问候", "staff_alert": "坐席提醒",
-    "case_assigned": "派案通知", "case_reopened": "重开通知", "held_question": "聊天提问（待答复）",
-    "warning": "预警推送", "exhibition_notice": "展会提醒", UNDELIVERED: "未送达提醒",
+    "expert_answer": "专家答复",
+    "case_accepted": "受理通知",
+    "follow_up": "回访问候",
+    "staff_alert": "坐席提醒",
+    "case_assigned": "派案通知",
+    "case_reopened": "重开通知",
+    "held_question": "聊天提问（待答复）",
+    "warning": "预警推送",
+    "exhibition_notice": "展会提醒",
+    UNDELIVERED: "未送达提醒",
 }
 #: Given up without an alert: warning pushes (counted on the warning's page) and alerts themselves (no alert loops).
 _UNALERTED_KINDS = frozenset({"warning", "staff_alert", UNDELIVERED})
@@ -58,7 +66,14 @@ OnBlocked = Callable[[Session, OutboxMessage, datetime], None]
 
 
 def enqueue(
-    session: Session, channel: str, recipient: str, kind: str, payload: Mapping[str, Any], key: str, *, now: datetime,
+    session: Session,
+    channel: str,
+    recipient: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    key: str,
+    *,
+    now: datetime,
 ) -> bool:
     """Queue a message in the caller's transaction; True if queued, False if `key` was already queued.
 
@@ -72,10 +87,21 @@ def enqueue(
     except (TypeError, ValueError) as error:
         raise ValueError(f"payload of {key} is not JSON: {error}") from error
     now = require_aware(now)
-    statement = dialect_insert(session, OutboxMessage.__table__).values(
-        idempotency_key=key, channel=channel, recipient=str(recipient), kind=kind, payload=dict(payload),
-        status="pending", attempts=0, next_attempt_at=now, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = (
+        dialect_insert(session, OutboxMessage.__table__)
+        .values(
+            idempotency_key=key,
+            channel=channel,
+            recipient=str(recipient),
+            kind=kind,
+            payload=dict(payload),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
     queued = session.execute(statement).rowcount == 1
     if not queued:
         log.info("outbox: %s already queued; not queued again", key)
@@ -90,13 +116,23 @@ def acknowledge(session: Session, message_id: int, *, channels: tuple[str, ...],
     the console), so a person says when it is done, and `by` records who. Only a pending message of one of
     `channels` is marked: a second click, or a message a worker owns, is left as it is and gives False.
     """
-    marked = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.channel.in_(channels))
-        .values(status="sent", sent_at=require_aware(now), claimed_by=by[:100], attempts=OutboxMessage.attempts + 1,
-                lease_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    marked = (
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.channel.in_(channels)
+            )
+            .values(
+                status="sent",
+                sent_at=require_aware(now),
+                claimed_by=by[:100],
+                attempts=OutboxMessage.attempts + 1,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if marked:
         log.info("outbox: message %s marked delivered by %s", message_id, by)
     return marked
@@ -147,8 +183,10 @@ class OutboxWorker:
             if self.clock.now() >= message.lease_until:
                 # We took too long to reach it: another worker may own it now. It stays claimable; not sending
                 # it here keeps two workers from sending it together.
-                log.warning("outbox: lease on %s ran out before sending; leaving it to be claimed again",
-                            message.idempotency_key)
+                log.warning(
+                    "outbox: lease on %s ran out before sending; leaving it to be claimed again",
+                    message.idempotency_key,
+                )
                 continue
             try:
                 self.senders[message.channel].send(message)
@@ -191,8 +229,13 @@ class OutboxWorker:
         claimed_ids: list[int] = []
         with self.sessions.begin() as session:
             candidates = session.execute(
-                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.claimed_by,
-                       OutboxMessage.idempotency_key)
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.status,
+                    OutboxMessage.attempts,
+                    OutboxMessage.claimed_by,
+                    OutboxMessage.idempotency_key,
+                )
                 .where(self._due(now))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(limit)
@@ -202,31 +245,52 @@ class OutboxWorker:
                 still_due = and_(OutboxMessage.id == candidate.id, self._due(now))
                 if candidate.status == "sending" and candidate.attempts >= max_attempts:
                     reason = f"worker {candidate.claimed_by} stopped while sending (lease expired) on the last attempt"
-                    won = session.execute(
-                        update(OutboxMessage).where(still_due)
-                        .values(status="dead", lease_until=None, last_error=reason)
-                        .execution_options(synchronize_session=False)
-                    ).rowcount == 1
+                    won = (
+                        session.execute(
+                            update(OutboxMessage)
+                            .where(still_due)
+                            .values(status="dead", lease_until=None, last_error=reason)
+                            .execution_options(synchronize_session=False)
+                        ).rowcount
+                        == 1
+                    )
                     if won:
-                        log.error("outbox: %s is dead after %d attempts: %s", candidate.idempotency_key,
-                                  candidate.attempts, reason)
+                        log.error(
+                            "outbox: %s is dead after %d attempts: %s",
+                            candidate.idempotency_key,
+                            candidate.attempts,
+                            reason,
+                        )
                         self._tell_staff(session, session.get(OutboxMessage, candidate.id), reason, now)
                     continue
                 if candidate.status == "sending":
-                    log.warning("outbox: lease of %s on %s expired; %s claims it again",
-                                candidate.claimed_by, candidate.idempotency_key, self.worker_id)
-                won = session.execute(
-                    update(OutboxMessage).where(still_due)
-                    .values(status="sending", claimed_by=self.worker_id, lease_until=lease_until,
-                            attempts=OutboxMessage.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                ).rowcount == 1
+                    log.warning(
+                        "outbox: lease of %s on %s expired; %s claims it again",
+                        candidate.claimed_by,
+                        candidate.idempotency_key,
+                        self.worker_id,
+                    )
+                won = (
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(still_due)
+                        .values(
+                            status="sending",
+                            claimed_by=self.worker_id,
+                            lease_until=lease_until,
+                            attempts=OutboxMessage.attempts + 1,
+                        )
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    == 1
+                )
                 if won:
                     claimed_ids.append(candidate.id)
             if not claimed_ids:
                 return []
             messages = session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids))
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(claimed_ids))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             ).all()
         return list(messages)
@@ -234,22 +298,33 @@ class OutboxWorker:
     def _record_sent(self, message: OutboxMessage) -> None:
         now = self.clock.now()
         with self.sessions.begin() as session:
-            mine = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
-                       OutboxMessage.claimed_by == self.worker_id)
-                .values(status="sent", sent_at=now, lease_until=None, last_error=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount == 1
+            mine = (
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == message.id,
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.claimed_by == self.worker_id,
+                    )
+                    .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if not mine:
                 # Another worker claimed it after our lease ran out; it was delivered anyway, so say so.
                 session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status != "sent")
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id, OutboxMessage.status != "sent")
                     .values(status="sent", sent_at=now, lease_until=None)
                     .execution_options(synchronize_session=False)
                 )
-                log.warning("outbox: %s was sent by %s after its lease was lost; the receiver may see it twice "
-                            "and drops the repeat by its key", message.idempotency_key, self.worker_id)
+                log.warning(
+                    "outbox: %s was sent by %s after its lease was lost; the receiver may see it twice "
+                    "and drops the repeat by its key",
+                    message.idempotency_key,
+                    self.worker_id,
+                )
         log.info("outbox: sent %s (%s to %s)", message.idempotency_key, message.kind, message.channel)
 
     def _record_failure(self, message: OutboxMessage, error: Exception, *, blocked: bool = False) -> None:
@@ -263,31 +338,59 @@ class OutboxWorker:
         else:
             values.update(status="pending", next_attempt_at=now + self.backoff(attempts))
         with self.sessions.begin() as session:
-            mine = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
-                       OutboxMessage.claimed_by == self.worker_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount == 1
+            mine = (
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == message.id,
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.claimed_by == self.worker_id,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if mine and blocked and self.on_blocked is not None:
                 message.last_error = reason
                 self.on_blocked(session, message, now)
             if mine and dead:
                 self._tell_staff(session, message, reason, now)
         if not mine:
-            log.warning("outbox: sending %s failed (%s) after its lease passed to another worker; that worker "
-                        "owns it now", message.idempotency_key, reason)
+            log.warning(
+                "outbox: sending %s failed (%s) after its lease passed to another worker; that worker owns it now",
+                message.idempotency_key,
+                reason,
+            )
         elif blocked:
-            log.warning("outbox: %s (%s to %s %s) given up: the recipient blocked the bot (%s)",
-                        message.idempotency_key, message.kind, message.channel, message.recipient, error)
+            log.warning(
+                "outbox: %s (%s to %s %s) given up: the recipient blocked the bot (%s)",
+                message.idempotency_key,
+                message.kind,
+                message.channel,
+                message.recipient,
+                error,
+            )
         elif dead:
-            log.error("outbox: %s (%s to %s %s) is dead after %d attempts; last error: %s",
-                      message.idempotency_key, message.kind, message.channel, message.recipient, attempts, reason)
+            log.error(
+                "outbox: %s (%s to %s %s) is dead after %d attempts; last error: %s",
+                message.idempotency_key,
+                message.kind,
+                message.channel,
+                message.recipient,
+                attempts,
+                reason,
+            )
         else:
-            log.warning("outbox: attempt %d of %s (%s to %s) failed: %s; next attempt at %s",
-                        attempts, message.idempotency_key, message.kind, message.channel, reason,
-                        values["next_attempt_at"].isoformat())
+            log.warning(
+                "outbox: attempt %d of %s (%s to %s) failed: %s; next attempt at %s",
+                attempts,
+                message.idempotency_key,
+                message.kind,
+                message.channel,
+                reason,
+                values["next_attempt_at"].isoformat(),
+            )
 
     def _tell_staff(self, session: Session, message: OutboxMessage, reason: str, now: datetime) -> None:
         """Queue, in the transaction that gives `message` up, the staff alert that says so."""
@@ -296,17 +399,32 @@ class OutboxWorker:
         payload = message.payload or {}
         what = KIND_LABELS.get(message.kind, message.kind)
         if message.kind == "held_question":
-            text = (f"聊天中的一个问题因系统故障未能答复（{message.channel} 会话 {message.recipient}，已重试 "
-                    f"{message.attempts} 次）：「{str(payload.get('text') or '')[:300]}」请人工跟进。")
+            text = (
+                f"聊天中的一个问题因系统故障未能答复（{message.channel} 会话 {message.recipient}，已重试 "
+                f"{message.attempts} 次）：「{str(payload.get('text') or '')[:300]}」请人工跟进。"
+            )
         else:
             ticket = f"（工单 {payload['ticket']}）" if payload.get("ticket") else ""
-            text = (f"{what}{ticket}未能送达 {message.channel} 用户 {message.recipient}（{reason[:200]}）。"
-                    f"请通过其他联系方式告知对方。")
+            text = (
+                f"{what}{ticket}未能送达 {message.channel} 用户 {message.recipient}（{reason[:200]}）。"
+                f"请通过其他联系方式告知对方。"
+            )
         urgent = message.kind in ("expert_answer", "held_question") or payload.get("priority") == "urgent"
-        enqueue(session, self.settings.staff_channel, self.settings.staff_recipient, UNDELIVERED,
-                {"ticket": payload.get("ticket"), "text": text, "priority": "urgent" if urgent else "normal",
-                 "outbox_id": message.id, "kind": message.kind},
-                f"{UNDELIVERED}:{message.id}", now=now)
+        enqueue(
+            session,
+            self.settings.staff_channel,
+            self.settings.staff_recipient,
+            UNDELIVERED,
+            {
+                "ticket": payload.get("ticket"),
+                "text": text,
+                "priority": "urgent" if urgent else "normal",
+                "outbox_id": message.id,
+                "kind": message.kind,
+            },
+            f"{UNDELIVERED}:{message.id}",
+            now=now,
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt: base × 2^(attempts − 1), at most the cap."""
@@ -314,4 +432,4 @@ class OutboxWorker:
         exponent = max(0, attempts - 1)
         if exponent > 30:  # 2^30 × any base is past any sensible cap; avoid overflowing timedelta
             return self.settings.outbox_max_backoff
-        return min(base * (2 ** exponent), self.settings.outbox_max_backoff)
+        return min(base * (2**exponent), self.settings.outbox_max_backoff)

@@ -1,5 +1,6 @@
 """Showing personal data only to those who need it: phone numbers and e-mail addresses masked for roles that do
 not call enterprises back, and in exports unless full numbers were asked for (and the export audited)."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ ANONYMISED = "（已匿名）"
 
 
 def mask_contact(contact: str | None) -> str:
-    """"138****0001" for a phone number, "z***@example.com" for an e-mail; empty stays empty."""
+    """ "138****0001" for a phone number, "z***@example.com" for an e-mail; empty stays empty."""
     if not contact:
         return ""
     if contact == ANONYMISED:
@@ -53,8 +54,11 @@ def redact_contacts(text: str | None, known: Iterable[str | None] = ()) -> str:
                 digits = re.sub(r"\D", "", contact)
                 if len(digits) >= 5:
                     patterns.append(_EDGE_BEFORE + r"\+?" + r"[\s().-]{0,2}".join(digits) + _EDGE_AFTER)
-    pattern = (re.compile("|".join(f"(?:{p})" for p in (*patterns, *_CONTACT_PATTERNS)), re.IGNORECASE)
-               if patterns else _CONTACTS_IN_TEXT)
+    pattern = (
+        re.compile("|".join(f"(?:{p})" for p in (*patterns, *_CONTACT_PATTERNS)), re.IGNORECASE)
+        if patterns
+        else _CONTACTS_IN_TEXT
+    )
     return pattern.sub(lambda m: _mask_written(m.group(0)), text)
 
 

@@ -30,6 +30,7 @@ Each table is purged in its own transaction, and every step selects only rows th
 a purge that stops halfway is finished by the next run and a second run changes nothing. A dry run counts the
 same rows without changing any. Each real run leaves one audit entry ("purge") with its counts.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,7 +41,22 @@ from typing import Any, Callable
 
 from pathlib import Path
 
-from sqlalchemy import Float, Integer, String, case, cast, column, delete, func, inspect, literal, or_, select, table, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    column,
+    delete,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -52,8 +68,19 @@ from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.db import make_engine
 from bot.desk.privacy import ANONYMISED, mask_contact
 from bot.desk.models import (
-    Attachment, AuditEntry, Call, ConsoleSession, ExhibitionRegistration, OutboxMessage, SignInAttempt, Ticket,
-    TicketEvent, TranscriptLine, UTCDateTime, WarningSubscriber, WarningSubscription,
+    Attachment,
+    AuditEntry,
+    Call,
+    ConsoleSession,
+    ExhibitionRegistration,
+    OutboxMessage,
+    SignInAttempt,
+    Ticket,
+    TicketEvent,
+    TranscriptLine,
+    UTCDateTime,
+    WarningSubscriber,
+    WarningSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -133,6 +160,7 @@ class PersonalStores:
     def of(cls, desk_engine: Engine, var_dir: Path) -> "PersonalStores":
         """Where `make run` keeps them: the tracker store beside the desk on PostgreSQL, else var/tracker.db; the
         inbox in var/telegram-inbox.db; logs in var/logs."""
+
         def sqlite(path: Path) -> Engine | None:
             return make_engine(f"sqlite:///{path}") if path.is_file() else None
 
@@ -146,11 +174,13 @@ class PersonalStores:
     def purge_before(self, cutoff: datetime, *, dry_run: bool) -> dict[str, int]:
         counts = {"tracker_events": 0, "telegram_inbox": 0, "log_files": 0}
         if self.tracker is not None:
-            counts["tracker_events"] = _delete_rows(self.tracker, TRACKER_EVENTS,
-                                                    TRACKER_EVENTS.c.timestamp < cutoff.timestamp(), dry_run)
+            counts["tracker_events"] = _delete_rows(
+                self.tracker, TRACKER_EVENTS, TRACKER_EVENTS.c.timestamp < cutoff.timestamp(), dry_run
+            )
         if self.telegram_inbox is not None:
-            counts["telegram_inbox"] = sum(_delete_rows(self.telegram_inbox, t, t.c[dated] < cutoff, dry_run)
-                                           for t, dated in TELEGRAM_TABLES)
+            counts["telegram_inbox"] = sum(
+                _delete_rows(self.telegram_inbox, t, t.c[dated] < cutoff, dry_run) for t, dated in TELEGRAM_TABLES
+            )
         if self.log_dir is not None and self.log_dir.is_dir():
             for path in sorted(self.log_dir.rglob("*")):
                 if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
@@ -163,13 +193,22 @@ class PersonalStores:
         """Everything of these conversations: their events in the tracker store, their Telegram chats' rows."""
         counts = {"tracker_events": 0, "telegram_inbox": 0}
         if self.tracker is not None and sender_ids:
-            counts["tracker_events"] = _delete_rows(self.tracker, TRACKER_EVENTS,
-                                                    TRACKER_EVENTS.c.sender_id.in_(sorted(sender_ids)), False)
-        chats = sorted({int(s[len(TELEGRAM_SENDER):]) for s in sender_ids
-                        if s.startswith(TELEGRAM_SENDER) and s[len(TELEGRAM_SENDER):].lstrip("-").isdigit()})
+            counts["tracker_events"] = _delete_rows(
+                self.tracker, TRACKER_EVENTS, TRACKER_EVENTS.c.sender_id.in_(sorted(sender_ids)), False
+            )
+        chats = sorted(
+            {
+                int(s[len(TELEGRAM_SENDER) :])
+                for s in sender_ids
+                if s.startswith(TELEGRAM_SENDER) and s[len(TELEGRAM_SENDER) :].lstrip("-").isdigit()
+            }
+        )
         if self.telegram_inbox is not None and chats:
-            counts["telegram_inbox"] = sum(_delete_rows(self.telegram_inbox, t, t.c.chat_id.in_(chats), False)
-                                           for t, _ in TELEGRAM_TABLES if "chat_id" in t.c)
+            counts["telegram_inbox"] = sum(
+                _delete_rows(self.telegram_inbox, t, t.c.chat_id.in_(chats), False)
+                for t, _ in TELEGRAM_TABLES
+                if "chat_id" in t.c
+            )
         return counts
 
 
@@ -184,8 +223,15 @@ def _delete_rows(engine: Engine, target: Any, condition: Any, dry_run: bool) -> 
         return connection.execute(delete(target).where(condition)).rowcount or 0
 
 
-def purge(sessions: sessionmaker, clock: Clock, settings: DeskSettings, *, dry_run: bool = False,
-          actor: str = "command-line", stores: PersonalStores | None = None) -> PurgeReport:
+def purge(
+    sessions: sessionmaker,
+    clock: Clock,
+    settings: DeskSettings,
+    *,
+    dry_run: bool = False,
+    actor: str = "command-line",
+    stores: PersonalStores | None = None,
+) -> PurgeReport:
     """Anonymise or delete the personal data older than the retention period, in the desk's tables and in `stores`;
     see the module's docstring."""
     now = clock.now()
@@ -204,11 +250,21 @@ def purge(sessions: sessionmaker, clock: Clock, settings: DeskSettings, *, dry_r
         setattr(report, name, count)
     if not dry_run:
         with sessions.begin() as session:
-            audit.record(session, None, "purge", at=now, object_type="retention", username=actor,
-                         detail={"cutoff": cutoff.isoformat(), "retention_days": settings.retention_days,
-                                 **report.counts()})
-    log.info("retention: %s personal data before %s: %s", "would purge" if dry_run else "purged", cutoff.isoformat(),
-             report.counts())
+            audit.record(
+                session,
+                None,
+                "purge",
+                at=now,
+                object_type="retention",
+                username=actor,
+                detail={"cutoff": cutoff.isoformat(), "retention_days": settings.retention_days, **report.counts()},
+            )
+    log.info(
+        "retention: %s personal data before %s: %s",
+        "would purge" if dry_run else "purged",
+        cutoff.isoformat(),
+        report.counts(),
+    )
     return report
 
 
@@ -229,30 +285,52 @@ def _anonymised_if_set(column: Any) -> Any:
 
 
 def _updating(model: type, **values: Any) -> Callable[[Session, ColumnElement], int]:
-    return lambda session, condition: session.execute(
-        update(model).where(condition).values(**values).execution_options(synchronize_session=False)).rowcount
+    return lambda session, condition: (
+        session.execute(
+            update(model).where(condition).values(**values).execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def _deleting(model: type) -> Callable[[Session, ColumnElement], int]:
-    return lambda session, condition: session.execute(
-        delete(model).where(condition).execution_options(synchronize_session=False)).rowcount
+    return lambda session, condition: (
+        session.execute(delete(model).where(condition).execution_options(synchronize_session=False)).rowcount
+    )
 
 
 def _anonymising(now: datetime) -> dict[str, Callable[[Session, ColumnElement], int]]:
     """What anonymising a row of each kind changes (the retention purge and `purge_enterprise` alike)."""
     return {
-        "calls": _updating(Call, caller_name=None, phone=None, question=ANONYMISED, notes=_anonymised_if_set(Call.notes),
-                           answer=_anonymised_if_set(Call.answer), anonymised_at=now, updated_at=now),
-        "tickets": _updating(Ticket, contact_name=None, contact=ANONYMISED,
-                             sender_id=literal(SENDER_PREFIX, String) + cast(Ticket.id, String), description=ANONYMISED,
-                             rating_comment=_anonymised_if_set(Ticket.rating_comment),
-                             follow_up_note=_anonymised_if_set(Ticket.follow_up_note), updated_at=now),
+        "calls": _updating(
+            Call,
+            caller_name=None,
+            phone=None,
+            question=ANONYMISED,
+            notes=_anonymised_if_set(Call.notes),
+            answer=_anonymised_if_set(Call.answer),
+            anonymised_at=now,
+            updated_at=now,
+        ),
+        "tickets": _updating(
+            Ticket,
+            contact_name=None,
+            contact=ANONYMISED,
+            sender_id=literal(SENDER_PREFIX, String) + cast(Ticket.id, String),
+            description=ANONYMISED,
+            rating_comment=_anonymised_if_set(Ticket.rating_comment),
+            follow_up_note=_anonymised_if_set(Ticket.follow_up_note),
+            updated_at=now,
+        ),
         "transcript_lines": _updating(TranscriptLine, text=ANONYMISED),
         "ticket_events": _updating(TicketEvent, actor=ENTERPRISE_ACTOR, reason=_anonymised_if_set(TicketEvent.reason)),
         "exhibition_registrations": _updating(
-            ExhibitionRegistration, contact_name=None, contact=ANONYMISED,
+            ExhibitionRegistration,
+            contact_name=None,
+            contact=ANONYMISED,
             sender_id=literal(SENDER_PREFIX, String) + cast(ExhibitionRegistration.id, String),
-            outcome_note=_anonymised_if_set(ExhibitionRegistration.outcome_note), updated_at=now),
+            outcome_note=_anonymised_if_set(ExhibitionRegistration.outcome_note),
+            updated_at=now,
+        ),
     }
 
 
@@ -261,47 +339,81 @@ def _of_tickets(ticket_ids: Any) -> dict[str, Callable[[], ColumnElement]]:
     return {
         "transcript_lines": lambda: TranscriptLine.ticket_id.in_(ticket_ids) & (TranscriptLine.text != ANONYMISED),
         # An enterprise's own events (a rating, a follow-up) carry its chat id in the actor and its words in the reason.
-        "ticket_events": lambda: TicketEvent.ticket_id.in_(ticket_ids) & TicketEvent.actor.like("enterprise:%")
-        & (TicketEvent.actor != ENTERPRISE_ACTOR),
+        "ticket_events": lambda: (
+            TicketEvent.ticket_id.in_(ticket_ids)
+            & TicketEvent.actor.like("enterprise:%")
+            & (TicketEvent.actor != ENTERPRISE_ACTOR)
+        ),
     }
 
 
 def _steps(cutoff: datetime, now: datetime) -> list[Step]:
     change, deleting, closed = _anonymising(now), _deleting, _of_tickets(_closed_before(cutoff))
     return [
-        ("calls", Call, lambda: (Call.received_at < cutoff) & Call.anonymised_at.is_(None) & or_(
-            Call.ticket_id.is_(None), Call.ticket_id.in_(_closed_before(cutoff))), change["calls"]),
-        ("tickets", Ticket, lambda: (Ticket.status == "closed") & (Ticket.closed_at < cutoff) & (Ticket.contact != ANONYMISED),
-         change["tickets"]),
+        (
+            "calls",
+            Call,
+            lambda: (
+                (Call.received_at < cutoff)
+                & Call.anonymised_at.is_(None)
+                & or_(Call.ticket_id.is_(None), Call.ticket_id.in_(_closed_before(cutoff)))
+            ),
+            change["calls"],
+        ),
+        (
+            "tickets",
+            Ticket,
+            lambda: (Ticket.status == "closed") & (Ticket.closed_at < cutoff) & (Ticket.contact != ANONYMISED),
+            change["tickets"],
+        ),
         ("transcript_lines", TranscriptLine, closed["transcript_lines"], change["transcript_lines"]),
         ("ticket_events", TicketEvent, closed["ticket_events"], change["ticket_events"]),
-        ("exhibition_registrations", ExhibitionRegistration,
-         lambda: (ExhibitionRegistration.ends_on < cutoff.date()) & (ExhibitionRegistration.contact != ANONYMISED),
-         change["exhibition_registrations"]),
-        ("warning_subscribers", WarningSubscriber,
-         lambda: (WarningSubscriber.updated_at < cutoff) & ~WarningSubscriber.id.in_(
-             select(WarningSubscription.subscriber_id).scalar_subquery()),
-         deleting(WarningSubscriber)),
+        (
+            "exhibition_registrations",
+            ExhibitionRegistration,
+            lambda: (ExhibitionRegistration.ends_on < cutoff.date()) & (ExhibitionRegistration.contact != ANONYMISED),
+            change["exhibition_registrations"],
+        ),
+        (
+            "warning_subscribers",
+            WarningSubscriber,
+            lambda: (
+                (WarningSubscriber.updated_at < cutoff)
+                & ~WarningSubscriber.id.in_(select(WarningSubscription.subscriber_id).scalar_subquery())
+            ),
+            deleting(WarningSubscriber),
+        ),
         ("outbox_messages", OutboxMessage, lambda: OutboxMessage.created_at < cutoff, deleting(OutboxMessage)),
         ("sign_in_attempts", SignInAttempt, lambda: SignInAttempt.at < cutoff, deleting(SignInAttempt)),
         ("sessions", ConsoleSession, lambda: ConsoleSession.expires_at < cutoff, deleting(ConsoleSession)),
-        ("audit_ips", AuditEntry, lambda: (AuditEntry.at < cutoff) & AuditEntry.ip.is_not(None),
-         _updating(AuditEntry, ip=None)),
+        (
+            "audit_ips",
+            AuditEntry,
+            lambda: (AuditEntry.at < cutoff) & AuditEntry.ip.is_not(None),
+            _updating(AuditEntry, ip=None),
+        ),
     ]
 
 
-def _purge_attachments(sessions: sessionmaker, cutoff: datetime | None, *, dry_run: bool,
-                       condition: Any = None) -> tuple[int, int]:
+def _purge_attachments(
+    sessions: sessionmaker, cutoff: datetime | None, *, dry_run: bool, condition: Any = None
+) -> tuple[int, int]:
     """Delete the files of tickets closed before the cutoff, and of files that never joined a ticket and are as
     old (or those matching `condition`); then their rows. A file that cannot be deleted keeps its row, so the next
     purge tries again rather than leaving an unrecorded file behind. Returns (removed, failed)."""
     if condition is None:
         assert cutoff is not None, "either a cutoff or a condition"
-        condition = or_(Attachment.ticket_id.in_(_closed_before(cutoff)),
-                        Attachment.ticket_id.is_(None) & (Attachment.created_at < cutoff))
+        condition = or_(
+            Attachment.ticket_id.in_(_closed_before(cutoff)),
+            Attachment.ticket_id.is_(None) & (Attachment.created_at < cutoff),
+        )
     with sessions.begin() as session:
-        rows = session.execute(select(Attachment.id, Attachment.ticket_id, Attachment.path).where(condition)
-                               .order_by(Attachment.id).with_for_update()).all()
+        rows = session.execute(
+            select(Attachment.id, Attachment.ticket_id, Attachment.path)
+            .where(condition)
+            .order_by(Attachment.id)
+            .with_for_update()
+        ).all()
         if dry_run:
             return len(rows), 0
         removed, failed = [], 0
@@ -309,17 +421,28 @@ def _purge_attachments(sessions: sessionmaker, cutoff: datetime | None, *, dry_r
             try:
                 os.remove(path)
             except FileNotFoundError:
-                log.warning("retention: file of attachment %s (ticket id %s) was already gone: %s",
-                            attachment_id, ticket_id, path)
+                log.warning(
+                    "retention: file of attachment %s (ticket id %s) was already gone: %s",
+                    attachment_id,
+                    ticket_id,
+                    path,
+                )
             except OSError as error:
-                log.error("retention: could not delete the file of attachment %s (ticket id %s) at %s: %s; "
-                          "its record is kept for the next purge", attachment_id, ticket_id, path, error)
+                log.error(
+                    "retention: could not delete the file of attachment %s (ticket id %s) at %s: %s; "
+                    "its record is kept for the next purge",
+                    attachment_id,
+                    ticket_id,
+                    path,
+                    error,
+                )
                 failed += 1
                 continue
             removed.append(attachment_id)
         if removed:
-            session.execute(delete(Attachment).where(Attachment.id.in_(removed))
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                delete(Attachment).where(Attachment.id.in_(removed)).execution_options(synchronize_session=False)
+            )
     return len(removed), failed
 
 
@@ -327,8 +450,15 @@ def _purge_attachments(sessions: sessionmaker, cutoff: datetime | None, *, dry_r
 # One enterprise, on request
 
 
-def purge_enterprise(sessions: sessionmaker, clock: Clock, *, contact: str | None = None, ticket: str | None = None,
-                     actor: str = "command-line", stores: PersonalStores | None = None) -> PurgeReport:
+def purge_enterprise(
+    sessions: sessionmaker,
+    clock: Clock,
+    *,
+    contact: str | None = None,
+    ticket: str | None = None,
+    actor: str = "command-line",
+    stores: PersonalStores | None = None,
+) -> PurgeReport:
     """Anonymise everything the desk and `stores` hold about one enterprise now, whatever its age: found by its
     contact (phone or e-mail, however written) or by one of its tickets (then by that ticket's contact and
     conversation). Open cases are anonymised too: the enterprise asked that nothing more be kept, so nothing more
@@ -339,8 +469,9 @@ def purge_enterprise(sessions: sessionmaker, clock: Clock, *, contact: str | Non
     with sessions.begin() as session:
         senders: set[str] = set()
         if ticket is not None:
-            row = session.execute(select(Ticket.contact, Ticket.sender_id)
-                                  .where(Ticket.number == ticket.strip().upper())).first()
+            row = session.execute(
+                select(Ticket.contact, Ticket.sender_id).where(Ticket.number == ticket.strip().upper())
+            ).first()
             if row is None:
                 raise DeskError(f"no ticket {ticket}", "not_found")
             contact, sender = row
@@ -362,19 +493,31 @@ def purge_enterprise(sessions: sessionmaker, clock: Clock, *, contact: str | Non
         report.ticket_events = change["ticket_events"](session, of_tickets["ticket_events"]())
         report.tickets = change["tickets"](session, Ticket.id.in_(ticket_ids) & (Ticket.contact != ANONYMISED))
         report.exhibition_registrations = change["exhibition_registrations"](
-            session, registrations & (ExhibitionRegistration.contact != ANONYMISED))
+            session, registrations & (ExhibitionRegistration.contact != ANONYMISED)
+        )
         report.warning_subscribers = _deleting(WarningSubscriber)(session, WarningSubscriber.sender_id.in_(senders))
         messages = [OutboxMessage.recipient.in_(senders | ({normal} if normal else set()))]
         messages += [OutboxMessage.idempotency_key.like(f"{number}:%") for number in numbers]
         report.outbox_messages = _deleting(OutboxMessage)(session, or_(*messages))
     report.attachments, report.attachment_failures = _purge_attachments(
-        sessions, None, dry_run=False, condition=Attachment.ticket_id.in_(ticket_ids) | Attachment.sender_id.in_(senders))
+        sessions,
+        None,
+        dry_run=False,
+        condition=Attachment.ticket_id.in_(ticket_ids) | Attachment.sender_id.in_(senders),
+    )
     for name, count in (stores.purge_senders(senders) if stores else {}).items():
         setattr(report, name, count)
     shown = ticket.strip().upper() if ticket is not None else mask_contact(normal)
     with sessions.begin() as session:
-        audit.record(session, None, "purge", at=now, object_type="enterprise", object_id=shown, username=actor,
-                     detail={"by": "ticket" if ticket is not None else "contact", "ticket_numbers": numbers,
-                             **report.counts()})
+        audit.record(
+            session,
+            None,
+            "purge",
+            at=now,
+            object_type="enterprise",
+            object_id=shown,
+            username=actor,
+            detail={"by": "ticket" if ticket is not None else "contact", "ticket_numbers": numbers, **report.counts()},
+        )
     log.info("retention: purged the personal data of enterprise %s on request: %s", shown, report.counts())
     return report

@@ -5,6 +5,7 @@ server, the console, the scheduler, the workers, the command line, the launcher 
 the session factory; `DeskServices.over` (or `.build` over a session factory) makes the desk (tickets), warnings and trade fairs over it with one
 clock and one vocabulary, so that no process builds them differently.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ class Database:
         create_schema(self.engine)
 
 
-def open_database(settings: DeskSettings | None = None, *, engine: Engine | None = None,
-                  schema: bool = True) -> Database:
+def open_database(
+    settings: DeskSettings | None = None, *, engine: Engine | None = None, schema: bool = True
+) -> Database:
     """The desk's database of `settings` (read from the environment when not given), or over `engine`; the schema is
     brought up to date unless `schema` is false (a process that must start while the database is down)."""
     settings = settings or DeskSettings.from_environment()
@@ -57,19 +59,29 @@ class DeskServices:
     exhibitions: Exhibitions
 
     @classmethod
-    def build(cls, sessions: sessionmaker, settings: DeskSettings, clock: Clock | None = None, *,
-              vocabulary: Vocabulary | None = None) -> "DeskServices":
+    def build(
+        cls,
+        sessions: sessionmaker,
+        settings: DeskSettings,
+        clock: Clock | None = None,
+        *,
+        vocabulary: Vocabulary | None = None,
+    ) -> "DeskServices":
         clock = clock or SystemClock()
         desk = Desk(sessions, clock, settings, vocabulary=vocabulary)
         return cls(
-            sessions, settings, clock, desk,
+            sessions,
+            settings,
+            clock,
+            desk,
             Warnings(sessions, clock, settings, vocabulary=desk.vocabulary),
             Exhibitions(sessions, clock, settings, desk, vocabulary=desk.vocabulary),
         )
 
     @classmethod
-    def over(cls, database: Database, clock: Clock | None = None, *,
-             vocabulary: Vocabulary | None = None) -> "DeskServices":
+    def over(
+        cls, database: Database, clock: Clock | None = None, *, vocabulary: Vocabulary | None = None
+    ) -> "DeskServices":
         return cls.build(database.sessions, database.settings, clock, vocabulary=vocabulary)
 
     @property

@@ -4,6 +4,7 @@ A file is a YAML list of mappings or a CSV with a header row. Each row comes wit
 refusal can say "line 7: …". Rows that are not mappings, or CSV rows with more cells than the header has columns,
 come back as markers (`NOT_A_MAPPING`, `TOO_MANY_CELLS`) for the importer to report on that line.
 """
+
 from __future__ import annotations
 
 import csv

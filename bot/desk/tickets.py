@@ -13,6 +13,7 @@ Longer than the desk's other modules for a reason: it is one state machine, and 
 the audit event and the messages it causes, so that one can read a move whole. What a notice says is in
 notices.py, what the desk is given is cleaned in cleaning.py, who fits a case is decided in matching.py.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.contracts import EnterpriseMessage, ExpertNotice, Language, Priority, StaffAlert, TranscriptLinePayload
 from bot.desk import notices
 from bot.desk.cleaning import (
-    MAX_NOTE, MAX_TEXT, DeskError, TranscriptEntry, clean, normalise_contact, transcript_entry,
+    MAX_NOTE,
+    MAX_TEXT,
+    DeskError,
+    TranscriptEntry,
+    clean,
+    normalise_contact,
+    transcript_entry,
 )
 from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
@@ -41,7 +48,6 @@ log = logging.getLogger(__name__)
 
 #: The ticket event that records the enterprise's agreement to be contacted directly by its expert.
 CONTACT_ALLOWED = "contact_allowed"
-
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,12 @@ class TicketView:
 
 class Desk:
     def __init__(
-        self, sessions: sessionmaker, clock: Clock, settings: DeskSettings, *, vocabulary: Vocabulary | None = None,
+        self,
+        sessions: sessionmaker,
+        clock: Clock,
+        settings: DeskSettings,
+        *,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -109,31 +120,53 @@ class Desk:
             raise DeskError("deadline must be a date")
         lines = [line for line in (transcript_entry(entry, now) for entry in transcript) if line is not None]
         fields = dict(
-            channel=clean(channel, "channel", 32), sender_id=clean(sender_id, "sender_id", 128),
-            company=clean(company, "company", 200), contact=normalise_contact(contact),
+            channel=clean(channel, "channel", 32),
+            sender_id=clean(sender_id, "sender_id", 128),
+            company=clean(company, "company", 200),
+            contact=normalise_contact(contact),
             description=clean(description, "description", MAX_TEXT),
             contact_name=clean(contact_name, "contact_name", 100, required=False),
-            country=self._term("country", country), ip_type=self._term("ip_type", ip_type),
-            dispute_type=self._term("dispute_type", dispute_type), industry=self._term("industry", industry),
+            country=self._term("country", country),
+            ip_type=self._term("ip_type", ip_type),
+            dispute_type=self._term("dispute_type", dispute_type),
+            industry=self._term("industry", industry),
         )
         actor = clean(actor, "actor", 64)
 
         with self.sessions.begin() as session:
             ticket = Ticket(
-                number=self._next_number(session, now), status="new", priority=priority, language=language,
-                deadline=deadline, candidates=[], created_at=now, updated_at=now, **fields,
+                number=self._next_number(session, now),
+                status="new",
+                priority=priority,
+                language=language,
+                deadline=deadline,
+                candidates=[],
+                created_at=now,
+                updated_at=now,
+                **fields,
             )
             session.add(ticket)
             session.flush()
-            session.add_all(TranscriptLine(ticket_id=ticket.id, at=at, role=role, text=text) for role, text, at in lines)
-            self._event(session, ticket, actor, "opened", None, "new", now,
-                        data={"channel": ticket.channel, "priority": priority, "transcript_lines": len(lines)})
+            session.add_all(
+                TranscriptLine(ticket_id=ticket.id, at=at, role=role, text=text) for role, text, at in lines
+            )
+            self._event(
+                session,
+                ticket,
+                actor,
+                "opened",
+                None,
+                "new",
+                now,
+                data={"channel": ticket.channel, "priority": priority, "transcript_lines": len(lines)},
+            )
             if on_opened is not None:
                 on_opened(session, ticket)
             ranked = rank_experts(session, ticket)
             ticket.candidates = [candidate.expert_id for candidate in ranked]
-            expert, skipped = self._assign_next(session, ticket, now, "system", "建单时匹配度最高",
-                                                {c.expert_id: list(c.reasons) for c in ranked})
+            expert, skipped = self._assign_next(
+                session, ticket, now, "system", "建单时匹配度最高", {c.expert_id: list(c.reasons) for c in ranked}
+            )
             alerts = []
             if priority == "urgent":
                 alerts.append("紧急案件")
@@ -141,8 +174,13 @@ class Desk:
                 alerts.append("无合适专家可分配，请人工分配" if not ranked else "候选专家均不可用，请人工分配")
             if alerts:
                 self._flag_staff(session, ticket, now, "；".join(alerts), {"skipped": skipped})
-        log.info("desk: opened %s (%s, %s) → %s", ticket.number, priority, ticket.channel,
-                 f"expert {ticket.expert_id}" if ticket.expert_id else "no expert, staff alerted")
+        log.info(
+            "desk: opened %s (%s, %s) → %s",
+            ticket.number,
+            priority,
+            ticket.channel,
+            f"expert {ticket.expert_id}" if ticket.expert_id else "no expert, staff alerted",
+        )
         return ticket
 
     def assign(self, number: str, expert_id: int, actor: str, reason: str) -> Ticket:
@@ -191,10 +229,16 @@ class Desk:
             self._unassign(session, ticket, now, f"expert:{expert_id}", "declined", reason)
             expert, skipped = self._assign_next(session, ticket, now, "system", f"专家 {expert_id} 婉拒后改派", {})
             if expert is None:
-                self._flag_staff(session, ticket, now, f"专家{expert_id}婉拒，无其他候选专家，请人工分配",
-                                 {"skipped": skipped})
-        log.info("desk: %s declined by expert %s (%s) → %s", number, expert_id, reason,
-                 f"expert {ticket.expert_id}" if ticket.expert_id else "staff")
+                self._flag_staff(
+                    session, ticket, now, f"专家{expert_id}婉拒，无其他候选专家，请人工分配", {"skipped": skipped}
+                )
+        log.info(
+            "desk: %s declined by expert %s (%s) → %s",
+            number,
+            expert_id,
+            reason,
+            f"expert {ticket.expert_id}" if ticket.expert_id else "staff",
+        )
         return ticket
 
     def answer(self, number: str, expert_id: int, text: str) -> Ticket:
@@ -206,8 +250,9 @@ class Desk:
             self._require_expert(ticket, expert_id, ("accepted", "answered"), "answer")
             session.add(TranscriptLine(ticket_id=ticket.id, at=now, role="expert", text=text))
             ticket.answered_at = ticket.answered_at or now
-            event = self._move(session, ticket, "answered", f"expert:{expert_id}", "answered", now,
-                               data={"characters": len(text)})
+            event = self._move(
+                session, ticket, "answered", f"expert:{expert_id}", "answered", now, data={"characters": len(text)}
+            )
             expert = session.get(Expert, expert_id)
             self._to_enterprise(session, ticket, event, "expert_answer", text, expert_name=_display_name(expert))
         log.info("desk: %s answered by expert %s", number, expert_id)
@@ -222,8 +267,9 @@ class Desk:
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             self._require_expert(ticket, expert_id, ("accepted", "answered"), "be given the contact of")
-            self._event(session, ticket, actor, CONTACT_ALLOWED, None, None, now, reason=reason,
-                        data={"expert_id": expert_id})
+            self._event(
+                session, ticket, actor, CONTACT_ALLOWED, None, None, now, reason=reason, data={"expert_id": expert_id}
+            )
         log.info("desk: %s: the enterprise allows expert %s to contact it directly", number, expert_id)
         return ticket
 
@@ -233,9 +279,13 @@ class Desk:
         the enterprise agreed to be contacted by them (`allow_direct_contact`) since."""
         if expert_id is None or ticket.expert_id != expert_id or ticket.status not in ("accepted", "answered"):
             return False
-        allowed = session.scalars(select(TicketEvent.data).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.action == CONTACT_ALLOWED,
-            TicketEvent.at >= (ticket.accepted_at or ticket.created_at))).all()
+        allowed = session.scalars(
+            select(TicketEvent.data).where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.action == CONTACT_ALLOWED,
+                TicketEvent.at >= (ticket.accepted_at or ticket.created_at),
+            )
+        ).all()
         return any(data.get("expert_id") == expert_id for data in allowed)
 
     # ----------------------------------------------------------------------------------------------------------
@@ -261,23 +311,29 @@ class Desk:
         with self.sessions.begin() as session:
             ticket = self._locked(session, number)
             if ticket.status != "closed":
-                raise DeskError(f"ticket {number} is {ticket.status}; only a closed ticket can be reopened", "wrong_state")
+                raise DeskError(
+                    f"ticket {number} is {ticket.status}; only a closed ticket can be reopened", "wrong_state"
+                )
             ticket.closed_at = None
             ticket.follow_up_due_at = None
             expert = session.get(Expert, ticket.expert_id) if ticket.expert_id else None
             if expert is not None and ticket.accepted_at is not None and expert.available:
-                event = self._move(session, ticket, "accepted", actor, "reopened", now, reason=reason,
-                                   data={"expert_id": expert.id})
+                event = self._move(
+                    session, ticket, "accepted", actor, "reopened", now, reason=reason, data={"expert_id": expert.id}
+                )
                 self._notify_expert(session, ticket, expert, event, "case_reopened")
             else:
                 self._move(session, ticket, "new", actor, "reopened", now, reason=reason)
                 ticket.expert_id = ticket.assigned_at = ticket.sla_due_at = ticket.accepted_at = None
                 ranked = rank_experts(session, ticket)
                 ticket.candidates = [candidate.expert_id for candidate in ranked]
-                assigned, skipped = self._assign_next(session, ticket, now, "system", "工单重开后分配",
-                                                      {c.expert_id: list(c.reasons) for c in ranked})
+                assigned, skipped = self._assign_next(
+                    session, ticket, now, "system", "工单重开后分配", {c.expert_id: list(c.reasons) for c in ranked}
+                )
                 if assigned is None:
-                    self._flag_staff(session, ticket, now, "工单重开，无合适专家可分配，请人工分配", {"skipped": skipped})
+                    self._flag_staff(
+                        session, ticket, now, "工单重开，无合适专家可分配，请人工分配", {"skipped": skipped}
+                    )
         log.info("desk: %s reopened by %s (%s) → %s", number, actor, reason, ticket.status)
         return ticket
 
@@ -293,8 +349,17 @@ class Desk:
                 raise DeskError(f"ticket {number} has no answer to rate yet", "wrong_state")
             previous = ticket.rating
             ticket.rating, ticket.rating_comment = score, comment
-            self._event(session, ticket, f"enterprise:{ticket.sender_id}", "rated", ticket.status, ticket.status, now,
-                        reason=comment, data={"score": score, "previous": previous})
+            self._event(
+                session,
+                ticket,
+                f"enterprise:{ticket.sender_id}",
+                "rated",
+                ticket.status,
+                ticket.status,
+                now,
+                reason=comment,
+                data={"score": score, "previous": previous},
+            )
             ticket.updated_at = now
         return ticket
 
@@ -303,8 +368,9 @@ class Desk:
         now = require_aware(now) if now is not None else self.clock.now()
         with self.sessions() as session:
             due = session.scalars(
-                select(Ticket.id).where(Ticket.status == "closed", Ticket.follow_up_sent_at.is_(None),
-                                        Ticket.follow_up_due_at <= now).order_by(Ticket.id)
+                select(Ticket.id)
+                .where(Ticket.status == "closed", Ticket.follow_up_sent_at.is_(None), Ticket.follow_up_due_at <= now)
+                .order_by(Ticket.id)
             ).all()
         queued = []
         for ticket_id in due:
@@ -330,12 +396,21 @@ class Desk:
         with self.sessions.begin() as session:
             ticket = self._own(session, number, sender_id)
             if ticket.status != "closed":
-                raise DeskError(f"ticket {number} is {ticket.status}; follow-ups are recorded on closed tickets",
-                                "wrong_state")
+                raise DeskError(
+                    f"ticket {number} is {ticket.status}; follow-ups are recorded on closed tickets", "wrong_state"
+                )
             ticket.follow_up_note = note
             ticket.updated_at = now
-            self._event(session, ticket, f"enterprise:{ticket.sender_id}", "follow_up_recorded", "closed", "closed",
-                        now, reason=note)
+            self._event(
+                session,
+                ticket,
+                f"enterprise:{ticket.sender_id}",
+                "follow_up_recorded",
+                "closed",
+                "closed",
+                now,
+                reason=note,
+            )
         return ticket
 
     # ----------------------------------------------------------------------------------------------------------
@@ -349,7 +424,9 @@ class Desk:
         now = require_aware(now) if now is not None else self.clock.now()
         with self.sessions() as session:
             due = session.scalars(
-                select(Ticket.id).where(Ticket.status == "assigned", Ticket.sla_due_at <= now).order_by(Ticket.sla_due_at)
+                select(Ticket.id)
+                .where(Ticket.status == "assigned", Ticket.sla_due_at <= now)
+                .order_by(Ticket.sla_due_at)
             ).all()
         handled = []
         for ticket_id in due:
@@ -358,18 +435,32 @@ class Desk:
                 if ticket.status != "assigned" or ticket.sla_due_at is None or ticket.sla_due_at > now:
                     continue
                 late_expert, due_at = ticket.expert_id, ticket.sla_due_at
-                self._unassign(session, ticket, now, "system", "sla_expired",
-                               f"专家 {late_expert} 未在 {due_at.isoformat()} 前受理")
-                expert, skipped = self._assign_next(session, ticket, now, "system",
-                                                    f"专家 {late_expert} 超时未受理，改派", {})
+                self._unassign(
+                    session,
+                    ticket,
+                    now,
+                    "system",
+                    "sla_expired",
+                    f"专家 {late_expert} 未在 {due_at.isoformat()} 前受理",
+                )
+                expert, skipped = self._assign_next(
+                    session, ticket, now, "system", f"专家 {late_expert} 超时未受理，改派", {}
+                )
                 late = session.get(Expert, late_expert)
                 after = f"已转交专家{expert.name}（{expert.id}）" if expert else "无其他候选专家，请人工分配"
-                message = (f"专家{late.name if late else ''}（{late_expert}）未在时限（{_local(due_at, self.settings)}）"
-                           f"前受理；{after}")
+                message = (
+                    f"专家{late.name if late else ''}（{late_expert}）未在时限（{_local(due_at, self.settings)}）"
+                    f"前受理；{after}"
+                )
                 self._flag_staff(session, ticket, now, message, {"late_expert_id": late_expert, "skipped": skipped})
                 handled.append(ticket.number)
-                log.warning("desk: %s not accepted by expert %s by %s; %s", ticket.number, late_expert,
-                            due_at.isoformat(), f"now with expert {expert.id}" if expert else "back to staff")
+                log.warning(
+                    "desk: %s not accepted by expert %s by %s; %s",
+                    ticket.number,
+                    late_expert,
+                    due_at.isoformat(),
+                    f"now with expert {expert.id}" if expert else "back to staff",
+                )
         return handled
 
     def next_pickup(self, now: datetime | None = None) -> datetime:
@@ -382,7 +473,10 @@ class Desk:
     # What enterprises may see
 
     def tickets_for(
-        self, sender_id: str | None = None, contact: str | None = None, number: str | None = None,
+        self,
+        sender_id: str | None = None,
+        contact: str | None = None,
+        number: str | None = None,
     ) -> list[TicketView]:
         """The tickets of one enterprise, newest first: opened by `sender_id` and/or carrying `contact`
         (every criterion given must match); `number` narrows to one of them."""
@@ -419,15 +513,23 @@ class Desk:
         day = now.astimezone(self.settings.hours.zone).strftime("%Y%m%d")
         table = TicketCounter.__table__
         session.execute(
-            dialect_insert(session, table).values(day=day, last=1)
+            dialect_insert(session, table)
+            .values(day=day, last=1)
             .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
         )
         last = session.execute(select(table.c.last).where(table.c.day == day)).scalar_one()
         return f"SX-{day}-{last:04d}"
 
     def _assign_next(
-        self, session: Session, ticket: Ticket, now: datetime, actor: str, reason: str,
-        reasons: dict[int, list[str]], *, check_capacity: bool = True,
+        self,
+        session: Session,
+        ticket: Ticket,
+        now: datetime,
+        actor: str,
+        reason: str,
+        reasons: dict[int, list[str]],
+        *,
+        check_capacity: bool = True,
     ) -> tuple[Expert | None, list[dict[str, Any]]]:
         """Give a new ticket to the first of its candidates who can still take it; the expert (or None) and the
         candidates passed over with why. The candidates' rows are locked in id order so that two tickets
@@ -435,8 +537,12 @@ class Desk:
         queue = list(ticket.candidates or [])
         skipped: list[dict[str, Any]] = []
         if queue:
-            experts = {e.id: e for e in session.scalars(
-                select(Expert).where(Expert.id.in_(queue)).order_by(Expert.id).with_for_update())}
+            experts = {
+                e.id: e
+                for e in session.scalars(
+                    select(Expert).where(Expert.id.in_(queue)).order_by(Expert.id).with_for_update()
+                )
+            }
             loads = open_cases(session, queue)
             while queue:
                 expert = experts.get(queue.pop(0))
@@ -447,10 +553,23 @@ class Desk:
                 ticket.expert_id, ticket.candidates = expert.id, queue
                 ticket.assigned_at, ticket.accepted_at = now, None
                 ticket.sla_due_at = self._sla_due(ticket.priority, now)
-                event = self._move(session, ticket, "assigned", actor, "assigned", now, reason=reason, data={
-                    "expert_id": expert.id, "expert": expert.name, "sla_due_at": ticket.sla_due_at.isoformat(),
-                    "reasons": reasons.get(expert.id, []), "skipped": skipped, "runners_up": list(queue),
-                })
+                event = self._move(
+                    session,
+                    ticket,
+                    "assigned",
+                    actor,
+                    "assigned",
+                    now,
+                    reason=reason,
+                    data={
+                        "expert_id": expert.id,
+                        "expert": expert.name,
+                        "sla_due_at": ticket.sla_due_at.isoformat(),
+                        "reasons": reasons.get(expert.id, []),
+                        "skipped": skipped,
+                        "runners_up": list(queue),
+                    },
+                )
                 self._notify_expert(session, ticket, expert, event, "case_assigned")
                 return expert, skipped
         ticket.candidates = []
@@ -475,14 +594,25 @@ class Desk:
 
     def _flag_staff(self, session: Session, ticket: Ticket, now: datetime, message: str, data: dict[str, Any]) -> None:
         """Tell staff (outbox) and say so in the audit trail."""
-        event = self._event(session, ticket, "system", "staff_alerted", ticket.status, ticket.status, now,
-                            reason=message, data=data)
+        event = self._event(
+            session, ticket, "system", "staff_alerted", ticket.status, ticket.status, now, reason=message, data=data
+        )
         payload: StaffAlert = {
-            "ticket": ticket.number, "text": notices.staff_alert(ticket, message),
-            "priority": ticket.priority, "status": ticket.status, "expert_id": ticket.expert_id,
+            "ticket": ticket.number,
+            "text": notices.staff_alert(ticket, message),
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "expert_id": ticket.expert_id,
         }
-        enqueue(session, self.settings.staff_channel, self.settings.staff_recipient, "staff_alert", payload,
-                _key(ticket, event, "staff_alert"), now=now)
+        enqueue(
+            session,
+            self.settings.staff_channel,
+            self.settings.staff_recipient,
+            "staff_alert",
+            payload,
+            _key(ticket, event, "staff_alert"),
+            now=now,
+        )
 
     def _sla_due(self, priority: str, assigned_at: datetime) -> datetime:
         """Urgent cases: hours on the clock, day or night (a seized shipment does not wait for Monday).
@@ -502,7 +632,8 @@ class Desk:
     def _own(self, session: Session, number: str, sender_id: str) -> Ticket:
         """The ticket when `sender_id` opened it; the same answer as for a missing ticket otherwise."""
         ticket = session.scalars(
-            select(Ticket).where(Ticket.number == str(number).strip().upper(), Ticket.sender_id == str(sender_id))
+            select(Ticket)
+            .where(Ticket.number == str(number).strip().upper(), Ticket.sender_id == str(sender_id))
             .with_for_update()
         ).one_or_none()
         if ticket is None:
@@ -512,25 +643,55 @@ class Desk:
     @staticmethod
     def _require_expert(ticket: Ticket, expert_id: int, states: Sequence[str], doing: str) -> None:
         if ticket.expert_id != expert_id:
-            raise DeskError(f"ticket {ticket.number} is not assigned to expert {expert_id}, who cannot {doing} it",
-                            "wrong_expert")
+            raise DeskError(
+                f"ticket {ticket.number} is not assigned to expert {expert_id}, who cannot {doing} it", "wrong_expert"
+            )
         if ticket.status not in states:
-            raise DeskError(f"ticket {ticket.number} is {ticket.status}; it can be {doing}ed only when "
-                            f"{' or '.join(states)}", "wrong_state")
+            raise DeskError(
+                f"ticket {ticket.number} is {ticket.status}; it can be {doing}ed only when {' or '.join(states)}",
+                "wrong_state",
+            )
 
-    def _move(self, session: Session, ticket: Ticket, to_status: str, actor: str, action: str, now: datetime, *,
-              reason: str | None = None, data: dict[str, Any] | None = None) -> TicketEvent:
+    def _move(
+        self,
+        session: Session,
+        ticket: Ticket,
+        to_status: str,
+        actor: str,
+        action: str,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> TicketEvent:
         from_status = ticket.status
         ticket.status = to_status
         ticket.updated_at = now
         return self._event(session, ticket, actor, action, from_status, to_status, now, reason=reason, data=data)
 
     @staticmethod
-    def _event(session: Session, ticket: Ticket, actor: str, action: str, from_status: str | None,
-               to_status: str | None, now: datetime, *, reason: str | None = None,
-               data: dict[str, Any] | None = None) -> TicketEvent:
-        event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor, action=action, from_status=from_status,
-                            to_status=to_status, reason=reason, data=data or {})
+    def _event(
+        session: Session,
+        ticket: Ticket,
+        actor: str,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> TicketEvent:
+        event = TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            data=data or {},
+        )
         session.add(event)
         session.flush()  # the event id names the messages it causes
         return event
@@ -548,20 +709,30 @@ class Desk:
         # The expert has not accepted yet (or, reopened, may not be the one the enterprise agreed to): every phone
         # number and e-mail address in what the notice carries is masked, as on the expert's case page.
         payload: ExpertNotice = {
-            "ticket": ticket.number, "text": text, "priority": ticket.priority, "language": ticket.language,
-            "company": ticket.company, "contact_name": ticket.contact_name, "country": ticket.country,
-            "ip_type": ticket.ip_type, "dispute_type": ticket.dispute_type, "industry": ticket.industry,
+            "ticket": ticket.number,
+            "text": text,
+            "priority": ticket.priority,
+            "language": ticket.language,
+            "company": ticket.company,
+            "contact_name": ticket.contact_name,
+            "country": ticket.country,
+            "ip_type": ticket.ip_type,
+            "dispute_type": ticket.dispute_type,
+            "industry": ticket.industry,
             "description": redact_contacts(ticket.description, [ticket.contact]),
             "deadline": ticket.deadline.isoformat() if ticket.deadline else None,
             "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
-            "transcript": [{**line, "text": redact_contacts(line["text"], [ticket.contact])}
-                           for line in self._transcript(session, ticket)],
+            "transcript": [
+                {**line, "text": redact_contacts(line["text"], [ticket.contact])}
+                for line in self._transcript(session, ticket)
+            ],
             "expert_id": expert.id,
         }
         enqueue(session, channel, recipient, kind, payload, _key(ticket, event, kind), now=event.at)
 
-    def _to_enterprise(self, session: Session, ticket: Ticket, event: TicketEvent, kind: str, text: str,
-                       **extra: Any) -> None:
+    def _to_enterprise(
+        self, session: Session, ticket: Ticket, event: TicketEvent, kind: str, text: str, **extra: Any
+    ) -> None:
         payload: EnterpriseMessage = {"ticket": ticket.number, "text": text, "language": ticket.language}
         payload.update(extra)  # type: ignore[typeddict-item]
         enqueue(session, ticket.channel, ticket.sender_id, kind, payload, _key(ticket, event, kind), now=event.at)
@@ -569,7 +740,9 @@ class Desk:
     @staticmethod
     def _transcript(session: Session, ticket: Ticket) -> list[TranscriptLinePayload]:
         lines = session.scalars(
-            select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id).order_by(TranscriptLine.at, TranscriptLine.id)
+            select(TranscriptLine)
+            .where(TranscriptLine.ticket_id == ticket.id)
+            .order_by(TranscriptLine.at, TranscriptLine.id)
         ).all()
         return [TranscriptLinePayload(role=line.role, text=line.text, at=line.at.isoformat()) for line in lines]
 
@@ -579,7 +752,6 @@ class Desk:
         if text is None:
             return None
         return self.vocabulary.canonical(entity, text) or text
-
 
 
 def _display_name(expert: Expert | None) -> str | None:

@@ -11,6 +11,7 @@
 
 Every command brings the schema up to date first, so a fresh installation works whatever is run first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,16 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     importing = commands.add_parser("import-experts", help="import experts from a YAML or CSV file")
     importing.add_argument("file", type=Path)
     warnings = commands.add_parser(
-        "import-warnings", help="publish warnings from a YAML or CSV file (all rows valid, or none published)",
+        "import-warnings",
+        help="publish warnings from a YAML or CSV file (all rows valid, or none published)",
         description=f"Fields (YAML keys or CSV columns): {', '.join(IMPORT_FIELDS)}. Lists (countries, industries, "
-                    "ip_types, products) separate values with ; or 、 in CSV; dates are YYYY-MM-DD.")
+        "ip_types, products) separate values with ; or 、 in CSV; dates are YYYY-MM-DD.",
+    )
     warnings.add_argument("file", type=Path)
-    warnings.add_argument("--by", default="command-line", help="who publishes, for the audit trail (default: %(default)s)")
+    warnings.add_argument(
+        "--by", default="command-line", help="who publishes, for the audit trail (default: %(default)s)"
+    )
     commands.add_parser("check-sla", help="reassign tickets whose expert did not accept in time")
     commands.add_parser("follow-ups", help="queue the follow-up messages that are due")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings = DeskSettings.from_environment()
     except SettingsError as error:
@@ -61,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         database.create_schema()
         factory = database.sessions
         if args.command == "init-db":
-            print(f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)} "
-                  f"(revision {migrations.head()})")
+            print(
+                f"desk tables ready in {make_url(settings.database_url).render_as_string(hide_password=True)} "
+                f"(revision {migrations.head()})"
+            )
             return 0
         if args.command == "import-experts":
             return _import(factory, args.file)
@@ -87,8 +96,10 @@ def _import(factory: sessionmaker, path: Path) -> int:
     for error in report.errors:
         who = f"{error.name}: " if error.name else ""
         print(f"{path}:{error.line}: {who}{error.reason}", file=sys.stderr)
-    print(f"{path}: {len(report.created)} expert(s) added, {len(report.updated)} updated, "
-          f"{len(report.errors)} row(s) refused")
+    print(
+        f"{path}: {len(report.created)} expert(s) added, {len(report.updated)} updated, "
+        f"{len(report.errors)} row(s) refused"
+    )
     return 0 if report.ok else 1
 
 
@@ -97,8 +108,16 @@ def _import_warnings(warnings: Warnings, path: Path, by: str) -> int:
     from bot.desk import audit
 
     def record(session: Session, warning: RiskWarning, action: str, detail: dict[str, Any]) -> None:
-        audit.record(session, None, action, at=warnings.clock.now(), object_type="warning", object_id=warning.id,
-                     detail=detail, username=by[:64])
+        audit.record(
+            session,
+            None,
+            action,
+            at=warnings.clock.now(),
+            object_type="warning",
+            object_id=warning.id,
+            detail=detail,
+            username=by[:64],
+        )
 
     report = warnings.import_file(path, f"cli:{by}"[:64], on_change=record)
     for error in report.errors:
@@ -108,8 +127,10 @@ def _import_warnings(warnings: Warnings, path: Path, by: str) -> int:
         print(f"{path}: {len(report.errors)} row(s) refused; nothing was published")
         return 1
     queued = sum(p.queued for p in report.published)
-    print(f"{path}: {len(report.published)} warning(s) published "
-          f"({', '.join(f'warning:{p.warning.id}' for p in report.published)}), {queued} push(es) queued")
+    print(
+        f"{path}: {len(report.published)} warning(s) published "
+        f"({', '.join(f'warning:{p.warning.id}' for p in report.published)}), {queued} push(es) queued"
+    )
     return 0
 
 

@@ -13,6 +13,7 @@
 The same `Stack` runs it for `make bench` and the scale-out and fault tests. `python -m bot.processes.cluster nginx-conf`
 prints the nginx configuration for servers on other machines (README, "Production").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.processes.launcher import (
-    ROOT, Service, Settings, Stack, action_server, console, desk_worker, prepare_desk, rasa_server, serve,
+    ROOT,
+    Service,
+    Settings,
+    Stack,
+    action_server,
+    console,
+    desk_worker,
+    prepare_desk,
+    rasa_server,
+    serve,
     telegram_worker,
 )
 
@@ -51,8 +61,10 @@ class Layout:
 
     def __post_init__(self) -> None:
         if not self.base.tracker_on_postgresql or not self.base.redis_url:
-            raise ValueError("the scaled-out layout needs IPDESK_DATABASE_URL on PostgreSQL and IPDESK_REDIS_URL: several Rasa "
-                             "servers must share their conversations and their locks")
+            raise ValueError(
+                "the scaled-out layout needs IPDESK_DATABASE_URL on PostgreSQL and IPDESK_REDIS_URL: several Rasa "
+                "servers must share their conversations and their locks"
+            )
         object.__setattr__(self, "nginx_dir", self.base.var_dir / "nginx")
 
     @property
@@ -68,8 +80,9 @@ class Layout:
         return f"http://{self.host}:{self.internal_port}"
 
     def rasa_settings(self, port: int) -> Settings:
-        return dataclasses.replace(self.base, rasa_port=port,
-                                   action_endpoint=f"http://{self.host}:{self.actions_entry_port}/webhook")
+        return dataclasses.replace(
+            self.base, rasa_port=port, action_endpoint=f"http://{self.host}:{self.actions_entry_port}/webhook"
+        )
 
     def action_settings(self, port: int) -> Settings:
         return dataclasses.replace(self.base, actions_port=port)
@@ -79,18 +92,33 @@ class Layout:
         return dataclasses.replace(self.base, rasa_port=self.internal_port)
 
 
-def nginx_conf(rasa: list[str], actions: list[str], *, public_listen: str, internal_listen: str,
-               actions_listen: str, chat_rate: int = CHAT_RATE, chat_burst: int = CHAT_BURST) -> str:
+def nginx_conf(
+    rasa: list[str],
+    actions: list[str],
+    *,
+    public_listen: str,
+    internal_listen: str,
+    actions_listen: str,
+    chat_rate: int = CHAT_RATE,
+    chat_burst: int = CHAT_BURST,
+) -> str:
     """deploy/nginx/ipdesk.conf with its servers and listening addresses filled in."""
+
     def servers(addresses: list[str]) -> str:
         if not addresses:
             raise ValueError("nginx needs at least one server of each kind")
         return "\n".join(f"    server {address} max_fails=1 fail_timeout=10s;" for address in addresses)
 
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    for name, value in {"rasa_servers": servers(rasa), "action_servers": servers(actions), "public_listen": public_listen,
-                        "internal_listen": internal_listen, "actions_listen": actions_listen,
-                        "chat_rate": str(chat_rate), "chat_burst": str(chat_burst)}.items():
+    for name, value in {
+        "rasa_servers": servers(rasa),
+        "action_servers": servers(actions),
+        "public_listen": public_listen,
+        "internal_listen": internal_listen,
+        "actions_listen": actions_listen,
+        "chat_rate": str(chat_rate),
+        "chat_burst": str(chat_burst),
+    }.items():
         text = text.replace("{{" + name + "}}", value)
     return text
 
@@ -104,11 +132,18 @@ def nginx(layout: Layout) -> Service:
     directory = layout.nginx_dir
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     host = layout.host
-    (directory / "ipdesk.conf").write_text(nginx_conf(
-        [f"{host}:{port}" for port in layout.rasa_ports], [f"{host}:{port}" for port in layout.action_ports],
-        public_listen=f"{host}:{layout.public_port}", internal_listen=f"{host}:{layout.internal_port}",
-        actions_listen=f"{host}:{layout.actions_entry_port}", chat_rate=layout.chat_rate, chat_burst=layout.chat_burst,
-    ), encoding="utf-8")
+    (directory / "ipdesk.conf").write_text(
+        nginx_conf(
+            [f"{host}:{port}" for port in layout.rasa_ports],
+            [f"{host}:{port}" for port in layout.action_ports],
+            public_listen=f"{host}:{layout.public_port}",
+            internal_listen=f"{host}:{layout.internal_port}",
+            actions_listen=f"{host}:{layout.actions_entry_port}",
+            chat_rate=layout.chat_rate,
+            chat_burst=layout.chat_burst,
+        ),
+        encoding="utf-8",
+    )
     (directory / "nginx.conf").write_text(
         "# Written by bot/processes/cluster.py for `python -m bot.processes.cluster up`; the servers are in ipdesk.conf.\n"
         f"pid {directory}/nginx.pid;\n"
@@ -117,18 +152,23 @@ def nginx(layout: Layout) -> Service:
         "events { worker_connections 1024; }\n"
         "http {\n"
         "    access_log off;\n"
-        + "".join(f"    {kind}_temp_path {directory}/tmp-{kind};\n"  # noqa: S108 — under the layout's own directory
-                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + "".join(
+            f"    {kind}_temp_path {directory}/tmp-{kind};\n"  # noqa: S108 — under the layout's own directory
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         + f"    include {directory}/ipdesk.conf;\n"
-        "}\n", encoding="utf-8")
+        "}\n",
+        encoding="utf-8",
+    )
     command = [binary, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"]
     return Service("nginx", command, f"{layout.public_url}/health")
 
 
 def cluster_services(layout: Layout) -> list[Service]:
     """Every process of the layout, in the order they start (each waits for the ones before to answer)."""
-    services = [_named(action_server(layout.action_settings(port)), f"action server {port}")
-                for port in layout.action_ports]
+    services = [
+        _named(action_server(layout.action_settings(port)), f"action server {port}") for port in layout.action_ports
+    ]
     services += [_named(rasa_server(layout.rasa_settings(port)), f"Rasa server {port}") for port in layout.rasa_ports]
     for service in services:
         if service.env is not None:  # behind nginx every client has nginx's address: nginx limits per address
@@ -159,31 +199,51 @@ def main(argv: list[str] | None = None) -> int:
     conf.add_argument("--listen", default="80", help="the public chat entry (default 80)")
     conf.add_argument("--internal", default="127.0.0.1:5004", help="the services' entry (default 127.0.0.1:5004)")
     conf.add_argument("--actions-listen", default="127.0.0.1:5054", help="the action servers' entry")
-    conf.add_argument("--rate", type=int, default=CHAT_RATE, help=f"messages a second per client address (default {CHAT_RATE})")
+    conf.add_argument(
+        "--rate", type=int, default=CHAT_RATE, help=f"messages a second per client address (default {CHAT_RATE})"
+    )
     conf.add_argument("--burst", type=int, default=CHAT_BURST, help=f"the burst beyond that (default {CHAT_BURST})")
     args = parser.parse_args(argv)
 
     if args.command == "nginx-conf":
-        print(nginx_conf(args.rasa.split(","), args.actions.split(","), public_listen=args.listen,
-                         internal_listen=args.internal, actions_listen=args.actions_listen, chat_rate=args.rate,
-                         chat_burst=args.burst), end="")
+        print(
+            nginx_conf(
+                args.rasa.split(","),
+                args.actions.split(","),
+                public_listen=args.listen,
+                internal_listen=args.internal,
+                actions_listen=args.actions_listen,
+                chat_rate=args.rate,
+                chat_burst=args.burst,
+            ),
+            end="",
+        )
         return 0
 
     base = Settings.from_environment()
-    layout = Layout(base, rasa_ports=tuple(range(5101, 5101 + args.rasa)),
-                    action_ports=tuple(range(5151, 5151 + args.actions)),
-                    public_port=args.port, internal_port=5004, actions_entry_port=5054)
+    layout = Layout(
+        base,
+        rasa_ports=tuple(range(5101, 5101 + args.rasa)),
+        action_ports=tuple(range(5151, 5151 + args.actions)),
+        public_port=args.port,
+        internal_port=5004,
+        actions_entry_port=5054,
+    )
     print(prepare_desk(base), flush=True)
     stack = Stack(cluster_services(layout), log_dir=base.var_dir / "logs")
-    print(f"starting {args.actions} action servers, {args.rasa} Rasa servers, nginx, the desk worker and the "
-          "console…", flush=True)
+    print(
+        f"starting {args.actions} action servers, {args.rasa} Rasa servers, nginx, the desk worker and the console…",
+        flush=True,
+    )
     try:
         stack.start(timeout=300)
     except (RuntimeError, TimeoutError) as error:
         print(f"could not start: {error} (logs in {base.var_dir / 'logs'})", file=sys.stderr)
         return 1
-    return serve(stack, f"\nip-helpdesk is up behind nginx: POST {layout.public_url}/webhooks/rest/webhook\n"
-                        "Press Ctrl-C to stop.")
+    return serve(
+        stack,
+        f"\nip-helpdesk is up behind nginx: POST {layout.public_url}/webhooks/rest/webhook\nPress Ctrl-C to stop.",
+    )
 
 
 if __name__ == "__main__":

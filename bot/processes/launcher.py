@@ -3,6 +3,7 @@
 `make run` runs `python -m bot.processes.launcher`; `make chat` runs it with `--shell`. The same `Stack` starts the
 servers of the end-to-end tests on free ports, so the tests exercise exactly what users run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,13 @@ class Settings:
     def environment(self) -> dict[str, str]:
         """What every service process is started with: where the others are, the tokens, the desk database. The
         tokens travel in the environment, never on a command line (which every user of the machine can read)."""
-        env = {**os.environ, "IPDESK_RASA_TOKEN": self.rasa_token, "IPDESK_RASA_URL": self.rasa_url,
-               "IPDESK_ACTIONS_TOKEN": self.actions_token, "RASA_TELEMETRY_ENABLED": "false"}
+        env = {
+            **os.environ,
+            "IPDESK_RASA_TOKEN": self.rasa_token,
+            "IPDESK_RASA_URL": self.rasa_url,
+            "IPDESK_ACTIONS_TOKEN": self.actions_token,
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
         env["IPDESK_DATABASE_URL"] = self.database_url or f"sqlite:///{self.var_dir / 'desk.db'}"
         if self.redis_url:
             env["IPDESK_REDIS_URL"] = self.redis_url
@@ -168,9 +174,14 @@ def redis_lock_store(redis_url: str, prefix: str) -> dict[str, Any]:
         raise ValueError(f"IPDESK_REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
     if not prefix.isalnum():
         raise ValueError(f"the Redis key prefix must be letters and digits, not {prefix!r}")
-    store: dict[str, Any] = {"type": "bot.runtime.lock_store.AtomicRedisLockStore", "url": parts.hostname,
-                             "port": parts.port or 6379, "db": int(parts.path.strip("/") or 0), "key_prefix": prefix,
-                             "use_ssl": parts.scheme == "rediss"}
+    store: dict[str, Any] = {
+        "type": "bot.runtime.lock_store.AtomicRedisLockStore",
+        "url": parts.hostname,
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 0),
+        "key_prefix": prefix,
+        "use_ssl": parts.scheme == "rediss",
+    }
     if parts.username:
         store["username"] = parts.username
     if parts.password:
@@ -209,15 +220,36 @@ def _rasa(*args: str) -> list[str]:
 
 def action_server(settings: Settings) -> Service:
     """rasa-sdk's action server behind the shared secret (bot/runtime/action_server.py), on the configured interface."""
-    command = [sys.executable, "-m", "bot.runtime.action_server", "--actions", "actions", "--host", settings.host,
-               "--port", str(settings.actions_port)]
+    command = [
+        sys.executable,
+        "-m",
+        "bot.runtime.action_server",
+        "--actions",
+        "actions",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.actions_port),
+    ]
     return Service("action server", command, f"{settings.actions_url}/health", settings.environment())
 
 
 def rasa_server(settings: Settings) -> Service:
     command = [  # Rasa's `rasa run`, with bot/runtime/server.py's fixes applied in the process
-        sys.executable, "-m", "bot.runtime.server", "run", "--model", str(settings.model),
-        "--interface", settings.host, "--port", str(settings.rasa_port), "--endpoints", str(settings.endpoints_file()), "--credentials", str(ROOT / "credentials.yml"),
+        sys.executable,
+        "-m",
+        "bot.runtime.server",
+        "run",
+        "--model",
+        str(settings.model),
+        "--interface",
+        settings.host,
+        "--port",
+        str(settings.rasa_port),
+        "--endpoints",
+        str(settings.endpoints_file()),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
         "--enable-api",  # the API's token comes from IPDESK_RASA_TOKEN in the environment (bot/runtime/server.py)
     ]
     return Service("Rasa server", command, f"{settings.rasa_url}/", settings.environment())
@@ -241,13 +273,22 @@ def telegram_worker(settings: Settings) -> Service:
 
 def console(settings: Settings) -> Service:
     """The hotline console (bot/console) for staff, experts and admins, in a browser."""
-    env = {**settings.environment(), "IPDESK_CONSOLE_HOST": settings.host, "IPDESK_CONSOLE_PORT": str(settings.console_port)}
+    env = {
+        **settings.environment(),
+        "IPDESK_CONSOLE_HOST": settings.host,
+        "IPDESK_CONSOLE_PORT": str(settings.console_port),
+    }
     return Service("console", [sys.executable, "-m", "bot.console", "serve"], f"{settings.console_url}/health", env)
 
 
 def all_services(settings: Settings) -> list[Service]:
-    services = [action_server(settings), rasa_server(settings), desk_worker(settings), scheduler(settings),
-                console(settings)]
+    services = [
+        action_server(settings),
+        rasa_server(settings),
+        desk_worker(settings),
+        scheduler(settings),
+        console(settings),
+    ]
     if settings.telegram:
         services.append(telegram_worker(settings))
     return services
@@ -290,8 +331,13 @@ class Stack:
             private_file(log_file)  # logs name senders and tickets: the owner's only
             output = open(log_file, "ab")  # noqa: SIM115
         service.process = subprocess.Popen(
-            service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
-            env=service.env, start_new_session=True, umask=0o077,  # what the services create is private too
+            service.command,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            env=service.env,
+            start_new_session=True,
+            umask=0o077,  # what the services create is private too
         )
 
     def _wait(self, service: Service, deadline: float, timeout: float) -> None:
@@ -347,12 +393,17 @@ def prepare_desk(settings: Settings) -> str:
         database.engine.dispose()
     if samples is not None and samples.errors:
         raise RuntimeError("the sample warnings are invalid:\n" + "\n".join(map(str, samples.errors)))
-    warned = f"; {len(samples.published)} illustrative sample warnings added (bot/desk/data/warnings.yml)" if samples else ""
+    warned = (
+        f"; {len(samples.published)} illustrative sample warnings added (bot/desk/data/warnings.yml)" if samples else ""
+    )
     if report is None:
         return "desk: using the experts already in the database" + warned
     if report.errors:
         raise RuntimeError("the sample expert pool is invalid:\n" + "\n".join(map(str, report.errors)))
-    return f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/desk/data/experts.yml)" + warned
+    return (
+        f"desk: empty, so the {len(report.created)} illustrative sample experts were added (bot/desk/data/experts.yml)"
+        + warned
+    )
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
@@ -367,7 +418,7 @@ def _banner(settings: Settings) -> str:
     return (
         f"\nip-helpdesk is up.\n"
         f"  REST channel:   POST {webhook}\n"
-        f"  try:            curl -s -d '{{\"sender\":\"me\",\"message\":\"有哪些海外知识产权保险\"}}' {webhook}\n"
+        f'  try:            curl -s -d \'{{"sender":"me","message":"有哪些海外知识产权保险"}}\' {webhook}\n'
         f"  action server:  {settings.actions_url}\n"
         f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
         f"  conversations:  {'Rasa tracker store on IPDESK_DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
@@ -395,8 +446,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
-    print("starting the action server, the Rasa server, the desk worker, the scheduler, the console"
-          f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…", flush=True)
+    print(
+        "starting the action server, the Rasa server, the desk worker, the scheduler, the console"
+        f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…",
+        flush=True,
+    )
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as error:
@@ -440,8 +494,11 @@ def serve(stack: Stack, banner: str, stop: threading.Event | None = None) -> int
                 continue
             if service.name not in due:
                 delay = min(RESTART_MAX_SECONDS, RESTART_BASE_SECONDS * 2 ** failures.get(service.name, 0))
-                print(f"{service.name} stopped (exit code {process.returncode}); starting it again in {delay:.0f} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{service.name} stopped (exit code {process.returncode}); starting it again in {delay:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 due[service.name] = now + delay
             elif now >= due[service.name]:
                 del due[service.name]

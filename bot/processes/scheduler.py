@@ -18,6 +18,7 @@ or a row lock, re-checked in the transaction that queues the message — and the
 relies on a lock held in this process. A failing job (the database is down) is logged and tried again at its next
 turn; the others go on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,13 @@ def desk_jobs(maker: sessionmaker, clock: Clock, settings: DeskSettings) -> list
         Job("exhibition-notices", timedelta(minutes=1), exhibitions.due_notices),
         Job("follow-ups", timedelta(minutes=10), desk.due_follow_ups),
         Job("warning-expiry", timedelta(minutes=10), warnings.expire_due),
-        Job("retention", timedelta(days=1), lambda now: purge(maker, clock, settings, actor="scheduler",
-                                                              stores=PersonalStores.from_environment(maker.kw["bind"]))),
+        Job(
+            "retention",
+            timedelta(days=1),
+            lambda now: purge(
+                maker, clock, settings, actor="scheduler", stores=PersonalStores.from_environment(maker.kw["bind"])
+            ),
+        ),
     ]
 
 
@@ -86,8 +92,9 @@ class Scheduler:
             try:
                 done[job.name] = len(job.run(now))
             except Exception:  # a database restart or one bad row must not stop the other jobs or the next turn
-                log.exception("%s: job %s failed at %s; it runs again at its next turn", self.name, job.name,
-                              now.isoformat())
+                log.exception(
+                    "%s: job %s failed at %s; it runs again at its next turn", self.name, job.name, now.isoformat()
+                )
                 continue
             if done[job.name]:
                 log.info("%s: %s did %d thing(s)", self.name, job.name, done[job.name])
@@ -117,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database.create_schema()
         clock = SystemClock()
-        scheduler = Scheduler(desk_jobs(database.sessions, clock, settings), clock,
-                              f"scheduler {socket.gethostname()}:{os.getpid()}")
+        scheduler = Scheduler(
+            desk_jobs(database.sessions, clock, settings), clock, f"scheduler {socket.gethostname()}:{os.getpid()}"
+        )
         if args.once:
             done = scheduler.run_due()
             print(", ".join(f"{name}: {count}" for name, count in done.items()))

@@ -3,6 +3,7 @@
 `make run` starts one beside the Rasa servers. Several may run at once (the outbox claims are exclusive), so a second
 machine can run its own. Time-based work (SLA checks, follow-ups, reminders) is the scheduler's (bot/processes/scheduler.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,14 @@ def run(stop: threading.Event, *, interval: float = 2.0) -> None:
     database = open_database(settings)
     engine = database.engine
     clock = SystemClock()
-    worker = OutboxWorker(database.sessions, senders_from_environment(), clock, f"{socket.gethostname()}:{os.getpid()}",
-                          lease=settings.outbox_lease, settings=settings)
+    worker = OutboxWorker(
+        database.sessions,
+        senders_from_environment(),
+        clock,
+        f"{socket.gethostname()}:{os.getpid()}",
+        lease=settings.outbox_lease,
+        settings=settings,
+    )
     logger.info("desk worker started on %s", engine.url.render_as_string(hide_password=True))
     while not stop.is_set():
         try:

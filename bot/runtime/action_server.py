@@ -14,6 +14,7 @@ actions under any identity needs:
   the request). No CORS: no browser has any business here.
 - Bodies are capped (`MAX_BODY_BYTES`, as nginx's action entry), deflated ones too (Rasa may compress its calls).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ question is answered by whichever comes first — the user's next message (earli
 it) or the desk worker delivering the message, which asks the Rasa server to resume the conversation
 (`RasaRelay`); the other finds it answered and does nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,9 +49,15 @@ class HeldQuestion:
     @classmethod
     def from_outbox(cls, message: OutboxMessage) -> "HeldQuestion":
         payload = message.payload or {}
-        return cls(key=message.idempotency_key, sender_id=message.recipient, message_id=str(payload["message_id"]),
-                   text=str(payload["text"]), language=str(payload.get("language") or "zh"),
-                   metadata=payload.get("metadata") or None, held_at=message.created_at)
+        return cls(
+            key=message.idempotency_key,
+            sender_id=message.recipient,
+            message_id=str(payload["message_id"]),
+            text=str(payload["text"]),
+            language=str(payload.get("language") or "zh"),
+            metadata=payload.get("metadata") or None,
+            held_at=message.created_at,
+        )
 
 
 class HeldQuestions:
@@ -60,12 +67,23 @@ class HeldQuestions:
         self.sessions = sessions
         self.clock = clock
 
-    def hold(self, sender_id: str, message_id: str, text: str, *, language: Language,
-             metadata: Mapping[str, Any] | None = None) -> HeldQuestion:
+    def hold(
+        self,
+        sender_id: str,
+        message_id: str,
+        text: str,
+        *,
+        language: Language,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> HeldQuestion:
         """Store a question to be answered later (holding the same message twice stores it once)."""
         now = self.clock.now()
-        payload: HeldQuestionPayload = {"message_id": message_id, "text": text, "language": language,
-                                        "metadata": dict(metadata or {})}
+        payload: HeldQuestionPayload = {
+            "message_id": message_id,
+            "text": text,
+            "language": language,
+            "metadata": dict(metadata or {}),
+        }
         with self.sessions.begin() as session:
             enqueue(session, CHANNEL, sender_id, KIND, payload, key_for(message_id), now=now)
         return HeldQuestion(key_for(message_id), sender_id, message_id, text, language, metadata, now)
@@ -75,8 +93,12 @@ class HeldQuestions:
         with self.sessions() as session:
             rows = session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.channel == CHANNEL, OutboxMessage.kind == KIND,
-                       OutboxMessage.recipient == sender_id, OutboxMessage.status.in_(("pending", "sending")))
+                .where(
+                    OutboxMessage.channel == CHANNEL,
+                    OutboxMessage.kind == KIND,
+                    OutboxMessage.recipient == sender_id,
+                    OutboxMessage.status.in_(("pending", "sending")),
+                )
                 .order_by(OutboxMessage.id)
             ).all()
         return [HeldQuestion.from_outbox(row) for row in rows]
@@ -84,11 +106,17 @@ class HeldQuestions:
     def senders_waiting(self) -> set[str]:
         """Every conversation with a question waiting."""
         with self.sessions() as session:
-            return set(session.scalars(
-                select(OutboxMessage.recipient).distinct()
-                .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel == CHANNEL,
-                       OutboxMessage.kind == KIND)
-            ))
+            return set(
+                session.scalars(
+                    select(OutboxMessage.recipient)
+                    .distinct()
+                    .where(
+                        OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.channel == CHANNEL,
+                        OutboxMessage.kind == KIND,
+                    )
+                )
+            )
 
     def answered(self, keys: list[str]) -> None:
         """Mark questions answered in their conversation. One a worker is delivering right now is left to it: its
@@ -99,7 +127,11 @@ class HeldQuestions:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending")
-                .values(status="sent", sent_at=self.clock.now(), claimed_by=ANSWERED_IN_CONVERSATION,
-                        attempts=OutboxMessage.attempts + 1)
+                .values(
+                    status="sent",
+                    sent_at=self.clock.now(),
+                    claimed_by=ANSWERED_IN_CONVERSATION,
+                    attempts=OutboxMessage.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             )

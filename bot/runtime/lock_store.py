@@ -18,6 +18,7 @@ served, and hangs until its client gives up. Here a waiting ticket is renewed at
 from when it is served; the message is served once the dead turn's ticket expires. The tickets, their order and
 their lifetime are otherwise Rasa's.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,9 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(host=endpoint_config.url or "localhost", **endpoint_config.kwargs)
 
     @asynccontextmanager
-    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncIterator[TicketLock]:
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
             yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
@@ -52,6 +54,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     async def _wait_for_turn(self, conversation_id: str, ticket: int, lifetime: float, wait: float) -> TicketLock:
         """Look every `wait` seconds until `ticket` is served, keeping it alive meanwhile."""
+
         def renew(lock: TicketLock) -> Optional[TicketLock]:
             lock.remove_expired_tickets()
             mine = next((held for held in lock.tickets if held.number == ticket), None)
@@ -87,8 +90,14 @@ class AtomicRedisLockStore(RedisLockStore):
         could delete a ticket another server issued between them)."""
         self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), delete_when_idle=True)
 
-    def _change(self, conversation_id: str, change: Callable[[TicketLock], T], *, create: bool = False,
-                delete_when_idle: bool = False) -> Optional[T]:
+    def _change(
+        self,
+        conversation_id: str,
+        change: Callable[[TicketLock], T],
+        *,
+        create: bool = False,
+        delete_when_idle: bool = False,
+    ) -> Optional[T]:
         """Apply `change` to the stored lock atomically; its result (None when there is no lock and `create` is
         off)."""
         key = self.key_prefix + conversation_id

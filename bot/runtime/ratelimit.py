@@ -9,6 +9,7 @@ small. Several Rasa servers behind nginx share them in Redis (`SharedSenderRateL
 sender gets the same rate however its messages are spread over the servers. When Redis cannot be reached each server
 limits on its own until it can: the chat goes on, and the lock store reports Redis's absence anyway.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,9 @@ class _Bucket:
 class SenderRateLimiter:
     """`acquire(sender)` takes one message's token: None when the message may go ahead, else the seconds to wait."""
 
-    def __init__(self, burst: int, per_minute: float, *, max_senders: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, burst: int, per_minute: float, *, max_senders: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if burst < 1 or per_minute <= 0:
             raise ValueError("a rate limit needs a burst of at least 1 and a positive rate")
         self.burst = burst
@@ -101,9 +103,17 @@ class SharedSenderRateLimiter:
     refills backwards. After a Redis error the servers' own buckets (`fallback`) decide for `retry_seconds`, then
     Redis is tried again."""
 
-    def __init__(self, client: Any, burst: int, per_minute: float, *, prefix: str = "ipdesk",
-                 clock: Callable[[], float] = time.time, retry_seconds: float = 5.0,
-                 fallback: SenderRateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        burst: int,
+        per_minute: float,
+        *,
+        prefix: str = "ipdesk",
+        clock: Callable[[], float] = time.time,
+        retry_seconds: float = 5.0,
+        fallback: SenderRateLimiter | None = None,
+    ) -> None:
         self.fallback = fallback or SenderRateLimiter(burst, per_minute)  # which refuses impossible limits
         self.burst, self.rate = self.fallback.burst, self.fallback.rate
         self.prefix = prefix
@@ -113,7 +123,9 @@ class SharedSenderRateLimiter:
         self._retry_redis_at = float("-inf")  # while Redis is down: when to try it again
 
     @classmethod
-    def from_url(cls, redis_url: str, burst: int, per_minute: float, *, prefix: str = "ipdesk") -> "SharedSenderRateLimiter":
+    def from_url(
+        cls, redis_url: str, burst: int, per_minute: float, *, prefix: str = "ipdesk"
+    ) -> "SharedSenderRateLimiter":
         import redis
 
         client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
@@ -130,8 +142,12 @@ class SharedSenderRateLimiter:
             wait = float(self._take(keys=[f"{self.prefix}:rate:{sender}"], args=[self.burst, self.rate, self.clock()]))
         except Exception as error:  # noqa: BLE001 — redis' connection and response errors alike: the chat goes on
             if not self.redis_down:
-                logger.warning("rate limit: Redis cannot be reached (%s); each server limits its senders on its own "
-                               "and tries Redis again every %.0f s", error, self.retry_seconds)
+                logger.warning(
+                    "rate limit: Redis cannot be reached (%s); each server limits its senders on its own "
+                    "and tries Redis again every %.0f s",
+                    error,
+                    self.retry_seconds,
+                )
             self._retry_redis_at = time.monotonic() + self.retry_seconds
             return self.fallback.acquire(sender)
         if self.redis_down:
@@ -140,16 +156,18 @@ class SharedSenderRateLimiter:
         return wait if wait > 0 else None
 
 
-def sender_rate_limiter(burst: int, per_minute: float, environ: Mapping[str, str] = os.environ, *,
-                        scope: str = "") -> RateLimiter:
+def sender_rate_limiter(
+    burst: int, per_minute: float, environ: Mapping[str, str] = os.environ, *, scope: str = ""
+) -> RateLimiter:
     """Limits shared in Redis when `IPDESK_REDIS_URL` is set (keys under `IPDESK_REDIS_PREFIX`, as the lock store's,
     then `scope`: the client addresses' buckets are apart from the senders'), else this process's own."""
     redis_url = text(environ, "IPDESK_REDIS_URL")
     if not redis_url:
         return SenderRateLimiter(burst, per_minute)
     prefix = text(environ, "IPDESK_REDIS_PREFIX") or "ipdesk"
-    return SharedSenderRateLimiter.from_url(redis_url, burst, per_minute,
-                                            prefix=f"{prefix}:{scope}" if scope else prefix)
+    return SharedSenderRateLimiter.from_url(
+        redis_url, burst, per_minute, prefix=f"{prefix}:{scope}" if scope else prefix
+    )
 
 
 def retry_after_seconds(wait: float) -> int:

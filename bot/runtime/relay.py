@@ -12,6 +12,7 @@ being lost.
 A question held while the action server was down (bot/runtime/held.py) is delivered by asking the REST channel to resume
 its conversation, which runs the held turns in order.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,11 +53,16 @@ class RasaRelay:
 def resume_held_question(rasa_url: str, token: str, message: OutboxMessage, *, timeout: float = 30.0) -> dict[str, Any]:
     """Have the REST channel answer the conversation's held questions; raises unless `message`'s is answered."""
     question = held.HeldQuestion.from_outbox(message)
-    response = httpx.post(f"{rasa_url.rstrip('/')}/webhooks/rest/resume", params={"token": token},
-                          json={"sender": question.sender_id}, timeout=timeout)
+    response = httpx.post(
+        f"{rasa_url.rstrip('/')}/webhooks/rest/resume",
+        params={"token": token},
+        json={"sender": question.sender_id},
+        timeout=timeout,
+    )
     if response.status_code != 200:
-        raise RuntimeError(f"Rasa could not resume {message.idempotency_key}: HTTP {response.status_code} "
-                           f"{response.text[:300]}")
+        raise RuntimeError(
+            f"Rasa could not resume {message.idempotency_key}: HTTP {response.status_code} {response.text[:300]}"
+        )
     result = response.json()
     if question.message_id not in result.get("answered", []):
         raise RuntimeError(f"held question {message.idempotency_key} is still waiting (is the action server up?)")
@@ -81,8 +87,10 @@ def trigger_desk_message(rasa_url: str, token: str, message: OutboxMessage, *, t
     result = response.json()
     delivered = ((result.get("tracker") or {}).get("slots") or {}).get(DELIVERED_SLOT) or []
     if message.idempotency_key not in delivered:
-        raise RuntimeError(f"{message.idempotency_key} did not reach conversation {message.recipient}: the bot's "
-                           f"action for {name} did not record it (is the action server up?)")
+        raise RuntimeError(
+            f"{message.idempotency_key} did not reach conversation {message.recipient}: the bot's "
+            f"action for {name} did not record it (is the action server up?)"
+        )
     return result
 
 
@@ -94,12 +102,18 @@ def external_intent(message: OutboxMessage) -> tuple[str, dict[str, str]]:
     if message.kind == "warning" and payload.get("warning"):
         return WARNING_INTENT, {"warning": str(payload["warning"]), "outbox_key": key}
     if message.kind == "exhibition_notice" and payload.get("exhibition") and payload.get("stage"):
-        return EXHIBITION_INTENT, {"exhibition": str(payload["exhibition"]), "stage": str(payload["stage"]),
-                                   "outbox_key": key}
+        return EXHIBITION_INTENT, {
+            "exhibition": str(payload["exhibition"]),
+            "stage": str(payload["stage"]),
+            "outbox_key": key,
+        }
     ticket = payload.get("ticket")
     if not ticket:
         raise ValueError(f"outbox message {key} ({message.kind}) has no ticket, warning or fair to deliver")
     return EXTERNAL_INTENT, {
-        "ticket": ticket, "outbox_key": key, "desk_kind": message.kind, "desk_text": payload.get("text") or "",
+        "ticket": ticket,
+        "outbox_key": key,
+        "desk_kind": message.kind,
+        "desk_text": payload.get("text") or "",
         "desk_language": payload.get("language") or "zh",
     }

@@ -18,6 +18,7 @@ the API's token is read from IPDESK_RASA_TOKEN in the environment when `--auth-t
 command line is visible to every user of the machine), and the server reads no request body larger than
 `MAX_REQUEST_BYTES` (Sanic's default is 100 MB, buffered whole before any channel checks it).
 """
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ can be run again later with the same message id, as if the user had sent it then
 All of this runs under the conversation's lock (`agent.lock_store.lock(sender_id)`), which the caller holds, as
 Rasa's own `Agent.handle_message` runs a turn.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,9 @@ async def run_turn(agent: Agent, message: UserMessage) -> Turn:
     with watch_action_failures() as failures:
         await agent.processor.handle_message(message)
     if failures:
-        logger.warning("the turn of %s (message %s) failed in %s", message.sender_id, message.message_id,
-                       ", ".join(failures))
+        logger.warning(
+            "the turn of %s (message %s) failed in %s", message.sender_id, message.message_id, ", ".join(failures)
+        )
     return Turn(list(message.output_channel.messages), list(failures))
 
 
@@ -66,8 +68,9 @@ async def record_unanswered(agent: Agent, message: UserMessage, reply: dict[str,
     await set_aside(agent, message.sender_id, reply, tracker=tracker)
 
 
-async def set_aside(agent: Agent, sender_id: str, reply: dict[str, Any] | None = None, *,
-                    tracker: DialogueStateTracker | None = None) -> None:
+async def set_aside(
+    agent: Agent, sender_id: str, reply: dict[str, Any] | None = None, *, tracker: DialogueStateTracker | None = None
+) -> None:
     """Take the conversation's last user message back out of its dialogue state, say `reply` (if any), listen."""
     if tracker is None:
         tracker = await agent.processor.get_tracker(sender_id)

@@ -1,5 +1,6 @@
 """Headless Chromium for the console's end-to-end tests: Debian's `chromium` driven through its own
 `chromedriver` (Selenium never downloads a browser or a driver here; the machine has no route to do so)."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ SCREENSHOTS = os.environ.get("IPDESK_SCREENSHOTS")
 def missing_browser() -> str | None:
     for path in (CHROMIUM, CHROMEDRIVER):
         if not (Path(path).is_file() and os.access(path, os.X_OK)):
-            return (f"{path} is missing: the console's browser tests need Debian's chromium and chromium-driver "
-                    "packages (`make test` and .ci/run install them: apt-get install chromium chromium-driver)")
+            return (
+                f"{path} is missing: the console's browser tests need Debian's chromium and chromium-driver "
+                "packages (`make test` and .ci/run install them: apt-get install chromium chromium-driver)"
+            )
     return None
 
 
@@ -40,10 +43,21 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="ipdesk-chromium-")
         options = Options()
         options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                         "--lang=zh-CN", f"--user-data-dir={self.profile}", *arguments):
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1366,900",
+            "--lang=zh-CN",
+            f"--user-data-dir={self.profile}",
+            *arguments,
+        ):
             options.add_argument(argument)
         self.driver: WebDriver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.implicitly_wait(0)

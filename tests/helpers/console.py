@@ -1,5 +1,6 @@
 """A real console server on a loopback port, in a thread of the test process, over the test's own database and
 manual clock; and a browser-like HTTP client that signs in and sends CSRF tokens as the pages do."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -85,8 +86,15 @@ class ConsoleClient:
     def raw_get(self, path: str, **params: str) -> requests.Response:
         return self.http.get(self.base + path, params=params or None, timeout=30)
 
-    def post(self, path: str, data: dict[str, str] | None = None, *, csrf: str | None = None,
-             follow: bool = True, headers: dict[str, str] | None = None) -> Page:
+    def post(
+        self,
+        path: str,
+        data: dict[str, str] | None = None,
+        *,
+        csrf: str | None = None,
+        follow: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Page:
         body = {"csrf_token": self.csrf if csrf is None else csrf, **(data or {})}
         response = self.http.post(self.base + path, data=body, timeout=60, allow_redirects=follow, headers=headers)
         page = Page(response.status_code, response.text, response.url)
@@ -109,8 +117,14 @@ class ConsoleClient:
 
 def open_ticket(desk, company: str, contact: str, **fields) -> str:
     """A ticket as the chat opens one (a REST conversation about a US patent suit), with `fields` changed; its number."""
-    values = dict(channel="rest", sender_id=f"web-{contact}", description="我们在美国被起诉专利侵权，需要专家帮助",
-                  country="美国", ip_type="专利", transcript=[("user", "我们收到了美国法院的起诉书"), ("bot", "已为您转专家")])
+    values = dict(
+        channel="rest",
+        sender_id=f"web-{contact}",
+        description="我们在美国被起诉专利侵权，需要专家帮助",
+        country="美国",
+        ip_type="专利",
+        transcript=[("user", "我们收到了美国法院的起诉书"), ("bot", "已为您转专家")],
+    )
     values.update(fields)
     return desk.open_ticket(company=company, contact=contact, **values).number
 

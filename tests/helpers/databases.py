@@ -2,6 +2,7 @@
 
 An unreachable PostgreSQL fails the PostgreSQL variants: the desk must work on both, so not testing one is not a
 pass."""
+
 from __future__ import annotations
 
 import contextlib

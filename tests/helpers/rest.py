@@ -1,4 +1,5 @@
 """Talking to the bot through the real REST channel, as a web client does."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def say(settings, sender: str, message: str) -> list[dict[str, Any]]:
 
 def post(settings, body: bytes) -> tuple[int, dict[str, str], Any]:
     """POST raw bytes to the REST channel, once: status, headers and the decoded JSON answer."""
-    request = urllib.request.Request(f"{settings.rasa_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{settings.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), json.loads(response.read())

@@ -1,4 +1,5 @@
 """Free ports, and a stack that comes up or fails the test with the end of each service's log."""
+
 from __future__ import annotations
 
 import socket

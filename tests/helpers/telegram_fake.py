@@ -9,6 +9,7 @@ blocked the bot (403 "Forbidden: bot was blocked by the user", as Telegram answe
 `Switch` is a TCP forwarder that can be switched off (connections refused) and on again: it stands between the
 worker and a real server to take that server "down". `WorkerProcess` runs `python -m bot.channels.telegram`.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_ID = 777000111
-BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "IP Desk", "username": "ipdesk_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "IP Desk",
+    "username": "ipdesk_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass
@@ -97,9 +105,13 @@ class FakeBotApi:
         return {"id": chat_id, "is_bot": False, "first_name": f"User {chat_id}", "language_code": language}
 
     def _message(self, chat_id: int, language: str, **content: Any) -> dict[str, Any]:
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"},
-                "from": self._user(chat_id, language), **content}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"},
+            "from": self._user(chat_id, language),
+            **content,
+        }
 
     def push(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates (and return its id)."""
@@ -109,8 +121,15 @@ class FakeBotApi:
             self._lock.notify_all()
             return update["update_id"]
 
-    def message_update(self, chat_id: int, text: str | None = None, *, language: str = "zh",
-                       reply_to: Call | None = None, **content: Any) -> dict[str, Any]:
+    def message_update(
+        self,
+        chat_id: int,
+        text: str | None = None,
+        *,
+        language: str = "zh",
+        reply_to: Call | None = None,
+        **content: Any,
+    ) -> dict[str, Any]:
         if text is not None:
             content["text"] = text
         if reply_to is not None:
@@ -123,8 +142,13 @@ class FakeBotApi:
     def user_sends_document(self, chat_id: int, name: str, content: bytes, mime: str = "application/pdf") -> int:
         file_id = f"file-{len(self.files) + 1}-{chat_id}"
         self.files[file_id] = content
-        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "mime_type": mime,
-                    "file_size": len(content)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "mime_type": mime,
+            "file_size": len(content),
+        }
         return self.push(self.message_update(chat_id, document=document))
 
     def user_sends_photo(self, chat_id: int) -> int:
@@ -134,13 +158,23 @@ class FakeBotApi:
     def user_presses(self, chat_id: int, message: Call, data: str, *, language: str = "zh") -> str:
         """Press the button with callback `data` under the bot's `message`; the callback query's id."""
         query_id = f"q{next(self._message_ids)}"
-        self.push({"callback_query": {"id": query_id, "from": self._user(chat_id, language), "chat_instance": "ci",
-                                      "data": data, "message": self._bot_message(message)}})
+        self.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(chat_id, language),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": self._bot_message(message),
+                }
+            }
+        )
         return query_id
 
     def _bot_message(self, call: Call) -> dict[str, Any]:
         return {k: v for k, v in call.result.items() if k != "reply_markup"} | (
-            {"reply_markup": call.params["reply_markup"]} if call.params.get("reply_markup") else {})
+            {"reply_markup": call.params["reply_markup"]} if call.params.get("reply_markup") else {}
+        )
 
     # Misbehaving -------------------------------------------------------------------------------------------
 
@@ -174,7 +208,11 @@ class FakeBotApi:
     def _fault_for(self, method: str, params: dict[str, Any]) -> _Fault | None:
         chat = params.get("chat_id")
         for fault in self._faults:
-            if fault.method == method and (fault.chat_id is None or str(fault.chat_id) == str(chat)) and fault.remaining:
+            if (
+                fault.method == method
+                and (fault.chat_id is None or str(fault.chat_id) == str(chat))
+                and fault.remaining
+            ):
                 fault.remaining -= 1
                 return fault
         return None
@@ -198,11 +236,14 @@ class FakeBotApi:
             time.sleep(0.1)
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or predicate}")
 
-    def wait_for_message(self, chat_id: int, predicate: Callable[[Call], bool] = lambda c: True, *,
-                         after: int = 0, timeout: float = 60.0) -> Call:
+    def wait_for_message(
+        self, chat_id: int, predicate: Callable[[Call], bool] = lambda c: True, *, after: int = 0, timeout: float = 60.0
+    ) -> Call:
         """The first message to `chat_id`, from the `after`-th on, that satisfies `predicate`."""
+
         def found() -> Call | None:
             return next((c for c in self.sent(chat_id)[after:] if predicate(c)), None)
+
         return self.wait_for(found, timeout, f"a message to chat {chat_id} after #{after}")
 
     # The HTTP side -----------------------------------------------------------------------------------------
@@ -221,7 +262,7 @@ class FakeBotApi:
                 path = unquote(urlsplit(self.path).path)
                 if not path.startswith(prefix):
                     return self._send(404, b"not found", "text/plain")
-                file_id = path[len(prefix):].rsplit("/", 1)[-1]
+                file_id = path[len(prefix) :].rsplit("/", 1)[-1]
                 content = api.files.get(file_id)
                 if content is None:
                     return self._send(404, b"no such file", "text/plain")
@@ -232,7 +273,7 @@ class FakeBotApi:
                 path = urlsplit(self.path).path
                 if not path.startswith(prefix):
                     return self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                method = path[len(prefix):]
+                method = path[len(prefix) :]
                 params = self._params()
                 with api._lock:
                     fault = api._fault_for(method, params)
@@ -247,12 +288,19 @@ class FakeBotApi:
                     self.close_connection = True
                     return
                 if call.status == 403:
-                    return self._json(403, {"ok": False, "error_code": 403,
-                                            "description": "Forbidden: bot was blocked by the user"})
+                    return self._json(
+                        403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+                    )
                 if call.status == 429:
-                    return self._json(429, {"ok": False, "error_code": 429,
-                                            "description": f"Too Many Requests: retry after {fault.retry_after}",  # type: ignore[union-attr]
-                                            "parameters": {"retry_after": fault.retry_after}})  # type: ignore[union-attr]
+                    return self._json(
+                        429,
+                        {
+                            "ok": False,
+                            "error_code": 429,
+                            "description": f"Too Many Requests: retry after {fault.retry_after}",  # type: ignore[union-attr]
+                            "parameters": {"retry_after": fault.retry_after},  # type: ignore[union-attr]
+                        },
+                    )
                 try:
                     call.result = api._answer(method, params)
                 except KeyError as error:
@@ -293,20 +341,33 @@ class FakeBotApi:
             return self._get_updates(params)
         if method in ("sendMessage", "sendDocument"):
             chat_id = int(params["chat_id"])
-            message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+            }
             if method == "sendMessage":
                 message["text"] = html.unescape(params["text"])
             else:
                 message["document"] = {"file_id": params["document"], "file_unique_id": "u" + params["document"]}
             return message
         if method == "editMessageReplyMarkup":
-            return {"message_id": int(params["message_id"]), "date": int(time.time()),
-                    "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": BOT_USER, "text": "…"}
+            return {
+                "message_id": int(params["message_id"]),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": "…",
+            }
         if method == "getFile":
             file_id = params["file_id"]
-            return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(self.files[file_id]),
-                    "file_path": f"documents/{file_id}"}
+            return {
+                "file_id": file_id,
+                "file_unique_id": "u" + file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
         if method == "setWebhook":
             self.webhook = dict(params)
             return True
@@ -421,8 +482,14 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log, "ab")  # noqa: SIM115 - the child writes to it for its whole life
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.channels.telegram"], cwd=ROOT, env=self.env,
-                                        stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.channels.telegram"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         output.close()
         return self
 
@@ -447,15 +514,26 @@ class WorkerProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def worker_environment(*, token: str, api: FakeBotApi, rasa_url: str, rasa_token: str, database_url: str,
-                       var_dir: Path, **extra: str) -> dict[str, str]:
+def worker_environment(
+    *, token: str, api: FakeBotApi, rasa_url: str, rasa_token: str, database_url: str, var_dir: Path, **extra: str
+) -> dict[str, str]:
     """The worker's environment for a test: quick polls, quick retries."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "IPDESK_TELEGRAM_"))}
-    env.update({
-        "IPDESK_TELEGRAM_BOT_TOKEN": token, "IPDESK_TELEGRAM_BASE_URL": api.base_url, "IPDESK_RASA_URL": rasa_url,
-        "IPDESK_RASA_TOKEN": rasa_token, "IPDESK_DATABASE_URL": database_url, "IPDESK_VAR_DIR": str(var_dir),
-        "IPDESK_TELEGRAM_POLL_TIMEOUT": "1", "IPDESK_TELEGRAM_RETRY_BASE": "0.3", "IPDESK_TELEGRAM_RETRY_MAX": "1",
-        "IPDESK_TELEGRAM_DESK_INTERVAL": "0.5", "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS": "1", "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "IPDESK_TELEGRAM_BOT_TOKEN": token,
+            "IPDESK_TELEGRAM_BASE_URL": api.base_url,
+            "IPDESK_RASA_URL": rasa_url,
+            "IPDESK_RASA_TOKEN": rasa_token,
+            "IPDESK_DATABASE_URL": database_url,
+            "IPDESK_VAR_DIR": str(var_dir),
+            "IPDESK_TELEGRAM_POLL_TIMEOUT": "1",
+            "IPDESK_TELEGRAM_RETRY_BASE": "0.3",
+            "IPDESK_TELEGRAM_RETRY_MAX": "1",
+            "IPDESK_TELEGRAM_DESK_INTERVAL": "0.5",
+            "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({f"IPDESK_{name}": value for name, value in extra.items()})  # TELEGRAM_MODE=… as its IPDESK_ name
     return env

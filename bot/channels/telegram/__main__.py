@@ -17,6 +17,7 @@ Configuration comes from the environment only:
   IPDESK_TELEGRAM_RETRY_BASE/MAX  seconds before retrying work that waits for a part that is down (default 2, doubling to 60)
   IPDESK_TELEGRAM_DESK_INTERVAL   seconds between passes over the desk's outbox (default 2)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,9 +52,12 @@ async def serve(settings: TelegramSettings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m bot.channels.telegram", description=__doc__.split("\n\n")[0],
-                            epilog=__doc__.split("\n\n", 1)[1],
-                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    argparse.ArgumentParser(
+        prog="python -m bot.channels.telegram",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s")
     # httpx logs every request's URL at INFO, and Bot API URLs contain the bot token (Rasa's carry its token).
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -6,6 +6,7 @@ server — or the fake one the tests run — can stand in for Telegram's. The de
 (IPDESK_DATABASE_URL, read by `bot.settings.DeskSettings`). A malformed value stops the worker at start with the
 variable's name.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,9 @@ class TelegramSettings:
 
     def __post_init__(self) -> None:
         if not self.token:
-            raise SettingsError("IPDESK_TELEGRAM_BOT_TOKEN is not set: the worker needs the bot's token from @BotFather")
+            raise SettingsError(
+                "IPDESK_TELEGRAM_BOT_TOKEN is not set: the worker needs the bot's token from @BotFather"
+            )
         if self.mode not in ("polling", "webhook"):
             raise SettingsError(f"IPDESK_TELEGRAM_MODE={self.mode!r}: expected polling or webhook")
         if not self.rasa_token:
@@ -59,8 +62,10 @@ class TelegramSettings:
             if not self.webhook_url or urlsplit(self.webhook_url).scheme != "https":
                 raise SettingsError("IPDESK_TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts to")
             if not self.webhook_secret or not _SECRET.match(self.webhook_secret):
-                raise SettingsError("IPDESK_TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of A-Z, a-z, 0-9, _ "
-                                    "and -: it is how the worker knows a request comes from Telegram")
+                raise SettingsError(
+                    "IPDESK_TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of A-Z, a-z, 0-9, _ "
+                    "and -: it is how the worker knows a request comes from Telegram"
+                )
         if min(self.poll_timeout, self.retry_base, self.retry_max, self.desk_interval) <= 0:
             raise SettingsError("timeouts and intervals must be positive")
 
@@ -102,5 +107,7 @@ class TelegramSettings:
         )
 
     def __repr__(self) -> str:  # the token and the secrets stay out of logs and tracebacks
-        return (f"TelegramSettings(mode={self.mode!r}, base_url={self.base_url!r}, rasa_url={self.rasa_url!r}, "
-                f"var_dir={str(self.var_dir)!r})")
+        return (
+            f"TelegramSettings(mode={self.mode!r}, base_url={self.base_url!r}, rasa_url={self.rasa_url!r}, "
+            f"var_dir={str(self.var_dir)!r})"
+        )

@@ -5,6 +5,7 @@ recorded in the desk (`bot.desk.attachments`). Where it goes depends on the conv
 form is collecting, the ticket does not exist yet, so the file waits for it; otherwise it joins the sender's
 open ticket, or waits for their next one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,9 @@ def safe_name(name: str | None) -> str:
 
 
 class DocumentReceiver:
-    def __init__(self, bot: Bot, messenger: Messenger, rasa: RasaClient, desk_sessions: sessionmaker, clock: Clock,
-                 folder: Path) -> None:
+    def __init__(
+        self, bot: Bot, messenger: Messenger, rasa: RasaClient, desk_sessions: sessionmaker, clock: Clock, folder: Path
+    ) -> None:
         self.bot = bot
         self.messenger = messenger
         self.rasa = rasa
@@ -53,7 +55,9 @@ class DocumentReceiver:
     async def receive(self, update_id: int, chat_id: int, document: Document, lang: Language) -> list[dict[str, Any]]:
         """Store the document for the chat's sender; what to tell them."""
         if (document.file_size or 0) > MAX_DOWNLOAD_MB * 1024 * 1024:
-            log.info("document of %d bytes from chat %s refused: over %d MB", document.file_size, chat_id, MAX_DOWNLOAD_MB)
+            log.info(
+                "document of %d bytes from chat %s refused: over %d MB", document.file_size, chat_id, MAX_DOWNLOAD_MB
+            )
             return text_messages(texts.FILE_TOO_LARGE.get(lang).format(limit=MAX_DOWNLOAD_MB))
         in_form = await self.rasa.active_form(chat_id) == ESCALATION_FORM
         name = safe_name(document.file_name)
@@ -62,9 +66,16 @@ class DocumentReceiver:
         file = await self.messenger.call("getFile", lambda: self.bot.get_file(document.file_id))
         await file.download_to_drive(path, read_timeout=120)
         stored = await asyncio.to_thread(
-            record_attachment, self.desk_sessions, self.clock, sender_id=sender_id(chat_id),
-            source_key=f"telegram:update:{update_id}", file_name=name, mime_type=document.mime_type,
-            size=path.stat().st_size, path=str(path.resolve()), telegram_file_id=document.file_id,
+            record_attachment,
+            self.desk_sessions,
+            self.clock,
+            sender_id=sender_id(chat_id),
+            source_key=f"telegram:update:{update_id}",
+            file_name=name,
+            mime_type=document.mime_type,
+            size=path.stat().st_size,
+            path=str(path.resolve()),
+            telegram_file_id=document.file_id,
             attach_to_open_ticket=not in_form,
         )
         if stored.ticket_number:

@@ -7,6 +7,7 @@ answers is the one named in the message replied to (the notice, or the confirmat
 
 The desk's database is reached synchronously; the worker calls these functions in a thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,10 +53,14 @@ def notice_messages(message: OutboxMessage) -> list[dict[str, Any]]:
     if len(description) > NOTICE_DESCRIPTION:
         description = description[:NOTICE_DESCRIPTION] + "…"
     details = texts.NOTICE_DETAILS.get(lang).format(
-        company=payload.get("company") or "—", contact_name=payload.get("contact_name") or "—",
-        country=payload.get("country") or "—", ip_type=payload.get("ip_type") or "—",
-        dispute_type=payload.get("dispute_type") or "—", industry=payload.get("industry") or "—",
-        deadline=payload.get("deadline") or "—", description=description,
+        company=payload.get("company") or "—",
+        contact_name=payload.get("contact_name") or "—",
+        country=payload.get("country") or "—",
+        ip_type=payload.get("ip_type") or "—",
+        dispute_type=payload.get("dispute_type") or "—",
+        industry=payload.get("industry") or "—",
+        deadline=payload.get("deadline") or "—",
+        description=description,
     )
     rows = None
     if message.kind in DECIDABLE:
@@ -108,7 +113,9 @@ class ExpertDesk:
             self.desk.decline(number, expert.id, texts.DECLINE_REASON)
         except DeskError as error:
             return self._refused(number, error, lang)
-        return Outcome(texts.DECLINED_NOTE.get(lang), text_messages(texts.DECLINED.get(lang).format(ticket=number)), True)
+        return Outcome(
+            texts.DECLINED_NOTE.get(lang), text_messages(texts.DECLINED.get(lang).format(ticket=number)), True
+        )
 
     def answer(self, chat_id: int, number: str, text: str) -> Outcome | None:
         """The expert's answer to case `number`; None when the chat is no expert's (an enterprise replying to its
@@ -126,10 +133,16 @@ class ExpertDesk:
 
     def _expert(self, chat_id: int) -> Expert | None:
         with self.desk.sessions() as session:
-            experts = session.scalars(select(Expert).where(Expert.telegram_chat_id == str(chat_id)).order_by(Expert.id)).all()
+            experts = session.scalars(
+                select(Expert).where(Expert.telegram_chat_id == str(chat_id)).order_by(Expert.id)
+            ).all()
         if len(experts) > 1:
-            log.warning("Telegram chat %s is linked to %d experts (%s); acting as the first", chat_id, len(experts),
-                        ", ".join(str(e.id) for e in experts))
+            log.warning(
+                "Telegram chat %s is linked to %d experts (%s); acting as the first",
+                chat_id,
+                len(experts),
+                ", ".join(str(e.id) for e in experts),
+            )
         return experts[0] if experts else None
 
     def _accepted_by(self, number: str, expert_id: int) -> bool:

@@ -15,6 +15,7 @@ What it holds:
   like `/ask_item{"item": "faq:…", "detail": "more"}` do not fit).
 - chats: each chat's chosen language (/lang).
 """
+
 from __future__ import annotations
 
 import base64
@@ -125,35 +126,57 @@ class Inbox:
         new = 0
         with self.sessions.begin() as session:
             for update_id, chat_id, payload in updates:
-                statement = dialect_insert(session, InboundUpdate.__table__).values(
-                    update_id=update_id, chat_id=chat_id, payload=payload,
-                    status="pending" if chat_id is not None else "done", attempts=0, next_attempt_at=now,
-                    acknowledged=False, received_at=now, done_at=None if chat_id is not None else now,
-                ).on_conflict_do_nothing(index_elements=["update_id"])
+                statement = (
+                    dialect_insert(session, InboundUpdate.__table__)
+                    .values(
+                        update_id=update_id,
+                        chat_id=chat_id,
+                        payload=payload,
+                        status="pending" if chat_id is not None else "done",
+                        attempts=0,
+                        next_attempt_at=now,
+                        acknowledged=False,
+                        received_at=now,
+                        done_at=None if chat_id is not None else now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["update_id"])
+                )
                 new += session.execute(statement).rowcount
         return new
 
     def due_chats(self, now: datetime) -> list[int]:
         """Chats whose oldest pending update is due, in the order of those updates."""
-        head = (select(InboundUpdate.chat_id, func.min(InboundUpdate.update_id).label("update_id"))
-                .where(InboundUpdate.status == "pending").group_by(InboundUpdate.chat_id).subquery())
+        head = (
+            select(InboundUpdate.chat_id, func.min(InboundUpdate.update_id).label("update_id"))
+            .where(InboundUpdate.status == "pending")
+            .group_by(InboundUpdate.chat_id)
+            .subquery()
+        )
         with self.sessions() as session:
-            return list(session.scalars(
-                select(InboundUpdate.chat_id).join(head, InboundUpdate.update_id == head.c.update_id)
-                .where(InboundUpdate.next_attempt_at <= now).order_by(InboundUpdate.update_id)
-            ))
+            return list(
+                session.scalars(
+                    select(InboundUpdate.chat_id)
+                    .join(head, InboundUpdate.update_id == head.c.update_id)
+                    .where(InboundUpdate.next_attempt_at <= now)
+                    .order_by(InboundUpdate.update_id)
+                )
+            )
 
     def next_wake(self) -> datetime | None:
         """When the earliest waiting update falls due."""
         with self.sessions() as session:
-            return session.scalar(select(func.min(InboundUpdate.next_attempt_at)).where(InboundUpdate.status == "pending"))
+            return session.scalar(
+                select(func.min(InboundUpdate.next_attempt_at)).where(InboundUpdate.status == "pending")
+            )
 
     def head(self, chat_id: int, now: datetime) -> PendingUpdate | None:
         """The chat's oldest pending update, if it is due."""
         with self.sessions() as session:
             row = session.scalar(
-                select(InboundUpdate).where(InboundUpdate.chat_id == chat_id, InboundUpdate.status == "pending")
-                .order_by(InboundUpdate.update_id).limit(1)
+                select(InboundUpdate)
+                .where(InboundUpdate.chat_id == chat_id, InboundUpdate.status == "pending")
+                .order_by(InboundUpdate.update_id)
+                .limit(1)
             )
             if row is None or row.next_attempt_at > now:
                 return None
@@ -189,9 +212,17 @@ class Inbox:
     def add_delivery(self, key: str, chat_id: int, messages: list[dict[str, Any]], now: datetime) -> StoredDelivery:
         """Store what `key` sends; a key stored before keeps its first messages (those may be half sent)."""
         with self.sessions.begin() as session:
-            session.execute(dialect_insert(session, Delivery.__table__).values(
-                key=key, chat_id=chat_id, messages=messages, sent=0, created_at=now,
-            ).on_conflict_do_nothing(index_elements=["key"]))
+            session.execute(
+                dialect_insert(session, Delivery.__table__)
+                .values(
+                    key=key,
+                    chat_id=chat_id,
+                    messages=messages,
+                    sent=0,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
         stored = self.delivery(key)
         assert stored is not None
         return stored
@@ -207,9 +238,16 @@ class Inbox:
         digest = hashlib.sha256(f"{title}\x00{payload}".encode("utf-8")).digest()
         key = base64.urlsafe_b64encode(digest[:12]).decode("ascii")
         with self.sessions.begin() as session:
-            session.execute(dialect_insert(session, Button.__table__).values(
-                key=key, title=title, payload=payload, created_at=now,
-            ).on_conflict_do_update(index_elements=["key"], set_={"created_at": now}))
+            session.execute(
+                dialect_insert(session, Button.__table__)
+                .values(
+                    key=key,
+                    title=title,
+                    payload=payload,
+                    created_at=now,
+                )
+                .on_conflict_do_update(index_elements=["key"], set_={"created_at": now})
+            )
         return key
 
     def pressed(self, key: str) -> tuple[str, str] | None:
@@ -224,18 +262,33 @@ class Inbox:
 
     def set_language(self, chat_id: int, language: str, now: datetime) -> None:
         with self.sessions.begin() as session:
-            session.execute(dialect_insert(session, Chat.__table__).values(
-                chat_id=chat_id, language=language, updated_at=now,
-            ).on_conflict_do_update(index_elements=["chat_id"], set_={"language": language, "updated_at": now}))
+            session.execute(
+                dialect_insert(session, Chat.__table__)
+                .values(
+                    chat_id=chat_id,
+                    language=language,
+                    updated_at=now,
+                )
+                .on_conflict_do_update(index_elements=["chat_id"], set_={"language": language, "updated_at": now})
+            )
 
     # Housekeeping -------------------------------------------------------------------------------------------
 
     def prune(self, now: datetime) -> None:
         """Forget handled updates, finished deliveries and old buttons once no repeat of them can come."""
         with self.sessions.begin() as session:
-            session.execute(InboundUpdate.__table__.delete().where(
-                InboundUpdate.status != "pending", InboundUpdate.done_at < now - KEEP_HANDLED))
+            session.execute(
+                InboundUpdate.__table__.delete().where(
+                    InboundUpdate.status != "pending", InboundUpdate.done_at < now - KEEP_HANDLED
+                )
+            )
             finished = Delivery.sent >= func.json_array_length(Delivery.messages)  # the inbox is always SQLite
-            session.execute(Delivery.__table__.delete().where(
-                or_(and_(finished, Delivery.created_at < now - KEEP_HANDLED), Delivery.created_at < now - KEEP_UNFINISHED)))
+            session.execute(
+                Delivery.__table__.delete().where(
+                    or_(
+                        and_(finished, Delivery.created_at < now - KEEP_HANDLED),
+                        Delivery.created_at < now - KEEP_UNFINISHED,
+                    )
+                )
+            )
             session.execute(Button.__table__.delete().where(Button.created_at < now - KEEP_BUTTONS))

@@ -17,6 +17,7 @@ would never get the rest).
 Telegram refuses messages to a user who blocked the bot (403 "Forbidden: bot was blocked by the user"); that is
 `RecipientBlocked` for the outbox, which gives the message up at once instead of retrying it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,16 @@ CHANNEL: ConversationChannel = "telegram"
 class TelegramSender:
     """The outbox `Sender` of channel "telegram"; `send` runs in a thread, never in the event loop."""
 
-    def __init__(self, messenger: Messenger, inbox: Inbox, clock: Clock, loop: asyncio.AbstractEventLoop, *,
-                 rasa_url: str, rasa_token: str) -> None:
+    def __init__(
+        self,
+        messenger: Messenger,
+        inbox: Inbox,
+        clock: Clock,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        rasa_url: str,
+        rasa_token: str,
+    ) -> None:
         self.messenger = messenger
         self.inbox = inbox
         self.clock = clock
@@ -64,19 +73,25 @@ class TelegramSender:
             asyncio.run_coroutine_threadsafe(self.messenger.deliver(key, chat_id, messages), self.loop).result()
         except Forbidden as error:  # blocked, or removed from the group: nothing sent to this chat can arrive
             raise RecipientBlocked(f"Telegram chat {chat_id}: {error.message}") from error
-        log.info("outbox: %s (%s) delivered to Telegram chat %s in %d message(s)", key, message.kind, chat_id,
-                 len(messages))
+        log.info(
+            "outbox: %s (%s) delivered to Telegram chat %s in %d message(s)", key, message.kind, chat_id, len(messages)
+        )
 
     def _compose(self, message: OutboxMessage) -> tuple[int, list[dict[str, Any]]]:
         recipient = message.recipient
         if recipient.startswith(SENDER_PREFIX):
-            chat_id = _chat_id(recipient[len(SENDER_PREFIX):], message)
+            chat_id = _chat_id(recipient[len(SENDER_PREFIX) :], message)
             answer = trigger_desk_message(self.rasa_url, self.rasa_token, message)
             replies = answer.get("messages") or []
             if not replies:
-                log.info("outbox: the conversation %s gave no replies to %s (a repeat it had already shown)",
-                         recipient, message.idempotency_key)
-            return chat_id, from_rasa(replies, lambda title, payload: self.inbox.button(title, payload, self.clock.now()))
+                log.info(
+                    "outbox: the conversation %s gave no replies to %s (a repeat it had already shown)",
+                    recipient,
+                    message.idempotency_key,
+                )
+            return chat_id, from_rasa(
+                replies, lambda title, payload: self.inbox.button(title, payload, self.clock.now())
+            )
         return _chat_id(recipient, message), notice_messages(message)
 
 
@@ -84,5 +99,7 @@ def _chat_id(text: str, message: OutboxMessage) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"outbox message {message.idempotency_key} is for {message.recipient!r}, which is not a "
-                         f"Telegram chat (a chat id, or tg:<chat id> for a conversation)") from None
+        raise ValueError(
+            f"outbox message {message.idempotency_key} is for {message.recipient!r}, which is not a "
+            f"Telegram chat (a chat id, or tg:<chat id> for a conversation)"
+        ) from None

@@ -12,6 +12,7 @@ behind it, so answers never overtake each other. An update that fails for any ot
 Telegram refuses) is tried a few times, then set aside as failed with the error, so one bad update cannot
 block its chat forever.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,9 +51,18 @@ class Processor:
     """`on_answered(chat_id)`, when given, is told of each chat just answered (it takes messages: a block is over);
     its failure is logged and changes nothing for the update."""
 
-    def __init__(self, bot: Bot, inbox: Inbox, handler: UpdateHandler, messenger: Messenger, clock: Clock, *,
-                 retry_base: float, retry_max: float,
-                 on_answered: Callable[[int], Awaitable[object]] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        inbox: Inbox,
+        handler: UpdateHandler,
+        messenger: Messenger,
+        clock: Clock,
+        *,
+        retry_base: float,
+        retry_max: float,
+        on_answered: Callable[[int], Awaitable[object]] | None = None,
+    ) -> None:
         self.bot = bot
         self.on_answered = on_answered
         self.inbox = inbox
@@ -114,8 +124,13 @@ class Processor:
         try:
             update = Update.de_json(pending.payload, self.bot)
             if stored is not None:
-                log.info("update %s of chat %s was answered before the worker stopped; sending the %d message(s) "
-                         "not sent yet", pending.update_id, pending.chat_id, len(stored.messages) - stored.sent)
+                log.info(
+                    "update %s of chat %s was answered before the worker stopped; sending the %d message(s) "
+                    "not sent yet",
+                    pending.update_id,
+                    pending.chat_id,
+                    len(stored.messages) - stored.sent,
+                )
                 await self.messenger.deliver(key, stored.chat_id, stored.messages)
             else:
                 messages = await self.handler.handle(update)
@@ -123,8 +138,12 @@ class Processor:
         except Exception as error:  # noqa: BLE001 — any failure of a turn is recorded and retried or reported
             return await self._failed(pending, update, error, answer_started=self.inbox.delivery(key) is not None)
         self.inbox.done(pending.update_id, self.clock.now())
-        log.info("update %s of chat %s handled%s", pending.update_id, pending.chat_id,
-                 f" after {pending.attempts} failed attempt(s)" if pending.attempts else "")
+        log.info(
+            "update %s of chat %s handled%s",
+            pending.update_id,
+            pending.chat_id,
+            f" after {pending.attempts} failed attempt(s)" if pending.attempts else "",
+        )
         if self.on_answered is not None:
             try:
                 await self.on_answered(pending.chat_id)
@@ -132,8 +151,9 @@ class Processor:
                 log.exception("chat %s: answered, but what follows from that could not be recorded", pending.chat_id)
         return True
 
-    async def _failed(self, pending: PendingUpdate, update: Update | None, error: Exception, *,
-                      answer_started: bool) -> bool:
+    async def _failed(
+        self, pending: PendingUpdate, update: Update | None, error: Exception, *, answer_started: bool
+    ) -> bool:
         now = self.clock.now()
         reason = f"{type(error).__name__}: {error}"
         where = f"update {pending.update_id} of chat {pending.chat_id}"
@@ -143,15 +163,20 @@ class Processor:
             return True
         if is_outage(error):
             acknowledged = pending.acknowledged
-            if (not acknowledged and not answer_started and update is not None
-                    and not isinstance(error, (NetworkError, RetryAfter))):
+            if (
+                not acknowledged
+                and not answer_started
+                and update is not None
+                and not isinstance(error, (NetworkError, RetryAfter))
+            ):
                 acknowledged = await self._acknowledge(update, pending)
             delay = min(self.retry_max, self.retry_base * 2 ** min(pending.attempts, 20))
             self.inbox.retry(pending.update_id, reason, now + timedelta(seconds=delay), acknowledged=acknowledged)
             log.warning("%s waits: %s; trying again in %.1f s", where, reason, delay)
             return False
-        attempts = self.inbox.retry(pending.update_id, reason, now + timedelta(seconds=self.retry_base),
-                                    acknowledged=pending.acknowledged)
+        attempts = self.inbox.retry(
+            pending.update_id, reason, now + timedelta(seconds=self.retry_base), acknowledged=pending.acknowledged
+        )
         if attempts >= MAX_ATTEMPTS:
             log.error("%s failed %d times and is set aside: %s", where, attempts, reason, exc_info=error)
             self.inbox.failed(pending.update_id, reason, now)
@@ -165,8 +190,9 @@ class Processor:
             for message in self.handler.acknowledgement(update):
                 await self.messenger.send(pending.chat_id, message)
         except Exception as error:  # noqa: BLE001 — the reply to come matters more than this note: record, go on
-            log.warning("could not tell chat %s that update %s was received: %s", pending.chat_id,
-                        pending.update_id, error)
+            log.warning(
+                "could not tell chat %s that update %s was received: %s", pending.chat_id, pending.update_id, error
+            )
             return False
         return True
 

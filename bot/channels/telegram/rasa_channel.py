@@ -19,6 +19,7 @@ A turn whose custom actions fail (the action server is down) is set aside (bot/r
 worker keeps the update in its inbox, tells the user once that the message was received, and sends it again later;
 the repeat then runs as a new turn, since the set-aside one gave no replies.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -83,25 +84,27 @@ class TelegramBridgeInput(RestInput):
             update_id = (metadata.get("telegram") or {}).get("update_id")
             message_id = message_id_for(update_id) if isinstance(update_id, int) else None
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
-                                  message_id=message_id)
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
+            )
             try:
                 async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     if message_id is not None:
                         earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
                         if earlier is not None:
-                            logger.info("telegram update %s of %s was handled before; returning its replies",
-                                        update_id, sender)
+                            logger.info(
+                                "telegram update %s of %s was handled before; returning its replies", update_id, sender
+                            )
                             return response.json(earlier)
                     turn = await run_turn(agent, message)
                     if turn.failed:
                         await set_aside(agent, sender)
-                        return response.json({"error": "the bot cannot answer now; send the message again later"},
-                                             status=503)
+                        return response.json(
+                            {"error": "the bot cannot answer now; send the message again later"}, status=503
+                        )
             except Exception:
                 logger.exception("telegram channel: the turn of %s (update %s) failed", sender, update_id)
                 return response.json({"error": "the message could not be handled; send it again"}, status=503)
             return response.json(collector.messages)
 
         return bridge
-

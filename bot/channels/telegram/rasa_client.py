@@ -3,6 +3,7 @@
 Any failure to get an answer — Rasa not listening, timing out, or answering with an error — is
 `RasaUnavailable`: the message waits in the inbox and is sent again later, which the channel makes safe.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,9 @@ class RasaClient:
         # failure to retry, not an answer, so it is generous.
         # trust_env=False: a proxy set for reaching Telegram (HTTPS_PROXY, ALL_PROXY) must not carry the calls to
         # Rasa, which runs beside the worker.
-        self.client = httpx.AsyncClient(base_url=rasa_url.rstrip("/"), timeout=timeout, params={"token": token},
-                                        trust_env=False)
+        self.client = httpx.AsyncClient(
+            base_url=rasa_url.rstrip("/"), timeout=timeout, params={"token": token}, trust_env=False
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -49,13 +51,15 @@ class RasaClient:
         event is stamped after the session exists. Setting a slot twice to one value changes nothing else.
         """
         for _ in range(2):
-            await self._call("POST", f"{_conversation(chat_id)}/tracker/events",
-                             json=[{"event": "slot", "name": name, "value": value}])
+            await self._call(
+                "POST",
+                f"{_conversation(chat_id)}/tracker/events",
+                json=[{"event": "slot", "name": name, "value": value}],
+            )
 
     async def active_form(self, chat_id: int) -> str | None:
         """The form the conversation is in (e.g. escalation_form), or None."""
-        tracker = await self._call("GET", f"{_conversation(chat_id)}/tracker",
-                                   params={"include_events": "NONE"})
+        tracker = await self._call("GET", f"{_conversation(chat_id)}/tracker", params={"include_events": "NONE"})
         return ((tracker or {}).get("active_loop") or {}).get("name")
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:

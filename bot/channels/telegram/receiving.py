@@ -16,6 +16,7 @@ Long polling is the default: it works from behind a government intranet's NAT, s
 connections. A webhook needs a public HTTPS address (usually a reverse proxy in front of
 IPDESK_TELEGRAM_WEBHOOK_LISTEN:PORT) and is checked by the secret token Telegram sends with every request.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,8 +76,12 @@ def read_updates(raw: Sequence[Any], bot: Bot) -> tuple[list[Update], list[tuple
     return readable, unreadable
 
 
-async def keep_unreadable(inbox: Inbox, unreadable: Sequence[tuple[int, dict[str, Any], str]], clock: Clock,
-                          on_unreadable: OnUnreadable | None) -> None:
+async def keep_unreadable(
+    inbox: Inbox,
+    unreadable: Sequence[tuple[int, dict[str, Any], str]],
+    clock: Clock,
+    on_unreadable: OnUnreadable | None,
+) -> None:
     """Store updates that could not be read as they came (set aside as failed with the reason) and alert staff."""
     for update_id, item, reason in unreadable:
         log.error("update %s cannot be read (%s); kept in the inbox, set aside, staff alerted", update_id, reason)
@@ -93,8 +98,16 @@ async def keep_unreadable(inbox: Inbox, unreadable: Sequence[tuple[int, dict[str
 class Poller:
     """Long polling: getUpdates, store, confirm by asking for the next."""
 
-    def __init__(self, bot: Bot, messenger: Messenger, inbox: Inbox, clock: Clock, wake: asyncio.Event,
-                 timeout: float, on_unreadable: OnUnreadable | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        messenger: Messenger,
+        inbox: Inbox,
+        clock: Clock,
+        wake: asyncio.Event,
+        timeout: float,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> None:
         self.bot = bot
         self.messenger = messenger
         self.inbox = inbox
@@ -114,8 +127,11 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         # getUpdates is refused while a webhook is set; keep what Telegram holds for us (no dropping).
-        await until_done(stop, "deleteWebhook", lambda: self.messenger.call(
-            "deleteWebhook", lambda: self.bot.delete_webhook(drop_pending_updates=False)))
+        await until_done(
+            stop,
+            "deleteWebhook",
+            lambda: self.messenger.call("deleteWebhook", lambda: self.bot.delete_webhook(drop_pending_updates=False)),
+        )
         log.info("receiving updates by long polling")
         # No offset at first: Telegram then sends every update not confirmed yet, including those a previous run
         # stored but had not confirmed; the inbox drops the repeats.
@@ -140,21 +156,29 @@ class Poller:
                 new = store(self.inbox, updates, self.clock)
                 await keep_unreadable(self.inbox, unreadable, self.clock, self.on_unreadable)
             except Exception:
-                log.exception("could not store %d update(s); they stay unconfirmed and will be fetched again",
-                              len(raw))
+                log.exception("could not store %d update(s); they stay unconfirmed and will be fetched again", len(raw))
                 await asyncio.sleep(POLL_RETRY_BASE)
                 continue
             offset = max([u.update_id for u in updates] + [u[0] for u in unreadable]) + 1
-            log.info("received %d update(s), %d new, %d unreadable", len(updates) + len(unreadable), new,
-                     len(unreadable))
+            log.info(
+                "received %d update(s), %d new, %d unreadable", len(updates) + len(unreadable), new, len(unreadable)
+            )
             self.wake.set()
 
 
 class WebhookReceiver:
     """A small HTTP server Telegram posts updates to; each is stored before the 200 goes back."""
 
-    def __init__(self, bot: Bot, messenger: Messenger, inbox: Inbox, clock: Clock, wake: asyncio.Event,
-                 settings: TelegramSettings, on_unreadable: OnUnreadable | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        messenger: Messenger,
+        inbox: Inbox,
+        clock: Clock,
+        wake: asyncio.Event,
+        settings: TelegramSettings,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> None:
         self.bot = bot
         self.messenger = messenger
         self.inbox = inbox
@@ -170,13 +194,27 @@ class WebhookReceiver:
         await runner.setup()
         try:
             await web.TCPSite(runner, self.settings.webhook_listen, self.settings.webhook_port).start()
-            log.info("webhook listening on %s:%d%s", self.settings.webhook_listen, self.settings.webhook_port,
-                     self.settings.webhook_path)
+            log.info(
+                "webhook listening on %s:%d%s",
+                self.settings.webhook_listen,
+                self.settings.webhook_port,
+                self.settings.webhook_path,
+            )
             url = self.settings.webhook_url
             assert url is not None  # TelegramSettings requires it in webhook mode
-            await until_done(stop, "setWebhook", lambda: self.messenger.call("setWebhook", lambda: self.bot.set_webhook(
-                url, secret_token=self.settings.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False)))
+            await until_done(
+                stop,
+                "setWebhook",
+                lambda: self.messenger.call(
+                    "setWebhook",
+                    lambda: self.bot.set_webhook(
+                        url,
+                        secret_token=self.settings.webhook_secret,
+                        allowed_updates=list(ALLOWED_UPDATES),
+                        drop_pending_updates=False,
+                    ),
+                ),
+            )
             log.info("receiving updates by webhook at %s", self.settings.webhook_url)
             await stop.wait()
         finally:
@@ -200,8 +238,9 @@ class WebhookReceiver:
             store(self.inbox, updates, self.clock)
             await keep_unreadable(self.inbox, unreadable, self.clock, self.on_unreadable)
         except Exception:
-            log.exception("could not store update %s; answering 500 so that Telegram sends it again",
-                          body.get("update_id"))
+            log.exception(
+                "could not store update %s; answering 500 so that Telegram sends it again", body.get("update_id")
+            )
             return web.json_response({"error": "not stored"}, status=500)
         self.wake.set()
         return web.json_response({"ok": True})

@@ -5,6 +5,7 @@ An outgoing message is a plain dict, because it is stored in the inbox before it
 `{"document": <file id>, "caption": ...}`. Texts are plain; they are escaped for the parse mode only when
 sent (`sending`), so splitting never cuts an escape sequence in two.
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,8 +84,10 @@ def _cut(text: str, window: int) -> int:
 
     # The best kind of cut in the second half of the window, so that pieces stay long; then a space or a gap
     # between Chinese characters anywhere; only then, with no such place at all, a hard cut.
-    for kinds, lowest in (((paragraph, line, sentence, space, between_wide), max(1, window // 2)),
-                          ((space, between_wide), 1)):
+    for kinds, lowest in (
+        ((paragraph, line, sentence, space, between_wide), max(1, window // 2)),
+        ((space, between_wide), 1),
+    ):
         for allowed in kinds:
             for p in range(window, lowest - 1, -1):
                 if allowed(p):
@@ -128,8 +131,11 @@ def from_rasa(replies: list[dict[str, Any]], remember: Callable[[str, str], str]
     """
     messages: list[dict[str, Any]] = []
     for reply in replies:
-        rows = keyboard((button["title"], BUTTON + remember(button["title"], button["payload"]))
-                        for button in reply.get("buttons") or [] if button.get("title") and button.get("payload"))
+        rows = keyboard(
+            (button["title"], BUTTON + remember(button["title"], button["payload"]))
+            for button in reply.get("buttons") or []
+            if button.get("title") and button.get("payload")
+        )
         text = (reply.get("text") or "").strip()
         if text:
             messages += text_messages(text, rows)

@@ -7,6 +7,7 @@ escaped (Telegram's HTML needs only <, > and & escaped), so that "<公司名称>
 A piece of work that sends several messages — a turn's replies, an answer split in three — stores them in the
 inbox first (a "delivery") and records each one sent, so a worker restarted halfway sends the rest, not all.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,24 +49,44 @@ class Messenger:
                 if attempt == MAX_FLOOD_WAITS:
                     raise
                 delay = retry_seconds(error.retry_after)
-                log.warning("Telegram flood limit on %s: waiting %.1f s as asked (wait %d of %d)",
-                            what, delay, attempt, MAX_FLOOD_WAITS - 1)
+                log.warning(
+                    "Telegram flood limit on %s: waiting %.1f s as asked (wait %d of %d)",
+                    what,
+                    delay,
+                    attempt,
+                    MAX_FLOOD_WAITS - 1,
+                )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     async def send(self, chat_id: int, message: dict[str, Any]) -> Message:
         """Send one stored message (see `rendering`)."""
         if "document" in message:
-            return await self.call("sendDocument", lambda: self.bot.send_document(
-                chat_id, message["document"], caption=message.get("caption")))
+            return await self.call(
+                "sendDocument",
+                lambda: self.bot.send_document(chat_id, message["document"], caption=message.get("caption")),
+            )
         rows = message.get("keyboard")
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(button["text"], callback_data=button["callback_data"]) for button in row]
-             for row in rows]
-        ) if rows else None
-        return await self.call("sendMessage", lambda: self.bot.send_message(
-            chat_id, html.escape(message["text"], quote=False), parse_mode=ParseMode.HTML, reply_markup=markup,
-            link_preview_options=NO_PREVIEW))
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(button["text"], callback_data=button["callback_data"]) for button in row]
+                    for row in rows
+                ]
+            )
+            if rows
+            else None
+        )
+        return await self.call(
+            "sendMessage",
+            lambda: self.bot.send_message(
+                chat_id,
+                html.escape(message["text"], quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
 
     async def deliver(self, key: str, chat_id: int, messages: list[dict[str, Any]]) -> None:
         """Send what `key` sends: stored first (a key stored before keeps its own messages), then each message

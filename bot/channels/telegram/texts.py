@@ -1,5 +1,6 @@
 """What the Telegram worker itself says, in both languages. Answers come from Rasa; these are the words of the
 channel: the introduction and privacy notice, waiting, files, the language choice, the expert's side."""
+
 from __future__ import annotations
 
 from knowledge import Localized
@@ -46,7 +47,9 @@ NOT_TEXT = Localized(
     "I can only read text messages. Please describe your question in words; to hand in a complaint, a notice or "
     "other papers, send them as a file (PDF, Word …).",
 )
-BUTTON_EXPIRED = Localized("这个按钮已失效，请直接发送您的问题。", "This button has expired; please send your question.")
+BUTTON_EXPIRED = Localized(
+    "这个按钮已失效，请直接发送您的问题。", "This button has expired; please send your question."
+)
 CHOOSE_LANGUAGE = Localized("请选择语言 / Choose a language:", "Choose a language / 请选择语言:")
 LANGUAGE_SET = Localized(
     "已切换为中文。按钮和命令的回复将使用中文；您用哪种语言提问，回答就用哪种语言。",

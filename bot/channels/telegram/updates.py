@@ -12,6 +12,7 @@ here decides about retrying: a part that is down raises, and the update waits in
 - An expert's reply to a case message is their answer; their buttons accept or decline the case.
 - A document is stored for the case; other non-text messages get a reply that says what the bot reads.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,16 @@ LANGUAGE_SLOT = "language"
 
 
 class UpdateHandler:
-    def __init__(self, bot: Bot, messenger: Messenger, inbox: Inbox, rasa: RasaClient, experts: ExpertDesk,
-                 documents: DocumentReceiver, clock: Clock) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        messenger: Messenger,
+        inbox: Inbox,
+        rasa: RasaClient,
+        experts: ExpertDesk,
+        documents: DocumentReceiver,
+        clock: Clock,
+    ) -> None:
         self.bot = bot
         self.messenger = messenger
         self.inbox = inbox
@@ -73,8 +82,9 @@ class UpdateHandler:
                 return []
             return await self._turn(update, text)
         if message.document is not None:
-            return await self.documents.receive(update.update_id, message.chat_id, message.document,
-                                                self.language(update))
+            return await self.documents.receive(
+                update.update_id, message.chat_id, message.document, self.language(update)
+            )
         if message.effective_attachment is not None:  # photo, sticker, voice, video, location …
             return text_messages(texts.NOT_TEXT.get(self.language(update)))
         return []  # service messages (a member joined, a title changed) need no answer
@@ -106,15 +116,23 @@ class UpdateHandler:
         chat = update.effective_chat
         assert chat is not None  # every update handled here comes from a chat
         user = update.effective_user
-        metadata = {"telegram": {
-            "update_id": update.update_id, "chat_id": chat.id, "user_id": user.id if user else None,
-            "language_code": user.language_code if user else None,
-        }}
+        metadata = {
+            "telegram": {
+                "update_id": update.update_id,
+                "chat_id": chat.id,
+                "user_id": user.id if user else None,
+                "language_code": user.language_code if user else None,
+            }
+        }
         replies = await self.rasa.say(chat.id, text, metadata)
         messages = from_rasa(replies, lambda title, payload: self.inbox.button(title, payload, self.clock.now()))
         if not messages:
-            log.warning("Rasa gave no reply to show for update %s of chat %s (%d reply parts)",
-                        update.update_id, chat.id, len(replies))
+            log.warning(
+                "Rasa gave no reply to show for update %s of chat %s (%d reply parts)",
+                update.update_id,
+                chat.id,
+                len(replies),
+            )
             return text_messages(texts.UNANSWERED.get(self.language(update)))
         return messages
 
@@ -154,15 +172,15 @@ class UpdateHandler:
         assert update.effective_chat is not None  # a button is pressed in a chat
         chat_id = update.effective_chat.id
         if data.startswith(BUTTON):
-            pressed = self.inbox.pressed(data[len(BUTTON):])
+            pressed = self.inbox.pressed(data[len(BUTTON) :])
             if pressed is None:
                 await self._answer(query, texts.BUTTON_EXPIRED.get(self.language(update)), alert=True)
                 return []
             title, payload = pressed
             await self._answer(query, title)
             return await self._turn(update, payload)
-        if data.startswith(LANGUAGE) and data[len(LANGUAGE):] in LANGUAGES:
-            code: Language = data[len(LANGUAGE):]  # type: ignore[assignment]
+        if data.startswith(LANGUAGE) and data[len(LANGUAGE) :] in LANGUAGES:
+            code: Language = data[len(LANGUAGE) :]  # type: ignore[assignment]
             # The language first; the spinner and the keyboard are cosmetic and never keep the change from happening.
             self.inbox.set_language(chat_id, code, self.clock.now())
             await self.rasa.set_slot(chat_id, LANGUAGE_SLOT, code)
@@ -170,7 +188,7 @@ class UpdateHandler:
             await self._remove_keyboard(query)
             return text_messages(texts.LANGUAGE_SET.get(code))
         if data.startswith(DESK):
-            action, _, number = data[len(DESK):].partition(":")
+            action, _, number = data[len(DESK) :].partition(":")
             decide = {"accept": self.experts.accept, "decline": self.experts.decline}.get(action)
             if decide is not None and number:
                 outcome = await asyncio.to_thread(decide, chat_id, number)
@@ -190,8 +208,12 @@ class UpdateHandler:
         except BadRequest as error:
             log.info("callback query %s could not be answered (%s); handling the press anyway", query.id, error)
         except TelegramError as error:  # the spinner stops by itself; the press is handled regardless
-            log.warning("callback query %s could not be answered (%s: %s); handling the press anyway", query.id,
-                        type(error).__name__, error)
+            log.warning(
+                "callback query %s could not be answered (%s: %s); handling the press anyway",
+                query.id,
+                type(error).__name__,
+                error,
+            )
 
     async def _remove_keyboard(self, query: CallbackQuery) -> None:
         """Take away buttons that have done their job (a decided case, a chosen language)."""
@@ -200,8 +222,17 @@ class UpdateHandler:
         try:
             await self.messenger.call("editMessageReplyMarkup", lambda: query.edit_message_reply_markup(None))
         except BadRequest as error:  # already removed (a press handled twice) or the message is too old
-            log.info("buttons of message %s in chat %s not removed: %s", query.message.message_id,
-                     query.message.chat.id, error)
+            log.info(
+                "buttons of message %s in chat %s not removed: %s",
+                query.message.message_id,
+                query.message.chat.id,
+                error,
+            )
         except TelegramError as error:  # cosmetic: whatever Telegram says, the press's work is done regardless
-            log.warning("buttons of message %s in chat %s not removed: %s: %s", query.message.message_id,
-                        query.message.chat.id, type(error).__name__, error)
+            log.warning(
+                "buttons of message %s in chat %s not removed: %s: %s",
+                query.message.message_id,
+                query.message.chat.id,
+                type(error).__name__,
+                error,
+            )

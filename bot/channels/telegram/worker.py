@@ -10,6 +10,7 @@ Four things run side by side until the worker is told to stop:
 Nothing here needs Telegram, Rasa or the desk's database to be up at start: the worker waits for Telegram and
 retries the rest, so `make run` can start it with everything else.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,11 +45,24 @@ HOUSEKEEPING_EVERY = 3600.0
 
 #: The command menu Telegram shows, in Chinese by default and in English to English-speaking apps.
 COMMANDS = {
-    None: [("start", "介绍与隐私说明"), ("help", "使用帮助"), ("expert", "找专家顾问"), ("subscribe", "订阅预警，如 /subscribe 美国 专利"),
-           ("unsubscribe", "退订预警"), ("cancel", "取消当前操作"), ("lang", "切换语言 / Language")],
-    "en": [("start", "what this bot does, privacy"), ("help", "how to use it"), ("expert", "ask for an expert"),
-           ("subscribe", "warnings, e.g. /subscribe US patent"), ("unsubscribe", "stop warnings"),
-           ("cancel", "stop what is under way"), ("lang", "language / 语言")],
+    None: [
+        ("start", "介绍与隐私说明"),
+        ("help", "使用帮助"),
+        ("expert", "找专家顾问"),
+        ("subscribe", "订阅预警，如 /subscribe 美国 专利"),
+        ("unsubscribe", "退订预警"),
+        ("cancel", "取消当前操作"),
+        ("lang", "切换语言 / Language"),
+    ],
+    "en": [
+        ("start", "what this bot does, privacy"),
+        ("help", "how to use it"),
+        ("expert", "ask for an expert"),
+        ("subscribe", "warnings, e.g. /subscribe US patent"),
+        ("unsubscribe", "stop warnings"),
+        ("cancel", "stop what is under way"),
+        ("lang", "language / 语言"),
+    ],
 }
 
 
@@ -73,28 +87,59 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         desk, warnings = services.desk, services.warnings
         documents = DocumentReceiver(bot, messenger, rasa, desk_sessions, clock, settings.attachments_dir)
         handler = UpdateHandler(bot, messenger, inbox, rasa, ExpertDesk(desk), documents, clock)
-        processor = Processor(bot, inbox, handler, messenger, clock, retry_base=settings.retry_base,
-                              retry_max=settings.retry_max,
-                              on_answered=lambda chat_id: asyncio.to_thread(warnings.chat_open, CHANNEL,
-                                                                            sender_id(chat_id)))
+        processor = Processor(
+            bot,
+            inbox,
+            handler,
+            messenger,
+            clock,
+            retry_base=settings.retry_base,
+            retry_max=settings.retry_max,
+            on_answered=lambda chat_id: asyncio.to_thread(warnings.chat_open, CHANNEL, sender_id(chat_id)),
+        )
+
         async def alert_unreadable(update_id: int, reason: str) -> None:
             """Tell staff (the desk's staff alert) of an update kept raw in the inbox because it could not be read."""
+
             def queue() -> None:
                 with desk_sessions.begin() as session:
-                    enqueue(session, desk_settings.staff_channel, desk_settings.staff_recipient, "staff_alert",
-                            {"text": f"Telegram 更新 {update_id} 无法解析，已原样保存在 Telegram 收件箱并跳过（{reason[:200]}），"
-                                     "用户未获答复，请检查。", "priority": "normal"},
-                            f"telegram-unreadable:{update_id}", now=clock.now())
+                    enqueue(
+                        session,
+                        desk_settings.staff_channel,
+                        desk_settings.staff_recipient,
+                        "staff_alert",
+                        {
+                            "text": f"Telegram 更新 {update_id} 无法解析，已原样保存在 Telegram 收件箱并跳过（{reason[:200]}），"
+                            "用户未获答复，请检查。",
+                            "priority": "normal",
+                        },
+                        f"telegram-unreadable:{update_id}",
+                        now=clock.now(),
+                    )
+
             await asyncio.to_thread(queue)
 
-        receiver = (Poller(bot, messenger, inbox, clock, processor.wake, settings.poll_timeout, alert_unreadable)
-                    if settings.mode == "polling" else
-                    WebhookReceiver(bot, messenger, inbox, clock, processor.wake, settings, alert_unreadable))
-        sender = TelegramSender(messenger, inbox, clock, asyncio.get_running_loop(), rasa_url=settings.rasa_url,
-                                rasa_token=settings.rasa_token)
-        outbox = OutboxWorker(desk_sessions, {CHANNEL: sender}, clock,
-                              f"telegram:{socket.gethostname()}:{os.getpid()}", settings=desk_settings,
-                              on_blocked=mark_blocked)
+        receiver = (
+            Poller(bot, messenger, inbox, clock, processor.wake, settings.poll_timeout, alert_unreadable)
+            if settings.mode == "polling"
+            else WebhookReceiver(bot, messenger, inbox, clock, processor.wake, settings, alert_unreadable)
+        )
+        sender = TelegramSender(
+            messenger,
+            inbox,
+            clock,
+            asyncio.get_running_loop(),
+            rasa_url=settings.rasa_url,
+            rasa_token=settings.rasa_token,
+        )
+        outbox = OutboxWorker(
+            desk_sessions,
+            {CHANNEL: sender},
+            clock,
+            f"telegram:{socket.gethostname()}:{os.getpid()}",
+            settings=desk_settings,
+            on_blocked=mark_blocked,
+        )
 
         schema_ready = False
 
@@ -109,8 +154,12 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         tasks = [
             asyncio.create_task(receiver.run(stop), name="receiver"),
             asyncio.create_task(processor.run(stop), name="processor"),
-            asyncio.create_task(_every(stop, settings.desk_interval, "the desk round (outbox, attachments)", desk_round)),
-            asyncio.create_task(_every(stop, HOUSEKEEPING_EVERY, "inbox housekeeping", lambda: inbox.prune(clock.now()))),
+            asyncio.create_task(
+                _every(stop, settings.desk_interval, "the desk round (outbox, attachments)", desk_round)
+            ),
+            asyncio.create_task(
+                _every(stop, HOUSEKEEPING_EVERY, "inbox housekeeping", lambda: inbox.prune(clock.now()))
+            ),
         ]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()  # one part ended (a refused token, or the stop itself): the others follow
@@ -129,10 +178,17 @@ async def _describe_commands(bot: Bot, messenger: Messenger) -> None:
     """Show the commands in Telegram's menu. Only a convenience: a failure is logged and the worker goes on."""
     for language, commands in COMMANDS.items():
         try:
-            await messenger.call("setMyCommands", lambda: bot.set_my_commands(
-                [BotCommand(name, description) for name, description in commands], language_code=language))  # noqa: B023
+            await messenger.call(
+                "setMyCommands",
+                lambda: bot.set_my_commands(
+                    [BotCommand(name, description) for name, description in commands],  # noqa: B023
+                    language_code=language,  # noqa: B023
+                ),
+            )
         except Exception as error:  # noqa: BLE001 — a convenience: logged, and the worker goes on
-            log.warning("could not set the command menu (%s): %s: %s", language or "default", type(error).__name__, error)
+            log.warning(
+                "could not set the command menu (%s): %s: %s", language or "default", type(error).__name__, error
+            )
 
 
 async def _every(stop: asyncio.Event, interval: float, what: str, job: Callable[[], object]) -> None:
@@ -156,4 +212,3 @@ async def _every(stop: asyncio.Event, interval: float, what: str, job: Callable[
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except asyncio.TimeoutError:
             pass
-

@@ -1,4 +1,5 @@
 """The console's pages, one module per area; each exposes `routes` (an aiohttp RouteTableDef)."""
+
 from bot.console.views import admin, auth, calls, dashboard, exhibitions, expert, home, inbox, tickets, warnings
 
 MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, dashboard, admin]

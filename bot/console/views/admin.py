@@ -5,6 +5,7 @@ The account rules (user names, password strength, one account per expert, not de
 `Accounts`, whose messages are shown on the form as they come; the pages only gather the input and keep what
 was typed, except the password, which is never sent back to the browser.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,20 @@ AUDIT_LIST_LIMIT = 500
 AUDIT_EXPORT_LIMIT = 100_000
 
 ACTION_LABELS = audit.ACTION_LABELS
-OBJECT_LABELS = {"user": "账号", "call": "来电", "calls": "来电记录", "ticket": "工单", "tickets": "工单列表",
-                 "outbox": "消息", "audit": "审计日志", "retention": "个人信息保存期限", "warning": "预警",
-                 "exhibition": "展会登记", "page": "页面", "enterprise": "企业（应其要求）"}
+OBJECT_LABELS = {
+    "user": "账号",
+    "call": "来电",
+    "calls": "来电记录",
+    "ticket": "工单",
+    "tickets": "工单列表",
+    "outbox": "消息",
+    "audit": "审计日志",
+    "retention": "个人信息保存期限",
+    "warning": "预警",
+    "exhibition": "展会登记",
+    "page": "页面",
+    "enterprise": "企业（应其要求）",
+}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -64,11 +76,21 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     try:
         if values["role"] == "expert" and raw_expert and expert_id is None:
             raise AccountError("请选择专家库中的专家")
-        user = await blocking(ctx.accounts.create_user, values["username"], values["display_name"], values["role"],
-                              str(form.get("password") or ""), expert_id=expert_id, actor=me)
+        user = await blocking(
+            ctx.accounts.create_user,
+            values["username"],
+            values["display_name"],
+            values["role"],
+            str(form.get("password") or ""),
+            expert_id=expert_id,
+            actor=me,
+        )
     except (AccountError, PasswordError) as error:
         return await _users_page(request, status=422, values=values, create_error=str(error))
-    raise redirect("/admin/users", flash=f"已新建账号 {user.username}（{ROLE_LABELS[user.role]}），请把初始密码当面或电话告知本人。")
+    raise redirect(
+        "/admin/users",
+        flash=f"已新建账号 {user.username}（{ROLE_LABELS[user.role]}），请把初始密码当面或电话告知本人。",
+    )
 
 
 @routes.post("/admin/users/{id:\\d{1,9}}/password")
@@ -95,8 +117,10 @@ async def set_active(request: web.Request) -> web.StreamResponse:
         await blocking(ctx.accounts.set_active, user.id, active, actor=me)
     except AccountError as error:
         return await _users_page(request, status=409, row_errors={user.id: str(error)})
-    raise redirect("/admin/users", flash=f"已启用账号 {user.username}。" if active
-                   else f"已停用账号 {user.username}，其已登录的会话均已退出。")
+    raise redirect(
+        "/admin/users",
+        flash=f"已启用账号 {user.username}。" if active else f"已停用账号 {user.username}，其已登录的会话均已退出。",
+    )
 
 
 async def _user_or_404(request: web.Request) -> ConsoleUser:
@@ -113,23 +137,49 @@ async def _user_or_404(request: web.Request) -> ConsoleUser:
     return user
 
 
-async def _users_page(request: web.Request, *, status: int = 200, values: dict[str, str] | None = None,
-                      create_error: str | None = None, row_errors: dict[int, str] | None = None) -> web.Response:
+async def _users_page(
+    request: web.Request,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    create_error: str | None = None,
+    row_errors: dict[int, str] | None = None,
+) -> web.Response:
     ctx = context(request)
 
     def load() -> tuple[list[AccountRow], list[Any]]:
         with ctx.sessions() as session:
-            rows = [AccountRow(user, name) for user, name in session.execute(
-                select(ConsoleUser, Expert.name).outerjoin(Expert, Expert.id == ConsoleUser.expert_id)
-                .order_by(ConsoleUser.active.desc(), ConsoleUser.role, ConsoleUser.username)).all()]
+            rows = [
+                AccountRow(user, name)
+                for user, name in session.execute(
+                    select(ConsoleUser, Expert.name)
+                    .outerjoin(Expert, Expert.id == ConsoleUser.expert_id)
+                    .order_by(ConsoleUser.active.desc(), ConsoleUser.role, ConsoleUser.username)
+                ).all()
+            ]
             linked = {row.user.expert_id for row in rows if row.user.expert_id is not None}
-            experts = [e for e in session.execute(select(Expert.id, Expert.name, Expert.organisation)
-                                                  .order_by(Expert.name, Expert.id)).all() if e.id not in linked]
+            experts = [
+                e
+                for e in session.execute(
+                    select(Expert.id, Expert.name, Expert.organisation).order_by(Expert.name, Expert.id)
+                ).all()
+                if e.id not in linked
+            ]
         return rows, experts
 
     rows, experts = await blocking(load)
-    return render(request, "admin/users.html", status=status, rows=rows, experts=experts, roles=ROLE_LABELS,
-                  role_order=USER_ROLES, values=values or {}, create_error=create_error, row_errors=row_errors or {})
+    return render(
+        request,
+        "admin/users.html",
+        status=status,
+        rows=rows,
+        experts=experts,
+        roles=ROLE_LABELS,
+        role_order=USER_ROLES,
+        values=values or {},
+        create_error=create_error,
+        row_errors=row_errors or {},
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -150,26 +200,45 @@ class AuditFilter(FilterFields):
     @classmethod
     def parse(cls, query: Mapping[str, str]) -> tuple["AuditFilter", Problems]:
         """The filter from a query string, and what was ignored because it was malformed (shown above the list)."""
-        read = (FilterQuery(query).dates("date_from", "date_to").choice("action", audit.ACTIONS, "操作类型")
-                .texts("user", limit=64, lower=True).texts("object_type", "object_id", limit=64))
+        read = (
+            FilterQuery(query)
+            .dates("date_from", "date_to")
+            .choice("action", audit.ACTIONS, "操作类型")
+            .texts("user", limit=64, lower=True)
+            .texts("object_type", "object_id", limit=64)
+        )
         return cls(**read.values), read.problems
 
     def statement(self, zone: ZoneInfo) -> Select:
         statement = select(AuditEntry).where(
             *on_days(AuditEntry.at, self.date_from, self.date_to, zone),
-            *equal_where_given([(AuditEntry.username, self.user), (AuditEntry.action, self.action),
-                                (AuditEntry.object_type, self.object_type), (AuditEntry.object_id, self.object_id)]))
+            *equal_where_given(
+                [
+                    (AuditEntry.username, self.user),
+                    (AuditEntry.action, self.action),
+                    (AuditEntry.object_type, self.object_type),
+                    (AuditEntry.object_id, self.object_id),
+                ]
+            ),
+        )
         return statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def _search_audit(ctx: ConsoleContext, filters: AuditFilter, limit: int, *, viewer: Principal,
-                  action: str) -> list[AuditEntry]:
+def _search_audit(
+    ctx: ConsoleContext, filters: AuditFilter, limit: int, *, viewer: Principal, action: str
+) -> list[AuditEntry]:
     """The matching entries, newest first, and an entry that `viewer` looked at or exported them (the trail holds
     who did what from which address)."""
     with ctx.sessions.begin() as session:
         entries = list(session.scalars(filters.statement(ctx.desk_settings.hours.zone).limit(limit)))
-        audit.record(session, viewer, action, at=ctx.clock.now(), object_type="audit",
-                     detail={"filters": filters.as_query(), "rows": len(entries)})
+        audit.record(
+            session,
+            viewer,
+            action,
+            at=ctx.clock.now(),
+            object_type="audit",
+            detail={"filters": filters.as_query(), "rows": len(entries)},
+        )
     return entries
 
 
@@ -184,9 +253,18 @@ async def show_audit(request: web.Request) -> web.Response:
         with ctx.sessions() as session:
             return list(session.scalars(select(ConsoleUser.username).order_by(ConsoleUser.username)))
 
-    return render(request, "admin/audit.html", status=400 if problems.refused else 200, entries=[_shown(e) for e in entries], filters=filters.as_query(),
-                  problems=problems, actions=ACTION_LABELS, object_types=OBJECT_LABELS,
-                  usernames=await blocking(usernames), limit=AUDIT_LIST_LIMIT)
+    return render(
+        request,
+        "admin/audit.html",
+        status=400 if problems.refused else 200,
+        entries=[_shown(e) for e in entries],
+        filters=filters.as_query(),
+        problems=problems,
+        actions=ACTION_LABELS,
+        object_types=OBJECT_LABELS,
+        usernames=await blocking(usernames),
+        limit=AUDIT_LIST_LIMIT,
+    )
 
 
 @routes.get("/admin/audit.csv")
@@ -199,18 +277,34 @@ async def export_audit(request: web.Request) -> web.Response:
     entries = await blocking(_search_audit, ctx, filters, AUDIT_EXPORT_LIMIT, viewer=me, action="export")
     zone = ctx.desk_settings.hours.zone
     header = ["编号", "时间（北京时间）", "用户", "角色", "操作", "对象类型", "对象", "详情", "IP"]
-    return csv_response("审计日志.csv", header, (
-        [e.id, e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, ROLE_LABELS.get(e.role or "", e.role),
-         ACTION_LABELS.get(e.action, e.action), OBJECT_LABELS.get(e.object_type or "", e.object_type), e.object_id,
-         _detail(e.detail), e.ip]
-        for e in entries))
+    return csv_response(
+        "审计日志.csv",
+        header,
+        (
+            [
+                e.id,
+                e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                e.username,
+                ROLE_LABELS.get(e.role or "", e.role),
+                ACTION_LABELS.get(e.action, e.action),
+                OBJECT_LABELS.get(e.object_type or "", e.object_type),
+                e.object_id,
+                _detail(e.detail),
+                e.ip,
+            ]
+            for e in entries
+        ),
+    )
 
 
 def _shown(entry: AuditEntry) -> dict[str, Any]:
-    return {"entry": entry, "role": ROLE_LABELS.get(entry.role or "", entry.role or ""),
-            "action": ACTION_LABELS.get(entry.action, entry.action),
-            "object_type": OBJECT_LABELS.get(entry.object_type or "", entry.object_type or ""),
-            "detail": _detail(entry.detail)}
+    return {
+        "entry": entry,
+        "role": ROLE_LABELS.get(entry.role or "", entry.role or ""),
+        "action": ACTION_LABELS.get(entry.action, entry.action),
+        "object_type": OBJECT_LABELS.get(entry.object_type or "", entry.object_type or ""),
+        "detail": _detail(entry.detail),
+    }
 
 
 def _detail(detail: dict[str, Any] | None) -> str:

@@ -1,4 +1,5 @@
 """Signing in and out, and the health check the launcher polls."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -7,7 +8,15 @@ from aiohttp import web
 
 from bot.console.accounts import SignInError
 from bot.console.web import (
-    LOGIN_CSRF_COOKIE, SESSION_COOKIE, blocking, client_ip, context, new_login_csrf, principal, redirect, render,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    blocking,
+    client_ip,
+    context,
+    new_login_csrf,
+    principal,
+    redirect,
+    render,
     set_session_cookie,
 )
 
@@ -25,8 +34,9 @@ async def login_form(request: web.Request) -> web.Response:
     # open in the first.
     held = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     token = held if 20 <= len(held) <= 64 and held.replace("-", "").replace("_", "").isalnum() else new_login_csrf()
-    response = render(request, "login.html", login_csrf=token, next=_safe_next(request.query.get("next")), error=None,
-                      username="")
+    response = render(
+        request, "login.html", login_csrf=token, next=_safe_next(request.query.get("next")), error=None, username=""
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="Strict", max_age=3600)
     return response
 
@@ -39,16 +49,26 @@ async def login(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not cookie or cookie != form.get("csrf_token"):
         token = new_login_csrf()
-        response = render(request, "login.html", status=403, login_csrf=token, next=target, username=username,
-                          error="登录页面已过期，请重新输入。")
+        response = render(
+            request,
+            "login.html",
+            status=403,
+            login_csrf=token,
+            next=target,
+            username=username,
+            error="登录页面已过期，请重新输入。",
+        )
         response.set_cookie(LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="Strict", max_age=3600)
         return response
     ctx = context(request)
     try:
-        me, token = await blocking(ctx.accounts.sign_in, username, str(form.get("password") or ""), ip=client_ip(request))
+        me, token = await blocking(
+            ctx.accounts.sign_in, username, str(form.get("password") or ""), ip=client_ip(request)
+        )
     except SignInError as error:
-        return render(request, "login.html", status=401, login_csrf=cookie, next=target, username=username,
-                      error=str(error))
+        return render(
+            request, "login.html", status=401, login_csrf=cookie, next=target, username=username, error=str(error)
+        )
     response = redirect(target if target != "/" else ("/expert" if me.role == "expert" else "/"))
     set_session_cookie(response, token, ctx.settings)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")

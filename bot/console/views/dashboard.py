@@ -3,6 +3,7 @@
 Only counts are shown, never who called or chatted, so opening the page is not audited; downloading the figures is,
 like every export.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,7 +16,15 @@ from bot.desk import audit
 from bot.console.charts import PALETTE, Series, horizontal_bars, weekly_columns
 from bot.console.csvexport import csv_response
 from bot.console.reports import (
-    CSV_HEADER, RATINGS, WEEKLY_METRICS, DateRange, Report, build_report, csv_rows, parse_range, shown,
+    CSV_HEADER,
+    RATINGS,
+    WEEKLY_METRICS,
+    DateRange,
+    Report,
+    build_report,
+    csv_rows,
+    parse_range,
+    shown,
 )
 from bot.console.web import blocking, context, error_page, principal, render, require
 
@@ -30,9 +39,18 @@ async def dashboard(request: web.Request) -> web.Response:
     today = _today(request)
     period, problem = parse_range(request.query, today)
     report = await blocking(build_report, ctx.sessions, period, ctx.desk_settings.hours.zone)
-    return render(request, "dashboard/index.html", report=report, problem=problem,
-                  range_query=period.as_query(), presets=_presets(today), metrics=WEEKLY_METRICS, shown=shown,
-                  charts=_charts(report), ratings=RATINGS)
+    return render(
+        request,
+        "dashboard/index.html",
+        report=report,
+        problem=problem,
+        range_query=period.as_query(),
+        presets=_presets(today),
+        metrics=WEEKLY_METRICS,
+        shown=shown,
+        charts=_charts(report),
+        ratings=RATINGS,
+    )
 
 
 @routes.get("/dashboard.csv")
@@ -46,12 +64,19 @@ async def export_dashboard(request: web.Request) -> web.Response:
 
     def record() -> None:
         with ctx.sessions.begin() as session:
-            audit.record(session, me, "export", at=ctx.clock.now(), object_type="dashboard",
-                         detail={**period.as_query(), "weeks": len(report.weeks)})
+            audit.record(
+                session,
+                me,
+                "export",
+                at=ctx.clock.now(),
+                object_type="dashboard",
+                detail={**period.as_query(), "weeks": len(report.weeks)},
+            )
 
     await blocking(record)
-    return csv_response(f"统计报表_{period.first.isoformat()}_{period.last.isoformat()}.csv", CSV_HEADER,
-                        csv_rows(report))
+    return csv_response(
+        f"统计报表_{period.first.isoformat()}_{period.last.isoformat()}.csv", CSV_HEADER, csv_rows(report)
+    )
 
 
 def _today(request: web.Request) -> date:
@@ -66,8 +91,12 @@ def _presets(today: date) -> list[tuple[str, dict[str, str]]]:
     def weeks(n: int) -> dict[str, str]:
         return {"from": (last - timedelta(days=7 * n - 1)).isoformat(), "to": last.isoformat()}
 
-    return [("最近12周", {}), ("最近4周", weeks(4)), ("最近52周", weeks(52)),
-            ("今年以来", {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()})]
+    return [
+        ("最近12周", {}),
+        ("最近4周", weeks(4)),
+        ("最近52周", weeks(52)),
+        ("今年以来", {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()}),
+    ]
 
 
 def _charts(report: Report) -> dict[str, Markup]:
@@ -78,17 +107,29 @@ def _charts(report: Report) -> dict[str, Markup]:
         return horizontal_bars([(c.label, c.total) for c in items], title=title, colour=colour)
 
     return {
-        "contacts": weekly_columns(labels, [
-            Series("热线来电", [w.calls for w in weeks]), Series("在线咨询问题", [w.chat_questions for w in weeks]),
-        ], title="每周热线来电与在线咨询问题"),
-        "escalations": weekly_columns(labels, [
-            Series("转专家（热线）", [w.escalations_hotline for w in weeks]),
-            Series("转专家（在线）", [w.escalations_chat for w in weeks]),
-            Series("超时未受理", [w.sla_breaches for w in weeks], colour=PALETTE[3]),
-        ], title="每周转专家工单与超时未受理"),
+        "contacts": weekly_columns(
+            labels,
+            [
+                Series("热线来电", [w.calls for w in weeks]),
+                Series("在线咨询问题", [w.chat_questions for w in weeks]),
+            ],
+            title="每周热线来电与在线咨询问题",
+        ),
+        "escalations": weekly_columns(
+            labels,
+            [
+                Series("转专家（热线）", [w.escalations_hotline for w in weeks]),
+                Series("转专家（在线）", [w.escalations_chat for w in weeks]),
+                Series("超时未受理", [w.sla_breaches for w in weeks], colour=PALETTE[3]),
+            ],
+            title="每周转专家工单与超时未受理",
+        ),
         "topics": categories(report.topics, "咨询主题（前10）", PALETTE[0]),
         "countries": categories(report.countries, "国家/地区（前10）", PALETTE[1]),
         "ip_types": categories(report.ip_types, "知识产权类型（前10）", PALETTE[2]),
-        "ratings": horizontal_bars([(f"{score}分", report.total.ratings[score - 1]) for score in reversed(RATINGS)],
-                                   title="满意度评分分布", colour=PALETTE[2]),
+        "ratings": horizontal_bars(
+            [(f"{score}分", report.total.ratings[score - 1]) for score in reversed(RATINGS)],
+            title="满意度评分分布",
+            colour=PALETTE[2],
+        ),
     }

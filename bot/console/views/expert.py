@@ -6,6 +6,7 @@ enterprise's contact is masked, in the facts and in the description and transcri
 desk, whose outbox carries the answer on the channel the enterprise came from. Only when the enterprise agreed to
 be contacted by the expert who accepted its case does that expert see it in clear (an audited view).
 """
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -83,24 +84,34 @@ async def answer(request: web.Request) -> web.StreamResponse:
     except DeskError as error:
         if error.code == "wrong_expert":
             raise redirect("/expert", flash=desk_problem(error, "答复", TICKET_STATUS_LABELS))
-        return await _case_page(request, status=409, errors={"answer": desk_problem(error, "答复", TICKET_STATUS_LABELS)},
-                                typed=typed)
+        return await _case_page(
+            request, status=409, errors={"answer": desk_problem(error, "答复", TICKET_STATUS_LABELS)}, typed=typed
+        )
     await blocking(board(request).record_move, me, "answer", number, {"characters": len(text)})
     raise redirect(f"/expert/tickets/{number}", flash="答复已提交，将通过企业咨询时的渠道发送给企业。")
 
 
-async def _case_page(request: web.Request, *, status: int = 200, errors: dict[str, str] | None = None,
-                     typed: str = "") -> web.Response:
+async def _case_page(
+    request: web.Request, *, status: int = 200, errors: dict[str, str] | None = None, typed: str = ""
+) -> web.Response:
     try:
         detail = await blocking(board(request).expert_case, request.match_info["number"], principal(request))
     except DeskError as error:
         if error.code != "not_found":
             raise
         return error_page(request, 404, NOT_YOURS)
-    return render(request, "expert/case.html", status=status, d=detail, t=detail.ticket,
-                  masked_contact=detail.ticket.contact if detail.contact_in_clear else mask_contact(detail.ticket.contact),
-                  errors=errors or {}, typed=typed,
-                  now=context(request).clock.now(), **LABELS)
+    return render(
+        request,
+        "expert/case.html",
+        status=status,
+        d=detail,
+        t=detail.ticket,
+        masked_contact=detail.ticket.contact if detail.contact_in_clear else mask_contact(detail.ticket.contact),
+        errors=errors or {},
+        typed=typed,
+        now=context(request).clock.now(),
+        **LABELS,
+    )
 
 
 async def _owns(request: web.Request, number: str) -> bool:

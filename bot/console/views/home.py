@@ -1,4 +1,5 @@
 """The start page: what needs doing today (follow-ups due, recent calls), for staff; experts go to their cases."""
+
 from __future__ import annotations
 
 from aiohttp import web

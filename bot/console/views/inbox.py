@@ -5,6 +5,7 @@ wait here ("hotline" channel) until staff phone them and say so; staff alerts (u
 missed SLA) wait here too. Beside them, the follow-ups that are due: calls staff promised to ring back, and closed
 tickets whose follow-up has not gone out.
 """
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -25,8 +26,15 @@ async def inbox(request: web.Request) -> web.Response:
     alerts = await blocking(tickets.alerts)
     ticket_follow_ups = await blocking(tickets.follow_ups_due)
     call_follow_ups = await blocking(context(request).calls.due_follow_ups)
-    return render(request, "inbox/inbox.html", callbacks=callbacks, alerts=alerts, ticket_follow_ups=ticket_follow_ups,
-                  call_follow_ups=call_follow_ups, **LABELS)
+    return render(
+        request,
+        "inbox/inbox.html",
+        callbacks=callbacks,
+        alerts=alerts,
+        ticket_follow_ups=ticket_follow_ups,
+        call_follow_ups=call_follow_ups,
+        **LABELS,
+    )
 
 
 @routes.post("/inbox/{id:\\d{1,9}}/acknowledge")

@@ -1,5 +1,6 @@
 """Escalation tickets for staff: the list with filters, its CSV export, and one ticket with its whole history,
 where staff assign it to an expert, close it or reopen it."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
@@ -9,12 +10,26 @@ from sqlalchemy import select
 
 from bot.desk.privacy import shown_contact
 from bot.console.tickets import (
-    CHANNEL_LABELS, EVENT_LABELS, MESSAGE_KINDS, OUTBOX_STATUS_LABELS, TicketBoard, TicketFilter, TicketFormError,
-    clean_reason, desk_problem,
+    CHANNEL_LABELS,
+    EVENT_LABELS,
+    MESSAGE_KINDS,
+    OUTBOX_STATUS_LABELS,
+    TicketBoard,
+    TicketFilter,
+    TicketFormError,
+    clean_reason,
+    desk_problem,
 )
 from bot.console.csvexport import csv_response
 from bot.console.web import (
-    TICKET_STATUS_LABELS, blocking, context, error_page, principal, redirect, render, require,
+    TICKET_STATUS_LABELS,
+    blocking,
+    context,
+    error_page,
+    principal,
+    redirect,
+    render,
+    require,
 )
 from bot.desk.tickets import DeskError
 from bot.desk.models import Expert
@@ -24,8 +39,12 @@ STAFF = ("staff", "admin")
 NUMBER = "{number:[A-Za-z0-9-]{1,20}}"
 STATUS_OPTIONS = {**TICKET_STATUS_LABELS, "follow_up": "待回访", "overdue": "逾期未受理"}
 #: What the pages call the people and processes that move tickets.
-LABELS: dict[str, Any] = {"channels": CHANNEL_LABELS, "events": EVENT_LABELS, "kinds": MESSAGE_KINDS,
-          "outbox_statuses": OUTBOX_STATUS_LABELS}
+LABELS: dict[str, Any] = {
+    "channels": CHANNEL_LABELS,
+    "events": EVENT_LABELS,
+    "kinds": MESSAGE_KINDS,
+    "outbox_statuses": OUTBOX_STATUS_LABELS,
+}
 
 
 def board(request: web.Request) -> TicketBoard:
@@ -45,8 +64,17 @@ def actor(request: web.Request) -> str:
 async def list_tickets(request: web.Request) -> web.Response:
     filters, problems = TicketFilter.parse(request.query)
     rows = await blocking(board(request).search, filters)
-    return render(request, "tickets/list.html", status=400 if problems.refused else 200, rows=rows, filters=filters.as_query(), problems=problems,
-                  statuses=STATUS_OPTIONS, **LABELS, **await _filter_options(request))
+    return render(
+        request,
+        "tickets/list.html",
+        status=400 if problems.refused else 200,
+        rows=rows,
+        filters=filters.as_query(),
+        problems=problems,
+        statuses=STATUS_OPTIONS,
+        **LABELS,
+        **await _filter_options(request),
+    )
 
 
 @routes.get("/tickets.csv")
@@ -65,15 +93,60 @@ async def export_tickets(request: web.Request) -> web.Response:
     def at(value: Any) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    header = ["工单号", "建立时间", "状态", "紧急程度", "渠道", "企业", "联系人", "联系方式", "国家/地区", "知识产权类型",
-              "纠纷类型", "行业", "企业期限", "案情", "专家", "受理时限", "受理时间", "答复时间", "关闭时间", "评分", "来电"]
-    return csv_response("工单.csv", header, (
-        [t.number, at(t.created_at), TICKET_STATUS_LABELS.get(t.status, t.status),
-         {"urgent": "紧急", "normal": "普通"}.get(t.priority, t.priority), CHANNEL_LABELS.get(t.channel, t.channel),
-         t.company, t.contact_name, shown_contact(t.contact, full=full), t.country, t.ip_type, t.dispute_type,
-         t.industry, t.deadline, t.description, r.expert_name, at(t.sla_due_at), at(t.accepted_at),
-         at(t.answered_at), at(t.closed_at), t.rating, r.call_id]
-        for r in rows for t in (r.ticket,)))
+    header = [
+        "工单号",
+        "建立时间",
+        "状态",
+        "紧急程度",
+        "渠道",
+        "企业",
+        "联系人",
+        "联系方式",
+        "国家/地区",
+        "知识产权类型",
+        "纠纷类型",
+        "行业",
+        "企业期限",
+        "案情",
+        "专家",
+        "受理时限",
+        "受理时间",
+        "答复时间",
+        "关闭时间",
+        "评分",
+        "来电",
+    ]
+    return csv_response(
+        "工单.csv",
+        header,
+        (
+            [
+                t.number,
+                at(t.created_at),
+                TICKET_STATUS_LABELS.get(t.status, t.status),
+                {"urgent": "紧急", "normal": "普通"}.get(t.priority, t.priority),
+                CHANNEL_LABELS.get(t.channel, t.channel),
+                t.company,
+                t.contact_name,
+                shown_contact(t.contact, full=full),
+                t.country,
+                t.ip_type,
+                t.dispute_type,
+                t.industry,
+                t.deadline,
+                t.description,
+                r.expert_name,
+                at(t.sla_due_at),
+                at(t.accepted_at),
+                at(t.answered_at),
+                at(t.closed_at),
+                t.rating,
+                r.call_id,
+            ]
+            for r in rows
+            for t in (r.ticket,)
+        ),
+    )
 
 
 @routes.get(f"/tickets/{NUMBER}")
@@ -82,8 +155,9 @@ async def show_ticket(request: web.Request) -> web.Response:
     tickets = board(request)
     detail = await blocking(tickets.detail, request.match_info["number"], principal(request))
     pool = await blocking(tickets.pool)
-    return render(request, "tickets/detail.html", d=detail, t=detail.ticket, pool=pool, now=context(request).clock.now(),
-                  **LABELS)
+    return render(
+        request, "tickets/detail.html", d=detail, t=detail.ticket, pool=pool, now=context(request).clock.now(), **LABELS
+    )
 
 
 @routes.post(f"/tickets/{NUMBER}/assign")
@@ -101,6 +175,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
 @require(*STAFF)
 async def allow_contact(request: web.Request) -> web.StreamResponse:
     """The enterprise told staff it agrees to be contacted directly by the expert who accepted its case."""
+
     async def move(form: Any, number: str, reason: str) -> str:
         expert_id = _expert_id(form, "没有受理专家")
         await blocking(context(request).desk.allow_direct_contact, number, expert_id, actor(request), reason)
@@ -136,8 +211,9 @@ def _expert_id(form: Any, missing: str) -> int:
     return int(raw)
 
 
-async def _staff_move(request: web.Request, action: str, doing: str,
-                      move: Callable[[Any, str, str], Awaitable[str]]) -> web.StreamResponse:
+async def _staff_move(
+    request: web.Request, action: str, doing: str, move: Callable[[Any, str, str], Awaitable[str]]
+) -> web.StreamResponse:
     """Check the reason, let the desk make the move, audit it; whatever refuses it comes back as a message on the
     ticket's page, with the ticket unchanged."""
     number = request.match_info["number"].upper()
@@ -149,8 +225,9 @@ async def _staff_move(request: web.Request, action: str, doing: str,
     except TicketFormError as error:
         raise redirect(back, flash=f"未能{doing}：" + "；".join(error.errors.values()))
     except DeskError as error:
-        raise redirect("/tickets" if error.code == "not_found" else back,
-                       flash=desk_problem(error, doing, TICKET_STATUS_LABELS))
+        raise redirect(
+            "/tickets" if error.code == "not_found" else back, flash=desk_problem(error, doing, TICKET_STATUS_LABELS)
+        )
     detail: dict[str, Any] = {"reason": reason}
     if action in ("assign", "allow_contact"):
         detail["expert_id"] = int(str(form.get("expert_id")))
@@ -167,7 +244,9 @@ async def _filter_options(request: web.Request) -> dict[str, Any]:
 
     vocabulary = ctx.vocabulary.entities
     return {
-        "experts": await blocking(experts), "channel_values": await blocking(board(request).channels),
-        "countries": list(vocabulary.get("country", {})), "ip_types": list(vocabulary.get("ip_type", {})),
+        "experts": await blocking(experts),
+        "channel_values": await blocking(board(request).channels),
+        "countries": list(vocabulary.get("country", {})),
+        "ip_types": list(vocabulary.get("ip_type", {})),
         "dispute_types": list(vocabulary.get("dispute_type", {})),
     }

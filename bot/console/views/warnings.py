@@ -1,6 +1,7 @@
 """Warnings (预警) for staff: the list with each warning's delivery counts, publishing one (it is pushed to the
 matching subscribers at once), correcting it, and withdrawing it. Staff and admins; every change is audited in the
 transaction that makes it. `python -m bot.processes.cli import-warnings FILE` publishes a whole file instead."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -75,16 +76,25 @@ async def list_warnings(request: web.Request) -> web.Response:
     rows = await blocking(ctx.warnings.listing, state=None if state == "all" else state)
     counts = await blocking(ctx.warnings.delivery_counts, [w.id for w in rows])
     current = {w.id: ctx.warnings.is_current(w) for w in rows}
-    return render(request, "warnings/list.html", rows=rows, counts=counts, current=current, state=state,
-                  states=STATES, problem=problem)
+    return render(
+        request,
+        "warnings/list.html",
+        rows=rows,
+        counts=counts,
+        current=current,
+        state=state,
+        states=STATES,
+        problem=problem,
+    )
 
 
 @routes.get("/warnings/new")
 @require(*STAFF)
 async def new_warning(request: web.Request) -> web.Response:
     today = context(request).warnings.today().isoformat()
-    return render(request, "warnings/form.html", warning=None, values={"published_on": today}, errors={},
-                  **_options(request))
+    return render(
+        request, "warnings/form.html", warning=None, values={"published_on": today}, errors={}, **_options(request)
+    )
 
 
 @routes.post("/warnings")
@@ -95,12 +105,21 @@ async def publish(request: web.Request) -> web.StreamResponse:
     try:
         draft = ctx.warnings.parse(values)
     except WarningFormError as error:
-        return render(request, "warnings/form.html", status=422, warning=None, values=values, errors=error.errors,
-                      **_options(request))
+        return render(
+            request,
+            "warnings/form.html",
+            status=422,
+            warning=None,
+            values=values,
+            errors=error.errors,
+            **_options(request),
+        )
     published = await blocking(ctx.warnings.publish, draft, _actor(me), on_change=_auditor(me, ctx.clock.now()))
     sample = "（示例预警不推送）" if draft.illustrative else ""
-    raise redirect(f"/warnings/{published.warning.id}",
-                   flash=f"预警 warning:{published.warning.id} 已发布，已排队推送给 {published.queued} 位订阅者{sample}。")
+    raise redirect(
+        f"/warnings/{published.warning.id}",
+        flash=f"预警 warning:{published.warning.id} 已发布，已排队推送给 {published.queued} 位订阅者{sample}。",
+    )
 
 
 @routes.get("/warnings/{id:\\d{1,9}}")
@@ -109,16 +128,23 @@ async def show_warning(request: web.Request) -> web.Response:
     ctx = context(request)
     warning = await _warning_or_404(request)
     counts = (await blocking(ctx.warnings.delivery_counts, [warning.id]))[warning.id]
-    return render(request, "warnings/detail.html", w=warning, counts=counts, current=ctx.warnings.is_current(warning),
-                  labels=FIELD_LABELS)
+    return render(
+        request,
+        "warnings/detail.html",
+        w=warning,
+        counts=counts,
+        current=ctx.warnings.is_current(warning),
+        labels=FIELD_LABELS,
+    )
 
 
 @routes.get("/warnings/{id:\\d{1,9}}/edit")
 @require(*STAFF)
 async def edit_warning(request: web.Request) -> web.Response:
     warning = await _warning_or_404(request)
-    return render(request, "warnings/form.html", warning=warning, values=_as_values(warning), errors={},
-                  **_options(request))
+    return render(
+        request, "warnings/form.html", warning=warning, values=_as_values(warning), errors={}, **_options(request)
+    )
 
 
 @routes.post("/warnings/{id:\\d{1,9}}")
@@ -129,11 +155,19 @@ async def update(request: web.Request) -> web.StreamResponse:
     values = await _values(request)
     try:
         draft = ctx.warnings.parse(values)
-        published = await blocking(ctx.warnings.update, warning.id, draft, _actor(me),
-                                   on_change=_auditor(me, ctx.clock.now()))
+        published = await blocking(
+            ctx.warnings.update, warning.id, draft, _actor(me), on_change=_auditor(me, ctx.clock.now())
+        )
     except WarningFormError as error:
-        return render(request, "warnings/form.html", status=422, warning=warning, values=values, errors=error.errors,
-                      **_options(request))
+        return render(
+            request,
+            "warnings/form.html",
+            status=422,
+            warning=warning,
+            values=values,
+            errors=error.errors,
+            **_options(request),
+        )
     more = f"，新匹配的 {published.queued} 位订阅者已排队推送" if published.queued else ""
     raise redirect(f"/warnings/{warning.id}", flash=f"预警 warning:{warning.id} 已修改{more}。")
 
@@ -147,5 +181,7 @@ async def expire(request: web.Request) -> web.StreamResponse:
         await blocking(ctx.warnings.expire, warning.id, _actor(me), on_change=_auditor(me, ctx.clock.now()))
     except WarningFormError:
         raise redirect(f"/warnings/{warning.id}", flash="这条预警已经失效了。")
-    raise redirect(f"/warnings/{warning.id}",
-                   flash=f"预警 warning:{warning.id} 已失效：不再出现在查询中，尚未送达的推送也不再显示。")
+    raise redirect(
+        f"/warnings/{warning.id}",
+        flash=f"预警 warning:{warning.id} 已失效：不再出现在查询中，尚未送达的推送也不再显示。",
+    )

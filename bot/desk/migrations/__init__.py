@@ -13,6 +13,7 @@ models, then
 which writes versions/NNNN_what_changed.py from the difference between the models and a database at the newest
 revision (review it: renames come out as a drop and an add).
 """
+
 from __future__ import annotations
 
 import sys
@@ -83,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(f"sqlite:///{scratch}/scratch.db")
         upgrade_by_revisions(engine)
         with engine.begin() as connection:
-            command.revision(config(connection), message=args[1], autogenerate=True,
-                             rev_id=f"{len(list(ScriptDirectory.from_config(config()).walk_revisions())) + 1:04d}")
+            command.revision(
+                config(connection),
+                message=args[1],
+                autogenerate=True,
+                rev_id=f"{len(list(ScriptDirectory.from_config(config()).walk_revisions())) + 1:04d}",
+            )
         engine.dispose()
     return 0

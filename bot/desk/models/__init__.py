@@ -8,6 +8,7 @@ handed on here so that callers import them from one place. Times are UTC and tim
 (base.py). Lists of vocabulary values are JSON, holding canonical Chinese values (专利, 美国, 机械装备) and
 language codes (zh, en).
 """
+
 from bot.desk.models.accounts import USER_ROLES, AuditEntry, ConsoleSession, ConsoleUser, SignInAttempt
 from bot.desk.models.base import Base, UTCDateTime, mapper_registry
 from bot.desk.models.exhibitions import EXHIBITION_OUTCOMES, EXHIBITION_STAGES, ExhibitionNotice, ExhibitionRegistration
@@ -15,7 +16,14 @@ from bot.desk.models.hotline import CALL_CHANNELS, Call, ChatTurn
 from bot.desk.models.outbox import OUTBOX_STATUSES, OutboxMessage
 from bot.desk.models.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.models.tickets import (
-    TICKET_STATUSES, TRANSCRIPT_ROLES, Attachment, Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine,
+    TICKET_STATUSES,
+    TRANSCRIPT_ROLES,
+    Attachment,
+    Expert,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TranscriptLine,
 )
 
 __all__ = [

@@ -1,4 +1,5 @@
 """The console's tables: staff, expert and admin accounts, their sessions, sign-in attempts and the audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,7 +50,9 @@ class ConsoleSession(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     token_hash: Mapped[str] = Column(String(64), nullable=False, unique=True)
-    user_id: Mapped[int] = Column(Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int] = Column(
+        Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     csrf_token: Mapped[str] = Column(String(64), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     last_seen_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

@@ -3,6 +3,7 @@ constraints over a fixed list of values.
 
 Times are stored in UTC and come back timezone-aware on both databases (SQLite has no time zones, so
 `UTCDateTime` stores naive UTC there and puts the zone back on reading)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

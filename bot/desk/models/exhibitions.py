@@ -1,4 +1,5 @@
 """Trade fairs' tables: enterprises' registrations for a fair abroad and the notices scheduled for them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -61,8 +62,9 @@ class ExhibitionNotice(Base):
     __tablename__ = "exhibition_notices"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    registration_id: Mapped[int] = Column(Integer, ForeignKey("exhibition_registrations.id", ondelete="CASCADE"),
-                                          nullable=False, index=True)
+    registration_id: Mapped[int] = Column(
+        Integer, ForeignKey("exhibition_registrations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     stage: Mapped[str] = Column(String(16), nullable=False)
     due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
     stale_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

@@ -1,4 +1,5 @@
 """The hotline log's tables: calls taken by staff and the chat's questions (topics and entities, never the text)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +9,6 @@ from sqlalchemy.orm import Mapped
 
 from bot.contracts import CALL_CHANNELS
 from bot.desk.models.base import Base, UTCDateTime, sql_in
-
 
 
 class Call(Base):

@@ -1,4 +1,5 @@
 """The outbox's table: every message the desk sends, written in the transaction of the change it tells about."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,6 @@ from sqlalchemy.orm import Mapped
 
 from bot.contracts import OUTBOX_STATUSES
 from bot.desk.models.base import Base, UTCDateTime, sql_in
-
 
 
 class OutboxMessage(Base):

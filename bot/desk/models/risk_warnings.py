@@ -1,4 +1,5 @@
 """Risk warnings' tables: the warnings, their subscribers and subscriptions, and each delivery."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -66,8 +67,9 @@ class WarningSubscription(Base):
     __tablename__ = "warning_subscriptions"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    subscriber_id: Mapped[int] = Column(Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"),
-                                        nullable=False, index=True)
+    subscriber_id: Mapped[int] = Column(
+        Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     countries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
     industries: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
     ip_types: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
@@ -84,8 +86,9 @@ class WarningDelivery(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     warning_id: Mapped[int] = Column(Integer, ForeignKey("warnings.id", ondelete="CASCADE"), nullable=False, index=True)
-    subscriber_id: Mapped[int] = Column(Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"),
-                                        nullable=False, index=True)
+    subscriber_id: Mapped[int] = Column(
+        Integer, ForeignKey("warning_subscribers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     outbox_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
     queued_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     blocked_at: Mapped[datetime | None] = Column(UTCDateTime)

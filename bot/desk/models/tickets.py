@@ -1,5 +1,6 @@
 """The escalation desk's tables: the expert pool, tickets with their audit trail (events), transcript and
 attachments, and the per-day counter that numbers them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -97,7 +98,9 @@ class TicketEvent(Base):
     __tablename__ = "desk_ticket_events"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    ticket_id: Mapped[int] = Column(
+        Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     actor: Mapped[str] = Column(String(64), nullable=False)
     action: Mapped[str] = Column(String(32), nullable=False)
@@ -116,7 +119,9 @@ class TranscriptLine(Base):
     __tablename__ = "desk_transcript_lines"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = Column(Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    ticket_id: Mapped[int] = Column(
+        Integer, ForeignKey("desk_tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     role: Mapped[str] = Column(String(8), nullable=False)
     text: Mapped[str] = Column(Text, nullable=False)

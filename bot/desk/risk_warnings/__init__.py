@@ -20,16 +20,42 @@ by the outbox worker in the transaction that gives the message up), its other pe
 and it is left out of later pushes until the chat takes messages again: it subscribes again, or it writes to the bot
 and is answered (`chat_open`, called by the Telegram worker).
 """
+
 from bot.desk.risk_warnings.criteria import DIMENSIONS, Criteria, criteria_from_entities, matches, parse_criteria
 from bot.desk.risk_warnings.form import FIELD_LABELS, IMPORT_FIELDS, WarningDraft, WarningFormError
 from bot.desk.risk_warnings.importing import SAMPLES
 from bot.desk.risk_warnings.service import (
-    DELIVERY_STATES, KIND, DeliveryCounts, ImportReport, OnChange, Published, Warnings, mark_blocked,
+    DELIVERY_STATES,
+    KIND,
+    DeliveryCounts,
+    ImportReport,
+    OnChange,
+    Published,
+    Warnings,
+    mark_blocked,
 )
 from bot.desk.risk_warnings.text import SOURCE_PREFIX, source_id, warning_text
 
 __all__ = [
-    "DELIVERY_STATES", "DIMENSIONS", "FIELD_LABELS", "IMPORT_FIELDS", "KIND", "SAMPLES", "SOURCE_PREFIX", "Criteria",
-    "DeliveryCounts", "ImportReport", "OnChange", "Published", "WarningDraft", "WarningFormError", "Warnings",
-    "criteria_from_entities", "mark_blocked", "matches", "parse_criteria", "source_id", "warning_text",
+    "DELIVERY_STATES",
+    "DIMENSIONS",
+    "FIELD_LABELS",
+    "IMPORT_FIELDS",
+    "KIND",
+    "SAMPLES",
+    "SOURCE_PREFIX",
+    "Criteria",
+    "DeliveryCounts",
+    "ImportReport",
+    "OnChange",
+    "Published",
+    "WarningDraft",
+    "WarningFormError",
+    "Warnings",
+    "criteria_from_entities",
+    "mark_blocked",
+    "matches",
+    "parse_criteria",
+    "source_id",
+    "warning_text",
 ]

@@ -1,5 +1,6 @@
 """What a subscription or a question is about: the criteria, read from what a user typed or from the NLU's
 entities, and whether a warning matches them (the rules are in the package's docstring)."""
+
 from __future__ import annotations
 
 import re
@@ -43,30 +44,47 @@ class Criteria:
     def merged(self, other: "Criteria") -> "Criteria":
         countries, industries, ip_types, products = (
             tuple(dict.fromkeys((*getattr(self, name), *getattr(other, name))))
-            for name in ("countries", "industries", "ip_types", "products"))
+            for name in ("countries", "industries", "ip_types", "products")
+        )
         return Criteria(countries, industries, ip_types, products, everything=self.everything or other.everything)
 
     @classmethod
     def of(cls, row: Any) -> "Criteria":
         """The criteria a subscription row stores (no criteria there means all warnings)."""
-        criteria = cls(tuple(row.countries or ()), tuple(row.industries or ()), tuple(row.ip_types or ()),
-                       tuple(row.products or ()))
+        criteria = cls(
+            tuple(row.countries or ()),
+            tuple(row.industries or ()),
+            tuple(row.ip_types or ()),
+            tuple(row.products or ()),
+        )
         return criteria if criteria.named else cls(everything=True)
 
     def describe(self, language: Language, vocabulary: Vocabulary) -> str:
-        """"美国、德国 / 机械装备 / 专利 / 产品：电动滑板车" — or "全部预警"."""
+        """ "美国、德国 / 机械装备 / 专利 / 产品：电动滑板车" — or "全部预警"."""
         if not self.named:
             return "all warnings" if language == "en" else "全部预警"
-        parts = [("、" if language == "zh" else ", ").join(vocabulary.label(entity, value, language)
-                                                           for value in getattr(self, name))
-                 for name, entity, _ in DIMENSIONS if getattr(self, name)]
+        parts = [
+            ("、" if language == "zh" else ", ").join(
+                vocabulary.label(entity, value, language) for value in getattr(self, name)
+            )
+            for name, entity, _ in DIMENSIONS
+            if getattr(self, name)
+        ]
         if self.products:
-            parts.append(("products: " if language == "en" else "产品：") + ("、" if language == "zh" else ", ").join(self.products))
+            parts.append(
+                ("products: " if language == "en" else "产品：")
+                + ("、" if language == "zh" else ", ").join(self.products)
+            )
         return " / ".join(parts)
 
     def same_as(self, other: "Criteria") -> bool:
-        return all(sorted(getattr(self, name)) == sorted(getattr(other, name))
-                   for name in ("countries", "industries", "ip_types", "products")) and self.named == other.named
+        return (
+            all(
+                sorted(getattr(self, name)) == sorted(getattr(other, name))
+                for name in ("countries", "industries", "ip_types", "products")
+            )
+            and self.named == other.named
+        )
 
 
 _EVERYTHING = re.compile(r"全部|所有|一切|不限|(?<![A-Za-z])(?:all|every|everything)(?![A-Za-z])", re.IGNORECASE)
@@ -107,11 +125,17 @@ def parse_criteria(text: str, vocabulary: Vocabulary) -> Criteria:
     else:
         candidates = [_LEAD_IN.sub("", match.group(1)) for match in _PRODUCT_NAMED.finditer(remainder)]
     for candidate in candidates:
-        name = re.sub(r"(?:的|等)?(?:预警|风险提示|warnings?|alerts?)$", "", candidate.strip(), flags=re.IGNORECASE).strip()
+        name = re.sub(
+            r"(?:的|等)?(?:预警|风险提示|warnings?|alerts?)$", "", candidate.strip(), flags=re.IGNORECASE
+        ).strip()
         if 2 <= len(name) <= MAX_PRODUCT and name not in _NOT_PRODUCTS and name not in products:
             products.append(name)
-    criteria = Criteria(tuple(found.get("country", ())), tuple(found.get("industry", ())),
-                        tuple(found.get("ip_type", ())), tuple(products))
+    criteria = Criteria(
+        tuple(found.get("country", ())),
+        tuple(found.get("industry", ())),
+        tuple(found.get("ip_type", ())),
+        tuple(products),
+    )
     if not criteria.named and _EVERYTHING.search(text):
         return Criteria(everything=True)
     return criteria
@@ -119,8 +143,9 @@ def parse_criteria(text: str, vocabulary: Vocabulary) -> Criteria:
 
 def criteria_from_entities(entities: Mapping[str, Iterable[str]]) -> Criteria:
     """Criteria from the NLU's canonical entities (entity → values)."""
-    return Criteria(tuple(entities.get("country", ())), tuple(entities.get("industry", ())),
-                    tuple(entities.get("ip_type", ())))
+    return Criteria(
+        tuple(entities.get("country", ())), tuple(entities.get("industry", ())), tuple(entities.get("ip_type", ()))
+    )
 
 
 def matches(warning: Any, criteria: Criteria) -> bool:
@@ -132,8 +157,8 @@ def matches(warning: Any, criteria: Criteria) -> bool:
     if criteria.products:
         haystacks = [p.casefold() for p in warning.products or ()]
         titles = [t.casefold() for t in (warning.title, getattr(warning, "title_en", None)) if t]
-        if not any(product.casefold() in hay or hay in product.casefold() for product in criteria.products
-                   for hay in haystacks) and not any(product.casefold() in title for product in criteria.products
-                                                     for title in titles):
+        if not any(
+            product.casefold() in hay or hay in product.casefold() for product in criteria.products for hay in haystacks
+        ) and not any(product.casefold() in title for product in criteria.products for title in titles):
             return False
     return True

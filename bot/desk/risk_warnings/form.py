@@ -1,5 +1,6 @@
 """What staff type: a warning as the console's form or an import row gives it, checked field by field and put
 in canonical form (`WarningDraft`), or refused with every field's reason (`WarningFormError`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,14 +16,35 @@ MAX_TITLE = 200
 MAX_TEXT = 8_000
 MAX_SOURCE = 300
 MAX_PRODUCTS = 20
-IMPORT_FIELDS = ("title", "text", "title_en", "text_en", "countries", "industries", "ip_types", "products", "source",
-                 "published_on", "valid_until", "illustrative")
+IMPORT_FIELDS = (
+    "title",
+    "text",
+    "title_en",
+    "text_en",
+    "countries",
+    "industries",
+    "ip_types",
+    "products",
+    "source",
+    "published_on",
+    "valid_until",
+    "illustrative",
+)
 
 
 FIELD_LABELS = {
-    "title": "标题", "text": "正文", "title_en": "英文标题", "text_en": "英文正文", "countries": "国家/地区",
-    "industries": "行业", "ip_types": "知识产权类型", "products": "产品", "source": "来源", "published_on": "发布日期",
-    "valid_until": "有效期至", "illustrative": "示例",
+    "title": "标题",
+    "text": "正文",
+    "title_en": "英文标题",
+    "text_en": "英文正文",
+    "countries": "国家/地区",
+    "industries": "行业",
+    "ip_types": "知识产权类型",
+    "products": "产品",
+    "source": "来源",
+    "published_on": "发布日期",
+    "valid_until": "有效期至",
+    "illustrative": "示例",
 }
 
 
@@ -81,10 +103,15 @@ class WarningDraft:
                 elif value not in canonical:
                     canonical.append(value)
             if unknown:
-                errors[name] = f"不认识的{FIELD_LABELS[name]}：{'、'.join(unknown)}（可用的值见 knowledge/data/vocabulary.yml）"
+                errors[name] = (
+                    f"不认识的{FIELD_LABELS[name]}：{'、'.join(unknown)}（可用的值见 knowledge/data/vocabulary.yml）"
+                )
             clean[name] = tuple(canonical)
-        products = list(dict.fromkeys(p for p in (strip_control(item).strip() for item in spreadsheets.items(values.get("products")))
-                                      if p))
+        products = list(
+            dict.fromkeys(
+                p for p in (strip_control(item).strip() for item in spreadsheets.items(values.get("products"))) if p
+            )
+        )
         if len(products) > MAX_PRODUCTS:
             errors["products"] = f"产品最多 {MAX_PRODUCTS} 个"
         elif any(len(p) > MAX_PRODUCT for p in products):

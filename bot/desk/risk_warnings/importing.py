@@ -1,5 +1,6 @@
 """Importing warnings from a YAML or CSV file (`python -m bot.processes.cli import-warnings FILE`): every row is
 checked and each bad one reported by its line; the service publishes the file only when all rows are good."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,8 @@ SAMPLES = Path(__file__).parent.parent / "data" / "warnings.yml"
 
 
 def read_drafts(
-    path: Path, parse: Callable[[Mapping[str, Any]], WarningDraft],
+    path: Path,
+    parse: Callable[[Mapping[str, Any]], WarningDraft],
 ) -> tuple[list[WarningDraft], list[spreadsheets.RowError]]:
     """Every row of the file as a draft (`parse` checks one row), and every refused row by its line: the file is to be
     published only when there are none."""

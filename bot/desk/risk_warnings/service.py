@@ -1,6 +1,7 @@
 """The warnings service: publishing, correcting and withdrawing warnings, pushing them to matching subscribers
 through the outbox, and enterprises' subscriptions (the rules are in the package's docstring). One class over the
 warnings' tables, a little over 400 lines: the criteria, the staff form, the import and the text are modules apart."""
+
 from __future__ import annotations
 
 import logging
@@ -82,8 +83,9 @@ class ImportReport:
 class Warnings:
     """Publishing and pushing warnings, and enterprises' subscriptions, over the desk's database and clock."""
 
-    def __init__(self, sessions: sessionmaker, clock: Clock, settings: DeskSettings, *,
-                 vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker, clock: Clock, settings: DeskSettings, *, vocabulary: Vocabulary | None = None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
@@ -104,8 +106,12 @@ class Warnings:
             published = self._publish(session, draft, actor)
             if on_change is not None:
                 on_change(session, published.warning, "publish", {"queued": published.queued, "title": draft.title})
-        log.info("warnings: %s published warning %s, queued for %d subscriber(s)", actor, published.warning.id,
-                 published.queued)
+        log.info(
+            "warnings: %s published warning %s, queued for %d subscriber(s)",
+            actor,
+            published.warning.id,
+            published.queued,
+        )
         return published
 
     def _publish(self, session: Session, draft: WarningDraft, actor: str) -> Published:
@@ -115,8 +121,9 @@ class Warnings:
         session.flush()
         return Published(warning, self._fan_out(session, warning, now))
 
-    def update(self, warning_id: int, draft: WarningDraft, actor: str, *,
-               on_change: OnChange | None = None) -> Published:
+    def update(
+        self, warning_id: int, draft: WarningDraft, actor: str, *, on_change: OnChange | None = None
+    ) -> Published:
         """Correct a current warning; subscribers it now matches who did not have it get it (nobody gets it twice)."""
         now = self.clock.now()
         with self.sessions.begin() as session:
@@ -130,8 +137,13 @@ class Warnings:
             queued = self._fan_out(session, warning, now)
             if on_change is not None:
                 on_change(session, warning, "change", {"fields": changed, "queued": queued})
-        log.info("warnings: %s changed warning %s (%s), queued for %d more subscriber(s)", actor, warning_id,
-                 ", ".join(changed) or "nothing", queued)
+        log.info(
+            "warnings: %s changed warning %s (%s), queued for %d more subscriber(s)",
+            actor,
+            warning_id,
+            ", ".join(changed) or "nothing",
+            queued,
+        )
         return Published(warning, queued)
 
     def expire(self, warning_id: int, actor: str, *, on_change: OnChange | None = None) -> RiskWarning:
@@ -154,12 +166,16 @@ class Warnings:
         now = require_aware(now) if now is not None else self.clock.now()
         today = self.today(now)
         with self.sessions.begin() as session:
-            due = session.scalars(select(RiskWarning.id).where(
-                RiskWarning.expired_at.is_(None), RiskWarning.valid_until < today)).all()
+            due = session.scalars(
+                select(RiskWarning.id).where(RiskWarning.expired_at.is_(None), RiskWarning.valid_until < today)
+            ).all()
             if due:
-                session.execute(update(RiskWarning).where(RiskWarning.id.in_(due), RiskWarning.expired_at.is_(None))
-                                .values(expired_at=now, expired_by="system", updated_at=now)
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    update(RiskWarning)
+                    .where(RiskWarning.id.in_(due), RiskWarning.expired_at.is_(None))
+                    .values(expired_at=now, expired_by="system", updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
         if due:
             log.info("warnings: %s expired (past their last day)", ", ".join(map(str, due)))
         return list(due)
@@ -178,8 +194,12 @@ class Warnings:
             for draft in drafts:
                 published = self._publish(session, draft, actor)
                 if on_change is not None:
-                    on_change(session, published.warning, "publish",
-                              {"queued": published.queued, "title": draft.title, "file": path.name})
+                    on_change(
+                        session,
+                        published.warning,
+                        "publish",
+                        {"queued": published.queued, "title": draft.title, "file": path.name},
+                    )
                 report.published.append(published)
         log.info("warnings: %s imported %d warning(s) from %s", actor, len(drafts), path)
         return report
@@ -204,8 +224,11 @@ class Warnings:
         """The current warnings `criteria` concern, newest first."""
         today = self.today()
         with self.sessions() as session:
-            found = session.scalars(select(RiskWarning).where(*self._current_clauses(today))
-                                    .order_by(RiskWarning.published_on.desc(), RiskWarning.id.desc())).all()
+            found = session.scalars(
+                select(RiskWarning)
+                .where(*self._current_clauses(today))
+                .order_by(RiskWarning.published_on.desc(), RiskWarning.id.desc())
+            ).all()
         return [w for w in found if matches(w, criteria) and (include_samples or not w.illustrative)]
 
     def listing(self, *, state: str | None = None, limit: int = 500) -> list[RiskWarning]:
@@ -233,19 +256,29 @@ class Warnings:
         for warning_id, blocked_at, status in rows:
             # A message the retention purge already deleted was delivered or given up long ago: counted as sent.
             tally[warning_id]["blocked" if blocked_at is not None else _OUTBOX_STATE.get(status, "sent")] += 1
-        return {warning_id: DeliveryCounts(**{state: counts[state] for state in DELIVERY_STATES})
-                for warning_id, counts in tally.items()}
+        return {
+            warning_id: DeliveryCounts(**{state: counts[state] for state in DELIVERY_STATES})
+            for warning_id, counts in tally.items()
+        }
 
     def for_delivery(self, warning_id: int, channel: str | None, sender_id: str) -> RiskWarning | None:
         """The warning a queued push carries, if it is still current and was queued for this conversation."""
         now = self.clock.now()
         with self.sessions() as session:
-            found = session.execute(
-                select(RiskWarning).join(WarningDelivery, WarningDelivery.warning_id == RiskWarning.id)
-                .join(WarningSubscriber, WarningSubscriber.id == WarningDelivery.subscriber_id)
-                .where(RiskWarning.id == warning_id, WarningSubscriber.sender_id == str(sender_id),
-                       *([WarningSubscriber.channel == channel] if channel else []))
-            ).scalars().first()
+            found = (
+                session.execute(
+                    select(RiskWarning)
+                    .join(WarningDelivery, WarningDelivery.warning_id == RiskWarning.id)
+                    .join(WarningSubscriber, WarningSubscriber.id == WarningDelivery.subscriber_id)
+                    .where(
+                        RiskWarning.id == warning_id,
+                        WarningSubscriber.sender_id == str(sender_id),
+                        *([WarningSubscriber.channel == channel] if channel else []),
+                    )
+                )
+                .scalars()
+                .first()
+            )
         if found is None or not self._is_current(found, now):
             return None
         return found
@@ -262,13 +295,20 @@ class Warnings:
             subscriber = self._subscriber(session, channel, sender_id, language, now)
             subscriber.blocked_at = subscriber.blocked_reason = None
             subscriber.language, subscriber.updated_at = language, now
-            existing = session.scalars(select(WarningSubscription).where(
-                WarningSubscription.subscriber_id == subscriber.id)).all()
+            existing = session.scalars(
+                select(WarningSubscription).where(WarningSubscription.subscriber_id == subscriber.id)
+            ).all()
             if not any(Criteria.of(row).same_as(criteria) for row in existing):
-                session.add(WarningSubscription(
-                    subscriber_id=subscriber.id, countries=list(criteria.countries),
-                    industries=list(criteria.industries), ip_types=list(criteria.ip_types),
-                    products=list(criteria.products), created_at=now))
+                session.add(
+                    WarningSubscription(
+                        subscriber_id=subscriber.id,
+                        countries=list(criteria.countries),
+                        industries=list(criteria.industries),
+                        ip_types=list(criteria.ip_types),
+                        products=list(criteria.products),
+                        created_at=now,
+                    )
+                )
         log.info("warnings: %s:%s subscribed to %s", channel, sender_id, criteria)
         return self.subscriptions(channel, sender_id)
 
@@ -276,14 +316,25 @@ class Warnings:
         """Remove the subscriptions that name everything `criteria` name (all of them for empty or "all" criteria);
         the removed ones and those left."""
         with self.sessions.begin() as session:
-            subscriber = session.scalar(select(WarningSubscriber).where(
-                WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id)))
-            rows = session.scalars(select(WarningSubscription).where(
-                WarningSubscription.subscriber_id == subscriber.id).order_by(WarningSubscription.id)).all() if subscriber else []
+            subscriber = session.scalar(
+                select(WarningSubscriber).where(
+                    WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id)
+                )
+            )
+            rows = (
+                session.scalars(
+                    select(WarningSubscription)
+                    .where(WarningSubscription.subscriber_id == subscriber.id)
+                    .order_by(WarningSubscription.id)
+                ).all()
+                if subscriber
+                else []
+            )
             removed = [row for row in rows if not criteria.named or _names_all(row, criteria)]
             if removed:
-                session.execute(delete(WarningSubscription).where(
-                    WarningSubscription.id.in_([row.id for row in removed])))
+                session.execute(
+                    delete(WarningSubscription).where(WarningSubscription.id.in_([row.id for row in removed]))
+                )
                 subscriber.updated_at = self.clock.now()  # the retention period of a former subscriber runs from here
             left = [Criteria.of(row) for row in rows if row not in removed]
         log.info("warnings: %s:%s unsubscribed from %d subscription(s)", channel, sender_id, len(removed))
@@ -294,12 +345,19 @@ class Warnings:
         the ones given up while it was blocked stay given up). Whether there was a block to lift."""
         now = self.clock.now()
         with self.sessions.begin() as session:
-            lifted = session.execute(
-                update(WarningSubscriber)
-                .where(WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id),
-                       WarningSubscriber.blocked_at.is_not(None))
-                .values(blocked_at=None, blocked_reason=None, updated_at=now)
-                .execution_options(synchronize_session=False)).rowcount == 1
+            lifted = (
+                session.execute(
+                    update(WarningSubscriber)
+                    .where(
+                        WarningSubscriber.channel == channel,
+                        WarningSubscriber.sender_id == str(sender_id),
+                        WarningSubscriber.blocked_at.is_not(None),
+                    )
+                    .values(blocked_at=None, blocked_reason=None, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
         if lifted:
             log.info("warnings: %s:%s takes messages again; its block is lifted", channel, sender_id)
         return lifted
@@ -307,9 +365,11 @@ class Warnings:
     def subscriptions(self, channel: str, sender_id: str) -> list[Criteria]:
         with self.sessions() as session:
             rows = session.scalars(
-                select(WarningSubscription).join(WarningSubscriber)
+                select(WarningSubscription)
+                .join(WarningSubscriber)
                 .where(WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id))
-                .order_by(WarningSubscription.id)).all()
+                .order_by(WarningSubscription.id)
+            ).all()
         return [Criteria.of(row) for row in rows]
 
     # Internals ----------------------------------------------------------------------------------------------
@@ -321,51 +381,70 @@ class Warnings:
         rows = session.execute(
             select(WarningSubscriber, WarningSubscription)
             .join(WarningSubscription, WarningSubscription.subscriber_id == WarningSubscriber.id)
-            .where(WarningSubscriber.blocked_at.is_(None)).order_by(WarningSubscriber.id)
+            .where(WarningSubscriber.blocked_at.is_(None))
+            .order_by(WarningSubscriber.id)
         ).all()
-        wanting = {subscriber.id: subscriber for subscriber, subscription in rows
-                   if matches(warning, Criteria.of(subscription))}
+        wanting = {
+            subscriber.id: subscriber
+            for subscriber, subscription in rows
+            if matches(warning, Criteria.of(subscription))
+        }
         queued = 0
         for subscriber in wanting.values():
             key = f"{SOURCE_PREFIX}{warning.id}:{subscriber.id}"
-            new = session.execute(
-                dialect_insert(session, WarningDelivery.__table__).values(
-                    warning_id=warning.id, subscriber_id=subscriber.id, outbox_key=key, queued_at=now)
-                .on_conflict_do_nothing(index_elements=["warning_id", "subscriber_id"])
-            ).rowcount == 1
+            new = (
+                session.execute(
+                    dialect_insert(session, WarningDelivery.__table__)
+                    .values(warning_id=warning.id, subscriber_id=subscriber.id, outbox_key=key, queued_at=now)
+                    .on_conflict_do_nothing(index_elements=["warning_id", "subscriber_id"])
+                ).rowcount
+                == 1
+            )
             if new:
                 payload: WarningPush = {"warning": warning.id, "title": warning.title, "language": subscriber.language}
                 enqueue(session, subscriber.channel, subscriber.sender_id, KIND, payload, key, now=now)
                 queued += 1
         return queued
 
-    def _subscriber(self, session: Session, channel: str, sender_id: str, language: str,
-                    now: datetime) -> WarningSubscriber:
+    def _subscriber(
+        self, session: Session, channel: str, sender_id: str, language: str, now: datetime
+    ) -> WarningSubscriber:
         """The conversation's subscriber row, made on first use (two first subscriptions at once make one row)."""
         session.execute(
-            dialect_insert(session, WarningSubscriber.__table__).values(
-                channel=channel, sender_id=str(sender_id), language=language, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "sender_id"]))
-        return session.scalars(select(WarningSubscriber).where(
-            WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id))
-            .with_for_update()).one()
+            dialect_insert(session, WarningSubscriber.__table__)
+            .values(channel=channel, sender_id=str(sender_id), language=language, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "sender_id"])
+        )
+        return session.scalars(
+            select(WarningSubscriber)
+            .where(WarningSubscriber.channel == channel, WarningSubscriber.sender_id == str(sender_id))
+            .with_for_update()
+        ).one()
 
     @staticmethod
     def _locked(session: Session, warning_id: int) -> RiskWarning:
-        warning = session.scalars(select(RiskWarning).where(RiskWarning.id == warning_id).with_for_update()).one_or_none()
+        warning = session.scalars(
+            select(RiskWarning).where(RiskWarning.id == warning_id).with_for_update()
+        ).one_or_none()
         if warning is None:
             raise LookupError(f"no warning {warning_id}")
         return warning
 
     def _is_current(self, warning: RiskWarning, now: datetime) -> bool:
         today = self.today(now)
-        return (warning.expired_at is None and warning.published_on <= today
-                and (warning.valid_until is None or warning.valid_until >= today))
+        return (
+            warning.expired_at is None
+            and warning.published_on <= today
+            and (warning.valid_until is None or warning.valid_until >= today)
+        )
 
     @staticmethod
     def _current_clauses(today: date) -> tuple[Any, ...]:
-        return (RiskWarning.expired_at.is_(None), RiskWarning.published_on <= today,
-                or_(RiskWarning.valid_until.is_(None), RiskWarning.valid_until >= today))
+        return (
+            RiskWarning.expired_at.is_(None),
+            RiskWarning.published_on <= today,
+            or_(RiskWarning.valid_until.is_(None), RiskWarning.valid_until >= today),
+        )
 
 
 def _columns(draft: WarningDraft) -> dict[str, Any]:
@@ -385,9 +464,11 @@ def _names_all(row: WarningSubscription, criteria: Criteria) -> bool:
 def mark_blocked(session: Session, message: OutboxMessage, now: datetime) -> None:
     """The chat behind `message` blocked the bot: mark its subscriber, give up its other waiting warnings, and
     count them blocked. For the outbox worker's `on_blocked`, in the transaction that gives `message` up."""
-    subscriber = session.scalars(select(WarningSubscriber).where(
-        WarningSubscriber.channel == message.channel, WarningSubscriber.sender_id == message.recipient)
-        .with_for_update()).one_or_none()
+    subscriber = session.scalars(
+        select(WarningSubscriber)
+        .where(WarningSubscriber.channel == message.channel, WarningSubscriber.sender_id == message.recipient)
+        .with_for_update()
+    ).one_or_none()
     if subscriber is None:
         return
     if subscriber.blocked_at is None:
@@ -396,16 +477,27 @@ def mark_blocked(session: Session, message: OutboxMessage, now: datetime) -> Non
     waiting = session.scalars(
         select(WarningDelivery.outbox_key)
         .join(OutboxMessage, OutboxMessage.idempotency_key == WarningDelivery.outbox_key)
-        .where(WarningDelivery.subscriber_id == subscriber.id, OutboxMessage.status == "pending")).all()
+        .where(WarningDelivery.subscriber_id == subscriber.id, OutboxMessage.status == "pending")
+    ).all()
     if waiting:
-        session.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key.in_(waiting),
-                                                    OutboxMessage.status == "pending")
-                        .values(status="dead", last_error="the recipient blocked the bot")
-                        .execution_options(synchronize_session=False))
-    session.execute(update(WarningDelivery)
-                    .where(WarningDelivery.outbox_key.in_([*waiting, message.idempotency_key]),
-                           WarningDelivery.blocked_at.is_(None))
-                    .values(blocked_at=now).execution_options(synchronize_session=False))
-    log.warning("warnings: subscriber %s (%s:%s) blocked the bot; %d waiting warning(s) given up", subscriber.id,
-                message.channel, message.recipient, len(waiting))
-
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key.in_(waiting), OutboxMessage.status == "pending")
+            .values(status="dead", last_error="the recipient blocked the bot")
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(WarningDelivery)
+        .where(
+            WarningDelivery.outbox_key.in_([*waiting, message.idempotency_key]), WarningDelivery.blocked_at.is_(None)
+        )
+        .values(blocked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    log.warning(
+        "warnings: subscriber %s (%s:%s) blocked the bot; %d waiting warning(s) given up",
+        subscriber.id,
+        message.channel,
+        message.recipient,
+        len(waiting),
+    )

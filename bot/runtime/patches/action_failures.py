@@ -4,6 +4,7 @@ failed, and holds the question instead (bot/channels/rest.py, bot/runtime/turns.
 
 Tested by tests/test_faults.py (the action server killed under load; on Telegram, the action server down).
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -5,6 +5,7 @@ anyway; the training step is skipped.
 
 Tested by tests/test_rasa_server.py (every held-out message gets the same intent ranking and entities either way).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,15 @@ def install() -> None:
 def _load_for_prediction(model_class: Any) -> None:
     load = model_class.load.__func__
 
-    def load_for_prediction(cls: Any, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
-                            finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+    def load_for_prediction(
+        cls: Any,
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         if finetune_mode or predict_data_example is None:  # training goes on from these weights: Rasa's way
             return load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
         model = cls(*args, **kwargs)

@@ -6,6 +6,7 @@ checks, same error). Every event read back from the tracker store finds its clas
 
 Tested by tests/test_rasa_server.py (an answer is accepted exactly when Rasa's schema accepts it).
 """
+
 from __future__ import annotations
 
 import functools

@@ -3,6 +3,7 @@ compared, twice a turn; each is parsed once.
 
 Tested by tests/test_nlu_model.py and every end-to-end test: the same rules, the same predictions.
 """
+
 from __future__ import annotations
 
 import functools

@@ -7,6 +7,7 @@ last; it now carries each slot's last value once.
 
 Tested by tests/test_rest_end_to_end.py (a long conversation goes on in new sessions where it was).
 """
+
 from __future__ import annotations
 
 import os

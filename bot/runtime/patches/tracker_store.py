@@ -14,6 +14,7 @@
 Tested by tests/test_tracker_store.py (the same rows and trackers as Rasa's store, SQLite and PostgreSQL) and
 tests/test_faults.py (PostgreSQL down: a message is refused, not answered from a blank conversation).
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,13 +61,17 @@ def _fail_loudly(store_class: Any) -> None:
     conversation so far (a form half filled in, the ticket it is about), and the turn is gone from the record when
     the database is back. Here the error goes up instead, logged: the channel answers 503 and the client sends the
     message again once the database answers."""
+
     def failing(name: str) -> Callable[..., Any]:
         async def call(self: Any, *args: Any) -> Any:
             try:
                 return await getattr(self._tracker_store, name)(*args)
             except Exception as error:
                 logger.exception("the tracker store failed to %s", name.replace("_", " "))
-                raise TrackerStoreUnavailable(f"the tracker store failed to {name.replace('_', ' ')}: {error}") from error
+                raise TrackerStoreUnavailable(
+                    f"the tracker store failed to {name.replace('_', ' ')}: {error}"
+                ) from error
+
         call.__name__ = name
         return call
 
@@ -86,12 +91,16 @@ def _session_events(table: Any) -> Any:
     from sqlalchemy import bindparam, func, or_, select
 
     sender = bindparam("sender_id")
-    started = (select(func.max(table.c.timestamp))
-               .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
-               .scalar_subquery())
-    return (select(table.c.data)
-            .where(table.c.sender_id == sender, or_(table.c.timestamp >= started, started.is_(None)))
-            .order_by(table.c.id))
+    started = (
+        select(func.max(table.c.timestamp))
+        .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+        .scalar_subquery()
+    )
+    return (
+        select(table.c.data)
+        .where(table.c.sender_id == sender, or_(table.c.timestamp >= started, started.is_(None)))
+        .order_by(table.c.id)
+    )
 
 
 def _event_row(sender_id: str, event: Any) -> dict[str, Any]:
