@@ -13,7 +13,7 @@ cannot tell and offers a person. Its thresholds were chosen on the development h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
 from knowledge import Hit, Item, KnowledgeBase, cues
@@ -126,8 +126,6 @@ class Decision:
     referral: Item | None = None
     #: Why, for the logs and the evaluation: which rule decided.
     why: str = ""
-    #: For an answer that followed up on the conversation's topic: the aspect asked about.
-    aspect: str | None = None
     refusal: str | None = None
 
 
@@ -279,8 +277,4 @@ def _follow_up(
         same_topic = [hit for hit in same_topic if hit.item.id != previous.id] or same_topic
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
-    return Decision("answer", best, related=related, why="follow-up", aspect=asked.aspect)
-
-
-def with_related(decision: Decision, related: Sequence[Item]) -> Decision:
-    return replace(decision, related=related)
+    return Decision("answer", best, related=related, why="follow-up")
