@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -57,8 +58,17 @@ class KnowledgeBase:
             if item.id in self.items:
                 raise KnowledgeError([Problem(item.kind, 1, f"{item.id} is defined twice")])
             self.items[item.id] = item
-        self._searcher = Searcher([item for item in self.items.values() if item.kind not in UNSEARCHED])
-        self._referrals = Searcher([item for item in self.items.values() if item.kind == "referral"])
+
+    # The indexes are built on the first search, not on loading: validating the files (`python -m knowledge check`,
+    # a case import) needs no index, and jieba's cutting is most of what a load costs.
+    # A server loses nothing by it: its reload happens in the question that finds the files changed, either way.
+    @functools.cached_property
+    def _searcher(self) -> Searcher:
+        return Searcher([item for item in self.items.values() if item.kind not in UNSEARCHED])
+
+    @functools.cached_property
+    def _referrals(self) -> Searcher:
+        return Searcher([item for item in self.items.values() if item.kind == "referral"])
 
     @classmethod
     def load(cls, directory: Path = DATA_DIR) -> "KnowledgeBase":

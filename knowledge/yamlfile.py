@@ -19,8 +19,13 @@ class LineDict(dict):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings are `LineDict`s."""
+#: libyaml's parser when PyYAML was built with it (it is, in the wheels): parsing is most of what loading the
+#: knowledge costs, and the C parser is about ten times faster, with the same nodes, marks and errors.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """The safe loader whose mappings are `LineDict`s."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
