@@ -112,9 +112,10 @@ nginx:
 test: model browser
 	$(PY) -m pytest
 
-# Everything that needs neither the trained model nor a running stack (tests marked `stack` or `slow` are left out).
+# Everything that needs neither the trained model nor a running stack (tests marked `stack` or `slow` are left out),
+# on every core (pytest-xdist): each test has its own database, port and folder, so they run side by side.
 test-fast: venv
-	$(PY) -m pytest -q -m 'not slow and not stack'
+	$(PY) -m pytest -q -m 'not slow and not stack' -n auto
 
 # The habits the project keeps: ruff's rules and format (pyproject.toml) and mypy over bot/ and tests/.
 lint: venv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,35 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.stack)
+
+
+def _file_markers(path: Path) -> set[str]:
+    """The markers a test file puts on all its tests (`pytestmark = pytest.mark.x` or a list of them)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return set()  # let the collection report it
+    markers: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            for part in ast.walk(node.value):
+                if (
+                    isinstance(part, ast.Attribute)
+                    and isinstance(part.value, ast.Attribute)
+                    and part.value.attr == "mark"
+                ):
+                    markers.add(part.attr)
+    return markers
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A file whose every test the marker expression leaves out is not imported at all.
+
+    `make test-fast` deselects `stack` and `make test` deselects `slow`; some of those files import Rasa (and with it
+    TensorFlow), seconds of CPU in every process for tests that will not run.
+    """
+    expression = config.getoption("markexpr") or ""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_") or not expression:
+        return None
+    left_out = {marker for marker in ("stack", "slow") if f"not {marker}" in expression}
+    return True if left_out & _file_markers(collection_path) else None

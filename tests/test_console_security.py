@@ -36,7 +36,9 @@ def serve(desk_engine, desk_clock, desk_settings, console_context):
 
     def start(**changes) -> ConsoleServer:
         settings = dataclasses.replace(console_context.settings, port=free_port(), **changes)
-        ctx = ConsoleContext.build(settings, desk_settings, engine=desk_engine, clock=desk_clock)
+        ctx = ConsoleContext.build(
+            settings, desk_settings, engine=desk_engine, clock=desk_clock, knowledge=console_context.knowledge
+        )
         server = ConsoleServer(ctx, settings.port).start()
         servers.append(server)
         return server

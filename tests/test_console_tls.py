@@ -22,6 +22,9 @@ from tests.helpers.browser import ROOT, Browser, missing_browser
 from tests.helpers.stack import free_port
 from tests.helpers.console import PASSWORD, ConsoleServer
 
+#: nginx and chromium are what the console runs behind and in: part of the stack, not of `make test-fast`.
+pytestmark = pytest.mark.stack
+
 TEMPLATE = ROOT / "deploy" / "nginx" / "ipdesk-console.conf"
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from knowledge import KnowledgeBase, KnowledgeError, LiveKnowledge
+from knowledge.__main__ import main as knowledge_command
 from knowledge.answers import answer_text
 from knowledge.loader import DATA_DIR
 
@@ -136,28 +136,42 @@ def test_vocabulary_conflicts_are_refused(data_dir: Path) -> None:
         KnowledgeBase.load(data_dir)
 
 
-def _check_command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "knowledge", "check", *args],
-        capture_output=True,
-        text=True,
-        cwd=DATA_DIR.parent.parent,
-        timeout=120,
-    )
+@dataclasses.dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_the_staff_command_refuses_a_broken_file_with_file_line_and_reason(data_dir: Path) -> None:
+def _check_command(capsys: pytest.CaptureFixture[str], *args: str) -> Outcome:
+    """`python -m knowledge check ARGS` as staff run it from the repository (in this process: the same entry point)."""
+    capsys.readouterr()
+    cwd = os.getcwd()
+    os.chdir(DATA_DIR.parent.parent)
+    try:
+        code = knowledge_command(["check", *args])
+    finally:
+        os.chdir(cwd)
+    out, err = capsys.readouterr()
+    return Outcome(code, out, err)
+
+
+def test_the_staff_command_refuses_a_broken_file_with_file_line_and_reason(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _rewrite(data_dir / "cases.yml", "  illustrative: true\n", "  illustrative: maybe\n")
-    result = _check_command("--data", str(data_dir))
+    result = _check_command(capsys, "--data", str(data_dir))
     assert result.returncode == 1
     assert "cases.yml:" in result.stderr and "illustrative must be true or false" in result.stderr
 
 
-def test_the_staff_command_refuses_an_intent_the_bot_does_not_have(data_dir: Path) -> None:
+def test_the_staff_command_refuses_an_intent_the_bot_does_not_have(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _rewrite(data_dir / "policy.yml", "    intents: [ask_insurance]\n", "    intents: [ask_insurence]\n")
-    result = _check_command("--data", str(data_dir), "--domain", "domain.yml")
+    result = _check_command(capsys, "--data", str(data_dir), "--domain", "domain.yml")
     assert result.returncode == 1 and "policy:7: ask_insurence" in result.stderr
-    assert _check_command("--domain", "domain.yml").returncode == 0
+    assert _check_command(capsys, "--domain", "domain.yml").returncode == 0
 
 
 def test_every_item_says_when_its_facts_were_checked(kb: KnowledgeBase) -> None:
@@ -221,20 +235,22 @@ def _set_checked(path: Path, item_id: str, day: str) -> None:
     path.write_text(text[: stamp.start()] + f"checked: {day}" + text[stamp.end() :], encoding="utf-8")
 
 
-def test_stale_lists_an_item_not_checked_for_that_long_and_not_a_fresh_one(data_dir: Path) -> None:
+def test_stale_lists_an_item_not_checked_for_that_long_and_not_a_fresh_one(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     faq = data_dir / "faq" / "us_disputes.yml"
     long_ago = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
     _set_checked(faq, "faq:337-timeline", long_ago)
     line = faq.read_text(encoding="utf-8").splitlines().index("- id: faq:337-timeline") + 1
 
-    result = _check_command("--data", str(data_dir), "--stale", "365")
+    result = _check_command(capsys, "--data", str(data_dir), "--stale", "365")
     assert result.returncode == 1, result.stderr
     listed = [row.split() for row in result.stdout.splitlines() if row.startswith("  ")]
     assert listed == [
         ["faq:337-timeline", f"{os.path.relpath(faq, DATA_DIR.parent.parent)}:{line}", "checked", long_ago]
     ]
 
-    fresh = _check_command("--data", str(data_dir), "--stale", "500")
+    fresh = _check_command(capsys, "--data", str(data_dir), "--stale", "500")
     assert fresh.returncode == 0 and "faq:337-timeline" not in fresh.stdout
 
 

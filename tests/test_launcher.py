@@ -7,6 +7,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from bot.processes.launcher import Service, Stack, serve
 
 
@@ -50,6 +52,7 @@ def test_a_service_that_dies_is_started_again_and_the_others_go_on(tmp_path, cap
     assert "steady server stopped" not in err
 
 
+@pytest.mark.stack  # runs nginx, as `make run` behind the cluster does
 def test_nginx_limits_each_address_on_the_chat_entry(tmp_path) -> None:
     import shutil
     import subprocess
