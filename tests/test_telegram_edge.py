@@ -46,3 +46,16 @@ def test_the_language_is_set_even_when_its_keyboard_cannot_be_removed(telegram) 
     api.user_presses(chat, choice, next(b["callback_data"] for b in choice.buttons if b["text"] == "English"))
     assert "Language set to English" in telegram.wait_for_message(chat, after=seen).text
     assert telegram.tracker(chat)["slots"]["language"] == "en"
+
+
+def test_a_broken_character_neither_stops_the_chat_nor_reaches_the_stores(telegram, desk) -> None:  # noqa: F811
+    """Medium 6 on Telegram: a lone UTF-16 surrogate (JSON allows "\\ud800") in a message is dropped at the edge, so
+    the message is answered, the conversation records clean text, and the chat's later messages are not stuck."""
+    api, chat = telegram.api, 5103
+    api.user_says(chat, "有哪些海外知识产权保险\ud800？")
+    assert "保险" in telegram.wait_for_message(chat).text
+    seen = len(api.sent(chat))
+    api.user_says(chat, "337调查怎么应诉")
+    assert "337" in telegram.wait_for_message(chat, after=seen).text
+    said = [event["text"] for event in telegram.tracker(chat)["events"] if event.get("event") == "user"]
+    assert "有哪些海外知识产权保险？" in said and not any("\ud800" in text for text in said)

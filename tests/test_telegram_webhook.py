@@ -1,6 +1,7 @@
 """The worker in webhook mode, with the desk on PostgreSQL behind a switch: Telegram's secret token is checked,
 every update is stored before the 200, a repeat is answered once, and a file that arrives while the desk's
-database is down is acknowledged, kept, and recorded when the database is back."""
+database is down is acknowledged, kept, and recorded when the database is back; an update the library cannot read is
+confirmed, kept and alerted, and a lone surrogate is dropped at the edge (issue 15, reliability 9 and medium 6)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.desk.db import make_engine
-from bot.desk.models import Attachment
+from bot.desk.models import Attachment, OutboxMessage
 from tests.helpers.stack import free_port
 from tests.helpers.telegram_fake import FakeBotApi, Switch, WorkerProcess, worker_environment
 
@@ -114,6 +115,24 @@ def test_webhook_mode_with_the_desk_database_down_and_back(stack, tmp_path, post
         kept = api.wait_for_message(chat, lambda c: "警告函.pdf" in c.text, after=2)
         assert "已收到文件" in kept.text and "/expert" in kept.text
         assert len(api.sent(chat)) == 3, [c.text for c in api.sent(chat)]
+
+        # An update the library cannot read (a callback without chat_instance) is confirmed, kept and alerted:
+        # a 5xx would make Telegram send it again for ever. A lone surrogate is dropped at the edge.
+        broken = {"update_id": 3, "callback_query": {"id": "q-broken", "from": api._user(chat, "zh"), "data": "x"}}
+        assert post_update(port, path, broken, SECRET) == 200
+        assert (
+            post_update(port, path, {"update_id": 4, **api.message_update(chat, "337调查怎么应诉\ud800")}, SECRET)
+            == 200
+        )
+        assert "337" in api.wait_for_message(chat, after=3).text
+        assert worker.process.poll() is None
+        engine = make_engine(database_url)
+        with engine.connect() as connection:
+            alerts = connection.execute(
+                select(OutboxMessage.kind).where(OutboxMessage.idempotency_key == "telegram-unreadable:3")
+            ).all()
+        engine.dispose()
+        assert [kind for (kind,) in alerts] == ["staff_alert"]
     finally:
         code = worker.stop()
         database.off()

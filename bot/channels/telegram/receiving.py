@@ -31,6 +31,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.payloads import RefusedPayload, clean_value
 from bot.clock import Clock
 from bot.channels.telegram.config import TelegramSettings
 from bot.channels.telegram.inbox import Inbox
@@ -57,13 +58,20 @@ def store(inbox: Inbox, updates: Sequence[Update], clock: Clock) -> int:
 
 
 def read_updates(raw: Sequence[Any], bot: Bot) -> tuple[list[Update], list[tuple[int, dict[str, Any], str]]]:
-    """The updates the library can read, and (update id, raw JSON, why) of those it cannot."""
+    """The updates the library can read, and (update id, raw JSON, why) of those it cannot; every string cleaned."""
     readable: list[Update] = []
     unreadable: list[tuple[int, dict[str, Any], str]] = []
     for item in raw:
         update_id = item.get("update_id") if isinstance(item, dict) else None
         if not isinstance(update_id, int):
             log.warning("an update without an update_id was dropped: %.200r", item)
+            continue
+        try:
+            # Cleaned before anything reads it: a lone surrogate (JSON may carry "\ud800") is text no store can
+            # keep, and the inbox stores the update before it is handled.
+            item = clean_value(item)
+        except RefusedPayload as error:
+            unreadable.append((update_id, {"update_id": update_id}, f"not stored: {error}"))
             continue
         try:
             update = Update.de_json(item, bot)
