@@ -125,7 +125,7 @@ def test_webhook_mode_with_the_desk_database_down_and_back(stack, tmp_path, post
             == 200
         )
         assert "337" in api.wait_for_message(chat, after=3).text
-        assert worker.process.poll() is None
+        assert worker.process is not None and worker.process.poll() is None
         engine = make_engine(database_url)
         with engine.connect() as connection:
             alerts = connection.execute(
