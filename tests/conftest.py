@@ -34,7 +34,12 @@ def stack(trained_model, tmp_path_factory):
 
     var_dir = tmp_path_factory.mktemp("var")
     settings = Settings(
-        rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model, var_dir=var_dir
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        console_port=free_port(),
+        webchat_port=free_port(),
+        model=trained_model,
+        var_dir=var_dir,
     )
     prepare_desk(settings)
     services = all_services(settings)
