@@ -49,6 +49,8 @@ def stack(trained_model, tmp_path_factory):
         # Every test talks from 127.0.0.1: a per-address limit the suite stays under, which a flood still exceeds.
         service.env["IPDESK_REST_ADDRESS_BURST"] = "100"
         service.env["IPDESK_REST_ADDRESS_PER_MINUTE"] = "600"
+        service.env["IPDESK_WEBCHAT_ADDRESS_BURST"] = "200"  # the web chat's browsers, all on 127.0.0.1 too
+        service.env["IPDESK_WEBCHAT_ADDRESS_PER_MINUTE"] = "1000"
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)
     yield settings
