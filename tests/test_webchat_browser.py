@@ -236,5 +236,10 @@ def test_the_phone_layout_fits_the_screen(chat_site, browsers, tmp_path) -> None
     chat.find("#language").click()  # English, and back
     chat.wait_for("#send", text="Send")
     assert chat.find("html").get_attribute("lang") == "en"
+    chat.wait_for(".from-bot .choice")
+    before = len(bot_messages(chat))
+    chat.driver.find_elements(By.CSS_SELECTOR, ".from-bot .choice")[0].click()  # a button: answered in English
+    WebDriverWait(chat.driver, 60).until(lambda d: len(bot_messages(chat)) > before)
+    assert "Measure" in bot_messages(chat)[-1] or "Source" in bot_messages(chat)[-1], bot_messages(chat)[-1]
     chat.find("#language").click()
     chat.wait_for("#send", text="发送")

@@ -95,6 +95,7 @@ def test_the_same_refusals_as_the_rest_channel_before_anything_is_kept(visitor, 
         assert answer.status_code == status and answer.json()["error"], (text[:20], answer.text)
     assert visitor.send("hello", id="../../etc").status_code == 400
     assert visitor.http.post("/api/message", content=b"[1", headers=PAGE_HEADERS).status_code == 400
+    assert visitor.http.post("/api/language", json={"language": "fr"}, headers=PAGE_HEADERS).status_code == 400
     assert kept(server) == []
     assert visitor.send("有哪些\u0000海外知识产权保险").json()["status"] == "kept"
     assert [text for _, text in kept(server)] == ["有哪些海外知识产权保险"]

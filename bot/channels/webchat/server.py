@@ -14,6 +14,7 @@ Public-facing, and apart from the staff console in everything: its own process a
   Rasa stores it, so the desk's messages delivered into it appear live and stay for the next visit.
 - `POST /api/attachment`: a complaint or warning letter (PDF, image, Word; type checked by content, size capped),
   stored on the visitor's ticket as Telegram documents are.
+- `POST /api/language` `{"language": "zh"|"en"}`: the conversation's language for buttons and the desk's messages.
 - `POST /api/clear`: end the session and delete the conversation's stored events and kept messages.
 - `GET /source/<id>`: the cited item in full.
 
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css", "widget.js": "text/javascript"}
 ESCALATION_FORM = "escalation_form"
+LANGUAGE_SLOT = "language"  # the actions' (actions/turn.py)
 #: What a file's first bytes must be for its extension; the type recorded is ours, never the browser's.
 FILE_TYPES: dict[str, tuple[bytes, str]] = {
     ".pdf": (b"%PDF-", "application/pdf"),
@@ -278,6 +280,22 @@ def build_app(chat: Webchat) -> web.Application:
                 quiet = 0.0
             await asyncio.sleep(settings.poll_seconds)
             quiet += settings.poll_seconds
+
+    @routes.post("/api/language")
+    async def choose_language(request: web.Request) -> web.Response:
+        """The visitor's switch: button presses and the desk's messages are answered in this language from now
+        on (the conversation's `language` slot, as the Telegram worker sets it); a typed question is answered in
+        the language it is written in."""
+        visitor = _visitor(request)
+        language = (await _json(request)).get("language")
+        if language not in ("zh", "en"):
+            return web.json_response({"error": '"language" must be "zh" or "en"'}, status=400)
+        try:
+            await chat.rasa.set_slot(visitor.sender, LANGUAGE_SLOT, language)
+        except RasaUnavailable as error:
+            log.warning("webchat: the language of %s could not be set now: %s", _short(visitor.sender), error)
+            return web.json_response({"error": "the language could not be set now"}, status=503)
+        return web.json_response({"language": language})
 
     @routes.post("/api/attachment")
     async def attachment(request: web.Request) -> web.Response:

@@ -247,7 +247,9 @@
       language = language === "en" ? "zh" : "en";
       localStorage.setItem("ipdesk-chat-lang", language);
       applyLanguage();
-      if (!$("conversation").hidden) { showConversation(); }
+      if (!$("conversation").hidden) {  // the bot answers in the chosen language from now on
+        post("/api/language", { language: language }).then(function () { showConversation(); }, showConversation);
+      }
     });
   });
 })();
