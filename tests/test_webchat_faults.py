@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers.stack import free_port, start_or_fail
+from tests.helpers.stack import stack_settings, start_or_fail
 from tests.helpers.webchat import Visitor
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
@@ -18,17 +18,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
 @pytest.fixture(scope="module")
 def chat_stack(trained_model, tmp_path_factory):
-    from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
+    from bot.processes.launcher import Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("webchat-faults")
-    settings = Settings(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        console_port=free_port(),
-        webchat_port=free_port(),
-        model=trained_model,
-        var_dir=var_dir,
-    )
+    settings = stack_settings(trained_model, var_dir)
     prepare_desk(settings)
     stack = Stack(all_services(settings), log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)

@@ -19,25 +19,18 @@ channel (POST /webhooks/webchat/webhook?token=<IPDESK_RASA_TOKEN> with {"sender"
 
 from __future__ import annotations
 
-import hmac
-import logging
-import os
 import re
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.bridge import TokenBridgeInput
 from bot.channels.identity import WEBCHAT_PREFIX, webchat_message_id
 from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
-from bot.runtime.server import install as install_rasa_fixes
-from bot.runtime.turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
-from bot.settings import text as setting
 
-logger = logging.getLogger(__name__)
 
 MAX_CHARS = 4000
 #: The web chat server's sender ids: the prefix and 43 characters of base64url.
@@ -79,25 +72,13 @@ def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
     return sender, text, webchat_message_id(client_id), metadata
 
 
-class WebchatInput(RestInput):
-    """The "webchat" input channel: token-protected, checked like REST, at most one turn per message id."""
-
-    def __init__(self, token: str | None) -> None:
-        install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
-        self.token = token
-        if not token:
-            logger.error("the webchat channel has no token (set IPDESK_RASA_TOKEN): it refuses every request")
+class WebchatInput(TokenBridgeInput):
+    """The "webchat" input channel: token-protected (bot/channels/bridge.py), checked like REST, at most one turn
+    per message id."""
 
     @classmethod
     def name(cls) -> str:
         return "webchat"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> "WebchatInput":
-        return cls((credentials or {}).get("token") or setting(os.environ, "IPDESK_RASA_TOKEN"))
-
-    def _extract_input_channel(self, req: Request) -> str:
-        return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat_channel", __name__)
@@ -108,7 +89,7 @@ class WebchatInput(RestInput):
 
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.token or not hmac.compare_digest(str(request.args.get("token", "")), self.token):
+            if not self.authorised(request):
                 return response.json({"error": "a valid token is required"}, status=403)
             try:
                 sender, text, message_id, metadata = read_message(_json(request))
@@ -117,33 +98,9 @@ class WebchatInput(RestInput):
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model is loaded"}, status=503)
-            return await self._turn(agent, sender, text, message_id, metadata)
+            return await self.answer_once(agent, sender, text, metadata, message_id)
 
         return webchat
-
-    async def _turn(
-        self, agent: Any, sender: str, text: str, message_id: str, metadata: dict[str, Any]
-    ) -> HTTPResponse:
-        collector = CollectingOutputChannel()
-        message = UserMessage(
-            text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
-        )
-        try:
-            async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
-                earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
-                if earlier is not None:
-                    logger.info("webchat: message %s of %s was answered before; its replies again", message_id, sender)
-                    return response.json(earlier)
-                turn = await run_turn(agent, message)
-                if turn.failed:
-                    await set_aside(agent, sender)
-                    return response.json(
-                        {"error": "the bot cannot answer now; send the message again later"}, status=503
-                    )
-        except Exception:
-            logger.exception("webchat channel: the turn of %s (message %s) failed", sender, message_id)
-            return response.json({"error": "the message could not be handled; send it again"}, status=503)
-        return response.json(collector.messages)
 
 
 def _json(request: Request) -> Any:
