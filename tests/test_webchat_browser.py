@@ -243,3 +243,29 @@ def test_the_phone_layout_fits_the_screen(chat_site, browsers, tmp_path) -> None
     assert "Measure" in bot_messages(chat)[-1] or "Source" in bot_messages(chat)[-1], bot_messages(chat)[-1]
     chat.find("#language").click()
     chat.wait_for("#send", text="发送")
+
+
+def test_a_warning_published_by_staff_appears_live_for_a_subscriber(chat_site, browsers) -> None:
+    from bot.desk.risk_warnings import Warnings
+    from bot.settings import DeskSettings
+
+    stack, maker = chat_site
+    chat = browsers()
+    agree(chat)
+    ask(chat, "订阅韩国的知识产权预警")
+    wait_text(chat, "订阅")
+    title = f"韩国展会商标侵权投诉增多{uuid.uuid4().hex[:4]}"
+    warnings = Warnings(maker, SystemClock(), DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"]))
+    pushed = warnings.publish(
+        warnings.parse(
+            {
+                "title": title,
+                "text": "近期韩国展会多次出现商标投诉。",
+                "source": "预警快报（测试）",
+                "countries": "韩国",
+            }
+        ),
+        "staff:webchat-test",
+    )
+    assert pushed.queued >= 1
+    wait_text(chat, title, timeout=90)  # pushed into the conversation by the desk worker, shown without a reload
