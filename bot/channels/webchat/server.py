@@ -224,10 +224,7 @@ def build_app(chat: Webchat) -> web.Application:
 
     @routes.post("/api/message")
     async def message(request: web.Request) -> web.Response:
-        visitor = _visitor(request)
-        waited = chat.limiter.acquire(visitor.sender)
-        if waited is not None:
-            return _too_many(waited)
+        visitor = _visitor(request, chat.limiter)
         body = await _json(request)
         label = body.get("label")
         metadata: dict[str, Any] = {"webchat": {"label": label[:200]}} if isinstance(label, str) and label else {}
@@ -299,11 +296,7 @@ def build_app(chat: Webchat) -> web.Application:
 
     @routes.post("/api/attachment")
     async def attachment(request: web.Request) -> web.Response:
-        visitor = _visitor(request)
-        waited = chat.limiter.acquire(visitor.sender)
-        if waited is not None:
-            return _too_many(waited)
-        return await _receive_file(chat, request, visitor)
+        return await _receive_file(chat, request, _visitor(request, chat.limiter))
 
     @routes.post("/api/clear")
     async def clear(request: web.Request) -> web.Response:
@@ -330,13 +323,17 @@ def build_app(chat: Webchat) -> web.Application:
     return app
 
 
-def _visitor(request: web.Request) -> Session:
+def _visitor(request: web.Request, limiter: SenderRateLimiter | None = None) -> Session:
+    """The request's session (401 without one), having taken one message's token from `limiter` (429 beyond it)."""
     session = request.get(SESSION)
     if not isinstance(session, Session):
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": "no chat session: agree to the privacy notice first"}),
             content_type="application/json",
         )
+    waited = limiter.acquire(session.sender) if limiter is not None else None
+    if waited is not None:
+        raise _too_many(waited)
     return session
 
 
@@ -460,7 +457,7 @@ def _guard(chat: Webchat) -> Callable[..., Awaitable[web.StreamResponse]]:
             if chat.address_limiter is not None and request.path != "/api/events":
                 waited = chat.address_limiter.acquire(request.remote or "unknown")
                 if waited is not None:
-                    return _too_many(waited)
+                    raise _too_many(waited)
             if request.method == "POST" and not _same_origin(request):
                 log.warning(
                     "webchat: a %s from another origin (%s) refused", request.path, request.headers.get("Origin")
@@ -520,11 +517,11 @@ def _language(request: web.Request) -> str:
     return "en" if request.query.get("lang") == "en" else "zh"
 
 
-def _too_many(seconds: float) -> web.Response:
+def _too_many(seconds: float) -> web.HTTPTooManyRequests:
     wait = max(1, math.ceil(seconds))
-    return web.json_response(
-        {"error": "too many messages; wait a moment", "retry_after": wait},
-        status=429,
+    return web.HTTPTooManyRequests(
+        text=json.dumps({"error": "too many messages; wait a moment", "retry_after": wait}),
+        content_type="application/json",
         headers={"Retry-After": str(wait)},
     )
 
