@@ -131,9 +131,9 @@ test-slow: model nginx
 bench: model nginx
 	$(PY) -m bench $(BENCH)
 
-# Refresh docs/screenshots/ (shown in the README) from the console's browser tests.
+# Refresh docs/screenshots/ (shown in the README) from the console's and the web chat's browser tests.
 screenshots: model browser
-	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_browser.py
+	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_browser.py tests/test_webchat_browser.py
 
 # Create the console's first administrator: `make admin` (named admin) or `make admin ADMIN=wang`.
 admin: venv

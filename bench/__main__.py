@@ -210,6 +210,7 @@ def single_server(durations: Durations, work: Path) -> dict[str, object]:
         rasa_port=free_port(),
         actions_port=free_port(),
         console_port=free_port(),
+        webchat_port=free_port(),
         var_dir=work / "single",
         rasa_token="bench-" + os.urandom(8).hex(),
     )

@@ -279,6 +279,60 @@ SETTINGS: tuple[Setting, ...] = (
         part="telegram",
     ),
 )
+#: The web chat's settings (bot/channels/webchat), in their own block.
+SETTINGS += (
+    _s(
+        "IPDESK_WEBCHAT_HOST",
+        "127.0.0.1",
+        "where the web chat server listens (behind the site's reverse proxy)",
+        part="webchat",
+    ),
+    _s("IPDESK_WEBCHAT_PORT", "8081", "the web chat server's port", part="webchat"),
+    _s(
+        "IPDESK_WEBCHAT_SECRET",
+        "",
+        "the key that signs the visitors' chat sessions, the same on every web chat server behind one balancer; "
+        "unset: one generated once into var/webchat-secret (0600)",
+        secret=True,
+        part="webchat",
+    ),
+    _s(
+        "IPDESK_WEBCHAT_SESSION_DAYS",
+        "30",
+        "a visitor's chat session (and its cookie) ends after this many days unused",
+        part="webchat",
+    ),
+    _s(
+        "IPDESK_WEBCHAT_SECURE_COOKIES",
+        "false",
+        "send the chat's session cookie over HTTPS only (behind TLS)",
+        part="webchat",
+    ),
+    _s(
+        "IPDESK_WEBCHAT_SAMESITE",
+        "Lax",
+        "the session cookie's SameSite: Strict or Lax (the widget on a page of the same site); None only with "
+        "secure cookies, for a widget on another site",
+        part="webchat",
+    ),
+    _s(
+        "IPDESK_WEBCHAT_EMBED_ORIGINS",
+        "",
+        "the sites that may show the chat in their pages (space-separated origins, https://www.example.gov.cn); "
+        "unset: only the chat's own pages",
+        part="webchat",
+    ),
+    _s("IPDESK_WEBCHAT_BURST", "10", "a visitor's messages at once", part="webchat"),
+    _s("IPDESK_WEBCHAT_PER_MINUTE", "30", "a visitor's messages a minute after the burst", part="webchat"),
+    _s(
+        "IPDESK_WEBCHAT_ADDRESS_BURST",
+        "60",
+        "one address's requests at once, all its visitors together (0: no limit)",
+        part="webchat",
+    ),
+    _s("IPDESK_WEBCHAT_ADDRESS_PER_MINUTE", "240", "one address's requests a minute after the burst", part="webchat"),
+    _s("IPDESK_WEBCHAT_MAX_FILE_MB", "10", "the largest file a visitor may attach (PDF, image, Word)", part="webchat"),
+)
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 _warned: set[str] = set()
 

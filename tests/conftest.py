@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.databases import empty_database
-from tests.helpers.stack import free_port, start_or_fail
+from tests.helpers.stack import free_port, stack_settings, start_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "ipdesk.tar.gz"
@@ -31,12 +31,10 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """The action server, the Rasa server and the desk worker, started as `make run` starts them, on free ports."""
-    from bot.processes.launcher import Settings, Stack, all_services, prepare_desk
+    from bot.processes.launcher import Stack, all_services, prepare_desk
 
     var_dir = tmp_path_factory.mktemp("var")
-    settings = Settings(
-        rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), model=trained_model, var_dir=var_dir
-    )
+    settings = stack_settings(trained_model, var_dir)
     prepare_desk(settings)
     services = all_services(settings)
     for service in services:  # a session ends after 40 events (about seven turns) instead of 200, to see it happen
@@ -45,6 +43,8 @@ def stack(trained_model, tmp_path_factory):
         # Every test talks from 127.0.0.1: a per-address limit the suite stays under, which a flood still exceeds.
         service.env["IPDESK_REST_ADDRESS_BURST"] = "100"
         service.env["IPDESK_REST_ADDRESS_PER_MINUTE"] = "600"
+        service.env["IPDESK_WEBCHAT_ADDRESS_BURST"] = "200"  # the web chat's browsers, all on 127.0.0.1 too
+        service.env["IPDESK_WEBCHAT_ADDRESS_PER_MINUTE"] = "1000"
     stack = Stack(services, log_dir=var_dir / "logs")
     start_or_fail(stack, var_dir / "logs", 240)
     yield settings

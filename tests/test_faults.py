@@ -31,6 +31,7 @@ def faulty(trained_model, tmp_path_factory, scratch_postgres, scratch_redis):
         rasa_port=free_port(),
         actions_port=free_port(),
         console_port=free_port(),
+        webchat_port=free_port(),
         model=trained_model,
         var_dir=var_dir,
         database_url=scratch_postgres.url,

@@ -16,3 +16,13 @@ def sender_id(chat_id: int) -> str:
 def message_id_for(update_id: int) -> str:
     """The Rasa message id of a Telegram update: what makes a repeat of it recognisable in the conversation."""
     return f"telegram-update-{update_id}"
+
+
+# --- The web chat (bot/channels/webchat): a visitor's conversation is `web:<random token>`, issued by the web chat
+# server in a signed session; the REST channel refuses the prefix, so no client can write into one.
+WEBCHAT_PREFIX = "web:"
+
+
+def webchat_message_id(client_id: str) -> str:
+    """The Rasa message id of a web chat message: the browser's own id for it, so a repeated POST is recognisable."""
+    return f"webchat-{client_id}"

@@ -38,6 +38,8 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     console_port: int = 8080
+    #: The public web chat (bot/channels/webchat), apart from the staff console.
+    webchat_port: int = 8081
     model: Path = DEFAULT_MODEL
     var_dir: Path = ROOT / "var"
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
@@ -69,6 +71,7 @@ class Settings:
             rasa_port=read(env, "IPDESK_RASA_PORT", positive(int), cls.rasa_port),
             actions_port=read(env, "IPDESK_ACTIONS_PORT", positive(int), cls.actions_port),
             console_port=read(env, "IPDESK_CONSOLE_PORT", positive(int), cls.console_port),
+            webchat_port=read(env, "IPDESK_WEBCHAT_PORT", positive(int), cls.webchat_port),
             model=Path(text(env, "IPDESK_MODEL") or DEFAULT_MODEL),
             var_dir=Path(text(env, "IPDESK_VAR_DIR") or ROOT / "var"),
             rasa_token=text(env, "IPDESK_RASA_TOKEN") or defaults.rasa_token,
@@ -110,6 +113,10 @@ class Settings:
     @property
     def console_url(self) -> str:
         return f"http://{self.host}:{self.console_port}"
+
+    @property
+    def webchat_url(self) -> str:
+        return f"http://{self.host}:{self.webchat_port}"
 
     @property
     def tracker_on_postgresql(self) -> bool:
@@ -281,6 +288,17 @@ def console(settings: Settings) -> Service:
     return Service("console", [sys.executable, "-m", "bot.console", "serve"], f"{settings.console_url}/health", env)
 
 
+def webchat(settings: Settings) -> Service:
+    """The public web chat (bot/channels/webchat): the chat page, the widget and the visitors' signed sessions."""
+    env = {
+        **settings.environment(),
+        "IPDESK_WEBCHAT_HOST": settings.host,
+        "IPDESK_WEBCHAT_PORT": str(settings.webchat_port),
+        "IPDESK_VAR_DIR": str(settings.var_dir),
+    }
+    return Service("webchat", [sys.executable, "-m", "bot.channels.webchat"], f"{settings.webchat_url}/health", env)
+
+
 def all_services(settings: Settings) -> list[Service]:
     services = [
         action_server(settings),
@@ -288,6 +306,7 @@ def all_services(settings: Settings) -> list[Service]:
         desk_worker(settings),
         scheduler(settings),
         console(settings),
+        webchat(settings),
     ]
     if settings.telegram:
         services.append(telegram_worker(settings))
@@ -421,6 +440,7 @@ def _banner(settings: Settings) -> str:
         f'  try:            curl -s -d \'{{"sender":"me","message":"有哪些海外知识产权保险"}}\' {webhook}\n'
         f"  action server:  {settings.actions_url}\n"
         f"  console:        {settings.console_url}/  (first time: python -m bot.console create-admin admin)\n"
+        f'  web chat:       {settings.webchat_url}/  (embed: <script src="{settings.webchat_url}/widget.js">)\n'
         f"  conversations:  {'Rasa tracker store on IPDESK_DATABASE_URL' if settings.tracker_on_postgresql else settings.var_dir / 'tracker.db'}\n"
         f"  locks:          {'Redis (IPDESK_REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
         f"  desk:           {settings.environment()['IPDESK_DATABASE_URL']}\n"
@@ -447,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     print(prepare_desk(settings), flush=True)
     stack = Stack(all_services(settings))
     print(
-        "starting the action server, the Rasa server, the desk worker, the scheduler, the console"
+        "starting the action server, the Rasa server, the desk worker, the scheduler, the console, the web chat"
         f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…",
         flush=True,
     )

@@ -29,6 +29,8 @@ def senders_from_environment() -> dict[str, Sender]:
     if rasa_url and token:
         relay = RasaRelay(rasa_url, token)
         senders.update(rest=relay, cmdline=relay)
+        # The web chat's conversations live in Rasa too: the browser reads the delivered message from there.
+        senders.update(webchat=relay)
     else:
         logger.warning("IPDESK_RASA_URL or IPDESK_RASA_TOKEN is not set: REST conversations get no desk messages")
     return senders

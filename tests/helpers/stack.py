@@ -22,3 +22,11 @@ def start_or_fail(stack: Any, log_dir: Path, timeout: float) -> None:
     except (RuntimeError, TimeoutError) as error:
         logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(log_dir.glob("*.log")))
         pytest.fail(f"{error}\n{logs}")
+
+
+def stack_settings(model: Path, var_dir: Path, **overrides: Any) -> Any:
+    """The launcher's settings for a stack of this test run: every service on a free port, data under `var_dir`."""
+    from bot.processes.launcher import Settings
+
+    ports = dict(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), webchat_port=free_port())
+    return Settings(**{**ports, "model": model, "var_dir": var_dir, **overrides})

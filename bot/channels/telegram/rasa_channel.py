@@ -22,44 +22,23 @@ the repeat then runs as a new turn, since the set-aside one gave no replies.
 
 from __future__ import annotations
 
-import hmac
-import logging
-import os
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.runtime.server import install as install_rasa_fixes
-from bot.runtime.turns import LOCK_WAIT_SECONDS, replies_to, run_turn, set_aside
-from bot.settings import text
+from bot.channels.bridge import TokenBridgeInput
 from bot.channels.identity import SENDER_PREFIX, message_id_for
 
-logger = logging.getLogger(__name__)
 
-
-class TelegramBridgeInput(RestInput):
+class TelegramBridgeInput(TokenBridgeInput):
     """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update."""
-
-    def __init__(self, token: str | None) -> None:
-        install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
-        self.token = token
-        if not token:
-            logger.error("the telegram channel has no token (set IPDESK_RASA_TOKEN): it refuses every request")
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> "TelegramBridgeInput":
-        return cls((credentials or {}).get("token") or text(os.environ, "IPDESK_RASA_TOKEN"))
-
-    def _extract_input_channel(self, req: Request) -> str:
-        return self.name()  # never what the body claims: this channel's conversations are Telegram's
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bridge = Blueprint("telegram_bridge", __name__)
@@ -70,7 +49,7 @@ class TelegramBridgeInput(RestInput):
 
         @bridge.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.token or not hmac.compare_digest(str(request.args.get("token", "")), self.token):
+            if not self.authorised(request):
                 return response.json({"error": "a valid token is required"}, status=403)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
@@ -83,28 +62,6 @@ class TelegramBridgeInput(RestInput):
                 return response.json({"error": "no model is loaded"}, status=503)
             update_id = (metadata.get("telegram") or {}).get("update_id")
             message_id = message_id_for(update_id) if isinstance(update_id, int) else None
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
-            )
-            try:
-                async with agent.lock_store.lock(sender, wait_time_in_seconds=LOCK_WAIT_SECONDS):
-                    if message_id is not None:
-                        earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
-                        if earlier is not None:
-                            logger.info(
-                                "telegram update %s of %s was handled before; returning its replies", update_id, sender
-                            )
-                            return response.json(earlier)
-                    turn = await run_turn(agent, message)
-                    if turn.failed:
-                        await set_aside(agent, sender)
-                        return response.json(
-                            {"error": "the bot cannot answer now; send the message again later"}, status=503
-                        )
-            except Exception:
-                logger.exception("telegram channel: the turn of %s (update %s) failed", sender, update_id)
-                return response.json({"error": "the message could not be handled; send it again"}, status=503)
-            return response.json(collector.messages)
+            return await self.answer_once(agent, sender, text, metadata, message_id)
 
         return bridge

@@ -8,32 +8,16 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
-
-import httpx
 
 from bot.channels.identity import sender_id
+from bot.channels.rasa_api import RasaApi, RasaUnavailable, conversation_path
+
+__all__ = ["RasaClient", "RasaUnavailable"]
 
 log = logging.getLogger(__name__)
 
 
-class RasaUnavailable(Exception):
-    """Rasa could not be reached or could not handle the request now; try again later."""
-
-
-class RasaClient:
-    def __init__(self, rasa_url: str, token: str, *, timeout: float = 120.0) -> None:
-        # A turn over a 10 000-character message or a slow action can take a while; a timeout is still a
-        # failure to retry, not an answer, so it is generous.
-        # trust_env=False: a proxy set for reaching Telegram (HTTPS_PROXY, ALL_PROXY) must not carry the calls to
-        # Rasa, which runs beside the worker.
-        self.client = httpx.AsyncClient(
-            base_url=rasa_url.rstrip("/"), timeout=timeout, params={"token": token}, trust_env=False
-        )
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
+class RasaClient(RasaApi):
     async def say(self, chat_id: int, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Hand the user's message to the conversation; the bot's replies of that turn."""
         body = {"sender": sender_id(chat_id), "message": text, "metadata": metadata}
@@ -62,17 +46,7 @@ class RasaClient:
         tracker = await self._call("GET", f"{_conversation(chat_id)}/tracker", params={"include_events": "NONE"})
         return ((tracker or {}).get("active_loop") or {}).get("name")
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = await self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(f"{method} {path}: {type(error).__name__}: {error}") from error
-        if response.status_code != 200:
-            raise RasaUnavailable(f"{method} {path}: HTTP {response.status_code} {response.text[:300]}")
-        return response.json()
-
 
 def _conversation(chat_id: int) -> str:
-    """The API path of the chat's conversation. Rasa does not decode the id in the path, so the ":" of
-    "tg:<chat>" stays as it is (as %3A it would name another, empty conversation)."""
-    return f"/conversations/{quote(sender_id(chat_id), safe=':')}"
+    """The API path of the chat's conversation."""
+    return conversation_path(sender_id(chat_id))
