@@ -22,7 +22,7 @@ from actions.forms import ask_action
 from actions.turn import contract, knowledge, language, remember_language, triggered_by_worker, user_text
 from bot.desk.exhibitions import ExhibitionError, outcome_of
 from bot.desk.fields import FieldError, clean_text, parse_date_range, parse_yes_no, split_contact
-from bot.desk.models import ExhibitionRegistration
+from bot.desk.schema import ExhibitionRegistration
 from knowledge import Item, Language, Localized
 
 logger = logging.getLogger(__name__)

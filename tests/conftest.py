@@ -110,7 +110,7 @@ def desk(desk_sessions, desk_clock, desk_settings, desk_vocabulary):
 @pytest.fixture()
 def add_expert(desk_sessions, desk_clock):
     """add_expert(name, **fields) -> id: put an expert in the pool (defaults: zh, available, cap 3, e-mail)."""
-    from bot.desk.models import Expert
+    from bot.desk.schema import Expert
 
     def add(name: str, **fields) -> int:
         values = dict(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk import chatlog
-from bot.desk.models import ChatTurn
+from bot.desk.schema import ChatTurn
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.desk.models import AuditEntry, ConsoleUser
+from bot.desk.schema import AuditEntry, ConsoleUser
 from tests.helpers.console import PASSWORD, ConsoleClient
 
 NEW_PASSWORD = "Blue-Lantern-2026"

@@ -16,7 +16,7 @@ from bot.clock import SystemClock
 from bot.console.accounts import Accounts
 from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions
-from bot.desk.models import Call, Expert, Ticket
+from bot.desk.schema import Call, Expert, Ticket
 from tests.helpers.browser import Browser, missing_browser
 
 PASSWORD = "browser-test-password-1"
@@ -64,7 +64,7 @@ def browsers(console_site):
 
 def expert_account(accounts: Accounts, maker, expert_id: int) -> str:
     """The console account of the pool expert `expert_id` (made once)."""
-    from bot.desk.models import ConsoleUser
+    from bot.desk.schema import ConsoleUser
 
     username = f"expert{expert_id}"
     with maker() as session:  # closed before the account is made: a SQLite transaction holds the write lock

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.desk.models import AuditEntry, OutboxMessage
+from bot.desk.schema import AuditEntry, OutboxMessage
 from bot.desk.privacy import redact_contacts
 from tests.helpers.console import ConsoleClient, open_ticket
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk import chatlog
-from bot.desk.models import AuditEntry, Call
+from bot.desk.schema import AuditEntry, Call
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 WEEKS = {"from": "2026-11-23", "to": "2026-12-06"}  # two Monday-to-Sunday weeks; the desk clock starts on the first

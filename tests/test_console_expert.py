@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent, TranscriptLine
+from bot.desk.schema import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent, TranscriptLine
 from tests.helpers.console import ConsoleClient, open_ticket, ticket
 
 

@@ -8,7 +8,7 @@ import io
 
 from sqlalchemy import func, select
 
-from bot.desk.models import AuditEntry, Call, Ticket
+from bot.desk.schema import AuditEntry, Call, Ticket
 from tests.helpers.console import ConsoleClient, only_call
 
 

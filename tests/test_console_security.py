@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.console.context import ConsoleContext
 from bot.console.config import parse_networks
 from bot.console.web import FLASH_COOKIE, sign_flash
-from bot.desk.models import AuditEntry, Call, SignInAttempt
+from bot.desk.schema import AuditEntry, Call, SignInAttempt
 from tests.helpers.stack import free_port
 from tests.helpers.console import PASSWORD, ConsoleClient, ConsoleServer, open_ticket
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
+from bot.desk.schema import AuditEntry, Call, OutboxMessage, Ticket, TicketEvent
 from tests.helpers.console import open_ticket, ticket
 
 

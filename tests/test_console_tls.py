@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bench.scratch import _wait_for_port
 from bot.console.config import parse_networks
 from bot.console.context import ConsoleContext
-from bot.desk.models import AuditEntry, Call
+from bot.desk.schema import AuditEntry, Call
 from tests.helpers.browser import ROOT, Browser, missing_browser
 from tests.helpers.stack import free_port
 from tests.helpers.console import PASSWORD, ConsoleServer

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.exhibitions import Exhibitions
-from bot.desk.models import AuditEntry, OutboxMessage, RiskWarning
+from bot.desk.schema import AuditEntry, OutboxMessage, RiskWarning
 from bot.desk.outbox import OutboxWorker, RecipientBlocked
 from bot.desk.risk_warnings import Criteria, mark_blocked
 

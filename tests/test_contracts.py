@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bot import contracts
-from bot.desk import models
+from bot.desk import schema
 from bot.desk.outbox import KIND_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +21,9 @@ def test_the_actions_write_every_reply_kind_but_holding_and_nothing_else() -> No
 
 
 def test_the_databases_checks_are_the_contracts_values() -> None:
-    assert models.TICKET_STATUSES is contracts.TICKET_STATUSES
-    assert models.OUTBOX_STATUSES is contracts.OUTBOX_STATUSES
-    assert models.CALL_CHANNELS is contracts.CALL_CHANNELS
+    assert schema.TICKET_STATUSES is contracts.TICKET_STATUSES
+    assert schema.OUTBOX_STATUSES is contracts.OUTBOX_STATUSES
+    assert schema.CALL_CHANNELS is contracts.CALL_CHANNELS
     assert set(contracts.OPEN_STATUSES) == set(contracts.TICKET_STATUSES) - {"closed"}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
 from bot.desk.db import create_schema, make_engine, sessions
-from bot.desk.models import Expert
+from bot.desk.schema import Expert
 
 
 def test_sqlite_gets_its_folder_wal_foreign_keys_and_a_busy_timeout(tmp_path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.processes import cli
 from bot.desk.expert_import import import_experts
-from bot.desk.models import Expert
+from bot.desk.schema import Expert
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "bot" / "desk" / "data" / "experts.yml"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.tickets import Desk, DeskError, TranscriptEntry
-from bot.desk.models import OutboxMessage, Ticket, TicketEvent, TranscriptLine
+from bot.desk.schema import OutboxMessage, Ticket, TicketEvent, TranscriptLine
 
 
 def open_case(desk: Desk, sender: str = "tg-100", **overrides) -> Ticket:

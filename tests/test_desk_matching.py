@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.desk.matching import rank_experts
-from bot.desk.models import Ticket
+from bot.desk.schema import Ticket
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.settings import DeskSettings
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 from bot.desk.outbox import OutboxWorker, RecipientBlocked, enqueue
 
 

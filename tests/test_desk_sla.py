@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.settings import DeskSettings, SettingsError
 from bot.contracts import Priority
-from bot.desk.models import OutboxMessage, Ticket, TicketEvent
+from bot.desk.schema import OutboxMessage, Ticket, TicketEvent
 from bot.desk.tickets import Desk, DeskError
 
 BEIJING = ZoneInfo("Asia/Shanghai")

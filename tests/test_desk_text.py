@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.desk.models import OutboxMessage, Ticket, TranscriptLine
+from bot.desk.schema import OutboxMessage, Ticket, TranscriptLine
 
 
 def test_broken_characters_are_dropped_and_the_ticket_opens(desk, desk_sessions, add_expert) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.desk.tickets import Desk
-from bot.desk.models import Ticket
+from bot.desk.schema import Ticket
 
 from tests.helpers.rest import customs, say
 

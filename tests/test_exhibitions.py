@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.exhibitions import ExhibitionError, Exhibitions, outcome_of
-from bot.desk.models import ExhibitionNotice, OutboxMessage, Ticket
+from bot.desk.schema import ExhibitionNotice, OutboxMessage, Ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

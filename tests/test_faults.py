@@ -80,7 +80,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 def outbox_statuses(desk, kind: str | None = None) -> dict[str, str]:
     """The status of each message to REST conversations (experts' and staff's notices go elsewhere)."""
-    from bot.desk.models import OutboxMessage
+    from bot.desk.schema import OutboxMessage
 
     with desk.sessions() as session:
         query = select(OutboxMessage.idempotency_key, OutboxMessage.status).where(OutboxMessage.channel == "rest")
@@ -139,7 +139,7 @@ def test_action_server_killed_under_load_every_question_is_answered_in_order(fau
 
 def open_ticket(desk, sender: str) -> tuple[str, int]:
     """A ticket of the conversation `sender`, assigned to an expert: its number and the expert's id."""
-    from bot.desk.models import Ticket
+    from bot.desk.schema import Ticket
 
     ticket = desk.open_ticket(
         channel="rest",

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.desk.models import Call, ConsoleUser, Ticket, TicketEvent
+from bot.desk.schema import Call, ConsoleUser, Ticket, TicketEvent
 
 FUZZ = settings(
     max_examples=40,
@@ -268,7 +268,7 @@ WARNING_FIELDS = (
 
 
 def test_random_warning_forms_never_break_the_page_and_store_only_clean_warnings(console, staff):
-    from bot.desk.models import RiskWarning
+    from bot.desk.schema import RiskWarning
 
     before = stored(console)
 

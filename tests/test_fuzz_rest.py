@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.contracts import REPLY_KINDS
 from bot.desk.db import make_engine, sessions
-from bot.desk.models import Ticket, TicketEvent
+from bot.desk.schema import Ticket, TicketEvent
 
 FUZZ = settings(
     max_examples=40,

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from bot.desk import migrations
 from bot.desk.db import create_schema
-from bot.desk.models import Base
+from bot.desk.schema import Base
 from tests.helpers.databases import empty_database
 
 

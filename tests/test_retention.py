@@ -14,7 +14,7 @@ from bot.console.calls import CallForm
 from bot.desk.privacy import ANONYMISED
 from bot.desk.retention import purge
 from bot.console.suggest import Suggestion
-from bot.desk.models import (
+from bot.desk.schema import (
     Attachment,
     AuditEntry,
     Call,
@@ -346,7 +346,7 @@ def test_the_purge_command_prints_the_counts_and_its_dry_run_changes_nothing(tmp
 
 
 def test_past_fairs_and_former_warning_subscribers_lose_their_personal_data(console_context, desk_clock):
-    from bot.desk.models import ExhibitionRegistration, WarningSubscriber
+    from bot.desk.schema import ExhibitionRegistration, WarningSubscriber
     from bot.desk.risk_warnings import Criteria
 
     ctx = console_context

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 
 from bot.channels.telegram.inbox import Inbox
 from bot.desk.db import make_engine
-from bot.desk.models import AuditEntry, Call, OutboxMessage, Ticket, TranscriptLine
+from bot.desk.schema import AuditEntry, Call, OutboxMessage, Ticket, TranscriptLine
 from bot.desk.privacy import ANONYMISED
 from bot.desk.retention import PersonalStores, purge, purge_enterprise
 from tests.helpers.console import open_ticket

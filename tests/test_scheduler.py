@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.desk.exhibitions import Exhibitions
-from bot.desk.models import ExhibitionNotice, OutboxMessage, TicketEvent
+from bot.desk.schema import ExhibitionNotice, OutboxMessage, TicketEvent
 from bot.processes.scheduler import Job, Scheduler, desk_jobs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from tests.helpers.rest import customs, message, post, say
 from sqlalchemy import func, select
 
 from bot.desk.db import make_engine, sessions
-from bot.desk.models import OutboxMessage, Ticket, TicketEvent
+from bot.desk.schema import OutboxMessage, Ticket, TicketEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select
 
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 from tests.helpers.telegram_fake import _Fault
 from tests.test_telegram_end_to_end import Telegram, desk, telegram, titles  # noqa: F401 (fixtures)
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import select, update
 
-from bot.desk.models import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
+from bot.desk.schema import Attachment, Expert, OutboxMessage, Ticket, TicketEvent
 from bot.channels.telegram.experts import accept_data, ticket_in
 from bot.channels.telegram.rendering import utf16_length
 from tests.helpers.telegram_fake import Call, FakeBotApi, Switch, WorkerProcess, worker_environment
@@ -468,7 +468,7 @@ def test_a_chat_that_blocked_the_bot_is_marked_and_not_tried_again(telegram, des
 
 
 def block_lifted(desk, chat: int) -> bool:
-    from bot.desk.models import WarningSubscriber
+    from bot.desk.schema import WarningSubscriber
 
     with desk.sessions() as session:
         return bool(

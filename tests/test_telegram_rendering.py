@@ -8,7 +8,7 @@ import pytest
 
 from bot.channels.telegram.experts import notice_messages, ticket_in
 from bot.channels.telegram.rendering import BUTTON, from_rasa, keyboard, split_text, text_messages, utf16_length
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 
 LINK = "https://www.usitc.gov/intellectual_property/337_statistics_number_section_337_investigations.htm?x=1&y=2"
 

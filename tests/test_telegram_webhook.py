@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.desk.db import make_engine
-from bot.desk.models import Attachment, OutboxMessage
+from bot.desk.schema import Attachment, OutboxMessage
 from tests.helpers.stack import free_port
 from tests.helpers.telegram_fake import FakeBotApi, Switch, WorkerProcess, worker_environment
 

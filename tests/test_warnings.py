@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.desk.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber
+from bot.desk.schema import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber
 from bot.desk.outbox import OutboxWorker, RecipientBlocked
 from bot.desk.risk_warnings import Criteria, WarningFormError, Warnings, mark_blocked, matches, parse_criteria
 
@@ -364,7 +364,7 @@ def test_the_command_line_import_reports_by_line_and_exits_1(tmp_path, monkeypat
     assert main(["import-warnings", str(good), "--by", "wang"]) == 0
     assert "1 warning(s) published (warning:1)" in capsys.readouterr().out
     from bot.desk.db import make_engine, sessions
-    from bot.desk.models import AuditEntry
+    from bot.desk.schema import AuditEntry
 
     engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
     with sessions(engine)() as session:

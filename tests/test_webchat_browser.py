@@ -19,7 +19,7 @@ from bot.clock import SystemClock
 from bot.console.accounts import Accounts
 from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions
-from bot.desk.models import Attachment, Expert, Ticket
+from bot.desk.schema import Attachment, Expert, Ticket
 from tests.helpers.browser import Browser, missing_browser
 from tests.helpers.rest import message, post
 
@@ -161,7 +161,7 @@ def attachment_on(maker, number: str) -> bool:
 
 
 def expert_account(maker, expert_id: int) -> str:
-    from bot.desk.models import ConsoleUser
+    from bot.desk.schema import ConsoleUser
 
     username = f"webchat-expert{expert_id}"
     with maker() as session:

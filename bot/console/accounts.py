@@ -23,7 +23,7 @@ from bot.desk import audit
 from bot.console.config import ConsoleSettings
 from bot.console.passwords import DUMMY_HASH, check_strength, hash_password, needs_rehash, verify_password
 from bot.desk.fields import strip_control
-from bot.desk.models import USER_ROLES, ConsoleSession, ConsoleUser, Expert, SignInAttempt
+from bot.desk.schema import USER_ROLES, ConsoleSession, ConsoleUser, Expert, SignInAttempt
 
 log = logging.getLogger(__name__)
 

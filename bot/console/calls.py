@@ -23,7 +23,7 @@ from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where
 from bot.console.suggest import Suggestion
 from bot.desk.tickets import Desk, DeskError, TranscriptEntry
 from bot.desk.fields import FieldError, FormError, clean_text, parse_contact, strip_control
-from bot.desk.models import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
+from bot.desk.schema import CALL_CHANNELS, Call, ConsoleUser, Expert, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +428,7 @@ class HotlineLog:
 
     def history(self, call_id: int) -> list[dict[str, Any]]:
         """The call's own audit trail and, once escalated, its ticket's events, in time order."""
-        from bot.desk.models import AuditEntry
+        from bot.desk.schema import AuditEntry
 
         with self.sessions() as session:
             call = self._call(session, call_id)

@@ -40,7 +40,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from bot.console.topics import NOT_TOPICS, topic_label
 from bot.contracts import ReplyKind
-from bot.desk.models import Call, ChatTurn, Ticket, TicketEvent
+from bot.desk.schema import Call, ChatTurn, Ticket, TicketEvent
 
 DEFAULT_WEEKS = 12
 #: The longest range one report covers: two years of weeks keeps the week CASE and the page reasonable.

@@ -27,7 +27,7 @@ from bot.console.accounts import Principal
 from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.desk.tickets import Desk, DeskError
 from bot.desk.fields import FieldError, FormError, clean_text
-from bot.desk.models import (
+from bot.desk.schema import (
     TICKET_STATUSES,
     Attachment,
     Call,

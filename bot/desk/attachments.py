@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.desk.models import Attachment, Ticket, TicketEvent
+from bot.desk.schema import Attachment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 

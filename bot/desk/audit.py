@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.desk.models import AuditEntry
+from bot.desk.schema import AuditEntry
 
 
 class Actor(Protocol):

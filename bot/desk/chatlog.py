@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Union
 
 from bot.contracts import ReplyKind
 from bot.desk.tickets import Desk
-from bot.desk.models import ChatTurn
+from bot.desk.schema import ChatTurn
 from bot.settings import text
 
 log = logging.getLogger(__name__)

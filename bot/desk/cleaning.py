@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from bot.clock import require_aware
 from bot.desk.fields import UNSTORABLE
-from bot.desk.models import TRANSCRIPT_ROLES
+from bot.desk.schema import TRANSCRIPT_ROLES
 
 MAX_TEXT = 10_000
 MAX_NOTE = 2_000

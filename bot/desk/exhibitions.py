@@ -34,7 +34,7 @@ from bot.settings import DeskSettings
 from bot.contracts import FairNotice, MessageKind
 from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.tickets import Desk
-from bot.desk.models import EXHIBITION_OUTCOMES, ExhibitionNotice, ExhibitionRegistration, Ticket
+from bot.desk.schema import EXHIBITION_OUTCOMES, ExhibitionNotice, ExhibitionRegistration, Ticket
 from bot.desk.outbox import enqueue
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 

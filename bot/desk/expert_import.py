@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.desk import spreadsheets
 from bot.clock import SystemClock, require_aware
-from bot.desk.models import Expert
+from bot.desk.schema import Expert
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.desk.models import Expert, Ticket
+from bot.desk.schema import Expert, Ticket
 
 # Cases an expert is working on: asked to take, or taken and not yet answered.
 OPEN_STATUSES = ("assigned", "accepted")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.contracts import Language
-from bot.desk.models import Ticket
+from bot.desk.schema import Ticket
 from knowledge.vocabulary import Vocabulary
 
 

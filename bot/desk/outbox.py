@@ -31,7 +31,7 @@ from bot.clock import Clock, require_aware
 from bot.contracts import MessageKind
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 
 log = logging.getLogger(__name__)
 

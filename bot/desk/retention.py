@@ -67,7 +67,7 @@ from bot.desk import audit
 from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.db import make_engine
 from bot.desk.privacy import ANONYMISED, mask_contact
-from bot.desk.models import (
+from bot.desk.schema import (
     Attachment,
     AuditEntry,
     Call,

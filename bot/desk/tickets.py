@@ -39,7 +39,7 @@ from bot.clock import Clock, require_aware
 from bot.settings import DeskSettings
 from bot.desk.db import dialect_insert
 from bot.desk.matching import open_cases, rank_experts, speaks
-from bot.desk.models import Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine
+from bot.desk.schema import Expert, Ticket, TicketCounter, TicketEvent, TranscriptLine
 from bot.desk.outbox import enqueue
 from bot.desk.privacy import redact_contacts
 from knowledge.vocabulary import Vocabulary, load_vocabulary

@@ -29,7 +29,7 @@ from bot.settings import DeskSettings, SettingsError
 from bot.desk import migrations
 from bot.desk.services import DeskServices, open_database
 from bot.desk.expert_import import import_experts
-from bot.desk.models import RiskWarning
+from bot.desk.schema import RiskWarning
 from bot.desk.risk_warnings import IMPORT_FIELDS, Warnings
 
 

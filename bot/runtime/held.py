@@ -20,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock
 from bot.contracts import ConversationChannel, HeldQuestionPayload, Language, MessageKind
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 from bot.desk.outbox import enqueue
 
 #: The outbox channel and kind of a held question.

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.runtime import held
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

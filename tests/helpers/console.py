@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.console.context import ConsoleContext
 from bot.console.web import create_app
-from bot.desk.models import Call, Ticket
+from bot.desk.schema import Call, Ticket
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 PASSWORD = "correct-horse-battery"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.desk.attachments import attachments_of
 from bot.desk.tickets import Desk, DeskError
-from bot.desk.models import Expert, OutboxMessage, Ticket
+from bot.desk.schema import Expert, OutboxMessage, Ticket
 from bot.channels.telegram import texts
 from bot.channels.telegram.rendering import DESK, keyboard, text_messages
 from knowledge import Language, detect_language

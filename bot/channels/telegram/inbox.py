@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 
 from bot.desk.db import dialect_insert, make_engine, sessions
-from bot.desk.models import UTCDateTime
+from bot.desk.schema import UTCDateTime
 
 log = logging.getLogger(__name__)
 

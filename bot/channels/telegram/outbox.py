@@ -28,7 +28,7 @@ from telegram.error import Forbidden
 
 from bot.clock import Clock
 from bot.contracts import ConversationChannel
-from bot.desk.models import OutboxMessage
+from bot.desk.schema import OutboxMessage
 from bot.desk.outbox import RecipientBlocked
 from bot.runtime.relay import trigger_desk_message
 from bot.channels.telegram.experts import notice_messages

@@ -25,7 +25,7 @@ from bot.console.csvexport import csv_response
 from bot.console.filters import FilterFields, FilterQuery, Problems, equal_where_given, on_days
 from bot.console.passwords import PasswordError
 from bot.console.web import blocking, context, error_page, principal, redirect, render, require
-from bot.desk.models import USER_ROLES, AuditEntry, ConsoleUser, Expert
+from bot.desk.schema import USER_ROLES, AuditEntry, ConsoleUser, Expert
 
 routes = web.RouteTableDef()
 ADMIN = ("admin",)

@@ -15,7 +15,7 @@ from bot.desk.privacy import shown_contact
 from bot.console.topics import TOPICS, topic_label
 from bot.console.web import HTTP, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.tickets import DeskError
-from bot.desk.models import ConsoleUser, Expert
+from bot.desk.schema import ConsoleUser, Expert
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

@@ -32,7 +32,7 @@ from bot.console.web import (
     require,
 )
 from bot.desk.tickets import DeskError
-from bot.desk.models import Expert
+from bot.desk.schema import Expert
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.desk import audit
 from bot.console.accounts import Principal
 from bot.console.web import blocking, context, principal, redirect, render, require
-from bot.desk.models import RiskWarning
+from bot.desk.schema import RiskWarning
 from bot.desk.risk_warnings import DIMENSIONS, FIELD_LABELS, IMPORT_FIELDS, WarningFormError
 
 routes = web.RouteTableDef()

@@ -1,5 +1,5 @@
 """The history of the desk's schema (Alembic): one revision per change under versions/, the first of them the
-baseline, the schema as it stood when migrations began. The models (bot/desk/models/) are the truth; a test
+baseline, the schema as it stood when migrations began. The models (bot/desk/schema/) are the truth; a test
 upgrades an empty database on SQLite and PostgreSQL and finds no difference from them.
 
 `upgrade(engine)` is how every process opens the database (bot/desk/services.py): under a lock, so that processes
@@ -51,7 +51,7 @@ def current(connection: Connection) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the desk's schema to the newest revision (see the module's docstring)."""
-    from bot.desk.models import Base
+    from bot.desk.schema import Base
 
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from alembic import context
 
-from bot.desk.models import Base, UTCDateTime
+from bot.desk.schema import Base, UTCDateTime
 
 
 def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

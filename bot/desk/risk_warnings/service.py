@@ -18,7 +18,7 @@ from bot.contracts import MessageKind, WarningPush
 from bot.desk import spreadsheets
 from bot.clock import Clock, require_aware
 from bot.desk.db import dialect_insert
-from bot.desk.models import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
+from bot.desk.schema import OutboxMessage, RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.outbox import enqueue
 from bot.desk.risk_warnings.criteria import Criteria, matches
 from bot.desk.risk_warnings.form import WarningDraft, WarningFormError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.desk.models import RiskWarning
+from bot.desk.schema import RiskWarning
 from bot.desk.risk_warnings.criteria import Criteria
 from knowledge import Language, Localized
 from knowledge.vocabulary import Vocabulary

@@ -9,13 +9,13 @@ handed on here so that callers import them from one place. Times are UTC and tim
 language codes (zh, en).
 """
 
-from bot.desk.models.accounts import USER_ROLES, AuditEntry, ConsoleSession, ConsoleUser, SignInAttempt
-from bot.desk.models.base import Base, UTCDateTime, mapper_registry
-from bot.desk.models.exhibitions import EXHIBITION_OUTCOMES, EXHIBITION_STAGES, ExhibitionNotice, ExhibitionRegistration
-from bot.desk.models.hotline import CALL_CHANNELS, Call, ChatTurn
-from bot.desk.models.outbox import OUTBOX_STATUSES, OutboxMessage
-from bot.desk.models.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
-from bot.desk.models.tickets import (
+from bot.desk.schema.accounts import USER_ROLES, AuditEntry, ConsoleSession, ConsoleUser, SignInAttempt
+from bot.desk.schema.base import Base, UTCDateTime, mapper_registry
+from bot.desk.schema.exhibitions import EXHIBITION_OUTCOMES, EXHIBITION_STAGES, ExhibitionNotice, ExhibitionRegistration
+from bot.desk.schema.hotline import CALL_CHANNELS, Call, ChatTurn
+from bot.desk.schema.outbox import OUTBOX_STATUSES, OutboxMessage
+from bot.desk.schema.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
+from bot.desk.schema.tickets import (
     TICKET_STATUSES,
     TRANSCRIPT_ROLES,
     Attachment,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped
 
-from bot.desk.models.base import Base, UTCDateTime, sql_in
+from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 USER_ROLES = ("staff", "expert", "admin")
 

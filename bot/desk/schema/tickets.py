@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey,
 from sqlalchemy.orm import Mapped
 
 from bot.contracts import TICKET_STATUSES
-from bot.desk.models.base import Base, UTCDateTime, sql_in
+from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 TRANSCRIPT_ROLES = ("user", "bot", "expert", "staff")
 

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Date, Float, ForeignKey, I
 from sqlalchemy.orm import Mapped
 
 from bot.contracts import CALL_CHANNELS
-from bot.desk.models.base import Base, UTCDateTime, sql_in
+from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 
 class Call(Base):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
-from bot.desk.models.base import Base, UTCDateTime, sql_in
+from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 EXHIBITION_STAGES = ("week_before", "day_before", "on_site", "after")
 EXHIBITION_OUTCOMES = ("none", "case")

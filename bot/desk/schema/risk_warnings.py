@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
-from bot.desk.models.base import Base, UTCDateTime
+from bot.desk.schema.base import Base, UTCDateTime
 
 
 class RiskWarning(Base):

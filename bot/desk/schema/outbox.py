@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped
 
 from bot.contracts import OUTBOX_STATUSES
-from bot.desk.models.base import Base, UTCDateTime, sql_in
+from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 
 class OutboxMessage(Base):
