@@ -12,11 +12,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.conversation import clarify, redact, refer, refuse
+from actions.conversation import clarify, keep_gap, redact, refer, refuse
 from actions.decide import Decision, Reading, Topic, decide
 from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language
 from bot.desk.chatlog import record_chat_turn
+from bot.desk.gaps import WEAK_CONFIDENCE
 from knowledge import Item, KnowledgeBase, Language, Localized
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ NEXT_STEP = {
     "ask_exhibition": (Localized("登记参展", "Register a trade fair"), "/register_exhibition"),
 }
 
+
+#: Decisions that do not rest on the NLU's confidence (a button, a measure named by number, a follow-up on the topic):
+#: a low confidence there is no weak reading, and such answers stay out of the gap queue.
+SURE_WITHOUT_NLU = frozenset({"button", "measure named", "follow-up"})
 
 #: The slot that keeps the conversation's last answered topic (`actions.decide.Topic`).
 TOPIC_SLOT = "topic"
@@ -79,11 +84,13 @@ def respond(
     if decision.kind == "refuse":
         refuse(dispatcher, tracker, lang, decision.refusal or "harmful")
         record_chat_turn(desk, tracker, "out_of_scope", language=lang)
+        keep_gap(tracker, "refuse", lang)
         return []
     if decision.kind == "refer":
         assert decision.referral is not None
         refer(dispatcher, lang, decision.referral)
         record_chat_turn(desk, tracker, "out_of_scope", language=lang, sources=[decision.referral.id])
+        keep_gap(tracker, "refer", lang, item_id=decision.referral.id)
         return []
     if decision.kind == "clarify":
         logger.info(
@@ -93,6 +100,7 @@ def respond(
             [item.id for item in decision.suggestions],
         )
         clarify(dispatcher, lang, decision.suggestions)
+        keep_gap(tracker, "clarify", lang, item_id=decision.suggestions[0].id if decision.suggestions else None)
         # The likeliest item stands for the topic, so "要多久" after the question back still has one to lean on.
         return _topic(tracker, decision.suggestions[0], decision, found) if decision.suggestions else []
     best = decision.item
@@ -105,6 +113,9 @@ def respond(
         json_message=contract("answer", language=lang, sources=[best.id, *best.policy]),
     )
     record_chat_turn(desk, tracker, "answer", language=lang, entities=found, sources=[best.id, *best.policy])
+    confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence")
+    if isinstance(confidence, (int, float)) and confidence < WEAK_CONFIDENCE and decision.why not in SURE_WITHOUT_NLU:
+        keep_gap(tracker, "weak_answer", lang, item_id=best.id)
     return _topic(tracker, best, decision, found)
 
 

@@ -11,12 +11,32 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.services import desk
-from actions.turn import contract, knowledge, language, remember_language, user_text
+from actions.turn import contract, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.chatlog import record_chat_turn
+from bot.desk.gaps import record_gap
 from knowledge import Item, Language, Localized, cues
 from knowledge.answers import sources_line
 
 logger = logging.getLogger(__name__)
+
+
+def keep_gap(tracker: Tracker, kind: str, lang: Language, *, item_id: str | None = None) -> None:
+    """Keep a turn that fell short (asked back, referred, refused, answered on a weak reading) in the gap queue for
+    staff (bot/desk/gaps.py). Only words the user typed: a button press says nothing about what is missing."""
+    text = user_text(tracker)
+    if not text.strip() or is_payload(text):
+        return
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    record_gap(
+        desk,
+        channel=tracker.get_latest_input_channel(),
+        kind=kind,
+        question=text,
+        language=lang,
+        intent=intent.get("name"),
+        confidence=intent.get("confidence"),
+        item_id=item_id,
+    )
 
 
 def clarify(dispatcher: CollectingDispatcher, lang: Language, suggestions: Sequence[Item] = ()) -> None:
@@ -123,6 +143,7 @@ class ActionClarify(Action):
     ) -> list[dict[str, Any]]:
         lang = language(tracker)
         clarify(dispatcher, lang)
+        keep_gap(tracker, "clarify", lang)
         return remember_language(tracker, lang)
 
 
@@ -141,4 +162,5 @@ class ActionRefuse(Action):
         category = cues.refusal(user_text(tracker)) or ("injection" if intent == "bot_instruction" else "harmful")
         refuse(dispatcher, tracker, lang, category)
         record_chat_turn(desk, tracker, "out_of_scope", language=lang)
+        keep_gap(tracker, "refuse", lang)
         return remember_language(tracker, lang)

@@ -38,10 +38,13 @@ HELP = Localized(
 )
 PRIVACY = Localized(
     "隐私说明：您留下的企业名称、联系方式和案情仅用于本次咨询和专家答复，仅工作人员和受理专家可见；"
-    "案件办结后保存 {days} 天{about_zh}，到期自动匿名化。",
+    "案件办结后保存 {days} 天{about_zh}，到期自动匿名化。机器人未能答好的问题会去掉联系方式、不记提问人，"
+    "留给工作人员改进答复，{days} 天后删除。",
     "Privacy: your company name, contact details and case description are used only for this consultation and the "
     "expert's answer, and only the desk's staff and the expert handling your case can see them; they are kept for "
-    "{days} days{about_en} after the case is closed, then anonymised automatically.",
+    "{days} days{about_en} after the case is closed, then anonymised automatically. Questions the bot could not "
+    "answer well are kept without contact details or who asked, for the staff to improve the answers, and deleted "
+    "after {days} days.",
 )
 GOODBYE = Localized(
     "再见！有海外知识产权方面的问题，随时来问。", "Goodbye! Come back any time with an overseas IP question."

@@ -96,6 +96,7 @@ PURGE_LABELS = {
     "attachment_failures": "attachment files that could not be deleted",
     "outbox_messages": "outbox messages deleted",
     "sign_in_attempts": "sign-in attempts deleted",
+    "knowledge_gaps": "unanswered questions deleted (the gap queue)",
     "sessions": "expired console sessions deleted",
     "audit_ips": "audit entries' IP addresses removed",
     "tracker_events": "conversation events deleted (Rasa's tracker store)",

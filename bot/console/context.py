@@ -16,6 +16,7 @@ from bot.console.calls import HotlineLog
 from bot.console.config import ConsoleSettings
 from bot.console.suggest import Suggester
 from bot.desk.exhibitions import Exhibitions
+from bot.desk.gaps import GapQueue
 from bot.desk.risk_warnings import Warnings
 from bot.desk.services import DeskServices, open_database
 from bot.desk.tickets import Desk
@@ -38,6 +39,7 @@ class ConsoleContext:
     vocabulary: Vocabulary
     warnings: Warnings
     exhibitions: Exhibitions
+    gaps: GapQueue
 
     @classmethod
     def build(
@@ -67,4 +69,5 @@ class ConsoleContext:
             vocabulary=services.vocabulary,
             warnings=services.warnings,
             exhibitions=services.exhibitions,
+            gaps=GapQueue(maker, clock),
         )

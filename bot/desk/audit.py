@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "refused": "拒绝访问",
     "view_contact": "查看联系方式",
     "allow_contact": "同意专家直接联系",
+    "dismiss": "忽略",
 }
 ACTIONS = tuple(ACTION_LABELS)
 

@@ -16,7 +16,8 @@ What goes, and what stays:
   last subscription ended before the cutoff is deleted with its delivery records.
 - outbox messages older than the cutoff, whatever their state (their payloads repeat texts and contacts; one still
   pending then — an e-mail notice nothing delivers — will not be delivered now), sign-in attempts and expired
-  console sessions older than the cutoff are deleted; audit entries older than the cutoff lose their IP address.
+  console sessions older than the cutoff are deleted, and so are the gap queue's questions (bot/desk/gaps.py); audit
+  entries older than the cutoff lose their IP address.
 - outside the desk's tables (`PersonalStores`): Rasa's tracker store loses every event older than the cutoff (a
   conversation past the period is deleted; on SQLite var/tracker.db, on PostgreSQL the `events` table beside the
   desk's); the Telegram worker's inbox (var/telegram-inbox.db) loses updates, deliveries, buttons and chats' language
@@ -73,6 +74,7 @@ from bot.desk.schema import (
     Call,
     ConsoleSession,
     ExhibitionRegistration,
+    KnowledgeGap,
     OutboxMessage,
     SignInAttempt,
     Ticket,
@@ -107,6 +109,7 @@ class PurgeReport:
     attachment_failures: int = 0
     outbox_messages: int = 0
     sign_in_attempts: int = 0
+    knowledge_gaps: int = 0
     sessions: int = 0
     audit_ips: int = 0
     tracker_events: int = 0
@@ -385,6 +388,7 @@ def _steps(cutoff: datetime, now: datetime) -> list[Step]:
         ),
         ("outbox_messages", OutboxMessage, lambda: OutboxMessage.created_at < cutoff, deleting(OutboxMessage)),
         ("sign_in_attempts", SignInAttempt, lambda: SignInAttempt.at < cutoff, deleting(SignInAttempt)),
+        ("knowledge_gaps", KnowledgeGap, lambda: KnowledgeGap.at < cutoff, deleting(KnowledgeGap)),
         ("sessions", ConsoleSession, lambda: ConsoleSession.expires_at < cutoff, deleting(ConsoleSession)),
         (
             "audit_ips",

@@ -24,10 +24,12 @@ START = Localized(
 )
 PRIVACY = Localized(
     "隐私说明：您在这里发送的消息和文件保存在本服务的服务器上，只用于答复您的咨询。转专家时，您提供的公司名称、联系方式、"
-    "情况说明和文件只提供给承办专家和服务台工作人员。请不要发送与咨询无关的个人敏感信息。如需查询或删除您的记录，请联系服务热线。",
+    "情况说明和文件只提供给承办专家和服务台工作人员。机器人未能答好的问题会去掉联系方式、不记提问人，留给工作人员改进答复。"
+    "请不要发送与咨询无关的个人敏感信息。如需查询或删除您的记录，请联系服务热线。",
     "Privacy: the messages and files you send here are kept on this service's servers and used only to answer your "
     "questions. When an expert is brought in, your company name, contact, description and files are shown only to "
-    "that expert and the helpdesk staff. Please do not send personal data the question does not need. To see or "
+    "that expert and the helpdesk staff. Questions the bot could not answer well are kept without contact details or "
+    "who asked, for the staff to improve the answers. Please do not send personal data the question does not need. To see or "
     "delete your records, call the helpdesk hotline.",
 )
 RECEIVED = Localized(

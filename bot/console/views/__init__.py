@@ -1,5 +1,17 @@
 """The console's pages, one module per area; each exposes `routes` (an aiohttp RouteTableDef)."""
 
-from bot.console.views import admin, auth, calls, dashboard, exhibitions, expert, home, inbox, tickets, warnings
+from bot.console.views import (
+    admin,
+    auth,
+    calls,
+    dashboard,
+    exhibitions,
+    expert,
+    home,
+    inbox,
+    knowledge,
+    tickets,
+    warnings,
+)
 
-MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, dashboard, admin]
+MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, dashboard, admin]

@@ -7,7 +7,7 @@
     zh: {
       title: "海外知识产权纠纷应对咨询", consentTitle: "服务说明与隐私告知",
       about: "本服务为山西省出口企业提供海外知识产权纠纷应对的公益咨询（依据晋知产发〔2022〕23号），回答政策、流程和应对要点，并可转交专家。",
-      keptWhat: "我们保存：您发送的消息和文件、转人工时您填写的企业名称和联系方式。",
+      keptWhat: "我们保存：您发送的消息和文件、转人工时您填写的企业名称和联系方式；机器人未能答好的问题去掉联系方式、不记提问人后留给工作人员改进答复。",
       keptHowLong: "保存多久：工单办结后 {days} 天删除或匿名化；本对话的会话 {session} 天不使用即失效。",
       keptWho: "谁能看到：服务中心的坐席人员和为您分配的专家；统计只用匿名数字。",
       keptClear: "您可以随时点“清除我的对话”删除本对话。",
@@ -22,7 +22,7 @@
     en: {
       title: "Overseas IP dispute help", consentTitle: "About this service and your privacy",
       about: "A free consultation service for Shanxi exporters facing IP disputes abroad (Jin Zhi Chan Fa [2022] No. 23): policies, procedures and what to do, with experts one step away.",
-      keptWhat: "What we keep: your messages and files, and the company name and contact you give when asking for an expert.",
+      keptWhat: "What we keep: your messages and files, and the company name and contact you give when asking for an expert; questions the bot could not answer well are kept without contact details or who asked, for the staff to improve the answers.",
       keptHowLong: "How long: deleted or anonymised {days} days after your case is closed; this chat session ends after {session} days unused.",
       keptWho: "Who sees it: the service centre's staff and the expert assigned to you; statistics use anonymous counts only.",
       keptClear: "You can delete this conversation at any time with \u201cClear my conversation\u201d.",
