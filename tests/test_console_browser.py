@@ -259,6 +259,27 @@ def test_the_admin_pages_and_the_dashboard(console_site, browsers, tmp_path):
     admin.screenshot("dashboard", tmp_path)
 
 
+def test_staff_see_what_the_bot_could_not_answer_and_dismiss_it(console_site, browsers, tmp_path):
+    """The gap queue filled by real chat turns: three enterprises ask the same thing the desk does not handle
+    (domestic trademark filing) in their own words; staff find it as one group of three and dismiss it."""
+    from tests.helpers.rest import say
+
+    stack = console_site[0]
+    run = uuid.uuid4().hex[:6]
+    asked = ["国内商标注册要多久", "在国内注册商标需要多长时间", "国内商标注册需要多长时间？"]
+    for n, question in enumerate(asked):
+        say(stack, f"gaps-{run}-{n}", question)
+    staff = browsers()
+    staff.sign_in("staff1", PASSWORD)
+    staff.open("/knowledge/gaps?kind=refer")
+    row = staff.wait_for("tr.gap-group", text=asked[-1])
+    assert int(row.find_element("css selector", ".gap-count").text) >= 3  # one group, however they were worded
+    staff.screenshot("gaps", tmp_path)
+    row.find_element("css selector", "button[type=submit]").click()
+    staff.wait_for(".flash", text="条未答问题")
+    assert asked[-1] not in staff.text
+
+
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg onload="window.__xss=3">'
 
 
