@@ -16,3 +16,22 @@ def sender_id(chat_id: int) -> str:
 def message_id_for(update_id: int) -> str:
     """The Rasa message id of a Telegram update: what makes a repeat of it recognisable in the conversation."""
     return f"telegram-update-{update_id}"
+
+
+# WeChat Official Account: a follower is the sender `wx:<openid>` (the openid is the follower's id within this one
+# account); a message's MsgId (or, for an event, its sender and time) makes WeChat's retries of it recognisable.
+WECHAT_PREFIX = "wx:"
+
+
+def wechat_sender_id(openid: str) -> str:
+    """The Rasa conversation (sender id) of a WeChat follower."""
+    return f"{WECHAT_PREFIX}{openid}"
+
+
+def wechat_message_id(key: str) -> str:
+    """The Rasa message id of a WeChat message, from its inbox key (MsgId, or openid and time for an event)."""
+    return f"wechat-{key}"
+
+
+#: Every prefix a channel of its own owns: the REST channel refuses senders that claim one.
+CHANNEL_PREFIXES = (SENDER_PREFIX, WECHAT_PREFIX)

@@ -64,6 +64,7 @@ from bot.runtime.ratelimit import RateLimiter, SenderRateLimiter, retry_after_se
 from bot import settings
 from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
+from bot.channels.identity import WECHAT_PREFIX
 from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
 from knowledge import Localized, detect_language
 
@@ -259,6 +260,8 @@ class RestChannel(RestInput):
             )
         if sender.startswith(TELEGRAM_PREFIX):
             raise BadRequest(400, f'"sender" may not begin with "{TELEGRAM_PREFIX}": those are Telegram conversations')
+        if sender.startswith(WECHAT_PREFIX):
+            raise BadRequest(400, f'"sender" may not begin with "{WECHAT_PREFIX}": those are WeChat conversations')
         if not isinstance(text, str):
             raise BadRequest(400, '"message" must be a string')
         if len(text) > self.max_chars:

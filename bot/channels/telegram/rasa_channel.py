@@ -42,13 +42,24 @@ logger = logging.getLogger(__name__)
 
 
 class TelegramBridgeInput(RestInput):
-    """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update."""
+    """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update.
+
+    Another channel fed by a worker of its own (WeChat's) subclasses it with its name, its sender prefix and how its
+    metadata names a message (`message_id`)."""
+
+    #: The sender ids of this channel's conversations.
+    sender_prefix = SENDER_PREFIX
+
+    def message_id(self, metadata: dict[str, Any]) -> str | None:
+        """The Rasa message id that makes a repeat of this message recognisable, from the worker's metadata."""
+        update_id = (metadata.get("telegram") or {}).get("update_id")
+        return message_id_for(update_id) if isinstance(update_id, int) else None
 
     def __init__(self, token: str | None) -> None:
         install_rasa_fixes()  # the failure watch `run_turn` relies on, also under plain `rasa run`
         self.token = token
         if not token:
-            logger.error("the telegram channel has no token (set IPDESK_RASA_TOKEN): it refuses every request")
+            logger.error("the %s channel has no token (set IPDESK_RASA_TOKEN): it refuses every request", self.name())
 
     @classmethod
     def name(cls) -> str:
@@ -62,7 +73,7 @@ class TelegramBridgeInput(RestInput):
         return self.name()  # never what the body claims: this channel's conversations are Telegram's
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bridge = Blueprint("telegram_bridge", __name__)
+        bridge = Blueprint(f"{self.name()}_bridge", __name__)
 
         @bridge.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -74,15 +85,15 @@ class TelegramBridgeInput(RestInput):
                 return response.json({"error": "a valid token is required"}, status=403)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
-            if not isinstance(sender, str) or not sender.startswith(SENDER_PREFIX) or not isinstance(text, str):
-                return response.json({"error": 'expected {"sender": "tg:<chat id>", "message": "<text>"}'}, status=400)
+            if not isinstance(sender, str) or not sender.startswith(self.sender_prefix) or not isinstance(text, str):
+                expected = f'expected {{"sender": "{self.sender_prefix}<id>", "message": "<text>"}}'
+                return response.json({"error": expected}, status=400)
             if not isinstance(metadata, dict):
                 return response.json({"error": "metadata must be an object"}, status=400)
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model is loaded"}, status=503)
-            update_id = (metadata.get("telegram") or {}).get("update_id")
-            message_id = message_id_for(update_id) if isinstance(update_id, int) else None
+            message_id = self.message_id(metadata)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
@@ -93,7 +104,10 @@ class TelegramBridgeInput(RestInput):
                         earlier = replies_to(await agent.processor.get_tracker(sender), message_id)
                         if earlier is not None:
                             logger.info(
-                                "telegram update %s of %s was handled before; returning its replies", update_id, sender
+                                "%s message %s of %s was handled before; returning its replies",
+                                self.name(),
+                                message_id,
+                                sender,
                             )
                             return response.json(earlier)
                     turn = await run_turn(agent, message)
@@ -103,7 +117,7 @@ class TelegramBridgeInput(RestInput):
                             {"error": "the bot cannot answer now; send the message again later"}, status=503
                         )
             except Exception:
-                logger.exception("telegram channel: the turn of %s (update %s) failed", sender, update_id)
+                logger.exception("%s channel: the turn of %s (message %s) failed", self.name(), sender, message_id)
                 return response.json({"error": "the message could not be handled; send it again"}, status=503)
             return response.json(collector.messages)
 
