@@ -146,7 +146,8 @@ class Server:
         except Exception:
             log.exception("could not store message %s of %s; answering 503 so that WeChat sends it again", key, openid)
             return web.Response(status=503, text="not stored")
-        if state is not None and state[0] != "pending":
+        if state is not None and (state[0] != "pending" or state[1] is not None):
+            # WeChat retries only when it got no answer in time: this one gets the reply the first one was given.
             log.info("message %s of %s is a retry of one answered before", key, openid)
             return self._reply(request, message, state[1], encrypted)
         reply = await self.processor.passive(key, self.settings.passive_seconds)
