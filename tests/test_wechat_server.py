@@ -58,10 +58,9 @@ def worker(api, tmp_path_factory):
         var_dir=var_dir,
         WECHAT_AES_KEY=AES_KEY,
     )
-    process = WorkerProcess(env, var_dir / "worker.log").start()
-    url = f"http://127.0.0.1:{port}/wechat"
-    process.wait_listening(url)
-    process.url = url  # type: ignore[attr-defined]
+    process = WorkerProcess(env, var_dir / "worker.log", url=f"http://127.0.0.1:{port}/wechat")
+    process.start()
+    process.wait_listening()
     yield process
     code = process.stop()
     assert code == 0, f"the worker did not stop cleanly ({code}):\n{process.output()[-3000:]}"

@@ -70,7 +70,7 @@ class FakeWeChatApi:
         self.valid_token: str | None = None
         self.window_closed: set[str] = set()
         self.unfollowed: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # `wait_for`'s predicates read the calls while holding the condition
         self._changed = threading.Condition(self._lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -245,12 +245,16 @@ def signature_of(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypt])).encode()).hexdigest()  # noqa: S324
 
 
+@dataclass
 class WorkerProcess(TelegramWorkerProcess):
     """`python -m bot.channels.wechat` with the given environment, its output in a log file."""
 
     module = "bot.channels.wechat"
+    #: The server URL the worker listens at.
+    url: str = ""
 
-    def wait_listening(self, url: str, timeout: float = 60) -> None:
+    def wait_listening(self, timeout: float = 60) -> None:
+        url = self.url
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -77,10 +77,7 @@ def from_rasa(
             messages[-1]["menu"] = {"number": remember(options), "options": [title for title, _ in options]}
     if source_url and sources and messages:
         links = "\n".join(f"{source_url}/source/{source}" for source in dict.fromkeys(sources))
-        messages.insert(
-            len(messages) - (1 if "menu" in messages[-1] else 0),
-            {"text": f"{texts.OPEN_SOURCE.get(language)}\n{links}"},
-        )
+        messages.append({"text": f"{texts.OPEN_SOURCE.get(language)}\n{links}"})  # after the answer it backs
     return messages
 
 
