@@ -288,9 +288,9 @@ def worker_environment(
             "IPDESK_WECHAT_RETRY_MAX": "1",
             "IPDESK_WECHAT_DESK_INTERVAL": "0.5",
             "IPDESK_DESK_OUTBOX_BACKOFF_SECONDS": "1",
-            # Any call that ignored IPDESK_WECHAT_API_BASE would need these; they lead nowhere.
+            # A call to https://api.weixin.qq.com (one that ignored IPDESK_WECHAT_API_BASE) would go through this
+            # proxy, which leads nowhere; the fake and Rasa are plain http on loopback.
             "HTTPS_PROXY": "http://127.0.0.1:9",
-            "HTTP_PROXY": "http://127.0.0.1:9",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -158,7 +158,9 @@ class Processor:
             pending.openid,
             f" after {pending.attempts} failed attempt(s)" if pending.attempts else "",
         )
-        if self.on_answered is not None:
+        # Only a message that got an answer opens the conversation again: an unfollow (answered with nothing) must
+        # not lift the block it just set.
+        if self.on_answered is not None and stored.messages:
             try:
                 await self.on_answered(pending.openid)
             except Exception:

@@ -18,8 +18,9 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Column, String, Text, select
+from sqlalchemy import Column, String, Text, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import registry
 
 from bot.desk.db import dialect_insert, sessions
@@ -85,6 +86,14 @@ class TokenStore:
         return bool(row.token) and row.token != stale and row.expires_at - MARGIN > self.now()
 
     def _ensure_schema(self) -> None:
-        if not self._schema:
+        """Create the table on first use. Processes starting together race to create it (PostgreSQL then refuses
+        all but one with a duplicate type or table); a loser finds it made and goes on."""
+        if self._schema:
+            return
+        try:
             TokenBase.metadata.create_all(self.engine)
-            self._schema = True
+        except (IntegrityError, ProgrammingError):
+            if not inspect(self.engine).has_table(AccessToken.__tablename__):
+                raise
+            log.info("the WeChat token table was created by another process meanwhile")
+        self._schema = True
