@@ -206,16 +206,7 @@ def test_follow_greets_with_the_privacy_notice_and_unfollow_stops_warnings(quick
     assert "已订阅" in confirmation
     assert quick.server.event(who, "unsubscribe").body == "success"
     quick.api.wait_for(lambda: blocked(desk, who), 30, "the unfollowed subscriber to be blocked")
-    draft = warnings.parse(
-        {
-            "title": "美国专利诉讼提示（微信测试）",
-            "text": "测试正文。",
-            "source": "测试",
-            "countries": "美国",
-            "ip_types": "专利",
-        }
-    )
-    number = warnings.publish(draft, "staff:e2e").warning.id
+    number = publish(warnings, "美国专利诉讼提示（微信测试）", countries="美国", ip_types="专利")
     with desk.sessions() as session:
         queued = session.scalars(
             select(OutboxMessage).where(
@@ -314,3 +305,32 @@ def test_the_rest_channel_refuses_wechat_senders(stack) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 400 and "WeChat" in refused.value.read().decode()
+
+
+def test_a_warning_is_pushed_once_and_by_template_once_the_window_closed(quick, desk, warnings) -> None:  # noqa: F811
+    who = openid()
+    subscribed = quick.server.says(who, "订阅日本商标预警")
+    assert "已订阅" in (subscribed.text or quick.wait_for_message(who).text)
+    seen = len(quick.api.sent(who))
+    first = publish(warnings, "日本商标抢注提示（微信测试）")
+    pushed = quick.wait_for_message(who, lambda c: "日本商标抢注提示" in c.text, after=seen)
+    assert f"warning:{first}" in pushed.text
+    time.sleep(3)  # several outbox rounds: not pushed again
+    assert sum("日本商标抢注提示" in c.text for c in quick.api.sent(who)) == 1
+
+    quick.api.window_closed.add(who)
+    publish(warnings, "日本海关扣货提示（微信测试）")
+
+    def template_sent():
+        calls = quick.api.sent(who, "/cgi-bin/message/template/send")
+        return next((c for c in calls if c.body["data"]["keyword1"]["value"] == "日本海关扣货提示（微信测试）"), None)
+
+    template = quick.api.wait_for(template_sent, 90, "the warning's template message")
+    assert template.body["template_id"] == TEMPLATE_WARNING
+
+
+def publish(service, title: str, **values: str) -> int:
+    """Publish a warning (about Japanese trademarks unless `values` say otherwise); its id."""
+    fields = {"countries": "日本", "ip_types": "商标", **values}
+    draft = service.parse({"title": title, "text": f"{title}：测试正文。", "source": "测试", **fields})
+    return service.publish(draft, "staff:e2e").warning.id

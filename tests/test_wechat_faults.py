@@ -66,8 +66,16 @@ def test_on_wechat_the_action_server_down_is_one_notice_then_the_answer(faulty, 
 
 def test_on_wechat_postgresql_down_is_one_notice_then_the_answer(faulty, wechat, scratch_postgres) -> None:  # noqa: F811
     settings, _ = faulty
+    up = False
+
+    def bring_back() -> None:
+        nonlocal up
+        scratch_postgres.start()
+        up = True
+
     scratch_postgres.shut_down()
     try:
-        told_once_then_answered(wechat, settings, "海关扣留了我们的货物怎么办", scratch_postgres.start)
+        told_once_then_answered(wechat, settings, "海关扣留了我们的货物怎么办", bring_back)
     finally:
-        scratch_postgres.start()
+        if not up:
+            scratch_postgres.start()
