@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any, Callable
 
 import httpx
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: The most characters of one message handed to Rasa (the REST channel's limit).
 MAX_CHARS = 4000
+#: How long a typed number picks an option of the follower's latest numbered list; later it is just a number.
+NUMBERS_ANSWER = timedelta(hours=24)
 
 
 class RasaClient:
@@ -127,8 +130,8 @@ class MessageHandler:
                 log.info("menu option %r of %s is unknown or too old; taken as typed text", menu_id, openid)
             return option[1] if option else None
         typed = content.strip()
-        if typed.isdigit() and len(typed) <= 2:
-            option = self.inbox.option(openid, None, int(typed))
+        if typed.isdigit() and len(typed) <= 2:  # a number answers a list shown lately, not one from last week
+            option = self.inbox.option(openid, None, int(typed), since=self.clock.now() - NUMBERS_ANSWER)
             return option[1] if option else None
         return None
 

@@ -229,10 +229,15 @@ class Inbox:
             session.add(Menu(openid=openid, number=last + 1, options=[list(o) for o in options], created_at=now))
             return int(last + 1)
 
-    def option(self, openid: str, number: int | None, index: int) -> tuple[str, str] | None:
-        """(title, payload) of option `index` (from 1) of menu `number` (the latest when None), or None."""
+    def option(
+        self, openid: str, number: int | None, index: int, *, since: datetime | None = None
+    ) -> tuple[str, str] | None:
+        """(title, payload) of option `index` (from 1) of menu `number` (the latest when None; shown after `since`
+        when given), or None."""
         with self.sessions() as session:
             query = select(Menu).where(Menu.openid == openid)
+            if since is not None:
+                query = query.where(Menu.created_at >= since)
             query = query.where(Menu.number == number) if number is not None else query.order_by(Menu.number.desc())
             row = session.scalars(query.limit(1)).first()
             if row is None or not 1 <= index <= len(row.options):
