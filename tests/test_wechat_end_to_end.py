@@ -334,3 +334,22 @@ def publish(service, title: str, **values: str) -> int:
     fields = {"countries": "日本", "ip_types": "商标", **values}
     draft = service.parse({"title": title, "text": f"{title}：测试正文。", "source": "测试", **fields})
     return service.publish(draft, "staff:e2e").warning.id
+
+
+def test_a_worker_killed_mid_answer_finishes_it_after_the_restart_and_says_nothing_twice(slow) -> None:
+    """Killed while a part of the answer is being sent, the worker sends that part and the rest after its restart.
+    (WeChat's API has no idempotency key: a part WeChat accepted in the instant before the kill, before the inbox
+    recorded it, would be sent again — the one duplicate at-least-once delivery allows.)"""
+    who = openid()
+    slow.api.hang_after(who, 1)  # the first part goes out; the second hangs until the worker is dead
+    assert slow.server.says(who, "有哪些海外知识产权保险").body == "success"
+    slow.wait_for_message(who)
+    time.sleep(1)  # the second part is under way
+    slow.worker.kill()  # SIGKILL: no chance to finish anything
+    slow.api.released.set()
+    slow.worker.start()
+    slow.worker.wait_listening()
+    slow.wait_for_message(who, lambda c: "https://ipdesk.example.cn/chat/source/" in c.text)  # the last part
+    texts = [c.text for c in slow.api.sent(who)]
+    assert len(texts) == len(set(texts))  # nothing sent twice
+    assert [e["text"] for e in slow.user_turns(who)] == ["有哪些海外知识产权保险"]  # one turn

@@ -70,6 +70,9 @@ class FakeWeChatApi:
         self.valid_token: str | None = None
         self.window_closed: set[str] = set()
         self.unfollowed: set[str] = set()
+        #: openid → how many more customer-service messages to it pass before the next one hangs (`hang_after`).
+        self._hang_after: dict[str, int] = {}
+        self.released = threading.Event()
         self._lock = threading.RLock()  # `wait_for`'s predicates read the calls while holding the condition
         self._changed = threading.Condition(self._lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -121,6 +124,9 @@ class FakeWeChatApi:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
         touser = str(body.get("touser") or "")
         if path == "/cgi-bin/message/custom/send":
+            if self._hangs(touser):
+                self.released.wait(60)  # until the test has killed the worker: this message never arrived
+                return {"errcode": -1, "errmsg": "system error"}
             if touser in self.unfollowed:
                 return {"errcode": 43004, "errmsg": "require subscribe"}
             if touser in self.window_closed:
@@ -131,6 +137,23 @@ class FakeWeChatApi:
         if path == "/cgi-bin/menu/create":
             return {"errcode": 0, "errmsg": "ok"}
         return {"errcode": 40004, "errmsg": f"no such API {path}"}
+
+    def hang_after(self, openid: str, passing: int) -> None:
+        """Let `passing` customer-service messages to `openid` through, then hold the next one until `released`."""
+        with self._lock:
+            self._hang_after[openid] = passing
+        self.released.clear()
+
+    def _hangs(self, openid: str) -> bool:
+        with self._lock:
+            left = self._hang_after.get(openid)
+            if left is None:
+                return False
+            if left > 0:
+                self._hang_after[openid] = left - 1
+                return False
+            del self._hang_after[openid]
+            return True
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -13,6 +13,10 @@ When a part the message needs is down (Rasa, the desk's database, WeChat's API),
 again after a growing pause; the follower is told once that it was received (in the passive reply when a request
 still waits, else through the API), and its later messages wait behind it. A message that fails for another reason
 is tried a few times, then set aside as failed with the error.
+
+Each message sent through the API is recorded in the inbox as soon as WeChat accepts it, and a restart sends only
+what is not recorded. WeChat's API takes no idempotency key, so a message accepted in the instant before a crash,
+before its record, is sent again: at least once, as the desk's outbox is.
 """
 
 from __future__ import annotations
