@@ -200,7 +200,7 @@ def test_voice_recognition_and_a_menu_click_reach_rasa(slow) -> None:
 def test_follow_greets_with_the_privacy_notice_and_unfollow_stops_warnings(quick, desk, warnings) -> None:  # noqa: F811
     who = openid()
     welcome = quick.server.event(who, "subscribe")
-    assert welcome.text and "隐私说明" in welcome.text
+    assert welcome.text and "隐私说明" in welcome.text and "保存 730 天" in welcome.text
     subscribed = quick.server.says(who, "订阅美国专利预警")
     confirmation = subscribed.text or quick.wait_for_message(who).text
     assert "已订阅" in confirmation

@@ -79,6 +79,7 @@ class MessageHandler:
         source_url: str | None,
         on_follow: FollowHook,
         on_unfollow: FollowHook,
+        retention_days: int,
     ) -> None:
         self.inbox = inbox
         self.rasa = rasa
@@ -86,6 +87,8 @@ class MessageHandler:
         self.source_url = source_url
         self.on_follow = on_follow
         self.on_unfollow = on_unfollow
+        #: What the privacy notice says of how long personal data is kept (IPDESK_RETENTION_DAYS).
+        self.retention_days = retention_days
 
     async def handle(self, key: str, message: dict[str, Any]) -> list[dict[str, Any]]:
         """Do the stored message's work; the messages that answer it."""
@@ -139,7 +142,7 @@ class MessageHandler:
         event = str(message.get("Event") or "").lower()
         if event in ("subscribe", "subscribe_scan"):
             await asyncio.to_thread(self.on_follow, wechat_sender_id(openid))
-            return text_messages(texts.WELCOME.get("zh"))
+            return text_messages(texts.WELCOME.get("zh").format(days=self.retention_days))
         if event == "unsubscribe":
             await asyncio.to_thread(self.on_unfollow, wechat_sender_id(openid))
             return []

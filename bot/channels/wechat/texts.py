@@ -11,7 +11,7 @@ WELCOME = Localized(
     "知识产权保险、调解仲裁等，每个回答都注明依据；正在发生的纠纷可以转专家顾问。\n\n"
     "直接发送文字或语音提问，也可以用下方菜单：问政策、找专家、我的工单、订阅预警。\n"
     "隐私说明：您发送的消息保存在本服务的服务器上，只用于答复您的咨询；转专家时，您提供的公司名称、联系方式和情况说明"
-    "只提供给承办专家和服务台工作人员；个人信息在案件结束后保存两年。请不要发送与咨询无关的个人敏感信息。"
+    "只提供给承办专家和服务台工作人员；个人信息在案件结束后保存 {days} 天。请不要发送与咨询无关的个人敏感信息。"
     "如需查询或删除您的记录，请联系服务热线。取消关注后，我们不再向您推送预警。",
     "Welcome to the overseas IP dispute helpdesk, a free public service of Shanxi Province. I answer exporters' "
     "questions on Section 337 investigations, suits abroad, marketplace complaints, trade-fair disputes, customs "
@@ -20,7 +20,7 @@ WELCOME = Localized(
     "Send your question as text or voice, or use the menu below.\n"
     "Privacy: your messages are kept on this service's servers and used only to answer you; when an expert is "
     "brought in, your company, contact and description are shown only to that expert and the helpdesk staff; "
-    "personal data is kept for two years after a case ends. To see or delete your records, call the hotline. "
+    "personal data is kept for {days} days after a case ends. To see or delete your records, call the hotline. "
     "Once you unfollow, no more warnings are pushed to you.",
 )
 RECEIVED = Localized(

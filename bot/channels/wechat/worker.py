@@ -55,7 +55,13 @@ async def run(settings: WeChatSettings, stop: asyncio.Event) -> None:
     services = DeskServices.over(database, clock)
     on_follow, on_unfollow = follow_hooks(database.sessions, services.warnings.chat_open, clock.now)
     handler = MessageHandler(
-        inbox, rasa, clock, source_url=settings.source_url, on_follow=on_follow, on_unfollow=on_unfollow
+        inbox,
+        rasa,
+        clock,
+        source_url=settings.source_url,
+        on_follow=on_follow,
+        on_unfollow=on_unfollow,
+        retention_days=desk_settings.retention_days,
     )
     processor = Processor(
         inbox,
