@@ -7,6 +7,7 @@ its Rasa URL points at a closed port, so every message waits and the follower is
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import threading
@@ -53,7 +54,7 @@ def worker(api, tmp_path_factory):
         api=api,
         port=port,
         rasa_url=f"http://127.0.0.1:{free_port()}",
-        rasa_token="rasa-token-for-the-tests",
+        rasa_token=secrets.token_urlsafe(24),  # Rasa is unreachable here: any token, never a fixed one
         database_url=f"sqlite:///{var_dir / 'desk.db'}",
         var_dir=var_dir,
         WECHAT_AES_KEY=AES_KEY,
