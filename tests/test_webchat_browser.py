@@ -111,6 +111,17 @@ def test_consent_ask_a_button_and_a_citation_then_a_reload_keeps_the_history(cha
     chat.open("/")  # a new visit: the same conversation, read from Rasa
     WebDriverWait(chat.driver, 30).until(lambda d: d.find_element(By.ID, "messages").text == before)
 
+    old_cookie = chat.driver.get_cookie("ipdesk_chat")["value"]
+    chat.find("#clear").click()  # "clear my conversation": asked to confirm, then the notice again
+    chat.driver.switch_to.alert.accept()
+    chat.wait_for("#consent")
+    assert chat.driver.get_cookie("ipdesk_chat") is None
+    history = httpx.get(f"{chat_site[0].webchat_url}/api/history", cookies={"ipdesk_chat": old_cookie}).json()
+    assert history["messages"] == []  # even a copy of the old cookie finds nothing left
+    chat.find("#agree").click()
+    chat.wait_for("#text")
+    assert chat.find("#messages").text == ""
+
 
 def test_escalate_through_the_form_with_a_file_and_the_experts_answer_appears_live(
     chat_site, browsers, tmp_path
