@@ -162,6 +162,7 @@ def test_a_file_is_checked_by_type_content_and_size_before_it_is_stored(visitor,
         files = {"file": (name, content, "application/pdf")}
         return visitor.http.post("/api/attachment", files=files, headers=PAGE_HEADERS).status_code
 
+    assert visitor.http.post("/api/attachment", json={"file": "x"}, headers=PAGE_HEADERS).status_code == 400
     assert upload("virus.exe", b"MZ\x90\x00") == 415
     assert upload("complaint.pdf", b"<html>not a pdf</html>") == 415
     assert upload("complaint.pdf", b"%PDF-1.4\n" + b"x" * (1024 * 1024 + 10)) == 413

@@ -242,7 +242,7 @@ def build_app(chat: Webchat) -> web.Application:
                 }
             )
         except Refused as refused:
-            return web.json_response({"error": str(refused)}, status=413 if "at most" in str(refused) else 400)
+            return web.json_response({"error": str(refused)}, status=refused.status)
         try:
             return web.json_response(await chat.send(sender, str(body["id"]), text, metadata))
         except Refused as refused:
