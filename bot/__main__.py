@@ -19,6 +19,7 @@ PARTS = {
     "runtime": "the Rasa runtime and the REST channel",
     "console": "the hotline console",
     "telegram": "the Telegram worker",
+    "webchat": "the web chat",
 }
 
 
