@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -247,11 +248,19 @@ def test_the_phone_layout_fits_the_screen(chat_site, browsers, tmp_path) -> None
     chat.find("#language").click()  # English, and back
     chat.wait_for("#send", text="Send")
     assert chat.find("html").get_attribute("lang") == "en"
-    chat.wait_for(".from-bot .choice")
-    before = len(bot_messages(chat))
-    chat.driver.find_elements(By.CSS_SELECTOR, ".from-bot .choice")[0].click()  # a button: answered in English
-    WebDriverWait(chat.driver, 60).until(lambda d: len(bot_messages(chat)) > before)
-    assert "Measure" in bot_messages(chat)[-1] or "Source" in bot_messages(chat)[-1], bot_messages(chat)[-1]
+
+    def press_first_button(driver) -> bool:  # the page redraws the conversation in the new language meanwhile
+        try:
+            driver.find_elements(By.CSS_SELECTOR, ".from-bot .choice")[0].click()
+        except (IndexError, StaleElementReferenceException):
+            return False
+        return True
+
+    WebDriverWait(chat.driver, 30).until(press_first_button)  # a button: answered in English now
+    WebDriverWait(chat.driver, 60).until(  # the bot's own words, not the page's labels (English now too)
+        lambda d: any("Measure" in e.text for e in d.find_elements(By.CSS_SELECTOR, ".from-bot .text")),
+        "no English answer",
+    )
     chat.find("#language").click()
     chat.wait_for("#send", text="发送")
 
