@@ -20,6 +20,7 @@ PARTS = {
     "console": "the hotline console",
     "telegram": "the Telegram worker",
     "wechat": "the WeChat Official Account worker",
+    "webchat": "the web chat",
 }
 
 
