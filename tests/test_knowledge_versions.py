@@ -17,7 +17,7 @@ from bot.desk.db import make_engine, sessions
 from bot.desk.knowledge_versions import KnowledgeVersions, PublishedKnowledge, VersionRefused
 from bot.desk.schema import AuditEntry, KnowledgePublication, KnowledgeVersion
 from bot.processes import cli
-from knowledge.snapshot import Snapshot, read_snapshot
+from knowledge.snapshot import Snapshot, load_snapshot, read_snapshot
 from knowledge.yamlfile import KnowledgeError
 from tests.helpers.actors import Actor
 from tests.helpers.databases import DESK_PG_URL
@@ -261,3 +261,79 @@ def test_export_then_import_through_the_command_line_is_identical(
     assert cli.main(["knowledge-versions"]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].startswith("     2 ") and listing[1].startswith("*    1 ") and "种子" in listing[1]
+
+    assert cli.main(["knowledge-publish", "2", "--reason", "期限更正为30天", "--by", "li"]) == 0
+    assert NEW_DEADLINE in PublishedKnowledge(versions.sessions).get().items[ITEM].answer.zh
+    assert cli.main(["knowledge-rollback", "2", "--reason", "回滚到自己"]) == 1
+    assert "not earlier than the published version 2" in capsys.readouterr().err
+    assert cli.main(["knowledge-rollback", "1", "--reason", "恢复原文", "--by", "li"]) == 0
+    assert OLD_DEADLINE in PublishedKnowledge(versions.sessions).get().items[ITEM].answer.zh
+    assert [(p.version_id, p.kind, p.by) for p in versions.publications()] == [
+        (1, "rollback", "li"),
+        (2, "publish", "li"),
+        (1, "publish", "wang"),
+    ]
+
+
+# --- The whole path: a publish in the desk's database changes what the running bot answers, without a restart.
+
+QUESTION = "被ITC发起337调查的话，一般要多长时间才结束"
+MARKER = "【新版答复】"
+
+
+def edit_answer(files: Snapshot, item, marker: str) -> Snapshot:
+    """The snapshot with the start of `item`'s Chinese answer replaced by `marker` (same length: within the limit)."""
+    path = item.origin.rpartition(":")[0]
+    text = files[path]
+    start = text.index(f"- id: {item.id}\n")
+    answer = text.index("  answer:\n", start)
+    first = item.answer.zh[: len(marker)]
+    at = text.index(first, answer)
+    return {**files, path: text[:at] + marker + text[at + len(first) :]}
+
+
+def answer_of(stack, sender: str) -> tuple[str, str]:
+    from tests.helpers.rest import customs, say
+
+    replies = say(stack, sender, QUESTION)
+    (custom,) = customs(replies)
+    assert custom["kind"] == "answer", custom
+    return custom["sources"][0], next(r["text"] for r in replies if "text" in r)
+
+
+def ask_until(stack, sender: str, wanted, seconds: float = 10.0) -> str:
+    """Ask until the reply's text satisfies `wanted` (a publish is served within the poll interval); the last text."""
+    deadline = time.monotonic() + seconds
+    turn = 0
+    while True:
+        turn += 1
+        _, text = answer_of(stack, f"{sender}-{turn}")
+        if wanted(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.5)
+
+
+def test_a_publish_and_a_rollback_change_the_running_bot_s_answer(stack) -> None:
+    from bot.clock import SystemClock
+
+    engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
+    versions = KnowledgeVersions(sessions(engine), SystemClock())
+    try:
+        item_id, before = answer_of(stack, "kb-version-before")
+        assert MARKER not in before
+        base = versions.published()
+        seed = base.version if base is not None else versions.save(read_snapshot(), "test", reason="种子")
+        if base is None:
+            versions.publish(seed.id, "test", reason="首次发布")
+        item = load_snapshot(seed.files).items[item_id]
+        edited = versions.save(edit_answer(seed.files, item, MARKER), EDITOR, reason="更新答复", based_on=seed.id)
+        versions.publish(edited.id, EDITOR, reason="更新答复")
+
+        after = ask_until(stack, "kb-version-after", lambda text: MARKER in text)
+        assert MARKER in after and item.answer.zh[len(MARKER) : len(MARKER) + 20] in after, after
+
+        versions.rollback(seed.id, EDITOR, reason="恢复原答复")
+        restored = ask_until(stack, "kb-version-restored", lambda text: MARKER not in text)
+        assert MARKER not in restored and item.answer.zh[:20] in restored, restored
+    finally:
+        engine.dispose()

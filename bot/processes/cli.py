@@ -11,6 +11,9 @@
                                               `python -m knowledge check`; refused by file and line), and publish it
     python -m bot.processes.cli knowledge-export DIR    write the published knowledge version's files under DIR
     python -m bot.processes.cli knowledge-versions      list the knowledge versions and which one is published
+    python -m bot.processes.cli knowledge-publish N --reason WHY [--by NAME]
+    python -m bot.processes.cli knowledge-rollback N --reason WHY [--by NAME]
+                                              serve version N (a rollback: an earlier one) on every server within seconds
 
 `make run` starts the scheduler (python -m bot.processes.scheduler), which runs check-sla and follow-ups on its own.
 
@@ -72,6 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     knowledge_export = commands.add_parser("knowledge-export", help="write the published version's files")
     knowledge_export.add_argument("directory", type=Path)
     commands.add_parser("knowledge-versions", help="list the knowledge versions, newest first")
+    for name, what in (
+        ("knowledge-publish", "publish version N"),
+        ("knowledge-rollback", "restore an earlier version N"),
+    ):
+        publishing = commands.add_parser(name, help=what)
+        publishing.add_argument("version", type=int, metavar="N")
+        publishing.add_argument("--reason", required=True, help="why: the history and the audit trail show it")
+        publishing.add_argument("--by", default="command-line", help="who, for the audit trail (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -171,6 +182,11 @@ def _knowledge(versions: KnowledgeVersions, args: argparse.Namespace) -> int:
             current = versions.published()
             assert current is not None
             print(f"{args.directory}: wrote {len(written)} files of knowledge version {current.version.id}")
+            return 0
+        if args.command in ("knowledge-publish", "knowledge-rollback"):
+            change = versions.publish if args.command == "knowledge-publish" else versions.rollback
+            publication = change(args.version, args.by, reason=args.reason)
+            print(f"knowledge version {publication.version_id} is published (publication {publication.id})")
             return 0
         current = versions.published()
         served = current.version.id if current else None
