@@ -214,6 +214,26 @@ def test_a_broken_version_in_the_database_never_replaces_the_last_good_one(versi
     assert re.search(rf"{FILE}:\d+: YAML syntax error", caplog.text), caplog.text
 
 
+def test_an_unreachable_database_keeps_the_last_good_knowledge_and_is_logged_once(versions, seed, caplog) -> None:
+    reachable = True
+
+    def factory():
+        if not reachable:
+            raise ConnectionError("the desk's database is down")
+        return versions.sessions
+
+    served = PublishedKnowledge(factory, interval=0)
+    edited = versions.save(edit_item(seed, ITEM, FILE, OLD_DEADLINE, NEW_DEADLINE), EDITOR, reason="期限更正")
+    versions.publish(edited.id, EDITOR, reason="发布")
+    assert NEW_DEADLINE in served.get().items[ITEM].answer.zh
+    reachable = False
+    with caplog.at_level(logging.ERROR, logger="bot.desk.knowledge_versions"):
+        for _ in range(3):
+            assert NEW_DEADLINE in served.get().items[ITEM].answer.zh
+    assert caplog.text.count("the published version could not be read") == 1
+    assert PublishedKnowledge(factory, interval=0).get().items[ITEM].answer.zh.count(OLD_DEADLINE) == 1  # the files
+
+
 def test_with_nothing_published_the_files_are_served_and_export_says_so(versions, tmp_path) -> None:
     served = PublishedKnowledge(versions.sessions, interval=0)
     assert OLD_DEADLINE in served.get().items[ITEM].answer.zh and served.publication is None
