@@ -263,6 +263,8 @@ def test_export_then_import_through_the_command_line_is_identical(
     assert current is not None and current.version.files == seed and current.publication.by == "wang"
 
     exported = tmp_path / "exported"
+    (exported / "faq").mkdir(parents=True)
+    (exported / "faq" / "left_over.yml").write_text("- id: faq:gone\n", encoding="utf-8")  # not in the version
     assert cli.main(["knowledge-export", str(exported)]) == 0
     assert files_of(exported) == files_of(data)  # byte for byte: comments, order and blank lines kept
 

@@ -33,7 +33,15 @@ from bot.desk import audit
 from bot.desk.schema import KnowledgePublication, KnowledgeVersion
 from knowledge.base import KnowledgeBase, LiveKnowledge
 from knowledge.loader import DATA_DIR
-from knowledge.snapshot import KnowledgeDiff, Snapshot, diff, load_snapshot, read_snapshot, write_snapshot
+from knowledge.snapshot import (
+    KnowledgeDiff,
+    Snapshot,
+    diff,
+    is_knowledge_path,
+    load_snapshot,
+    read_snapshot,
+    write_snapshot,
+)
 from knowledge.yamlfile import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -256,13 +264,14 @@ class KnowledgeVersions:
         return version, publication
 
     def export_published(self, directory: Path) -> list[Path]:
-        """Write the published version's files under `directory` (the files already there are overwritten; a FAQ
-        file the version lacks is removed, so the folder is the version). Nothing published: VersionRefused."""
+        """Write the published version's files under `directory` (the files already there are overwritten; a
+        knowledge file the version lacks is removed, so the folder is the version; other files, such as jieba's
+        dictionary, are left alone). Nothing published: VersionRefused."""
         files = self.published_files()
         if files is None:
             raise VersionRefused("nothing is published yet: the files in the repository are the knowledge")
-        faq = directory / "faq"
-        stale = [path for path in faq.glob("*.yml") if path.relative_to(directory).as_posix() not in files]
+        present = [path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()]
+        stale = [directory / path for path in present if is_knowledge_path(path) and path not in files]
         written = write_snapshot(files, directory)
         for path in stale:
             path.unlink()
