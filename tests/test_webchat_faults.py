@@ -1,6 +1,6 @@
-"""The web chat under faults (its own stack, which the tests stop and restart): with the Rasa server down, or the
-action server, a visitor's messages are kept, the visitor is told once, and each is answered once, in order, when
-the part is back — without the visitor sending anything again."""
+"""The web chat under faults (its own stack, which the tests stop and restart): with the Rasa server down, the
+action server, or the desk's database, a visitor's messages are kept, the visitor is told once, and each is answered
+once, in order, when the part is back — without the visitor sending anything again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers.stack import stack_settings, start_or_fail
 from tests.helpers.webchat import Visitor
+from tests.test_faults import faulty  # noqa: F401 — the fault tests' stack on PostgreSQL and Redis of its own
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -81,4 +82,29 @@ def test_a_part_down_the_visitor_is_told_once_and_answered_later_once_each(chat_
         time.sleep(2)
         assert conversation(visitor) == before
     finally:
+        visitor.close()
+
+
+def test_the_desk_database_down_the_visitor_is_told_once_and_answered_later(faulty, scratch_postgres) -> None:  # noqa: F811
+    """The stack of tests/test_faults.py (the desk and the conversations on a PostgreSQL of its own), the database shut
+    down: the question is kept, the visitor told once, and answered once when the database is back."""
+    settings, _ = faulty
+    visitor = Visitor(settings.webchat_url)
+    up = False
+    try:
+        visitor.consent()
+        assert visitor.send("你好").json() == {"status": "answered"}
+        scratch_postgres.shut_down()
+        question = "海关扣留了我们的货物怎么办"
+        assert visitor.send(question, id="db-down-question").json() == {"status": "kept", "notice": True}
+        time.sleep(3)  # retried while the database is down: not told again, not answered
+        assert visitor.send(question, id="db-down-question").json() == {"status": "kept", "notice": False}
+        scratch_postgres.start()
+        up = True
+        shown = wait_for_answers(visitor, [question], timeout=180)
+        assert [text for who, text in shown if who == "user"].count(question) == 1
+        assert "海关" in shown[-1][1]
+    finally:
+        if not up:
+            scratch_postgres.start()
         visitor.close()
