@@ -109,7 +109,7 @@ nginx:
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then $(call apt_install,$$missing,for the scale-out layout and its tests); fi
 
-test: model browser
+test: model browser nginx
 	$(PY) -m pytest
 
 # Everything that needs neither the trained model nor a running stack (tests marked `stack` or `slow` are left out),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy.orm import sessionmaker
+
 from bot.clock import Clock, SystemClock
 from bot.desk.exhibitions import Exhibitions
 from bot.desk.risk_warnings import Warnings
@@ -20,6 +22,11 @@ def desk_clock() -> Clock:
 def _services() -> DeskServices:
     """Opened on first use (the schema is created if missing), so the action server starts without a database."""
     return DeskServices.over(open_database(), desk_clock())
+
+
+def desk_sessions() -> sessionmaker:
+    """The database's session factory (the published knowledge reads its versions through it)."""
+    return _services().sessions
 
 
 def desk() -> Desk:

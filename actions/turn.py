@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Iterable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.contracts import ACTION_REPLY_KINDS, OUT_OF_SCOPE_REASONS
+from bot.settings import lookup
 from knowledge import KnowledgeBase, Language, LiveKnowledge, detect_language
 
 logger = logging.getLogger(__name__)
 
-#: One knowledge base per action-server process, reloaded when its files change.
-KNOWLEDGE = LiveKnowledge()
+
+def _live_knowledge() -> LiveKnowledge:
+    """The published version in the desk's database when the process has one (the launcher always sets
+    IPDESK_DATABASE_URL), polled so that a publish is served within seconds; else the files, reloaded when they
+    change."""
+    if lookup(os.environ, "IPDESK_DATABASE_URL") is None:
+        return LiveKnowledge()
+    from actions.services import desk_sessions
+    from bot.desk.knowledge_versions import PublishedKnowledge
+
+    return PublishedKnowledge(desk_sessions)
+
+
+#: One knowledge base per action-server process: the published version, or the files while none is.
+KNOWLEDGE = _live_knowledge()
 
 LANGUAGE_SLOT = "language"
 KINDS = frozenset(ACTION_REPLY_KINDS)

@@ -19,6 +19,8 @@ PARTS = {
     "runtime": "the Rasa runtime and the REST channel",
     "console": "the hotline console",
     "telegram": "the Telegram worker",
+    "wechat": "the WeChat Official Account worker",
+    "webchat": "the web chat",
 }
 
 
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             DeskSettings.from_environment(env)
             ConsoleSettings.from_environment(env)
+            if os.environ.get("IPDESK_WECHAT_APP_ID"):  # the WeChat worker runs only when the account is set
+                from bot.channels.wechat.config import WeChatSettings
+
+                WeChatSettings.from_environment(env)
         except SettingsError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -68,7 +68,7 @@ def is_reply_kind(value: Any) -> bool:
 # Channels
 
 #: Where a conversation comes from: Rasa's input channel name, recorded on tickets, registrations and subscribers.
-ConversationChannel = Literal["rest", "telegram", "cmdline", "webchat"]
+ConversationChannel = Literal["rest", "telegram", "cmdline", "webchat", "wechat"]
 CONVERSATION_CHANNELS: tuple[ConversationChannel, ...] = get_args(ConversationChannel)
 #: Where the desk sends an expert's notice when the expert has no Telegram chat.
 ExpertChannel = Literal["telegram", "email", "sms"]

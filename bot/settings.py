@@ -278,6 +278,71 @@ SETTINGS: tuple[Setting, ...] = (
         old=True,
         part="telegram",
     ),
+    # WeChat Official Account (bot/channels/wechat).
+    _s(
+        "IPDESK_WECHAT_APP_ID",
+        "",
+        "the account's AppID (公众号 开发 → 基本配置); set with the secret and token: `make run` serves the account",
+        part="wechat",
+    ),
+    _s("IPDESK_WECHAT_SECRET", "", "the account's AppSecret, for its access token", secret=True, part="wechat"),
+    _s(
+        "IPDESK_WECHAT_TOKEN",
+        "",
+        "the server configuration's Token: WeChat signs every request to the server URL with it",
+        secret=True,
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_AES_KEY",
+        "",
+        "the EncodingAESKey (43 characters) for the safe (encrypted) mode; unset: plaintext mode only",
+        secret=True,
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_API_BASE",
+        "https://api.weixin.qq.com",
+        "where every call to WeChat's API goes (a proxy, or the tests' fake); the access token's too",
+        part="wechat",
+    ),
+    _s("IPDESK_WECHAT_LISTEN", "127.0.0.1", "where the server URL's HTTP server listens", part="wechat"),
+    _s("IPDESK_WECHAT_PORT", "8082", "the server URL's port (behind the HTTPS reverse proxy)", part="wechat"),
+    _s("IPDESK_WECHAT_PATH", "/wechat", "the server URL's path", part="wechat"),
+    _s(
+        "IPDESK_WECHAT_PASSIVE_SECONDS",
+        "4",
+        "how long a request waits for the turn to answer in the reply itself (WeChat waits 5 s); slower "
+        "answers go through the customer-service message API",
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_TEMPLATE_DESK",
+        "",
+        "template id for experts' answers and ticket updates outside the 48-hour customer-service window",
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_TEMPLATE_WARNING",
+        "",
+        "template id for pushed risk warnings outside the 48-hour window",
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_SOURCE_URL",
+        "",
+        'the web chat\'s public address: sources and "more" become links to its /source/<id> pages; '
+        "unset: named in plain text",
+        part="wechat",
+    ),
+    _s(
+        "IPDESK_WECHAT_RETRY_BASE",
+        "2",
+        "seconds before the first retry of a message waiting for a part that is down",
+        part="wechat",
+    ),
+    _s("IPDESK_WECHAT_RETRY_MAX", "60", "the longest wait between such retries", part="wechat"),
+    _s("IPDESK_WECHAT_DESK_INTERVAL", "2", "seconds between passes over the desk's WeChat outbox", part="wechat"),
 )
 #: The web chat's settings (bot/channels/webchat), in their own block.
 SETTINGS += (

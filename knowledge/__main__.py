@@ -6,6 +6,10 @@ python -m knowledge check --stale DAYS
 python -m knowledge vocabulary   render nlu/train/vocabulary.yml from knowledge/data/vocabulary.yml
 python -m knowledge import-cases FILE
                                  add typical cases from a CSV or YAML file (all rows valid, or none added)
+
+The knowledge's versions in the desk's database (import, export, publish, roll back) need the database and so live
+in the desk's command line: python -m bot.processes.cli knowledge-import|knowledge-export|knowledge-versions|
+knowledge-publish|knowledge-rollback (`check --data DIR` validates an exported folder before it is imported).
 """
 
 from __future__ import annotations

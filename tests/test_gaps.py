@@ -5,7 +5,6 @@ real REST turns fill it, and the console shows and dismisses the groups."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from bot.desk.gaps import GapQueue, record_gap
 from bot.desk.retention import purge
 from bot.desk.schema import AuditEntry, KnowledgeGap
+from tests.helpers.actors import Actor
 from tests.helpers.rest import say
 
 TRADEMARK_AT_HOME = [
@@ -22,16 +22,6 @@ TRADEMARK_AT_HOME = [
     "国内注册商标多长时间能下来",
     "国内商标注册要多久？",
 ]
-
-
-@dataclass(frozen=True)
-class Staff:
-    """Who dismisses, as the audit trail records a console user (here one without an account row: no user id)."""
-
-    user_id: int = None  # type: ignore[assignment]
-    username: str = "wang"
-    role: str = "staff"
-    ip: str | None = "127.0.0.1"
 
 
 def gaps(desk) -> list[KnowledgeGap]:
@@ -94,9 +84,9 @@ def test_dismissing_a_group_takes_it_off_the_queue_once_and_is_audited(desk, des
         record_gap(desk, channel="rest", kind="refer", question=question)
     queue = GapQueue(desk.sessions, desk_clock)
     (group,) = queue.open_groups()
-    assert queue.dismiss(group.ids, Staff(), note="已补充转介条目") == 4
+    assert queue.dismiss(group.ids, Actor(), note="已补充转介条目") == 4
     assert queue.open_groups() == [] and queue.open_count() == 0
-    assert queue.dismiss(group.ids, Staff()) == 0  # twice changes nothing, and leaves no second entry
+    assert queue.dismiss(group.ids, Actor()) == 0  # twice changes nothing, and leaves no second entry
     assert {(g.status, g.handled_by) for g in gaps(desk)} == {("dismissed", "wang")}
     with desk.sessions() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "knowledge_gap")).all()

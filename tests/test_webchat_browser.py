@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -110,6 +111,17 @@ def test_consent_ask_a_button_and_a_citation_then_a_reload_keeps_the_history(cha
 
     chat.open("/")  # a new visit: the same conversation, read from Rasa
     WebDriverWait(chat.driver, 30).until(lambda d: d.find_element(By.ID, "messages").text == before)
+
+    old_cookie = chat.driver.get_cookie("ipdesk_chat")["value"]
+    chat.find("#clear").click()  # "clear my conversation": asked to confirm, then the notice again
+    chat.driver.switch_to.alert.accept()
+    chat.wait_for("#consent")
+    assert chat.driver.get_cookie("ipdesk_chat") is None
+    history = httpx.get(f"{chat_site[0].webchat_url}/api/history", cookies={"ipdesk_chat": old_cookie}).json()
+    assert history["messages"] == []  # even a copy of the old cookie finds nothing left
+    chat.find("#agree").click()
+    chat.wait_for("#text")
+    assert chat.find("#messages").text == ""
 
 
 def test_escalate_through_the_form_with_a_file_and_the_experts_answer_appears_live(
@@ -236,11 +248,19 @@ def test_the_phone_layout_fits_the_screen(chat_site, browsers, tmp_path) -> None
     chat.find("#language").click()  # English, and back
     chat.wait_for("#send", text="Send")
     assert chat.find("html").get_attribute("lang") == "en"
-    chat.wait_for(".from-bot .choice")
-    before = len(bot_messages(chat))
-    chat.driver.find_elements(By.CSS_SELECTOR, ".from-bot .choice")[0].click()  # a button: answered in English
-    WebDriverWait(chat.driver, 60).until(lambda d: len(bot_messages(chat)) > before)
-    assert "Measure" in bot_messages(chat)[-1] or "Source" in bot_messages(chat)[-1], bot_messages(chat)[-1]
+
+    def press_first_button(driver) -> bool:  # the page redraws the conversation in the new language meanwhile
+        try:
+            driver.find_elements(By.CSS_SELECTOR, ".from-bot .choice")[0].click()
+        except (IndexError, StaleElementReferenceException):
+            return False
+        return True
+
+    WebDriverWait(chat.driver, 30).until(press_first_button)  # a button: answered in English now
+    WebDriverWait(chat.driver, 60).until(  # the bot's own words, not the page's labels (English now too)
+        lambda d: any("Measure" in e.text for e in d.find_elements(By.CSS_SELECTOR, ".from-bot .text")),
+        "no English answer",
+    )
     chat.find("#language").click()
     chat.wait_for("#send", text="发送")
 

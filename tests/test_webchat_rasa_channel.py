@@ -46,15 +46,15 @@ def test_only_the_web_chat_server_gets_in_and_a_repeat_is_answered_once(stack) -
 
 def test_rests_refusals_hold_and_nothing_is_stored(stack) -> None:
     sender = new_sender()
-    for text, reason in [
-        ("/restart", "buttons"),
-        ('/request_human{"country": "<anything>"}', "does not carry"),
-        (" \u0000 ", "empty"),
-        ("专利" * 2001, "at most"),
+    for text, reason, status in [
+        ("/restart", "buttons", 400),
+        ('/request_human{"country": "<anything>"}', "does not carry", 400),
+        (" \u0000 ", "empty", 400),
+        ("专利" * 2001, "longer than 4000", 413),
     ]:
         body = {"sender": sender, "message": text, "message_id": secrets.token_hex(8)}
         answer = webchat(stack, body, token=stack.rasa_token)
-        assert answer.status_code == 400 and reason in answer.json()["error"], (text[:20], answer.text)
+        assert answer.status_code == status and reason in answer.json()["error"], (text[:20], answer.text)
     body = {"sender": "rest-user", "message": "你好", "message_id": "browser-0002"}
     assert webchat(stack, body, token=stack.rasa_token).status_code == 400  # only "web:" conversations here
     assert [e for e in events(stack, sender) if e["event"] == "user"] == []

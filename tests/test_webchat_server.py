@@ -162,6 +162,7 @@ def test_a_file_is_checked_by_type_content_and_size_before_it_is_stored(visitor,
         files = {"file": (name, content, "application/pdf")}
         return visitor.http.post("/api/attachment", files=files, headers=PAGE_HEADERS).status_code
 
+    assert visitor.http.post("/api/attachment", json={"file": "x"}, headers=PAGE_HEADERS).status_code == 400
     assert upload("virus.exe", b"MZ\x90\x00") == 415
     assert upload("complaint.pdf", b"<html>not a pdf</html>") == 415
     assert upload("complaint.pdf", b"%PDF-1.4\n" + b"x" * (1024 * 1024 + 10)) == 413
@@ -180,3 +181,16 @@ def test_clearing_the_conversation_ends_the_session_and_drops_what_was_kept(visi
     assert cleared.status_code == 200
     assert visitor.http.get("/api/session").json()["consented"] is False
     assert kept(server) == []
+
+
+def test_a_visitor_may_hold_a_few_live_streams_not_more(visitor) -> None:
+    from contextlib import ExitStack
+
+    visitor.consent()
+    with ExitStack() as streams:
+        for _ in range(4):
+            opened = streams.enter_context(visitor.http.stream("GET", "/api/events"))
+            assert opened.status_code == 200 and opened.headers["content-type"].startswith("text/event-stream")
+            assert next(opened.iter_lines()) == "retry: 2000"
+        refused = visitor.http.get("/api/events", timeout=5)
+        assert refused.status_code == 429 and refused.headers["Retry-After"]

@@ -26,3 +26,22 @@ WEBCHAT_PREFIX = "web:"
 def webchat_message_id(client_id: str) -> str:
     """The Rasa message id of a web chat message: the browser's own id for it, so a repeated POST is recognisable."""
     return f"webchat-{client_id}"
+
+
+# WeChat Official Account: a follower is the sender `wx:<openid>` (the openid is the follower's id within this one
+# account); a message's MsgId (or, for an event, its sender and time) makes WeChat's retries of it recognisable.
+WECHAT_PREFIX = "wx:"
+
+
+def wechat_sender_id(openid: str) -> str:
+    """The Rasa conversation (sender id) of a WeChat follower."""
+    return f"{WECHAT_PREFIX}{openid}"
+
+
+def wechat_message_id(key: str) -> str:
+    """The Rasa message id of a WeChat message, from its inbox key (MsgId, or openid and time for an event)."""
+    return f"wechat-{key}"
+
+
+#: Every prefix a channel of its own owns: the REST channel refuses senders that claim one.
+CHANNEL_PREFIXES = (SENDER_PREFIX, WEBCHAT_PREFIX, WECHAT_PREFIX)

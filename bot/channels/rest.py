@@ -65,6 +65,7 @@ from bot import settings
 from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from bot.channels.identity import WEBCHAT_PREFIX
+from bot.channels.identity import WECHAT_PREFIX
 from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
 from knowledge import Localized, detect_language
 
@@ -262,6 +263,8 @@ class RestChannel(RestInput):
             raise BadRequest(400, f'"sender" may not begin with "{TELEGRAM_PREFIX}": those are Telegram conversations')
         if sender.startswith(WEBCHAT_PREFIX):  # a web chat visitor's conversation: only its signed session reaches it
             raise BadRequest(400, f'"sender" may not begin with "{WEBCHAT_PREFIX}": those are web chat conversations')
+        if sender.startswith(WECHAT_PREFIX):
+            raise BadRequest(400, f'"sender" may not begin with "{WECHAT_PREFIX}": those are WeChat conversations')
         if not isinstance(text, str):
             raise BadRequest(400, '"message" must be a string')
         if len(text) > self.max_chars:

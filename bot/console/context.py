@@ -17,6 +17,7 @@ from bot.console.config import ConsoleSettings
 from bot.console.suggest import Suggester
 from bot.desk.exhibitions import Exhibitions
 from bot.desk.gaps import GapQueue
+from bot.desk.knowledge_versions import PublishedKnowledge
 from bot.desk.risk_warnings import Warnings
 from bot.desk.services import DeskServices, open_database
 from bot.desk.tickets import Desk
@@ -54,7 +55,7 @@ class ConsoleContext:
         database = open_database(desk_settings, engine=engine)
         services = DeskServices.over(database, clock or SystemClock(), vocabulary=load_vocabulary())
         maker, clock, desk = database.sessions, services.clock, services.desk
-        knowledge = knowledge or LiveKnowledge()
+        knowledge = knowledge or PublishedKnowledge(maker)  # the published version, or the files while none is
         return cls(
             settings=settings,
             desk_settings=desk_settings,

@@ -52,6 +52,7 @@ OPEN_FOR_EXPERT = ("assigned", "accepted", "answered")
 CHANNEL_LABELS = {
     "hotline": "热线",
     "telegram": "Telegram",
+    "wechat": "微信公众号",
     "rest": "网页",
     "cmdline": "命令行",
     "email": "邮件",

@@ -6,6 +6,14 @@
                                               row is reported by line and then nothing is published (exit 1)
     python -m bot.processes.cli check-sla               pass on assignments not accepted in time (run every few minutes)
     python -m bot.processes.cli follow-ups              queue the follow-up questions that are due (run daily)
+    python -m bot.processes.cli knowledge-import DIR --reason WHY [--publish] [--by NAME]
+                                              store the knowledge files under DIR as a new version (validated as
+                                              `python -m knowledge check`; refused by file and line), and publish it
+    python -m bot.processes.cli knowledge-export DIR    write the published knowledge version's files under DIR
+    python -m bot.processes.cli knowledge-versions      list the knowledge versions and which one is published
+    python -m bot.processes.cli knowledge-publish N --reason WHY [--by NAME]
+    python -m bot.processes.cli knowledge-rollback N --reason WHY [--by NAME]
+                                              serve version N (a rollback: an earlier one) on every server within seconds
 
 `make run` starts the scheduler (python -m bot.processes.scheduler), which runs check-sla and follow-ups on its own.
 
@@ -31,6 +39,8 @@ from bot.desk.services import DeskServices, open_database
 from bot.desk.expert_import import import_experts
 from bot.desk.schema import RiskWarning
 from bot.desk.risk_warnings import IMPORT_FIELDS, Warnings
+from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused
+from knowledge.yamlfile import KnowledgeError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +62,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("check-sla", help="reassign tickets whose expert did not accept in time")
     commands.add_parser("follow-ups", help="queue the follow-up messages that are due")
+    # The knowledge's versions (bot/desk/knowledge_versions.py): the files and the database kept in step.
+    knowledge_import = commands.add_parser(
+        "knowledge-import", help="store knowledge files as a new version (validated), and publish it with --publish"
+    )
+    knowledge_import.add_argument("directory", type=Path, help="a knowledge folder, laid out like knowledge/data")
+    knowledge_import.add_argument("--reason", required=True, help="why: the history and the audit trail show it")
+    knowledge_import.add_argument("--publish", action="store_true", help="also publish the new version")
+    knowledge_import.add_argument(
+        "--by", default="command-line", help="who, for the audit trail (default: %(default)s)"
+    )
+    knowledge_export = commands.add_parser("knowledge-export", help="write the published version's files")
+    knowledge_export.add_argument("directory", type=Path)
+    commands.add_parser("knowledge-versions", help="list the knowledge versions, newest first")
+    for name, what in (
+        ("knowledge-publish", "publish version N"),
+        ("knowledge-rollback", "restore an earlier version N"),
+    ):
+        publishing = commands.add_parser(name, help=what)
+        publishing.add_argument("version", type=int, metavar="N")
+        publishing.add_argument("--reason", required=True, help="why: the history and the audit trail show it")
+        publishing.add_argument("--by", default="command-line", help="who, for the audit trail (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -75,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "import-experts":
             return _import(factory, args.file)
+        if args.command.startswith("knowledge-"):
+            return _knowledge(KnowledgeVersions(factory, SystemClock()), args)
         services = DeskServices.over(database, SystemClock())
         if args.command == "import-warnings":
             return _import_warnings(services.warnings, args.file, args.by)
@@ -132,6 +165,46 @@ def _import_warnings(warnings: Warnings, path: Path, by: str) -> int:
         f"({', '.join(f'warning:{p.warning.id}' for p in report.published)}), {queued} push(es) queued"
     )
     return 0
+
+
+def _knowledge(versions: KnowledgeVersions, args: argparse.Namespace) -> int:
+    """The knowledge-* commands: a refused import prints every problem by file and line and stores nothing."""
+    try:
+        if args.command == "knowledge-import":
+            version, publication = versions.import_directory(
+                args.directory, args.by, reason=args.reason, publish=args.publish
+            )
+            state = "published" if publication is not None else "not published (publish it with --publish)"
+            print(f"{args.directory}: stored as knowledge version {version.id} ({version.items} items), {state}")
+            return 0
+        if args.command == "knowledge-export":
+            written = versions.export_published(args.directory)
+            current = versions.published()
+            assert current is not None
+            print(f"{args.directory}: wrote {len(written)} files of knowledge version {current.version.id}")
+            return 0
+        if args.command in ("knowledge-publish", "knowledge-rollback"):
+            change = versions.publish if args.command == "knowledge-publish" else versions.rollback
+            publication = change(args.version, args.by, reason=args.reason)
+            print(f"knowledge version {publication.version_id} is published (publication {publication.id})")
+            return 0
+        current = versions.published()
+        served = current.version.id if current else None
+        for version in versions.versions():
+            mark = "*" if version.id == served else " "
+            print(
+                f"{mark} {version.id:>4}  {version.created_at:%Y-%m-%d %H:%M}  {version.author}  "
+                f"{version.items} items  {version.reason}"
+            )
+        if served is None:
+            print("nothing published: the files in knowledge/data are served")
+        return 0
+    except KnowledgeError as error:
+        print(f"knowledge files rejected, nothing stored:\n{error}", file=sys.stderr)
+        return 1
+    except VersionRefused as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

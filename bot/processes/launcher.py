@@ -61,6 +61,8 @@ class Settings:
     #: Serve the bot on Telegram too: only `from_environment` turns it on (IPDESK_TELEGRAM_BOT_TOKEN is set), so a
     #: Settings built in code — the tests' — never reaches a real bot.
     telegram: bool = False
+    #: Serve the WeChat Official Account too: likewise only from the environment (IPDESK_WECHAT_APP_ID is set).
+    wechat: bool = False
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -81,6 +83,7 @@ class Settings:
             redis_prefix=text(env, "IPDESK_REDIS_PREFIX") or cls.redis_prefix,
             action_endpoint=text(env, "IPDESK_ACTION_ENDPOINT"),
             telegram=bool(text(env, "IPDESK_TELEGRAM_BOT_TOKEN")),
+            wechat=bool(text(env, "IPDESK_WECHAT_APP_ID")),
         )
 
     def environment(self) -> dict[str, str]:
@@ -278,6 +281,12 @@ def telegram_worker(settings: Settings) -> Service:
     return Service("Telegram worker", [sys.executable, "-m", "bot.channels.telegram"], None, env)
 
 
+def wechat_worker(settings: Settings) -> Service:
+    """Serves the WeChat Official Account (bot/channels/wechat): its ids and secrets come from IPDESK_WECHAT_*."""
+    env = {**settings.environment(), "IPDESK_VAR_DIR": str(settings.var_dir)}
+    return Service("WeChat worker", [sys.executable, "-m", "bot.channels.wechat"], None, env)
+
+
 def console(settings: Settings) -> Service:
     """The hotline console (bot/console) for staff, experts and admins, in a browser."""
     env = {
@@ -310,6 +319,8 @@ def all_services(settings: Settings) -> list[Service]:
     ]
     if settings.telegram:
         services.append(telegram_worker(settings))
+    if settings.wechat:
+        services.append(wechat_worker(settings))
     return services
 
 
@@ -445,6 +456,7 @@ def _banner(settings: Settings) -> str:
         f"  locks:          {'Redis (IPDESK_REDIS_URL)' if settings.redis_url else 'in the Rasa server (one server)'}\n"
         f"  desk:           {settings.environment()['IPDESK_DATABASE_URL']}\n"
         f"  Telegram:       {'serving the bot (IPDESK_TELEGRAM_BOT_TOKEN is set)' if settings.telegram else 'off (set IPDESK_TELEGRAM_BOT_TOKEN to serve the bot there)'}\n"
+        f"  WeChat:         {'serving the account (IPDESK_WECHAT_APP_ID is set)' if settings.wechat else 'off (set IPDESK_WECHAT_* to serve an Official Account)'}\n"
         f"Press Ctrl-C to stop.\n"
     )
 

@@ -479,12 +479,14 @@ class WorkerProcess:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+    #: The worker's module (the WeChat tests run theirs through this class too).
+    module = "bot.channels.telegram"
 
     def start(self) -> "WorkerProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log, "ab")  # noqa: SIM115 - the child writes to it for its whole life
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.telegram"],
+            [sys.executable, "-m", self.module],
             cwd=ROOT,
             env=self.env,
             stdout=output,

@@ -34,14 +34,25 @@ from bot.channels.identity import SENDER_PREFIX, message_id_for
 
 
 class TelegramBridgeInput(TokenBridgeInput):
-    """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update."""
+    """The "telegram" input channel: REST-like, token-protected, at most one turn per Telegram update.
+
+    Another channel fed by a worker of its own (WeChat's) subclasses it with its name, its sender prefix and how its
+    metadata names a message (`message_id`)."""
+
+    #: The sender ids of this channel's conversations.
+    sender_prefix = SENDER_PREFIX
+
+    def message_id(self, metadata: dict[str, Any]) -> str | None:
+        """The Rasa message id that makes a repeat of this message recognisable, from the worker's metadata."""
+        update_id = (metadata.get("telegram") or {}).get("update_id")
+        return message_id_for(update_id) if isinstance(update_id, int) else None
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bridge = Blueprint("telegram_bridge", __name__)
+        bridge = Blueprint(f"{self.name()}_bridge", __name__)
 
         @bridge.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -53,15 +64,14 @@ class TelegramBridgeInput(TokenBridgeInput):
                 return response.json({"error": "a valid token is required"}, status=403)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata") or {}
-            if not isinstance(sender, str) or not sender.startswith(SENDER_PREFIX) or not isinstance(text, str):
-                return response.json({"error": 'expected {"sender": "tg:<chat id>", "message": "<text>"}'}, status=400)
+            if not isinstance(sender, str) or not sender.startswith(self.sender_prefix) or not isinstance(text, str):
+                expected = f'expected {{"sender": "{self.sender_prefix}<id>", "message": "<text>"}}'
+                return response.json({"error": expected}, status=400)
             if not isinstance(metadata, dict):
                 return response.json({"error": "metadata must be an object"}, status=400)
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model is loaded"}, status=503)
-            update_id = (metadata.get("telegram") or {}).get("update_id")
-            message_id = message_id_for(update_id) if isinstance(update_id, int) else None
-            return await self.answer_once(agent, sender, text, metadata, message_id)
+            return await self.answer_once(agent, sender, text, metadata, self.message_id(metadata))
 
         return bridge

@@ -40,7 +40,11 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class Refused(ValueError):
-    """A request the channel will not take; the message says why."""
+    """A request the channel will not take; the message says why, `status` is its HTTP status (413: too long)."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
@@ -57,8 +61,10 @@ def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
         raise Refused('"sender" must be a web chat session\'s "web:…" id')
     if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
         raise Refused('"message_id" must be 8 to 64 of A-Z a-z 0-9 _ -')
-    if not isinstance(text, str) or len(text) > MAX_CHARS:
-        raise Refused(f'"message" must be text of at most {MAX_CHARS} characters')
+    if not isinstance(text, str):
+        raise Refused('"message" must be text')
+    if len(text) > MAX_CHARS:
+        raise Refused(f'"message" is longer than {MAX_CHARS} characters; please send it in parts', status=413)
     text = clean_text(text)
     if not text.strip():
         raise Refused('"message" is empty')
@@ -94,7 +100,7 @@ class WebchatInput(TokenBridgeInput):
             try:
                 sender, text, message_id, metadata = read_message(_json(request))
             except Refused as refused:
-                return response.json({"error": str(refused)}, status=400)
+                return response.json({"error": str(refused)}, status=refused.status)
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model is loaded"}, status=503)

@@ -2,7 +2,7 @@
 the conversation's events, its form, a slot.
 
 A failure to get an answer (Rasa not listening, timing out, a 5xx) is `RasaUnavailable`, and the message is kept in
-the inbox; a 400 is the channel refusing the message (`Refused`), which the visitor is told.
+the inbox; a 400 or 413 is the channel refusing the message (`Refused`), which the visitor is told.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ class RasaClient(RasaApi):
         try:
             replies = await self._call("POST", "/webhooks/webchat/webhook", json=body)
         except RasaUnavailable as error:
-            if error.status == 400:
-                raise Refused(error.reason or "refused") from None
+            if error.status in (400, 413):
+                raise Refused(error.reason or "refused", status=error.status) from None
             raise
         if not isinstance(replies, list):
             raise RasaUnavailable(f"the webchat channel answered {type(replies).__name__}, not a list of replies")

@@ -66,6 +66,8 @@ FILE_TYPES: dict[str, tuple[bytes, str]] = {
 }
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 HEARTBEAT_SECONDS = 15.0
+#: Live streams one session may hold open at once (tabs of one visitor).
+MAX_STREAMS = 4
 
 SESSION = "webchat.session"  # the request's checked session (or None)
 FILE_TEXTS = {
@@ -101,6 +103,8 @@ class Webchat:
         )
         self.kb = KnowledgeBase.load()
         self._desk: Any = None
+        #: The open live streams of each session.
+        self.streams: dict[str, int] = {}
 
     def desk(self) -> Any:
         """The desk's database (attachments, clearing a conversation), opened on first use: the chat starts and
@@ -238,7 +242,7 @@ def build_app(chat: Webchat) -> web.Application:
                 }
             )
         except Refused as refused:
-            return web.json_response({"error": str(refused)}, status=413 if "at most" in str(refused) else 400)
+            return web.json_response({"error": str(refused)}, status=refused.status)
         try:
             return web.json_response(await chat.send(sender, str(body["id"]), text, metadata))
         except Refused as refused:
@@ -257,26 +261,16 @@ def build_app(chat: Webchat) -> web.Application:
     @routes.get("/api/events")
     async def events(request: web.Request) -> web.StreamResponse:
         visitor = _visitor(request)
+        if chat.streams.get(visitor.sender, 0) >= MAX_STREAMS:
+            raise _too_many(HEARTBEAT_SECONDS)  # each stream reads the conversation every second: a few tabs, no more
         cursor = rendering.cursor_of(request.headers.get("Last-Event-ID") or request.query.get("after"))
-        language = _language(request)
-        stream = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
-        await stream.prepare(request)
-        await stream.write(b"retry: 2000\n\n")
-        quiet = 0.0
-        while True:
-            try:
-                fresh = rendering.after(await _messages(chat, visitor.sender, language), cursor)
-            except RasaUnavailable:
-                fresh = []  # Rasa is down: the stream stays, and goes on when Rasa is back
-            for shown in fresh:
-                await stream.write(f"id: {shown['id']}\ndata: {json.dumps(shown, ensure_ascii=False)}\n\n".encode())
-                cursor = float(shown["id"])
-                quiet = 0.0
-            if quiet >= HEARTBEAT_SECONDS:
-                await stream.write(b": still here\n\n")  # a proxy closes a silent connection
-                quiet = 0.0
-            await asyncio.sleep(settings.poll_seconds)
-            quiet += settings.poll_seconds
+        chat.streams[visitor.sender] = chat.streams.get(visitor.sender, 0) + 1
+        try:
+            return await _stream(chat, request, visitor, cursor)
+        finally:
+            chat.streams[visitor.sender] -= 1
+            if not chat.streams[visitor.sender]:
+                del chat.streams[visitor.sender]
 
     @routes.post("/api/language")
     async def choose_language(request: web.Request) -> web.Response:
@@ -335,6 +329,30 @@ def _visitor(request: web.Request, limiter: SenderRateLimiter | None = None) -> 
     if waited is not None:
         raise _too_many(waited)
     return session
+
+
+async def _stream(chat: Webchat, request: web.Request, visitor: Session, cursor: float | None) -> web.StreamResponse:
+    """Server-sent events: each message of the conversation newer than `cursor`, as it arrives, until the browser
+    goes away (it reconnects by itself, with Last-Event-ID)."""
+    language = _language(request)
+    stream = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await stream.prepare(request)
+    await stream.write(b"retry: 2000\n\n")
+    quiet = 0.0
+    while True:
+        try:
+            fresh = rendering.after(await _messages(chat, visitor.sender, language), cursor)
+        except RasaUnavailable:
+            fresh = []  # Rasa is down: the stream stays, and goes on when Rasa is back
+        for shown in fresh:
+            await stream.write(f"id: {shown['id']}\ndata: {json.dumps(shown, ensure_ascii=False)}\n\n".encode())
+            cursor = float(shown["id"])
+            quiet = 0.0
+        if quiet >= HEARTBEAT_SECONDS:
+            await stream.write(b": still here\n\n")  # a proxy closes a silent connection
+            quiet = 0.0
+        await asyncio.sleep(chat.settings.poll_seconds)
+        quiet += chat.settings.poll_seconds
 
 
 async def _messages(chat: Webchat, sender: str, language: str) -> list[dict[str, Any]]:

@@ -1,11 +1,24 @@
-"""The knowledge base's tables in the desk: the questions the bot could not answer well (the gap queue) and what
-enterprises said of its answers (有帮助 / 没帮助)."""
+"""The knowledge base's tables in the desk: the questions the bot could not answer well (the gap queue), what
+enterprises said of its answers (有帮助 / 没帮助), and the knowledge's versions with the log of which one was
+published when."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped
 
 from bot.desk.schema.base import Base, UTCDateTime, sql_in
@@ -72,3 +85,55 @@ class AnswerFeedback(Base):
 
     def __repr__(self) -> str:
         return f"<AnswerFeedback {self.item_id} {'+' if self.helpful else '-'}>"
+
+
+#: How a version came to be published: published as new, or restored as an earlier one (a rollback).
+PUBLICATION_KINDS = ("publish", "rollback")
+
+
+class KnowledgeVersion(Base):
+    """One complete snapshot of the knowledge files (knowledge/snapshot.py): relative path → the YAML as staff wrote
+    it, comments and order kept. Stored only when `KnowledgeBase.load` accepts it, never changed afterwards.
+
+    `based_on` is the version it was edited from (none for the first, or one imported from files without a base);
+    `digest` the SHA-256 of its files, to tell identical snapshots apart from changed ones at a glance.
+    """
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    author: Mapped[str] = Column(String(64), nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+    based_on: Mapped[int | None] = Column(Integer, ForeignKey("knowledge_versions.id", ondelete="RESTRICT"))
+    digest: Mapped[str] = Column(String(64), nullable=False, index=True)
+    items: Mapped[int] = Column(Integer, nullable=False)
+    files: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeVersion {self.id}>"
+
+
+class KnowledgePublication(Base):
+    """One publish or rollback: from then on `version_id` is the knowledge every process serves.
+
+    The newest row (highest id) is the published version, so exactly one is published at any time and the log is
+    the history of what was live when. The action servers poll `max(id)` of this table: a cheap query that changes
+    with every publish and rollback, even one back to a version published before.
+    """
+
+    __tablename__ = "knowledge_publications"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    version_id: Mapped[int] = Column(
+        Integer, ForeignKey("knowledge_versions.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    by: Mapped[str] = Column(String(64), nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+
+    __table_args__ = (CheckConstraint(sql_in("kind", PUBLICATION_KINDS), name="ck_knowledge_publications_kind"),)
+
+    def __repr__(self) -> str:
+        return f"<KnowledgePublication {self.id} {self.kind} v{self.version_id}>"

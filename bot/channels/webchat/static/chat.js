@@ -145,7 +145,10 @@
     stream = new EventSource(url);
     stream.onmessage = function (event) { render(JSON.parse(event.data)); };
     stream.onopen = function () { if ($("status").textContent === t("reconnecting")) { status(""); } };
-    stream.onerror = function () { status(t("reconnecting")); };
+    stream.onerror = function () {
+      status(t("reconnecting"));
+      if (stream.readyState === EventSource.CLOSED) { setTimeout(listen, 5000); }  // refused (429): try again later
+    };
   }
 
   function showConsent() {

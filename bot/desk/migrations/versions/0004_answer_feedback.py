@@ -1,15 +1,15 @@
 """Answer feedback: what enterprises said of the bot's answers (有帮助 / 没帮助, an optional comment), one verdict per
 enterprise (a keyed hash) and item.
 
-Revision 0003, after 0002, made 2026-12-06.
+Revision 0004, after 0003, made 2026-12-06.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,353 @@
+"""The knowledge's versions: saved, published and rolled back in the desk's database, served by every process.
+
+Until now an answer changed only through a YAML file and a restart. Here a version is a complete snapshot of the
+knowledge files (knowledge/snapshot.py), stored only when `KnowledgeBase.load` accepts it — the validation of
+`python -m knowledge check` — so a refused edit comes back with every problem by file and line and stores nothing.
+Publishing a version appends to the publication log, whose newest row is the knowledge every process serves; a
+rollback publishes an earlier version again as a new row, so the log is the history of what was live when. Every
+save, publish and rollback is in the console's audit trail (bot/desk/audit.py) in the same transaction.
+
+`PublishedKnowledge` is the `LiveKnowledge` of a process with the database (the action servers, the console): it
+asks the database at most every `POLL_SECONDS` for the newest publication — one small query — and loads a new one
+when it changed, so every action server of the scaled-out layout serves a publish within seconds, without a
+restart. With nothing published it serves knowledge/data as before: the YAML in the repository is the seed, and
+`python -m bot.processes.cli knowledge-import|knowledge-export` keep the files and the database in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Union
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, sessionmaker
+
+from bot.clock import Clock
+from bot.desk import audit
+from bot.desk.schema import KnowledgePublication, KnowledgeVersion
+from knowledge.base import KnowledgeBase, LiveKnowledge
+from knowledge.loader import DATA_DIR
+from knowledge.snapshot import (
+    KnowledgeDiff,
+    Snapshot,
+    diff,
+    is_knowledge_path,
+    load_snapshot,
+    read_snapshot,
+    write_snapshot,
+)
+from knowledge.yamlfile import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+#: How often a serving process asks whether another version was published: a publish is live within this.
+POLL_SECONDS = 2.0
+#: The longest reason kept (the audit trail shows it at a glance).
+MAX_REASON = 500
+#: At most this many item ids of a diff go into an audit entry (the counts are always whole).
+AUDITED_IDS = 50
+
+#: Who acts: the console's signed-in user, or a name (the command line's `--by`).
+Who = Union[audit.Actor, str]
+
+
+class VersionRefused(ValueError):
+    """A request about versions that cannot be carried out as asked (unknown version, no reason, nothing to roll back
+    to); the message says why, for a 4xx answer. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """The version being served and the publication that made it so."""
+
+    version: KnowledgeVersion
+    publication: KnowledgePublication
+
+
+def digest(files: Mapping[str, str]) -> str:
+    """A snapshot's SHA-256, over its paths and texts in path order."""
+    canonical = json.dumps(sorted(files.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _username(who: Who) -> str:
+    return (who if isinstance(who, str) else who.username)[:64] or "system"
+
+
+def _reason(reason: str) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise VersionRefused("say why (a reason is required: it is what the history and the audit trail show)")
+    return text[:MAX_REASON]
+
+
+def _audit(session: Session, who: Who, action: str, at: object, version_id: int, detail: dict[str, object]) -> None:
+    actor = None if isinstance(who, str) else who
+    audit.record(
+        session,
+        actor,
+        action,
+        at=at,  # type: ignore[arg-type]
+        object_type="knowledge",
+        object_id=version_id,
+        detail=detail,
+        username=_username(who) if actor is None else None,
+    )
+
+
+def _diff_detail(change: KnowledgeDiff | None) -> dict[str, object]:
+    if change is None:
+        return {}
+    return {
+        "added": change.added[:AUDITED_IDS],
+        "changed": change.changed[:AUDITED_IDS],
+        "removed": change.removed[:AUDITED_IDS],
+        "counts": [len(change.added), len(change.changed), len(change.removed)],
+    }
+
+
+class KnowledgeVersions:
+    """Saving, publishing and rolling back knowledge versions; listing and comparing them."""
+
+    def __init__(self, sessions: sessionmaker, clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    # --- reading
+
+    def versions(self) -> list[KnowledgeVersion]:
+        """Every version, newest first, without their files (`version(id)` has them)."""
+        with self.sessions() as session:
+            query = select(KnowledgeVersion).options(defer(KnowledgeVersion.files)).order_by(KnowledgeVersion.id.desc())
+            return list(session.scalars(query))
+
+    def version(self, version_id: int) -> KnowledgeVersion:
+        with self.sessions() as session:
+            found = session.get(KnowledgeVersion, version_id)
+        if found is None:
+            raise VersionRefused(f"there is no knowledge version {version_id}")
+        return found
+
+    def publications(self) -> list[KnowledgePublication]:
+        """The publication log, newest first: the first is what is served."""
+        with self.sessions() as session:
+            return list(session.scalars(select(KnowledgePublication).order_by(KnowledgePublication.id.desc())))
+
+    def published(self) -> Published | None:
+        """The version being served, or None while nothing was published (the files in knowledge/data are)."""
+        with self.sessions() as session:
+            publication = session.scalars(
+                select(KnowledgePublication).order_by(KnowledgePublication.id.desc()).limit(1)
+            ).first()
+            if publication is None:
+                return None
+            version = session.get(KnowledgeVersion, publication.version_id)
+            assert version is not None  # the foreign key
+            return Published(version, publication)
+
+    def published_files(self) -> Snapshot | None:
+        current = self.published()
+        return dict(current.version.files) if current else None
+
+    def diff(self, old_id: int, new_id: int) -> KnowledgeDiff:
+        """The items added, changed and removed from version `old_id` to `new_id`."""
+        return diff(load_snapshot(self.version(old_id).files), load_snapshot(self.version(new_id).files))
+
+    # --- changing
+
+    def save(self, files: Mapping[str, str], who: Who, *, reason: str, based_on: int | None = None) -> KnowledgeVersion:
+        """Store `files` as a new version if they make a valid knowledge base.
+
+        Raises `KnowledgeError` with every problem by file and line, or `VersionRefused` (no reason, unknown base);
+        either way nothing is stored. The version is not published: `publish` does that.
+        """
+        why = _reason(reason)
+        snapshot = dict(sorted(files.items()))
+        kb = load_snapshot(snapshot)  # KnowledgeError: refused, nothing stored
+        base = self.version(based_on) if based_on is not None else None
+        change = diff(load_snapshot(base.files), kb) if base is not None else None
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            version = KnowledgeVersion(
+                created_at=now,
+                author=_username(who),
+                reason=why,
+                based_on=based_on,
+                digest=digest(snapshot),
+                items=len(kb.items),
+                files=snapshot,
+            )
+            session.add(version)
+            session.flush()
+            _audit(
+                session,
+                who,
+                "save_knowledge",
+                now,
+                version.id,
+                {"reason": why, "based_on": based_on, "items": len(kb.items), **_diff_detail(change)},
+            )
+        log.info("knowledge version %d saved by %s (%d items): %s", version.id, version.author, version.items, why)
+        return version
+
+    def publish(self, version_id: int, who: Who, *, reason: str) -> KnowledgePublication:
+        """Make version `version_id` the one every process serves (within `POLL_SECONDS`)."""
+        return self._publish(version_id, who, reason, "publish")
+
+    def rollback(self, version_id: int, who: Who, *, reason: str) -> KnowledgePublication:
+        """Serve an earlier version again: one older than the version served now, published as a new entry of the
+        log (the history keeps the version rolled back from)."""
+        current = self.published()
+        if current is None:
+            raise VersionRefused("nothing is published yet: there is nothing to roll back")
+        if version_id >= current.version.id:
+            raise VersionRefused(
+                f"version {version_id} is not earlier than the published version {current.version.id}: "
+                "a rollback restores an earlier version (publish a newer one instead)"
+            )
+        return self._publish(version_id, who, reason, "rollback")
+
+    def _publish(self, version_id: int, who: Who, reason: str, kind: str) -> KnowledgePublication:
+        why = _reason(reason)
+        version = self.version(version_id)
+        current = self.published()
+        if current is not None and current.version.id == version_id:
+            raise VersionRefused(f"version {version_id} is already the published version")
+        previous = current.version if current is not None else None
+        change = diff(load_snapshot(previous.files), load_snapshot(version.files)) if previous is not None else None
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)
+            session.add(publication)
+            session.flush()
+            _audit(
+                session,
+                who,
+                f"{kind}_knowledge",
+                now,
+                version.id,
+                {
+                    "reason": why,
+                    "publication": publication.id,
+                    "previous": previous.id if previous is not None else None,
+                    **_diff_detail(change),
+                },
+            )
+        log.info(
+            "knowledge version %d %s by %s (was %s): %s",
+            version.id,
+            "published" if kind == "publish" else "restored",
+            publication.by,
+            previous.id if previous is not None else "the files",
+            why,
+        )
+        return publication
+
+    # --- the files in step with the database
+
+    def import_directory(
+        self, directory: Path, who: Who, *, reason: str, publish: bool = False
+    ) -> tuple[KnowledgeVersion, KnowledgePublication | None]:
+        """Store the knowledge files under `directory` as a new version based on the published one (validated as
+        `save` validates), and publish it if asked."""
+        current = self.published()
+        version = self.save(
+            read_snapshot(directory), who, reason=reason, based_on=current.version.id if current else None
+        )
+        publication = self.publish(version.id, who, reason=reason) if publish else None
+        return version, publication
+
+    def export_published(self, directory: Path) -> list[Path]:
+        """Write the published version's files under `directory` (the files already there are overwritten; a
+        knowledge file the version lacks is removed, so the folder is the version; other files, such as jieba's
+        dictionary, are left alone). Nothing published: VersionRefused."""
+        files = self.published_files()
+        if files is None:
+            raise VersionRefused("nothing is published yet: the files in the repository are the knowledge")
+        present = [path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()]
+        stale = [directory / path for path in present if is_knowledge_path(path) and path not in files]
+        written = write_snapshot(files, directory)
+        for path in stale:
+            path.unlink()
+        return written
+
+
+#: A session factory, or how to get one when it is first needed (the action server opens its database lazily).
+SessionSource = Union[sessionmaker, Callable[[], sessionmaker]]
+
+
+class PublishedKnowledge(LiveKnowledge):
+    """The published knowledge version, for a process with the desk's database; the files while none is published.
+
+    `get()` asks the database for the newest publication at most every `interval` seconds (one indexed query) and
+    loads its version when it changed. A version that does not load (it was valid when saved, but the code may have
+    changed since) is logged and the last good knowledge stays; so does a database that cannot be reached.
+    """
+
+    def __init__(self, sessions: SessionSource, *, interval: float = POLL_SECONDS, directory: Path = DATA_DIR) -> None:
+        super().__init__(directory)
+        self._sessions = sessions
+        self.interval = interval
+        self._poll_lock = threading.Lock()
+        self._polled_at: float | None = None
+        self._publication: int | None = None  # the publication served; None: the files
+        self._published: KnowledgeBase | None = None
+        self._unreachable = False
+
+    @property
+    def publication(self) -> int | None:
+        """The id of the publication being served, None while the files are."""
+        return self._publication
+
+    def _factory(self) -> sessionmaker:
+        return self._sessions if isinstance(self._sessions, sessionmaker) else self._sessions()
+
+    def get(self) -> KnowledgeBase:
+        with self._poll_lock:
+            now = time.monotonic()
+            if self._polled_at is None or now - self._polled_at >= self.interval:
+                self._polled_at = now
+                self._poll()
+            if self._published is not None:
+                return self._published
+        return super().get()
+
+    def _poll(self) -> None:
+        try:
+            with self._factory()() as session:
+                newest = session.execute(
+                    select(KnowledgePublication.id, KnowledgePublication.version_id)
+                    .order_by(KnowledgePublication.id.desc())
+                    .limit(1)
+                ).first()
+                if newest is None or newest.id == self._publication:
+                    self._unreachable = False
+                    return
+                files = session.scalar(select(KnowledgeVersion.files).where(KnowledgeVersion.id == newest.version_id))
+        except Exception:  # noqa: BLE001 — the chat goes on with the knowledge it has
+            if not self._unreachable:
+                log.exception("knowledge: the published version could not be read; serving the last good knowledge")
+            self._unreachable = True
+            return
+        self._unreachable = False
+        self._publication = newest.id
+        try:
+            kb = load_snapshot(files or {})
+        except KnowledgeError as error:
+            log.error(
+                "knowledge: publication %d (version %d) rejected, keeping the last good knowledge:\n%s",
+                newest.id,
+                newest.version_id,
+                error,
+            )
+            return
+        self._published = kb
+        log.info(
+            "knowledge: serving version %d (publication %d), %d items", newest.version_id, newest.id, len(kb.items)
+        )
