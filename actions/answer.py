@@ -153,7 +153,7 @@ class ActionAnswer(Action):
         kb: KnowledgeBase, best: Item, related: list[Item], lang: Language, *, detail: bool, intent: str | None = None
     ) -> list[dict[str, str]]:
         """ "More" when the item has a longer text, related items (the measures it rests on first), the topic's next
-        step (subscribe to warnings, register a fair), an expert."""
+        step (subscribe to warnings, register a fair), an expert, and 有帮助 / 没帮助 last."""
         buttons = []
         if not detail and best.text.get(lang):
             buttons.append(
@@ -171,4 +171,4 @@ class ActionAnswer(Action):
             title, payload = NEXT_STEP[intent]
             buttons.append({"title": title.get(lang), "payload": payload})
         buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
-        return buttons
+        return buttons + replies.feedback_buttons(best, lang)

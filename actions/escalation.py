@@ -19,6 +19,7 @@ from actions import replies
 from actions.answer import reading, respond, topic_of, user_turns
 from actions.conversation import clarify
 from actions.decide import decide
+from actions.feedback import ANSWER_PURPOSE
 from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
 from actions.turn import (
@@ -32,6 +33,7 @@ from actions.turn import (
     user_text,
 )
 from bot.desk.chatlog import record_chat_turn
+from bot.desk.feedback import add_comment
 from bot.desk.tickets import DeskError
 from bot.desk.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
 from knowledge import Language, Localized, cues
@@ -583,7 +585,8 @@ class ActionAskFeedback(Action):
 
 
 class ActionSubmitFeedback(Action):
-    """Store the comment on the rating, or the follow-up note, of the enterprise's own ticket."""
+    """Store the comment on the rating, or the follow-up note, of the enterprise's own ticket, or on its verdict on
+    an answer (actions/feedback.py)."""
 
     def name(self) -> Text:
         return "action_submit_feedback"
@@ -593,7 +596,10 @@ class ActionSubmitFeedback(Action):
         number, purpose = tracker.get_slot("ticket"), tracker.get_slot("feedback_for")
         try:
             note = clean_text(tracker.get_slot("feedback") or "", max_length=2000)
-            if purpose == "follow_up":
+            if purpose and purpose.startswith(ANSWER_PURPOSE):
+                verdict = int(purpose.removeprefix(ANSWER_PURPOSE))
+                add_comment(desk, verdict, tracker.sender_id, tracker.get_latest_input_channel(), note)
+            elif purpose == "follow_up":
                 desk().record_follow_up(number, tracker.sender_id, note)
             elif purpose and purpose.startswith("rating:"):
                 desk().rate(number, tracker.sender_id, int(purpose.split(":")[1]), note)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.settings import DeskSettings
-from knowledge import Item, Localized
+from knowledge import Item, Language, Localized
 from knowledge.answers import answer_text, item_label  # noqa: F401  (the answer's wording lives with the knowledge)
 
 EXPERT_PAYLOAD = "/request_human"
@@ -14,6 +14,18 @@ ITEM_INTENT = "ask_item"
 EXPERT_BUTTON = Localized("找专家咨询", "Ask an expert")
 MORE_BUTTON = Localized("查看详情", "More details")
 MORE_DETAIL = "more"
+#: Under every answer: was it helpful? (one tap; 没帮助 then asks for an optional comment)
+HELPFUL_BUTTON = Localized("👍 有帮助", "👍 Helpful")
+UNHELPFUL_BUTTON = Localized("👎 没帮助", "👎 Not helpful")
+FEEDBACK_INTENT = "answer_feedback"
+THANKS_HELPFUL = Localized(
+    "谢谢您的反馈！还有其他问题可以继续问我。", "Thank you for the feedback! Ask me anything else."
+)
+SORRY_UNHELPFUL = Localized(
+    "抱歉这条答复没帮上忙，已记下，工作人员会改进它。需要的话可以点“找专家咨询”。",
+    "Sorry this answer did not help; it is noted and the staff will improve it. Tap “Ask an expert” if you need a "
+    "person.",
+)
 
 SCOPE = Localized(
     "我是海外知识产权纠纷应对咨询助手，提供公益咨询：337调查、海外专利商标诉讼、跨境电商投诉和账户冻结、展会维权、海关扣货、"
@@ -101,6 +113,17 @@ def _about(days: int) -> tuple[str, str]:
         months = round(days / 30)
         return f"（约 {months} 个月）", f" (about {months} month{'' if months == 1 else 's'})"
     return "", ""
+
+
+def feedback_buttons(item: Item, lang: Language) -> list[dict[str, str]]:
+    """有帮助 / 没帮助 for the answer from `item`."""
+    return [
+        {
+            "title": button.get(lang),
+            "payload": f"/{FEEDBACK_INTENT}" + json.dumps({"helpful": verdict, "item": item.id}, ensure_ascii=False),
+        }
+        for button, verdict in ((HELPFUL_BUTTON, "yes"), (UNHELPFUL_BUTTON, "no"))
+    ]
 
 
 def item_payload(item: Item, *, detail: str | None = None) -> str:

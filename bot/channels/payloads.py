@@ -58,6 +58,7 @@ BUTTON_PAYLOADS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "ticket": lambda v: isinstance(v, str) and re.fullmatch(r"SX-\d{8}-\d{4,6}", v) is not None,
         "score": lambda v: v in ("1", "2", "3", "4", "5"),
     },
+    "answer_feedback": {"helpful": lambda v: v in ("yes", "no"), "item": _item},
     "cancel": {},
     "help": {},
     "subscribe_warnings": {"criteria": _words},

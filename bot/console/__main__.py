@@ -97,6 +97,7 @@ PURGE_LABELS = {
     "outbox_messages": "outbox messages deleted",
     "sign_in_attempts": "sign-in attempts deleted",
     "knowledge_gaps": "unanswered questions deleted (the gap queue)",
+    "feedback_comments": "comments on answers removed",
     "sessions": "expired console sessions deleted",
     "audit_ips": "audit entries' IP addresses removed",
     "tracker_events": "conversation events deleted (Rasa's tracker store)",

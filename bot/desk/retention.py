@@ -16,7 +16,7 @@ What goes, and what stays:
   last subscription ended before the cutoff is deleted with its delivery records.
 - outbox messages older than the cutoff, whatever their state (their payloads repeat texts and contacts; one still
   pending then — an e-mail notice nothing delivers — will not be delivered now), sign-in attempts and expired
-  console sessions older than the cutoff are deleted, and so are the gap queue's questions (bot/desk/gaps.py); audit
+  console sessions older than the cutoff are deleted, and so are the gap queue's questions (bot/desk/gaps.py); answer verdicts lose their comments; audit
   entries older than the cutoff lose their IP address.
 - outside the desk's tables (`PersonalStores`): Rasa's tracker store loses every event older than the cutoff (a
   conversation past the period is deleted; on SQLite var/tracker.db, on PostgreSQL the `events` table beside the
@@ -69,6 +69,7 @@ from bot.desk.cleaning import DeskError, normalise_contact
 from bot.desk.db import make_engine
 from bot.desk.privacy import ANONYMISED, mask_contact
 from bot.desk.schema import (
+    AnswerFeedback,
     Attachment,
     AuditEntry,
     Call,
@@ -110,6 +111,7 @@ class PurgeReport:
     outbox_messages: int = 0
     sign_in_attempts: int = 0
     knowledge_gaps: int = 0
+    feedback_comments: int = 0
     sessions: int = 0
     audit_ips: int = 0
     tracker_events: int = 0
@@ -389,6 +391,12 @@ def _steps(cutoff: datetime, now: datetime) -> list[Step]:
         ("outbox_messages", OutboxMessage, lambda: OutboxMessage.created_at < cutoff, deleting(OutboxMessage)),
         ("sign_in_attempts", SignInAttempt, lambda: SignInAttempt.at < cutoff, deleting(SignInAttempt)),
         ("knowledge_gaps", KnowledgeGap, lambda: KnowledgeGap.at < cutoff, deleting(KnowledgeGap)),
+        (
+            "feedback_comments",
+            AnswerFeedback,
+            lambda: (AnswerFeedback.at < cutoff) & AnswerFeedback.comment.is_not(None),
+            _updating(AnswerFeedback, comment=None),
+        ),
         ("sessions", ConsoleSession, lambda: ConsoleSession.expires_at < cutoff, deleting(ConsoleSession)),
         (
             "audit_ips",

@@ -1,18 +1,20 @@
 """The figures the province reports (policy measure 9): a page with charts and tables, and the same figures as CSV.
 
 Only counts are shown, never who called or chatted, so opening the page is not audited; downloading the figures is,
-like every export.
+like every export. Below the figures, the answers' quality per knowledge item (有帮助 / 没帮助, bot/desk/feedback.py),
+the items to look at first on top.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
 from markupsafe import Markup
 
 from bot.desk import audit
+from bot.desk.feedback import item_quality
 from bot.console.charts import PALETTE, Series, horizontal_bars, weekly_columns
 from bot.console.csvexport import csv_response
 from bot.console.reports import (
@@ -39,9 +41,11 @@ async def dashboard(request: web.Request) -> web.Response:
     today = _today(request)
     period, problem = parse_range(request.query, today)
     report = await blocking(build_report, ctx.sessions, period, ctx.desk_settings.hours.zone)
+    quality = await blocking(_answer_quality, ctx, period)
     return render(
         request,
         "dashboard/index.html",
+        quality=quality,
         report=report,
         problem=problem,
         range_query=period.as_query(),
@@ -133,3 +137,31 @@ def _charts(report: Report) -> dict[str, Markup]:
             colour=PALETTE[2],
         ),
     }
+
+
+#: The answers table shows this many items (the ones to look at first, then the most used).
+QUALITY_ROWS = 30
+#: "Lately" in the answers table: the last four weeks of the range.
+RECENT = timedelta(weeks=4)
+
+
+def _answer_quality(ctx: Any, period: DateRange) -> list[dict[str, Any]]:
+    """Per item: how often it was the answer, 有帮助 / 没帮助 over the range and lately, its title and last comment."""
+    zone = ctx.desk_settings.hours.zone
+    start = datetime.combine(period.first, time.min, tzinfo=zone)
+    end = datetime.combine(period.last + timedelta(days=1), time.min, tzinfo=zone)
+    overall = item_quality(ctx.sessions, start, end)[:QUALITY_ROWS]
+    lately = {q.item_id: q for q in item_quality(ctx.sessions, max(start, end - RECENT), end)}
+    kb = ctx.knowledge.get()
+    rows = []
+    for quality in overall:
+        item = kb.get(quality.item_id)
+        recent = lately.get(quality.item_id)
+        rows.append(
+            {
+                "quality": quality,
+                "title": item.title.zh if item is not None else "（已不在知识库中）",
+                "recent_rate": recent.rate if recent is not None else None,
+            }
+        )
+    return rows

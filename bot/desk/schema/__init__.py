@@ -2,7 +2,8 @@
 audit trail, transcript and attachments), the outbox (outbox.py), the hotline log of calls and chat questions
 (hotline.py), the console's accounts, sessions and audit trail (accounts.py), risk warnings with their subscribers
 and deliveries (risk_warnings.py), trade-fair registrations with their scheduled notices (exhibitions.py), the
-questions the bot could not answer well and the knowledge's published versions (knowledge.py).
+questions the bot could not answer well, what enterprises said of its answers and the knowledge's published versions
+(knowledge.py).
 
 Importing the package registers every table on `Base.metadata`, so the schema is always whole; the names are
 handed on here so that callers import them from one place. Times are UTC and timezone-aware on both databases
@@ -14,7 +15,7 @@ from bot.desk.schema.accounts import USER_ROLES, AuditEntry, ConsoleSession, Con
 from bot.desk.schema.base import Base, UTCDateTime, mapper_registry
 from bot.desk.schema.exhibitions import EXHIBITION_OUTCOMES, EXHIBITION_STAGES, ExhibitionNotice, ExhibitionRegistration
 from bot.desk.schema.hotline import CALL_CHANNELS, Call, ChatTurn
-from bot.desk.schema.knowledge import GAP_KINDS, GAP_STATUSES, KnowledgeGap
+from bot.desk.schema.knowledge import GAP_KINDS, GAP_STATUSES, AnswerFeedback, KnowledgeGap
 from bot.desk.schema.knowledge import PUBLICATION_KINDS, KnowledgePublication, KnowledgeVersion
 from bot.desk.schema.outbox import OUTBOX_STATUSES, OutboxMessage
 from bot.desk.schema.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
@@ -40,6 +41,7 @@ __all__ = [
     "TICKET_STATUSES",
     "TRANSCRIPT_ROLES",
     "USER_ROLES",
+    "AnswerFeedback",
     "Attachment",
     "AuditEntry",
     "Base",

@@ -1,18 +1,31 @@
-"""The knowledge base's tables in the desk: the questions the bot could not answer well (the gap queue), and the
-knowledge's versions with the log of which one was published when."""
+"""The knowledge base's tables in the desk: the questions the bot could not answer well (the gap queue), what
+enterprises said of its answers (有帮助 / 没帮助), and the knowledge's versions with the log of which one was
+published when."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped
 
 from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
-#: How a turn fell short: asked back, referred elsewhere, refused, or answered on a weak reading.
-GAP_KINDS = ("clarify", "refer", "refuse", "weak_answer")
+#: How a turn fell short: asked back, referred elsewhere, refused, answered on a weak reading, or answered and then
+#: rated unhelpful by the enterprise.
+GAP_KINDS = ("clarify", "refer", "refuse", "weak_answer", "unhelpful")
 GAP_STATUSES = ("open", "dismissed")
 
 
@@ -47,6 +60,31 @@ class KnowledgeGap(Base):
 
     def __repr__(self) -> str:
         return f"<KnowledgeGap {self.id} {self.kind}>"
+
+
+class AnswerFeedback(Base):
+    """One enterprise's verdict on one item's answer: helpful or not, with an optional comment.
+
+    The enterprise is only a keyed hash of its channel and sender (`sender_key`, as the chat figures count them,
+    bot/desk/chatlog.py), which is enough to keep one verdict per enterprise and item — pressing again changes it —
+    and useless for finding who it was. The comment is the enterprise's own words, contacts masked.
+    """
+
+    __tablename__ = "knowledge_answer_feedback"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    sender_key: Mapped[str] = Column(String(64), nullable=False)
+    item_id: Mapped[str] = Column(String(80), nullable=False, index=True)
+    helpful: Mapped[bool] = Column(Boolean, nullable=False)
+    language: Mapped[str] = Column(String(2), nullable=False, default="zh")
+    comment: Mapped[str | None] = Column(Text)
+
+    __table_args__ = (UniqueConstraint("sender_key", "item_id", name="uq_knowledge_answer_feedback_sender_item"),)
+
+    def __repr__(self) -> str:
+        return f"<AnswerFeedback {self.item_id} {'+' if self.helpful else '-'}>"
 
 
 #: How a version came to be published: published as new, or restored as an earlier one (a rollback).

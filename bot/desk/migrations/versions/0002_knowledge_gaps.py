@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('handled_by', sa.String(length=64), nullable=True),
     sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("kind IN ('clarify', 'refer', 'refuse', 'weak_answer')", name='ck_knowledge_gaps_kind'),
+    sa.CheckConstraint("kind IN ('clarify', 'refer', 'refuse', 'weak_answer', 'unhelpful')", name='ck_knowledge_gaps_kind'),
     sa.CheckConstraint("status IN ('open', 'dismissed')", name='ck_knowledge_gaps_status'),
     sa.PrimaryKeyConstraint('id')
     )
