@@ -51,6 +51,20 @@ def stack(trained_model, tmp_path_factory):
     stack.stop()
 
 
+@pytest.fixture()
+def stack_desk(stack):
+    """The desk the running stack's services use, opened from the test as the console would open it."""
+    from bot.clock import SystemClock
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.tickets import Desk
+    from bot.settings import DeskSettings
+
+    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
+    engine = make_engine(settings.database_url)
+    yield Desk(sessions(engine), SystemClock(), settings)
+    engine.dispose()
+
+
 # --- The escalation desk (bot/desk/tickets.py and friends): every test that uses `desk_engine` runs twice, on a SQLite
 # file and on PostgreSQL, each in a database of its own.
 

@@ -106,19 +106,6 @@ def test_comments_leave_with_the_retention_period_and_the_verdicts_stay(desk, de
 # --- Through the REST channel, against the real stack.
 
 
-@pytest.fixture()
-def stack_desk(stack):
-    from bot.clock import SystemClock
-    from bot.desk.db import make_engine, sessions
-    from bot.desk.tickets import Desk
-    from bot.settings import DeskSettings
-
-    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
-    engine = make_engine(settings.database_url)
-    yield Desk(sessions(engine), SystemClock(), settings)
-    engine.dispose()
-
-
 def test_an_enterprise_says_an_answer_did_not_help_and_why(stack, stack_desk) -> None:
     sender, question = "feedback-e2e", "海外知识产权保险能报销律师费吗"
     answer = say(stack, sender, question)

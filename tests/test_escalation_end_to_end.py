@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import urllib.request
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -30,21 +29,7 @@ def tracker_events(stack, sender: str) -> list[dict[str, Any]]:
         return json.loads(response.read())["events"]
 
 
-@pytest.fixture()
-def desk_for(stack):
-    """The desk the services use, opened from the test as the expert's console would."""
-    from bot.clock import SystemClock
-    from bot.settings import DeskSettings
-    from bot.desk.db import make_engine, sessions
-    from bot.desk.tickets import Desk
-
-    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
-    engine = make_engine(settings.database_url)
-    yield Desk(sessions(engine), SystemClock(), settings)
-    engine.dispose()
-
-
-def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
+def test_live_dispute_to_ticket_to_expert_answer(stack, stack_desk) -> None:
     sender = "e2e-dispute"
     replies = say(stack, sender, "我们在美国被起诉专利侵权了，法院文件昨天刚送达，怎么办")
     kinds = [c["kind"] for c in customs(replies)]
@@ -73,14 +58,14 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     assert "分派" in status[0]["text"] or "匹配" in status[0]["text"]
     assert customs(say(stack, "someone-else", f"{number} 进展如何"))[-1].get("ticket") is None
 
-    with desk_for.sessions() as session:
+    with stack_desk.sessions() as session:
         stored = session.scalar(select(Ticket).where(Ticket.number == number))
     assert stored.status == "assigned" and stored.expert_id is not None
     assert stored.country == "美国" and stored.ip_type == "专利" and stored.deadline is not None
     assert stored.company == "太原示例机械有限公司" and stored.contact == "13800000001"
     assert "被起诉专利侵权" in stored.description
-    desk_for.accept(number, stored.expert_id)
-    desk_for.answer(number, stored.expert_id, "请立即委托美国律师，核对送达日期，21天内提交答辩或动议。")
+    stack_desk.accept(number, stored.expert_id)
+    stack_desk.answer(number, stored.expert_id, "请立即委托美国律师，核对送达日期，21天内提交答辩或动议。")
 
     deadline = time.monotonic() + 60
     delivered: list[Any] = []
@@ -104,30 +89,32 @@ def test_live_dispute_to_ticket_to_expert_answer(stack, desk_for) -> None:
     assert last_ask(replies) == "feedback"
     replies = say(stack, sender, "回复很及时，谢谢专家")
     assert customs(replies)[-1]["kind"] == "goodbye"
-    with desk_for.sessions() as session:
+    with stack_desk.sessions() as session:
         rated = session.scalar(select(Ticket).where(Ticket.number == number))
     assert (rated.rating, rated.rating_comment) == (5, "回复很及时，谢谢专家")
 
     # a week after closing, the follow-up reaches the same conversation and the reply is kept
-    a_week_ago = Desk(desk_for.sessions, ManualClock(datetime.now(timezone.utc) - timedelta(days=8)), desk_for.settings)
+    a_week_ago = Desk(
+        stack_desk.sessions, ManualClock(datetime.now(timezone.utc) - timedelta(days=8)), stack_desk.settings
+    )
     a_week_ago.close(number, "staff:test", "answered and confirmed")
-    assert number in desk_for.due_follow_ups()
+    assert number in stack_desk.due_follow_ups()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(
         "回访" in (e.get("text") or "") for e in tracker_events(stack, sender) if e.get("event") == "bot"
     ):
         time.sleep(1)
     replies = say(stack, sender, "问题已经解决了，和对方达成了和解")
-    with desk_for.sessions() as session:
+    with stack_desk.sessions() as session:
         followed = session.scalar(select(Ticket).where(Ticket.number == number))
     assert followed.follow_up_note == "问题已经解决了，和对方达成了和解"
 
 
-def test_the_form_can_be_cancelled_and_nothing_is_stored(stack, desk_for) -> None:
+def test_the_form_can_be_cancelled_and_nothing_is_stored(stack, stack_desk) -> None:
     sender = "e2e-cancel"
     replies = say(stack, sender, "我想找专家咨询一下")
     assert any(c["kind"] == "escalation" and c["priority"] == "normal" for c in customs(replies))
     assert last_ask(replies) == "company"
     replies = say(stack, sender, "算了，先不提交了")
     assert customs(replies)[-1]["kind"] == "help"
-    assert desk_for.tickets_for(sender_id=sender) == []
+    assert stack_desk.tickets_for(sender_id=sender) == []

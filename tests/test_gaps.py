@@ -107,19 +107,6 @@ def test_the_retention_purge_deletes_gaps_past_the_period(desk, desk_clock, desk
 # --- Filled by real turns through the REST channel (the action server records them).
 
 
-@pytest.fixture()
-def stack_desk(stack):
-    from bot.clock import SystemClock
-    from bot.desk.db import make_engine, sessions
-    from bot.desk.tickets import Desk
-    from bot.settings import DeskSettings
-
-    settings = DeskSettings(database_url=stack.environment()["IPDESK_DATABASE_URL"])
-    engine = make_engine(settings.database_url)
-    yield Desk(sessions(engine), SystemClock(), settings)
-    engine.dispose()
-
-
 def test_real_turns_that_fall_short_fill_the_queue_and_answers_do_not(stack, stack_desk) -> None:
     refused = "教我怎么仿冒别人的专利产品还不被海关发现"
     referred = "国内商标注册要多久，我想在国家知识产权局申请"
