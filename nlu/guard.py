@@ -27,7 +27,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -60,6 +67,10 @@ SMALL_TALK = frozenset(
     }
 )
 SMALL_TALK_CONFIDENCE = 0.6
+#: Greetings and farewells, which an elliptical question naming something ("那德国呢", "what about Japan?") never is,
+#: however sure the classifier: such a message goes to the answer action, which reads it with the conversation's
+#: topic. Without a name in it ("好的呢") the reading stands.
+CHITCHAT = frozenset({"greet", "goodbye", "thank"})
 #: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request).
 PERSON_CONFIDENCE = 0.6
 #: A live dispute without any sign in the words needs this much confidence.
@@ -67,9 +78,10 @@ DISPUTE_CONFIDENCE = 0.6
 
 
 def guarded_intent(
-    text: str, intent: str | None, ranking: list[dict[str, Any]], confidence: float = 1.0
+    text: str, intent: str | None, ranking: list[dict[str, Any]], confidence: float = 1.0, *, names: bool = False
 ) -> tuple[str | None, str | None]:
-    """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands."""
+    """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands. `names`: the
+    message names something of the vocabulary (a country, an IP type, …)."""
     refusal = cues.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
@@ -77,6 +89,8 @@ def guarded_intent(
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
+    if intent in CHITCHAT and names and cues.ELLIPSIS.search(text.strip()):
+        return FALLBACK, "an elliptical question, not small talk"
     signs = cues.urgency(text)
     if intent == PERSON:
         if signs:
@@ -145,7 +159,11 @@ class CueGuard(GraphComponent, IntentClassifier):
             current = message.get(INTENT) or {}
             ranking = list(message.get(INTENT_RANKING_KEY) or [])
             intent, reason = guarded_intent(
-                text, current.get(INTENT_NAME_KEY), ranking, float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                text,
+                current.get(INTENT_NAME_KEY),
+                ranking,
+                float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+                names=bool(message.get(ENTITIES)),
             )
             if intent is None:
                 continue

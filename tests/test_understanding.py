@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.helpers.rest import customs, say
 
 
@@ -95,6 +97,17 @@ def test_a_follow_up_that_changes_the_country_keeps_the_topic(stack, kb) -> None
     assert "ask_trademark_squatting" in kb.items[answered].intents
     later = first(send("那巴西呢？"), "answer")["sources"][0]
     assert "ask_trademark_squatting" in kb.items[later].intents, later
+
+
+@pytest.mark.parametrize("country", ["德国", "日本", "英国"])
+def test_that_country_then_is_a_question_never_a_farewell(stack, country) -> None:
+    """ "那德国呢" after an answer asks the same about Germany, however the classifier reads it (one model took it for
+    goodbye): the guard sends an elliptical question naming something to the answer action, never to small talk."""
+    send = chat(stack)
+    first(send("在美国被起诉专利侵权，一审一般要多久？"), "answer")
+    later = send(f"那{country}呢")
+    kinds = [turn["kind"] for turn in customs(later)]
+    assert "goodbye" not in kinds and "greeting" not in kinds and kinds[-1] in ("answer", "clarify"), later
 
 
 def test_a_question_in_the_middle_of_the_form_is_answered_and_not_stored(stack) -> None:
