@@ -112,7 +112,10 @@ def test_webhook_mode_with_the_desk_database_down_and_back(stack, tmp_path, post
             assert "已收到您的问题" in received.text
         finally:
             database.on()
-        kept = api.wait_for_message(chat, lambda c: "警告函.pdf" in c.text, after=2)
+        try:  # the file is recorded once the database answers again (slow on a loaded machine: up to two minutes)
+            kept = api.wait_for_message(chat, lambda c: "警告函.pdf" in c.text, after=2, timeout=120)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nthe worker's log:\n{worker.output()[-4000:]}") from None
         assert "已收到文件" in kept.text and "/expert" in kept.text
         assert len(api.sent(chat)) == 3, [c.text for c in api.sent(chat)]
 
