@@ -57,24 +57,20 @@ _QUESTIONS = Field("questions", "示例问法（每行一个）", "lines", requi
 _KEYWORDS = Field("keywords", "关键词（每行一个）", "lines")
 _SOURCES = Field("sources", "来源（每行一条）", "list")
 
+#: A FAQ entry's and a referral's fields.
+_ANSWERED = (
+    _TITLE,
+    Field("answer", "简短答复", "long"),
+    Field("text", "详细说明（“更多”按钮）", "long", required=False),
+    _QUESTIONS,
+    _KEYWORDS,
+    _SOURCES,
+)
+
 #: The fields of each editable kind, in the order the form shows them.
 FIELDS: dict[str, tuple[Field, ...]] = {
-    "faq": (
-        _TITLE,
-        Field("answer", "简短答复", "long"),
-        Field("text", "详细说明（“更多”按钮）", "long", required=False),
-        _QUESTIONS,
-        _KEYWORDS,
-        _SOURCES,
-    ),
-    "referral": (
-        _TITLE,
-        Field("answer", "简短答复", "long"),
-        Field("text", "详细说明（“更多”按钮）", "long", required=False),
-        _QUESTIONS,
-        _KEYWORDS,
-        _SOURCES,
-    ),
+    "faq": _ANSWERED,
+    "referral": _ANSWERED,
     "case": (
         _TITLE,
         Field("summary", "案情概要", "long"),
