@@ -1,0 +1,178 @@
+"""The console's knowledge editor (issue 17): the item list and form, an edit saved as a draft version (validated,
+refused with the problems beside the fields and nothing stored), the retrieval test, publishing and rolling back —
+with roles, on a real console server over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import func, select
+
+from bot.desk.knowledge_versions import KnowledgeVersions
+from bot.desk.schema import AuditEntry, KnowledgePublication, KnowledgeVersion
+from knowledge.editing import form_values
+from knowledge.snapshot import load_snapshot, read_snapshot
+
+ITEM = "faq:337-what"
+OLD_DEADLINE = "答复期限通常只有送达后20天"
+NEW_DEADLINE = "答复期限通常只有送达后30天"
+
+
+def _form(item_id: str = ITEM, **changes: str) -> dict[str, str]:
+    """The item's form as the page fills it from the repository's files, with `changes`."""
+    files = read_snapshot()
+    values = form_values(files, load_snapshot(files).items[item_id])
+    return {**values, **changes}
+
+
+def _count(console, table) -> int:
+    with console.ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(table))
+
+
+def _actions(console) -> list[str]:
+    with console.ctx.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry.action).where(AuditEntry.object_type == "knowledge").order_by(AuditEntry.id)
+            )
+        )
+
+
+def _published_id(service: KnowledgeVersions) -> int | None:
+    current = service.published()
+    return current.version.id if current else None
+
+
+def _new_deadline(values: dict[str, str]) -> dict[str, str]:
+    return values | {"answer.zh": values["answer.zh"].replace(OLD_DEADLINE, NEW_DEADLINE)}
+
+
+def test_staff_view_items_and_run_the_test_but_cannot_save_publish_or_roll_back(console, console_user, browser_client):
+    console_user("wang", "staff")
+    browser_client.sign_in("wang")
+    listing = browser_client.get("/knowledge")
+    assert listing.status == 200 and ITEM in listing.text and "policy:1" in listing.text and "只读" in listing.text
+    found = browser_client.get("/knowledge", q="337 多久")
+    assert "faq:337-timeline" in found.text and "faq:rights" not in found.text
+    cases = browser_client.get("/knowledge", kind="case")
+    assert "case:illustrative-337-default" in cases.text and ITEM not in cases.text
+    page = browser_client.get(f"/knowledge/items/{ITEM}")
+    assert page.status == 200 and OLD_DEADLINE in page.text  # the form and the answer as the chat gives it
+    assert "来源：" in page.text and 'id="save-item"' not in page.text and "disabled" in page.text
+    test = browser_client.get("/knowledge/test", questions="337调查是什么")
+    assert test.status == 200 and ITEM in test.text.split('id="retrieval-table"')[1]
+
+    refused = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": "期限"})
+    assert refused.status == 403
+    assert browser_client.post("/knowledge/versions/1/publish", {"reason": "上线"}).status == 403
+    assert browser_client.post("/knowledge/versions/1/rollback", {"reason": "回滚"}).status == 403
+    assert _count(console, KnowledgeVersion) == 0 and _count(console, KnowledgePublication) == 0
+
+
+def test_experts_do_not_see_the_knowledge_pages(console, console_user, add_expert, browser_client):
+    console_user("zhao", "expert", expert_id=add_expert("赵律师"))
+    browser_client.sign_in("zhao")
+    for path in ("/knowledge", f"/knowledge/items/{ITEM}", "/knowledge/test", "/knowledge/versions"):
+        assert browser_client.get(path).status == 403, path
+
+
+def test_an_admin_edit_is_a_draft_until_published_and_a_rollback_restores_the_old_answer(
+    console, console_user, browser_client
+):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    browser_client.get(f"/knowledge/items/{ITEM}")
+    saved = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": "答复期限更正"})
+    assert saved.status == 200 and "草稿" in saved.text and NEW_DEADLINE in saved.text
+    service = KnowledgeVersions(console.ctx.sessions, console.ctx.clock)
+    seed, draft = sorted(service.versions(), key=lambda v: v.id)
+    assert (
+        service.version(seed.id).files == read_snapshot() and draft.based_on == seed.id and service.published() is None
+    )
+    assert service.diff(seed.id, draft.id).changed == [ITEM]
+    assert OLD_DEADLINE in console.ctx.knowledge.get().items[ITEM].answer.zh  # nothing served changed
+
+    versions = browser_client.get("/knowledge/versions")
+    row = versions.text.split(f'id="version-{draft.id}"')[1].split("</tr>")[0]
+    assert "答复期限更正" in row and ITEM in row and "发布" in row
+    published = browser_client.post(f"/knowledge/versions/{draft.id}/publish", {"reason": "更正上线"})
+    assert published.status == 200 and f"已发布版本 {draft.id}" in html.unescape(published.text)
+    assert _published_id(service) == draft.id
+    assert NEW_DEADLINE in browser_client.get(f"/knowledge/items/{ITEM}").text
+
+    back = browser_client.post(f"/knowledge/versions/{seed.id}/rollback", {"reason": "更正有误"})
+    assert back.status == 200 and _published_id(service) == seed.id
+    page = browser_client.get(f"/knowledge/items/{ITEM}")
+    assert OLD_DEADLINE in page.text and NEW_DEADLINE not in page.text
+    assert _actions(console) == ["save_knowledge", "save_knowledge", "publish_knowledge", "rollback_knowledge"]
+
+
+def test_an_invalid_edit_is_refused_beside_the_field_with_what_was_typed_and_nothing_stored(
+    console, console_user, browser_client
+):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    browser_client.get(f"/knowledge/items/{ITEM}")
+    typed = _form() | {"answer.zh": "", "title.zh": "新标题：337调查是什么", "reason": "改标题"}
+    page = browser_client.post(f"/knowledge/items/{ITEM}", typed)
+    assert page.status == 422
+    error = re.search(r'id="error-answer.zh"[^>]*>([^<]*)<', page.text)
+    assert error and "answer.zh is missing or empty" in error.group(1)
+    assert 'value="新标题：337调查是什么"' in page.text  # what was typed is kept
+    too_long = _form() | {"answer.zh": "期" * 301, "reason": "太长"}
+    page = browser_client.post(f"/knowledge/items/{ITEM}", too_long)
+    assert page.status == 422 and "more than 300" in page.text
+    no_reason = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": " "})
+    assert no_reason.status == 422 and "修改原因" in no_reason.text and NEW_DEADLINE in no_reason.text
+    unchanged = browser_client.post(f"/knowledge/items/{ITEM}", _form() | {"reason": "没改"})
+    assert unchanged.status == 422 and "没有改动" in unchanged.text
+    measure = browser_client.post("/knowledge/items/policy:1", {"reason": "改政策", "title.zh": "x"})
+    assert measure.status == 400 and "政策原文" in measure.text
+    assert _count(console, KnowledgeVersion) == 0 and _actions(console) == []
+
+
+def test_a_preview_shows_the_chat_answer_of_the_typed_text_and_stores_nothing(console, console_user, browser_client):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    browser_client.get(f"/knowledge/items/{ITEM}")
+    page = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"action": "preview"})
+    preview = page.text.split('id="preview-zh"')[1].split("</div>")[0]
+    assert page.status == 200 and "预览，未保存" in page.text and NEW_DEADLINE in preview and "来源：" in preview
+    assert _count(console, KnowledgeVersion) == 0
+
+
+def test_the_retrieval_test_compares_the_draft_with_the_published_knowledge(console, console_user, browser_client):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    browser_client.get("/knowledge/items/faq:337-timeline")
+    values = _form("faq:337-timeline")
+    values["questions.zh"] += "\n蓝莓果酱罐头出口美国被卡住怎么办"
+    values["keywords.zh"] += "\n蓝莓果酱"
+    browser_client.post("/knowledge/items/faq:337-timeline", values | {"reason": "新问法"})
+    draft = max(v.id for v in KnowledgeVersions(console.ctx.sessions, console.ctx.clock).versions())
+    page = browser_client.get(
+        "/knowledge/test", version=str(draft), questions="蓝莓果酱罐头出口美国被卡住怎么办\n337调查是什么", eval="1"
+    )
+    assert page.status == 200
+    rows = page.text.split('id="retrieval-table"')[1].split("</table>")[0].split("<tr class=")[1:]
+    assert "changed" in rows[0] and "faq:337-timeline" in rows[0].split("<td>")[3]
+    assert "changed" not in rows[1] and rows[1].count(ITEM) == 2
+    scores = page.text.split('id="scores-table"')[1].split("</table>")[0]
+    assert "开发集" in scores and "留出集" in scores and len(re.findall(r"0\.\d{3}", scores)) == 4
+
+
+def test_bad_requests_get_a_clear_answer_and_change_nothing(console, console_user, browser_client):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    assert browser_client.get("/knowledge", version="abc").status == 400
+    assert browser_client.get("/knowledge", version="999").status == 404
+    assert browser_client.get("/knowledge/items/faq:no-such-item").status == 404
+    no_reason = browser_client.post("/knowledge/versions/1/publish", {"reason": ""})
+    assert no_reason.status == 400 and "原因" in no_reason.text
+    unknown = browser_client.post("/knowledge/versions/7/publish", {"reason": "上线"})
+    assert unknown.status == 409 and "7" in unknown.text
+    nothing = browser_client.post("/knowledge/versions/1/rollback", {"reason": "回滚"})
+    assert nothing.status == 409 and "nothing is published" in nothing.text
+    assert _count(console, KnowledgePublication) == 0 and _actions(console) == []
