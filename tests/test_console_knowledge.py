@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
+
+import pytest
 
 from sqlalchemy import func, select
 
@@ -176,3 +179,97 @@ def test_bad_requests_get_a_clear_answer_and_change_nothing(console, console_use
     nothing = browser_client.post("/knowledge/versions/1/rollback", {"reason": "回滚"})
     assert nothing.status == 409 and "nothing is published" in nothing.text
     assert _count(console, KnowledgePublication) == 0 and _actions(console) == []
+
+
+# --- The whole path in a browser, against the services `make run` starts: edit a deadline, see the retrieval test,
+# publish, the bot answers with the new text through REST; roll back, and it answers with the old one again.
+
+QUESTION = "被ITC发起337调查的话，一般要多长时间才结束"
+BROWSER_PASSWORD = "browser-test-password-1"
+
+
+def _bot_answer(stack, sender: str) -> tuple[str, str]:
+    """The item the bot cites for QUESTION, and its reply's text."""
+    from tests.helpers.rest import customs, say
+
+    replies = say(stack, sender, QUESTION)
+    (custom,) = customs(replies)
+    assert custom["kind"] == "answer", custom
+    return custom["sources"][0], next(r["text"] for r in replies if "text" in r)
+
+
+def _ask_until(stack, sender: str, wanted: str, seconds: float = 15.0) -> str:
+    """Ask until the reply has `wanted` (a publish is served within the poll interval); the last reply's text."""
+    deadline = time.monotonic() + seconds
+    turn = 0
+    while True:
+        turn += 1
+        _, text = _bot_answer(stack, f"{sender}-{turn}")
+        if wanted in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.5)
+
+
+def test_in_a_browser_an_admin_edits_a_deadline_tests_publishes_and_rolls_back(stack, tmp_path):
+    from bot.clock import SystemClock
+    from bot.console.accounts import Accounts
+    from bot.console.config import ConsoleSettings
+    from bot.desk.db import make_engine, sessions
+    from bot.desk.schema import ConsoleUser
+    from tests.helpers.browser import Browser, missing_browser
+
+    problem = missing_browser()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    engine = make_engine(stack.environment()["IPDESK_DATABASE_URL"])
+    maker = sessions(engine)
+    with maker() as session:
+        exists = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "kbadmin")) is not None
+    if not exists:
+        Accounts(maker, SystemClock(), ConsoleSettings()).create_user(
+            "kbadmin", "知识库管理员", "admin", BROWSER_PASSWORD, actor_name="test"
+        )
+    service = KnowledgeVersions(maker, SystemClock())
+    browser = Browser(stack.console_url)
+    try:
+        item_id, before = _bot_answer(stack, "kb-editor-before")
+        assert "送达后20天" in before, before
+
+        browser.sign_in("kbadmin", BROWSER_PASSWORD)
+        browser.open("/knowledge?q=337")
+        browser.find(f"a[href^='/knowledge/items/{item_id}']").click()
+        browser.wait_for("#answer-zh")
+        answer = browser.find("#answer-zh").get_attribute("value")
+        assert "送达后20天" in answer
+        browser.fill("#answer-zh", answer.replace("送达后20天", "送达后30天"))
+        browser.fill("#reason", "核对答复期限")
+        browser.find("#preview-item").click()
+        browser.wait_for("#preview-zh", text="送达后30天")
+        browser.screenshot("knowledge-edit", tmp_path)
+        browser.find("#save-item").click()
+        flash = browser.wait_for(".flash", text="已保存为版本")
+        draft_id = int(flash.text.split("已保存为版本 ")[1].split("（")[0])
+        draft = service.version(draft_id)
+        assert draft.based_on is not None
+
+        browser.open(f"/knowledge/test?version={draft_id}")
+        browser.fill("#test-questions", QUESTION)
+        browser.find("#run-test").click()
+        table = browser.wait_for("#retrieval-table", text=item_id)
+        assert table.text.count(item_id) == 2  # the same item now and after publishing: the wording, not the match
+
+        browser.open("/knowledge/versions")
+        browser.fill(f"#version-{draft_id} input[name=reason]", "答复期限更新上线")
+        browser.find(f"#publish-{draft_id}").click()
+        browser.wait_for(".flash", text=f"已发布版本 {draft_id}")
+        assert "送达后30天" in _ask_until(stack, "kb-editor-after", "送达后30天")
+
+        browser.open("/knowledge/versions")
+        browser.fill(f"#version-{draft.based_on} input[name=reason]", "恢复原答复")
+        browser.find(f"#rollback-{draft.based_on}").click()
+        browser.wait_for(".flash", text=f"已回滚到版本 {draft.based_on}")
+        restored = _ask_until(stack, "kb-editor-restored", "送达后20天")
+        assert "送达后20天" in restored and "送达后30天" not in restored
+    finally:
+        browser.quit()
+        engine.dispose()
