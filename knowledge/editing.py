@@ -15,18 +15,23 @@ Measures (`policy:N`) are not editable: they quote the policy document verbatim.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 
 from knowledge.items import Item
 from knowledge.snapshot import Snapshot
 from knowledge.yamlfile import KnowledgeError, Problem
 
 LANGUAGES = ("zh", "en")
+#: Characters a block scalar cannot hold (YAML's non-printable ones, tabs and line breaks aside).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -191,17 +196,33 @@ def _entries(text: str) -> list[str]:
     return [line.strip() for line in _clean(text).split("\n") if line.strip()]
 
 
+def _reads_back(text: str) -> bool:
+    """Whether `text`, written plain, is read back as the same text by the loader's YAML 1.1 parser (PyYAML): "yes",
+    "1.0", "2026-12-05", "null" or "[x]" are not, and ruamel.yaml, a YAML 1.2 writer, would write some of them plain."""
+    try:
+        return yaml.safe_load(text) == text
+    except yaml.YAMLError:
+        return False
+
+
+def _quoted_if_needed(text: str) -> Any:
+    return text if _reads_back(text) else DoubleQuotedScalarString(text)
+
+
 def _scalar(new: str, old: Any) -> Any:
-    """The new text in the style the old one had: `>-` stays folded; a text with line breaks becomes a `|` block."""
+    """The new text in the style the old one had: `>-` stays folded; a text with line breaks becomes a `|` block;
+    a text that would not read back as itself (or has control characters) is double-quoted, with escapes."""
+    if _UNPRINTABLE.search(new):
+        return DoubleQuotedScalarString(new)
     if "\n" in new:
         return LiteralScalarString(new)
     if isinstance(old, (FoldedScalarString, LiteralScalarString)) or len(new) > 100:
         return FoldedScalarString(new)
-    return new
+    return _quoted_if_needed(new)
 
 
 def _seq(entries: list[str], old: Any) -> CommentedSeq:
-    seq = CommentedSeq(entries)
+    seq = CommentedSeq(_quoted_if_needed(entry) for entry in entries)
     if isinstance(old, CommentedSeq) and old.fa.flow_style():
         seq.fa.set_flow_style()
     else:
@@ -258,8 +279,12 @@ def edit_item(snapshot: Mapping[str, str], item: Item, values: Mapping[str, str]
     data = _read_block(snapshot, block)
     for field in FIELDS[item.kind]:
         _apply(data, field, values)
+    try:
+        written = _write_block(data, block)
+    except (YAMLError, ValueError) as error:  # a text YAML cannot hold: the person's input, said as such
+        raise KnowledgeError([Problem(block.path, block.start + 1, f"{item.id}: cannot be written as YAML: {error}")])
     lines = snapshot[block.path].splitlines(keepends=True)
-    text = "".join(lines[: block.start]) + _write_block(data, block) + "".join(lines[block.end :])
+    text = "".join(lines[: block.start]) + written + "".join(lines[block.end :])
     return {**snapshot, block.path: text}
 
 

@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from hypothesis import strategies as st
 
 from sqlalchemy import func, select
 
@@ -273,3 +274,44 @@ def test_in_a_browser_an_admin_edits_a_deadline_tests_publishes_and_rolls_back(s
     finally:
         browser.quit()
         engine.dispose()
+
+
+# --- Random input in the item form: a page or a clear refusal, never a 500; what is stored loads and is clean.
+
+FIELD_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["<script>alert(1)</script>", "yes", "2026-12-05", "null", "[x]", "a: b", "# c", "- x", "'", '"', "{{7*7}}"]
+    ),
+    st.sampled_from(["\u0000", "\u000b", "\u202e\u200b\ufeff", "𠀀🀄️", "x\ny\n  z", "专" * 2_001, "a" * 20_001]),
+)
+
+
+def test_random_item_forms_never_break_the_page_and_store_only_what_loads(console, console_user, browser_client):
+    from hypothesis import HealthCheck, given, settings
+
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    browser_client.get(f"/knowledge/items/{ITEM}")
+    base = _form()
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        changes=st.dictionaries(st.sampled_from([*base, "reason", "action", "base"]), FIELD_TEXT, max_size=4),
+    )
+    def post(changes):
+        page = browser_client.post(f"/knowledge/items/{ITEM}", base | {"reason": "随机"} | changes)
+        assert page.status in {200, 400, 404, 422}, (page.status, changes)
+        assert "Traceback" not in page.text and "<script>alert(1)</script>" not in page.text
+
+    post()
+    service = KnowledgeVersions(console.ctx.sessions, console.ctx.clock)
+    for version in service.versions():
+        item = load_snapshot(service.version(version.id).files).items[ITEM]
+        for text in (item.title.zh, item.title.en, item.answer.zh, item.answer.en, *item.keywords_zh, *item.sources):
+            assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text) and len(text) <= 20_000, repr(text[:80])

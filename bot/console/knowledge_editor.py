@@ -29,7 +29,7 @@ from knowledge.loader import DATA_DIR
 from knowledge.snapshot import KnowledgeDiff, Snapshot, diff, load_snapshot, read_snapshot
 
 #: Loaded versions kept (each a few MB with its search index).
-CACHED = 12
+CACHED = 24
 #: The most questions one retrieval test takes (each is two searches).
 MAX_QUESTIONS = 30
 #: The question sets the retrieval test scores, by label.

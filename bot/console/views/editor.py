@@ -11,6 +11,7 @@ what was typed, and stores nothing.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Mapping
 
 from aiohttp import web
@@ -33,6 +34,11 @@ MAX_ITEMS = 500
 #: The longest reason and search text accepted.
 MAX_REASON = 500
 MAX_QUERY = 200
+#: The most characters one line of the form (a title, a case's source) and one text or list take.
+MAX_LINE = 2000
+MAX_TEXT = 20000
+#: Control characters: refused in the form (line breaks and tabs aside).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Versions whose changes against the published one the versions page works out (older ones show no diff).
 DIFFED = 20
 
@@ -169,6 +175,9 @@ async def save_item(request: web.Request) -> web.StreamResponse:
     values = {name: str(form.get(name) or "") for name in names}
     reason = " ".join(str(form.get("reason") or "").split())
     editor = _editor(request)
+    typed = _typed_problems(item, values)
+    if typed:
+        return _form(request, working, item, values, status=422, errors=typed, reason=reason[:MAX_REASON])
     if form.get("action") == "preview":
         try:
             _, kb = await blocking(editor.edited, working, item.id, values)
@@ -197,6 +206,21 @@ async def save_item(request: web.Request) -> web.StreamResponse:
         f"/knowledge/items/{item.id}?version={version.id}",
         flash=f"已保存为版本 {version.id}（草稿，尚未发布）。可在“检索测试”中试一试，再到“版本”页发布。",
     )
+
+
+def _typed_problems(item: Item, values: Mapping[str, str]) -> dict[str, str]:
+    """What is wrong with the typed text before the knowledge check: control characters (invisible, and nothing a
+    reply should carry) and more than a field holds."""
+    problems = {}
+    for field in FIELDS[item.kind]:
+        limit = MAX_LINE if field.shape in ("text", "single") else MAX_TEXT
+        for name in field.names():
+            value = values.get(name, "")
+            if CONTROL.search(value):
+                problems[name] = "含有不可见的控制字符，请删除后再保存。"
+            elif len(value) > limit:
+                problems[name] = f"共 {len(value)} 字，超过 {limit} 字的上限。"
+    return problems
 
 
 def _refused(
