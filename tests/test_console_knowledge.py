@@ -17,6 +17,7 @@ from bot.desk.knowledge_versions import KnowledgeVersions
 from bot.desk.schema import AuditEntry, KnowledgePublication, KnowledgeVersion
 from knowledge.editing import form_values
 from knowledge.snapshot import load_snapshot, read_snapshot
+from tests.helpers.console import ConsoleClient
 
 ITEM = "faq:337-what"
 OLD_DEADLINE = "答复期限通常只有送达后20天"
@@ -80,6 +81,27 @@ def test_experts_do_not_see_the_knowledge_pages(console, console_user, add_exper
     browser_client.sign_in("zhao")
     for path in ("/knowledge", f"/knowledge/items/{ITEM}", "/knowledge/test", "/knowledge/versions"):
         assert browser_client.get(path).status == 403, path
+
+
+def test_an_editor_keeps_the_knowledge_and_sees_nothing_of_the_hotline(console, console_user, browser_client):
+    console_user("admin", "admin")
+    browser_client.sign_in("admin")
+    assert "知识编辑" in browser_client.get("/admin/users").text  # a role admins can give
+    console_user("li.editor", "editor")
+    editor = ConsoleClient(console.url)
+    landed = editor.sign_in("li.editor")
+    assert landed.url.endswith("/knowledge") and "知识编辑" in landed.text and "来电登记" not in landed.text
+    for path in ("/calls", "/calls/new", "/tickets", "/inbox", "/dashboard", "/warnings", "/admin/users"):
+        assert editor.get(path).status == 403, path
+    assert editor.get("/knowledge/gaps").status == 200
+    editor.get(f"/knowledge/items/{ITEM}")
+    saved = editor.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": "答复期限更正"})
+    assert saved.status == 200 and "已保存为版本 2" in html.unescape(saved.text)
+    published = editor.post("/knowledge/versions/2/publish", {"reason": "更正上线"})
+    assert published.status == 200 and "已发布版本 2" in html.unescape(published.text)
+    with console.ctx.sessions() as session:
+        who = session.scalars(select(AuditEntry.username).where(AuditEntry.action == "publish_knowledge")).all()
+    assert who == ["li.editor"]
 
 
 def test_an_admin_edit_is_a_draft_until_published_and_a_rollback_restores_the_old_answer(

@@ -1,8 +1,8 @@
 """The knowledge editor (知识库): the items of a version, an item's form with the answer as the chat shows it, the
 retrieval test of a draft against the published knowledge, and the versions with publish and roll back.
 
-Staff may look at everything and run the retrieval test; saving an edit, publishing and rolling back are for admins
-(a separate editor role would need a schema revision of the accounts' role constraint; not added yet). An edit is
+Staff may look at everything and run the retrieval test; saving an edit, publishing and rolling back are for
+editors (知识编辑, who see only the knowledge pages) and admins. An edit is
 saved as a new, unpublished version through the versions service (bot/desk/knowledge_versions.py), which validates it
 as `python -m knowledge check` does and audits it; a refused edit comes back with the problems beside the fields and
 what was typed, and stores nothing.
@@ -26,8 +26,9 @@ from knowledge.items import Item
 from knowledge.yamlfile import KnowledgeError
 
 routes = web.RouteTableDef()
-STAFF = ("staff", "admin")
-EDITORS = ("admin",)
+#: Who may look and run the retrieval test; who may save, publish and roll back.
+VIEWERS = ("staff", "admin", "editor")
+EDITORS = ("admin", "editor")
 KINDS = {"faq": "常见问题", "case": "典型案例", "checklist": "展前清单", "referral": "转介", "policy": "政策措施"}
 #: The most items a list shows (the whole knowledge is about 160).
 MAX_ITEMS = 500
@@ -88,7 +89,7 @@ def _matches(item: Item, words: str) -> bool:
 
 
 @routes.get("/knowledge")
-@require(*STAFF)
+@require(*VIEWERS)
 @_answers_bad_requests
 async def list_items(request: web.Request) -> web.Response:
     working = await _working(request, request.query.get("version"))
@@ -153,7 +154,7 @@ async def _item(request: web.Request, working: Working) -> Item:
 
 
 @routes.get("/knowledge/items/{item_id}")
-@require(*STAFF)
+@require(*VIEWERS)
 @_answers_bad_requests
 async def show_item(request: web.Request) -> web.Response:
     working = await _working(request, request.query.get("version"))
@@ -231,7 +232,7 @@ def _refused(
 
 
 @routes.get("/knowledge/test")
-@require(*STAFF)
+@require(*VIEWERS)
 @_answers_bad_requests
 async def retrieval_test(request: web.Request) -> web.Response:
     editor = _editor(request)
@@ -257,7 +258,7 @@ async def retrieval_test(request: web.Request) -> web.Response:
 
 
 @routes.get("/knowledge/versions")
-@require(*STAFF)
+@require(*VIEWERS)
 async def list_versions(request: web.Request) -> web.Response:
     editor = _editor(request)
     versions = await blocking(editor.versions.versions)
