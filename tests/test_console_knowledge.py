@@ -120,13 +120,18 @@ def test_an_admin_edit_is_a_draft_until_published_and_a_rollback_restores_the_ol
     assert service.diff(seed.id, draft.id).changed == [ITEM]
     assert OLD_DEADLINE in console.ctx.knowledge.get().items[ITEM].answer.zh  # nothing served changed
 
+    listing = browser_client.get("/knowledge")  # the published knowledge, pointing to the newer draft
+    assert 'id="newer-draft"' in listing.text and f"?version={draft.id}" in listing.text
+    assert 'id="newer-draft"' not in browser_client.get("/knowledge", version=str(draft.id)).text
+
     versions = browser_client.get("/knowledge/versions")
     row = versions.text.split(f'id="version-{draft.id}"')[1].split("</tr>")[0]
     assert "答复期限更正" in row and ITEM in row and "发布" in row
     published = browser_client.post(f"/knowledge/versions/{draft.id}/publish", {"reason": "更正上线"})
     assert published.status == 200 and f"已发布版本 {draft.id}" in html.unescape(published.text)
     assert _published_id(service) == draft.id
-    assert NEW_DEADLINE in browser_client.get(f"/knowledge/items/{ITEM}").text
+    page = browser_client.get(f"/knowledge/items/{ITEM}")
+    assert NEW_DEADLINE in page.text and 'id="newer-draft"' not in page.text
 
     back = browser_client.post(f"/knowledge/versions/{seed.id}/rollback", {"reason": "更正有误"})
     assert back.status == 200 and _published_id(service) == seed.id

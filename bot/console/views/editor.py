@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Working
 from bot.console.web import Handler, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused
+from bot.desk.schema import KnowledgeVersion
 from knowledge.answers import answer_text
 from knowledge.base import KnowledgeBase
 from knowledge.editing import FIELDS, editable, form_values, problems_by_field
@@ -59,6 +60,18 @@ def _version_id(raw: str | None) -> int | None:
     if not raw.isdigit() or len(raw) > 9:
         raise _BadRequest("版本号无效（应为数字）。")
     return int(raw)
+
+
+async def _newer_draft(request: web.Request, working: Working) -> KnowledgeVersion | None:
+    """The newest saved version, when it is newer than what is published and is not the one shown: an edit made on
+    the published knowledge would leave that draft's changes out, so the pages point to it."""
+    versions = await blocking(_editor(request).versions.versions)
+    if not versions:
+        return None
+    newest, published = versions[0], await blocking(_editor(request).versions.published)
+    if newest.id == working.id or (published is not None and newest.id <= published.version.id):
+        return None
+    return newest
 
 
 async def _working(request: web.Request, raw: str | None) -> Working:
@@ -108,6 +121,7 @@ async def list_items(request: web.Request) -> web.Response:
         kind=kind if kind in KINDS else "",
         kinds=KINDS,
         editable=editable,
+        newer=await _newer_draft(request, working),
     )
 
 
@@ -115,7 +129,7 @@ def _previews(kb: KnowledgeBase, item: Item) -> dict[str, str]:
     return {language: answer_text(kb, item, language) for language in ("zh", "en")}  # type: ignore[arg-type]
 
 
-def _form(
+async def _form(
     request: web.Request,
     working: Working,
     item: Item,
@@ -143,6 +157,7 @@ def _form(
         previewing=previewing,
         can_edit=editable(item) and principal(request).role in EDITORS,
         kinds=KINDS,
+        newer=await _newer_draft(request, working),
     )
 
 
@@ -160,7 +175,7 @@ async def show_item(request: web.Request) -> web.Response:
     working = await _working(request, request.query.get("version"))
     item = await _item(request, working)
     values = form_values(working.files, item) if editable(item) else {}
-    return _form(request, working, item, values)
+    return await _form(request, working, item, values)
 
 
 @routes.post("/knowledge/items/{item_id}")
@@ -178,17 +193,19 @@ async def save_item(request: web.Request) -> web.StreamResponse:
     editor = _editor(request)
     typed = _typed_problems(item, values)
     if typed:
-        return _form(request, working, item, values, status=422, errors=typed, reason=reason[:MAX_REASON])
+        return await _form(request, working, item, values, status=422, errors=typed, reason=reason[:MAX_REASON])
     if form.get("action") == "preview":
         try:
             _, kb = await blocking(editor.edited, working, item.id, values)
         except KnowledgeError as error:
-            return _refused(request, working, item, values, error, reason)
+            return await _refused(request, working, item, values, error, reason)
         draft = kb.get(item.id)
         assert draft is not None
-        return _form(request, working, item, values, previews=_previews(kb, draft), reason=reason, previewing=True)
+        return await _form(
+            request, working, item, values, previews=_previews(kb, draft), reason=reason, previewing=True
+        )
     if not reason or len(reason) > MAX_REASON:
-        return _form(
+        return await _form(
             request,
             working,
             item,
@@ -200,9 +217,9 @@ async def save_item(request: web.Request) -> web.StreamResponse:
     try:
         version = await blocking(editor.save, working, item.id, values, principal(request), reason=reason)
     except KnowledgeError as error:
-        return _refused(request, working, item, values, error, reason)
+        return await _refused(request, working, item, values, error, reason)
     except VersionRefused as refused:
-        return _form(request, working, item, values, status=422, problems=[str(refused)], reason=reason)
+        return await _form(request, working, item, values, status=422, problems=[str(refused)], reason=reason)
     raise redirect(
         f"/knowledge/items/{item.id}?version={version.id}",
         flash=f"已保存为版本 {version.id}（草稿，尚未发布）。可在“检索测试”中试一试，再到“版本”页发布。",
@@ -224,11 +241,11 @@ def _typed_problems(item: Item, values: Mapping[str, str]) -> dict[str, str]:
     return problems
 
 
-def _refused(
+async def _refused(
     request: web.Request, working: Working, item: Item, values: Mapping[str, str], error: KnowledgeError, reason: str
 ) -> web.Response:
     errors, rest = problems_by_field(item, error.problems)
-    return _form(request, working, item, values, status=422, errors=errors, problems=rest, reason=reason)
+    return await _form(request, working, item, values, status=422, errors=errors, problems=rest, reason=reason)
 
 
 @routes.get("/knowledge/test")
