@@ -207,6 +207,16 @@ def test_bad_requests_get_a_clear_answer_and_change_nothing(console, console_use
     nothing = browser_client.post("/knowledge/versions/1/rollback", {"reason": "回滚"})
     assert nothing.status == 409 and "nothing is published" in nothing.text
     assert _count(console, KnowledgePublication) == 0 and _actions(console) == []
+    assert "case:illustrative-337-default" in browser_client.get("/knowledge", kind="nonsense").text  # all kinds
+    with console.ctx.sessions.begin() as session:  # a version stored under older checks that today's refuse
+        broken = KnowledgeVersion(
+            created_at=console.ctx.clock.now(), author="old", reason="旧版本", digest="0" * 64, items=0, files={}
+        )
+        session.add(broken)
+        session.flush()
+        broken_id = broken.id
+    page = browser_client.get("/knowledge", version=str(broken_id))
+    assert page.status == 409 and "无法加载" in page.text
 
 
 # --- The whole path in a browser, against the services `make run` starts: edit a deadline, see the retrieval test,

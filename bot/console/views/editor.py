@@ -2,15 +2,16 @@
 retrieval test of a draft against the published knowledge, and the versions with publish and roll back.
 
 Staff may look at everything and run the retrieval test; saving an edit, publishing and rolling back are for
-editors (知识编辑, who see only the knowledge pages) and admins. An edit is
-saved as a new, unpublished version through the versions service (bot/desk/knowledge_versions.py), which validates it
-as `python -m knowledge check` does and audits it; a refused edit comes back with the problems beside the fields and
-what was typed, and stores nothing.
+editors (知识编辑, who see only the knowledge pages) and admins. An edit is saved as a new, unpublished version
+through the versions service (bot/desk/knowledge_versions.py), which validates it as `python -m knowledge check`
+does and audits it; a refused edit comes back with the problems beside the fields and what was typed, and stores
+nothing.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from typing import Any, Mapping
 
@@ -26,6 +27,7 @@ from knowledge.editing import FIELDS, editable, form_values, problems_by_field
 from knowledge.items import Item
 from knowledge.yamlfile import KnowledgeError
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 #: Who may look and run the retrieval test; who may save, publish and roll back.
 VIEWERS = ("staff", "admin", "editor")
@@ -51,7 +53,11 @@ def _editor(request: web.Request) -> KnowledgeEditor:
 
 
 class _BadRequest(Exception):
-    """A request this editor cannot carry out as sent; the message says why (shown on a 400 page)."""
+    """A request this editor cannot carry out as sent; the message says why (shown on a page with `status`)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _version_id(raw: str | None) -> int | None:
@@ -79,6 +85,9 @@ async def _working(request: web.Request, raw: str | None) -> Working:
         return await blocking(_editor(request).working, _version_id(raw))
     except VersionRefused:
         raise web.HTTPNotFound() from None
+    except KnowledgeError as error:  # valid when saved; the checks have changed since
+        log.warning("knowledge editor: version %s does not load: %s", raw or "(published)", error)
+        raise _BadRequest(f"版本 {raw or '（已发布）'} 按现在的检查无法加载：{error}", status=409) from None
 
 
 def _answers_bad_requests(handler: Handler) -> Handler:
@@ -89,7 +98,7 @@ def _answers_bad_requests(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except _BadRequest as error:
-            return error_page(request, 400, str(error))
+            return error_page(request, error.status, str(error))
 
     return guarded
 
@@ -108,6 +117,7 @@ async def list_items(request: web.Request) -> web.Response:
     working = await _working(request, request.query.get("version"))
     q = (request.query.get("q") or "").strip()[:MAX_QUERY]
     kind = request.query.get("kind") or ""
+    kind = kind if kind in KINDS else ""
     items = [
         item for item in working.kb.items.values() if (not kind or item.kind == kind) and (not q or _matches(item, q))
     ]
@@ -118,7 +128,7 @@ async def list_items(request: web.Request) -> web.Response:
         items=items[:MAX_ITEMS],
         total=len(items),
         q=q,
-        kind=kind if kind in KINDS else "",
+        kind=kind,
         kinds=KINDS,
         editable=editable,
         newer=await _newer_draft(request, working),
