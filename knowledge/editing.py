@@ -61,21 +61,26 @@ _TITLE = Field("title", "标题", "text")
 _QUESTIONS = Field("questions", "示例问法（每行一个）", "lines", required=False)
 _KEYWORDS = Field("keywords", "关键词（每行一个）", "lines")
 _SOURCES = Field("sources", "来源（每行一条）", "list")
+_MEASURES = Field("policy", "相关政策措施（每行一个，如 policy:5）", "list")
 
-#: A FAQ entry's and a referral's fields.
-_ANSWERED = (
-    _TITLE,
-    Field("answer", "简短答复", "long"),
-    Field("text", "详细说明（“更多”按钮）", "long", required=False),
-    _QUESTIONS,
-    _KEYWORDS,
-    _SOURCES,
-)
+
+def _answered(measures: Field) -> tuple[Field, ...]:
+    """A FAQ entry's and a referral's fields (a referral need not name measures)."""
+    return (
+        _TITLE,
+        Field("answer", "简短答复", "long"),
+        Field("text", "详细说明（“更多”按钮）", "long", required=False),
+        _QUESTIONS,
+        _KEYWORDS,
+        measures,
+        _SOURCES,
+    )
+
 
 #: The fields of each editable kind, in the order the form shows them.
 FIELDS: dict[str, tuple[Field, ...]] = {
-    "faq": _ANSWERED,
-    "referral": _ANSWERED,
+    "faq": _answered(_MEASURES),
+    "referral": _answered(Field(_MEASURES.key, _MEASURES.label, "list", required=False)),
     "case": (
         _TITLE,
         Field("summary", "案情概要", "long"),
@@ -83,6 +88,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("lessons", "启示", "long"),
         _QUESTIONS,
         Field("keywords", "关键词（每行一个）", "lines", required=False),
+        _MEASURES,
         Field("source", "来源", "single"),
     ),
     "checklist": (
@@ -92,6 +98,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("search", "展前检索", "long"),
         Field("documents", "带齐材料", "long"),
         Field("if_served", "在展台被投诉或送达文件时", "long"),
+        _MEASURES,
         _SOURCES,
     ),
 }

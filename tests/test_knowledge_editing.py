@@ -70,3 +70,17 @@ def test_cases_and_checklists_keep_their_own_fields_and_measures_are_not_editabl
     assert "另备一份展品采购发票。" in new.text.zh
     with pytest.raises(KnowledgeError):
         edit_item(files, kb.items["policy:1"], {})
+
+
+def test_the_measures_an_item_relates_to_are_edited_as_a_flow_list_and_checked(seed):
+    files, kb = seed
+    item = kb.items["faq:337-what"]
+    values = form_values(files, item)
+    assert values["policy"].splitlines() == ["policy:4", "policy:5", "policy:9", "policy:11"]
+    new = edit_item(files, item, values | {"policy": "policy:5\npolicy:11"})
+    assert "  policy: [policy:5, policy:11]\n" in new["faq/us_disputes.yml"]
+    assert load_snapshot(new).items[item.id].policy == ("policy:5", "policy:11")
+    with pytest.raises(KnowledgeError) as refused:
+        load_snapshot(edit_item(files, item, values | {"policy": "policy:99"}))
+    by_field, _ = problems_by_field(item, refused.value.problems)
+    assert "is not a measure" in by_field["policy"]
