@@ -29,7 +29,6 @@ from knowledge.items import Item
 from knowledge.snapshot import Snapshot
 from knowledge.yamlfile import KnowledgeError, Problem
 
-LANGUAGES = ("zh", "en")
 #: Characters a block scalar cannot hold (YAML's non-printable ones, tabs and line breaks aside).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -38,23 +37,26 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\
 class Field:
     """One field of an item's form.
 
-    `key` is the YAML key, and the form's field name (with `.zh` / `.en` for a bilingual one), so a problem the
-    loader reports ("faq:x: answer.zh has 320 characters…") is shown beside the field it names.
-    `shape`: "text" (one bilingual line), "long" (bilingual paragraphs), "lines" (bilingual lists, one entry a line),
-    "list" (one list, one entry a line) or "single" (one line of text).
+    `key` is the YAML key, and the form's field name (with `.zh` / `.en` for a bilingual one, `.country` … for the
+    entity tags), so a problem the loader reports ("faq:x: answer.zh has 320 characters…") is shown beside the field
+    it names. `shape`: "text" (one line per part), "long" (paragraphs per part), "lines" (a list per part, one entry a
+    line), "list" (one list, one entry a line) or "single" (one line of text). `parts`: the sub-keys of a field with
+    parts, and their labels: the languages, or the entities.
     """
 
     key: str
     label: str
     shape: str
     required: bool = True
+    parts: tuple[tuple[str, str], ...] = (("zh", "中文"), ("en", "English"))
 
     @property
     def bilingual(self) -> bool:
+        """Whether the field has parts (a mapping in the file), as bilingual texts have."""
         return self.shape in ("text", "long", "lines")
 
     def names(self) -> tuple[str, ...]:
-        return tuple(f"{self.key}.{language}" for language in LANGUAGES) if self.bilingual else (self.key,)
+        return tuple(f"{self.key}.{part}" for part, _ in self.parts) if self.bilingual else (self.key,)
 
 
 _TITLE = Field("title", "标题", "text")
@@ -62,6 +64,14 @@ _QUESTIONS = Field("questions", "示例问法（每行一个）", "lines", requi
 _KEYWORDS = Field("keywords", "关键词（每行一个）", "lines")
 _SOURCES = Field("sources", "来源（每行一条）", "list")
 _MEASURES = Field("policy", "相关政策措施（每行一个，如 policy:5）", "list")
+#: The entity tags the search weighs: canonical values of the vocabulary, one a line.
+_TAGS = Field(
+    "tags",
+    "实体标签（每行一个，须为词表中的规范值）",
+    "lines",
+    required=False,
+    parts=(("country", "国家/地区"), ("ip_type", "知识产权类型"), ("dispute_type", "纠纷类型"), ("industry", "行业")),
+)
 
 
 def _answered(measures: Field) -> tuple[Field, ...]:
@@ -72,6 +82,7 @@ def _answered(measures: Field) -> tuple[Field, ...]:
         Field("text", "详细说明（“更多”按钮）", "long", required=False),
         _QUESTIONS,
         _KEYWORDS,
+        _TAGS,
         measures,
         _SOURCES,
     )
@@ -88,6 +99,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("lessons", "启示", "long"),
         _QUESTIONS,
         Field("keywords", "关键词（每行一个）", "lines", required=False),
+        _TAGS,
         _MEASURES,
         Field("source", "来源", "single"),
     ),
@@ -183,9 +195,9 @@ def form_values(snapshot: Mapping[str, str], item: Item) -> dict[str, str]:
         raw = data.get(field.key)
         if field.bilingual:
             table = raw if isinstance(raw, dict) else {}
-            for language in LANGUAGES:
-                entry = table.get(language)
-                values[f"{field.key}.{language}"] = (
+            for part, _ in field.parts:
+                entry = table.get(part)
+                values[f"{field.key}.{part}"] = (
                     _as_lines(entry) if field.shape == "lines" else ("" if entry is None else str(entry))
                 )
         elif field.shape == "list":
@@ -262,7 +274,7 @@ def _apply(data: CommentedMap, field: Field, values: Mapping[str, str]) -> None:
         else:
             _set_text(data, field.key, _clean(values.get(field.key, "")))
         return
-    typed = {language: values.get(f"{field.key}.{language}", "") for language in LANGUAGES}
+    typed = {part: values.get(f"{field.key}.{part}", "") for part, _ in field.parts}
     if not field.required and not any(_clean(text) for text in typed.values()):
         data.pop(field.key, None)  # an optional field emptied: the entry no longer has it
         return
@@ -270,11 +282,11 @@ def _apply(data: CommentedMap, field: Field, values: Mapping[str, str]) -> None:
     if not isinstance(table, CommentedMap):
         table = CommentedMap()
         data[field.key] = table
-    for language, text in typed.items():
+    for part, text in typed.items():
         if field.shape == "lines":
-            _set_list(table, language, _entries(text), keep_empty=field.required)
+            _set_list(table, part, _entries(text), keep_empty=field.required)
         else:
-            _set_text(table, language, _clean(text))
+            _set_text(table, part, _clean(text))
 
 
 def edit_item(snapshot: Mapping[str, str], item: Item, values: Mapping[str, str]) -> Snapshot:

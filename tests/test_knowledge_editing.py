@@ -84,3 +84,17 @@ def test_the_measures_an_item_relates_to_are_edited_as_a_flow_list_and_checked(s
         load_snapshot(edit_item(files, item, values | {"policy": "policy:99"}))
     by_field, _ = problems_by_field(item, refused.value.problems)
     assert "is not a measure" in by_field["policy"]
+
+
+def test_entity_tags_are_edited_per_entity_and_must_be_vocabulary_values(seed):
+    files, kb = seed
+    item = kb.items["faq:337-what"]
+    values = form_values(files, item)
+    assert values["tags.country"] == "美国" and values["tags.industry"] == ""
+    new = load_snapshot(edit_item(files, item, values | {"tags.industry": "机械装备"}))
+    assert new.items[item.id].tags["industry"] == ("机械装备",)
+    assert dict(new.items[item.id].tags) == {**kb.items[item.id].tags, "industry": ("机械装备",)}
+    with pytest.raises(KnowledgeError) as refused:
+        load_snapshot(edit_item(files, item, values | {"tags.country": "亚特兰蒂斯"}))
+    by_field, _ = problems_by_field(item, refused.value.problems)
+    assert "亚特兰蒂斯" in by_field["tags.country"]
