@@ -17,8 +17,8 @@ from typing import Any, Mapping
 
 from aiohttp import web
 
-from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Working
-from bot.console.web import Handler, blocking, context, error_page, principal, redirect, render, require
+from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Reading, Working
+from bot.console.web import HTTP, Handler, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused
 from bot.desk.schema import KnowledgeVersion
 from knowledge.answers import answer_text
@@ -267,7 +267,8 @@ async def retrieval_test(request: web.Request) -> web.Response:
     draft = await _working(request, request.query.get("version"))
     text = (request.query.get("questions") or "")[: MAX_QUESTIONS * 200]
     questions = [line.strip() for line in text.splitlines() if line.strip()]
-    rows = await blocking(editor.retrieval, published.kb, draft.kb, questions) if questions else []
+    readings = await _readings(request, questions[:MAX_QUESTIONS])
+    rows = await blocking(editor.retrieval, published.kb, draft.kb, questions, readings) if questions else []
     scores = await blocking(editor.scores, published.kb, draft.kb) if request.query.get("eval") == "1" else []
     versions = await blocking(editor.versions.versions)
     return render(
@@ -281,7 +282,21 @@ async def retrieval_test(request: web.Request) -> web.Response:
         versions=versions,
         max_questions=MAX_QUESTIONS,
         too_many=len(questions) > MAX_QUESTIONS,
+        nlu=bool(questions) and len(readings) == len(set(questions[:MAX_QUESTIONS])),
     )
+
+
+async def _readings(request: web.Request, questions: list[str]) -> dict[str, Reading]:
+    """Each question as the running Rasa server's NLU reads it; from the first that cannot be read on, none (the
+    test then searches the text alone, and says so)."""
+    suggester, http = context(request).suggester, request.app[HTTP]
+    readings: dict[str, Reading] = {}
+    for question in dict.fromkeys(questions):
+        parsed = await suggester.parse(http, question)
+        if parsed is None:
+            return {}
+        readings[question] = Reading.of(parsed)
+    return readings
 
 
 @routes.get("/knowledge/versions")
