@@ -137,6 +137,7 @@ def test_an_admin_edit_is_a_draft_until_published_and_a_rollback_restores_the_ol
     assert back.status == 200 and _published_id(service) == seed.id
     page = browser_client.get(f"/knowledge/items/{ITEM}")
     assert OLD_DEADLINE in page.text and NEW_DEADLINE not in page.text
+    assert 'id="newer-draft"' not in page.text  # the version rolled back from is no draft
     assert _actions(console) == ["save_knowledge", "save_knowledge", "publish_knowledge", "rollback_knowledge"]
 
 
@@ -295,7 +296,9 @@ def test_in_a_browser_an_admin_edits_a_deadline_tests_publishes_and_rolls_back(s
         browser.find("#run-test").click()
         table = browser.wait_for("#retrieval-table", text=item_id)
         assert table.text.count(item_id) == 2  # the same item now and after publishing: the wording, not the match
-        assert "已按聊天的方式检索" in browser.find("#test-reading").text  # read by the stack's NLU, as the chat reads it
+        assert (
+            "已按聊天的方式检索" in browser.find("#test-reading").text
+        )  # read by the stack's NLU, as the chat reads it
 
         browser.open("/knowledge/versions")
         browser.fill(f"#version-{draft_id} input[name=reason]", "答复期限更新上线")

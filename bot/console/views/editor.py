@@ -68,16 +68,20 @@ def _version_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _drafts(service: KnowledgeVersions) -> list[KnowledgeVersion]:
+    """The versions saved after the published one and never published (one rolled back from is no draft), newest
+    first."""
+    published = service.published()
+    ever = {publication.version_id for publication in service.publications()}
+    newer_than = published.version.id if published is not None else 0
+    return [v for v in service.versions() if v.id > newer_than and v.id not in ever]
+
+
 async def _newer_draft(request: web.Request, working: Working) -> KnowledgeVersion | None:
-    """The newest saved version, when it is newer than what is published and is not the one shown: an edit made on
-    the published knowledge would leave that draft's changes out, so the pages point to it."""
-    versions = await blocking(_editor(request).versions.versions)
-    if not versions:
-        return None
-    newest, published = versions[0], await blocking(_editor(request).versions.published)
-    if newest.id == working.id or (published is not None and newest.id <= published.version.id):
-        return None
-    return newest
+    """The newest draft, when it is not the version shown: an edit made on the published knowledge would leave that
+    draft's changes out, so the pages point to it."""
+    drafts = await blocking(_drafts, _editor(request).versions)
+    return drafts[0] if drafts and drafts[0].id != working.id else None
 
 
 async def _working(request: web.Request, raw: str | None) -> Working:
