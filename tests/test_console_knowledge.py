@@ -293,14 +293,19 @@ def test_in_a_browser_an_admin_edits_a_deadline_tests_publishes_and_rolls_back(s
 
         browser.open(f"/knowledge/test?version={draft_id}")
         browser.fill("#test-questions", QUESTION)
+        browser.find("input[name=eval]").click()
         browser.find("#run-test").click()
         table = browser.wait_for("#retrieval-table", text=item_id)
         assert table.text.count(item_id) == 2  # the same item now and after publishing: the wording, not the match
-        assert (
-            "已按聊天的方式检索" in browser.find("#test-reading").text
-        )  # read by the stack's NLU, as the chat reads it
+        reading = browser.find("#test-reading").text
+        assert "已按聊天的方式检索" in reading  # read by the stack's NLU, as the chat reads it
+        assert browser.find("#scores-table").text.count("0.") == 4  # dev and held-out hit@1, now and with the draft
+        browser.driver.execute_script("document.getElementById('run-test').scrollIntoView()")  # form's end, results
+        browser.screenshot("knowledge-test", tmp_path)
 
         browser.open("/knowledge/versions")
+        assert item_id in browser.find(f"#version-{draft_id}").text  # what the draft changes against the published
+        browser.screenshot("knowledge-versions", tmp_path)
         browser.fill(f"#version-{draft_id} input[name=reason]", "答复期限更新上线")
         browser.find(f"#publish-{draft_id}").click()
         browser.wait_for(".flash", text=f"已发布版本 {draft_id}")
