@@ -218,6 +218,11 @@ def test_bad_requests_get_a_clear_answer_and_change_nothing(console, console_use
         broken_id = broken.id
     page = browser_client.get("/knowledge", version=str(broken_id))
     assert page.status == 409 and "无法加载" in page.text
+    versions = browser_client.get("/knowledge/versions")
+    assert versions.status == 200 and "无法加载" in versions.text.split(f'id="version-{broken_id}"')[1]
+    refused = browser_client.post(f"/knowledge/versions/{broken_id}/publish", {"reason": "上线"})
+    assert refused.status == 409 and "the file is missing" in refused.text
+    assert _count(console, KnowledgePublication) == 0
 
 
 # --- The whole path in a browser, against the services `make run` starts: edit a deadline, see the retrieval test,

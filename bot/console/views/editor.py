@@ -305,6 +305,7 @@ async def _readings(request: web.Request, questions: list[str]) -> dict[str, Rea
 
 @routes.get("/knowledge/versions")
 @require(*VIEWERS)
+@_answers_bad_requests
 async def list_versions(request: web.Request) -> web.Response:
     editor = _editor(request)
     versions = await blocking(editor.versions.versions)
@@ -312,7 +313,15 @@ async def list_versions(request: web.Request) -> web.Response:
     publications = await blocking(editor.versions.publications)
 
     def changes() -> dict[int, Any]:
-        return {v.id: editor.changes(editor.versions.version(v.id), published) for v in versions[:DIFFED]}
+        """Each recent version's changes against the published one; "broken" for one today's checks refuse."""
+        found: dict[int, Any] = {}
+        for v in versions[:DIFFED]:
+            try:
+                found[v.id] = editor.changes(editor.versions.version(v.id), published)
+            except KnowledgeError as error:
+                log.warning("knowledge editor: version %d does not load: %s", v.id, error)
+                found[v.id] = "broken"
+        return found
 
     return render(
         request,
@@ -336,7 +345,7 @@ async def _change(request: web.Request, kind: str) -> web.StreamResponse:
     action = service.publish if kind == "publish" else service.rollback
     try:
         await blocking(action, version_id, principal(request), reason=reason)
-    except VersionRefused as refused:
+    except (VersionRefused, KnowledgeError) as refused:  # unknown, already served, or refused by today's checks
         return error_page(request, 409, f"未能{'发布' if kind == 'publish' else '回滚'}：{refused}")
     done = "已发布" if kind == "publish" else "已回滚到"
     raise redirect("/knowledge/versions", flash=f"{done}版本 {version_id}。各服务器数秒内开始使用，无需重启。")
