@@ -134,6 +134,7 @@ bench: model nginx
 # Refresh docs/screenshots/ (shown in the README) from the console's and the web chat's browser tests.
 screenshots: model browser
 	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_browser.py tests/test_webchat_browser.py
+	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_knowledge.py -k browser
 
 # Create the console's first administrator: `make admin` (named admin) or `make admin ADMIN=wang`.
 admin: venv

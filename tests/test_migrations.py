@@ -47,3 +47,31 @@ def test_a_database_made_before_migrations_is_completed_and_stamped(empty_engine
     assert set(Base.metadata.tables) <= set(inspect(empty_engine).get_table_names())
     with empty_engine.connect() as connection:
         assert migrations.current(connection) == migrations.head()
+
+
+def test_revision_0005_lets_accounts_be_editors_keeps_them_and_downgrades_only_without_them(empty_engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    account = (
+        "INSERT INTO console_users (username, display_name, role, password_hash, active, created_at, updated_at) "
+        "VALUES (:name, :name, :role, 'x', true, '2026-12-06 10:00:00+00', '2026-12-06 10:00:00+00')"
+    )
+    with empty_engine.begin() as connection:
+        command.upgrade(migrations.config(connection), "0004")
+        connection.execute(text(account), {"name": "wang", "role": "staff"})
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(text(account), {"name": "li.editor", "role": "editor"})
+    migrations.upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(text(account), {"name": "li.editor", "role": "editor"})
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(text(account), {"name": "nobody", "role": "root"})
+    with pytest.raises(RuntimeError, match="editor role"), empty_engine.begin() as connection:
+        command.downgrade(migrations.config(connection), "0004")
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE console_users SET role = 'staff' WHERE role = 'editor'"))
+        command.downgrade(migrations.config(connection), "0004")
+        assert migrations.current(connection) == "0004"
+        assert connection.execute(text("SELECT count(*) FROM console_users")).scalar() == 2

@@ -28,7 +28,7 @@ from bot.desk.schema import USER_ROLES, ConsoleSession, ConsoleUser, Expert, Sig
 log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
-ROLE_LABELS = {"staff": "热线坐席", "expert": "专家顾问", "admin": "管理员"}
+ROLE_LABELS = {"staff": "热线坐席", "expert": "专家顾问", "admin": "管理员", "editor": "知识编辑"}
 #: Update `last_seen_at` at most this often: a page load should not always be a write.
 TOUCH_EVERY = timedelta(minutes=1)
 

@@ -104,6 +104,11 @@ class Suggester:
             nlu=True,
         )
 
+    async def parse(self, http: aiohttp.ClientSession, question: str) -> dict[str, Any] | None:
+        """The Rasa server's reading of `question` (its /model/parse answer: intent, ranking, entities); None when
+        it cannot be asked (logged). The knowledge editor's retrieval test reads questions as the chat does."""
+        return await self._parse(http, question)
+
     async def _parse(self, http: aiohttp.ClientSession, question: str) -> dict[str, Any] | None:
         try:
             async with http.post(

@@ -197,7 +197,8 @@ class KnowledgeVersions:
         return version
 
     def publish(self, version_id: int, who: Who, *, reason: str) -> KnowledgePublication:
-        """Make version `version_id` the one every process serves (within `POLL_SECONDS`)."""
+        """Make version `version_id` the one every process serves (within `POLL_SECONDS`). A version that no longer
+        loads (saved under older checks) raises `KnowledgeError` and nothing is published."""
         return self._publish(version_id, who, reason, "publish")
 
     def rollback(self, version_id: int, who: Who, *, reason: str) -> KnowledgePublication:
@@ -220,7 +221,8 @@ class KnowledgeVersions:
         if current is not None and current.version.id == version_id:
             raise VersionRefused(f"version {version_id} is already the published version")
         previous = current.version if current is not None else None
-        change = diff(load_snapshot(previous.files), load_snapshot(version.files)) if previous is not None else None
+        served = load_snapshot(version.files)  # KnowledgeError: valid when saved, refused by today's checks; not served
+        change = diff(load_snapshot(previous.files), served) if previous is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
             publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)

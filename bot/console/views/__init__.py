@@ -5,6 +5,7 @@ from bot.console.views import (
     auth,
     calls,
     dashboard,
+    editor,
     exhibitions,
     expert,
     home,
@@ -14,4 +15,4 @@ from bot.console.views import (
     warnings,
 )
 
-MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, dashboard, admin]
+MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, editor, dashboard, admin]

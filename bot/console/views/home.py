@@ -15,6 +15,8 @@ async def home(request: web.Request) -> web.StreamResponse:
     me = principal(request)
     if me.role == "expert":
         raise web.HTTPSeeOther("/expert")
+    if me.role == "editor":  # editors keep the knowledge; the hotline's calls are not theirs to see
+        raise web.HTTPSeeOther("/knowledge")
     ctx = context(request)
     today = ctx.calls.today()
     due = await blocking(ctx.calls.due_follow_ups)

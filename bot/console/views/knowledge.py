@@ -12,7 +12,7 @@ from bot.console.web import blocking, context, principal, redirect, render, requ
 from bot.desk.schema import GAP_KINDS
 
 routes = web.RouteTableDef()
-STAFF = ("staff", "admin")
+STAFF = ("staff", "admin", "editor")  # editors turn what the bot could not answer into items
 KIND_LABELS = {
     "clarify": "请用户换个说法",
     "refer": "转介其他部门",

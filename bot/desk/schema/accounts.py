@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped
 
 from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
-USER_ROLES = ("staff", "expert", "admin")
+USER_ROLES = ("staff", "expert", "admin", "editor")
 
 
 class ConsoleUser(Base):

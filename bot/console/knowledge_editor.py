@@ -1,0 +1,209 @@
+"""What the console's knowledge editor does beside rendering: the version a page works on, an edit saved as a new
+version, a preview that stores nothing, the retrieval test of a draft against the published knowledge, and the
+changes of each version against the published one.
+
+Versions are immutable, so a loaded `KnowledgeBase` is cached by the version's digest (the SHA-256 of its files):
+the versions page compares many versions with the published one, and the retrieval test searches two of them, and
+loading one costs a quarter of a second and its search index more.
+
+The retrieval test reads each typed question with the running Rasa server's NLU when it can be asked (the intent
+ranking and entities, as the chat reads it) and searches both knowledge bases with that reading; without Rasa it
+searches the text alone, and the page says which. The dev and held-out sets are scored on the text alone (hundreds
+of parses would hold the page up), which is enough to compare two versions; the page says so too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused, Who, digest
+from bot.desk.schema import KnowledgeVersion
+from knowledge.base import KnowledgeBase
+from knowledge.editing import edit_item, editable
+from knowledge.evaluate import DEV_QUESTIONS, QUESTIONS, Question, cited_ranking, hit_at, load_questions
+from knowledge.items import Item
+from knowledge.loader import DATA_DIR
+from knowledge.snapshot import KnowledgeDiff, Snapshot, diff, load_snapshot, read_snapshot
+
+#: Loaded versions kept (each a few MB with its search index).
+CACHED = 24
+#: The most questions one retrieval test takes (each is two searches).
+MAX_QUESTIONS = 30
+#: The question sets the retrieval test scores, by label.
+QUESTION_SETS = {"开发集 dev": DEV_QUESTIONS, "留出集 held-out": QUESTIONS}
+
+#: The reason of the version that stores the repository's files before the first edit.
+SEED_REASON = "仓库中的知识文件（第一次编辑前自动保存，可回滚到此版本）"
+
+_cache: OrderedDict[str, KnowledgeBase] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def load(files: Mapping[str, str], key: str | None = None) -> KnowledgeBase:
+    """The knowledge base of `files` (validated), from the cache when this snapshot was loaded before."""
+    key = key or digest(files)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    kb = load_snapshot(files)
+    with _cache_lock:
+        _cache[key] = kb
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    return kb
+
+
+@dataclass(frozen=True)
+class Working:
+    """The knowledge a page shows: a stored version, or the seed files while nothing is published."""
+
+    version: KnowledgeVersion | None
+    files: Snapshot
+    kb: KnowledgeBase
+    published: bool
+
+    @property
+    def id(self) -> int | None:
+        return self.version.id if self.version is not None else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The NLU's reading of a question: its intent ranking and its entities as Rasa gives them (each knowledge base
+    makes them canonical with its own vocabulary)."""
+
+    ranking: dict[str, float]
+    entities: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, parsed: Mapping[str, Any]) -> "Reading":
+        ranking = {
+            str(r["name"]): float(r["confidence"])
+            for r in parsed.get("intent_ranking") or []
+            if isinstance(r, dict) and r.get("name") and isinstance(r.get("confidence"), (int, float))
+        }
+        intent = parsed.get("intent") or {}
+        if not ranking and isinstance(intent, dict) and intent.get("name"):
+            ranking = {str(intent["name"]): float(intent.get("confidence") or 1.0)}
+        entities = [e for e in parsed.get("entities") or [] if isinstance(e, dict)]
+        return cls(ranking, entities)
+
+
+def _search(kb: KnowledgeBase, question: str, reading: Reading | None) -> Item | None:
+    if reading is None:
+        hits = kb.search(question, limit=1)
+    else:
+        entities = kb.canonical_entities(reading.entities)
+        hits = kb.search(question, intent=reading.ranking or None, entities=entities, limit=1)
+    return hits[0].item if hits else None
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One question of the retrieval test: the item the search gives with the published knowledge and with the
+    draft (None: nothing found)."""
+
+    question: str
+    now: Item | None
+    draft: Item | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.now.id if self.now else None) != (self.draft.id if self.draft else None)
+
+
+@dataclass(frozen=True)
+class SetScore:
+    """hit@1 of one question set, with the published knowledge and with the draft."""
+
+    name: str
+    questions: int
+    now: float
+    draft: float
+
+
+class KnowledgeEditor:
+    """The editor's operations over the versions service."""
+
+    def __init__(self, versions: KnowledgeVersions, directory: Path = DATA_DIR) -> None:
+        self.versions = versions
+        self.directory = directory
+
+    def working(self, version_id: int | None = None) -> Working:
+        """Version `version_id`, or the published one (the seed files while none is). VersionRefused: unknown id."""
+        published = self.versions.published()
+        if version_id is None and published is None:
+            files = read_snapshot(self.directory)
+            return Working(None, files, load(files), True)
+        version = self.versions.version(version_id) if version_id is not None else published.version  # type: ignore[union-attr]
+        is_published = published is not None and published.version.id == version.id
+        return Working(version, dict(version.files), load(version.files, version.digest), is_published)
+
+    def edited(self, base: Working, item_id: str, values: Mapping[str, str]) -> tuple[Snapshot, KnowledgeBase]:
+        """The files with the item changed to `values`, and the knowledge they make. KnowledgeError: refused."""
+        item = self._editable(base, item_id)
+        files = edit_item(base.files, item, values)
+        return files, load(files)
+
+    def save(
+        self, base: Working, item_id: str, values: Mapping[str, str], who: Who, *, reason: str
+    ) -> KnowledgeVersion:
+        """The edit stored as a new (unpublished) version based on `base`. KnowledgeError or VersionRefused: nothing
+        stored."""
+        item = self._editable(base, item_id)
+        files = edit_item(base.files, item, values)
+        if files == base.files:
+            raise VersionRefused("没有改动：与所依据的版本相同，未保存新版本。")
+        load(files)  # validated before anything is stored (the seed below included)
+        based_on = base.id
+        if base.version is None:
+            # The first edit while the files are served: store them first, so that the edit can be rolled back.
+            based_on = self.versions.save(base.files, who, reason=SEED_REASON).id
+        return self.versions.save(files, who, reason=reason, based_on=based_on)
+
+    @staticmethod
+    def _editable(base: Working, item_id: str) -> Item:
+        item = base.kb.get(item_id)
+        if item is None or not editable(item):
+            raise VersionRefused(f"{item_id} 不是可编辑的条目（政策措施原文只读）。")
+        return item
+
+    def changes(self, version: KnowledgeVersion, against: Working) -> KnowledgeDiff:
+        """The items `version` adds, changes and removes compared with `against` (the published knowledge)."""
+        return diff(against.kb, load(version.files, version.digest))
+
+    @staticmethod
+    def retrieval(
+        now: KnowledgeBase, draft: KnowledgeBase, questions: list[str], readings: Mapping[str, Reading] | None = None
+    ) -> list[Retrieved]:
+        """The item each question gets now and with the draft, read by the NLU where `readings` has it."""
+        readings = readings or {}
+        return [
+            Retrieved(
+                question,
+                _search(now, question, readings.get(question)),
+                _search(draft, question, readings.get(question)),
+            )
+            for question in questions[:MAX_QUESTIONS]
+        ]
+
+    @staticmethod
+    def scores(now: KnowledgeBase, draft: KnowledgeBase) -> list[SetScore]:
+        """hit@1 of the dev and held-out questions, text only, with both knowledge bases."""
+        result = []
+        for name, path in QUESTION_SETS.items():
+            questions: list[Question] = load_questions(path)
+            result.append(
+                SetScore(
+                    name,
+                    len(questions),
+                    hit_at([(q, cited_ranking(now, q)) for q in questions], 1),
+                    hit_at([(q, cited_ranking(draft, q)) for q in questions], 1),
+                )
+            )
+        return result
