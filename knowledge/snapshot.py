@@ -13,8 +13,12 @@ read by the tokenizer the NLU model was trained with, and changes with a retrain
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Mapping
@@ -106,12 +110,40 @@ def write_snapshot(snapshot: Mapping[str, str], directory: Path) -> list[Path]:
     return written
 
 
+def digest(files: Mapping[str, str]) -> str:
+    """A snapshot's SHA-256, over its paths and texts in path order."""
+    canonical = json.dumps(sorted(files.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+#: The knowledge bases of the last few snapshots loaded, by digest. A version is loaded when it is saved, again when it
+#: is published, and by every process that serves it; the same files make the same knowledge base, which is immutable,
+#: so it is built once.
+_LOADED: OrderedDict[str, KnowledgeBase] = OrderedDict()
+_LOADED_AT_MOST = 4
+_LOADED_LOCK = threading.Lock()
+
+
 def load_snapshot(snapshot: Mapping[str, str]) -> KnowledgeBase:
     """The knowledge base the snapshot makes, validated as `python -m knowledge check` validates the files.
 
     Raises `KnowledgeError` with every problem, named by the snapshot's paths. The items' `origin` names the
     snapshot's path and line too ("faq/us_disputes.yml:12").
     """
+    key = digest(snapshot)
+    with _LOADED_LOCK:
+        if key in _LOADED:
+            _LOADED.move_to_end(key)
+            return _LOADED[key]
+    kb = _load_snapshot(snapshot)
+    with _LOADED_LOCK:
+        _LOADED[key] = kb
+        while len(_LOADED) > _LOADED_AT_MOST:
+            _LOADED.popitem(last=False)
+    return kb
+
+
+def _load_snapshot(snapshot: Mapping[str, str]) -> KnowledgeBase:
     with tempfile.TemporaryDirectory(prefix="ipdesk-knowledge-") as scratch:
         root = Path(scratch)
         write_snapshot(snapshot, root)

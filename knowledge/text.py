@@ -86,6 +86,16 @@ def bigrams(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Cut text into search tokens: jieba words for Chinese, stemmed words for Latin script, no stop words."""
+    return list(_tokens(text))
+
+
+#: Texts whose cuts are remembered. A new version of the knowledge (a staff edit, published to every action server)
+#: repeats almost every text of the last one, so its indexes are built from remembered cuts in a fraction of the time.
+REMEMBERED_TEXTS = 8192
+
+
+@lru_cache(maxsize=REMEMBERED_TEXTS)
+def _tokens(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for piece in _jieba().cut_for_search(text.lower()):
         piece = piece.strip()
@@ -98,4 +108,4 @@ def tokenize(text: str) -> list[str]:
         for word in _LATIN_WORD.findall(piece):
             if word not in _STOP_EN:
                 tokens.append(_stem(word))
-    return tokens
+    return tuple(tokens)

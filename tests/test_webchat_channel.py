@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.webchat.rasa_channel import Refused, read_message
+from bot.channels.webchat.messages import Refused, read_message
 from bot.channels.webchat.rendering import after, cursor_of, messages
 
 SENDER = "web:" + "a" * 43

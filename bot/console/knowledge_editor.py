@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused, Who, digest
+from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused, Who
+from knowledge.snapshot import digest
 from bot.desk.schema import KnowledgeVersion
 from knowledge.base import KnowledgeBase
 from knowledge.editing import edit_item, editable

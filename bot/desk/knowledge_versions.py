@@ -16,8 +16,6 @@ restart. With nothing published it serves knowledge/data as before: the YAML in 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
@@ -37,6 +35,7 @@ from knowledge.snapshot import (
     KnowledgeDiff,
     Snapshot,
     diff,
+    digest,
     is_knowledge_path,
     load_snapshot,
     read_snapshot,
@@ -68,12 +67,6 @@ class Published:
 
     version: KnowledgeVersion
     publication: KnowledgePublication
-
-
-def digest(files: Mapping[str, str]) -> str:
-    """A snapshot's SHA-256, over its paths and texts in path order."""
-    canonical = json.dumps(sorted(files.items()), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _username(who: Who) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.rasa_api import RasaApi, RasaUnavailable, conversation_path
-from bot.channels.webchat.rasa_channel import Refused
+from bot.channels.webchat.messages import Refused
 
 __all__ = ["RasaClient", "RasaUnavailable"]
 

@@ -43,7 +43,7 @@ from bot.channels.telegram.documents import safe_name
 from bot.channels.webchat import rendering, sources
 from bot.channels.webchat.config import WebchatSettings
 from bot.channels.webchat.inbox import Inbox
-from bot.channels.webchat.rasa_channel import Refused, read_message
+from bot.channels.webchat.messages import Refused, read_message
 from bot.channels.webchat.rasa_client import RasaClient, RasaUnavailable
 from bot.channels.webchat.sessions import COOKIE_NAME, Session, SessionSigner, load_or_create_key
 from bot.runtime.ratelimit import SenderRateLimiter
