@@ -116,11 +116,11 @@ def digest(files: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-#: The knowledge bases of the last few snapshots loaded, by digest. A version is loaded when it is saved, again when it
-#: is published, and by every process that serves it; the same files make the same knowledge base, which is immutable,
-#: so it is built once.
+#: The knowledge bases of the last snapshots loaded, by digest. A version is loaded when it is saved, again when it is
+#: published, by every process that serves it and by the console's editor pages that show or compare it; the same
+#: files make the same knowledge base, which is immutable, so it is built once.
 _LOADED: OrderedDict[str, KnowledgeBase] = OrderedDict()
-_LOADED_AT_MOST = 4
+_LOADED_AT_MOST = 24
 _LOADED_LOCK = threading.Lock()
 
 

@@ -14,14 +14,11 @@ of parses would hold the page up), which is enough to compare two versions; the 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused, Who
-from knowledge.snapshot import digest
 from bot.desk.schema import KnowledgeVersion
 from knowledge.base import KnowledgeBase
 from knowledge.editing import edit_item, editable
@@ -30,8 +27,6 @@ from knowledge.items import Item
 from knowledge.loader import DATA_DIR
 from knowledge.snapshot import KnowledgeDiff, Snapshot, diff, load_snapshot, read_snapshot
 
-#: Loaded versions kept (each a few MB with its search index).
-CACHED = 24
 #: The most questions one retrieval test takes (each is two searches).
 MAX_QUESTIONS = 30
 #: The question sets the retrieval test scores, by label.
@@ -39,24 +34,6 @@ QUESTION_SETS = {"开发集 dev": DEV_QUESTIONS, "留出集 held-out": QUESTIONS
 
 #: The reason of the version that stores the repository's files before the first edit.
 SEED_REASON = "仓库中的知识文件（第一次编辑前自动保存，可回滚到此版本）"
-
-_cache: OrderedDict[str, KnowledgeBase] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def load(files: Mapping[str, str], key: str | None = None) -> KnowledgeBase:
-    """The knowledge base of `files` (validated), from the cache when this snapshot was loaded before."""
-    key = key or digest(files)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    kb = load_snapshot(files)
-    with _cache_lock:
-        _cache[key] = kb
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return kb
 
 
 @dataclass(frozen=True)
@@ -140,16 +117,16 @@ class KnowledgeEditor:
         published = self.versions.published()
         if version_id is None and published is None:
             files = read_snapshot(self.directory)
-            return Working(None, files, load(files), True)
+            return Working(None, files, load_snapshot(files), True)
         version = self.versions.version(version_id) if version_id is not None else published.version  # type: ignore[union-attr]
         is_published = published is not None and published.version.id == version.id
-        return Working(version, dict(version.files), load(version.files, version.digest), is_published)
+        return Working(version, dict(version.files), load_snapshot(version.files), is_published)
 
     def edited(self, base: Working, item_id: str, values: Mapping[str, str]) -> tuple[Snapshot, KnowledgeBase]:
         """The files with the item changed to `values`, and the knowledge they make. KnowledgeError: refused."""
         item = self._editable(base, item_id)
         files = edit_item(base.files, item, values)
-        return files, load(files)
+        return files, load_snapshot(files)
 
     def save(
         self, base: Working, item_id: str, values: Mapping[str, str], who: Who, *, reason: str
@@ -160,7 +137,7 @@ class KnowledgeEditor:
         files = edit_item(base.files, item, values)
         if files == base.files:
             raise VersionRefused("没有改动：与所依据的版本相同，未保存新版本。")
-        load(files)  # validated before anything is stored (the seed below included)
+        load_snapshot(files)  # validated before anything is stored (the seed below included)
         based_on = base.id
         if base.version is None:
             # The first edit while the files are served: store them first, so that the edit can be rolled back.
@@ -176,7 +153,7 @@ class KnowledgeEditor:
 
     def changes(self, version: KnowledgeVersion, against: Working) -> KnowledgeDiff:
         """The items `version` adds, changes and removes compared with `against` (the published knowledge)."""
-        return diff(against.kb, load(version.files, version.digest))
+        return diff(against.kb, load_snapshot(version.files))
 
     @staticmethod
     def retrieval(
