@@ -28,7 +28,7 @@ endef
 help:
 	@echo "make run    set up, train if needed, serve the bot (REST on 127.0.0.1:5005, actions on 5055)"
 	@echo "make test   set up, train if needed, run the tests (make test-slow: the scale-out and fault tests)"
-	@echo "make test-fast  the tests that need no trained model and no running stack, in under a minute"
+	@echo "make test-fast  the tests that need no trained model and no running stack, about a minute"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  latency, throughput, memory, cold start and training time under load, beside the NLU floor"
 	@echo "make chat   talk to the bot in this terminal"
