@@ -49,6 +49,18 @@ RECORDING_ACTIONS = frozenset({"action_answer", "action_refuse", "action_start_e
 
 DeskSource = Union[Desk, Callable[[], Desk]]
 
+
+def opened(desk: DeskSource) -> Desk:
+    """The desk itself, built now when `desk` is the function that builds it (the action server's), so that a
+    database that cannot even be reached fails inside the caller's own error handling."""
+    return desk() if callable(desk) else desk
+
+
+def channel_name(channel: str | None) -> str:
+    """A conversation's channel as the chat's tables keep it: "unknown" when Rasa gave none, at most 32 characters."""
+    return (channel or "unknown")[:32]
+
+
 _key_lock = threading.Lock()
 _cached_key: tuple[tuple[str | None, Path], bytes] | None = None
 
@@ -135,10 +147,10 @@ def record_turn(
     if kind not in KINDS:
         log.error("chatlog: a turn of kind %r was offered; only %s are recorded", kind, ", ".join(sorted(KINDS)))
         return False
-    channel = (channel or "unknown")[:32]
+    channel = channel_name(channel)
     found = {name: list(values) for name, values in (entities or {}).items()}
     try:
-        source = desk() if callable(desk) else desk
+        source = opened(desk)
         turn = ChatTurn(
             at=source.clock.now(),
             channel=channel,

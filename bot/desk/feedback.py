@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.desk.chatlog import DeskSource, sender_key
+from bot.desk.chatlog import DeskSource, channel_name, opened, sender_key
 from bot.desk.gaps import record_gap
 from bot.desk.privacy import redact_contacts
 from bot.desk.schema import AnswerFeedback, ChatTurn
@@ -47,9 +47,9 @@ def record_feedback(
 
     `question` is what the answer answered: an unhelpful verdict puts it in the gap queue with the item.
     """
-    channel = (channel or "unknown")[:32]
+    channel = channel_name(channel)
     try:
-        source = desk() if callable(desk) else desk
+        source = opened(desk)
         key = sender_key(channel, str(sender_id))
         with source.sessions.begin() as session:
             verdict = session.scalar(
@@ -74,12 +74,12 @@ def record_feedback(
 
 def add_comment(desk: DeskSource, verdict_id: int, sender_id: str, channel: str | None, comment: str) -> bool:
     """Attach the enterprise's comment (contacts masked) to its own verdict; False if it is not theirs or gone."""
-    channel = (channel or "unknown")[:32]
+    channel = channel_name(channel)
     text = redact_contacts(" ".join(comment.split()))[:MAX_COMMENT]
     if not text:
         return False
     try:
-        source = desk() if callable(desk) else desk
+        source = opened(desk)
         with source.sessions.begin() as session:
             verdict = session.get(AnswerFeedback, verdict_id)
             if verdict is None or verdict.sender_key != sender_key(channel, str(sender_id)):

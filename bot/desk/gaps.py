@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.desk import audit
-from bot.desk.chatlog import DeskSource
+from bot.desk.chatlog import DeskSource, channel_name, opened
 from bot.desk.privacy import redact_contacts
 from bot.desk.schema import GAP_KINDS, KnowledgeGap
 from knowledge.text import bigrams, tokenize
@@ -64,12 +64,12 @@ def record_gap(
     if not text:
         return False  # a button press or an empty message says nothing about what is missing
     try:
-        source = desk() if callable(desk) else desk
+        source = opened(desk)
         with source.sessions.begin() as session:
             session.add(
                 KnowledgeGap(
                     at=source.clock.now(),
-                    channel=(channel or "unknown")[:32],
+                    channel=channel_name(channel),
                     kind=kind,
                     language="en" if language == "en" else "zh",
                     question=text,
