@@ -28,6 +28,7 @@ from actions.turn import (
     is_payload,
     knowledge,
     language,
+    payload_entities,
     remember_language,
     triggered_by_worker,
     user_text,
@@ -498,7 +499,7 @@ class ActionDeskMessage(Action):
             logger.warning("a desk message typed into conversation %s was refused", tracker.sender_id)
             clarify(dispatcher, language(tracker))
             return []
-        found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+        found = payload_entities(tracker)
         key, number, kind = found.get("outbox_key"), found.get("ticket"), found.get("desk_kind")
         delivered = list(tracker.get_slot("delivered") or [])
         if not key or not number or key in delivered:

@@ -19,7 +19,15 @@ from actions.conversation import clarify
 from actions.services import desk_clock, exhibitions
 from actions.escalation import LOCAL, ValidateEscalationForm
 from actions.forms import ask_action
-from actions.turn import contract, knowledge, language, remember_language, triggered_by_worker, user_text
+from actions.turn import (
+    contract,
+    knowledge,
+    language,
+    payload_entities,
+    remember_language,
+    triggered_by_worker,
+    user_text,
+)
 from bot.desk.exhibitions import ExhibitionError, outcome_of
 from bot.desk.fields import FieldError, clean_text, parse_date_range, parse_yes_no, split_contact
 from bot.desk.schema import ExhibitionRegistration
@@ -291,7 +299,7 @@ class ActionExhibitionService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = language(tracker)
-        found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+        found = payload_entities(tracker)
         raw_id, service = str(found.get("exhibition") or ""), found.get("service")
         try:
             if not raw_id.isdigit() or service not in ("training", "screening"):
@@ -355,7 +363,7 @@ class ActionExhibitionNotice(Action):
             logger.warning("a fair notice typed into conversation %s was refused", tracker.sender_id)
             clarify(dispatcher, language(tracker))
             return []
-        found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+        found = payload_entities(tracker)
         key, raw_id, stage = found.get("outbox_key"), str(found.get("exhibition") or ""), found.get("stage")
         delivered = list(tracker.get_slot("delivered") or [])
         if not key or not raw_id.isdigit() or key in delivered:

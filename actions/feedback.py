@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.services import desk
-from actions.turn import contract, is_payload, knowledge, language, remember_language
+from actions.turn import contract, is_payload, knowledge, language, payload_entities, remember_language
 from bot.desk.feedback import record_feedback
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class ActionAnswerFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language(tracker)
-        found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+        found = payload_entities(tracker)
         item = knowledge().get(str(found.get("item") or ""))
         helpful = found.get("helpful")
         if item is None or helpful not in ("yes", "no"):  # the channels take only the buttons' own payloads

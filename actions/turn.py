@@ -93,6 +93,12 @@ def entities(tracker: Tracker, kb: KnowledgeBase) -> dict[str, list[str]]:
     return kb.canonical_entities((tracker.latest_message or {}).get("entities") or [])
 
 
+def payload_entities(tracker: Tracker) -> dict[str, Any]:
+    """The latest message's entities as they came, entity → value (the last, if repeated): what a button or a
+    worker's trigger sent (an item id, a ticket, an outbox key), read literally rather than as vocabulary."""
+    return {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+
+
 def contract(
     kind: str,
     *,

@@ -25,6 +25,7 @@ from actions.turn import (
     is_payload,
     knowledge,
     language,
+    payload_entities,
     remember_language,
     triggered_by_worker,
     user_text,
@@ -301,7 +302,7 @@ class ActionWarningDelivery(Action):
             logger.warning("a warning push typed into conversation %s was refused", tracker.sender_id)
             clarify(dispatcher, language(tracker))
             return []
-        found = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
+        found = payload_entities(tracker)
         key, raw_id = found.get("outbox_key"), str(found.get("warning") or "")
         delivered = list(tracker.get_slot("delivered") or [])
         if not key or not raw_id.isdigit() or key in delivered:
