@@ -16,7 +16,7 @@ from bot.desk.schema.base import Base, UTCDateTime, mapper_registry
 from bot.desk.schema.exhibitions import EXHIBITION_OUTCOMES, EXHIBITION_STAGES, ExhibitionNotice, ExhibitionRegistration
 from bot.desk.schema.hotline import CALL_CHANNELS, Call, ChatTurn
 from bot.desk.schema.knowledge import GAP_KINDS, GAP_STATUSES, AnswerFeedback, KnowledgeGap
-from bot.desk.schema.knowledge import PUBLICATION_KINDS, KnowledgePublication, KnowledgeVersion
+from bot.desk.schema.knowledge import PUBLICATION_KINDS, KnowledgePublication, KnowledgeRejection, KnowledgeVersion
 from bot.desk.schema.outbox import OUTBOX_STATUSES, OutboxMessage
 from bot.desk.schema.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.schema.tickets import (
@@ -54,6 +54,7 @@ __all__ = [
     "Expert",
     "KnowledgeGap",
     "KnowledgePublication",
+    "KnowledgeRejection",
     "KnowledgeVersion",
     "OutboxMessage",
     "RiskWarning",

@@ -20,13 +20,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.expression import false
 
 from bot.desk.schema.base import Base, UTCDateTime, sql_in
 
 #: How a turn fell short: asked back, referred elsewhere, refused, answered on a weak reading, or answered and then
 #: rated unhelpful by the enterprise.
 GAP_KINDS = ("clarify", "refer", "refuse", "weak_answer", "unhelpful")
-GAP_STATUSES = ("open", "dismissed")
+#: Open, dismissed by staff, or adopted: turned into example questions or a new item by a knowledge version.
+GAP_STATUSES = ("open", "dismissed", "adopted")
 
 
 class KnowledgeGap(Base):
@@ -52,6 +54,8 @@ class KnowledgeGap(Base):
     status: Mapped[str] = Column(String(16), nullable=False, default="open", index=True)
     handled_by: Mapped[str | None] = Column(String(64))
     handled_at: Mapped[datetime | None] = Column(UTCDateTime)
+    #: For an adopted gap, the knowledge version that took its question in (as an example question or a new item).
+    version_id: Mapped[int | None] = Column(Integer, ForeignKey("knowledge_versions.id", ondelete="RESTRICT"))
 
     __table_args__ = (
         CheckConstraint(sql_in("kind", GAP_KINDS), name="ck_knowledge_gaps_kind"),
@@ -96,7 +100,9 @@ class KnowledgeVersion(Base):
     it, comments and order kept. Stored only when `KnowledgeBase.load` accepts it, never changed afterwards.
 
     `based_on` is the version it was edited from (none for the first, or one imported from files without a base);
-    `digest` the SHA-256 of its files, to tell identical snapshots apart from changed ones at a glance.
+    `digest` the SHA-256 of its files, to tell identical snapshots apart from changed ones at a glance. `proposed`:
+    saved by staff as a proposal (提议), which an editor publishes (approves) or rejects (`KnowledgeRejection`);
+    `merged_from`: the draft this version carries onto a newer published version (the console's 合并).
     """
 
     __tablename__ = "knowledge_versions"
@@ -109,9 +115,29 @@ class KnowledgeVersion(Base):
     digest: Mapped[str] = Column(String(64), nullable=False, index=True)
     items: Mapped[int] = Column(Integer, nullable=False)
     files: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
+    proposed: Mapped[bool] = Column(Boolean, nullable=False, default=False, server_default=false())
+    merged_from: Mapped[int | None] = Column(Integer, ForeignKey("knowledge_versions.id", ondelete="RESTRICT"))
 
     def __repr__(self) -> str:
         return f"<KnowledgeVersion {self.id}>"
+
+
+class KnowledgeRejection(Base):
+    """An editor's refusal of a staff proposal, with the reason the author is shown. A version is never changed, so
+    its rejection is a row of its own; at most one per version."""
+
+    __tablename__ = "knowledge_rejections"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    version_id: Mapped[int] = Column(
+        Integer, ForeignKey("knowledge_versions.id", ondelete="RESTRICT"), nullable=False, unique=True
+    )
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    by: Mapped[str] = Column(String(64), nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeRejection v{self.version_id}>"
 
 
 class KnowledgePublication(Base):
