@@ -9,11 +9,15 @@ comments inside the block, quoting and flow lists of unchanged fields, and every
 were. Validation is not done here: the snapshot goes through `load_snapshot` (the versions service does that on
 save), which reports every problem by file, line and field.
 
+New items are written the same way (`new_item`: a block built from the form, put after the last item of its file),
+and a deleted item's block is cut out (`remove_item`); nothing else in the file moves.
+
 Measures (`policy:N`) are not editable: they quote the policy document verbatim.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from dataclasses import dataclass
@@ -114,6 +118,20 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _SOURCES,
     ),
 }
+
+
+#: The fields a new item has beside its kind's form: set once, when it is created (the loader requires them).
+_INTENTS = Field("intents", "NLU 意图（每行一个，如 ask_337_timeline）", "list")
+CREATE_FIELDS: dict[str, tuple[Field, ...]] = {
+    "faq": (_INTENTS,),
+    "referral": (_INTENTS,),
+    "case": (Field("illustrative", "示例案例（为说明而写，不是真实案例）", "flag"),),
+    "checklist": (Field("countries", "适用国家（每行一个，须为词表中的国家）", "list"),),
+}
+#: The file each kind is written to (a FAQ entry: one of the files under faq/, chosen in the form).
+KIND_FILES = {"case": "cases.yml", "referral": "referrals.yml", "checklist": "exhibitions.yml"}
+#: An id as the loader accepts it: `kind:lower-case-words`.
+ID_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def editable(item: Item) -> bool:
@@ -307,11 +325,96 @@ def edit_item(snapshot: Mapping[str, str], item: Item, values: Mapping[str, str]
     return {**snapshot, block.path: text}
 
 
+def item_lines(snapshot: Mapping[str, str], item: Item) -> list[str]:
+    """The lines of `item`'s block as written (with their line ends), dedented to column 0: what a merge copies."""
+    block = find_block(snapshot, item)
+    lines = snapshot[block.path].splitlines(keepends=True)[block.start : block.end]
+    return [line[block.column :] if line.strip() else line for line in lines]
+
+
+def _indented(lines: list[str], column: int) -> str:
+    text = "".join((" " * column + line) if line.strip() else line for line in lines)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def put_after(snapshot: Mapping[str, str], path: str, last: Item | None, lines: list[str]) -> Snapshot:
+    """`lines` (a block at column 0) written after `last`'s block in `path`, a blank line between, at `last`'s
+    column; at the end of the file when the file has no item."""
+    text = snapshot.get(path, "")
+    if last is None:
+        body = text if not text or text.endswith("\n") else text + "\n"
+        return {**snapshot, path: body + ("\n" if body.strip() else "") + _indented(lines, 0)}
+    block = find_block(snapshot, last)
+    old = text.splitlines(keepends=True)
+    before = "".join(old[: block.end])
+    if not before.endswith("\n"):
+        before += "\n"
+    return {**snapshot, path: before + "\n" + _indented(lines, block.column) + "".join(old[block.end :])}
+
+
+def replace_item(snapshot: Mapping[str, str], item: Item, lines: list[str]) -> Snapshot:
+    """`item`'s block replaced by `lines` (a block at column 0, from another version), at the same column."""
+    block = find_block(snapshot, item)
+    old = snapshot[block.path].splitlines(keepends=True)
+    text = "".join(old[: block.start]) + _indented(lines, block.column) + "".join(old[block.end :])
+    return {**snapshot, block.path: text}
+
+
+def remove_item(snapshot: Mapping[str, str], item: Item) -> Snapshot:
+    """`snapshot` without `item`'s block (and the blank line that separated it); every other line stays."""
+    block = find_block(snapshot, item)
+    old = snapshot[block.path].splitlines(keepends=True)
+    start, end = block.start, block.end
+    if end < len(old) and not old[end].strip():
+        end += 1  # the blank line after it
+    elif start > 0 and not old[start - 1].strip():
+        start -= 1  # the last item of its list: the blank line before it
+    return {**snapshot, block.path: "".join(old[:start] + old[end:])}
+
+
+def last_item_in(kb_items: Mapping[str, Item], path: str, kind: str) -> Item | None:
+    """The item of `kind` written last in `path`: a new one goes after it."""
+    found = [item for item in kb_items.values() if item.kind == kind and item.origin.rpartition(":")[0] == path]
+    return max(found, key=lambda item: int(item.origin.rpartition(":")[2] or 0), default=None)
+
+
+def new_item(
+    snapshot: Mapping[str, str],
+    kb_items: Mapping[str, Item],
+    kind: str,
+    path: str,
+    item_id: str,
+    values: Mapping[str, str],
+    checked: datetime.date,
+) -> Snapshot:
+    """A copy of `snapshot` with a new item of `kind` written after the last item of its kind in `path`: its id, the
+    form's `values` (the kind's fields and its `CREATE_FIELDS`) and `checked`. Not validated: load the result."""
+    if kind not in CREATE_FIELDS:
+        raise KnowledgeError([Problem(path, 1, f"{item_id}: a {kind} item cannot be created here")])
+    data = CommentedMap()
+    data["id"] = item_id
+    for field in (*FIELDS[kind], *CREATE_FIELDS[kind]):
+        if field.shape == "flag":
+            data[field.key] = values.get(field.key, "") in ("1", "true", "on")
+        else:
+            _apply(data, field, values)
+    data["checked"] = checked
+    try:
+        written = _write_block(data, Block(path, 0, 0, 0))
+    except (YAMLError, ValueError) as error:
+        raise KnowledgeError([Problem(path, 1, f"{item_id}: cannot be written as YAML: {error}")])
+    return put_after(snapshot, path, last_item_in(kb_items, path, kind), written.splitlines(keepends=True))
+
+
 def problems_by_field(item: Item, problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
     """The loader's problems split into those about one of the item's fields (form field name → message) and the
     rest (shown above the form)."""
-    names = [name for field in FIELDS.get(item.kind, ()) for name in field.names()]
-    prefix = f"{item.id}: "
+    return problems_by_name(item.id, [name for field in FIELDS.get(item.kind, ()) for name in field.names()], problems)
+
+
+def problems_by_name(item_id: str, names: list[str], problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
+    """`problems_by_field` for the form field `names` of the item `item_id` (a new item's form has more fields)."""
+    prefix = f"{item_id}: "
     by_field: dict[str, str] = {}
     rest: list[str] = []
     for problem in problems:

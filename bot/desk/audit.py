@@ -52,10 +52,12 @@ ACTION_LABELS = {
     "view_contact": "查看联系方式",
     "allow_contact": "同意专家直接联系",
     "dismiss": "忽略",
+    "adopt": "采纳为知识",
     # The knowledge's versions (bot/desk/knowledge_versions.py).
     "save_knowledge": "保存知识库版本",
     "publish_knowledge": "发布知识库版本",
     "rollback_knowledge": "回滚知识库版本",
+    "reject_knowledge": "退回知识库提议",
 }
 ACTIONS = tuple(ACTION_LABELS)
 

@@ -4,7 +4,9 @@ Every chat turn that ends in a question back (clarify), a referral elsewhere, a 
 weak reading of the question is recorded here by the action server, with the question's contacts masked and
 nothing that names the sender. Staff see the open ones in the console grouped by similar wording — five
 enterprises asking the same thing five ways is one missing answer, not five — with how often each was asked, how
-the bot fell short, and the item it chose; they dismiss a group once it is dealt with (every dismissal audited).
+the bot fell short, and the item it chose; they dismiss a group once it is dealt with (every dismissal audited),
+or adopt it: its questions become example questions of an item or a new item, and the gaps keep which knowledge
+version took them in (`adopt_in`, in that version's own transaction).
 
 Recording is bookkeeping beside the reply, as the chat figures are (bot/desk/chatlog.py): a database problem is
 logged with the turn and the reply goes out regardless. Rows older than the retention period are deleted by the
@@ -198,6 +200,39 @@ class GapQueue:
                     object_id=min(ids),
                     detail={"ids": sorted(set(ids))[:200], "count": changed, "note": note[:200]},
                 )
+        return changed
+
+    def open_gaps(self, ids: Sequence[int]) -> list[KnowledgeGap]:
+        """The open gaps among `ids` (a group), oldest first: what a new item or new example questions are made of."""
+        with self.sessions() as session:
+            query = select(KnowledgeGap).where(KnowledgeGap.id.in_(list(ids)), KnowledgeGap.status == "open")
+            return list(session.scalars(query.order_by(KnowledgeGap.at, KnowledgeGap.id)))
+
+    @staticmethod
+    def adopt_in(
+        session: Session, ids: Sequence[int], version_id: int, who: audit.Actor, now: datetime, *, note: str = ""
+    ) -> int:
+        """Mark the open gaps among `ids` adopted by knowledge version `version_id`, in `session`'s transaction (the
+        one that stores the version), with one audit entry; how many were."""
+        changed = (
+            session.execute(
+                update(KnowledgeGap)
+                .where(KnowledgeGap.id.in_(list(ids)), KnowledgeGap.status == "open")
+                .values(status="adopted", handled_by=who.username[:64], handled_at=now, version_id=version_id)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
+        if changed:
+            audit.record(
+                session,
+                who,
+                "adopt",
+                at=now,
+                object_type="knowledge_gap",
+                object_id=min(ids),
+                detail={"ids": sorted(set(ids))[:200], "count": changed, "version": version_id, "note": note[:200]},
+            )
         return changed
 
     @staticmethod

@@ -7,6 +7,13 @@ Publishing a version appends to the publication log, whose newest row is the kno
 rollback publishes an earlier version again as a new row, so the log is the history of what was live when. Every
 save, publish and rollback is in the console's audit trail (bot/desk/audit.py) in the same transaction.
 
+A draft records the version it was edited from (`based_on`). Publishing it when another version has gone live since
+would silently undo what that one changed, so `publish` compares the three item by item (knowledge/merging.py):
+an item changed on both sides refuses the publish (`VersionConflict`, nothing changed); otherwise `merge` stores a
+new draft, the published version plus the draft's changes, which can be published. Staff save drafts as proposals
+(`proposed`); an editor publishes (approves) one or rejects it with a reason the author is shown (the gap queue's
+questions it adopted are open again).
+
 `PublishedKnowledge` is the `LiveKnowledge` of a process with the database (the action servers, the console): it
 asks the database at most every `POLL_SECONDS` for the newest publication — one small query — and loads a new one
 when it changed, so every action server of the scaled-out layout serves a publish within seconds, without a
@@ -21,16 +28,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Union
+from typing import Callable, Mapping, Optional, Union
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.clock import Clock
 from bot.desk import audit
-from bot.desk.schema import KnowledgePublication, KnowledgeVersion
+from bot.desk.schema import KnowledgeGap, KnowledgePublication, KnowledgeRejection, KnowledgeVersion
 from knowledge.base import KnowledgeBase, LiveKnowledge
 from knowledge.loader import DATA_DIR
+from knowledge.merging import Divergence, compare, merge
 from knowledge.snapshot import (
     KnowledgeDiff,
     Snapshot,
@@ -59,6 +67,28 @@ Who = Union[audit.Actor, str]
 class VersionRefused(ValueError):
     """A request about versions that cannot be carried out as asked (unknown version, no reason, nothing to roll back
     to); the message says why, for a 4xx answer. Nothing was changed."""
+
+
+class VersionConflict(VersionRefused):
+    """A draft based on an older version than the published one, which has changes of its own since: publishing the
+    draft would undo them. With an item changed on both sides it cannot be merged either. Nothing was changed."""
+
+    def __init__(self, version_id: int, base_id: int, published_id: int, divergence: Divergence) -> None:
+        start = f"版本 {version_id} 基于版本 {base_id} 编辑，此后已发布版本 {published_id}"
+        if divergence.conflicts:
+            names = "、".join([*divergence.both, *divergence.files])
+            message = (
+                f"{start}；双方都修改了 {names}。直接发布会撤销已发布的修改，也无法自动合并："
+                "请在当前发布的版本上重新修改这些条目。"
+            )
+        else:
+            message = f"{start}，直接发布会撤销其中的修改。请先“合并到当前发布版本”，再发布合并后的版本。"
+        super().__init__(message)
+        self.divergence = divergence
+
+
+#: Run in the transaction that stores a version, with it (the gap queue marks the gaps it adopted).
+AlsoInTransaction = Optional[Callable[[Session, KnowledgeVersion], None]]
 
 
 @dataclass(frozen=True)
@@ -154,8 +184,19 @@ class KnowledgeVersions:
 
     # --- changing
 
-    def save(self, files: Mapping[str, str], who: Who, *, reason: str, based_on: int | None = None) -> KnowledgeVersion:
-        """Store `files` as a new version if they make a valid knowledge base.
+    def save(
+        self,
+        files: Mapping[str, str],
+        who: Who,
+        *,
+        reason: str,
+        based_on: int | None = None,
+        proposed: bool = False,
+        merged_from: int | None = None,
+        also: AlsoInTransaction = None,
+    ) -> KnowledgeVersion:
+        """Store `files` as a new version if they make a valid knowledge base (`proposed`: a staff proposal, for an
+        editor to publish or reject). `also` runs in the same transaction, with the new version.
 
         Raises `KnowledgeError` with every problem by file and line, or `VersionRefused` (no reason, unknown base);
         either way nothing is stored. The version is not published: `publish` does that.
@@ -175,17 +216,19 @@ class KnowledgeVersions:
                 digest=digest(snapshot),
                 items=len(kb.items),
                 files=snapshot,
+                proposed=proposed,
+                merged_from=merged_from,
             )
             session.add(version)
             session.flush()
-            _audit(
-                session,
-                who,
-                "save_knowledge",
-                now,
-                version.id,
-                {"reason": why, "based_on": based_on, "items": len(kb.items), **_diff_detail(change)},
-            )
+            detail: dict[str, object] = {"reason": why, "based_on": based_on, "items": len(kb.items)}
+            if proposed:
+                detail["proposed"] = True
+            if merged_from is not None:
+                detail["merged_from"] = merged_from
+            _audit(session, who, "save_knowledge", now, version.id, {**detail, **_diff_detail(change)})
+            if also is not None:
+                also(session, version)
         log.info("knowledge version %d saved by %s (%d items): %s", version.id, version.author, version.items, why)
         return version
 
@@ -193,6 +236,66 @@ class KnowledgeVersions:
         """Make version `version_id` the one every process serves (within `POLL_SECONDS`). A version that no longer
         loads (saved under older checks) raises `KnowledgeError` and nothing is published."""
         return self._publish(version_id, who, reason, "publish")
+
+    def divergence(self, version_id: int) -> tuple[int, int, Divergence] | None:
+        """For a version edited from another than the published one: (its base, the published version, what each
+        side changed since the base). None when it is based on the published version, on nothing, or nothing is
+        published."""
+        version = self.version(version_id)
+        current = self.published()
+        if current is None or version.based_on is None or version.based_on == current.version.id:
+            return None
+        if version.id == current.version.id:
+            return None
+        base = self.version(version.based_on)
+        return base.id, current.version.id, compare(base.files, version.files, current.version.files)
+
+    def merge(self, version_id: int, who: Who, *, reason: str) -> KnowledgeVersion:
+        """Store a new draft: the published version plus what draft `version_id` changed since its base (an
+        item-level three-way merge). VersionConflict when an item changed on both sides; nothing stored."""
+        why = _reason(reason)
+        found = self.divergence(version_id)
+        if found is None:
+            raise VersionRefused(f"版本 {version_id} 基于当前发布的版本（或尚无发布版本），无需合并，可直接发布。")
+        base_id, published_id, divergence = found
+        if divergence.conflicts:
+            raise VersionConflict(version_id, base_id, published_id, divergence)
+        draft, published = self.version(version_id), self.version(published_id)
+        files = merge(self.version(base_id).files, draft.files, published.files)
+        return self.save(files, who, reason=why, based_on=published_id, proposed=draft.proposed, merged_from=version_id)
+
+    def reject(self, version_id: int, who: Who, *, reason: str) -> KnowledgeRejection:
+        """Refuse a staff proposal, with the reason its author is shown. Only an open proposal can be: not
+        published, not rejected before."""
+        why = _reason(reason)
+        version = self.version(version_id)
+        if not version.proposed:
+            raise VersionRefused(f"版本 {version_id} 不是提议，无需审核。")
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            if session.scalar(select(KnowledgePublication.id).where(KnowledgePublication.version_id == version_id)):
+                raise VersionRefused(f"版本 {version_id} 已发布过，不能再退回。")
+            if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
+                raise VersionRefused(f"版本 {version_id} 已被退回。")
+            rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
+            session.add(rejection)
+            reopened = session.execute(  # the questions it took from the gap queue are open again
+                update(KnowledgeGap)
+                .where(KnowledgeGap.version_id == version_id, KnowledgeGap.status == "adopted")
+                .values(status="open", version_id=None, handled_by=None, handled_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            detail = {"reason": why, "author": version.author, "gaps_reopened": reopened or 0}
+            _audit(session, who, "reject_knowledge", now, version_id, detail)
+        log.info(
+            "knowledge version %d (a proposal by %s) rejected by %s: %s", version_id, version.author, rejection.by, why
+        )
+        return rejection
+
+    def rejections(self) -> dict[int, KnowledgeRejection]:
+        """Every rejected proposal's rejection, by version id."""
+        with self.sessions() as session:
+            return {r.version_id: r for r in session.scalars(select(KnowledgeRejection))}
 
     def rollback(self, version_id: int, who: Who, *, reason: str) -> KnowledgePublication:
         """Serve an earlier version again: one older than the version served now, published as a new entry of the
@@ -214,6 +317,10 @@ class KnowledgeVersions:
         if current is not None and current.version.id == version_id:
             raise VersionRefused(f"version {version_id} is already the published version")
         previous = current.version if current is not None else None
+        if kind == "publish":
+            found = self.divergence(version_id)
+            if found is not None and found[2].would_undo:
+                raise VersionConflict(version_id, found[0], found[1], found[2])
         served = load_snapshot(version.files)  # KnowledgeError: valid when saved, refused by today's checks; not served
         change = diff(load_snapshot(previous.files), served) if previous is not None else None
         now = self.clock.now()

@@ -1,0 +1,133 @@
+"""A draft carried onto a newer published version (knowledge/merging.py), new and removed items written in place
+(knowledge/editing.py) and what names an item (knowledge/references.py) — on the repository's knowledge files;
+and the versions service's conflict check, merge and rejection on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from bot.desk.knowledge_versions import KnowledgeVersions, VersionConflict, VersionRefused
+from knowledge.editing import edit_item, form_values, new_item, remove_item
+from knowledge.merging import compare, merge
+from knowledge.references import references
+from knowledge.snapshot import Snapshot, diff, load_snapshot, read_snapshot
+from knowledge.yamlfile import KnowledgeError
+from tests.helpers.actors import Actor
+
+EDITOR = Actor(username="li.editor", role="editor")
+STAFF = Actor(username="wang", role="staff")
+
+
+@pytest.fixture(scope="module")
+def base() -> Snapshot:
+    return read_snapshot()
+
+
+def retitled(files: Snapshot, item_id: str, title: str) -> Snapshot:
+    item = load_snapshot(files).items[item_id]
+    return edit_item(files, item, form_values(files, item) | {"title.zh": title})
+
+
+def test_a_new_item_goes_after_the_last_of_its_kind_and_nothing_else_moves(base):
+    kb = load_snapshot(base)
+    values = {
+        "title.zh": "新问题",
+        "title.en": "A new question",
+        "answer.zh": "答复。",
+        "answer.en": "The answer.",
+        "keywords.zh": "新词",
+        "keywords.en": "new word",
+        "policy": "policy:5",
+        "sources": "《实施意见》第（五）条",
+        "intents": "ask_customs_seizure",
+    }
+    files = new_item(base, kb.items, "faq", "faq/us_disputes.yml", "faq:a-new-one", values, datetime.date(2026, 12, 1))
+    assert [path for path in base if files[path] != base[path]] == ["faq/us_disputes.yml"]
+    assert files["faq/us_disputes.yml"].startswith(base["faq/us_disputes.yml"])
+    change = diff(kb, load_snapshot(files))
+    assert change.added == ["faq:a-new-one"] and not change.changed and not change.removed
+    assert load_snapshot(files).items["faq:a-new-one"].checked == datetime.date(2026, 12, 1)
+
+
+def test_a_removed_item_takes_only_its_own_lines(base):
+    kb = load_snapshot(base)
+    files = remove_item(base, kb.items["referral:tax"])
+    assert [path for path in base if files[path] != base[path]] == ["referrals.yml"]
+    gone = set(base["referrals.yml"].splitlines()) - set(files["referrals.yml"].splitlines())
+    assert any("referral:tax" in line for line in gone)
+    assert diff(kb, load_snapshot(files)).removed == ["referral:tax"]
+
+
+def test_what_names_an_item_is_found_in_the_code_the_evaluation_sets_and_other_items(base):
+    kb = load_snapshot(base)
+    assert any(ref.where == "actions/warnings.py" for ref in references(kb, "faq:province-warnings"))
+    assert any(ref.where == "knowledge/loader.py" for ref in references(kb, "referral:default"))
+    assert references(kb, "checklist:germany") == []
+
+
+def test_disjoint_changes_merge_item_by_item_and_a_file_only_the_draft_changed_is_taken_whole(base):
+    published = retitled(base, "faq:337-what", "已发布的新标题")
+    draft = retitled(base, "faq:337-timeline", "草稿的新标题")
+    draft = remove_item(draft, load_snapshot(draft).items["checklist:germany"])
+    draft = {**draft, "vocabulary.yml": draft["vocabulary.yml"] + "# a note from the draft\n"}
+    divergence = compare(base, draft, published)
+    assert not divergence.conflicts and divergence.would_undo and divergence.theirs.changed == ["faq:337-what"]
+    merged = merge(base, draft, published)
+    kb = load_snapshot(merged)
+    assert (
+        kb.items["faq:337-what"].title.zh == "已发布的新标题"
+        and kb.items["faq:337-timeline"].title.zh == "草稿的新标题"
+    )
+    assert "checklist:germany" not in kb.items and merged["vocabulary.yml"] == draft["vocabulary.yml"]
+
+
+def test_an_item_or_a_plain_file_changed_on_both_sides_is_a_conflict(base):
+    published = retitled(base, "faq:337-what", "甲")
+    draft = retitled(base, "faq:337-what", "乙")
+    assert compare(base, draft, published).both == ["faq:337-what"]
+    with pytest.raises(KnowledgeError, match="faq:337-what"):
+        merge(base, draft, published)
+    noted = {**base, "vocabulary.yml": base["vocabulary.yml"] + "# a\n"}
+    other = {**base, "vocabulary.yml": base["vocabulary.yml"] + "# b\n"}
+    assert compare(base, noted, other).files == ["vocabulary.yml"]
+
+
+@pytest.fixture()
+def versions(desk_sessions, desk_clock) -> KnowledgeVersions:
+    return KnowledgeVersions(desk_sessions, desk_clock)
+
+
+def test_a_draft_from_before_a_rollback_cannot_bring_back_what_was_rolled_back(versions, base):
+    seed = versions.save(base, EDITOR, reason="seed").id
+    versions.publish(seed, EDITOR, reason="seed")
+    changed = versions.save(retitled(base, "faq:337-what", "后来撤回的标题"), EDITOR, reason="a", based_on=seed)
+    versions.publish(changed.id, EDITOR, reason="a")
+    draft_files = retitled(versions.version(changed.id).files, "faq:337-timeline", "草稿")
+    draft = versions.save(draft_files, EDITOR, reason="b", based_on=changed.id)
+    versions.rollback(seed, EDITOR, reason="撤回 a")
+    with pytest.raises(VersionConflict, match="合并到当前发布版本"):
+        versions.publish(draft.id, EDITOR, reason="b")
+    merged = versions.merge(draft.id, EDITOR, reason="合并 b")
+    kb = load_snapshot(versions.version(merged.id).files)
+    assert kb.items["faq:337-timeline"].title.zh == "草稿" and kb.items["faq:337-what"].title.zh != "后来撤回的标题"
+    versions.publish(merged.id, EDITOR, reason="b")
+
+
+def test_a_merged_proposal_stays_a_proposal_and_a_rejection_is_once(versions, base):
+    seed = versions.save(base, EDITOR, reason="seed").id
+    versions.publish(seed, EDITOR, reason="seed")
+    proposal = versions.save(
+        retitled(base, "faq:337-timeline", "提议"), STAFF, reason="p", based_on=seed, proposed=True
+    )
+    newer = versions.save(retitled(base, "faq:337-what", "编辑"), EDITOR, reason="e", based_on=seed)
+    versions.publish(newer.id, EDITOR, reason="e")
+    merged = versions.merge(proposal.id, EDITOR, reason="合并提议")
+    assert merged.proposed and merged.merged_from == proposal.id
+    with pytest.raises(VersionRefused, match="不是提议"):
+        versions.reject(newer.id, EDITOR, reason="x")
+    versions.reject(merged.id, EDITOR, reason="不需要")
+    with pytest.raises(VersionRefused, match="已被退回"):
+        versions.reject(merged.id, EDITOR, reason="again")
+    assert set(versions.rejections()) == {merged.id}
