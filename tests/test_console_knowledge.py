@@ -54,7 +54,9 @@ def _new_deadline(values: dict[str, str]) -> dict[str, str]:
     return values | {"answer.zh": values["answer.zh"].replace(OLD_DEADLINE, NEW_DEADLINE)}
 
 
-def test_staff_view_items_and_run_the_test_but_cannot_save_publish_or_roll_back(console, console_user, browser_client):
+def test_staff_view_items_run_the_test_and_propose_but_cannot_publish_or_roll_back(
+    console, console_user, browser_client
+):
     console_user("wang", "staff")
     browser_client.sign_in("wang")
     listing = browser_client.get("/knowledge")
@@ -65,15 +67,15 @@ def test_staff_view_items_and_run_the_test_but_cannot_save_publish_or_roll_back(
     assert "case:illustrative-337-default" in cases.text and ITEM not in cases.text
     page = browser_client.get(f"/knowledge/items/{ITEM}")
     assert page.status == 200 and OLD_DEADLINE in page.text  # the form and the answer as the chat gives it
-    assert "来源：" in page.text and 'id="save-item"' not in page.text and "disabled" in page.text
+    assert "来源：" in page.text and "提交为提议" in page.text and 'id="delete-item"' not in page.text
     test = browser_client.get("/knowledge/test", questions="337调查是什么")
     assert test.status == 200 and ITEM in test.text.split('id="retrieval-table"')[1]
 
-    refused = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": "期限"})
-    assert refused.status == 403
-    assert browser_client.post("/knowledge/versions/1/publish", {"reason": "上线"}).status == 403
+    proposed = browser_client.post(f"/knowledge/items/{ITEM}", _new_deadline(_form()) | {"reason": "期限"})
+    assert proposed.status == 200 and "已提交为提议" in html.unescape(proposed.text)
+    assert browser_client.post("/knowledge/versions/2/publish", {"reason": "上线"}).status == 403
     assert browser_client.post("/knowledge/versions/1/rollback", {"reason": "回滚"}).status == 403
-    assert _count(console, KnowledgeVersion) == 0 and _count(console, KnowledgePublication) == 0
+    assert _count(console, KnowledgeVersion) == 2 and _count(console, KnowledgePublication) == 0  # seed + proposal
 
 
 def test_experts_do_not_see_the_knowledge_pages(console, console_user, add_expert, browser_client):

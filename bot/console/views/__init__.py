@@ -6,6 +6,7 @@ from bot.console.views import (
     calls,
     dashboard,
     editor,
+    editor_items,
     exhibitions,
     expert,
     home,
@@ -15,4 +16,18 @@ from bot.console.views import (
     warnings,
 )
 
-MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, editor, dashboard, admin]
+MODULES = [
+    auth,
+    home,
+    calls,
+    tickets,
+    expert,
+    inbox,
+    warnings,
+    exhibitions,
+    knowledge,
+    editor,
+    editor_items,
+    dashboard,
+    admin,
+]

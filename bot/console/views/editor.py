@@ -1,11 +1,13 @@
 """The knowledge editor (知识库): the items of a version, an item's form with the answer as the chat shows it, the
 retrieval test of a draft against the published knowledge, and the versions with publish and roll back.
 
-Staff may look at everything and run the retrieval test; saving an edit, publishing and rolling back are for
-editors (知识编辑, who see only the knowledge pages) and admins. An edit is saved as a new, unpublished version
-through the versions service (bot/desk/knowledge_versions.py), which validates it as `python -m knowledge check`
-does and audits it; a refused edit comes back with the problems beside the fields and what was typed, and stores
-nothing.
+Staff may look at everything, run the retrieval test, and save an edit as a proposal (提议); publishing, rolling
+back, merging, deleting items and rejecting proposals are for editors (知识编辑, who see only the knowledge pages)
+and admins. An edit is saved as a new, unpublished version through the versions service
+(bot/desk/knowledge_versions.py), which validates it as `python -m knowledge check` does and audits it; a refused
+edit comes back with the problems beside the fields and what was typed, and stores nothing. The versions page shows
+open proposals with their author and reason, and for a draft edited from an older version than the published one
+what each side changed since, with 合并到当前发布版本 when no item changed on both.
 """
 
 from __future__ import annotations
@@ -13,23 +15,24 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from aiohttp import web
 
 from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Reading, Working
 from bot.console.web import HTTP, Handler, blocking, context, error_page, principal, redirect, render, require
-from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused
+from bot.desk.knowledge_versions import KnowledgeVersions, VersionConflict, VersionRefused
 from bot.desk.schema import KnowledgeVersion
 from knowledge.answers import answer_text
 from knowledge.base import KnowledgeBase
-from knowledge.editing import FIELDS, editable, form_values, problems_by_field
+from knowledge.editing import FIELDS, Field, editable, form_values, problems_by_field
 from knowledge.items import Item
 from knowledge.yamlfile import KnowledgeError
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-#: Who may look and run the retrieval test; who may save, publish and roll back.
+#: Who may look, run the retrieval test and save (staff: as a proposal); who may publish, roll back, merge, delete
+#: items and reject proposals.
 VIEWERS = ("staff", "admin", "editor")
 EDITORS = ("admin", "editor")
 KINDS = {"faq": "常见问题", "case": "典型案例", "checklist": "展前清单", "referral": "转介", "policy": "政策措施"}
@@ -58,6 +61,18 @@ class _BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+def proposing(request: web.Request) -> bool:
+    """Whether what this person saves is a proposal for an editor to publish or reject (staff), not a draft."""
+    return principal(request).role not in EDITORS
+
+
+def saved_flash(version: KnowledgeVersion) -> str:
+    """What the page says after a save: a draft to test and publish, or a proposal waiting for an editor."""
+    if version.proposed:
+        return f"已提交为提议（版本 {version.id}），等待知识编辑审核发布；审核结果显示在“版本与发布”页。"
+    return f"已保存为版本 {version.id}（草稿，尚未发布）。可在“检索测试”中试一试，再到“版本”页发布。"
 
 
 def _version_id(raw: str | None) -> int | None:
@@ -169,7 +184,9 @@ async def _form(
         previews=previews if previews is not None else _previews(working.kb, item),
         reason=reason,
         previewing=previewing,
-        can_edit=editable(item) and principal(request).role in EDITORS,
+        can_edit=editable(item) and principal(request).role in VIEWERS,
+        can_delete=editable(item) and principal(request).role in EDITORS,
+        proposing=proposing(request),
         kinds=KINDS,
         newer=await _newer_draft(request, working),
     )
@@ -193,7 +210,7 @@ async def show_item(request: web.Request) -> web.Response:
 
 
 @routes.post("/knowledge/items/{item_id}")
-@require(*EDITORS)
+@require(*VIEWERS)
 @_answers_bad_requests
 async def save_item(request: web.Request) -> web.StreamResponse:
     form = await request.post()
@@ -229,22 +246,26 @@ async def save_item(request: web.Request) -> web.StreamResponse:
             reason=reason[:MAX_REASON],
         )
     try:
-        version = await blocking(editor.save, working, item.id, values, principal(request), reason=reason)
+        version = await blocking(
+            editor.save, working, item.id, values, principal(request), reason=reason, proposed=proposing(request)
+        )
     except KnowledgeError as error:
         return await _refused(request, working, item, values, error, reason)
     except VersionRefused as refused:
         return await _form(request, working, item, values, status=422, problems=[str(refused)], reason=reason)
-    raise redirect(
-        f"/knowledge/items/{item.id}?version={version.id}",
-        flash=f"已保存为版本 {version.id}（草稿，尚未发布）。可在“检索测试”中试一试，再到“版本”页发布。",
-    )
+    raise redirect(f"/knowledge/items/{item.id}?version={version.id}", flash=saved_flash(version))
 
 
 def _typed_problems(item: Item, values: Mapping[str, str]) -> dict[str, str]:
     """What is wrong with the typed text before the knowledge check: control characters (invisible, and nothing a
     reply should carry) and more than a field holds."""
+    return typed_problems(FIELDS[item.kind], values)
+
+
+def typed_problems(fields: Iterable[Field], values: Mapping[str, str]) -> dict[str, str]:
+    """`_typed_problems` for any form's `fields` (a new item's form has more)."""
     problems = {}
-    for field in FIELDS[item.kind]:
+    for field in fields:
         limit = MAX_LINE if field.shape in ("text", "single") else MAX_TEXT
         for name in field.names():
             value = values.get(name, "")
@@ -312,39 +333,65 @@ async def list_versions(request: web.Request) -> web.Response:
     published = await _working(request, None)
     publications = await blocking(editor.versions.publications)
 
-    def changes() -> dict[int, Any]:
-        """Each recent version's changes against the published one; "broken" for one today's checks refuse."""
+    drafts = {v.id for v in await blocking(_drafts, editor.versions)}
+
+    def changes() -> tuple[dict[int, Any], dict[int, Any]]:
+        """Each recent version's changes against the published one ("broken" for one today's checks refuse), and
+        for each recent draft edited from an older version what each side changed since (base, published, diff)."""
         found: dict[int, Any] = {}
+        diverged: dict[int, Any] = {}
         for v in versions[:DIFFED]:
             try:
                 found[v.id] = editor.changes(editor.versions.version(v.id), published)
+                if v.id in drafts:
+                    diverged[v.id] = editor.versions.divergence(v.id)
             except KnowledgeError as error:
                 log.warning("knowledge editor: version %d does not load: %s", v.id, error)
                 found[v.id] = "broken"
-        return found
+        return found, diverged
 
+    found, diverged = await blocking(changes)
+    rejections = await blocking(editor.versions.rejections)
+    ever = {p.version_id for p in publications}
+    merged = {v.merged_from: v.id for v in versions if v.merged_from is not None}  # carried onto a newer base
+    proposals = [v for v in versions if v.proposed and v.id not in ever | rejections.keys() | merged.keys()]
+    me = principal(request)
     return render(
         request,
         "knowledge/versions.html",
         versions=versions,
         published=published,
         publications=publications[:DIFFED],
-        changes=await blocking(changes),
-        can_publish=principal(request).role in EDITORS,
+        changes=found,
+        diverged=diverged,
+        drafts=drafts,
+        proposals=proposals,
+        rejections=rejections,
+        merged=merged,
+        mine=[v for v in versions if v.proposed and v.author == me.username][:DIFFED],
+        ever=ever,
+        can_publish=me.role in EDITORS,
     )
 
 
-async def _change(request: web.Request, kind: str) -> web.StreamResponse:
+async def _version_and_reason(request: web.Request) -> tuple[int, str]:
+    """The version a versions-page form acts on (from its path) and the reason typed (may be empty)."""
     form = await request.post()
     version_id = _version_id(request.match_info["version_id"])
     assert version_id is not None
-    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    return version_id, " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+
+
+async def _change(request: web.Request, kind: str) -> web.StreamResponse:
+    version_id, reason = await _version_and_reason(request)
     if not reason:
         return error_page(request, 400, "请写明原因：版本历史和审计日志会显示它。")
     service = _editor(request).versions
     action = service.publish if kind == "publish" else service.rollback
     try:
         await blocking(action, version_id, principal(request), reason=reason)
+    except VersionConflict as conflict:  # edited from an older version: publishing would undo what is live
+        return error_page(request, 409, f"未能发布：{conflict}")
     except (VersionRefused, KnowledgeError) as refused:  # unknown, already served, or refused by today's checks
         return error_page(request, 409, f"未能{'发布' if kind == 'publish' else '回滚'}：{refused}")
     done = "已发布" if kind == "publish" else "已回滚到"
@@ -363,3 +410,35 @@ async def publish(request: web.Request) -> web.StreamResponse:
 @_answers_bad_requests
 async def rollback(request: web.Request) -> web.StreamResponse:
     return await _change(request, "rollback")
+
+
+@routes.post("/knowledge/versions/{version_id}/merge")
+@require(*EDITORS)
+@_answers_bad_requests
+async def merge(request: web.Request) -> web.StreamResponse:
+    """合并到当前发布版本: a new draft, the published version plus what this draft changed since its base."""
+    version_id, reason = await _version_and_reason(request)
+    reason = reason or f"合并版本 {version_id} 到当前发布版本"
+    try:
+        merged = await blocking(_editor(request).versions.merge, version_id, principal(request), reason=reason)
+    except (VersionRefused, KnowledgeError) as refused:  # conflicting, nothing to merge, unknown, does not load
+        return error_page(request, 409, f"未能合并：{refused}")
+    raise redirect(
+        "/knowledge/versions",
+        flash=f"已把版本 {version_id} 的修改合并到当前发布版本，保存为版本 {merged.id}（草稿）；检查后即可发布。",
+    )
+
+
+@routes.post("/knowledge/versions/{version_id}/reject")
+@require(*EDITORS)
+@_answers_bad_requests
+async def reject(request: web.Request) -> web.StreamResponse:
+    """Refuse a staff proposal with a reason, which the versions page shows its author."""
+    version_id, reason = await _version_and_reason(request)
+    if not reason:
+        return error_page(request, 400, "请写明退回原因：提议人会在“版本与发布”页看到它。")
+    try:
+        await blocking(_editor(request).versions.reject, version_id, principal(request), reason=reason)
+    except VersionRefused as refused:
+        return error_page(request, 409, f"未能退回：{refused}")
+    raise redirect("/knowledge/versions", flash=f"已退回提议（版本 {version_id}）。")

@@ -1,5 +1,6 @@
 """What the bot could not answer (未答问题), for staff and admins: the open gaps grouped by similar wording, with how
-often each was asked, how the bot fell short and the item it chose, and a dismissal per group (audited).
+often each was asked, how the bot fell short and the item it chose, and a dismissal per group (audited). A group's
+加为示例问题 and 新建条目 turn it into knowledge (bot/console/views/editor_items.py).
 
 The queue itself is bot/desk/gaps.py; the action server fills it from every channel's turns.
 """
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from bot.console.web import blocking, context, principal, redirect, render, require
 from bot.desk.schema import GAP_KINDS
+from knowledge.editing import editable
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin", "editor")  # editors turn what the bot could not answer into items
@@ -36,6 +38,7 @@ async def list_gaps(request: web.Request) -> web.Response:
     groups = await blocking(ctx.gaps.open_groups, kind=kind)
     kb = await blocking(ctx.knowledge.get)
     titles = {g.item: kb.get(g.item).title.zh for g in groups if g.item and kb.get(g.item) is not None}  # type: ignore[union-attr]
+    choices = sorted((item.id, item.title.zh) for item in kb.items.values() if editable(item))
     return render(
         request,
         "knowledge/gaps.html",
@@ -46,6 +49,7 @@ async def list_gaps(request: web.Request) -> web.Response:
         problem=problem,
         variants=VARIANTS,
         total=sum(g.count for g in groups),
+        choices=choices,
     )
 
 
