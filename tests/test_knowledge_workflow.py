@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.desk.gaps import record_gap
@@ -339,3 +340,55 @@ def test_rejecting_a_proposal_made_from_gaps_opens_them_again(console, console_u
     editor.get("/knowledge/versions")
     editor.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "这些问法属于另一个条目"})
     assert {(g.status, g.version_id) for g in _gaps(console)} == {("open", None)}
+
+
+# --- In a browser: the two clicks from the gap queue.
+
+
+@pytest.mark.stack
+def test_in_a_browser_a_gap_group_becomes_example_questions_and_another_a_new_item(console, console_user, tmp_path):
+    from tests.helpers.browser import Browser, missing_browser
+    from tests.helpers.console import PASSWORD
+
+    problem = missing_browser()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    _record(console)
+    _record(console, ["海外仓被当地海关扣货了怎么处理"] * 2 + ["海外仓被当地海关扣货了该怎么办"], item_id=None)
+    console_user("li.editor", "editor")
+    browser = Browser(console.url)
+    try:
+        browser.sign_in("li.editor", PASSWORD)
+        browser.open("/knowledge/gaps")
+        first = browser.wait_for("#adopt-1")
+        assert first.find_element("css selector", "select").get_attribute("value") == ITEM
+        browser.screenshot("gaps", tmp_path)
+        first.find_element("css selector", "button").click()  # click one
+        flash = browser.wait_for(".flash", text="个问法加入")
+        assert "含有遮盖的联系方式" in flash.text
+        assert "337调查从立案到裁决通常要多长时间" in browser.find("#questions-zh").get_attribute("value")
+
+        browser.open("/knowledge/gaps")
+        browser.wait_for("tr.gap-group", text="海外仓").find_element("css selector", "a.new-from-gaps").click()
+        browser.wait_for("#new-item-form")
+        assert browser.find("#title-zh").get_attribute("value") == "海外仓被当地海关扣货了怎么处理"
+        browser.fill("#id", "faq:overseas-warehouse-seizure")
+        for css, value in (
+            ("#title-en", "Goods held by customs at an overseas warehouse"),
+            ("#answer-zh", "先向海关问清扣留依据和期限，请专家公益咨询。"),
+            ("#answer-en", "Ask customs for the legal basis and the deadline, then ask for a pro-bono expert."),
+            ("#keywords-zh", "海外仓"),
+            ("#keywords-en", "overseas warehouse"),
+            ("#intents", "ask_customs_seizure"),
+            ("#policy", "policy:5"),
+            ("#sources", "《实施意见》第（五）条"),
+        ):
+            browser.fill(css, value)
+        browser.screenshot("knowledge-new", tmp_path)
+        browser.find("#create-item").click()  # click two
+        browser.wait_for(".flash", text="已保存为版本")
+        assert "faq:overseas-warehouse-seizure" in browser.driver.current_url
+        browser.open("/knowledge/gaps")
+        assert "没有未答问题" in browser.wait_for("#gaps-table").text
+    finally:
+        browser.quit()

@@ -75,3 +75,35 @@ def test_revision_0005_lets_accounts_be_editors_keeps_them_and_downgrades_only_w
         command.downgrade(migrations.config(connection), "0004")
         assert migrations.current(connection) == "0004"
         assert connection.execute(text("SELECT count(*) FROM console_users")).scalar() == 2
+
+
+def test_revision_0006_keeps_the_gaps_adopts_them_and_downgrades_only_once_none_is_adopted(empty_engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    gap = (
+        "INSERT INTO knowledge_gaps (at, channel, kind, language, question, status) "
+        "VALUES ('2026-12-06 10:00:00+00', 'rest', 'clarify', 'zh', :question, :status)"
+    )
+    version = (
+        "INSERT INTO knowledge_versions (created_at, author, reason, digest, items, files) "
+        "VALUES ('2026-12-06 10:00:00+00', 'li', '种子', :digest, 0, '{}')"
+    )
+    with empty_engine.begin() as connection:
+        command.upgrade(migrations.config(connection), "0005")
+        connection.execute(text(gap), {"question": "国内商标要多久", "status": "open"})
+        connection.execute(text(version), {"digest": "0" * 64})
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(text(gap), {"question": "x", "status": "adopted"})
+    migrations.upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        assert connection.execute(text("SELECT proposed FROM knowledge_versions")).scalar() in (False, 0)
+        connection.execute(text("UPDATE knowledge_gaps SET status = 'adopted', version_id = 1"))
+    with pytest.raises(RuntimeError, match="adopted"), empty_engine.begin() as connection:
+        command.downgrade(migrations.config(connection), "0005")
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE knowledge_gaps SET status = 'dismissed'"))
+        command.downgrade(migrations.config(connection), "0005")
+        assert migrations.current(connection) == "0005"
+        assert connection.execute(text("SELECT question FROM knowledge_gaps")).scalar() == "国内商标要多久"

@@ -95,6 +95,7 @@ async def _new_form(
     problems: Sequence[str] = (),
     left_out: Sequence[tuple[str, str]] = (),
     gaps: Sequence[int] = (),
+    group: str = "",
 ) -> web.Response:
     return render(
         request,
@@ -112,6 +113,7 @@ async def _new_form(
         gaps=",".join(str(gap) for gap in gaps),
         proposing=proposing(request),
         newer=await _newer_draft(request, working),
+        group=group if group.isdigit() and len(group) <= 4 else "",
     )
 
 
@@ -123,6 +125,7 @@ async def new_item_form(request: web.Request) -> web.Response:
     kind = request.query.get("kind") or "faq"
     kind = kind if kind in NEW_KINDS else "faq"
     ids = gap_ids(request.query.get("gaps") or "")
+    group = request.query.get("group") or ""
     values: dict[str, str] = {"reason": "", "id": f"{kind}:"}
     left_out: list[tuple[str, str]] = []
     if ids:
@@ -130,12 +133,11 @@ async def new_item_form(request: web.Request) -> web.Response:
         if not gaps:
             raise redirect("/knowledge/gaps", flash="这些未答问题已被处理过。")
         examples, title = from_gaps(gaps)
-        group = request.query.get("group") or ""
         named = f"第{group}组" if group.isdigit() and len(group) <= 4 else f"（{len(gaps)} 条）"
         values |= examples.values | title | {"reason": f"未答问题{named}：新建条目"}
         left_out = examples.left_out
         ids = [gap.id for gap in gaps]
-    return await _new_form(request, working, kind, values, left_out=left_out, gaps=ids)
+    return await _new_form(request, working, kind, values, left_out=left_out, gaps=ids, group=group)
 
 
 @routes.post("/knowledge/new")
