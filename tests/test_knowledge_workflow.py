@@ -86,6 +86,7 @@ def test_a_gap_group_becomes_example_questions_of_the_chosen_item_in_one_click(c
     text = html.unescape(done.text)
     assert done.status == 200 and "已把 2 个问法加入 faq:337-timeline 的示例问题" in text
     assert "含有遮盖的联系方式" in text  # the masked phone number is left out, with a note
+    assert "条目中已有此问法" not in text  # a question asked twice is one example, not a note
     version = _newest(console)
     assert version.reason == "未答问题第1组：加入示例问题" and not version.proposed
     before, after = read_snapshot(), load_snapshot(version.files)
@@ -362,7 +363,7 @@ def test_in_a_browser_a_gap_group_becomes_example_questions_and_another_a_new_it
         browser.open("/knowledge/gaps")
         first = browser.wait_for("#adopt-1")
         assert first.find_element("css selector", "select").get_attribute("value") == ITEM
-        browser.screenshot("gaps", tmp_path)
+        browser.screenshot("gaps-adopt", tmp_path)
         first.find_element("css selector", "button").click()  # click one
         flash = browser.wait_for(".flash", text="个问法加入")
         assert "含有遮盖的联系方式" in flash.text
@@ -371,6 +372,7 @@ def test_in_a_browser_a_gap_group_becomes_example_questions_and_another_a_new_it
         browser.open("/knowledge/gaps")
         browser.wait_for("tr.gap-group", text="海外仓").find_element("css selector", "a.new-from-gaps").click()
         browser.wait_for("#new-item-form")
+        assert not browser.driver.find_elements("css selector", "#left-out")  # asked twice: one example, no note
         assert browser.find("#title-zh").get_attribute("value") == "海外仓被当地海关扣货了怎么处理"
         browser.fill("#id", "faq:overseas-warehouse-seizure")
         for css, value in (
@@ -384,6 +386,7 @@ def test_in_a_browser_a_gap_group_becomes_example_questions_and_another_a_new_it
             ("#sources", "《实施意见》第（五）条"),
         ):
             browser.fill(css, value)
+        browser.driver.execute_script("window.scrollTo(0, 0)")  # the prefilled title and questions
         browser.screenshot("knowledge-new", tmp_path)
         browser.find("#create-item").click()  # click two
         browser.wait_for(".flash", text="已保存为版本")

@@ -60,13 +60,15 @@ def example_questions(values: Mapping[str, str], questions: Sequence[tuple[str, 
     """`values` (an item's form) with `questions` ((text, language) pairs) added to `questions.zh` / `questions.en`:
     each once, none the item already has, none with a masked contact or over `MAX_EXAMPLE` characters."""
     result = Examples(dict(values))
+    offered: set[str] = set()
     for text, language in questions:
         name = "questions.en" if language == "en" else "questions.zh"
         have = [line.strip() for line in result.values.get(name, "").splitlines() if line.strip()]
         seen = {" ".join(line.split()).casefold() for line in have}
         question = " ".join(text.split())
-        if not question:
-            continue
+        if not question or question.casefold() in offered:
+            continue  # the same question asked again: one example, one note
+        offered.add(question.casefold())
         if question.casefold() in seen:
             result.left_out.append((question, "条目中已有此问法"))
         elif MASKED.search(question):
