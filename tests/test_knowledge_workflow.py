@@ -8,6 +8,7 @@ import html
 import re
 
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.desk.gaps import record_gap
@@ -15,6 +16,7 @@ from bot.desk.knowledge_versions import KnowledgeVersions
 from bot.desk.schema import AuditEntry, KnowledgeGap, KnowledgeRejection, KnowledgeVersion
 from knowledge.editing import find_block, form_values
 from knowledge.snapshot import diff, load_snapshot, read_snapshot
+from bot.console.knowledge_editor import example_questions
 from tests.helpers.console import ConsoleClient
 
 ITEM = "faq:337-timeline"
@@ -162,6 +164,31 @@ def test_a_gap_group_opens_a_prefilled_new_item_that_saving_adopts(console, cons
     assert [e.detail["version"] for e in _audit(console, "adopt")] == [version.id]
 
 
+def test_example_questions_go_to_their_language_once_without_masked_contacts_or_letters():
+    values = {"questions.zh": "已有的问法", "questions.en": ""}
+    result = example_questions(
+        values,
+        [
+            ("How long does a 337 case take?", "en"),
+            ("已有的问法", "zh"),
+            ("新的  问法", "zh"),
+            ("新的 问法", "zh"),
+            ("请回电 138****5678", "zh"),
+            ("call me at [电话]", "en"),
+            ("长" * 121, "zh"),
+        ],
+    )
+    assert result.values["questions.en"] == "How long does a 337 case take?"
+    assert result.values["questions.zh"] == "已有的问法\n新的 问法"
+    assert result.added == ["How long does a 337 case take?", "新的 问法"]
+    assert [why for _, why in result.left_out] == [
+        "条目中已有此问法",
+        "含有遮盖的联系方式",
+        "含有遮盖的联系方式",
+        "超过 120 字",
+    ]
+
+
 # --- 2. Add and delete items.
 
 
@@ -227,6 +254,39 @@ def test_deleting_an_item_is_a_draft_without_it_and_refused_while_something_name
     assert new["exhibitions.yml"] == "".join(lines[: block.start] + lines[block.end + 1 :])
     staff = _signed_in(console, console_user, "wang", "staff")
     assert staff.post("/knowledge/items/checklist:eu/delete", {"reason": "x"}).status == 403
+
+
+NEW_FIELD_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["faq:ok-id", "faq:", "case:x", "<script>alert(1)</script>", "yes", "null", "- x", "a: b", "'"]),
+    st.sampled_from(["faq/../../etc/passwd", "cases.yml", "exhibitions.yml", "\u0000", "专" * 2_001, "1", "on"]),
+)
+
+
+def test_random_new_item_forms_get_a_page_or_a_clear_refusal_and_store_only_what_loads(console, console_user):
+    from hypothesis import HealthCheck, given, settings
+
+    editor = _signed_in(console, console_user, "li.editor", "editor")
+    editor.get("/knowledge/new")
+    names = ["kind", "path", "id", "title.zh", "answer.zh", "questions.zh", "intents", "policy", "illustrative", "base"]
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(changes=st.dictionaries(st.sampled_from(names), NEW_FIELD_TEXT, max_size=5))
+    def post(changes):
+        form = {"kind": "faq", "path": "faq/us_disputes.yml", "id": "faq:fuzzed", "reason": "随机"} | changes
+        page = editor.post("/knowledge/new", form)
+        assert page.status in {200, 400, 404, 409, 422}, (page.status, changes)
+        assert "Traceback" not in page.text and "<script>alert(1)</script>" not in page.text
+
+    post()
+    service = _service(console)
+    for version in service.versions():
+        load_snapshot(service.version(version.id).files)  # whatever was stored loads
 
 
 # --- 3. The base-version conflict check.
