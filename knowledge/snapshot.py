@@ -185,6 +185,11 @@ def _content(item: Item) -> Item:
     return dataclasses.replace(item, origin="")
 
 
+def same_item(a: Item | None, b: Item | None) -> bool:
+    """Whether two items (None: absent) say the same, wherever they are written."""
+    return a is b or (a is not None and b is not None and _content(a) == _content(b))
+
+
 def diff(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
     """Items added, changed (any field but their place in the files) and removed from `old` to `new`."""
     return KnowledgeDiff(

@@ -131,3 +131,22 @@ def test_a_merged_proposal_stays_a_proposal_and_a_rejection_is_once(versions, ba
     with pytest.raises(VersionRefused, match="已被退回"):
         versions.reject(merged.id, EDITOR, reason="again")
     assert set(versions.rejections()) == {merged.id}
+
+
+def test_the_same_change_on_both_sides_is_no_conflict_and_nothing_to_undo(base):
+    both = retitled(base, "faq:337-what", "同样的标题")
+    draft = retitled(both, "faq:337-timeline", "只在草稿")
+    divergence = compare(base, draft, both)
+    assert not divergence.conflicts and not divergence.would_undo and divergence.both == []
+
+
+def test_a_draft_edited_on_another_draft_of_the_published_version_publishes_as_it_is(versions, base):
+    """Several edits go out together by editing on the newest draft (the pages point to it): no conflict."""
+    seed = versions.save(base, EDITOR, reason="seed").id
+    versions.publish(seed, EDITOR, reason="seed")
+    first = versions.save(retitled(base, "faq:337-what", "一"), EDITOR, reason="1", based_on=seed)
+    second_files = retitled(versions.version(first.id).files, "faq:337-timeline", "二")
+    second = versions.save(second_files, EDITOR, reason="2", based_on=first.id)
+    assert versions.divergence(second.id) is None
+    versions.publish(second.id, EDITOR, reason="both")
+    versions.publish(seed, EDITOR, reason="restore the seed")  # publishing a version published before: a restore

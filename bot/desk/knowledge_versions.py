@@ -238,17 +238,42 @@ class KnowledgeVersions:
         return self._publish(version_id, who, reason, "publish")
 
     def divergence(self, version_id: int) -> tuple[int, int, Divergence] | None:
-        """For a version edited from another than the published one: (its base, the published version, what each
-        side changed since the base). None when it is based on the published version, on nothing, or nothing is
-        published."""
-        version = self.version(version_id)
+        """For a draft edited from another version than the published one: (the base compared from, the published
+        version, what each side changed since). None when nothing would be undone by publishing it as it is: it was
+        edited from the published version (directly or through other drafts), it was published before (publishing it
+        again is a restore), or it shares no history with the published version.
+
+        The base is the draft's nearest ancestor that was ever published — what was live when the editing started,
+        so a rollback since counts as a change of the published side — or, when none was, the nearest ancestor it
+        shares with the published version.
+        """
         current = self.published()
-        if current is None or version.based_on is None or version.based_on == current.version.id:
+        if current is None:
             return None
-        if version.id == current.version.id:
+        with self.sessions() as session:
+            rows = session.execute(select(KnowledgeVersion.id, KnowledgeVersion.based_on)).all()
+            parents: dict[int, int | None] = {row[0]: row[1] for row in rows}
+            ever = set(session.scalars(select(KnowledgePublication.version_id)))
+        if version_id not in parents or version_id in ever:
             return None
-        base = self.version(version.based_on)
-        return base.id, current.version.id, compare(base.files, version.files, current.version.files)
+
+        def ancestors(start: int | None) -> list[int]:
+            found: list[int] = []
+            while start is not None and start not in found:
+                found.append(start)
+                start = parents.get(start)
+            return found
+
+        mine = ancestors(parents[version_id])
+        shared = set(ancestors(current.version.id))
+        base = next((v for v in mine if v in ever), None) or next((v for v in mine if v in shared), None)
+        if base is None or base == current.version.id:
+            return None
+        return (
+            base,
+            current.version.id,
+            compare(self.version(base).files, self.version(version_id).files, current.version.files),
+        )
 
     def merge(self, version_id: int, who: Who, *, reason: str) -> KnowledgeVersion:
         """Store a new draft: the published version plus what draft `version_id` changed since its base (an
