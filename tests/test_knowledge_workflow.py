@@ -378,6 +378,7 @@ def test_staff_propose_and_editors_publish_or_reject_with_a_reason_the_author_se
     assert [e.detail["reason"] for e in _audit(console, "reject_knowledge")] == ["标题不准确，请参考原文"]
     mine = staff.get("/knowledge/versions").text.split('id="mine-table"')[1].split("</table>")[0]
     assert "已退回" in mine and "标题不准确，请参考原文" in mine
+    assert 'id="newer-draft"' not in staff.get("/knowledge").text  # a rejected proposal is no draft to go on with
     assert editor.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "再退"}).status == 409
 
     _edit(staff, ITEM, proposal.based_on, **{"title.zh": "王的第二个提议"})

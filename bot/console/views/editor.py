@@ -27,6 +27,7 @@ from knowledge.answers import answer_text
 from knowledge.base import KnowledgeBase
 from knowledge.editing import FIELDS, Field, editable, form_values, problems_by_field
 from knowledge.items import Item
+from knowledge.snapshot import digest
 from knowledge.yamlfile import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -84,19 +85,23 @@ def _version_id(raw: str | None) -> int | None:
 
 
 def _drafts(service: KnowledgeVersions) -> list[KnowledgeVersion]:
-    """The versions saved after the published one and never published (one rolled back from is no draft), newest
-    first."""
+    """The versions saved after the published one and never published (one rolled back from is no draft, nor is a
+    rejected proposal), newest first."""
     published = service.published()
-    ever = {publication.version_id for publication in service.publications()}
+    done = {publication.version_id for publication in service.publications()} | service.rejections().keys()
     newer_than = published.version.id if published is not None else 0
-    return [v for v in service.versions() if v.id > newer_than and v.id not in ever]
+    return [v for v in service.versions() if v.id > newer_than and v.id not in done]
 
 
 async def _newer_draft(request: web.Request, working: Working) -> KnowledgeVersion | None:
-    """The newest draft, when it is not the version shown: an edit made on the published knowledge would leave that
-    draft's changes out, so the pages point to it."""
+    """The newest draft, when it is not the version shown and says something else (the files stored before the
+    first edit say the same): an edit made on the published knowledge would leave that draft's changes out, so the
+    pages point to it."""
     drafts = await blocking(_drafts, _editor(request).versions)
-    return drafts[0] if drafts and drafts[0].id != working.id else None
+    newest = drafts[0] if drafts else None
+    if newest is None or newest.id == working.id or newest.digest == digest(working.files):
+        return None
+    return newest
 
 
 async def _working(request: web.Request, raw: str | None) -> Working:
