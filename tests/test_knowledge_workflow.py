@@ -456,3 +456,24 @@ def test_in_a_browser_a_gap_group_becomes_example_questions_and_another_a_new_it
         assert "没有未答问题" in browser.wait_for("#gaps-table").text
     finally:
         browser.quit()
+
+
+def test_experts_reach_none_of_the_new_pages_and_staff_none_of_the_editors_actions(console, console_user, add_expert):
+    _record(console)
+    console_user("zhao", "expert", expert_id=add_expert("赵律师"))
+    expert = ConsoleClient(console.url)
+    expert.sign_in("zhao")
+    assert expert.get("/knowledge/new").status == 403
+    expert.get("/expert")
+    for path, form in (
+        ("/knowledge/new", {"kind": "faq", "id": "faq:x", "reason": "x"}),
+        ("/knowledge/gaps/adopt", {"ids": "1", "item": ITEM}),
+        (f"/knowledge/items/{ITEM}/delete", {"reason": "x"}),
+        ("/knowledge/versions/1/merge", {"reason": "x"}),
+        ("/knowledge/versions/1/reject", {"reason": "x"}),
+    ):
+        assert expert.post(path, form).status == 403, path
+    staff = _signed_in(console, console_user, "wang", "staff")
+    for path in ("/knowledge/versions/1/merge", "/knowledge/versions/1/reject"):
+        assert staff.post(path, {"reason": "x"}).status == 403, path
+    assert _service(console).versions() == [] and {g.status for g in _gaps(console)} == {"open"}
