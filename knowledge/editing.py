@@ -138,6 +138,11 @@ def editable(item: Item) -> bool:
     return item.kind in FIELDS and ":" in item.origin
 
 
+def takes_questions(item: Item) -> bool:
+    """Whether the item's form has example questions (a pre-show checklist has none: it is found by country)."""
+    return editable(item) and any(field.key == _QUESTIONS.key for field in FIELDS[item.kind])
+
+
 @dataclass(frozen=True)
 class Block:
     """Where an item is written: its file, its lines [start, end) (0-based) and the column of its `- `."""

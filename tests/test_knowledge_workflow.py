@@ -118,6 +118,8 @@ def test_questions_the_item_already_has_add_nothing_and_leave_the_gaps_open(cons
     assert "没有可加入 faq:337-timeline 的新问法" in text and "条目中已有此问法" in text
     assert _service(console).versions() == [] and {g.status for g in _gaps(console)} == {"open"}
     assert editor.post("/knowledge/gaps/adopt", {"ids": ids, "item": "policy:1"}).status == 409  # read-only
+    checklist = editor.post("/knowledge/gaps/adopt", {"ids": ids, "item": "checklist:germany"})
+    assert checklist.status == 409 and "没有示例问题" in checklist.text
     assert editor.post("/knowledge/gaps/adopt", {"ids": "1,x", "item": ITEM}).status == 400
     assert {g.status for g in _gaps(console)} == {"open"}
 

@@ -24,7 +24,7 @@ from bot.desk.knowledge_versions import AlsoInTransaction, KnowledgeVersions, Ve
 from bot.desk.schema import KnowledgeVersion
 from knowledge.base import KnowledgeBase
 from knowledge.editing import CREATE_FIELDS, ID_SLUG, KIND_FILES, edit_item, editable, form_values, new_item
-from knowledge.editing import remove_item
+from knowledge.editing import remove_item, takes_questions
 from knowledge.evaluate import DEV_QUESTIONS, QUESTIONS, Question, cited_ranking, hit_at, load_questions
 from knowledge.items import Item
 from knowledge.loader import DATA_DIR
@@ -264,6 +264,8 @@ class KnowledgeEditor:
     def with_examples(self, base: Working, item_id: str, questions: Sequence[tuple[str, str]]) -> Examples:
         """The item's form with `questions` added as example questions (see `example_questions`)."""
         item = self._editable(base, item_id)
+        if not takes_questions(item):
+            raise VersionRefused(f"{item_id} 没有示例问题（展前清单按国家匹配）；请选择其他条目，或新建条目。")
         return example_questions(form_values(base.files, item), questions)
 
     @staticmethod

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.console.web import blocking, context, principal, redirect, render, require
 from bot.desk.schema import GAP_KINDS
-from knowledge.editing import editable
+from knowledge.editing import takes_questions
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin", "editor")  # editors turn what the bot could not answer into items
@@ -38,7 +38,7 @@ async def list_gaps(request: web.Request) -> web.Response:
     groups = await blocking(ctx.gaps.open_groups, kind=kind)
     kb = await blocking(ctx.knowledge.get)
     titles = {g.item: kb.get(g.item).title.zh for g in groups if g.item and kb.get(g.item) is not None}  # type: ignore[union-attr]
-    choices = sorted((item.id, item.title.zh) for item in kb.items.values() if editable(item))
+    choices = sorted((item.id, item.title.zh) for item in kb.items.values() if takes_questions(item))
     return render(
         request,
         "knowledge/gaps.html",
