@@ -228,7 +228,12 @@ def test_a_new_item_is_checked_beside_its_fields_and_only_its_lines_are_added(co
     assert 'value="示例：灯具企业在德国展会被诉"' in refused.text  # what was typed is kept
     assert _service(console).versions() == []
 
-    saved = editor.post("/knowledge/new", base | {"id": "case:lamp-fair-germany", "tags.industry": "机械装备"})
+    good = base | {"id": "case:lamp-fair-germany", "tags.industry": "机械装备"}
+    preview = editor.post("/knowledge/new", good | {"action": "preview", "reason": ""})
+    shown = preview.text.split('id="preview-zh"')[1].split("</div>")[0]
+    assert preview.status == 200 and "一家灯具企业在德国展会上收到临时禁令" in shown and "撤展并与权利人和解" in shown
+    assert _service(console).versions() == []  # a preview stores nothing
+    saved = editor.post("/knowledge/new", good)
     assert saved.status == 200 and "已保存为版本" in html.unescape(saved.text), saved.text[-1500:]
     files, new = read_snapshot(), _newest(console).files
     assert [path for path in files if files[path] != new[path]] == ["cases.yml"]

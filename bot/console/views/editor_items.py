@@ -28,6 +28,7 @@ from bot.console.views.editor import (
     _editor,
     _item,
     _newer_draft,
+    _previews,
     _working,
     proposing,
     saved_flash,
@@ -38,6 +39,7 @@ from bot.desk.gaps import GapQueue
 from bot.desk.knowledge_versions import AlsoInTransaction, VersionRefused
 from bot.desk.schema import KnowledgeGap, KnowledgeVersion
 from knowledge.editing import CREATE_FIELDS, FIELDS, problems_by_name
+from knowledge.snapshot import load_snapshot
 from knowledge.yamlfile import KnowledgeError
 
 routes = web.RouteTableDef()
@@ -96,6 +98,7 @@ async def _new_form(
     left_out: Sequence[tuple[str, str]] = (),
     gaps: Sequence[int] = (),
     group: str = "",
+    previews: Mapping[str, str] | None = None,
 ) -> web.Response:
     return render(
         request,
@@ -114,6 +117,7 @@ async def _new_form(
         proposing=proposing(request),
         newer=await _newer_draft(request, working),
         group=group if group.isdigit() and len(group) <= 4 else "",
+        previews=previews,
     )
 
 
@@ -159,12 +163,19 @@ async def create_item(request: web.Request) -> web.StreamResponse:
     id_problem = item_id_problem(working.kb, kind, values["id"])
     if id_problem:
         errors["id"] = id_problem
-    if not reason or len(reason) > MAX_REASON:
+    previewing = form.get("action") == "preview"  # stores nothing: no reason needed
+    if not previewing and (not reason or len(reason) > MAX_REASON):
         errors["reason"] = f"请写明原因（1–{MAX_REASON} 字），版本历史和审计日志会显示它。"
     if errors:
         return await _new_form(request, working, kind, values, status=422, errors=errors, gaps=ids)
     editor, me = _editor(request), principal(request)
+    today = context(request).clock.now().date()
     try:
+        if previewing:
+            files = await blocking(editor.created, working, kind, values["path"], values["id"], values, today)
+            kb = await blocking(load_snapshot, files)
+            previews = _previews(kb, kb.items[values["id"]])
+            return await _new_form(request, working, kind, values, gaps=ids, previews=previews)
         version = await blocking(
             editor.create,
             working,
@@ -174,7 +185,7 @@ async def create_item(request: web.Request) -> web.StreamResponse:
             values,
             me,
             reason=reason,
-            today=context(request).clock.now().date(),
+            today=today,
             proposed=proposing(request),
             also=adopting(request, ids, f"新建条目 {values['id']}"),
         )
