@@ -59,9 +59,7 @@ SWAP_TIMEOUT = 300.0
 #: tqdm's bar of DIET's training: "Epochs:  45%|████▌     | 27/60 [00:30<00:37, …]".
 _EPOCHS = re.compile(r"Epochs:\s*\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 #: Rasa's graph trainer names each component it trains.
-_COMPONENT = re.compile(
-    r"(?:Starting to train component|train_)\W*([A-Za-z]+(?:Classifier|Featurizer|Policy|Tokenizer|Extractor|Guard|Mapper))"
-)
+_COMPONENT = re.compile(r"Starting to train component '(\w+)'")
 
 
 class JobStopped(Exception):
@@ -135,6 +133,9 @@ class RunnerSettings:
     python: str = sys.executable
     #: Lower priority for training and evaluation, so that the chat keeps its cores.
     niceness: int = 10
+    #: Rasa's training cache (RASA_CACHE_DIRECTORY); None: Rasa's own, .rasa/cache in the repository, which `make
+    #: model` fills too, so components whose inputs did not change are restored instead of trained again.
+    cache_dir: Path | None = None
 
 
 class Retrainer:
@@ -285,6 +286,8 @@ class Retrainer:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONUNBUFFERED": "1",
         }
+        if self.settings.cache_dir is not None:
+            env["RASA_CACHE_DIRECTORY"] = str(self.settings.cache_dir)
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
