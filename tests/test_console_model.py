@@ -41,13 +41,13 @@ def test_an_editor_requests_a_retraining_follows_it_and_cannot_start_a_second(co
     browser_client.sign_in("li.editor")
     page = browser_client.get("/knowledge/model")
     assert page.status == 200 and 'id="request-retrain"' in page.text and "还没有训练过模型" in page.text
-    assert "ipdesk.tar.gz" in page.text and 'http-equiv="refresh"' not in page.text
+    assert "ipdesk.tar.gz" in page.text and "data-refresh" not in page.text
 
     assert browser_client.post("/knowledge/model/retrain", {"reason": "  "}).status == 400
     assert _jobs(console) == []
     requested = browser_client.post("/knowledge/model/retrain", {"reason": "发布了新的TRO问法"})
     assert requested.status == 200 and "已提交训练任务 #1" in html.unescape(requested.text)
-    assert 'id="current-job"' in requested.text and 'http-equiv="refresh"' in requested.text  # it follows the job
+    assert 'id="current-job" data-refresh="5"' in requested.text  # the page follows the job
     assert 'id="request-retrain"' not in requested.text and "发布了新的TRO问法" in requested.text
 
     console_user("admin", "admin")
@@ -106,3 +106,28 @@ def test_the_versions_page_offers_a_retraining_after_a_publish_that_changed_exam
     assert offered.status == 200 and [job.publication_id for job in _jobs(console)] == [2]
     after = browser_client.get("/knowledge/versions")
     assert 'id="retrain-running"' in after.text and 'id="retrain-offer"' not in after.text
+
+
+def test_a_job_the_runner_never_takes_is_pointed_out_and_can_be_cancelled_with_a_reason(
+    console, console_user, browser_client
+):
+    from datetime import timedelta
+
+    console_user("li.editor", "editor")
+    browser_client.sign_in("li.editor")
+    browser_client.post("/knowledge/model/retrain", {"reason": "新问法"})
+    assert 'id="job-unclaimed"' not in browser_client.get("/knowledge/model").text
+    console.ctx.clock.advance(timedelta(minutes=2))  # no runner took it
+    waiting = browser_client.get("/knowledge/model")
+    assert 'id="job-unclaimed"' in waiting.text and "bot.processes.trainer" in waiting.text
+
+    assert browser_client.post("/knowledge/model/1/cancel", {"reason": ""}).status == 400
+    cancelled = browser_client.post("/knowledge/model/1/cancel", {"reason": "训练进程没有运行"})
+    assert cancelled.status == 200 and "已取消训练任务 #1" in html.unescape(cancelled.text)
+    assert 'id="request-retrain"' in cancelled.text  # a new request may be made
+    [job] = _jobs(console)
+    assert job.state == "failed" and job.active is None and "由 li.editor 取消：训练进程没有运行" in (job.outcome or "")
+    assert browser_client.post("/knowledge/model/1/cancel", {"reason": "再取消"}).status == 409
+    with console.ctx.sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "cancel_retrain")).one()
+    assert entry.username == "li.editor" and entry.object_id == "1"

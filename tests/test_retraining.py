@@ -277,3 +277,16 @@ def test_make_run_starts_the_trainer_which_swaps_every_configured_rasa_server(tm
     cluster_trainer = {s.name: s for s in cluster_services(layout)}["trainer"]
     assert cluster_trainer.env is not None  # each Rasa server itself, not nginx's entry in front of them
     assert runner_settings(cluster_trainer.env).rasa_servers == ("http://127.0.0.1:5101", "http://127.0.0.1:5102")
+
+
+def test_a_running_job_cancelled_stops_its_runner_but_not_a_swap_under_way(retraining) -> None:
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, state="evaluating", progress={"stage": "swapping"})
+    with pytest.raises(RetrainRefused, match="不能中途取消"):
+        retraining.cancel(job.id, "li.editor", "不要了")
+    retraining.report(job.id, progress={"stage": "evaluating new"})
+    retraining.cancel(job.id, "li.editor", "不要了")
+    assert not retraining.report(job.id, progress={})  # the runner's next report says stop
+    with pytest.raises(RetrainRefused, match="不在进行中"):
+        retraining.cancel(job.id, "li.editor", "再取消")

@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "swap_model": "切换NLU模型",
     "refuse_model": "拒绝新模型",
     "retrain_failed": "模型训练失败",
+    "cancel_retrain": "取消模型训练",
 }
 ACTIONS = tuple(ACTION_LABELS)
 

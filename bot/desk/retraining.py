@@ -308,8 +308,11 @@ class Retraining:
             ).rowcount
         return bool(changed)
 
-    def finish(self, job_id: int, state: str, outcome: str, **values: Any) -> None:
-        """End a job as swapped, refused or failed, with why, and its audit entry (by the runner)."""
+    def finish(
+        self, job_id: int, state: str, outcome: str, *, who: Who = RUNNER, action: str | None = None, **values: Any
+    ) -> bool:
+        """End a job as swapped, refused or failed, with why, and its audit entry (by the runner unless `who`); False
+        when it had ended already."""
         if state not in _ENDINGS:
             raise ValueError(f"a job ends as one of {sorted(_ENDINGS)}, not {state!r}")
         now = self.clock.now()
@@ -317,7 +320,7 @@ class Retraining:
             job = session.get(RetrainJob, job_id)
             if job is None or job.active is None:
                 log.warning("retraining: job %s already ended; not marking it %s", job_id, state)
-                return
+                return False
             for name, value in values.items():
                 setattr(job, name, value)
             job.state, job.outcome, job.active = state, outcome, None
@@ -325,8 +328,8 @@ class Retraining:
             job.progress = {**(job.progress or {}), "stage": state}
             _audit(
                 session,
-                RUNNER,
-                _ENDINGS[state],
+                who,
+                action or _ENDINGS[state],
                 now,
                 job_id,
                 {
@@ -338,6 +341,19 @@ class Retraining:
                 },
             )
         log.info("retraining: job %d %s: %s", job_id, state, outcome)
+        return True
+
+    def cancel(self, job_id: int, who: Who, reason: str) -> None:
+        """Stop a queued or running job (a runner that is not running, a request made by mistake): it fails at once,
+        the runner stops its training at its next report and deletes the candidate, and the serving model stays.
+        RetrainRefused: no reason, or the job is not under way."""
+        why = _reason(reason)
+        job = self.job(job_id)
+        if job is not None and job.active and (job.progress or {}).get("stage") == "swapping":
+            raise RetrainRefused(f"任务 #{job_id} 正在把新模型切换到各 Rasa 服务器，不能中途取消。")
+        outcome = f"由 {_username(who)} 取消：{why}；现用模型不变"
+        if not self.finish(job_id, "failed", outcome, who=who, action="cancel_retrain"):
+            raise RetrainRefused(f"任务 #{job_id} 不在进行中，无需取消。")
 
     def fail_abandoned(self) -> list[int]:
         """Fail the running jobs whose runner stopped writing `STALE_AFTER` ago (it died mid-job); their ids."""

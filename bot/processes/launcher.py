@@ -512,8 +512,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.shell:
         prepare_desk(settings)
+        settings = with_serving_model(settings)
         with Stack([action_server(settings), desk_worker(settings), scheduler(settings)]):
-            command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
+            model = settings.serving_model or settings.model
+            command = _rasa("shell", "--model", str(model), "--endpoints", str(settings.endpoints_file()))
             return subprocess.call(command, cwd=ROOT, env=settings.environment())
 
     print(prepare_desk(settings), flush=True)

@@ -191,7 +191,7 @@ class Retrainer:
                 self.service.finish(job.id, "refused", f"新模型未切换：{decision.text}；现用模型不变")
                 return
             self._report(job.id, progress={**carry, "stage": "swapping", "servers": len(self.settings.rasa_servers)})
-            self._swap(old, candidate)
+            self._swap(job.id, old, candidate)
             made = False  # it serves now: keep it
             self.service.finish(
                 job.id, "swapped", f"新模型已切换到 {len(self.settings.rasa_servers)} 台 Rasa 服务器：{decision.text}"
@@ -322,7 +322,7 @@ class Retrainer:
         self._report(job_id, progress=progress.as_dict(), log_tail=progress.log_tail())
         return process.returncode
 
-    def _swap(self, old: Path, new: Path) -> None:
+    def _swap(self, job_id: int, old: Path, new: Path) -> None:
         """Load `new` into every Rasa server in turn; on a failure, put the ones done back on `old`."""
         done: list[str] = []
         with httpx.Client(timeout=SWAP_TIMEOUT, trust_env=False) as client:
@@ -330,6 +330,7 @@ class Retrainer:
                 for server in self.settings.rasa_servers:
                     self._load(client, server, new)
                     done.append(server)
+                    self.service.report(job_id)  # alive: each server takes up to a minute to load the model
             except (httpx.HTTPError, SwapFailed) as error:
                 for server in done:
                     try:

@@ -9,6 +9,7 @@ bot/runtime/retrain.py (`python -m bot.processes.trainer`). The request is audit
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -23,6 +24,8 @@ EDITORS = ("admin", "editor")
 HISTORY = 20
 #: Seconds between the page's refreshes while a job runs.
 REFRESH_SECONDS = 5
+#: A job still queued this long after its request: the runner is probably not running (the page says so).
+UNCLAIMED = timedelta(minutes=1)
 STAGE_LABELS = {
     "queued": "等待训练进程领取",
     "preparing": "准备训练数据",
@@ -44,6 +47,8 @@ async def model_page(request: web.Request) -> web.Response:
     service = retraining(request)
     jobs = await blocking(service.jobs, HISTORY)
     current = next((job for job in jobs if job.active), None) or await blocking(service.current)
+    ctx = context(request)
+    unclaimed = current is not None and current.state == "queued" and ctx.clock.now() - current.requested_at > UNCLAIMED
     default = model_path(os.environ)
     serving = await blocking(service.serving_model, default)
     return render(
@@ -58,6 +63,7 @@ async def model_page(request: web.Request) -> web.Response:
         stages=STAGE_LABELS,
         tolerance=TOLERANCE,
         refresh=REFRESH_SECONDS if current is not None else None,
+        unclaimed=unclaimed,
         max_reason=MAX_REASON,
     )
 
@@ -77,3 +83,16 @@ async def request_retrain(request: web.Request) -> web.StreamResponse:
         "/knowledge/model",
         flash=f"已提交训练任务 #{job.id}。训练约需数分钟，新模型在留出集上不比现用模型差才会切换；本页会自动刷新。",
     )
+
+
+@routes.post("/knowledge/model/{job_id:[0-9]{1,9}}/cancel")
+@require(*EDITORS)
+async def cancel(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    job_id = int(request.match_info["job_id"])
+    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    try:
+        await blocking(retraining(request).cancel, job_id, principal(request), reason)
+    except RetrainRefused as refused:
+        return error_page(request, 409 if reason else 400, str(refused))
+    raise redirect("/knowledge/model", flash=f"已取消训练任务 #{job_id}，现用模型不变。")
