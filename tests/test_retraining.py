@@ -290,3 +290,27 @@ def test_a_running_job_cancelled_stops_its_runner_but_not_a_swap_under_way(retra
     assert not retraining.report(job.id, progress={})  # the runner's next report says stop
     with pytest.raises(RetrainRefused, match="不在进行中"):
         retraining.cancel(job.id, "li.editor", "再取消")
+
+
+def test_models_swapped_in_before_the_last_two_are_superseded(retraining, tmp_path) -> None:
+    paths = []
+    for number in range(1, 5):
+        job = retraining.request("li.editor", f"第 {number} 次")
+        retraining.claim("runner")
+        paths.append(tmp_path / f"ipdesk-retrain-{number}.tar.gz")
+        retraining.finish(job.id, "swapped", "已切换", new_model=str(paths[-1]))
+    refused = retraining.request("li.editor", "较差的一次")
+    retraining.claim("runner")
+    retraining.finish(refused.id, "refused", "较差", new_model=str(tmp_path / "refused.tar.gz"))
+    assert retraining.superseded_models() == [paths[1], paths[0]]  # the serving one and the one before it stay
+
+    from bot.runtime.retrain import Retrainer, RunnerSettings
+
+    for path in paths:
+        path.write_bytes(b"model")
+    elsewhere = tmp_path / "elsewhere"
+    runner = Retrainer(retraining, RunnerSettings(("http://127.0.0.1:9",), "t", elsewhere / "m", elsewhere), "runner")
+    runner._prune()  # not its folder: a candidate handed in from elsewhere is never deleted
+    assert all(path.exists() for path in paths)
+    Retrainer(retraining, RunnerSettings(("http://127.0.0.1:9",), "t", tmp_path / "m", tmp_path), "runner")._prune()
+    assert [path.exists() for path in paths] == [False, False, True, True]

@@ -44,6 +44,8 @@ MAX_REASON = 500
 #: so that it does not block every later request. The runner writes every few seconds, and at most one call to a
 #: Rasa server (loading a model, a few minutes at worst) goes by without a write.
 STALE_AFTER = timedelta(minutes=10)
+#: Swapped-in models whose files are kept: the serving one and the one before it.
+KEEP_SWAPPED = 2
 #: Who the runner's audit entries name.
 RUNNER = "trainer"
 #: What the job states are called in the console.
@@ -192,6 +194,15 @@ class Retraining:
         if default.is_file() and default.stat().st_mtime > swapped.finished_at.timestamp():
             return default
         return path
+
+    def superseded_models(self, keep: int = KEEP_SWAPPED) -> list[Path]:
+        """The files of swapped-in models older than the newest `keep` (the serving one and the one before it, to go
+        back to by hand): kept by no one, 70 MB each."""
+        with self.sessions() as session:
+            query = select(RetrainJob.new_model).where(RetrainJob.state == "swapped").order_by(RetrainJob.id.desc())
+            paths = [Path(path) for path in session.scalars(query) if path]
+        kept = set(paths[:keep])
+        return [path for path in dict.fromkeys(paths[keep:]) if path not in kept]
 
     def figures_for(self, model_sha256: str, heldout_sha256: str) -> Figures | None:
         """Figures measured before for the same model file on the same held-out set (a model is evaluated once)."""

@@ -15,7 +15,8 @@ serving model on the held-out set, and swaps the candidate into every Rasa serve
   or on shared storage.
 
 A refused or failed candidate's file is deleted; the swapped-in one stays, and the launcher serves it after a
-restart (`Retraining.serving_model`).
+restart (`Retraining.serving_model`); of the models swapped in before, the one before it stays too (to go back to by
+hand) and older ones are deleted.
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ class Retrainer:
             self.service.finish(
                 job.id, "swapped", f"新模型已切换到 {len(self.settings.rasa_servers)} 台 Rasa 服务器：{decision.text}"
             )
+            self._prune()
         except JobStopped as stopped:
             log.warning("retraining: job %d stopped: %s", job.id, stopped)
             self.service.finish(job.id, "failed", f"任务中止：{stopped}；现用模型不变")
@@ -340,6 +342,17 @@ class Retrainer:
                 raise SwapFailed(
                     f"Rasa 服务器未能加载新模型（{error}）；已切换的 {len(done)} 台已恢复原模型"
                 ) from error
+
+    def _prune(self) -> None:
+        """Delete the files of models swapped in before the last two, if this runner wrote them (in its folder)."""
+        folder = self.settings.models_dir.resolve()
+        for path in self.service.superseded_models():
+            try:
+                if path.resolve().parent == folder and path.is_file():
+                    path.unlink()
+                    log.info("retraining: deleted %s, superseded by later swaps", path)
+            except OSError:  # a file left behind costs disk space, not the swap
+                log.exception("retraining: could not delete the superseded model %s", path)
 
     def _load(self, client: httpx.Client, server: str, model: Path) -> None:
         base, params = server.rstrip("/"), {"token": self.settings.rasa_token}
