@@ -11,8 +11,9 @@ from bot.console.views import (
     home,
     inbox,
     knowledge,
+    model,
     tickets,
     warnings,
 )
 
-MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, editor, dashboard, admin]
+MODULES = [auth, home, calls, tickets, expert, inbox, warnings, exhibitions, knowledge, editor, model, dashboard, admin]

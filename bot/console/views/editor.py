@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Reading, Working
 from bot.console.web import HTTP, Handler, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionRefused
+from bot.desk.retraining import Retraining
 from bot.desk.schema import KnowledgeVersion
 from knowledge.answers import answer_text
 from knowledge.base import KnowledgeBase
@@ -323,6 +324,8 @@ async def list_versions(request: web.Request) -> web.Response:
                 found[v.id] = "broken"
         return found
 
+    can_publish = principal(request).role in EDITORS
+    retraining = Retraining(context(request).sessions, context(request).clock)
     return render(
         request,
         "knowledge/versions.html",
@@ -330,7 +333,10 @@ async def list_versions(request: web.Request) -> web.Response:
         published=published,
         publications=publications[:DIFFED],
         changes=await blocking(changes),
-        can_publish=principal(request).role in EDITORS,
+        can_publish=can_publish,
+        # After a publish that changed example questions: offer to retrain the model that reads them.
+        untrained=await blocking(retraining.untrained_questions) if can_publish else [],
+        retraining=await blocking(retraining.current) if can_publish else None,
     )
 
 
