@@ -160,3 +160,9 @@ def test_contact_and_company_are_read_from_the_request() -> None:
 )
 def test_lawful_questions_near_the_refusal_words_are_not_refused(text: str) -> None:
     assert cues.refusal(text) is None
+
+
+def test_no_example_question_of_an_item_is_refused(kb) -> None:
+    """Staff's example questions are what enterprises ask: a refusal cue that fires on one refuses real users too."""
+    refused = [(item.id, q) for item in kb.items.values() for q in item.questions if cues.refusal(q)]
+    assert refused == []
