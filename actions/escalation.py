@@ -195,6 +195,17 @@ def digression(slot: str, tracker: Tracker) -> bool:
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 
+def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Reply to a message a form took in as it would be replied to outside the form: answered, referred or refused.
+    An urgent dispute gets its first steps, not a second escalation: the enterprise is already on its way to a person."""
+    lang = language(tracker)
+    decision = decide(knowledge(), reading(tracker), topic_of(tracker), user_turns(tracker))
+    if decision.kind == "escalate_urgent":
+        decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
+    logger.info("form digression answered as %s (%s)", decision.kind, decision.why)
+    return respond(dispatcher, tracker, decision, lang)
+
+
 class ValidateEscalationForm(FormValidationAction):
     """Check each answer; a value that cannot be used is refused with the reason and asked again."""
 
@@ -212,21 +223,9 @@ class ValidateEscalationForm(FormValidationAction):
             dispatcher.utter_message(text=BUTTON_IN_FORM.get(language(tracker)))
             return [SlotSet(requested, None)]
         if requested and text and tracker.get_slot(requested) == text and digression(requested, tracker):
-            return await self._answer_digression(dispatcher, tracker, requested)
+            # Answered as outside the form; the slot stays empty, so the form asks again (or the user says “取消”).
+            return [SlotSet(requested, None), *answer_digression(dispatcher, tracker)]
         return await super().get_validation_events(dispatcher, tracker, domain)
-
-    @staticmethod
-    async def _answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> list[EventType]:
-        """A question asked in the middle of the form is answered (or referred, or refused) as it would be outside it;
-        the slot stays empty, so the form asks its question again and the user can go on or reply “取消”."""
-        lang = language(tracker)
-        seen = reading(tracker)
-        decision = decide(knowledge(), seen, topic_of(tracker), user_turns(tracker))
-        if decision.kind == "escalate_urgent":  # already with an expert: the first steps are what helps now
-            decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
-        logger.info("form %s: digression answered as %s (%s)", FORM, decision.kind, decision.why)
-        events = respond(dispatcher, tracker, decision, lang)
-        return [SlotSet(requested, None), *events]
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, error: FieldError) -> dict[str, Any]:
@@ -610,4 +609,9 @@ class ActionSubmitFeedback(Action):
             text=Localized("谢谢您的反馈，我们会认真改进。", "Thank you for the feedback.").get(lang),
             json_message=contract("goodbye", language=lang),
         )
-        return [SlotSet("feedback", None), SlotSet("feedback_for", None)]
+        events: list[dict[str, Any]] = [SlotSet("feedback", None), SlotSet("feedback_for", None)]
+        if digression("feedback", tracker):
+            # A question typed where a comment was asked for is kept as the comment (it says what the answer
+            # lacked) and answered too, as it would be outside the form: the enterprise asked it to be answered.
+            events += answer_digression(dispatcher, tracker)
+        return events

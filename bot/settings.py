@@ -109,7 +109,19 @@ SETTINGS: tuple[Setting, ...] = (
     _s("IPDESK_ACTIONS_PORT", "5055", "the action server's port", part="processes"),
     _s("IPDESK_CONSOLE_PORT", "8080", "the hotline console's port", part="processes"),
     _s("IPDESK_CONSOLE_HOST", "", "the console's address, when not IPDESK_HOST", part="processes"),
-    _s("IPDESK_MODEL", "models/ipdesk.tar.gz", "the trained model", part="processes"),
+    _s(
+        "IPDESK_MODEL",
+        "models/ipdesk.tar.gz",
+        "the trained model (`make model`); a model swapped in by a retraining job since serves instead",
+        part="processes",
+    ),
+    _s(
+        "IPDESK_RASA_SERVERS",
+        "",
+        "every Rasa server the retraining runner swaps a new model into, comma separated (each server, not a "
+        "balancer in front of them); unset: IPDESK_RASA_URL (set by the launcher and the scaled-out layout)",
+        part="processes",
+    ),
     _s(
         "IPDESK_VAR_DIR",
         "var",
@@ -438,6 +450,12 @@ def read(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: 
         return parse(raw)
     except ValueError as error:
         raise SettingsError(f"{variable}={raw!r}: {error}") from error
+
+
+def model_path(env: Mapping[str, str]) -> Path:
+    """IPDESK_MODEL, what `make model` builds (a relative path is under the repository)."""
+    model = Path(text(env, "IPDESK_MODEL") or "models/ipdesk.tar.gz")
+    return model if model.is_absolute() else ROOT / model
 
 
 def flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:

@@ -34,21 +34,26 @@ HARMFUL = _any(
     # counterfeiting and infringing on purpose, unseen
     r"(怎么|如何|怎样|教我|帮我|能不能|可以).{0,12}(做|生产|仿|造|卖|搞).{0,6}(高仿|仿冒|假货|山寨|A货|复刻)",
     r"(高仿|仿冒|假货|山寨|A货|仿牌|侵权货|仿品).{0,20}(不被|不会被|避免被|逃过|躲过|查不到|不被发现|不让.{0,4}发现)",
-    r"(不被|不会被|避免被|逃过|躲过|查不出|不被发现).{0,12}(高仿|仿冒|假货|山寨|仿牌|侵权|查到|发现|抓)",
+    r"(不被|(?<!会)不会被|避免被|逃过|躲过|查不出|不被发现).{0,12}(高仿|仿冒|假货|山寨|仿牌|侵权|查到|发现|抓)",
     r"(去掉|磨掉|撕掉|遮住|换掉|抹掉).{0,8}(logo|商标|标志|标识|牌子).{0,16}(卖|出口|发货|过关|上架)",
+    r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(仿冒|假冒|仿造|山寨|冒用)",
+    r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(抢注|恶意注册|抢先注册)(别人|他人|国外|对方|竞争对手|大牌|名牌|知名)?",
+    r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(恶意|虚假|假)(投诉|举报|下架)",
+    r"(冒充|假冒|假装成?)(律师|权利人|品牌方|品牌所有人|官方|海关|法院)",
     r"(copy|clone|replicate|knock ?off|counterfeit|fake).{0,40}(without|not|never).{0,12}(caught|detected|noticed|found)",
+    r"(file|submit|send|make).{0,12}(fake|false|bogus|fraudulent|made-up).{0,12}(complaints?|reports?|takedowns?|notices?|claims?)",
+    r"(how|help).{0,20}(register|file|grab).{0,30}(someone else'?s|another company'?s|a competitor'?s|their|a famous|a well-known) (brand|trademark|mark)",
+    r"(pretend|pose|impersonate).{0,12}(lawyer|attorney|brand owner|rights holder|customs|the court)",
     r"(how|help).{0,20}(make|sell|produce|ship).{0,20}(counterfeit|fake|knock-?off|replica)s?\b",
     r"(remove|hide|cover).{0,12}(logo|brand|trademark).{0,30}(sell|ship|export|customs)",
     # evading enforcement: moving money before or despite a freeze, hiding assets, dodging customs or an injunction
-    r"(转移|转走|转出|提走|取走|提现|挪走|藏起来|隐匿|隐藏).{0,12}(资金|钱|款|余额|财产|资产|货款)",
-    r"(资金|钱|款|余额|财产|资产).{0,12}(转移|转走|转出|提走|取走|提前提现|藏起来|隐匿|挪走)",
     r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
     r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
     r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
-    r"(过户|转让|转移|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|名下)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)",
+    r"(过户|转让|转移|转|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|亲属)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)|(判了|赢了).{0,6}(也)?(执行不了|拿不到)",
     r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
     r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
-    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|不会被|别被|不让).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(仿|假|山寨)",
+    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|(?<!会)不会被|别被|不让|不容易被|不易被|很难被|难以被).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(仿|假|山寨)",
     r"(报|写)得?(模糊|含糊|笼统)(一点|些)?.{0,6}(过关|通关|好过)",
     r"(早|提前)(几|一|两|三|五)?年的.{0,8}(设计稿|图纸|证据|合同|发票|记录|样品照片)",
     r"(get|sneak|slip|smuggle)\s.{0,30}\spast (the )?(customs|border|inspection|platform)|without (them|customs|anyone|the court|the platform) (noticing|finding out|knowing)",
@@ -56,6 +61,9 @@ HARMFUL = _any(
     r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
     r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,20}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
     r"(mislabel|misdeclare|relabel).{0,30}(customs|get through|avoid)",
+    r"(绕过|规避|躲过|骗过|避开).{0,12}(检测|审核|品牌备案|备案|过滤|识别|算法|风控)",
+    r"(吓唬|威胁|恐吓|报复|骚扰).{0,10}(原告|对方|投诉人|律师|权利人|法官|审查员|证人)",
+    r"(threaten|intimidate|harass|scare).{0,20}(plaintiff|complainant|lawyer|attorney|judge|witness|rights holder)",
     # bribery
     r"行贿|贿赂|塞钱|塞红包|打点一下|打点打点|走后门|送(点)?(礼|红包|钱|好处).{0,10}(海关|官员|法官|审查员|审查|工作人员|平台|小二|关员)",
     r"(海关|官员|法官|审查员|关员|平台小二|工作人员).{0,10}(送(点)?(礼|红包|钱|好处)|好处费|意思一下|打点)",
@@ -106,7 +114,23 @@ INJECTION = _any(
     r"[\"']?(role|user|mode)[\"']?\s*:\s*[\"']?(admin|administrator|root|system|developer)",
     r"(把|将)?你的(回答|回复|输出)(改成|都改为|全部改为|只回答|必须)|(回答|回复)(只能|必须)(说|回复|是)",
     r"(以后|之后|今后|从此)(你)?(每次|所有|每一次)(的)?(回答|回复)|(每次|所有)(回答|回复)(都|要)(加|带|附|写)",
+    r"(把|将).{0,10}(工单|记录|数据|状态).{0,10}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
+    r"(输出|列出|告诉我|给我|导出).{0,10}(意图列表|全部意图|所有意图|训练样本|intents?\b)",
+    r"原样输出|(并|然后)执行|你现在的身份|你的身份(是|变成|改为)|\bforget (the |about )?(ip|rules|instructions|everything)\b",
 )
+
+
+#: Moving money or assets out of reach. Asked for as a way to do it ("有什么办法把钱转走"), it is refused; asked whether
+#: it may be done ("冻结了钱还能转出来吗", "要不要先把钱转出来"), it is a question the knowledge answers — no, and why.
+MOVING_MONEY = _any(
+    r"(转移|转走|转出|提走|取走|提现|挪走|藏起来|隐匿|隐藏).{0,12}(资金|钱|款|余额|财产|资产|货款)",
+    r"(资金|钱|款|余额|财产|资产).{0,12}(转移|转走|转出|提走|取走|提前提现|藏起来|隐匿|挪走)",
+)
+ASKS_WHETHER = _any(
+    r"要不要|能不能|可不可以|可以吗|行不行|还能|能.{0,10}吗|是否|会不会|算不算|违法吗|合法吗|有没有风险|"
+    r"\b(can|may|should) (we|i)\b|\bis it (legal|allowed|ok)"
+)
+ASKS_HOW = _any(r"怎么|如何|怎样|办法|方法|教我|帮我|招儿?|技巧|窍门|\bhow\b|\bhelp (me|us)\b|\bways? to\b")
 
 
 def refusal(text: str) -> Refusal | None:
@@ -114,6 +138,8 @@ def refusal(text: str) -> Refusal | None:
     if INJECTION.search(text):
         return "injection"
     if HARMFUL.search(text):
+        return "harmful"
+    if MOVING_MONEY.search(text) and (ASKS_HOW.search(text) or not ASKS_WHETHER.search(text)):
         return "harmful"
     return None
 
@@ -133,7 +159,7 @@ STRONG_URGENCY = {
         r"\b\d+\s*O\s*\d+/\d{2}\b",
     ),
     "deadline_days": _any(
-        r"\d+\s*(个)?(天|日|个工作日|工作日|周|个星期)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|就要|必须)",
+        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|就要|必须)",
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
         r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
@@ -143,12 +169,16 @@ STRONG_URGENCY = {
     ),
     "frozen_sum": _any(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
+        r"(冻结|冻了|冻住|冻着|被冻|扣了|划走).{0,8}(十几|几十|几|[\d一二三四五六七八九十两]+)\s*(万|千)",
+        r"(十几|几十|几|[\d一二三四五六七八九十两]+)\s*(万|千)[^。！？!?]{0,6}(冻结|冻了|冻住|冻着|被冻|被扣|扣着)",
         r"([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|欧元|英镑|USD|dollars?)).{0,16}(冻结|冻了|冻住|被冻|frozen|restrained|held)",
         r"(frozen|restrained|held|locked).{0,20}\$\s?[\d,.]+",
     ),
     "received": _any(
-        r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知)|应诉通知|complaint|summons|notice)",
-        r"(被列为|列为|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知|命令)|应诉通知|complaint|summons|notice)",
+        r"(被列为|列为|列在|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(在|进了|上了|出现在)[^。！？!?]{0,6}(被申请人|被告|respondents?|defendants?)\s*(名单|list|列表)",
+        r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被(人|对方|原告|美国公司|竞争对手)?(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
         r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
@@ -165,7 +195,7 @@ STRONG_URGENCY = {
 #: Signs that mark a live dispute only when the message speaks of the enterprise's own situation.
 WEAK_URGENCY = {
     "court": _any(r"法院|法庭|联邦法院|地区法院|Landgericht|\bcourt\b|district of|tribunal"),
-    "frozen": _any(r"冻结|冻了|冻住|解冻|frozen|freez|restrain"),
+    "frozen": _any(r"冻结|冻了|冻住|冻着|解冻|frozen|freez|restrain"),
     "seized": _any(r"扣押|扣留|扣货|查扣|扣了|detain|seiz"),
     "injunction": _any(r"禁令|TRO|临时限制令|injunction|einstweilige"),
 }
@@ -188,23 +218,26 @@ CASE_STUDY = _any(
 ALONE = frozenset({"case_number", "frozen_sum"})
 
 
+#: Where one sentence of a message ends: a story's facts and its question ("…听说这个程序很快，该先做什么？") are read
+#: apart, so that the question's "听说" or "一般" does not make the facts hypothetical.
+SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+
+
 def urgency(text: str) -> list[str]:
     """The signs of a live dispute the message carries.
 
     A docket number or a frozen sum marks one on its own. A deadline in days, a document received, goods held or an
-    injunction at a fair mark one when the message is not hypothetical ("如果被列为被申请人…" is a question about
-    what happens); weak signs (a court, a freeze, a seizure, an injunction) need two of them and the enterprise
-    speaking of its own case."""
-    hypothetical = bool(HYPOTHETICAL.search(text))
+    injunction at a fair mark one when said in a sentence that is not hypothetical ("如果被列为被申请人…" is a
+    question about what happens); weak signs (a court, a freeze, a seizure, an injunction) need two of them, said in
+    such sentences, with the enterprise speaking of its own case."""
     if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
-    found = [
-        name for name, pattern in STRONG_URGENCY.items() if (name in ALONE or not hypothetical) and pattern.search(text)
-    ]
+    factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not HYPOTHETICAL.search(part))
+    found = [name for name, pattern in STRONG_URGENCY.items() if pattern.search(text if name in ALONE else factual)]
     if found:
         return found
-    own = FIRST_PERSON_NOW.search(text) and not hypothetical
-    weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(text)]
+    own = FIRST_PERSON_NOW.search(factual)
+    weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(factual)]
     return weak if own and len(weak) >= 2 else []
 
 

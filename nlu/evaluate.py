@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\n== decisions on the hard set (nlu/hard: written independently; dev half tuned on, test half only scored) =="
         )
-        for report in hard.evaluate().values():
+        for report in hard.evaluate(model=args.model).values():
             print(report.render())
     return 0
 

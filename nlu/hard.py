@@ -25,6 +25,7 @@ group; `--errors` lists the dev half's mistakes (never the test half's).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import tempfile
@@ -196,16 +197,22 @@ class HardReport:
         return "\n".join(lines)
 
 
-def evaluate(halves: Iterable[str] = HALVES, url: str | None = None) -> dict[str, HardReport]:
-    """Score the halves through the REST channel at `url`, or through a stack of its own on free ports."""
+def evaluate(
+    halves: Iterable[str] = HALVES, url: str | None = None, model: Path | None = None
+) -> dict[str, HardReport]:
+    """Score the halves through the REST channel at `url`, or through a stack of its own on free ports serving
+    `model` (by default the one `make model` built)."""
     if url is not None:
         return {half: HardReport(half, run(url, load(half))) for half in halves}
-    with _own_stack() as own_url:
+    with _own_stack(model) as own_url:
         return {half: HardReport(half, run(own_url, load(half))) for half in halves}
 
 
 class _own_stack:
     """The action server, the Rasa server and the desk worker on free ports, as the end-to-end tests start them."""
+
+    def __init__(self, model: Path | None = None) -> None:
+        self.model = model
 
     def __enter__(self) -> str:
         import socket
@@ -221,6 +228,8 @@ class _own_stack:
         # One client sends every message from one address: the per-address limit is for the public, not for this.
         os.environ.setdefault("IPDESK_REST_ADDRESS_BURST", "0")
         settings = Settings(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(), var_dir=var_dir)
+        if self.model is not None:
+            settings = dataclasses.replace(settings, model=self.model)
         prepare_desk(settings)
         self.stack = Stack(all_services(settings), log_dir=var_dir / "logs")
         self.stack.start(timeout=300)
@@ -235,9 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=[*HALVES, "both"], default="both")
     parser.add_argument("--url", help="a running bot's REST base URL (default: start one)")
     parser.add_argument("--errors", action="store_true", help="list the dev half's mistakes")
+    parser.add_argument("--model", type=Path, help="the model to serve (default: the one make model built)")
     args = parser.parse_args(argv)
     halves = HALVES if args.half == "both" else (args.half,)
-    for report in evaluate(halves, args.url).values():
+    for report in evaluate(halves, args.url, args.model).values():
         print(report.render(errors=args.errors and report.half == "dev"))
     return 0
 

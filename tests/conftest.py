@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.databases import empty_database
+from tests.helpers.databases import MigratedDatabases
 from tests.helpers.stack import free_port, stack_settings, start_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,14 +75,19 @@ from zoneinfo import ZoneInfo  # noqa: E402
 DESK_START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, desk open
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def desk_engine(request, tmp_path):
-    """A fresh desk database at the newest schema: a SQLite file, or a PostgreSQL schema of its own, dropped
-    afterwards (tests/helpers/databases.py)."""
-    from bot.desk.db import create_schema
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory):
+    """The desk's schema migrated once per test process, handed to each test empty (tests/helpers/databases.py)."""
+    databases = MigratedDatabases(tmp_path_factory.mktemp("desk-templates"))
+    yield databases
+    databases.close()
 
-    with empty_database(request.param, tmp_path) as engine:
-        create_schema(engine)
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desk_engine(request, tmp_path, migrated_databases):
+    """A fresh desk database at the newest schema: a SQLite file, or an emptied PostgreSQL schema of this test
+    process's own."""
+    with migrated_databases.database(request.param, tmp_path) as engine:
         yield engine
 
 

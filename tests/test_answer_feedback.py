@@ -118,7 +118,7 @@ def test_an_enterprise_says_an_answer_did_not_help_and_why(stack, stack_desk) ->
     assert "没帮上忙" in " ".join(m.get("text") or "" for m in sorry)
     assert customs(sorry)[-1] == {**customs(sorry)[-1], "kind": "form", "ask": "feedback"}  # an optional comment
     thanks = say(stack, sender, "没说清楚展会期间买的保险怎么用")
-    assert customs(thanks)[-1]["kind"] == "goodbye"
+    assert customs(thanks)[0]["kind"] == "goodbye"  # thanked; the question in it is answered after (below)
 
     mine = [v for v in verdicts(stack_desk) if v.item_id == item and v.comment == "没说清楚展会期间买的保险怎么用"]
     assert len(mine) == 1 and mine[0].helpful is False and mine[0].channel == "rest"
@@ -128,6 +128,21 @@ def test_an_enterprise_says_an_answer_did_not_help_and_why(stack, stack_desk) ->
 
     helpful = next(b for b in buttons if b["title"] == "👍 有帮助")
     assert "谢谢" in say(stack, "feedback-e2e-2", helpful["payload"])[0]["text"]
+
+
+def test_a_question_typed_where_a_comment_was_asked_for_is_kept_and_answered(stack, stack_desk) -> None:
+    sender = "feedback-question"
+    answer = say(stack, sender, "海外知识产权保险能报销律师费吗")
+    unhelpful = next(b for m in answer for b in m.get("buttons") or [] if b["title"] == "👎 没帮助")
+    say(stack, sender, unhelpful["payload"])
+
+    reply = say(stack, sender, "美国337调查一般要多长时间？")
+    kinds = [custom["kind"] for custom in customs(reply)]
+    assert kinds[0] == "goodbye" and kinds[-1] == "answer", kinds
+    assert any(source.startswith("faq:337") for source in customs(reply)[-1]["sources"])
+    assert [v.helpful for v in verdicts(stack_desk) if v.comment == "美国337调查一般要多长时间？"] == [False]
+    # The form is over: the next message is a question of its own, not a second comment.
+    assert customs(say(stack, sender, "那欧盟海关扣货呢"))[-1]["kind"] != "goodbye"
 
 
 def test_the_dashboard_shows_each_items_verdicts(console, console_user, browser_client) -> None:

@@ -123,12 +123,18 @@ REFUSED_PAYLOADS = [
 
 
 @pytest.mark.parametrize("text", REFUSED_PAYLOADS)
-def test_a_typed_intent_that_is_no_button_of_the_bot_is_refused(stack, text) -> None:
+def test_a_typed_intent_that_is_no_button_of_the_bot_is_answered_not_run(stack, text) -> None:
     sender = f"edge-typed-{uuid.uuid4().hex[:8]}"
     say(stack, sender, "有哪些海外知识产权保险")
     before, desk = tracker_events(stack, sender), desk_counts(stack)
     status, _, answer = post(stack, message(sender, text))
-    assert status == 400 and "button" in answer["error"], answer
+    assert status == 200 and len(answer) == 1, answer
+    custom = answer[0]["custom"]
+    if "{" in text or "@" in text:  # sets values: refused
+        assert (custom["kind"], custom["reason"], custom["sources"]) == ("out_of_scope", "refuse", []), answer
+        assert "不能接受" in answer[0]["text"] or "not accepted" in answer[0]["text"]
+    else:  # a bare command: asked to write the question in words
+        assert custom["kind"] == "clarify" and ("文字" in answer[0]["text"] or "in words" in answer[0]["text"])
     assert tracker_events(stack, sender) == before and desk_counts(stack) == desk
 
 

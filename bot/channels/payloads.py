@@ -18,6 +18,8 @@ import re
 import unicodedata
 from typing import Any, Callable
 
+from bot.contracts import Reply
+from knowledge import Localized, detect_language
 from knowledge.vocabulary import ENTITIES as VOCABULARY_ENTITIES
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -27,7 +29,14 @@ MAX_DEPTH = 8
 
 
 class RefusedPayload(ValueError):
-    """A message in the `/intent{…}` form that is not one of the bot's buttons; the message says why."""
+    """A message in the `/intent{…}` form that is not one of the bot's buttons; the message says why.
+
+    `sets_values`: it carries entities or a confidence — an attempt to set what the conversation holds, not a habit
+    from other chats ("/start", "/help" typed by hand)."""
+
+    def __init__(self, message: str, *, sets_values: bool = False) -> None:
+        super().__init__(message)
+        self.sets_values = sets_values
 
 
 def _digits(value: Any) -> bool:
@@ -86,9 +95,11 @@ def screen(text: str) -> str:
     match = INTENT_MESSAGE.match(stripped)  # no match ("/", "/{…}"): Rasa would log the text as a parsing failure
     intent = match.group("intent").strip() if match else ""
     allowed = BUTTON_PAYLOADS.get(intent)
+    sets_values = bool(match and (match.group("entities") or match.group("confidence")))
     if match is None or allowed is None or match.group("confidence") or match.group("rest").strip():
         raise RefusedPayload(
-            'a message beginning with "/" must be one of the bot\'s buttons; write the question without the "/"'
+            'a message beginning with "/" must be one of the bot\'s buttons; write the question without the "/"',
+            sets_values=sets_values,
         )
     if match.group("entities"):
         try:
@@ -96,12 +107,40 @@ def screen(text: str) -> str:
         except (ValueError, RecursionError):
             entities = None
         if not isinstance(entities, dict) or not entities:
-            raise RefusedPayload(f'the button "/{intent}" carries a JSON object of its values')
+            raise RefusedPayload(f'the button "/{intent}" carries a JSON object of its values', sets_values=True)
         for name, value in entities.items():
             check = allowed.get(name)
             if check is None or not check(value):
-                raise RefusedPayload(f'the button "/{intent}" does not carry {name!r} with that value')
+                raise RefusedPayload(
+                    f'the button "/{intent}" does not carry {name!r} with that value', sets_values=True
+                )
     return text
+
+
+#: What a user who typed a message in the button form is told: asked to write the question (a bare "/start" or
+#: "/help" is a habit from other chats), or refused (values set by hand are an attempt to steer the conversation).
+TYPED_COMMAND = Localized(
+    "以“/”开头的消息是对话按钮使用的指令，不能手动输入。请直接用文字写下您的问题，例如“美国337调查怎么应对”，或点击对话中的按钮。",
+    'Messages beginning with "/" are commands of the chat\'s buttons and cannot be typed. Please write your '
+    'question in words, for example "How do we respond to a Section 337 investigation?", or tap a button.',
+)
+TYPED_VALUES = Localized(
+    "这条消息试图以按钮指令的形式设置对话内容，不能接受，也没有执行。如需咨询，请直接用文字描述您的问题。",
+    "This message tries to set what the conversation holds in the form of a button's command; it was not accepted "
+    "and nothing was run. To ask something, please describe your question in words.",
+)
+
+
+def typed_command_reply(recipient: str, text: str, refused: RefusedPayload) -> dict[str, Any]:
+    """The reply, under the reply contract, to a typed message that `screen` refused: nothing of it reached Rasa, and
+    the user is told why in their language (kind `clarify`, or `out_of_scope`/`refuse` when it set values)."""
+    language = detect_language(text)
+    custom: Reply
+    if refused.sets_values:
+        custom = {"kind": "out_of_scope", "language": language, "sources": [], "reason": "refuse"}
+        return {"recipient_id": recipient, "text": TYPED_VALUES.get(language), "custom": custom}
+    custom = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
+    return {"recipient_id": recipient, "text": TYPED_COMMAND.get(language), "custom": custom}
 
 
 def clean_text(text: str) -> str:

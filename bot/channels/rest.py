@@ -7,9 +7,11 @@ called "rest", so conversations and tickets opened here are REST's). In addition
 - **Bad requests get a clear answer**, never a 500 or an empty list: a body that is not a JSON object (or JSON
   nested too deep), a missing or overlong sender, a sender id with characters that would need percent-encoding in
   a URL (the desk's answers are delivered through Rasa's API, which takes the id from the path undecoded), a sender
-  of another channel ("tg:…"), a missing or empty message, a typed `/intent{…}` that is not one of the bot's
-  buttons (bot/channels/payloads.py): 400 with `{"error": …}`; a message over `IPDESK_REST_MAX_CHARS` characters
-  (4000) or a body over 64 KiB: 413. Control characters other than tab and newline, lone surrogates and
+  of another channel ("tg:…"), a missing or empty message: 400 with `{"error": …}`; a message over
+  `IPDESK_REST_MAX_CHARS` characters (4000) or a body over 64 KiB: 413. A typed `/intent{…}` that is not one of the
+  bot's buttons (bot/channels/payloads.py) is not run: the user is answered under the reply contract — asked to
+  write the question in words (`clarify`), or refused (`out_of_scope`/`refuse`) when it sets values — and nothing
+  of it is stored. Control characters other than tab and newline, lone surrogates and
   non-characters are dropped from the message and the metadata. The input channel is always "rest", whatever the
   body claims. The sender id is the conversation's only credential: REST is for trusted server-side clients.
 - **Per-address rate limit**, before anything else: `IPDESK_REST_ADDRESS_BURST` requests at once (60), then
@@ -66,7 +68,7 @@ from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from bot.channels.identity import WEBCHAT_PREFIX
 from bot.channels.identity import WECHAT_PREFIX
-from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
+from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen, typed_command_reply
 from knowledge import Localized, detect_language
 
 logger = logging.getLogger(__name__)
@@ -201,6 +203,13 @@ class RestChannel(RestInput):
                     status=429,
                     headers={"Retry-After": str(seconds)},
                 )
+            try:
+                text = screen(text)
+            except RefusedPayload as refused:
+                # Answered here under the reply contract, not run: the conversation and the desk stay as they were.
+                # The reason names the intent and the entity, never the value (a contact typed into it stays out).
+                logger.info("rest: a typed command of %s was not run: %s", sender, refused)
+                return response.json([typed_command_reply(sender, text, refused)])
             agent = _ready_agent(request)
             if agent is None:
                 return response.json({"error": "the bot is starting; send the message again shortly"}, status=503)
@@ -272,10 +281,6 @@ class RestChannel(RestInput):
         text = clean_text(text)
         if not text.strip():
             raise BadRequest(400, '"message" is empty')
-        try:
-            text = screen(text)
-        except RefusedPayload as refused:
-            raise BadRequest(400, str(refused)) from None
         if metadata is not None and not isinstance(metadata, dict):
             raise BadRequest(400, '"metadata" must be an object')
         if metadata is not None:

@@ -58,6 +58,12 @@ ACTION_LABELS = {
     "publish_knowledge": "发布知识库版本",
     "rollback_knowledge": "回滚知识库版本",
     "reject_knowledge": "退回知识库提议",
+    # The NLU model's retraining (bot/desk/retraining.py).
+    "request_retrain": "申请重新训练模型",
+    "swap_model": "切换NLU模型",
+    "refuse_model": "拒绝新模型",
+    "retrain_failed": "模型训练失败",
+    "cancel_retrain": "取消模型训练",
 }
 ACTIONS = tuple(ACTION_LABELS)
 
@@ -91,3 +97,29 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_as(
+    session: Session,
+    who: Actor | str,
+    action: str,
+    *,
+    at: datetime,
+    object_type: str,
+    object_id: str | int,
+    detail: dict[str, Any],
+) -> AuditEntry:
+    """`record` for whoever acts: the console's signed-in person, or a name when there is none (the command line's
+    `--by`, a process such as the retraining runner)."""
+    if isinstance(who, str):
+        return record(
+            session,
+            None,
+            action,
+            at=at,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+            username=who[:64] or "system",
+        )
+    return record(session, who, action, at=at, object_type=object_type, object_id=object_id, detail=detail)

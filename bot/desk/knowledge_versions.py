@@ -27,6 +27,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
@@ -110,18 +111,8 @@ def _reason(reason: str) -> str:
     return text[:MAX_REASON]
 
 
-def _audit(session: Session, who: Who, action: str, at: object, version_id: int, detail: dict[str, object]) -> None:
-    actor = None if isinstance(who, str) else who
-    audit.record(
-        session,
-        actor,
-        action,
-        at=at,  # type: ignore[arg-type]
-        object_type="knowledge",
-        object_id=version_id,
-        detail=detail,
-        username=_username(who) if actor is None else None,
-    )
+def _audit(session: Session, who: Who, action: str, at: datetime, version_id: int, detail: dict[str, object]) -> None:
+    audit.record_as(session, who, action, at=at, object_type="knowledge", object_id=version_id, detail=detail)
 
 
 def _diff_detail(change: KnowledgeDiff | None) -> dict[str, object]:

@@ -8,7 +8,9 @@
 - nginx (Debian's package, deploy/nginx/ipdesk.conf) in front: the public chat entry (`--port`, 5005) spread over
   the Rasa servers, the services' entry for Rasa's API beside it, and the action servers' entry the Rasa servers
   call, so that a stopped server of either kind is skipped;
-- the desk worker and the console, on the same database, talking to Rasa through nginx.
+- the desk worker and the console, on the same database, talking to Rasa through nginx;
+- the retraining runner (bot/processes/trainer.py), which swaps a new model into each Rasa server directly (a
+  model loaded through nginx would reach only one of them).
 
 The same `Stack` runs it for `make bench` and the scale-out and fault tests. `python -m bot.processes.cluster nginx-conf`
 prints the nginx configuration for servers on other machines (README, "Production").
@@ -35,6 +37,8 @@ from bot.processes.launcher import (
     rasa_server,
     serve,
     telegram_worker,
+    trainer,
+    with_serving_model,
 )
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "ipdesk.conf"
@@ -175,7 +179,8 @@ def cluster_services(layout: Layout) -> list[Service]:
             service.env["IPDESK_REST_ADDRESS_BURST"] = "0"
     services.append(nginx(layout))
     shared = layout.services_settings()
-    services += [desk_worker(shared), console(shared)]
+    rasa_urls = [f"http://{layout.host}:{port}" for port in layout.rasa_ports]
+    services += [desk_worker(shared), console(shared), trainer(shared, rasa_urls)]  # each server gets a new model
     if shared.telegram:
         services.append(telegram_worker(shared))
     return services
@@ -221,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     base = Settings.from_environment()
+    print(prepare_desk(base), flush=True)
+    base = with_serving_model(base)
     layout = Layout(
         base,
         rasa_ports=tuple(range(5101, 5101 + args.rasa)),
@@ -229,10 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         internal_port=5004,
         actions_entry_port=5054,
     )
-    print(prepare_desk(base), flush=True)
     stack = Stack(cluster_services(layout), log_dir=base.var_dir / "logs")
     print(
-        f"starting {args.actions} action servers, {args.rasa} Rasa servers, nginx, the desk worker and the console…",
+        f"starting {args.actions} action servers, {args.rasa} Rasa servers, nginx, the desk worker, the console and the trainer…",
         flush=True,
     )
     try:

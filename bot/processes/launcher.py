@@ -7,6 +7,7 @@ servers of the end-to-end tests on free ports, so the tests exercise exactly wha
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import signal
@@ -41,6 +42,9 @@ class Settings:
     #: The public web chat (bot/channels/webchat), apart from the staff console.
     webchat_port: int = 8081
     model: Path = DEFAULT_MODEL
+    #: The model the Rasa servers load when it is not `model`: the one a retraining job swapped in last, when that
+    #: is newer than `model` (`serving_model`, from the desk's database). `model` stays what `make model` builds.
+    serving_model: Path | None = None
     var_dir: Path = ROOT / "var"
     #: Rasa's HTTP API (used by the desk worker to deliver experts' answers) answers only with this token.
     #: From IPDESK_RASA_TOKEN, else a fresh random one per run: the API is never open without one.
@@ -251,7 +255,7 @@ def rasa_server(settings: Settings) -> Service:
         "bot.runtime.server",
         "run",
         "--model",
-        str(settings.model),
+        str(settings.serving_model or settings.model),
         "--interface",
         settings.host,
         "--port",
@@ -287,6 +291,17 @@ def wechat_worker(settings: Settings) -> Service:
     return Service("WeChat worker", [sys.executable, "-m", "bot.channels.wechat"], None, env)
 
 
+def trainer(settings: Settings, rasa_servers: list[str] | None = None) -> Service:
+    """The retraining runner (bot/processes/trainer.py): trains, evaluates and swaps models into `rasa_servers` (this
+    stack's Rasa server unless given), one job at a time, as editors request them in the console."""
+    env = {
+        **settings.environment(),
+        "IPDESK_MODEL": str(settings.model),
+        "IPDESK_RASA_SERVERS": ",".join(rasa_servers or [settings.rasa_url]),
+    }
+    return Service("trainer", [sys.executable, "-m", "bot.processes.trainer"], None, env)
+
+
 def console(settings: Settings) -> Service:
     """The hotline console (bot/console) for staff, experts and admins, in a browser."""
     env = {
@@ -316,6 +331,7 @@ def all_services(settings: Settings) -> list[Service]:
         scheduler(settings),
         console(settings),
         webchat(settings),
+        trainer(settings),
     ]
     if settings.telegram:
         services.append(telegram_worker(settings))
@@ -436,6 +452,30 @@ def prepare_desk(settings: Settings) -> str:
     )
 
 
+def serving_model(settings: Settings) -> Path | None:
+    """The model a retraining job swapped in last, when the Rasa servers should load it instead of `settings.model`
+    (bot/desk/retraining.py, `Retraining.serving_model`); None: `settings.model`. The desk must exist."""
+    from bot.clock import SystemClock
+    from bot.desk.retraining import Retraining
+    from bot.desk.services import open_database
+    from bot.settings import DeskSettings
+
+    database = open_database(DeskSettings.from_environment(settings.environment()), schema=False)
+    try:
+        serving = Retraining(database.sessions, SystemClock()).serving_model(settings.model)
+    finally:
+        database.engine.dispose()
+    return serving if serving != settings.model else None
+
+
+def with_serving_model(settings: Settings) -> Settings:
+    """`settings` with the model the Rasa servers load, said on the console when it is a swapped-in one."""
+    serving = serving_model(settings)
+    if serving is not None:
+        print(f"model: {serving} (swapped in by a retraining job, newer than {settings.model})", flush=True)
+    return dataclasses.replace(settings, serving_model=serving)
+
+
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     try:
         os.killpg(process.pid, signum)
@@ -472,14 +512,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.shell:
         prepare_desk(settings)
+        settings = with_serving_model(settings)
         with Stack([action_server(settings), desk_worker(settings), scheduler(settings)]):
-            command = _rasa("shell", "--model", str(settings.model), "--endpoints", str(settings.endpoints_file()))
+            model = settings.serving_model or settings.model
+            command = _rasa("shell", "--model", str(model), "--endpoints", str(settings.endpoints_file()))
             return subprocess.call(command, cwd=ROOT, env=settings.environment())
 
     print(prepare_desk(settings), flush=True)
+    settings = with_serving_model(settings)
     stack = Stack(all_services(settings))
     print(
-        "starting the action server, the Rasa server, the desk worker, the scheduler, the console, the web chat"
+        "starting the action server, the Rasa server, the desk worker, the scheduler, the console, the web chat, the trainer"
         f"{' and the Telegram worker' if settings.telegram else ''} (loading the model takes a while)…",
         flush=True,
     )

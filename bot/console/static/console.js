@@ -1,5 +1,5 @@
-// The console works without this script; it adds the live suggestion while a question is typed and the company's
-// earlier calls and tickets while its name is typed. Everything from the server is inserted as text, never HTML.
+// The console works without this script; it adds the live suggestion while a question is typed, the company's
+// earlier calls and tickets while its name is typed, and the refresh of a page that follows a running job. Everything from the server is inserted as text, never HTML.
 "use strict";
 
 function csrfToken() {
@@ -112,4 +112,17 @@ function setupCompanyLookup() {
   company.addEventListener("input", look);
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupSuggestion(); setupCompanyLookup(); });
+// A page following a running job (the model's retraining) reloads itself every `data-refresh` seconds, but not while
+// something is typed into one of its fields. Without the script the page has a link to refresh it.
+function setupRefresh() {
+  const page = document.querySelector("[data-refresh]");
+  if (!page) return;
+  const seconds = Math.max(2, Number(page.getAttribute("data-refresh")) || 5);
+  setInterval(() => {
+    const typing = Array.from(document.querySelectorAll("input:not([type=hidden]), textarea")).some(
+      (field) => field.value.trim() !== "");
+    if (!typing) window.location.reload();
+  }, seconds * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupSuggestion(); setupCompanyLookup(); setupRefresh(); });

@@ -12,6 +12,7 @@ from bot.console.views import (
     home,
     inbox,
     knowledge,
+    model,
     tickets,
     warnings,
 )
@@ -28,6 +29,7 @@ MODULES = [
     knowledge,
     editor,
     editor_items,
+    model,
     dashboard,
     admin,
 ]

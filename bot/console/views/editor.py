@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Reading, Working
 from bot.console.web import HTTP, Handler, blocking, context, error_page, principal, redirect, render, require
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionConflict, VersionRefused
+from bot.desk.retraining import Retraining
 from bot.desk.schema import KnowledgeVersion
 from knowledge.answers import answer_text
 from knowledge.base import KnowledgeBase
@@ -361,6 +362,8 @@ async def list_versions(request: web.Request) -> web.Response:
     merged = {v.merged_from: v.id for v in versions if v.merged_from is not None}  # carried onto a newer base
     proposals = [v for v in versions if v.proposed and v.id not in ever | rejections.keys() | merged.keys()]
     me = principal(request)
+    can_publish = me.role in EDITORS
+    retraining = Retraining(context(request).sessions, context(request).clock)
     return render(
         request,
         "knowledge/versions.html",
@@ -375,7 +378,10 @@ async def list_versions(request: web.Request) -> web.Response:
         merged=merged,
         mine=[v for v in versions if v.proposed and v.author == me.username][:DIFFED],
         ever=ever,
-        can_publish=me.role in EDITORS,
+        can_publish=can_publish,
+        # After a publish that changed example questions: offer to retrain the model that reads them.
+        untrained=await blocking(retraining.untrained_questions) if can_publish else [],
+        retraining=await blocking(retraining.current) if can_publish else None,
     )
 
 

@@ -3,7 +3,7 @@ audit trail, transcript and attachments), the outbox (outbox.py), the hotline lo
 (hotline.py), the console's accounts, sessions and audit trail (accounts.py), risk warnings with their subscribers
 and deliveries (risk_warnings.py), trade-fair registrations with their scheduled notices (exhibitions.py), the
 questions the bot could not answer well, what enterprises said of its answers and the knowledge's published versions
-(knowledge.py).
+(knowledge.py), and the NLU model's retraining jobs (retraining.py).
 
 Importing the package registers every table on `Base.metadata`, so the schema is always whole; the names are
 handed on here so that callers import them from one place. Times are UTC and timezone-aware on both databases
@@ -18,6 +18,7 @@ from bot.desk.schema.hotline import CALL_CHANNELS, Call, ChatTurn
 from bot.desk.schema.knowledge import GAP_KINDS, GAP_STATUSES, AnswerFeedback, KnowledgeGap
 from bot.desk.schema.knowledge import PUBLICATION_KINDS, KnowledgePublication, KnowledgeRejection, KnowledgeVersion
 from bot.desk.schema.outbox import OUTBOX_STATUSES, OutboxMessage
+from bot.desk.schema.retraining import RETRAIN_STATES, RetrainJob
 from bot.desk.schema.risk_warnings import RiskWarning, WarningDelivery, WarningSubscriber, WarningSubscription
 from bot.desk.schema.tickets import (
     TICKET_STATUSES,
@@ -38,6 +39,7 @@ __all__ = [
     "GAP_STATUSES",
     "OUTBOX_STATUSES",
     "PUBLICATION_KINDS",
+    "RETRAIN_STATES",
     "TICKET_STATUSES",
     "TRANSCRIPT_ROLES",
     "USER_ROLES",
@@ -57,6 +59,7 @@ __all__ = [
     "KnowledgeRejection",
     "KnowledgeVersion",
     "OutboxMessage",
+    "RetrainJob",
     "RiskWarning",
     "SignInAttempt",
     "Ticket",
