@@ -197,6 +197,27 @@ def browser_client(console):
     return ConsoleClient(console.url)
 
 
+# --- The channel workers' inboxes (bot/channels/inbox.py), each a SQLite file of its own.
+
+
+@pytest.fixture()
+def telegram_inbox(tmp_path):
+    from bot.channels.telegram.inbox import Inbox
+
+    inbox = Inbox(f"sqlite:///{tmp_path / 'telegram-inbox.db'}")
+    yield inbox
+    inbox.close()
+
+
+@pytest.fixture()
+def wechat_inbox(tmp_path):
+    from bot.channels.wechat.inbox import Inbox
+
+    inbox = Inbox(f"sqlite:///{tmp_path / 'wechat-inbox.db'}")
+    yield inbox
+    inbox.close()
+
+
 # --- Servers of their own for the scale-out and fault tests (`make test-slow`), which stop and restart them.
 
 

@@ -66,7 +66,7 @@ class TelegramSender:
         key = message.idempotency_key
         stored = self.inbox.delivery(key)
         if stored is not None:
-            chat_id, messages = stored.chat_id, stored.messages
+            chat_id, messages = stored.conversation, stored.messages
         else:
             chat_id, messages = self._compose(message)
         try:

@@ -97,7 +97,7 @@ class Messenger:
         async with lock:
             delivery = self.inbox.add_delivery(key, chat_id, messages, self.clock.now())
             for index in range(delivery.sent, len(delivery.messages)):
-                await self.send(delivery.chat_id, delivery.messages[index])
+                await self.send(delivery.conversation, delivery.messages[index])
                 self.inbox.mark_sent(key, index + 1)
 
 

@@ -30,9 +30,10 @@ from bot.channels.telegram.config import TelegramSettings
 from bot.channels.telegram.documents import DocumentReceiver
 from bot.channels.telegram.experts import ExpertDesk
 from bot.channels.identity import sender_id
+from bot.channels.processing import Processor
 from bot.channels.telegram.inbox import Inbox
 from bot.channels.telegram.outbox import CHANNEL, TelegramSender
-from bot.channels.telegram.processing import Processor
+from bot.channels.telegram.processing import TelegramChannel
 from bot.channels.telegram.rasa_client import RasaClient
 from bot.channels.telegram.receiving import Poller, WebhookReceiver, until_done
 from bot.channels.telegram.sending import Messenger
@@ -88,10 +89,8 @@ async def run(settings: TelegramSettings, stop: asyncio.Event) -> None:
         documents = DocumentReceiver(bot, messenger, rasa, desk_sessions, clock, settings.attachments_dir)
         handler = UpdateHandler(bot, messenger, inbox, rasa, ExpertDesk(desk), documents, clock)
         processor = Processor(
-            bot,
             inbox,
-            handler,
-            messenger,
+            TelegramChannel(bot, handler, messenger),
             clock,
             retry_base=settings.retry_base,
             retry_max=settings.retry_max,

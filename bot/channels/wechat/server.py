@@ -15,6 +15,7 @@ never handled twice: it gets the passive reply the first request got, or "succes
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -29,7 +30,7 @@ from wechatpy.replies import TextReply
 
 from bot.channels.wechat.config import WeChatSettings
 from bot.channels.wechat.inbox import Inbox
-from bot.channels.wechat.processing import Processor
+from bot.channels.wechat.processing import WeChatChannel
 from bot.channels.wechat.rendering import cdata
 from bot.clock import Clock
 
@@ -82,10 +83,16 @@ def message_key(message: dict[str, Any]) -> str:
 
 
 class Server:
-    def __init__(self, settings: WeChatSettings, inbox: Inbox, processor: Processor, clock: Clock) -> None:
+    """`wake` is set when a message was stored, so that the processor takes it at once; `channel` hands over its
+    passive reply."""
+
+    def __init__(
+        self, settings: WeChatSettings, inbox: Inbox, channel: WeChatChannel, wake: asyncio.Event, clock: Clock
+    ) -> None:
         self.settings = settings
         self.inbox = inbox
-        self.processor = processor
+        self.channel = channel
+        self.wake = wake
         self.clock = clock
         self.crypto = (
             WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key is not None else None
@@ -141,7 +148,7 @@ class Server:
             return web.Response(status=400, text="cannot decrypt the message")
         key, openid = message_key(message), message["FromUserName"]
         try:
-            new = self.inbox.store(key, openid, message, self.clock.now())
+            new = self.inbox.store([(key, openid, message)], self.clock.now()) == 1
             state = None if new else self.inbox.state(key)
         except Exception:
             log.exception("could not store message %s of %s; answering 503 so that WeChat sends it again", key, openid)
@@ -150,7 +157,8 @@ class Server:
             # WeChat retries only when it got no answer in time: this one gets the reply the first one was given.
             log.info("message %s of %s is a retry of one answered before", key, openid)
             return self._reply(request, message, state[1], encrypted)
-        reply = await self.processor.passive(key, self.settings.passive_seconds)
+        self.wake.set()
+        reply = await self.channel.passive(key, self.settings.passive_seconds)
         return self._reply(request, message, reply, encrypted)
 
     def _reply(

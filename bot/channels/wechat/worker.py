@@ -20,13 +20,14 @@ import socket
 from aiohttp import web
 
 from bot.channels.identity import WECHAT_PREFIX
+from bot.channels.processing import Processor
 from bot.channels.telegram.worker import HOUSEKEEPING_EVERY, _every
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.config import WeChatSettings
 from bot.channels.wechat.handling import MessageHandler, RasaClient
 from bot.channels.wechat.inbox import Inbox
 from bot.channels.wechat.outbox import CHANNEL, WeChatSender, follow_hooks
-from bot.channels.wechat.processing import Processor
+from bot.channels.wechat.processing import WeChatChannel
 from bot.channels.wechat.server import Server
 from bot.channels.wechat.tokens import TokenStore
 from bot.clock import SystemClock
@@ -63,10 +64,10 @@ async def run(settings: WeChatSettings, stop: asyncio.Event) -> None:
         on_unfollow=on_unfollow,
         retention_days=desk_settings.retention_days,
     )
+    channel = WeChatChannel(inbox, handler, api)
     processor = Processor(
         inbox,
-        handler,
-        api,
+        channel,
         clock,
         retry_base=settings.retry_base,
         retry_max=settings.retry_max,
@@ -99,7 +100,7 @@ async def run(settings: WeChatSettings, stop: asyncio.Event) -> None:
             schema_ready = True
         outbox.run_once()
 
-    runner = web.AppRunner(Server(settings, inbox, processor, clock).app(), access_log=None)
+    runner = web.AppRunner(Server(settings, inbox, channel, processor.wake, clock).app(), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.listen, settings.port).start()
