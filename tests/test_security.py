@@ -146,7 +146,9 @@ def test_an_injection_in_a_question_is_answered_as_text_and_changes_nothing(stac
     before = desk_counts(stack)
     if text.startswith("/"):  # a typed intent that is no button of the bot is refused at the channel (issue 15)
         status, _, answer = post(stack, message("sec-injector", text))
-        assert status == 400 and "button" in answer["error"], answer
+        assert status == 200 and [r["custom"]["kind"] for r in answer] == ["out_of_scope"], answer
+        assert answer[0]["custom"]["reason"] == "refuse" and answer[0]["custom"]["sources"] == []
+        assert "您的工单已关闭" not in answer[0]["text"] and "etc/passwd" not in answer[0]["text"]
         assert desk_counts(stack) == before and tracker(stack, "sec-bystander") == bystander
         return
     replies = say(stack, "sec-injector", text)
