@@ -18,6 +18,7 @@ from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions
 from bot.desk.schema import Call, Expert, Ticket
 from tests.helpers.browser import Browser, missing_browser
+from tests.helpers.console import expert_account
 
 PASSWORD = "browser-test-password-1"
 
@@ -60,19 +61,6 @@ def browsers(console_site):
     yield open_browser
     for browser in opened:
         browser.quit()
-
-
-def expert_account(accounts: Accounts, maker, expert_id: int) -> str:
-    """The console account of the pool expert `expert_id` (made once)."""
-    from bot.desk.schema import ConsoleUser
-
-    username = f"expert{expert_id}"
-    with maker() as session:  # closed before the account is made: a SQLite transaction holds the write lock
-        exists = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == username)) is not None
-        name = session.get(Expert, expert_id).name
-    if not exists:
-        accounts.create_user(username, name, "expert", PASSWORD, expert_id=expert_id, actor_name="test")
-    return username
 
 
 def test_staff_log_a_call_see_the_suggestion_and_escalate_it(console_site, browsers, tmp_path):
@@ -167,7 +155,7 @@ def test_the_expert_signs_in_accepts_and_answers_and_staff_phone_the_answer_thro
     assert expert_id is not None
 
     expert = browsers()
-    expert.sign_in(expert_account(accounts, maker, expert_id), PASSWORD)
+    expert.sign_in(expert_account(maker, expert_id, PASSWORD), PASSWORD)
     expert.open("/expert")
     assert number in expert.find("#open-cases").text
     expert.screenshot("expert-cases", tmp_path)
@@ -217,7 +205,7 @@ def test_a_wrong_role_sees_neither_pages_nor_personal_data(console_site, browser
         call_id = session.scalars(select(Call.id).where(Call.company == company)).one()
 
     outsider = browsers()
-    outsider.sign_in(expert_account(accounts, maker, other), PASSWORD)
+    outsider.sign_in(expert_account(maker, other, PASSWORD), PASSWORD)
     for path in (
         "/calls",
         f"/calls/{call_id}",
@@ -308,7 +296,7 @@ def test_a_script_in_a_company_name_runs_on_no_page_staff_or_experts_open(consol
         assert staff.driver.execute_script("return window.__xss === undefined"), path
     assert XSS in staff.find("h1").text  # the ticket's heading shows it as the text it is
     expert = browsers()
-    expert.sign_in(expert_account(accounts, maker, ticket.expert_id), PASSWORD)
+    expert.sign_in(expert_account(maker, ticket.expert_id, PASSWORD), PASSWORD)
     for path in ("/expert", f"/expert/tickets/{number}"):
         expert.open(path)
         assert expert.driver.execute_script("return window.__xss === undefined"), path

@@ -17,11 +17,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from bot.clock import SystemClock
-from bot.console.accounts import Accounts
-from bot.console.config import ConsoleSettings
 from bot.desk.db import make_engine, sessions
-from bot.desk.schema import Attachment, Expert, Ticket
+from bot.desk.schema import Attachment, Ticket
 from tests.helpers.browser import Browser, missing_browser
+from tests.helpers.console import expert_account
 from tests.helpers.rest import message, post
 
 PASSWORD = "webchat-browser-password-1"
@@ -149,7 +148,7 @@ def test_escalate_through_the_form_with_a_file_and_the_experts_answer_appears_li
     chat.screenshot("webchat-escalation", tmp_path)
 
     expert = browsers(stack.console_url)
-    expert.sign_in(expert_account(maker, expert_id), PASSWORD)
+    expert.sign_in(expert_account(maker, expert_id, PASSWORD), PASSWORD)
     expert.open(f"/expert/tickets/{number}")
     expert.wait_for("#accept").click()
     expert.wait_for(".flash", text="已受理")
@@ -170,20 +169,6 @@ def attachment_on(maker, number: str) -> bool:
             select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(Ticket.number == number)
         ).all()
     return any(a.file_name == "起诉书.pdf" and a.mime_type == "application/pdf" for a in found)
-
-
-def expert_account(maker, expert_id: int) -> str:
-    from bot.desk.schema import ConsoleUser
-
-    username = f"webchat-expert{expert_id}"
-    with maker() as session:
-        exists = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == username)) is not None
-        name = session.get(Expert, expert_id).name
-    if not exists:
-        Accounts(maker, SystemClock(), ConsoleSettings()).create_user(
-            username, name, "expert", PASSWORD, expert_id=expert_id, actor_name="test"
-        )
-    return username
 
 
 def test_a_second_browser_cannot_read_the_first_ones_conversation(chat_site, browsers) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import requests
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.console.context import ConsoleContext
 from bot.console.web import create_app
@@ -139,3 +140,25 @@ def ticket(console: ConsoleServer, number: str) -> Ticket:
     """The ticket as stored now."""
     with console.ctx.sessions() as session:
         return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def expert_account(maker: sessionmaker, expert_id: int, password: str) -> str:
+    """The username of the pool expert `expert_id`'s console account, made if it has none, with `password`.
+
+    An expert has one account whoever made it: the console's and the web chat's browser tests share a stack, and
+    the matching may give both the same expert."""
+    from bot.clock import SystemClock
+    from bot.console.accounts import Accounts
+    from bot.console.config import ConsoleSettings
+    from bot.desk.schema import ConsoleUser, Expert
+
+    accounts = Accounts(maker, SystemClock(), ConsoleSettings())
+    with maker() as session:  # closed before the account is changed: a SQLite transaction holds the write lock
+        user = session.scalar(select(ConsoleUser).where(ConsoleUser.expert_id == expert_id))
+        name = session.get(Expert, expert_id).name
+    if user is None:
+        username = f"expert{expert_id}"
+        accounts.create_user(username, name, "expert", password, expert_id=expert_id, actor_name="test")
+        return username
+    accounts.set_password(user.id, password, actor_name="test")
+    return user.username
