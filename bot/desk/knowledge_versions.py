@@ -126,6 +126,14 @@ def _diff_detail(change: KnowledgeDiff | None) -> dict[str, object]:
     }
 
 
+def _refuse_rejected(session: Session, version_id: int) -> None:
+    """VersionRefused for a rejected proposal: it is no draft to publish or merge (a page opened before the rejection
+    still offers both)."""
+    rejection = session.scalars(select(KnowledgeRejection).where(KnowledgeRejection.version_id == version_id)).first()
+    if rejection is not None:
+        raise VersionRefused(f"版本 {version_id} 已被 {rejection.by} 退回（{rejection.reason}），不能发布或合并。")
+
+
 class KnowledgeVersions:
     """Saving, publishing and rolling back knowledge versions; listing and comparing them."""
 
@@ -270,6 +278,8 @@ class KnowledgeVersions:
         """Store a new draft: the published version plus what draft `version_id` changed since its base (an
         item-level three-way merge). VersionConflict when an item changed on both sides; nothing stored."""
         why = _reason(reason)
+        with self.sessions() as session:
+            _refuse_rejected(session, version_id)
         found = self.divergence(version_id)
         if found is None:
             raise VersionRefused(f"版本 {version_id} 基于当前发布的版本（或尚无发布版本），无需合并，可直接发布。")
@@ -295,13 +305,22 @@ class KnowledgeVersions:
                 raise VersionRefused(f"版本 {version_id} 已被退回。")
             rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
             session.add(rejection)
-            reopened = session.execute(  # the questions it took from the gap queue are open again
+            # The questions it took from the gap queue are open again: a merged proposal's gaps name the proposal it
+            # was merged from (and that one's, for a merge of a merge).
+            carried = [version_id]
+            while (
+                origin := session.scalar(select(KnowledgeVersion.merged_from).where(KnowledgeVersion.id == carried[-1]))
+            ) is not None and origin not in carried:
+                carried.append(origin)
+            reopened = session.execute(
                 update(KnowledgeGap)
-                .where(KnowledgeGap.version_id == version_id, KnowledgeGap.status == "adopted")
+                .where(KnowledgeGap.version_id.in_(carried), KnowledgeGap.status == "adopted")
                 .values(status="open", version_id=None, handled_by=None, handled_at=None)
                 .execution_options(synchronize_session=False)
             ).rowcount
-            detail = {"reason": why, "author": version.author, "gaps_reopened": reopened or 0}
+            detail: dict[str, object] = {"reason": why, "author": version.author, "gaps_reopened": reopened or 0}
+            if len(carried) > 1:
+                detail["merged_from"] = carried[1:]
             _audit(session, who, "reject_knowledge", now, version_id, detail)
         log.info(
             "knowledge version %d (a proposal by %s) rejected by %s: %s", version_id, version.author, rejection.by, why
@@ -341,6 +360,8 @@ class KnowledgeVersions:
         change = diff(load_snapshot(previous.files), served) if previous is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
+            if kind == "publish":  # in the transaction: an editor may reject it while another's page still offers it
+                _refuse_rejected(session, version_id)
             publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)
             session.add(publication)
             session.flush()
