@@ -292,6 +292,36 @@ def test_a_running_job_cancelled_stops_its_runner_but_not_a_swap_under_way(retra
         retraining.cancel(job.id, "li.editor", "再取消")
 
 
+def test_a_cancel_that_crosses_the_runners_start_of_the_swap_is_refused_not_recorded_over_the_swap(
+    retraining, desk_sessions, desk_clock
+) -> None:
+    """The runner records stage 'swapping' in the moment between the cancel's look at the job and its write: the
+    cancel must be refused, not mark failed ('现用模型不变') a job whose model the Rasa servers are loading."""
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, state="evaluating", progress={"stage": "evaluating new"})
+
+    class RunnerStartsSwapping:
+        """The canceller's clock: reading the time is when the runner, elsewhere, starts the swap."""
+
+        def __init__(self) -> None:
+            self.swapping = False
+
+        def now(self):
+            if not self.swapping:
+                self.swapping = True
+                assert retraining.report(job.id, progress={"stage": "swapping", "servers": 1})
+            return desk_clock.now()
+
+    canceller = Retraining(desk_sessions, RunnerStartsSwapping())  # type: ignore[arg-type]
+    with pytest.raises(RetrainRefused, match="不能中途取消"):
+        canceller.cancel(job.id, "li.editor", "不要了")
+    running = retraining.job(job.id)
+    assert running is not None and running.active == 1 and running.state == "evaluating"
+    assert retraining.finish(job.id, "swapped", "已切换")  # the runner's ending is what is recorded
+    assert [action for action, _ in _audit(desk_sessions)] == ["request_retrain", "swap_model"]
+
+
 def test_models_swapped_in_before_the_last_two_are_superseded(retraining, tmp_path) -> None:
     paths = []
     for number in range(1, 5):

@@ -320,18 +320,29 @@ class Retraining:
         return bool(changed)
 
     def finish(
-        self, job_id: int, state: str, outcome: str, *, who: Who = RUNNER, action: str | None = None, **values: Any
+        self,
+        job_id: int,
+        state: str,
+        outcome: str,
+        *,
+        who: Who = RUNNER,
+        action: str | None = None,
+        not_while_swapping: bool = False,
+        **values: Any,
     ) -> bool:
         """End a job as swapped, refused or failed, with why, and its audit entry (by the runner unless `who`); False
-        when it had ended already."""
+        when it had ended already. `not_while_swapping` (a cancel): RetrainRefused when the runner has begun the swap,
+        checked on the locked row, so a runner recording the swap's start at the same moment is not overwritten."""
         if state not in _ENDINGS:
             raise ValueError(f"a job ends as one of {sorted(_ENDINGS)}, not {state!r}")
         now = self.clock.now()
         with self.sessions.begin() as session:
-            job = session.get(RetrainJob, job_id)
+            job = session.get(RetrainJob, job_id, with_for_update=True)
             if job is None or job.active is None:
                 log.warning("retraining: job %s already ended; not marking it %s", job_id, state)
                 return False
+            if not_while_swapping and (job.progress or {}).get("stage") == "swapping":
+                raise RetrainRefused(f"任务 #{job_id} 正在把新模型切换到各 Rasa 服务器，不能中途取消。")
             for name, value in values.items():
                 setattr(job, name, value)
             job.state, job.outcome, job.active = state, outcome, None
@@ -359,11 +370,8 @@ class Retraining:
         the runner stops its training at its next report and deletes the candidate, and the serving model stays.
         RetrainRefused: no reason, or the job is not under way."""
         why = _reason(reason)
-        job = self.job(job_id)
-        if job is not None and job.active and (job.progress or {}).get("stage") == "swapping":
-            raise RetrainRefused(f"任务 #{job_id} 正在把新模型切换到各 Rasa 服务器，不能中途取消。")
         outcome = f"由 {_username(who)} 取消：{why}；现用模型不变"
-        if not self.finish(job_id, "failed", outcome, who=who, action="cancel_retrain"):
+        if not self.finish(job_id, "failed", outcome, who=who, action="cancel_retrain", not_while_swapping=True):
             raise RetrainRefused(f"任务 #{job_id} 不在进行中，无需取消。")
 
     def fail_abandoned(self) -> list[int]:
