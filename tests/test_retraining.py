@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.desk.retraining import STALE_AFTER, TOLERANCE, Figures, Retraining, RetrainRefused, decide
 from bot.desk.schema import AuditEntry, RetrainJob
 from knowledge.snapshot import load_snapshot, read_snapshot
+from tests.helpers.crossing import Crossing
 from nlu.training_data import (
     HELDOUT_NLU,
     KNOWLEDGE_FILE,
@@ -301,19 +302,9 @@ def test_a_cancel_that_crosses_the_runners_start_of_the_swap_is_refused_not_reco
     retraining.claim("runner")
     retraining.report(job.id, state="evaluating", progress={"stage": "evaluating new"})
 
-    class RunnerStartsSwapping:
-        """The canceller's clock: reading the time is when the runner, elsewhere, starts the swap."""
-
-        def __init__(self) -> None:
-            self.swapping = False
-
-        def now(self):
-            if not self.swapping:
-                self.swapping = True
-                assert retraining.report(job.id, progress={"stage": "swapping", "servers": 1})
-            return desk_clock.now()
-
-    canceller = Retraining(desk_sessions, RunnerStartsSwapping())  # type: ignore[arg-type]
+    # The canceller reading the time is when the runner, elsewhere, starts the swap.
+    starts_swap = lambda: retraining.report(job.id, progress={"stage": "swapping", "servers": 1})  # noqa: E731
+    canceller = Retraining(desk_sessions, Crossing(desk_clock, starts_swap))
     with pytest.raises(RetrainRefused, match="不能中途取消"):
         canceller.cancel(job.id, "li.editor", "不要了")
     running = retraining.job(job.id)
