@@ -15,6 +15,7 @@ from knowledge.references import references
 from knowledge.snapshot import Snapshot, diff, load_snapshot, read_snapshot
 from knowledge.yamlfile import KnowledgeError
 from tests.helpers.actors import Actor
+from tests.helpers.crossing import Crossing
 
 EDITOR = Actor(username="li.editor", role="editor")
 STAFF = Actor(username="wang", role="staff")
@@ -150,3 +151,31 @@ def test_a_draft_edited_on_another_draft_of_the_published_version_publishes_as_i
     assert versions.divergence(second.id) is None
     versions.publish(second.id, EDITOR, reason="both")
     versions.publish(seed, EDITOR, reason="restore the seed")  # publishing a version published before: a restore
+
+
+def test_a_publish_crossed_by_another_editors_publish_is_refused_and_does_not_undo_it(
+    versions, base, desk_sessions, desk_clock
+):
+    """Two editors publish two drafts of the same published version at the same moment: the second to write must
+    not go live, since it would silently undo the first (the conflict check was made before the first went live)."""
+    seed = versions.save(base, EDITOR, reason="seed").id
+    versions.publish(seed, EDITOR, reason="seed")
+    mine = versions.save(retitled(base, "faq:337-what", "甲的标题"), EDITOR, reason="a", based_on=seed).id
+    theirs = versions.save(retitled(base, "faq:337-timeline", "乙的标题"), EDITOR, reason="b", based_on=seed).id
+
+    # Reading the time to write my publication is when the other editor's goes live.
+    other = Actor(username="zhao.editor", role="editor")
+    me = KnowledgeVersions(
+        desk_sessions, Crossing(desk_clock, lambda: versions.publish(theirs, other, reason="b 上线"))
+    )
+    with pytest.raises(VersionRefused, match=f"版本 {theirs}"):
+        me.publish(mine, EDITOR, reason="a 上线")
+    current = versions.published()
+    assert current is not None and current.version.id == theirs  # theirs stays live
+    assert [p.version_id for p in versions.publications()] == [theirs, seed]
+    with pytest.raises(VersionConflict):  # tried again, mine is told to merge first
+        versions.publish(mine, EDITOR, reason="a 上线")
+    merged = versions.merge(mine, EDITOR, reason="合并")
+    versions.publish(merged.id, EDITOR, reason="合并上线")
+    kb = load_snapshot(versions.version(merged.id).files)
+    assert kb.items["faq:337-what"].title.zh == "甲的标题" and kb.items["faq:337-timeline"].title.zh == "乙的标题"

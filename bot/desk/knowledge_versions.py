@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.clock import Clock
@@ -132,6 +132,25 @@ def _refuse_rejected(session: Session, version_id: int) -> None:
     rejection = session.scalars(select(KnowledgeRejection).where(KnowledgeRejection.version_id == version_id)).first()
     if rejection is not None:
         raise VersionRefused(f"版本 {version_id} 已被 {rejection.by} 退回（{rejection.reason}），不能发布或合并。")
+
+
+#: The PostgreSQL advisory lock that makes publications one at a time (any number unused elsewhere in the desk).
+PUBLISH_LOCK = 0x6B6E6F77
+
+
+def _refuse_crossed(session: Session, checked: Published | None) -> None:
+    """VersionRefused when another publication went live since `checked` was read (two editors publishing at the same
+    moment): the conflict check was made against `checked`, and going live now could undo the other. Publications
+    are serialised first (PostgreSQL: an advisory lock held to the commit; SQLite: the engine begins every
+    transaction IMMEDIATE, holding the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+    newest = session.scalars(select(KnowledgePublication).order_by(KnowledgePublication.id.desc()).limit(1)).first()
+    if (newest.id if newest else None) != (checked.publication.id if checked else None):
+        assert newest is not None
+        raise VersionRefused(
+            f"就在此时 {newest.by} 发布了版本 {newest.version_id}，本次未发布：请刷新“版本与发布”页，确认后再操作。"
+        )
 
 
 class KnowledgeVersions:
@@ -360,6 +379,7 @@ class KnowledgeVersions:
         change = diff(load_snapshot(previous.files), served) if previous is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
+            _refuse_crossed(session, current)
             if kind == "publish":  # in the transaction: an editor may reject it while another's page still offers it
                 _refuse_rejected(session, version_id)
             publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)
