@@ -153,6 +153,17 @@ def _refuse_crossed(session: Session, checked: Published | None) -> None:
         )
 
 
+def _loadable(version: KnowledgeVersion) -> KnowledgeBase | None:
+    """`version`'s knowledge, or None when today's checks refuse it (it was valid when saved): such a version is
+    served by no process (they keep their last good knowledge), so there is nothing of it to compare with or undo,
+    and it must not stand in the way of the versions that replace it."""
+    try:
+        return load_snapshot(version.files)
+    except KnowledgeError as error:
+        log.warning("knowledge version %d does not load under today's checks: %s", version.id, error)
+        return None
+
+
 class KnowledgeVersions:
     """Saving, publishing and rolling back knowledge versions; listing and comparing them."""
 
@@ -223,7 +234,8 @@ class KnowledgeVersions:
         snapshot = dict(sorted(files.items()))
         kb = load_snapshot(snapshot)  # KnowledgeError: refused, nothing stored
         base = self.version(based_on) if based_on is not None else None
-        change = diff(load_snapshot(base.files), kb) if base is not None else None
+        base_kb = _loadable(base) if base is not None else None
+        change = diff(base_kb, kb) if base_kb is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
             version = KnowledgeVersion(
@@ -285,7 +297,7 @@ class KnowledgeVersions:
         mine = ancestors(parents[version_id])
         shared = set(ancestors(current.version.id))
         base = next((v for v in mine if v in ever), None) or next((v for v in mine if v in shared), None)
-        if base is None or base == current.version.id:
+        if base is None or base == current.version.id or _loadable(current.version) is None:
             return None
         return (
             base,
@@ -376,7 +388,8 @@ class KnowledgeVersions:
             if found is not None and found[2].would_undo:
                 raise VersionConflict(version_id, found[0], found[1], found[2])
         served = load_snapshot(version.files)  # KnowledgeError: valid when saved, refused by today's checks; not served
-        change = diff(load_snapshot(previous.files), served) if previous is not None else None
+        previous_kb = _loadable(previous) if previous is not None else None
+        change = diff(previous_kb, served) if previous_kb is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
             _refuse_crossed(session, current)
@@ -395,6 +408,7 @@ class KnowledgeVersions:
                     "reason": why,
                     "publication": publication.id,
                     "previous": previous.id if previous is not None else None,
+                    **({"previous_unloadable": True} if previous is not None and previous_kb is None else {}),
                     **_diff_detail(change),
                 },
             )
