@@ -158,3 +158,25 @@ def test_the_pages_still_open_when_the_knowledge_the_serving_model_learnt_no_lon
     for path in ("/knowledge/versions", "/knowledge/model"):
         page = browser_client.get(path)
         assert page.status == 200, (path, page.text[-800:])
+
+
+def test_a_swap_whose_runner_stopped_is_pointed_out_and_can_be_cancelled(console, console_user, browser_client):
+    from datetime import timedelta
+
+    from bot.desk.retraining import STALE_AFTER
+
+    console_user("li.editor", "editor")
+    browser_client.sign_in("li.editor")
+    retraining = Retraining(console.ctx.sessions, console.ctx.clock)
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, progress={"stage": "swapping", "servers": 2})
+    page = browser_client.get("/knowledge/model").text
+    assert 'id="cancel-retrain"' not in page and 'id="job-stalled"' not in page  # a swap under way: never cut in
+    console.ctx.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    page = browser_client.get("/knowledge/model").text
+    assert 'id="job-stalled"' in page and 'id="cancel-retrain"' in page
+    cancelled = browser_client.post(f"/knowledge/model/{job.id}/cancel", {"reason": "训练进程所在机器已下线"})
+    assert cancelled.status == 200 and 'id="request-retrain"' in cancelled.text
+    [ended] = _jobs(console)
+    assert ended.state == "failed" and "可能已加载新模型" in (ended.outcome or "")

@@ -313,6 +313,21 @@ def test_a_cancel_that_crosses_the_runners_start_of_the_swap_is_refused_not_reco
     assert [action for action, _ in _audit(desk_sessions)] == ["request_retrain", "swap_model"]
 
 
+def test_a_swap_whose_runner_died_can_be_cancelled_so_no_job_blocks_retraining_forever(retraining, desk_clock) -> None:
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, progress={"stage": "swapping", "servers": 2})
+    desk_clock.advance(STALE_AFTER - timedelta(seconds=1))
+    with pytest.raises(RetrainRefused, match="不能中途取消"):  # a runner that still writes: never cut in
+        retraining.cancel(job.id, "li.editor", "卡住了")
+    desk_clock.advance(timedelta(seconds=2))  # no runner has written for longer than a swap takes
+    retraining.cancel(job.id, "li.editor", "训练进程已停止")
+    ended = retraining.job(job.id)
+    assert ended is not None and ended.state == "failed" and retraining.current() is None
+    assert "可能已加载新模型" in (ended.outcome or "") and "现用模型不变" not in (ended.outcome or "")
+    assert retraining.request("li.editor", "重新训练").id != job.id
+
+
 def test_models_swapped_in_before_the_last_two_are_superseded(retraining, tmp_path) -> None:
     paths = []
     for number in range(1, 5):

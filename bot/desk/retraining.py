@@ -336,8 +336,10 @@ class Retraining:
         **values: Any,
     ) -> bool:
         """End a job as swapped, refused or failed, with why, and its audit entry (by the runner unless `who`); False
-        when it had ended already. `not_while_swapping` (a cancel): RetrainRefused when the runner has begun the swap,
-        checked on the locked row, so a runner recording the swap's start at the same moment is not overwritten."""
+        when it had ended already. `not_while_swapping` (a cancel): RetrainRefused when the runner has begun the swap
+        and still writes, checked on the locked row, so a runner recording the swap's start at the same moment is not
+        overwritten; a swap whose runner stopped writing `STALE_AFTER` ago can be ended (it would block every later
+        request), with a warning that the servers may have loaded the new model in the outcome."""
         if state not in _ENDINGS:
             raise ValueError(f"a job ends as one of {sorted(_ENDINGS)}, not {state!r}")
         now = self.clock.now()
@@ -347,7 +349,11 @@ class Retraining:
                 log.warning("retraining: job %s already ended; not marking it %s", job_id, state)
                 return False
             if not_while_swapping and (job.progress or {}).get("stage") == "swapping":
-                raise RetrainRefused(f"任务 #{job_id} 正在把新模型切换到各 Rasa 服务器，不能中途取消。")
+                if job.heartbeat_at is not None and job.heartbeat_at > now - STALE_AFTER:
+                    raise RetrainRefused(f"任务 #{job_id} 正在把新模型切换到各 Rasa 服务器，不能中途取消。")
+                outcome = outcome.removesuffix("；现用模型不变") + (
+                    "；切换模型时训练进程已停止响应，部分 Rasa 服务器可能已加载新模型：请用各服务器的 /status 核对"
+                )
             for name, value in values.items():
                 setattr(job, name, value)
             job.state, job.outcome, job.active = state, outcome, None
