@@ -451,6 +451,9 @@ def test_rejecting_a_merged_proposal_opens_the_gaps_its_original_adopted(console
     assert merged.merged_from == proposal.id and merged.proposed
     assert {g.status for g in _gaps(console)} == {"adopted"}
 
+    stale = editor.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "从合并前打开的页面退回"})
+    assert stale.status == 409 and f"已合并为版本 {merged.id}" in html.unescape(stale.text)
+    assert {g.status for g in _gaps(console)} == {"adopted"}  # the merged draft still carries them
     assert editor.post(f"/knowledge/versions/{merged.id}/reject", {"reason": "这些问法属于另一个条目"}).status == 200
     assert {(g.status, g.version_id) for g in _gaps(console)} == {("open", None)}
     (entry,) = _audit(console, "reject_knowledge")

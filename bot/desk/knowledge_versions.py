@@ -334,6 +334,11 @@ class KnowledgeVersions:
                 raise VersionRefused(f"版本 {version_id} 已发布过，不能再退回。")
             if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已被退回。")
+            merged_into = session.scalar(select(KnowledgeVersion.id).where(KnowledgeVersion.merged_from == version_id))
+            if merged_into is not None:  # its change lives on in the merged draft: that one is what is reviewed
+                raise VersionRefused(
+                    f"版本 {version_id} 已合并为版本 {merged_into}，请审核（发布或退回）版本 {merged_into}。"
+                )
             rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
             session.add(rejection)
             # The questions it took from the gap queue are open again: a merged proposal's gaps name the proposal it
