@@ -179,3 +179,34 @@ def test_a_publish_crossed_by_another_editors_publish_is_refused_and_does_not_un
     versions.publish(merged.id, EDITOR, reason="合并上线")
     kb = load_snapshot(versions.version(merged.id).files)
     assert kb.items["faq:337-what"].title.zh == "甲的标题" and kb.items["faq:337-timeline"].title.zh == "乙的标题"
+
+
+def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_refusal(versions, base):
+    """The second rejection waits on the first's row (the unique version_id) and is then told the proposal was
+    rejected already, instead of failing on the database's constraint (a server error in the console)."""
+    import threading
+    import time
+
+    from bot.desk.schema import KnowledgeRejection
+
+    seed = versions.save(base, EDITOR, reason="seed")
+    proposal = versions.save(retitled(base, "faq:337-what", "提议"), STAFF, reason="p", based_on=seed.id, proposed=True)
+    outcome: list[BaseException | None] = []
+
+    def second_editor() -> None:
+        try:
+            versions.reject(proposal.id, Actor(username="zhao.editor", role="editor"), reason="也退回")
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 — what the console would be given
+            outcome.append(error)
+
+    with versions.sessions.begin() as first:  # the first editor's rejection, written but not yet committed
+        first.add(KnowledgeRejection(version_id=proposal.id, at=versions.clock.now(), by="li.editor", reason="退回"))
+        first.flush()
+        other = threading.Thread(target=second_editor)
+        other.start()
+        time.sleep(1.0)  # the second is past its checks (PostgreSQL) or waits for the write lock (SQLite)
+    other.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], VersionRefused), outcome
+    assert "已被退回" in str(outcome[0])
+    assert [r.by for r in versions.rejections().values()] == ["li.editor"]

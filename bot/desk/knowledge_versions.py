@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.clock import Clock
@@ -341,6 +342,10 @@ class KnowledgeVersions:
                 )
             rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
             session.add(rejection)
+            try:
+                session.flush()
+            except IntegrityError:  # another editor rejected it in the same moment (PostgreSQL: past the check above)
+                raise VersionRefused(f"版本 {version_id} 已被退回。") from None
             # The questions it took from the gap queue are open again: a merged proposal's gaps name the proposal it
             # was merged from (and that one's, for a merge of a merge).
             carried = [version_id]
