@@ -210,3 +210,42 @@ def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_
     assert len(outcome) == 1 and isinstance(outcome[0], VersionRefused), outcome
     assert "已被退回" in str(outcome[0])
     assert [r.by for r in versions.rejections().values()] == ["li.editor"]
+
+
+def test_a_proposal_rejected_while_another_editor_publishes_it_is_not_both(versions, base):
+    """A rejection that comes while the proposal's publish is being written waits for it, and is then refused:
+    never a proposal that is live and shown to its author as rejected, with its gaps open again."""
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+
+    from bot.desk.knowledge_versions import PUBLISH_LOCK
+    from bot.desk.schema import KnowledgePublication
+
+    seed = versions.save(base, EDITOR, reason="seed")
+    proposal = versions.save(retitled(base, "faq:337-what", "提议"), STAFF, reason="p", based_on=seed.id, proposed=True)
+    outcome: list[BaseException | None] = []
+
+    def second_editor() -> None:
+        try:
+            versions.reject(proposal.id, Actor(username="zhao.editor", role="editor"), reason="退回")
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 — what the console would be given
+            outcome.append(error)
+
+    with versions.sessions.begin() as publishing:  # the first editor's publish, as `publish` writes it
+        if publishing.get_bind().dialect.name == "postgresql":
+            publishing.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+        publishing.add(
+            KnowledgePublication(
+                version_id=proposal.id, kind="publish", at=versions.clock.now(), by="li", reason="批准"
+            )
+        )
+        publishing.flush()
+        other = threading.Thread(target=second_editor)
+        other.start()
+        time.sleep(1.0)
+    other.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], VersionRefused), outcome
+    assert "已发布过" in str(outcome[0]) and versions.rejections() == {}

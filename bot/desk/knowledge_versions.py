@@ -135,17 +135,22 @@ def _refuse_rejected(session: Session, version_id: int) -> None:
         raise VersionRefused(f"版本 {version_id} 已被 {rejection.by} 退回（{rejection.reason}），不能发布或合并。")
 
 
-#: The PostgreSQL advisory lock that makes publications one at a time (any number unused elsewhere in the desk).
+#: The PostgreSQL advisory lock that makes publications and rejections one at a time (a number unused elsewhere).
 PUBLISH_LOCK = 0x6B6E6F77
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Publications and rejections one at a time, to `session`'s commit: a publish and a rejection of the same
+    proposal, or two publishes, each see what the other wrote (PostgreSQL: an advisory lock held to the commit;
+    SQLite: the engine begins every transaction IMMEDIATE, holding the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
 
 
 def _refuse_crossed(session: Session, checked: Published | None) -> None:
     """VersionRefused when another publication went live since `checked` was read (two editors publishing at the same
-    moment): the conflict check was made against `checked`, and going live now could undo the other. Publications
-    are serialised first (PostgreSQL: an advisory lock held to the commit; SQLite: the engine begins every
-    transaction IMMEDIATE, holding the write lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+    moment): the conflict check was made against `checked`, and going live now could undo the other."""
+    _one_at_a_time(session)
     newest = session.scalars(select(KnowledgePublication).order_by(KnowledgePublication.id.desc()).limit(1)).first()
     if (newest.id if newest else None) != (checked.publication.id if checked else None):
         assert newest is not None
@@ -331,6 +336,7 @@ class KnowledgeVersions:
             raise VersionRefused(f"版本 {version_id} 不是提议，无需审核。")
         now = self.clock.now()
         with self.sessions.begin() as session:
+            _one_at_a_time(session)  # a publish of it under way is seen, not crossed
             if session.scalar(select(KnowledgePublication.id).where(KnowledgePublication.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已发布过，不能再退回。")
             if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
