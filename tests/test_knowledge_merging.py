@@ -181,16 +181,15 @@ def test_a_publish_crossed_by_another_editors_publish_is_refused_and_does_not_un
     assert kb.items["faq:337-what"].title.zh == "甲的标题" and kb.items["faq:337-timeline"].title.zh == "乙的标题"
 
 
-def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_refusal(versions, base):
-    """The second rejection waits on the first's row (the unique version_id) and is then told the proposal was
-    rejected already, instead of failing on the database's constraint (a server error in the console)."""
+def _rejected_while(versions: KnowledgeVersions, first_editor) -> tuple[int, BaseException | None]:
+    """A proposal, and what a second editor's rejection of it gives while `first_editor(session, proposal_id)` has
+    written, not yet committed, what the first editor does with it."""
     import threading
     import time
 
-    from bot.desk.schema import KnowledgeRejection
-
-    seed = versions.save(base, EDITOR, reason="seed")
-    proposal = versions.save(retitled(base, "faq:337-what", "提议"), STAFF, reason="p", based_on=seed.id, proposed=True)
+    seed = versions.save(read_snapshot(), EDITOR, reason="seed")
+    files = retitled(read_snapshot(), "faq:337-what", "提议")
+    proposal = versions.save(files, STAFF, reason="p", based_on=seed.id, proposed=True)
     outcome: list[BaseException | None] = []
 
     def second_editor() -> None:
@@ -200,52 +199,44 @@ def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_
         except BaseException as error:  # noqa: BLE001 — what the console would be given
             outcome.append(error)
 
-    with versions.sessions.begin() as first:  # the first editor's rejection, written but not yet committed
-        first.add(KnowledgeRejection(version_id=proposal.id, at=versions.clock.now(), by="li.editor", reason="退回"))
-        first.flush()
+    with versions.sessions.begin() as session:
+        first_editor(session, proposal.id)
+        session.flush()
         other = threading.Thread(target=second_editor)
         other.start()
-        time.sleep(1.0)  # the second is past its checks (PostgreSQL) or waits for the write lock (SQLite)
+        time.sleep(1.0)  # the second is past its checks, or waits for a lock (SQLite: the write lock)
     other.join(30)
-    assert len(outcome) == 1 and isinstance(outcome[0], VersionRefused), outcome
-    assert "已被退回" in str(outcome[0])
+    assert len(outcome) == 1, outcome
+    return proposal.id, outcome[0]
+
+
+def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_refusal(versions):
+    """The second rejection waits on the first's row (the unique version_id) and is then told the proposal was
+    rejected already, instead of failing on the database's constraint (a server error in the console)."""
+    from bot.desk.schema import KnowledgeRejection
+
+    def rejects(session, proposal_id: int) -> None:
+        session.add(KnowledgeRejection(version_id=proposal_id, at=versions.clock.now(), by="li.editor", reason="退回"))
+
+    _, refused = _rejected_while(versions, rejects)
+    assert isinstance(refused, VersionRefused) and "已被退回" in str(refused), refused
     assert [r.by for r in versions.rejections().values()] == ["li.editor"]
 
 
-def test_a_proposal_rejected_while_another_editor_publishes_it_is_not_both(versions, base):
+def test_a_proposal_rejected_while_another_editor_publishes_it_is_not_both(versions):
     """A rejection that comes while the proposal's publish is being written waits for it, and is then refused:
     never a proposal that is live and shown to its author as rejected, with its gaps open again."""
-    import threading
-    import time
-
     from sqlalchemy import func, select
 
     from bot.desk.knowledge_versions import PUBLISH_LOCK
     from bot.desk.schema import KnowledgePublication
 
-    seed = versions.save(base, EDITOR, reason="seed")
-    proposal = versions.save(retitled(base, "faq:337-what", "提议"), STAFF, reason="p", based_on=seed.id, proposed=True)
-    outcome: list[BaseException | None] = []
+    def publishes(session, proposal_id: int) -> None:  # as `publish` writes it
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+        at = versions.clock.now()
+        session.add(KnowledgePublication(version_id=proposal_id, kind="publish", at=at, by="li", reason="批准"))
 
-    def second_editor() -> None:
-        try:
-            versions.reject(proposal.id, Actor(username="zhao.editor", role="editor"), reason="退回")
-            outcome.append(None)
-        except BaseException as error:  # noqa: BLE001 — what the console would be given
-            outcome.append(error)
-
-    with versions.sessions.begin() as publishing:  # the first editor's publish, as `publish` writes it
-        if publishing.get_bind().dialect.name == "postgresql":
-            publishing.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
-        publishing.add(
-            KnowledgePublication(
-                version_id=proposal.id, kind="publish", at=versions.clock.now(), by="li", reason="批准"
-            )
-        )
-        publishing.flush()
-        other = threading.Thread(target=second_editor)
-        other.start()
-        time.sleep(1.0)
-    other.join(30)
-    assert len(outcome) == 1 and isinstance(outcome[0], VersionRefused), outcome
-    assert "已发布过" in str(outcome[0]) and versions.rejections() == {}
+    _, refused = _rejected_while(versions, publishes)
+    assert isinstance(refused, VersionRefused) and "已发布过" in str(refused), refused
+    assert versions.rejections() == {}
