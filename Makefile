@@ -139,6 +139,7 @@ screenshots: model browser
 	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_browser.py tests/test_webchat_browser.py
 	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_knowledge.py -k browser
 	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_knowledge_workflow.py -k "browser and sqlite"
+	IPDESK_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_console_model.py -k browser
 
 # Create the console's first administrator: `make admin` (named admin) or `make admin ADMIN=wang`.
 admin: venv

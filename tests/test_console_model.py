@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
 from sqlalchemy import select
 
 from bot.desk.knowledge_versions import KnowledgeVersions
@@ -180,3 +182,52 @@ def test_a_swap_whose_runner_stopped_is_pointed_out_and_can_be_cancelled(console
     assert cancelled.status == 200 and 'id="request-retrain"' in cancelled.text
     [ended] = _jobs(console)
     assert ended.state == "failed" and "可能已加载新模型" in (ended.outcome or "")
+
+
+@pytest.mark.parametrize("desk_engine", ["sqlite"], indirect=True)
+def test_in_a_browser_an_editor_sees_the_running_job_and_the_history_with_each_decision(
+    console, console_user, tmp_path
+) -> None:
+    from tests.helpers.browser import Browser, missing_browser
+    from tests.helpers.console import PASSWORD
+
+    problem = missing_browser()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    service = Retraining(console.ctx.sessions, console.ctx.clock)
+    old = {"accuracy": 0.929, "macro_f1": 0.94, "examples": 420}
+    for reason, state, outcome, new in (
+        (
+            "发布了TRO账户冻结的新问法",
+            "swapped",
+            "新模型已切换：意图准确率 0.931（现用 0.929）",
+            {**old, "accuracy": 0.931},
+        ),
+        (
+            "试验：少训练几轮",
+            "refused",
+            "新模型未切换：意图准确率 0.500 低于现用模型的 0.929（容差 0.010）",
+            {**old, "accuracy": 0.5},
+        ),
+    ):
+        job = service.request("li.editor", reason)
+        service.claim("trainer@host")
+        service.finish(job.id, state, outcome, old_figures=old, new_figures=new)
+    running = service.request("li.editor", "未答问题第3组加入了例句")
+    service.claim("trainer@host")
+    service.report(
+        running.id, state="training", progress={"stage": "training", "epoch": 23, "epochs": 60}, log_tail="Epochs: 38%"
+    )
+
+    console_user("li.editor", "editor")
+    browser = Browser(console.url)
+    try:
+        browser.sign_in("li.editor", PASSWORD)
+        browser.open("/knowledge/model")
+        current = browser.wait_for("#current-job", text="第 23/60 轮")
+        assert "训练中" in current.text and "未答问题第3组加入了例句" in current.text
+        page = browser.text
+        assert "0.931" in page and "已切换" in page and "未切换" in page
+        browser.screenshot("knowledge-model", tmp_path)
+    finally:
+        browser.quit()

@@ -93,6 +93,9 @@ def test_the_same_refusals_as_the_rest_channel_before_anything_is_kept(visitor, 
     ]:
         answer = visitor.send(text)
         assert answer.status_code == status and answer.json()["error"], (text[:20], answer.text)
+    # A typed command is explained in the visitor's language, not in the channel's technical words.
+    assert "文字" in visitor.send("/restart").json()["error"]
+    assert "不能接受" in visitor.send('/request_human{"country": "<anything>"}').json()["error"]
     assert visitor.send("hello", id="../../etc").status_code == 400
     assert visitor.http.post("/api/message", content=b"[1", headers=PAGE_HEADERS).status_code == 400
     assert visitor.http.post("/api/language", json={"language": "fr"}, headers=PAGE_HEADERS).status_code == 400

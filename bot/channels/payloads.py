@@ -19,7 +19,7 @@ import unicodedata
 from typing import Any, Callable
 
 from bot.contracts import Reply
-from knowledge import Localized, detect_language
+from knowledge import Language, Localized, detect_language
 from knowledge.vocabulary import ENTITIES as VOCABULARY_ENTITIES
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -131,6 +131,11 @@ TYPED_VALUES = Localized(
 )
 
 
+def typed_command_text(refused: RefusedPayload, language: Language) -> str:
+    """What the user is told of a typed message that `screen` refused."""
+    return (TYPED_VALUES if refused.sets_values else TYPED_COMMAND).get(language)
+
+
 def typed_command_reply(recipient: str, text: str, refused: RefusedPayload) -> dict[str, Any]:
     """The reply, under the reply contract, to a typed message that `screen` refused: nothing of it reached Rasa, and
     the user is told why in their language (kind `clarify`, or `out_of_scope`/`refuse` when it set values)."""
@@ -138,9 +143,9 @@ def typed_command_reply(recipient: str, text: str, refused: RefusedPayload) -> d
     custom: Reply
     if refused.sets_values:
         custom = {"kind": "out_of_scope", "language": language, "sources": [], "reason": "refuse"}
-        return {"recipient_id": recipient, "text": TYPED_VALUES.get(language), "custom": custom}
-    custom = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
-    return {"recipient_id": recipient, "text": TYPED_COMMAND.get(language), "custom": custom}
+    else:
+        custom = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
+    return {"recipient_id": recipient, "text": typed_command_text(refused, language), "custom": custom}
 
 
 def clean_text(text: str) -> str:

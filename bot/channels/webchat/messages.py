@@ -29,6 +29,15 @@ class Refused(ValueError):
         self.status = status
 
 
+class TypedCommand(Refused):
+    """A message typed in the form of the bot's buttons that is not one of them (`screen`): the visitor is told, in
+    their language, to write the question in words."""
+
+    def __init__(self, refused: RefusedPayload) -> None:
+        super().__init__(str(refused))
+        self.refused = refused
+
+
 def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
     """(sender, text, Rasa message id, metadata) of a request body, checked and cleaned; Refused says why not."""
     if not isinstance(body, dict):
@@ -52,6 +61,9 @@ def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
         raise Refused('"message" is empty')
     try:
         text = screen(text)
+    except RefusedPayload as refused:
+        raise TypedCommand(refused) from None
+    try:
         metadata = clean_value(metadata) if metadata is not None else {}
     except RefusedPayload as refused:
         raise Refused(str(refused)) from None

@@ -40,10 +40,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.telegram.documents import safe_name
+from bot.channels.payloads import typed_command_text
 from bot.channels.webchat import rendering, sources
 from bot.channels.webchat.config import WebchatSettings
 from bot.channels.webchat.inbox import Inbox
-from bot.channels.webchat.messages import Refused, read_message
+from bot.channels.webchat.messages import Refused, TypedCommand, read_message
 from bot.channels.webchat.rasa_client import RasaClient, RasaUnavailable
 from bot.channels.webchat.sessions import COOKIE_NAME, Session, SessionSigner, load_or_create_key
 from bot.runtime.ratelimit import SenderRateLimiter
@@ -241,6 +242,9 @@ def build_app(chat: Webchat) -> web.Application:
                     "metadata": metadata,
                 }
             )
+        except TypedCommand as typed:
+            shown = typed_command_text(typed.refused, "en" if body.get("lang") == "en" else "zh")
+            return web.json_response({"error": shown}, status=400)
         except Refused as refused:
             return web.json_response({"error": str(refused)}, status=refused.status)
         try:

@@ -178,7 +178,7 @@
   function send(text, label, id, attempt) {
     id = id || newId();
     attempt = attempt || 0;
-    var body = { id: id, text: text };
+    var body = { id: id, text: text, lang: language };
     if (label) { body.label = label; }
     $("send").disabled = true;
     return post("/api/message", body).then(function (response) {
