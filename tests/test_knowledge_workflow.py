@@ -451,6 +451,9 @@ def test_rejecting_a_merged_proposal_opens_the_gaps_its_original_adopted(console
     assert merged.merged_from == proposal.id and merged.proposed
     assert {g.status for g in _gaps(console)} == {"adopted"}
 
+    again = editor.post(f"/knowledge/versions/{proposal.id}/merge", {"reason": "再合并一次"})
+    assert again.status == 409 and f"已合并为版本 {merged.id}" in html.unescape(again.text)
+    assert _newest(console).id == merged.id  # no second merged draft of the same proposal
     stale = editor.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "从合并前打开的页面退回"})
     assert stale.status == 409 and f"已合并为版本 {merged.id}" in html.unescape(stale.text)
     assert {g.status for g in _gaps(console)} == {"adopted"}  # the merged draft still carries them

@@ -135,6 +135,14 @@ def _refuse_rejected(session: Session, version_id: int) -> None:
         raise VersionRefused(f"版本 {version_id} 已被 {rejection.by} 退回（{rejection.reason}），不能发布或合并。")
 
 
+def _refuse_merged(session: Session, version_id: int, what_now: str) -> None:
+    """VersionRefused for a draft already merged onto a newer published version: its change lives on in the merged
+    draft, which is what is reviewed and published (`what_now` says so)."""
+    merged_into = session.scalar(select(KnowledgeVersion.id).where(KnowledgeVersion.merged_from == version_id))
+    if merged_into is not None:
+        raise VersionRefused(f"版本 {version_id} 已合并为版本 {merged_into}：{what_now}。")
+
+
 #: The PostgreSQL advisory lock that makes publications and rejections one at a time (a number unused elsewhere).
 PUBLISH_LOCK = 0x6B6E6F77
 
@@ -317,6 +325,7 @@ class KnowledgeVersions:
         why = _reason(reason)
         with self.sessions() as session:
             _refuse_rejected(session, version_id)
+            _refuse_merged(session, version_id, "检查后发布该版本即可")
         found = self.divergence(version_id)
         if found is None:
             raise VersionRefused(f"版本 {version_id} 基于当前发布的版本（或尚无发布版本），无需合并，可直接发布。")
@@ -341,11 +350,7 @@ class KnowledgeVersions:
                 raise VersionRefused(f"版本 {version_id} 已发布过，不能再退回。")
             if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已被退回。")
-            merged_into = session.scalar(select(KnowledgeVersion.id).where(KnowledgeVersion.merged_from == version_id))
-            if merged_into is not None:  # its change lives on in the merged draft: that one is what is reviewed
-                raise VersionRefused(
-                    f"版本 {version_id} 已合并为版本 {merged_into}，请审核（发布或退回）版本 {merged_into}。"
-                )
+            _refuse_merged(session, version_id, "请审核（发布或退回）该版本")
             rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
             session.add(rejection)
             try:
