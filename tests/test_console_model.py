@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.desk.knowledge_versions import KnowledgeVersions
 from bot.desk.retraining import Retraining
-from bot.desk.schema import AuditEntry, RetrainJob
+from bot.desk.schema import AuditEntry, KnowledgeVersion, RetrainJob
 from knowledge.snapshot import read_snapshot
 from tests.helpers.console import ConsoleClient
 
@@ -133,6 +133,55 @@ def test_a_job_the_runner_never_takes_is_pointed_out_and_can_be_cancelled_with_a
     with console.ctx.sessions() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "cancel_retrain")).one()
     assert entry.username == "li.editor" and entry.object_id == "1"
+
+
+def test_the_pages_still_open_when_the_knowledge_the_serving_model_learnt_no_longer_loads(
+    console, console_user, browser_client
+):
+    """The knowledge of the last swap was published under older checks, which refuse it today: the versions page
+    (where an editor rolls back) and the model page still open, instead of a server error."""
+    console_user("li.editor", "editor")
+    browser_client.sign_in("li.editor")
+    service = KnowledgeVersions(console.ctx.sessions, console.ctx.clock)
+    seed = service.save(read_snapshot(), "li.editor", reason="种子")
+    service.publish(seed.id, "li.editor", reason="种子上线")
+    retraining = Retraining(console.ctx.sessions, console.ctx.clock)
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.finish(job.id, "swapped", "已切换", new_model="/nonexistent/ipdesk-retrain-1.tar.gz")
+    with console.ctx.sessions.begin() as session:  # what today's checks refuse (here: no longer YAML)
+        version = session.get(KnowledgeVersion, seed.id)
+        assert version is not None
+        version.files = {**version.files, "faq/us_disputes.yml": "- id: [unclosed"}
+    files = read_snapshot()
+    files["faq/us_disputes.yml"] = files["faq/us_disputes.yml"].replace(QUESTION, QUESTION + "      - 新问法一\n", 1)
+    service.publish(service.save(files, "li.editor", reason="新问法").id, "li.editor", reason="上线")
+
+    for path in ("/knowledge/versions", "/knowledge/model"):
+        page = browser_client.get(path)
+        assert page.status == 200, (path, page.text[-800:])
+
+
+def test_a_swap_whose_runner_stopped_is_pointed_out_and_can_be_cancelled(console, console_user, browser_client):
+    from datetime import timedelta
+
+    from bot.desk.retraining import STALE_AFTER
+
+    console_user("li.editor", "editor")
+    browser_client.sign_in("li.editor")
+    retraining = Retraining(console.ctx.sessions, console.ctx.clock)
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, progress={"stage": "swapping", "servers": 2})
+    page = browser_client.get("/knowledge/model").text
+    assert 'id="cancel-retrain"' not in page and 'id="job-stalled"' not in page  # a swap under way: never cut in
+    console.ctx.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    page = browser_client.get("/knowledge/model").text
+    assert 'id="job-stalled"' in page and 'id="cancel-retrain"' in page
+    cancelled = browser_client.post(f"/knowledge/model/{job.id}/cancel", {"reason": "训练进程所在机器已下线"})
+    assert cancelled.status == 200 and 'id="request-retrain"' in cancelled.text
+    [ended] = _jobs(console)
+    assert ended.state == "failed" and "可能已加载新模型" in (ended.outcome or "")
 
 
 @pytest.mark.parametrize("desk_engine", ["sqlite"], indirect=True)

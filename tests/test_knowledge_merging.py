@@ -15,6 +15,7 @@ from knowledge.references import references
 from knowledge.snapshot import Snapshot, diff, load_snapshot, read_snapshot
 from knowledge.yamlfile import KnowledgeError
 from tests.helpers.actors import Actor
+from tests.helpers.crossing import Crossing
 
 EDITOR = Actor(username="li.editor", role="editor")
 STAFF = Actor(username="wang", role="staff")
@@ -150,3 +151,92 @@ def test_a_draft_edited_on_another_draft_of_the_published_version_publishes_as_i
     assert versions.divergence(second.id) is None
     versions.publish(second.id, EDITOR, reason="both")
     versions.publish(seed, EDITOR, reason="restore the seed")  # publishing a version published before: a restore
+
+
+def test_a_publish_crossed_by_another_editors_publish_is_refused_and_does_not_undo_it(
+    versions, base, desk_sessions, desk_clock
+):
+    """Two editors publish two drafts of the same published version at the same moment: the second to write must
+    not go live, since it would silently undo the first (the conflict check was made before the first went live)."""
+    seed = versions.save(base, EDITOR, reason="seed").id
+    versions.publish(seed, EDITOR, reason="seed")
+    mine = versions.save(retitled(base, "faq:337-what", "甲的标题"), EDITOR, reason="a", based_on=seed).id
+    theirs = versions.save(retitled(base, "faq:337-timeline", "乙的标题"), EDITOR, reason="b", based_on=seed).id
+
+    # Reading the time to write my publication is when the other editor's goes live.
+    other = Actor(username="zhao.editor", role="editor")
+    me = KnowledgeVersions(
+        desk_sessions, Crossing(desk_clock, lambda: versions.publish(theirs, other, reason="b 上线"))
+    )
+    with pytest.raises(VersionRefused, match=f"版本 {theirs}"):
+        me.publish(mine, EDITOR, reason="a 上线")
+    current = versions.published()
+    assert current is not None and current.version.id == theirs  # theirs stays live
+    assert [p.version_id for p in versions.publications()] == [theirs, seed]
+    with pytest.raises(VersionConflict):  # tried again, mine is told to merge first
+        versions.publish(mine, EDITOR, reason="a 上线")
+    merged = versions.merge(mine, EDITOR, reason="合并")
+    versions.publish(merged.id, EDITOR, reason="合并上线")
+    kb = load_snapshot(versions.version(merged.id).files)
+    assert kb.items["faq:337-what"].title.zh == "甲的标题" and kb.items["faq:337-timeline"].title.zh == "乙的标题"
+
+
+def _rejected_while(versions: KnowledgeVersions, first_editor) -> tuple[int, BaseException | None]:
+    """A proposal, and what a second editor's rejection of it gives while `first_editor(session, proposal_id)` has
+    written, not yet committed, what the first editor does with it."""
+    import threading
+    import time
+
+    seed = versions.save(read_snapshot(), EDITOR, reason="seed")
+    files = retitled(read_snapshot(), "faq:337-what", "提议")
+    proposal = versions.save(files, STAFF, reason="p", based_on=seed.id, proposed=True)
+    outcome: list[BaseException | None] = []
+
+    def second_editor() -> None:
+        try:
+            versions.reject(proposal.id, Actor(username="zhao.editor", role="editor"), reason="也退回")
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 — what the console would be given
+            outcome.append(error)
+
+    with versions.sessions.begin() as session:
+        first_editor(session, proposal.id)
+        session.flush()
+        other = threading.Thread(target=second_editor)
+        other.start()
+        time.sleep(1.0)  # the second is past its checks, or waits for a lock (SQLite: the write lock)
+    other.join(30)
+    assert len(outcome) == 1, outcome
+    return proposal.id, outcome[0]
+
+
+def test_two_editors_rejecting_one_proposal_at_once_get_a_rejection_and_a_clear_refusal(versions):
+    """The second rejection waits on the first's row (the unique version_id) and is then told the proposal was
+    rejected already, instead of failing on the database's constraint (a server error in the console)."""
+    from bot.desk.schema import KnowledgeRejection
+
+    def rejects(session, proposal_id: int) -> None:
+        session.add(KnowledgeRejection(version_id=proposal_id, at=versions.clock.now(), by="li.editor", reason="退回"))
+
+    _, refused = _rejected_while(versions, rejects)
+    assert isinstance(refused, VersionRefused) and "已被退回" in str(refused), refused
+    assert [r.by for r in versions.rejections().values()] == ["li.editor"]
+
+
+def test_a_proposal_rejected_while_another_editor_publishes_it_is_not_both(versions):
+    """A rejection that comes while the proposal's publish is being written waits for it, and is then refused:
+    never a proposal that is live and shown to its author as rejected, with its gaps open again."""
+    from sqlalchemy import func, select
+
+    from bot.desk.knowledge_versions import PUBLISH_LOCK
+    from bot.desk.schema import KnowledgePublication
+
+    def publishes(session, proposal_id: int) -> None:  # as `publish` writes it
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+        at = versions.clock.now()
+        session.add(KnowledgePublication(version_id=proposal_id, kind="publish", at=at, by="li", reason="批准"))
+
+    _, refused = _rejected_while(versions, publishes)
+    assert isinstance(refused, VersionRefused) and "已发布过" in str(refused), refused
+    assert versions.rejections() == {}

@@ -24,6 +24,7 @@ from tests.helpers.databases import DESK_PG_URL
 
 ITEM = "faq:337-what"
 FILE = "faq/us_disputes.yml"
+ROOT_DATA = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 OLD_DEADLINE = "答复期限通常只有送达后20天"
 NEW_DEADLINE = "答复期限通常只有送达后30天"
 EDITOR = Actor(username="li.editor", role="editor")
@@ -212,6 +213,43 @@ def test_a_broken_version_in_the_database_never_replaces_the_last_good_one(versi
     assert NEW_DEADLINE in kb.items[ITEM].answer.zh
     assert f"(version {bad.id}) rejected, keeping the last good knowledge" in caplog.text
     assert re.search(rf"{FILE}:\d+: YAML syntax error", caplog.text), caplog.text
+
+
+def test_a_published_version_todays_checks_refuse_can_be_replaced_by_an_import_a_publish_and_a_rollback(
+    versions, seed
+) -> None:
+    """The published version was valid when saved; the checks changed and now refuse it (the serving processes keep
+    their last good knowledge). Editors must still be able to put a valid version live — it was refused, with the
+    broken version's YAML error, because the audit's diff and the conflict check loaded the version served."""
+    first = versions.save(seed, EDITOR, reason="种子")
+    versions.publish(first.id, EDITOR, reason="上线")
+    edited = edit_item(seed, ITEM, FILE, OLD_DEADLINE, NEW_DEADLINE)
+    draft = versions.save(edited, EDITOR, reason="期限更正", based_on=first.id)
+    broken = versions.save(seed | {FILE: seed[FILE] + "\n"}, EDITOR, reason="后来被规则拒绝", based_on=first.id)
+    versions.publish(broken.id, EDITOR, reason="上线")
+    with versions.sessions.begin() as session:  # today's checks refuse it (here: it is no longer YAML)
+        row = session.get(KnowledgeVersion, broken.id)
+        assert row is not None
+        row.files = {**row.files, FILE: "- id: [unclosed"}
+
+    versions.publish(draft.id, EDITOR, reason="修正后上线")  # a draft of the version before it
+    assert versions.published().version.id == draft.id  # type: ignore[union-attr]
+    publish = audit_trail(versions)[-1]
+    assert publish.action == "publish_knowledge" and publish.detail["previous"] == broken.id
+    assert "changed" not in publish.detail and publish.detail["previous_unloadable"] is True
+
+    def live_again() -> None:  # what was published before the checks changed
+        with versions.sessions.begin() as session:
+            session.add(
+                KnowledgePublication(version_id=broken.id, kind="publish", at=versions.clock.now(), by="x", reason="x")
+            )
+
+    live_again()
+    versions.rollback(first.id, EDITOR, reason="回到种子")  # away from it by a rollback, too
+    assert versions.published().version.id == first.id  # type: ignore[union-attr]
+    live_again()
+    imported, _ = versions.import_directory(ROOT_DATA, EDITOR, reason="导入仓库文件", publish=True)  # based on it
+    assert imported.based_on == broken.id and versions.published().version.id == imported.id  # type: ignore[union-attr]
 
 
 def test_an_unreachable_database_keeps_the_last_good_knowledge_and_is_logged_once(versions, seed, caplog) -> None:

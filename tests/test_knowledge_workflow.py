@@ -411,6 +411,58 @@ def test_rejecting_a_proposal_made_from_gaps_opens_them_again(console, console_u
     assert {(g.status, g.version_id) for g in _gaps(console)} == {("open", None)}
 
 
+def test_a_rejected_proposal_is_neither_published_nor_merged_from_a_page_opened_before_the_rejection(
+    console, console_user
+):
+    staff = _signed_in(console, console_user, "wang", "staff")
+    _edit(staff, ITEM, None, **{"title.zh": "王的提议标题"})
+    proposal = _newest(console)
+    editor = _signed_in(console, console_user, "li.editor", "editor")
+    other = _signed_in(console, console_user, "zhao.editor", "editor")
+    editor.get("/knowledge/versions")  # the page still offers 发布 for the proposal
+    other.get("/knowledge/versions")
+    assert other.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "标题不准确"}).status == 200
+
+    refused = editor.post(f"/knowledge/versions/{proposal.id}/publish", {"reason": "批准"})
+    assert refused.status == 409 and "已被 zhao.editor 退回（标题不准确），不能发布" in html.unescape(refused.text)
+    assert _service(console).published() is None and _audit(console, "publish_knowledge") == []
+    versions = len(_service(console).versions())
+    merge = editor.post(f"/knowledge/versions/{proposal.id}/merge", {"reason": "合并"})
+    assert merge.status == 409 and "已被 zhao.editor 退回" in html.unescape(merge.text)
+    assert len(_service(console).versions()) == versions  # no merged draft of it either
+
+
+def test_rejecting_a_merged_proposal_opens_the_gaps_its_original_adopted(console, console_user):
+    editor = _signed_in(console, console_user, "li.editor", "editor")
+    _edit(editor, "faq:337-what", None, **{"title.zh": "什么是337调查（新）"})
+    first = _newest(console).id
+    assert editor.post(f"/knowledge/versions/{first}/publish", {"reason": "上线"}).status == 200
+    _record(console)
+    staff = _signed_in(console, console_user, "wang", "staff")
+    ids = _group_ids(staff.get("/knowledge/gaps").text)
+    assert staff.post("/knowledge/gaps/adopt", {"ids": ids, "item": ITEM}).status == 200
+    proposal = _newest(console)
+    assert proposal.proposed and proposal.based_on == first
+    _edit(editor, "faq:337-what", first, **{"title.zh": "什么是337调查（再改）"})
+    second = _newest(console).id
+    assert editor.post(f"/knowledge/versions/{second}/publish", {"reason": "上线"}).status == 200
+    assert editor.post(f"/knowledge/versions/{proposal.id}/merge", {"reason": "合并"}).status == 200
+    merged = _newest(console)
+    assert merged.merged_from == proposal.id and merged.proposed
+    assert {g.status for g in _gaps(console)} == {"adopted"}
+
+    again = editor.post(f"/knowledge/versions/{proposal.id}/merge", {"reason": "再合并一次"})
+    assert again.status == 409 and f"已合并为版本 {merged.id}" in html.unescape(again.text)
+    assert _newest(console).id == merged.id  # no second merged draft of the same proposal
+    stale = editor.post(f"/knowledge/versions/{proposal.id}/reject", {"reason": "从合并前打开的页面退回"})
+    assert stale.status == 409 and f"已合并为版本 {merged.id}" in html.unescape(stale.text)
+    assert {g.status for g in _gaps(console)} == {"adopted"}  # the merged draft still carries them
+    assert editor.post(f"/knowledge/versions/{merged.id}/reject", {"reason": "这些问法属于另一个条目"}).status == 200
+    assert {(g.status, g.version_id) for g in _gaps(console)} == {("open", None)}
+    (entry,) = _audit(console, "reject_knowledge")
+    assert entry.detail["gaps_reopened"] == len(ids.split(","))
+
+
 # --- In a browser: the two clicks from the gap queue.
 
 

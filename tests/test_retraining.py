@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.desk.retraining import STALE_AFTER, TOLERANCE, Figures, Retraining, RetrainRefused, decide
 from bot.desk.schema import AuditEntry, RetrainJob
 from knowledge.snapshot import load_snapshot, read_snapshot
+from tests.helpers.crossing import Crossing
 from nlu.training_data import (
     HELDOUT_NLU,
     KNOWLEDGE_FILE,
@@ -290,6 +291,41 @@ def test_a_running_job_cancelled_stops_its_runner_but_not_a_swap_under_way(retra
     assert not retraining.report(job.id, progress={})  # the runner's next report says stop
     with pytest.raises(RetrainRefused, match="不在进行中"):
         retraining.cancel(job.id, "li.editor", "再取消")
+
+
+def test_a_cancel_that_crosses_the_runners_start_of_the_swap_is_refused_not_recorded_over_the_swap(
+    retraining, desk_sessions, desk_clock
+) -> None:
+    """The runner records stage 'swapping' in the moment between the cancel's look at the job and its write: the
+    cancel must be refused, not mark failed ('现用模型不变') a job whose model the Rasa servers are loading."""
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, state="evaluating", progress={"stage": "evaluating new"})
+
+    # The canceller reading the time is when the runner, elsewhere, starts the swap.
+    starts_swap = lambda: retraining.report(job.id, progress={"stage": "swapping", "servers": 1})  # noqa: E731
+    canceller = Retraining(desk_sessions, Crossing(desk_clock, starts_swap))
+    with pytest.raises(RetrainRefused, match="不能中途取消"):
+        canceller.cancel(job.id, "li.editor", "不要了")
+    running = retraining.job(job.id)
+    assert running is not None and running.active == 1 and running.state == "evaluating"
+    assert retraining.finish(job.id, "swapped", "已切换")  # the runner's ending is what is recorded
+    assert [action for action, _ in _audit(desk_sessions)] == ["request_retrain", "swap_model"]
+
+
+def test_a_swap_whose_runner_died_can_be_cancelled_so_no_job_blocks_retraining_forever(retraining, desk_clock) -> None:
+    job = retraining.request("li.editor", "新问法")
+    retraining.claim("runner")
+    retraining.report(job.id, progress={"stage": "swapping", "servers": 2})
+    desk_clock.advance(STALE_AFTER - timedelta(seconds=1))
+    with pytest.raises(RetrainRefused, match="不能中途取消"):  # a runner that still writes: never cut in
+        retraining.cancel(job.id, "li.editor", "卡住了")
+    desk_clock.advance(timedelta(seconds=2))  # no runner has written for longer than a swap takes
+    retraining.cancel(job.id, "li.editor", "训练进程已停止")
+    ended = retraining.job(job.id)
+    assert ended is not None and ended.state == "failed" and retraining.current() is None
+    assert "可能已加载新模型" in (ended.outcome or "") and "现用模型不变" not in (ended.outcome or "")
+    assert retraining.request("li.editor", "重新训练").id != job.id
 
 
 def test_models_swapped_in_before_the_last_two_are_superseded(retraining, tmp_path) -> None:

@@ -31,7 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.clock import Clock
@@ -126,6 +127,57 @@ def _diff_detail(change: KnowledgeDiff | None) -> dict[str, object]:
     }
 
 
+def _refuse_rejected(session: Session, version_id: int) -> None:
+    """VersionRefused for a rejected proposal: it is no draft to publish or merge (a page opened before the rejection
+    still offers both)."""
+    rejection = session.scalars(select(KnowledgeRejection).where(KnowledgeRejection.version_id == version_id)).first()
+    if rejection is not None:
+        raise VersionRefused(f"版本 {version_id} 已被 {rejection.by} 退回（{rejection.reason}），不能发布或合并。")
+
+
+def _refuse_merged(session: Session, version_id: int, what_now: str) -> None:
+    """VersionRefused for a draft already merged onto a newer published version: its change lives on in the merged
+    draft, which is what is reviewed and published (`what_now` says so)."""
+    merged_into = session.scalar(select(KnowledgeVersion.id).where(KnowledgeVersion.merged_from == version_id))
+    if merged_into is not None:
+        raise VersionRefused(f"版本 {version_id} 已合并为版本 {merged_into}：{what_now}。")
+
+
+#: The PostgreSQL advisory lock that makes publications and rejections one at a time (a number unused elsewhere).
+PUBLISH_LOCK = 0x6B6E6F77
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Publications and rejections one at a time, to `session`'s commit: a publish and a rejection of the same
+    proposal, or two publishes, each see what the other wrote (PostgreSQL: an advisory lock held to the commit;
+    SQLite: the engine begins every transaction IMMEDIATE, holding the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(PUBLISH_LOCK)))
+
+
+def _refuse_crossed(session: Session, checked: Published | None) -> None:
+    """VersionRefused when another publication went live since `checked` was read (two editors publishing at the same
+    moment): the conflict check was made against `checked`, and going live now could undo the other."""
+    _one_at_a_time(session)
+    newest = session.scalars(select(KnowledgePublication).order_by(KnowledgePublication.id.desc()).limit(1)).first()
+    if (newest.id if newest else None) != (checked.publication.id if checked else None):
+        assert newest is not None
+        raise VersionRefused(
+            f"就在此时 {newest.by} 发布了版本 {newest.version_id}，本次未发布：请刷新“版本与发布”页，确认后再操作。"
+        )
+
+
+def _loadable(version: KnowledgeVersion) -> KnowledgeBase | None:
+    """`version`'s knowledge, or None when today's checks refuse it (it was valid when saved): such a version is
+    served by no process (they keep their last good knowledge), so there is nothing of it to compare with or undo,
+    and it must not stand in the way of the versions that replace it."""
+    try:
+        return load_snapshot(version.files)
+    except KnowledgeError as error:
+        log.warning("knowledge version %d does not load under today's checks: %s", version.id, error)
+        return None
+
+
 class KnowledgeVersions:
     """Saving, publishing and rolling back knowledge versions; listing and comparing them."""
 
@@ -196,7 +248,8 @@ class KnowledgeVersions:
         snapshot = dict(sorted(files.items()))
         kb = load_snapshot(snapshot)  # KnowledgeError: refused, nothing stored
         base = self.version(based_on) if based_on is not None else None
-        change = diff(load_snapshot(base.files), kb) if base is not None else None
+        base_kb = _loadable(base) if base is not None else None
+        change = diff(base_kb, kb) if base_kb is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
             version = KnowledgeVersion(
@@ -258,7 +311,7 @@ class KnowledgeVersions:
         mine = ancestors(parents[version_id])
         shared = set(ancestors(current.version.id))
         base = next((v for v in mine if v in ever), None) or next((v for v in mine if v in shared), None)
-        if base is None or base == current.version.id:
+        if base is None or base == current.version.id or _loadable(current.version) is None:
             return None
         return (
             base,
@@ -270,6 +323,9 @@ class KnowledgeVersions:
         """Store a new draft: the published version plus what draft `version_id` changed since its base (an
         item-level three-way merge). VersionConflict when an item changed on both sides; nothing stored."""
         why = _reason(reason)
+        with self.sessions() as session:
+            _refuse_rejected(session, version_id)
+            _refuse_merged(session, version_id, "检查后发布该版本即可")
         found = self.divergence(version_id)
         if found is None:
             raise VersionRefused(f"版本 {version_id} 基于当前发布的版本（或尚无发布版本），无需合并，可直接发布。")
@@ -289,19 +345,34 @@ class KnowledgeVersions:
             raise VersionRefused(f"版本 {version_id} 不是提议，无需审核。")
         now = self.clock.now()
         with self.sessions.begin() as session:
+            _one_at_a_time(session)  # a publish of it under way is seen, not crossed
             if session.scalar(select(KnowledgePublication.id).where(KnowledgePublication.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已发布过，不能再退回。")
             if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已被退回。")
+            _refuse_merged(session, version_id, "请审核（发布或退回）该版本")
             rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
             session.add(rejection)
-            reopened = session.execute(  # the questions it took from the gap queue are open again
+            try:
+                session.flush()
+            except IntegrityError:  # another editor rejected it in the same moment (PostgreSQL: past the check above)
+                raise VersionRefused(f"版本 {version_id} 已被退回。") from None
+            # The questions it took from the gap queue are open again: a merged proposal's gaps name the proposal it
+            # was merged from (and that one's, for a merge of a merge).
+            carried = [version_id]
+            while (
+                origin := session.scalar(select(KnowledgeVersion.merged_from).where(KnowledgeVersion.id == carried[-1]))
+            ) is not None and origin not in carried:
+                carried.append(origin)
+            reopened = session.execute(
                 update(KnowledgeGap)
-                .where(KnowledgeGap.version_id == version_id, KnowledgeGap.status == "adopted")
+                .where(KnowledgeGap.version_id.in_(carried), KnowledgeGap.status == "adopted")
                 .values(status="open", version_id=None, handled_by=None, handled_at=None)
                 .execution_options(synchronize_session=False)
             ).rowcount
-            detail = {"reason": why, "author": version.author, "gaps_reopened": reopened or 0}
+            detail: dict[str, object] = {"reason": why, "author": version.author, "gaps_reopened": reopened or 0}
+            if len(carried) > 1:
+                detail["merged_from"] = carried[1:]
             _audit(session, who, "reject_knowledge", now, version_id, detail)
         log.info(
             "knowledge version %d (a proposal by %s) rejected by %s: %s", version_id, version.author, rejection.by, why
@@ -338,9 +409,13 @@ class KnowledgeVersions:
             if found is not None and found[2].would_undo:
                 raise VersionConflict(version_id, found[0], found[1], found[2])
         served = load_snapshot(version.files)  # KnowledgeError: valid when saved, refused by today's checks; not served
-        change = diff(load_snapshot(previous.files), served) if previous is not None else None
+        previous_kb = _loadable(previous) if previous is not None else None
+        change = diff(previous_kb, served) if previous_kb is not None else None
         now = self.clock.now()
         with self.sessions.begin() as session:
+            _refuse_crossed(session, current)
+            if kind == "publish":  # in the transaction: an editor may reject it while another's page still offers it
+                _refuse_rejected(session, version_id)
             publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)
             session.add(publication)
             session.flush()
@@ -354,6 +429,7 @@ class KnowledgeVersions:
                     "reason": why,
                     "publication": publication.id,
                     "previous": previous.id if previous is not None else None,
+                    **({"previous_unloadable": True} if previous is not None and previous_kb is None else {}),
                     **_diff_detail(change),
                 },
             )

@@ -14,7 +14,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.console.web import blocking, context, error_page, principal, redirect, render, require
-from bot.desk.retraining import MAX_REASON, STATE_LABELS, TOLERANCE, Retraining, RetrainRefused
+from bot.desk.retraining import MAX_REASON, STALE_AFTER, STATE_LABELS, TOLERANCE, Retraining, RetrainRefused
 from bot.settings import model_path
 
 routes = web.RouteTableDef()
@@ -48,7 +48,11 @@ async def model_page(request: web.Request) -> web.Response:
     jobs = await blocking(service.jobs, HISTORY)
     current = next((job for job in jobs if job.active), None) or await blocking(service.current)
     ctx = context(request)
-    unclaimed = current is not None and current.state == "queued" and ctx.clock.now() - current.requested_at > UNCLAIMED
+    now = ctx.clock.now()
+    unclaimed = current is not None and current.state == "queued" and now - current.requested_at > UNCLAIMED
+    # A runner that stopped mid-job: the job can be cancelled, a swap under way included (it would block every
+    # later request until a runner starts again).
+    stalled = current is not None and current.heartbeat_at is not None and now - current.heartbeat_at > STALE_AFTER
     default = model_path(os.environ)
     serving = await blocking(service.serving_model, default)
     return render(
@@ -64,6 +68,8 @@ async def model_page(request: web.Request) -> web.Response:
         tolerance=TOLERANCE,
         refresh=REFRESH_SECONDS if current is not None else None,
         unclaimed=unclaimed,
+        stalled=stalled,
+        stale_minutes=int(STALE_AFTER.total_seconds() // 60),
         max_reason=MAX_REASON,
     )
 
