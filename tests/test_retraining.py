@@ -350,3 +350,56 @@ def test_models_swapped_in_before_the_last_two_are_superseded(retraining, tmp_pa
     assert all(path.exists() for path in paths)
     Retrainer(retraining, RunnerSettings(("http://127.0.0.1:9",), "t", tmp_path / "m", tmp_path), "runner")._prune()
     assert [path.exists() for path in paths] == [False, False, True, True]
+
+
+@pytest.mark.parametrize("desk_engine", ["sqlite"], indirect=True)
+def test_a_server_whose_status_is_no_json_fails_the_swap_and_the_servers_switched_go_back(
+    tmp_path, desk_sessions, desk_clock
+) -> None:
+    """Two Rasa servers on loopback: the first loads the new model; the second says 204 to the PUT but its /status
+    is no JSON. The swap fails, and both are put back on the old model — no server is left on the new one."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bot.runtime.retrain import Retrainer, RunnerSettings, SwapFailed
+
+    def server(broken: bool) -> tuple[ThreadingHTTPServer, list[str]]:
+        loaded: list[str] = []
+
+        class Rasa(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                loaded.append(Path(body["model_file"]).name)
+                self.send_response(204)
+                self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802
+                answer = b"<html>proxy error</html>" if broken else json.dumps({"model_file": loaded[-1]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Rasa)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        return httpd, loaded
+
+    (first, first_loaded), (second, second_loaded) = server(False), server(True)
+    try:
+        settings = RunnerSettings(
+            rasa_servers=tuple(f"http://127.0.0.1:{s.server_address[1]}" for s in (first, second)),
+            rasa_token="t",
+            default_model=tmp_path / "old.tar.gz",
+            models_dir=tmp_path,
+        )
+        runner = Retrainer(Retraining(desk_sessions, desk_clock), settings, "test")
+        with pytest.raises(SwapFailed, match="已恢复原模型"):
+            runner._swap(1, tmp_path / "old.tar.gz", tmp_path / "new.tar.gz")
+        # The second is put back too: it may have loaded the new model before its check failed.
+        assert first_loaded == ["new.tar.gz", "old.tar.gz"] and second_loaded == ["new.tar.gz", "old.tar.gz"]
+    finally:
+        first.shutdown()
+        second.shutdown()

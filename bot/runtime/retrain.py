@@ -325,13 +325,14 @@ class Retrainer:
         return process.returncode
 
     def _swap(self, job_id: int, old: Path, new: Path) -> None:
-        """Load `new` into every Rasa server in turn; on a failure, put the ones done back on `old`."""
+        """Load `new` into every Rasa server in turn; on a failure, put every server it was sent to back on `old` —
+        the failing one too, which may have loaded it before its check failed."""
         done: list[str] = []
         with httpx.Client(timeout=SWAP_TIMEOUT, trust_env=False) as client:
             try:
                 for server in self.settings.rasa_servers:
-                    self._load(client, server, new)
                     done.append(server)
+                    self._load(client, server, new)
                     self.service.report(job_id)  # alive: each server takes up to a minute to load the model
             except (httpx.HTTPError, SwapFailed) as error:
                 for server in done:
@@ -340,7 +341,7 @@ class Retrainer:
                     except (httpx.HTTPError, SwapFailed):
                         log.exception("retraining: could not put %s back on %s", server, old)
                 raise SwapFailed(
-                    f"Rasa 服务器未能加载新模型（{error}）；已切换的 {len(done)} 台已恢复原模型"
+                    f"Rasa 服务器未能加载新模型（{error}）；已切换的 {len(done) - 1} 台已恢复原模型"
                 ) from error
 
     def _prune(self) -> None:
@@ -360,7 +361,10 @@ class Retrainer:
         if response.status_code != 204:
             raise SwapFailed(f"{server}: PUT /model 返回 {response.status_code} {response.text[:300]}")
         status = client.get(f"{base}/status", params=params)
-        served = status.json().get("model_file") if status.status_code == 200 else None
+        try:  # a body that is no JSON object is a failed check, so that the servers already switched go back
+            served = status.json().get("model_file") if status.status_code == 200 else None
+        except (ValueError, AttributeError):
+            served = None
         if served != model.name:
             raise SwapFailed(f"{server}: 加载后 /status 报告的模型是 {served}，不是 {model.name}")
         log.info("retraining: %s now serves %s", server, model)
