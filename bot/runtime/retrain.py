@@ -194,9 +194,16 @@ class Retrainer:
             self._report(job.id, progress={**carry, "stage": "swapping", "servers": len(self.settings.rasa_servers)})
             self._swap(job.id, old, candidate)
             made = False  # it serves now: keep it
-            self.service.finish(
+            recorded = self.service.finish(
                 job.id, "swapped", f"新模型已切换到 {len(self.settings.rasa_servers)} 台 Rasa 服务器：{decision.text}"
             )
+            if not recorded:  # ended meanwhile (cancelled as stale): the servers serve a model the record does not say
+                log.error(
+                    "retraining: job %d was ended while its swap ran; the Rasa servers now serve %s although the job "
+                    "is not recorded as swapped — a restart serves the last recorded model",
+                    job.id,
+                    candidate,
+                )
             self._prune()
         except JobStopped as stopped:
             log.warning("retraining: job %d stopped: %s", job.id, stopped)
