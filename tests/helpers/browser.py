@@ -10,7 +10,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -69,7 +69,10 @@ class Browser:
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def wait_for(self, css: str, *, text: str | None = None, timeout: float = 30):  # noqa: ANN201
-        wait = WebDriverWait(self.driver, timeout)
+        # While a click's page loads, an element found on the old page can be gone when it is read: chromedriver then
+        # says "stale element" or "Node with given id does not belong to the document" (a plain WebDriverException).
+        # Both mean "not yet", so the wait goes on; only the timeout fails the test.
+        wait = WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,))
         try:
             if text is not None:
                 wait.until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
