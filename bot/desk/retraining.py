@@ -36,9 +36,10 @@ from knowledge.yamlfile import KnowledgeError
 log = logging.getLogger(__name__)
 
 #: How far below the serving model's held-out accuracy and macro F1 a candidate may score and still be swapped in:
-#: one point. A retrain with the same seed moves the figures by about half a point either way (one of the 420
-#: held-out messages is 0.24 points); a real loss is larger.
-TOLERANCE = 0.01
+#: none — "not worse", as staff are promised. Training is seeded, so the same data gives the same figures; a model
+#: trained with the items' example questions scored 0.008 below on both and decided worse on the hard set's dev half
+#: (0.905 against 0.921), which a one-point tolerance would have let in.
+TOLERANCE = 0.0
 #: The longest reason kept.
 MAX_REASON = 500
 #: A running job whose runner has not written for this long is taken as abandoned (the runner died) and failed,
@@ -120,14 +121,15 @@ def decide(old: Figures, new: Figures, tolerance: float = TOLERANCE) -> Decision
         ("宏平均F1", old.macro_f1, new.macro_f1),
     ):
         if after < before - tolerance:
-            worse.append(f"{label} {after:.3f} 低于现用模型的 {before:.3f}（容差 {tolerance:.3f}）")
+            allowed = f"（容差 {tolerance:.3f}）" if tolerance else ""
+            worse.append(f"{label} {after:.3f} 低于现用模型的 {before:.3f}{allowed}")
     if worse:
         return Decision(False, tuple(worse))
     return Decision(
         True,
         (
             f"意图准确率 {old.accuracy:.3f} → {new.accuracy:.3f}，宏平均F1 {old.macro_f1:.3f} → {new.macro_f1:.3f}，"
-            f"均不低于现用模型减去容差 {tolerance:.3f}",
+            "均不低于现用模型" + (f"减去容差 {tolerance:.3f}" if tolerance else ""),
         ),
     )
 
