@@ -107,6 +107,11 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     return response
 
 
+def form_reason(form: Any) -> str:
+    """The reason a knowledge or model form gave, on one line as the history and the audit trail show it."""
+    return audit.folded(str(form.get("reason") or ""))
+
+
 def redirect(location: str, *, flash: str | None = None) -> web.HTTPSeeOther:
     """A 303 to `location` carrying a one-time message for the next page (signed on its way out by
     `security_headers`, with the console's key: see `sign_flash`)."""

@@ -7,7 +7,7 @@ entry and an entry never describes something that did not happen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Union
 
 from sqlalchemy.orm import Session
 
@@ -99,9 +99,34 @@ def record(
     return entry
 
 
+#: Who acts on something audited by name: the console's signed-in person, or a name when there is none (the command
+#: line's `--by`, a process such as the retraining runner).
+Who = Union[Actor, str]
+#: The longest reason kept with a change (the history and the trail show it at a glance).
+MAX_REASON = 500
+
+
+def name_of(who: Who) -> str:
+    """The username the trail and the records keep for `who`."""
+    return (who if isinstance(who, str) else who.username)[:64] or "system"
+
+
+def folded(reason: str | None) -> str:
+    """A typed reason on one line: runs of whitespace (newlines too) become one space."""
+    return " ".join((reason or "").split())
+
+
+def required_reason(reason: str | None, missing: Exception) -> str:
+    """The reason, folded and cut to MAX_REASON; `missing` is raised when none was given."""
+    text = folded(reason)
+    if not text:
+        raise missing
+    return text[:MAX_REASON]
+
+
 def record_as(
     session: Session,
-    who: Actor | str,
+    who: Who,
     action: str,
     *,
     at: datetime,
@@ -120,6 +145,6 @@ def record_as(
             object_type=object_type,
             object_id=object_id,
             detail=detail,
-            username=who[:64] or "system",
+            username=name_of(who),
         )
     return record(session, who, action, at=at, object_type=object_type, object_id=object_id, detail=detail)

@@ -57,13 +57,10 @@ log = logging.getLogger(__name__)
 
 #: How often a serving process asks whether another version was published: a publish is live within this.
 POLL_SECONDS = 2.0
-#: The longest reason kept (the audit trail shows it at a glance).
-MAX_REASON = 500
 #: At most this many item ids of a diff go into an audit entry (the counts are always whole).
 AUDITED_IDS = 50
 
-#: Who acts: the console's signed-in user, or a name (the command line's `--by`).
-Who = Union[audit.Actor, str]
+Who = audit.Who
 
 
 class VersionRefused(ValueError):
@@ -101,15 +98,10 @@ class Published:
     publication: KnowledgePublication
 
 
-def _username(who: Who) -> str:
-    return (who if isinstance(who, str) else who.username)[:64] or "system"
-
-
 def _reason(reason: str) -> str:
-    text = " ".join((reason or "").split())
-    if not text:
-        raise VersionRefused("say why (a reason is required: it is what the history and the audit trail show)")
-    return text[:MAX_REASON]
+    return audit.required_reason(
+        reason, VersionRefused("say why (a reason is required: it is what the history and the audit trail show)")
+    )
 
 
 def _audit(session: Session, who: Who, action: str, at: datetime, version_id: int, detail: dict[str, object]) -> None:
@@ -254,7 +246,7 @@ class KnowledgeVersions:
         with self.sessions.begin() as session:
             version = KnowledgeVersion(
                 created_at=now,
-                author=_username(who),
+                author=audit.name_of(who),
                 reason=why,
                 based_on=based_on,
                 digest=digest(snapshot),
@@ -351,7 +343,7 @@ class KnowledgeVersions:
             if session.scalar(select(KnowledgeRejection.id).where(KnowledgeRejection.version_id == version_id)):
                 raise VersionRefused(f"版本 {version_id} 已被退回。")
             _refuse_merged(session, version_id, "请审核（发布或退回）该版本")
-            rejection = KnowledgeRejection(version_id=version_id, at=now, by=_username(who), reason=why)
+            rejection = KnowledgeRejection(version_id=version_id, at=now, by=audit.name_of(who), reason=why)
             session.add(rejection)
             try:
                 session.flush()
@@ -416,7 +408,9 @@ class KnowledgeVersions:
             _refuse_crossed(session, current)
             if kind == "publish":  # in the transaction: an editor may reject it while another's page still offers it
                 _refuse_rejected(session, version_id)
-            publication = KnowledgePublication(version_id=version.id, kind=kind, at=now, by=_username(who), reason=why)
+            publication = KnowledgePublication(
+                version_id=version.id, kind=kind, at=now, by=audit.name_of(who), reason=why
+            )
             session.add(publication)
             session.flush()
             _audit(

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.desk import audit
-from bot.desk.knowledge_versions import KnowledgeVersions, Who
+from bot.desk.audit import Who
+from bot.desk.knowledge_versions import KnowledgeVersions
 from bot.desk.schema import KnowledgePublication, KnowledgeVersion, RetrainJob
 from knowledge.base import KnowledgeBase
 from knowledge.snapshot import load_snapshot, read_snapshot
@@ -40,8 +41,6 @@ log = logging.getLogger(__name__)
 #: trained with the items' example questions scored 0.008 below on both and decided worse on the hard set's dev half
 #: (0.905 against 0.921), which a one-point tolerance would have let in.
 TOLERANCE = 0.0
-#: The longest reason kept.
-MAX_REASON = 500
 #: A running job whose runner has not written for this long is taken as abandoned (the runner died) and failed,
 #: so that it does not block every later request. The runner writes every few seconds, and at most one call to a
 #: Rasa server (loading a model, a few minutes at worst) goes by without a write.
@@ -135,14 +134,7 @@ def decide(old: Figures, new: Figures, tolerance: float = TOLERANCE) -> Decision
 
 
 def _reason(reason: str) -> str:
-    text = " ".join((reason or "").split())
-    if not text:
-        raise RetrainRefused("请写明重新训练的原因：任务记录和审计日志会显示它。")
-    return text[:MAX_REASON]
-
-
-def _username(who: Who) -> str:
-    return (who if isinstance(who, str) else who.username)[:64] or "system"
+    return audit.required_reason(reason, RetrainRefused("请写明重新训练的原因：任务记录和审计日志会显示它。"))
 
 
 def _audit(session: Session, who: Who, action: str, at: datetime, job_id: int, detail: dict[str, Any]) -> None:
@@ -265,7 +257,7 @@ class Retraining:
                     state="queued",
                     active=1,
                     requested_at=now,
-                    requested_by=_username(who),
+                    requested_by=audit.name_of(who),
                     reason=why,
                     publication_id=published.publication.id if published else None,
                     options=dict(options or {}),
@@ -368,7 +360,7 @@ class Retraining:
                 now,
                 job_id,
                 {
-                    "outcome": outcome[:MAX_REASON],
+                    "outcome": outcome[: audit.MAX_REASON],
                     "old_model": job.old_model,
                     "new_model": job.new_model,
                     "old_figures": job.old_figures,
@@ -383,7 +375,7 @@ class Retraining:
         the runner stops its training at its next report and deletes the candidate, and the serving model stays.
         RetrainRefused: no reason, or the job is not under way."""
         why = _reason(reason)
-        outcome = f"由 {_username(who)} 取消：{why}；现用模型不变"
+        outcome = f"由 {audit.name_of(who)} 取消：{why}；现用模型不变"
         if not self.finish(job_id, "failed", outcome, who=who, action="cancel_retrain", not_while_swapping=True):
             raise RetrainRefused(f"任务 #{job_id} 不在进行中，无需取消。")
 

@@ -20,7 +20,19 @@ from typing import Any, Iterable, Mapping
 from aiohttp import web
 
 from bot.console.knowledge_editor import MAX_QUESTIONS, KnowledgeEditor, Reading, Working
-from bot.console.web import HTTP, Handler, blocking, context, error_page, principal, redirect, render, require
+from bot.console.web import (
+    HTTP,
+    Handler,
+    blocking,
+    context,
+    error_page,
+    form_reason,
+    principal,
+    redirect,
+    render,
+    require,
+)
+from bot.desk.audit import MAX_REASON
 from bot.desk.knowledge_versions import KnowledgeVersions, VersionConflict, VersionRefused
 from bot.desk.retraining import Retraining
 from bot.desk.schema import KnowledgeVersion
@@ -40,8 +52,7 @@ EDITORS = ("admin", "editor")
 KINDS = {"faq": "常见问题", "case": "典型案例", "checklist": "展前清单", "referral": "转介", "policy": "政策措施"}
 #: The most items a list shows (the whole knowledge is about 160).
 MAX_ITEMS = 500
-#: The longest reason and search text accepted.
-MAX_REASON = 500
+#: The longest search text accepted (the longest reason is audit.MAX_REASON).
 MAX_QUERY = 200
 #: The most characters one line of the form (a title, a case's source) and one text or list take.
 MAX_LINE = 2000
@@ -226,7 +237,7 @@ async def save_item(request: web.Request) -> web.StreamResponse:
         return error_page(request, 400, f"{item.id} 不可编辑：政策措施逐字引用政策原文。")
     names = [name for field in FIELDS[item.kind] for name in field.names()]
     values = {name: str(form.get(name) or "") for name in names}
-    reason = " ".join(str(form.get("reason") or "").split())
+    reason = form_reason(form)
     editor = _editor(request)
     typed = _typed_problems(item, values)
     if typed:
@@ -390,7 +401,7 @@ async def _version_and_reason(request: web.Request) -> tuple[int, str]:
     form = await request.post()
     version_id = _version_id(request.match_info["version_id"])
     assert version_id is not None
-    return version_id, " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    return version_id, form_reason(form)[:MAX_REASON]
 
 
 async def _change(request: web.Request, kind: str) -> web.StreamResponse:

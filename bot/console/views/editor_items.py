@@ -21,7 +21,6 @@ from bot.console.knowledge_editor import Examples, Working, example_questions, i
 from bot.console.views.editor import (
     EDITORS,
     KINDS,
-    MAX_REASON,
     VIEWERS,
     _answers_bad_requests,
     _BadRequest,
@@ -34,7 +33,8 @@ from bot.console.views.editor import (
     saved_flash,
     typed_problems,
 )
-from bot.console.web import blocking, context, error_page, principal, redirect, render, require
+from bot.console.web import blocking, context, error_page, form_reason, principal, redirect, render, require
+from bot.desk.audit import MAX_REASON
 from bot.desk.gaps import GapQueue
 from bot.desk.knowledge_versions import AlsoInTransaction, VersionRefused
 from bot.desk.schema import KnowledgeGap, KnowledgeVersion
@@ -156,7 +156,7 @@ async def create_item(request: web.Request) -> web.StreamResponse:
     names = [name for field in _fields(kind) for name in field.names()]
     values = {name: str(form.get(name) or "") for name in (*names, "id", "path")}
     values["id"] = values["id"].strip()
-    reason = " ".join(str(form.get("reason") or "").split())
+    reason = form_reason(form)
     values["reason"] = reason[:MAX_REASON]
     ids = gap_ids(str(form.get("gaps") or ""))
     errors = typed_problems(_fields(kind), values)
@@ -204,7 +204,7 @@ async def delete_item(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     working = await _working(request, str(form.get("base") or ""))
     item = await _item(request, working)
-    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    reason = form_reason(form)[:MAX_REASON]
     if not reason:
         return error_page(request, 400, "请写明删除原因：版本历史和审计日志会显示它。")
     try:
@@ -226,7 +226,7 @@ async def adopt_gaps(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     ids = gap_ids(str(form.get("ids") or ""))
     item_id = str(form.get("item") or "").strip()
-    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON] or "未答问题：加入示例问题"
+    reason = form_reason(form)[:MAX_REASON] or "未答问题：加入示例问题"
     if not ids:
         raise _BadRequest("没有要加入的未答问题。")
     if not item_id:

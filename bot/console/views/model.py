@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.console.web import blocking, context, error_page, principal, redirect, render, require
-from bot.desk.retraining import MAX_REASON, STALE_AFTER, STATE_LABELS, TOLERANCE, Retraining, RetrainRefused
+from bot.console.web import blocking, context, error_page, form_reason, principal, redirect, render, require
+from bot.desk.audit import MAX_REASON
+from bot.desk.retraining import STALE_AFTER, STATE_LABELS, TOLERANCE, Retraining, RetrainRefused
 from bot.settings import model_path
 
 routes = web.RouteTableDef()
@@ -78,7 +79,7 @@ async def model_page(request: web.Request) -> web.Response:
 @require(*EDITORS)
 async def request_retrain(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    reason = " ".join(str(form.get("reason") or "").split())
+    reason = form_reason(form)
     if len(reason) > MAX_REASON:
         return error_page(request, 400, f"原因最多 {MAX_REASON} 字。")
     try:
@@ -96,7 +97,7 @@ async def request_retrain(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     job_id = int(request.match_info["job_id"])
-    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    reason = form_reason(form)[:MAX_REASON]
     try:
         await blocking(retraining(request).cancel, job_id, principal(request), reason)
     except RetrainRefused as refused:
