@@ -15,7 +15,7 @@ from typing import Iterator, NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -120,17 +120,22 @@ class MigratedDatabases:
                 create_schema(engine)
             finally:
                 engine.dispose()
-            self._tables = _names(schema, "tables")
-            self._sequences = _names(schema, "sequences")
+            admin = _admin()
+            try:
+                with admin.connect() as connection:
+                    self._tables = _names(connection, schema, "tables")
+                    self._sequences = _names(connection, schema, "sequences")
+            finally:
+                admin.dispose()
             self._schema = schema
         return self._schema
 
     def _empty(self, schema: str) -> None:
-        admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
+        admin = _admin()
         try:
             with admin.begin() as connection:
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
-                for table in set(_names(schema, "tables")) - set(self._tables):
+                for table in set(_names(connection, schema, "tables")) - set(self._tables):
                     connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')
                 # DELETE, not TRUNCATE: TRUNCATE makes new files for every table and index, ten times slower on
                 # tables this small. Foreign keys are not checked meanwhile (replica role), as every row goes.
@@ -151,7 +156,7 @@ class MigratedDatabases:
 
 def _create_schema(prefix: str) -> str:
     schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    admin = _admin()
     try:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
@@ -163,7 +168,7 @@ def _create_schema(prefix: str) -> str:
 
 
 def _drop_schema(schema: str) -> None:
-    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    admin = _admin()
     try:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -178,11 +183,11 @@ _CATALOG = {
 }
 
 
-def _names(schema: str, kind: str) -> list[str]:
+def _names(connection: Connection, schema: str, kind: str) -> list[str]:
     """The names of the tables or the sequences (`kind`) in `schema`."""
-    admin = create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
-    try:
-        with admin.connect() as connection:
-            return sorted(row[0] for row in connection.execute(text(_CATALOG[kind]), {"s": schema}))
-    finally:
-        admin.dispose()
+    return sorted(row[0] for row in connection.execute(text(_CATALOG[kind]), {"s": schema}))
+
+
+def _admin() -> Engine:
+    """An engine on the test database outside any schema of a test's: to create, empty and drop them."""
+    return create_engine(DESK_PG_URL, future=True, poolclass=NullPool, connect_args={"connect_timeout": 5})
