@@ -65,13 +65,13 @@ def test_what_names_an_item_is_found_in_the_code_the_evaluation_sets_and_other_i
     kb = load_snapshot(base)
     assert any(ref.where == "actions/warnings.py" for ref in references(kb, "faq:province-warnings"))
     assert any(ref.where == "knowledge/loader.py" for ref in references(kb, "referral:default"))
-    assert references(kb, "checklist:germany") == []
+    assert references(kb, "checklist:united-kingdom") == []
 
 
 def test_disjoint_changes_merge_item_by_item_and_a_file_only_the_draft_changed_is_taken_whole(base):
     published = retitled(base, "faq:337-what", "已发布的新标题")
     draft = retitled(base, "faq:337-timeline", "草稿的新标题")
-    draft = remove_item(draft, load_snapshot(draft).items["checklist:germany"])
+    draft = remove_item(draft, load_snapshot(draft).items["checklist:united-kingdom"])
     draft = {**draft, "vocabulary.yml": draft["vocabulary.yml"] + "# a note from the draft\n"}
     divergence = compare(base, draft, published)
     assert not divergence.conflicts and divergence.would_undo and divergence.theirs.changed == ["faq:337-what"]
@@ -81,7 +81,7 @@ def test_disjoint_changes_merge_item_by_item_and_a_file_only_the_draft_changed_i
         kb.items["faq:337-what"].title.zh == "已发布的新标题"
         and kb.items["faq:337-timeline"].title.zh == "草稿的新标题"
     )
-    assert "checklist:germany" not in kb.items and merged["vocabulary.yml"] == draft["vocabulary.yml"]
+    assert "checklist:united-kingdom" not in kb.items and merged["vocabulary.yml"] == draft["vocabulary.yml"]
 
 
 def test_an_item_or_a_plain_file_changed_on_both_sides_is_a_conflict(base):

@@ -247,15 +247,15 @@ def test_deleting_an_item_is_a_draft_without_it_and_refused_while_something_name
     named = editor.post("/knowledge/items/faq:province-warnings/delete", {"reason": "不再需要"})
     assert named.status == 409 and "actions/warnings.py" in named.text
     assert _service(console).versions() == []
-    page = editor.get("/knowledge/items/checklist:germany")
+    page = editor.get("/knowledge/items/checklist:united-kingdom")
     assert 'id="delete-item"' in page.text
-    assert editor.post("/knowledge/items/checklist:germany/delete", {"reason": ""}).status == 400
-    deleted = editor.post("/knowledge/items/checklist:germany/delete", {"reason": "并入欧盟清单"})
-    assert deleted.status == 200 and "已删除 checklist:germany" in html.unescape(deleted.text)
+    assert editor.post("/knowledge/items/checklist:united-kingdom/delete", {"reason": ""}).status == 400
+    deleted = editor.post("/knowledge/items/checklist:united-kingdom/delete", {"reason": "并入欧盟清单"})
+    assert deleted.status == 200 and "已删除 checklist:united-kingdom" in html.unescape(deleted.text)
     files, new = read_snapshot(), _newest(console).files
-    assert diff(load_snapshot(files), load_snapshot(new)).removed == ["checklist:germany"]
+    assert diff(load_snapshot(files), load_snapshot(new)).removed == ["checklist:united-kingdom"]
     assert [path for path in files if files[path] != new[path]] == ["exhibitions.yml"]
-    block = find_block(files, load_snapshot(files).items["checklist:germany"])
+    block = find_block(files, load_snapshot(files).items["checklist:united-kingdom"])
     lines = files["exhibitions.yml"].splitlines(keepends=True)
     assert not lines[block.end].strip()  # the blank line after the block goes with it, nothing else
     assert new["exhibitions.yml"] == "".join(lines[: block.start] + lines[block.end + 1 :])

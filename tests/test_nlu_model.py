@@ -50,19 +50,22 @@ def test_heldout_never_overlaps_the_training_data() -> None:
 
 
 def test_the_hard_set_never_overlaps_the_training_data_and_keeps_its_halves_apart() -> None:
-    """The hard set is written independently; none of its messages (or earlier turns) may be trained on, and the dev
-    half (tuned on) shares no message with the test half (only scored)."""
+    """The hard set is written independently; none of its messages (or earlier turns) may be trained on, and the
+    development sets (tuned on) share no message with the test half (only scored)."""
     from nlu.hard import load
 
     def norm(text: str) -> str:
         return re.sub(r"[\W_]+", "", text).lower()
 
     trained = {norm(text) for _, text in _training_examples()}
-    dev, test = load("dev"), load("test")
-    leaked = [t for case in dev + test for t in (case.text, *case.context) if len(norm(t)) > 3 and norm(t) in trained]
+    dev, dev2, test = load("dev"), load("dev2"), load("test")
+    everything = dev + dev2 + test
+    leaked = [t for case in everything for t in (case.text, *case.context) if len(norm(t)) > 3 and norm(t) in trained]
     assert not leaked, leaked
-    assert not {norm(c.text) for c in dev} & {norm(c.text) for c in test} - {""}  # emoji-only messages normalise to ""
-    assert len(dev) + len(test) >= 300 and {c.group for c in dev} == {c.group for c in test}
+    tested = {norm(c.text) for c in test} - {""}  # emoji-only messages normalise to ""
+    assert not {norm(c.text) for c in dev + dev2} & tested
+    assert len(dev) + len(test) >= 300 and {c.group for c in dev} == {c.group for c in test} == {c.group for c in dev2}
+    assert len({c.id for c in everything}) == len(everything)
 
 
 def test_vocabulary_in_nlu_is_rendered_from_the_knowledge_vocabulary() -> None:
