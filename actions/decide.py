@@ -43,6 +43,8 @@ MIN_WORDS_ALONE = 2
 SUGGEST_TEXT = 0.08
 SUGGEST_INTENT = 0.2
 MAX_SUGGESTIONS = 3
+#: What a question that names none of this desk's matters is told: what the desk does (cues.off_topic).
+CHITCHAT_REFERRAL = "referral:chitchat"
 #: A referral's words must beat the best overseas-IP item's by this factor (and reach REFER_TEXT) to send a question
 #: the NLU read as a topic elsewhere; an out_of_scope reading is referred unless an item matches STRONG_TEXT.
 REFER_FACTOR = 1.3
@@ -208,6 +210,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     verdict = abstain(reading, hits)
     if verdict == "answer":
         return Decision("answer", hits[0].item, related=[h.item for h in hits[1:]], why="agree")
+    if cues.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
+        named = referral if referral is not None and referral.text_score >= REFER_TEXT else None
+        return Decision("refer", referral=_referral(kb, named, CHITCHAT_REFERRAL), why="off topic")
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
     return Decision("clarify", why="nothing close")
@@ -225,10 +230,11 @@ def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
     return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 
 
-def _referral(kb: KnowledgeBase, hit: Hit | None) -> Item:
+def _referral(kb: KnowledgeBase, hit: Hit | None, fallback: str = DEFAULT_REFERRAL) -> Item:
+    """The referral whose words the question shares, or `fallback` (or the default) when none says enough."""
     if hit is not None and hit.text_score >= MIN_TEXT:
         return hit.item
-    return kb.items[DEFAULT_REFERRAL]
+    return kb.items.get(fallback) or kb.items[DEFAULT_REFERRAL]
 
 
 def _distinct(items: Sequence[Item]) -> list[Item]:

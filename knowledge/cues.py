@@ -36,9 +36,14 @@ HARMFUL = _any(
     r"(高仿|仿冒|假货|山寨|A货|仿牌|侵权货|仿品).{0,20}(不被|不会被|避免被|逃过|躲过|查不到|不被发现|不让.{0,4}发现)",
     r"(不被|(?<!会)不会被|避免被|逃过|躲过|查不出|不被发现).{0,12}(高仿|仿冒|假货|山寨|仿牌|侵权|查到|发现|抓)",
     r"(去掉|磨掉|撕掉|遮住|换掉|抹掉).{0,8}(logo|商标|标志|标识|牌子).{0,16}(卖|出口|发货|过关|上架)",
+    r"(logo|商标|标志|标识|牌子).{0,6}(先)?(遮|盖住|贴住|挡住|藏起来|去掉|撕掉|磨掉).{0,12}(过关|海关|通关|清关|报关|查验)",
+    r"(过关|过了?海关|通关|清关)(以后|之后|后)?.{0,4}(再)?(撕掉|撕下|揭掉|去掉|贴回|换回|贴上)",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(仿冒|假冒|仿造|山寨|冒用)",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(抢注|恶意注册|抢先注册)(别人|他人|国外|对方|竞争对手|大牌|名牌|知名)?",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(恶意|虚假|假)(投诉|举报|下架)",
+    r"(怎么|如何|怎样|教我|帮我|我想|我们想)(在[^，。？?]{0,10}上?)?(去|才能|可以)?(恶意|虚假|捏造|编造)(地)?(投诉|举报)|恶意(投诉|举报)(竞争对手|对手|同行|别人|别家|他们)",
+    r"(仿的|仿制的|仿冒的|假的|山寨的?|高仿的?).{0,12}(更像|像一点|逼真|以假乱真|一模一样|看不出来)",
+    r"(制作|制造|生产|印制|仿制|印|做)(一批|一些|点)?(假冒|仿冒|山寨|高仿)(的)?",
     r"(冒充|假冒|假装成?)(律师|权利人|品牌方|品牌所有人|官方|海关|法院)",
     r"(copy|clone|replicate|knock ?off|counterfeit|fake).{0,40}(without|not|never).{0,12}(caught|detected|noticed|found)",
     r"(file|submit|send|make).{0,12}(fake|false|bogus|fraudulent|made-up).{0,12}(complaints?|reports?|takedowns?|notices?|claims?)",
@@ -49,6 +54,8 @@ HARMFUL = _any(
     # evading enforcement: moving money before or despite a freeze, hiding assets, dodging customs or an injunction
     r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
     r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
+    r"(注销|解散|关掉|关闭|清算)(掉)?.{0,8}(公司|企业|店铺|账号)?.{0,16}(重开|再开|新开|重新注册|换个?(名字|壳|马甲|主体|法人))",
+    r"(dissolve|shut down|close|liquidate).{0,20}(company|business|store|entity).{0,30}(reopen|re-?register|new name|avoid paying|escape)",
     r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
     r"(过户|转让|转移|转|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|亲属)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)|(判了|赢了).{0,6}(也)?(执行不了|拿不到)",
     r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
@@ -97,10 +104,10 @@ HARMFUL = _any(
 #: Instructions aimed at the bot itself: to drop its rules, to reveal its prompt, data or configuration, to take
 #: another role.
 INJECTION = _any(
-    r"(忽略|无视|忘记|忘掉|不要管|别管|跳过|覆盖|抛开).{0,12}(指令|规则|设定|提示|要求|限制|以上|之前|上面|前面|约束|规定)",
+    r"(忽略|无视|忘记|忘掉|不要管|别管|跳过|覆盖|抛开|绕过|绕开|突破|解除|关掉).{0,12}(指令|规则|设定|提示|要求|限制|以上|之前|上面|前面|约束|规定)",
     r"(系统|system)\s*(提示|prompt|指令|消息)|提示词|system prompt|(你的|your)\s*(设定|指令|规则|配置|源代码|代码|prompt|instructions|rules|configuration|source code)",
     r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
-    r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
+    r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)[，,\s]*(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
     r"切换(到|成|为)?.{0,6}模式|关闭(审查|过滤|安全)|泄露(配置|数据|密码)|\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
     r"我是(你们|你)的?(管理员|开发者|开发人员|上级|领导|老板|主人)|命令你|玩个游戏.{0,12}(扮演|你是|你当)|你(之前|一开始)被(告诉|设定|要求)|(初始|隐藏|内部)(设定|指令|规则|提示)",
     r"repeat (the|everything|all)( text| words)? (above|before)|what were you told|(hidden|initial|original) (rules|instructions|prompt)|(other|another) (user|customer)'?s? (conversation|chat)s?",
@@ -114,6 +121,11 @@ INJECTION = _any(
     r"[\"']?(role|user|mode)[\"']?\s*:\s*[\"']?(admin|administrator|root|system|developer)",
     r"(把|将)?你的(回答|回复|输出)(改成|都改为|全部改为|只回答|必须)|(回答|回复)(只能|必须)(说|回复|是)",
     r"(以后|之后|今后|从此)(你)?(每次|所有|每一次)(的)?(回答|回复)|(每次|所有)(回答|回复)(都|要)(加|带|附|写)",
+    r"(回答|回复)(所有|每个|每一个|全部|任何)(的)?(问题|消息)?.{0,4}(都|时)?(要|必须|得|一律).{0,8}(加上?|带上?|附上?|写上?|注明|推荐|说)",
+    r"(写|编|创作)(一个|一篇|一段|个|篇|段)?(小说|故事|剧本|段子).{0,40}(怎么|如何|详细|具体).{0,16}(制作|做|伪造|仿|假冒|逃避|绕过|躲过|行贿)",
+    r"\$\{\s*(jndi|env|sys|java|lower|upper)\s*:|\{\{.{0,40}\}\}|\{%.{0,40}%\}|<%.{0,40}%>|\.\./\.\./|/etc/passwd|\$\(\s*\w+|`\s*(rm|cat|curl|wget|ls)\b",
+    r"^\s*/(admin|root|sudo|debug|config|shell|exec|eval|system|export|dump)\b|\bexport[_ -]?(all[_ -]?)?(users|tickets|contacts|customers|data)\b",
+    r"(咨询过|来咨询过?|问过|找过你们|用过你们)的(企业|公司|用户|客户|人)(的)?.{0,4}(名单|名字|信息|电话|联系方式|列表|资料)",
     r"(把|将).{0,10}(工单|记录|数据|状态).{0,10}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
     r"(输出|列出|告诉我|给我|导出).{0,10}(意图列表|全部意图|所有意图|训练样本|intents?\b)",
     r"原样输出|(并|然后)执行|你现在的身份|你的身份(是|变成|改为)|\bforget (the |about )?(ip|rules|instructions|everything)\b",
@@ -159,7 +171,7 @@ STRONG_URGENCY = {
         r"\b\d+\s*O\s*\d+/\d{2}\b",
     ),
     "deadline_days": _any(
-        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|就要|必须)",
+        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|申诉|上诉|异议|反通知|就要|必须)",
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
         r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
@@ -178,13 +190,14 @@ STRONG_URGENCY = {
         r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知|命令)|应诉通知|complaint|summons|notice)",
         r"(被列为|列为|列在|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
         r"(在|进了|上了|出现在)[^。！？!?]{0,6}(被申请人|被告|respondents?|defendants?)\s*(名单|list|列表)",
-        r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被(人|对方|原告|美国公司|竞争对手)?(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
+        r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被[^。！？!?；;，,]{0,14}(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
         r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
+        r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
     ),
     "fair_now": _any(
-        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show).{0,30}(禁令|查抄|扣押|扣走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
+        r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show|messe|exhibiting).{0,40}(禁令|查抄|扣押|扣走|收走|拿走|带走|抄走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
         r"(禁令|查抄|警察|法警|执法人员|bailiff|police).{0,20}(展会|展台|展位|展馆|摊位|booth|stand)",
     ),
     "goods_held": _any(
@@ -205,10 +218,13 @@ FIRST_PERSON_NOW = _any(
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
 HYPOTHETICAL = _any(
-    r"一般|通常|如果|假如|万一|要是|会不会|听说|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+    r"一般|通常|如果|假如|万一|要是|会不会|听说|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
     r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)"
 )
 
+
+#: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
+DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|什么叫|指的是|\bwhat (is|are|does)\b")
 
 #: Asking about a case as an example, not reporting one's own.
 CASE_STUDY = _any(
@@ -232,13 +248,20 @@ def urgency(text: str) -> list[str]:
     such sentences, with the enterprise speaking of its own case."""
     if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
-    factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not HYPOTHETICAL.search(part))
+    factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not _general(part))
     found = [name for name, pattern in STRONG_URGENCY.items() if pattern.search(text if name in ALONE else factual)]
     if found:
         return found
     own = FIRST_PERSON_NOW.search(factual)
     weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(factual)]
     return weak if own and len(weak) >= 2 else []
+
+
+def _general(sentence: str) -> bool:
+    """Whether a sentence asks in general rather than tells what is happening to the sender."""
+    return bool(
+        HYPOTHETICAL.search(sentence) or (DEFINITION.search(sentence) and not FIRST_PERSON_NOW.search(sentence))
+    )
 
 
 def hypothetical(text: str) -> bool:
@@ -268,6 +291,10 @@ PERSON = _any(
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
     r"(an?|any|some) (expert|lawyer|attorney|advisor|adviser|counsel)s? (who|that|with|familiar|experienced|specialis|specializ|know)",
     r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|waste of time)",
+    r"有没有专门(做|搞|处理|负责|研究|打).{0,16}(专家|律师|顾问|老师)|(视频|线上|网上|腾讯|在线)(会议|咨询|沟通)|开个?(线上)?会|约个?会",
+    r"(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
+    r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
+    r"(arrange|schedule|organi[sz]e|set up) (a |an )?(consultation|meeting|call|visit|video call)|video call|zoom|teams meeting",
 )
 #: A phone number (Chinese mobile or landline, or international) or an e-mail address.
 CONTACT = re.compile(
@@ -292,6 +319,62 @@ OVERSEAS = _any(
     r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
     r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])"
 )
+
+
+#: Words of this desk's matters: IP, disputes and their places. A message with none of them that is a real sentence
+#: ("最近美元汇率怎么样", "Can you recommend a hotel?") is about something else and is referred, not asked back.
+IP_MATTERS = _any(
+    r"知识产权|产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿|假冒|山寨|盗版|抢注|337|ITC|TRO|禁令|诉讼|起诉|被告|原告|告了|"
+    r"应诉|答辩|律师|法院|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
+    r"纠纷|警告函|律师函|品牌|商业秘密|技术秘密|亚马逊|平台|店铺|专家|顾问|政策|实施意见|措施|指导|预警|智南针|"
+    r"海外|国外|境外|外国|调查",
+    r"(?<![a-z])(ip|ipr|patents?|trademarks?|copyrights?|infring\w*|lawsuits?|sued?|suing|court|injunctions?|customs|"
+    r"seiz\w*|fairs?|exhibit\w*|complaints?|takedowns?|counterfeit\w*|brands?|designs?|tro|freez\w*|frozen|"
+    r"lawyers?|attorneys?|litigation|dispute\w*|amazon|itc|337|expert|policy|insurance|mediation|arbitration|"
+    r"abroad|overseas)(?![a-z])",
+)
+#: The words of a greeting, a farewell or thanks. The classifier reads some unrelated short messages as these
+#: ("今天天气怎么样" as a farewell); without such words a message is not small talk and is read as a question.
+SMALL_TALK_WORDS = {
+    "greet": _any(
+        r"你好|您好|大家好|老师好|[早晚上下中]午?好|早安|早啊|^早$|新年好|哈[喽罗]|嗨|^喂|在[吗么不]|在线吗|在的吗|有人[吗在]|"
+        r"打扰|请教|(?<![a-z])(hi|hiya|hello|hey|morning|afternoon|evening|greetings|anyone)(?![a-z])"
+    ),
+    "goodbye": _any(
+        r"拜|再见|再会|回见|88|先这样|就这样|到这|再聊|再问|再说|再找|再来|先下|下线|下了|走了|先忙|去忙|晚安|先撤|退出|结束|"
+        r"关闭|告辞|后会有期|先挂|不聊了|(?<![a-z])(bye|goodbye|see (you|ya)|later|gotta go|done|that'?s all|good day)(?![a-z])"
+    ),
+    "thank": _any(r"谢|蟹蟹|感谢|感恩|感激|辛苦|帮大忙|受教|3q|(?<![a-z])(thanks?|thx|ty|cheers|appreciate)(?![a-z])"),
+}
+#: Pointing back at something unsaid ("那个事儿", "上回说的"): a question about this desk's matters, too vague to read.
+POINTING_BACK = _any(r"(那个|这个|那件|这件).{0,8}(事|情况)|这事|那事|上回|上次|之前说的|刚才说的")
+#: Rights this desk handles, named: a live dispute over one of them is ours even when the classifier read the message
+#: as out of scope (a seizure or a court alone may be a customs declaration or a debt).
+IP_RIGHTS = _any(
+    r"知识产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
+    r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?)(?![a-z])",
+)
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Filler and question words, which make "嗯嗯那个啥" look like a sentence.
+_FILLER = re.compile(r"那个|这个|就是|什么|怎么|怎样|一下|[嗯啊呃哦噢唉哎呀吧呢吗嘛的了么啥咋]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_PINYIN_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|er|a|o|e|i|u|v)"
+)
+_PINYIN = re.compile(f"(?:{_PINYIN_SYLLABLE})+", re.IGNORECASE)
+
+
+def off_topic(text: str) -> bool:
+    """Whether the message is a real sentence that names none of this desk's matters and points back at nothing: at
+    least four different Chinese characters besides fillers, or three English words that are not all pinyin ("nihao wo xiang wen"
+    is Chinese typed without its characters, which the desk cannot read but may well be about its matters)."""
+    if IP_MATTERS.search(text) or POINTING_BACK.search(text):
+        return False
+    words = _WORD.findall(_URL.sub(" ", text))
+    english = len(words) >= 3 and not all(_PINYIN.fullmatch(word) for word in words)
+    return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english
 
 
 def inside_china(text: str) -> bool:

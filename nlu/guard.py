@@ -91,6 +91,8 @@ def guarded_intent(
         return FALLBACK, "unsure small talk"
     if intent in CHITCHAT and names and cues.ELLIPSIS.search(text.strip()):
         return FALLBACK, "an elliptical question, not small talk"
+    if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
+        return FALLBACK, "no words of small talk"
     signs = cues.urgency(text)
     if intent == PERSON:
         if signs:
@@ -99,6 +101,9 @@ def guarded_intent(
             return FALLBACK, "unsure request for a person"
         return None, None
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
+    # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
+    # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
+    overrulable = overrulable or (intent == "out_of_scope" and bool(signs) and bool(cues.IP_RIGHTS.search(text)))
     if not overrulable or intent == "ask_item":
         return None, None
     if intent != LIVE_DISPUTE and signs:

@@ -19,7 +19,7 @@ import unicodedata
 from typing import Any, Callable
 
 from bot.contracts import Reply
-from knowledge import Language, Localized, detect_language
+from knowledge import Language, Localized, cues, detect_language
 from knowledge.vocabulary import ENTITIES as VOCABULARY_ENTITIES
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -31,8 +31,8 @@ MAX_DEPTH = 8
 class RefusedPayload(ValueError):
     """A message in the `/intent{…}` form that is not one of the bot's buttons; the message says why.
 
-    `sets_values`: it carries entities or a confidence — an attempt to set what the conversation holds, not a habit
-    from other chats ("/start", "/help" typed by hand)."""
+    `sets_values`: it carries entities or a confidence, or reads as an instruction to the bot ("/admin export_users")
+    — an attempt to set what the conversation holds, not a habit from other chats ("/start", "/help" typed by hand)."""
 
     def __init__(self, message: str, *, sets_values: bool = False) -> None:
         super().__init__(message)
@@ -95,7 +95,8 @@ def screen(text: str) -> str:
     match = INTENT_MESSAGE.match(stripped)  # no match ("/", "/{…}"): Rasa would log the text as a parsing failure
     intent = match.group("intent").strip() if match else ""
     allowed = BUTTON_PAYLOADS.get(intent)
-    sets_values = bool(match and (match.group("entities") or match.group("confidence")))
+    # Values set by hand, or a command aimed at the bot itself ("/admin export_users"), are refused, not explained.
+    sets_values = bool(match and (match.group("entities") or match.group("confidence"))) or bool(cues.refusal(stripped))
     if match is None or allowed is None or match.group("confidence") or match.group("rest").strip():
         raise RefusedPayload(
             'a message beginning with "/" must be one of the bot\'s buttons; write the question without the "/"',
