@@ -33,7 +33,7 @@ DOMAIN = ROOT / "domain.yml"
 #: Every set a figure is measured on: none of their messages may be trained on.
 HELDOUT_NLU = ROOT / "nlu" / "heldout" / "nlu_heldout.yml"
 HELDOUT_QUESTIONS = (ROOT / "knowledge" / "heldout" / "questions.yml", ROOT / "knowledge" / "dev" / "questions.yml")
-HARD_SETS = tuple(ROOT / "nlu" / "hard" / f"{name}.yml" for name in ("dev", "dev2", "test"))
+HARD_SETS = tuple(ROOT / "nlu" / "hard" / f"{name}.yml" for name in ("dev", "dev2", "dev3", "test"))
 #: The file the knowledge's questions are written to, inside the training folder.
 KNOWLEDGE_FILE = "knowledge_questions.yml"
 #: Intents an item may carry that are not what its questions ask: a live dispute is told by cues, not by topic.
