@@ -13,7 +13,7 @@ cannot tell and offers a person. Its thresholds were chosen on the development h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, Sequence
 
 from knowledge import Hit, Item, KnowledgeBase, cues
@@ -170,6 +170,7 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
 
 def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
     """The decision for one message (see the module docstring); `turn` is the number of user messages so far."""
+    reading = replace(reading, text=cues.unwrapped(reading.text))  # a question in markup is read as the question
     refusal = cues.refusal(reading.text)
     if reading.intent in REFUSAL_INTENTS or refusal:
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")

@@ -145,8 +145,23 @@ ASKS_WHETHER = _any(
 ASKS_HOW = _any(r"怎么|如何|怎样|办法|方法|教我|帮我|招儿?|技巧|窍门|\bhow\b|\bhelp (me|us)\b|\bways? to\b")
 
 
+#: HTML tags and code fences around a question: what a browser or an editor added, or a probe of the channels (which
+#: escape every reply). A question inside them is read as the question.
+WRAPPING = re.compile(r"<[^<>]{0,300}>|```\w*")
+_SAID = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
+
+
+def unwrapped(text: str) -> str:
+    """The question inside markup ("<b>…</b>", a code fence), or `text` itself when the markup wraps too little to be
+    a question."""
+    inside = WRAPPING.sub(" ", text)
+    return inside.strip() if inside != text and len(_SAID.findall(inside)) >= 4 else text
+
+
 def refusal(text: str) -> Refusal | None:
-    """Whether the message must be refused, and why: harmful or illegal, or aimed at the bot itself."""
+    """Whether the message must be refused, and why: harmful or illegal, or aimed at the bot itself. A question
+    wrapped in markup is judged by the question; markup with nothing else is judged as it is."""
+    text = unwrapped(text)
     if INJECTION.search(text):
         return "injection"
     if HARMFUL.search(text):
@@ -230,6 +245,12 @@ DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|什么叫|�
 CASE_STUDY = _any(
     r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|example|case study|what happened in|tell me about"
 )
+#: Words that tell of something that happened or is happening: an injunction at a fair is the sender's own only with
+#: them ("展会上被下了禁令", "a bailiff just served us"); "展会上的临时禁令怎么应对" asks in general.
+HAPPENED = _any(
+    r"被|了|收到|接到|送来|来了|正在|刚刚?|今天|昨天|现在|马上|人还在|"
+    r"(?<![a-z])(just|now|today|yesterday|were|was|got|have been|has been|are being|is being)(?![a-z])"
+)
 #: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
 ALONE = frozenset({"case_number", "frozen_sum"})
 
@@ -249,7 +270,11 @@ def urgency(text: str) -> list[str]:
     if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
     factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not _general(part))
-    found = [name for name, pattern in STRONG_URGENCY.items() if pattern.search(text if name in ALONE else factual)]
+    found = [
+        name
+        for name, pattern in STRONG_URGENCY.items()
+        if pattern.search(text if name in ALONE else factual) and (name != "fair_now" or HAPPENED.search(factual))
+    ]
     if found:
         return found
     own = FIRST_PERSON_NOW.search(factual)
@@ -309,7 +334,9 @@ _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司�
 
 
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
-MARKUP = _any(r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$")
+MARKUP = _any(
+    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
+)
 
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
@@ -354,6 +381,7 @@ IP_RIGHTS = _any(
     r"知识产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
     r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?)(?![a-z])",
 )
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Filler and question words, which make "嗯嗯那个啥" look like a sentence.
@@ -372,7 +400,7 @@ def off_topic(text: str) -> bool:
     is Chinese typed without its characters, which the desk cannot read but may well be about its matters)."""
     if IP_MATTERS.search(text) or POINTING_BACK.search(text):
         return False
-    words = _WORD.findall(_URL.sub(" ", text))
+    words = [word for word in _WORD.findall(_URL.sub(" ", text)) if _VOWEL.search(word)]
     english = len(words) >= 3 and not all(_PINYIN.fullmatch(word) for word in words)
     return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english
 

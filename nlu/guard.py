@@ -108,7 +108,9 @@ def guarded_intent(
         return None, None
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or confidence < DISPUTE_CONFIDENCE):
+    # Markup around a question unsettles the classifier: a live dispute read there needs a sign in the words.
+    unsure = confidence < DISPUTE_CONFIDENCE or cues.MARKUP.search(text) is not None
+    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
         return _best_topic(ranking), "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):
         return PERSON, "person"

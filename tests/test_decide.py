@@ -128,6 +128,7 @@ def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
         "TRO是什么",
         "听说在德国被起诉一个月内就要答辩，是真的吗",
         "德国展会上的临时禁令是怎么回事？",
+        "请问德国展会上的临时禁令怎么应对",
         "听朋友说有人在展会上被法警把样品收走了，我们参展前该准备什么？",
     ],
 )
@@ -255,3 +256,12 @@ def test_greetings_farewells_and_thanks_are_recognised_by_their_words() -> None:
     assert [(i, t) for i, t in examples if not cues.SMALL_TALK_WORDS[i].search(t)] == []
     assert not cues.SMALL_TALK_WORDS["goodbye"].search("今天太原天气怎么样")
     assert not cues.SMALL_TALK_WORDS["greet"].search("推荐一本讲企业管理的书")
+
+
+def test_a_question_wrapped_in_markup_is_read_as_the_question_and_bare_markup_is_refused(kb) -> None:
+    assert cues.refusal("<img src=x onerror=alert(1)>") == "injection"
+    assert cues.refusal("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办") is None
+    wrapped = decide(kb, reading("```\n我们的商标在美国被抢注了怎么办\n```", "ask_trademark_squatting", 0.6))
+    assert wrapped.kind == "answer" and wrapped.item is not None
+    assert "ask_trademark_squatting" in wrapped.item.intents
+    assert not cues.off_topic("&nbsp;&nbsp;&lt;br&gt;")

@@ -93,6 +93,12 @@ def test_commands_aimed_at_the_bot_are_refused_and_a_habit_from_other_chats_is_e
         assert (first(replies, kind)["reason"], first(replies, kind)["sources"]) == ("refuse", [])
 
 
+def test_a_question_wrapped_in_markup_is_answered_and_the_markup_is_not_echoed(stack) -> None:
+    replies = chat(stack)("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办")
+    assert kinds(replies)[0] == "answer", replies
+    assert "onerror" not in text_of(replies)
+
+
 def test_asking_for_a_person_with_contacts_starts_the_form_filled_with_them(stack) -> None:
     replies = chat(stack)("我是太原恒达机械有限公司的王经理，电话13812345678，想约个懂德国专利的专家聊聊")
     assert first(replies, "escalation")["priority"] == "normal"
