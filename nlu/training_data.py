@@ -73,15 +73,23 @@ def trained_texts(train_dir: Path = TRAIN_DIR) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def heldout_texts() -> frozenset[str]:
-    """The normalised texts of every message the figures are measured on (earlier turns of the hard set too)."""
+def measured_texts() -> frozenset[str]:
+    """The normalised texts of the held-out intents and the held-out and development questions of the search: what
+    `make eval`'s intent and source figures are measured on, never trained on."""
     texts = [text for _, text in _nlu_examples(HELDOUT_NLU)]
     for path in HELDOUT_QUESTIONS:
         texts += [str(entry["q"]) for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
+    return frozenset(norm(text) for text in texts) - {""}
+
+
+@functools.lru_cache(maxsize=1)
+def heldout_texts() -> frozenset[str]:
+    """The normalised texts of every message the figures are measured on (earlier turns of the hard set too)."""
+    texts: list[str] = []
     for path in HARD_SETS:
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             texts += [str(entry["text"]), *(str(turn) for turn in entry.get("context") or ())]
-    return frozenset(norm(text) for text in texts) - {""}
+    return measured_texts() | (frozenset(norm(text) for text in texts) - {""})
 
 
 @functools.lru_cache(maxsize=1)

@@ -49,9 +49,10 @@ def test_heldout_never_overlaps_the_training_data() -> None:
     assert not leaked, leaked
 
 
-def test_the_hard_set_never_overlaps_the_training_data_and_keeps_its_halves_apart() -> None:
-    """The hard set is written independently; none of its messages (or earlier turns) may be trained on, and the
-    development sets (tuned on) share no message with the test half (only scored)."""
+def test_dev3_and_the_test_half_are_never_trained_on() -> None:
+    """dev and dev2 are trained on, through nlu/train/intents/independent.yml (nlu/independent.py); dev3 and the test
+    half are not: none of their messages (or earlier turns) may be in the training data, and the test half shares
+    nothing with a development set."""
     from nlu.hard import load
 
     def norm(text: str) -> str:
@@ -59,14 +60,26 @@ def test_the_hard_set_never_overlaps_the_training_data_and_keeps_its_halves_apar
 
     trained = {norm(text) for _, text in _training_examples()}
     dev, dev2, dev3, test = load("dev"), load("dev2"), load("dev3"), load("test")
-    everything = dev + dev2 + dev3 + test
-    leaked = [t for case in everything for t in (case.text, *case.context) if len(norm(t)) > 3 and norm(t) in trained]
+    unseen = test + dev3  # dev3 checks that what is learnt from dev and dev2 carries over
+    leaked = [t for case in unseen for t in (case.text, *case.context) if len(norm(t)) > 3 and norm(t) in trained]
     assert not leaked, leaked
     tested = {norm(c.text) for c in test} - {""}  # emoji-only messages normalise to ""
     assert not {norm(c.text) for c in dev + dev2 + dev3} & tested
     assert len(dev) + len(test) >= 300
     assert {c.group for c in dev} == {c.group for c in test} == {c.group for c in dev2} == {c.group for c in dev3}
+    everything = dev + dev2 + dev3 + test
     assert len({c.id for c in everything}) == len(everything)
+
+
+def test_the_training_examples_from_the_development_sets_are_rendered_from_them(kb) -> None:
+    from nlu.independent import OUTPUT, intent_of, render
+
+    assert OUTPUT.read_text(encoding="utf-8") == render(kb), "run python -m nlu.independent"
+    from nlu.hard import load
+
+    by_id = {case.id: case for case in load("dev2")}
+    assert intent_of(by_id["d003"], kb) == "report_dispute"  # an account frozen by a Schedule A suit, told as it is
+    assert all(intent_of(case, kb) is None for case in load("dev") if case.decision == "clarify" or case.context)
 
 
 def test_vocabulary_in_nlu_is_rendered_from_the_knowledge_vocabulary() -> None:

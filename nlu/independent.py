@@ -1,0 +1,89 @@
+"""Training examples from the hard set's development sets: what independent authors typed, with the decision they
+expected, as the intents the classifier learns.
+
+The examples in `nlu/train/` were written beside the knowledge base, and the classifier learned their phrasings well
+and other people's badly (long stories, voice input, slang). The development sets (`nlu/hard/dev*.yml`) were written by
+three other people from the policy and the reply contract alone. Training on the first two raised the decision
+accuracy on the third, which it had never seen, from 0.743 to 0.771. The third stays out of training, as a check
+that what is learnt from the first two carries over; so does the test half, which is only scored. (Adding the third
+too lowered the held-out intents from 0.919 to 0.912 and the search's hit@1 from 0.945 to 0.941, with no set left
+to show a gain.)
+
+Each labelled decision becomes an intent: an answer the topic intent of its first acceptable item, a live dispute
+`report_dispute`, a request for a person `request_human`, a refusal `bot_instruction` (prompt injection and payloads)
+or `harmful_request`, a referral `out_of_scope`. Questions back (`clarify`) teach no intent, follow-ups depend on
+their earlier turns, and text that Rasa's training format would misread (brackets, braces, several lines) or that
+`make eval`'s held-out figures are measured on ("转人工") is left out.
+
+`python -m nlu.independent` writes `nlu/train/intents/independent.yml`; a test checks that it is up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from pathlib import Path
+
+from knowledge import KnowledgeBase
+from nlu.hard import Case, load
+from nlu.training_data import TRAIN_DIR, measured_texts, norm, topic_intent
+
+#: The development sets trained on. dev3 is kept out as an unseen check, and the test half is only ever scored.
+TRAINED_SETS = ("dev", "dev2")
+OUTPUT = TRAIN_DIR / "intents" / "independent.yml"
+#: Characters that Rasa's training format reads as annotations.
+MARKUP = set("[]{}")
+MAX_CHARS = 400
+FIXED = {
+    "escalate_urgent": "report_dispute",
+    "escalate": "request_human",
+    "refer": "out_of_scope",
+}
+INJECTION_GROUPS = frozenset({"injection", "payload"})
+
+
+def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
+    """The intent the case's decision stands for, or None when it teaches none (see the module docstring)."""
+    if case.context or case.group == "followup" or "\n" in case.text or len(case.text) > MAX_CHARS:
+        return None
+    if not case.text.strip() or MARKUP & set(case.text) or norm(case.text) in measured_texts():
+        return None
+    if case.decision == "answer":
+        item = next((kb.get(source) for source in case.sources if kb.get(source) is not None), None)
+        return topic_intent(item.intents) if item is not None else None
+    if case.decision == "refuse":
+        return "bot_instruction" if case.group in INJECTION_GROUPS else "harmful_request"
+    return FIXED.get(case.decision)
+
+
+def render(kb: KnowledgeBase, sets: tuple[str, ...] = TRAINED_SETS) -> str:
+    """The training file, intents in alphabetical order and examples in the sets' order."""
+    examples: dict[str, list[str]] = defaultdict(list)
+    for name in sets:
+        for case in load(name):
+            intent = intent_of(case, kb)
+            if intent is not None and case.text.strip() not in examples[intent]:
+                examples[intent].append(case.text.strip())
+    lines = [
+        'version: "3.1"',
+        "# Rendered by `python -m nlu.independent` from nlu/hard/" + ", ".join(f"{name}.yml" for name in sets) + ":",
+        "# messages written by independent authors, labelled with the decision they expected. Do not edit by hand.",
+        "nlu:",
+    ]
+    for intent in sorted(examples):
+        lines += [f"- intent: {intent}", "  examples: |"]
+        lines += [f"    - {text}" for text in examples[intent]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the training examples rendered from the development sets.")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    args.output.write_text(render(KnowledgeBase.load()), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
