@@ -205,7 +205,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
             return Decision("refer", referral=referral.item, why="out_of_scope")
         if reading.confidence >= TRUST_OUT_OF_SCOPE and best_text < STRONG_TEXT:
-            return Decision("refer", referral=_referral(kb, None), why="out_of_scope")
+            # Plain words about nothing of ours are told what the desk does; other matters go to the general hotline.
+            fallback = CHITCHAT_REFERRAL if cues.off_topic(reading.text) else DEFAULT_REFERRAL
+            return Decision("refer", referral=_referral(kb, None, fallback), why="out_of_scope")
 
     hits = _agreeing_first(reading, hits)
     verdict = abstain(reading, hits)
