@@ -4,9 +4,10 @@
 (long stories, voice input, typos, mixed Chinese and English, English, follow-ups with their earlier turns,
 neighbouring government services, chit-chat, harmful requests, prompt injection, payloads, gibberish, requests for
 a person, plain topic questions), each labelled with the decision the bot should take and, for answers, the items
-that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored. A second
-development set, `dev2.yml` (300 messages), was written later the same way by another author who saw neither half,
-so that rules tuned on the first dev half can be checked on phrasings they were not fitted to.
+that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored. Two more
+development sets, `dev2.yml` and `dev3.yml`, were written later the same way by two more authors who saw none of
+the others, so that what is tuned on one author's phrasings can be checked on another's. dev and dev2 are also
+trained on (`nlu/independent.py`); dev3 and the test half never are.
 
 Every message goes through the real REST channel of a running stack, in a conversation of its own after its
 earlier turns, so what is measured is what a user gets: the NLU, the guard, the rules, the actions and the forms.
