@@ -192,6 +192,8 @@ def digression(slot: str, tracker: Tracker) -> bool:
     topic = name.startswith("ask_") and name != "ask_item"
     if QUESTION.search(text):
         return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
+    if slot == "company" and cues.company_in(text):
+        return False  # "太原示例玻璃器皿有限公司" answers the question, whatever topic the NLU hears in its words
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 

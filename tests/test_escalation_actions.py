@@ -208,3 +208,16 @@ def test_a_button_pressed_while_the_form_asks_is_not_taken_as_the_answer(wired) 
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
     assert "请直接输入" in dispatcher.messages[0]["text"]
+
+
+def test_a_company_name_answers_the_form_whatever_topic_the_nlu_hears_in_it() -> None:
+    """A model trained on exporters' stories may read "…玻璃器皿有限公司" as a question about a topic; a company name
+    given where the company is asked is the answer, and a question naming the company is still a question."""
+    from actions.escalation import digression
+
+    def latest(text: str) -> Tracker:
+        message = {"text": text, "intent": {"name": "ask_exhibition", "confidence": 0.97}, "entities": []}
+        return Tracker("u", {"requested_slot": "company"}, message, [], False, None, {}, "action_listen")
+
+    assert not digression("company", latest("太原示例玻璃器皿有限公司"))
+    assert digression("company", latest("太原示例玻璃器皿有限公司要去德国参展，要准备什么？"))
