@@ -240,17 +240,13 @@ def test_an_off_topic_sentence_is_told_what_the_desk_does_not_asked_back(kb) -> 
 def test_greetings_farewells_and_thanks_are_recognised_by_their_words() -> None:
     """The guard sets aside a greeting, farewell or thanks without such words (nlu.guard); every training example of
     these intents has them, so none of those is set aside."""
-    import yaml
-
-    from nlu.training_data import TRAIN_DIR
+    from nlu.training_data import TRAIN_DIR, _nlu_examples
 
     examples = [
-        (entry["intent"], line.strip()[2:].strip())
+        (intent, text)
         for path in sorted(TRAIN_DIR.glob("intents/*.yml"))
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", [])
-        if entry.get("intent") in cues.SMALL_TALK_WORDS
-        for line in entry["examples"].splitlines()
-        if line.strip().startswith("- ")
+        for intent, text in _nlu_examples(path)
+        if intent in cues.SMALL_TALK_WORDS
     ]
     assert len(examples) > 100
     assert [(i, t) for i, t in examples if not cues.SMALL_TALK_WORDS[i].search(t)] == []
