@@ -170,13 +170,17 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
 
 def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
     """The decision for one message (see the module docstring); `turn` is the number of user messages so far."""
+    refusal = cues.refusal(reading.text)  # before the markup is taken off: roles written in tags are an attack
     reading = replace(reading, text=cues.unwrapped(reading.text))  # a question in markup is read as the question
-    refusal = cues.refusal(reading.text)
     if reading.intent in REFUSAL_INTENTS or refusal:
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
     if reading.item is not None and kb.get(reading.item) is not None:
         return Decision("answer", kb.get(reading.item), why="button")
+    if cues.repetitive(reading.text):
+        return Decision("clarify", why="repetition")
+    if cues.about_the_bot(reading.text):
+        return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="about the bot")
     measure = cues.measure_number(reading.text)
     if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
         return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")

@@ -15,6 +15,8 @@ test half.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -45,6 +47,8 @@ HARMFUL = _any(
     r"(仿的|仿制的|仿冒的|假的|山寨的?|高仿的?).{0,12}(更像|像一点|逼真|以假乱真|一模一样|看不出来)",
     r"(制作|制造|生产|印制|仿制|印|做)(一批|一些|点)?(假冒|仿冒|山寨|高仿)(的)?",
     r"(冒充|假冒|假装成?)(律师|权利人|品牌方|品牌所有人|官方|海关|法院)",
+    r"(山寨|高仿|仿冒|假冒|假货|仿品|仿的).{0,20}(贴|换|打|印)上?(我们|自己|咱们|我家){0,2}的?(标|牌子|商标|logo|品牌)",
+    r"假装.{0,8}(投诉|举报)|(给|让)(对手|同行|竞争对手|别家|他们?).{0,10}(搞点事|使绊子|找(点)?麻烦|添堵)|搞点事",
     r"(copy|clone|replicate|knock ?off|counterfeit|fake).{0,40}(without|not|never).{0,12}(caught|detected|noticed|found)",
     r"(file|submit|send|make).{0,12}(fake|false|bogus|fraudulent|made-up).{0,12}(complaints?|reports?|takedowns?|notices?|claims?)",
     r"(how|help).{0,20}(register|file|grab).{0,30}(someone else'?s|another company'?s|a competitor'?s|their|a famous|a well-known) (brand|trademark|mark)",
@@ -74,6 +78,7 @@ HARMFUL = _any(
     # bribery
     r"行贿|贿赂|塞钱|塞红包|打点一下|打点打点|走后门|送(点)?(礼|红包|钱|好处).{0,10}(海关|官员|法官|审查员|审查|工作人员|平台|小二|关员)",
     r"(海关|官员|法官|审查员|关员|平台小二|工作人员).{0,10}(送(点)?(礼|红包|钱|好处)|好处费|意思一下|打点)",
+    r"送(点)?(什么|啥|礼|钱|东西|购物卡).{0,12}(批|通过|优先|加快|快点|放行|关照)|(请|约).{0,6}(吃饭|喝酒|洗脚).{0,12}(批|通过|优先|放行|关照)",
     r"疏通(一下|关系)|搞定.{0,4}(海关|关员|审查员|法官|官员)|(给|送|塞).{0,6}(红包|好处费|回扣|意思意思)",
     r"\bbrib\w*|kickback|grease (the|his|their|some) palm|pay off (the|a|an) (official|officer|judge|examiner|customs)",
     # forged, backdated or destroyed evidence
@@ -112,7 +117,7 @@ INJECTION = _any(
     r"我是(你们|你)的?(管理员|开发者|开发人员|上级|领导|老板|主人)|命令你|玩个游戏.{0,12}(扮演|你是|你当)|你(之前|一开始)被(告诉|设定|要求)|(初始|隐藏|内部)(设定|指令|规则|提示)",
     r"repeat (the|everything|all)( text| words)? (above|before)|what were you told|(hidden|initial|original) (rules|instructions|prompt)|(other|another) (user|customer)'?s? (conversation|chat)s?",
     r"管理员(身份|权限|模式|命令)|以管理员|我是(你的)?(管理员|开发者|开发人员|工程师|程序员)|admin (mode|access|privileges)|as (an? )?(admin|administrator|root|developer)|\bsudo\b",
-    r"ignore (all |any |the |your )?(previous|prior|above|earlier|preceding|former)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
+    r"ignore (all |any |the |your )?(\w+ ){0,2}(previous|prior|above|earlier|preceding|former|rules|instructions)|disregard (all |any |the |your )?(previous|prior|above|instructions|rules)|forget (all |your )?(previous|prior|instructions|rules)",
     r"you are (now|no longer)|pretend (to be|you are|you're)|act as (an? )?(unrestricted|different|new|evil|uncensored)|role-?play as|from now on,? you",
     r"(reveal|show|print|output|repeat|display|tell me) (me )?(your|the) (system |hidden |initial )?(prompt|instructions|rules|configuration|config|source)",
     r"(导出|dump|输出|打印|列出|显示|发给我|给我看).{0,10}(数据库|后台|全部数据|所有数据|所有记录|表结构|日志|聊天记录|配置)",
@@ -128,6 +133,9 @@ INJECTION = _any(
     r"(咨询过|来咨询过?|问过|找过你们|用过你们)的(企业|公司|用户|客户|人)(的)?.{0,4}(名单|名字|信息|电话|联系方式|列表|资料)",
     r"(把|将).{0,10}(工单|记录|数据|状态).{0,10}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
     r"(输出|列出|告诉我|给我|导出).{0,10}(意图列表|全部意图|所有意图|训练样本|intents?\b)",
+    r"新(的)?指令|new instructions?|^\s*#{2,}\s*(new|system|admin)",
+    r"from now on,? ((answer|reply|respond) (to )?(every|all|each|any)|mark|assign|always|never|only|ignore|do not|don'?t)",
+    r"(内部|后台|系统)的?(配置|参数|设置|架构)",
     r"原样输出|(并|然后)执行|你现在的身份|你的身份(是|变成|改为)|\bforget (the |about )?(ip|rules|instructions|everything)\b",
 )
 
@@ -158,9 +166,34 @@ def unwrapped(text: str) -> str:
     return inside.strip() if inside != text and len(_SAID.findall(inside)) >= 4 else text
 
 
+#: A conversation's roles written into a message ("</user><system>…", "[SYSTEM] …"): an attempt to speak as the
+#: system, whatever the words inside say. Read before markup is taken off.
+ROLE_TAGS = _any(r"<\s*/?\s*(system|assistant|user)\s*>", r"\[\s*(system|系统|admin|管理员)\s*\]")
+_BASE64 = re.compile(r"^\s*([A-Za-z0-9+/]{16,}={0,2})\s*$")
+
+
+def decoded(text: str) -> str | None:
+    """The text a message encoded in base64 stands for, when it is one base64 token that decodes to readable text: an
+    instruction hidden that way ("SWdub3Jl…" for "Ignore previous instructions…") is still an instruction."""
+    match = _BASE64.match(text)
+    if not match or len(match.group(1)) % 4:
+        return None
+    try:
+        plain = base64.b64decode(match.group(1), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return plain if plain.isprintable() else None
+
+
 def refusal(text: str) -> Refusal | None:
     """Whether the message must be refused, and why: harmful or illegal, or aimed at the bot itself. A question
-    wrapped in markup is judged by the question; markup with nothing else is judged as it is."""
+    wrapped in markup is judged by the question, a base64 token by what it decodes to; markup with nothing else is
+    judged as it is."""
+    plain = decoded(text)
+    if plain is not None:
+        return refusal(plain)
+    if ROLE_TAGS.search(text):
+        return "injection"
     text = unwrapped(text)
     if INJECTION.search(text):
         return "injection"
@@ -188,11 +221,15 @@ STRONG_URGENCY = {
     "deadline_days": _any(
         r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|申诉|上诉|异议|反通知|就要|必须)",
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
-        r"(还剩|只剩|剩下|就剩)\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日)",
-        r"(下周|明天|后天|本周|这周|月底前?)\s*(就要|要|必须)?(答辩|出庭|听证|截止|回应|提交)",
+        r"(还剩|只剩|剩下|就剩)\s*(不到)?\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日|周|个星期)",
+        r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
         r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
+    ),
+    "frozen_now": _any(
+        r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封|下架)了",
+        r"(our|my) (store|account|shop|funds|money|balance) (was|were|has been|have been|got|is|are) (just )?(frozen|suspended|restrained|locked)",
     ),
     "frozen_sum": _any(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
@@ -238,6 +275,14 @@ HYPOTHETICAL = _any(
 )
 
 
+#: Saying that nothing has happened to the sender: what follows is a question about preparing, not a live dispute, even
+#: when it tells of someone else's frozen sum ("朋友被TRO了，冻了两万多刀……我们目前没出事").
+NOTHING_YET = _any(
+    r"(目前|现在|暂时|还)(都)?(没|没有)(出事|事|问题|纠纷|被告|被投诉|被起诉|遇到)|没出事|(目前|现在|暂时)(还)?(没有|没)任何(纠纷|问题)",
+    r"(防范|预防|提前(了解|准备|防)|未雨绸缪)",
+    r"(?<![a-z])(nothing has happened|no dispute yet|not been sued|haven'?t been|before (we|it) (launch|start|go))(?![a-z])",
+)
+
 #: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
 DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|什么叫|指的是|\bwhat (is|are|does)\b")
 
@@ -269,6 +314,8 @@ def urgency(text: str) -> list[str]:
     such sentences, with the enterprise speaking of its own case."""
     if CASE_STUDY.search(text) and not FIRST_PERSON_NOW.search(text):
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
+    if NOTHING_YET.search(text) and not STRONG_URGENCY["case_number"].search(text):
+        return []  # "我们目前没出事，想知道怎么预防": preparing, not a dispute
     factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not _general(part))
     found = [
         name
@@ -307,6 +354,7 @@ PERSON = _any(
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
+    r"投诉你们|对你们.{0,10}(不满意|有意见)|(热线|电话)[^。！？!?]{0,10}(打不通|没人接|占线)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
     r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
     r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
@@ -344,7 +392,9 @@ DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼�
 #: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
 OVERSEAS = _any(
     r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
-    r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])"
+    r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])",
+    r"拉斯维加斯|纽约|洛杉矶|芝加哥|汉诺威|柏林|法兰克福|杜塞尔多夫|科隆|慕尼黑|巴黎|米兰|伦敦|东京|迪拜|新加坡|"
+    r"(?<![a-z])(ces|ifa|restraining order|injunction|court|lawyer|attorney|booth|customs)(?![a-z])",
 )
 
 
@@ -354,11 +404,12 @@ IP_MATTERS = _any(
     r"知识产权|产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿|假冒|山寨|盗版|抢注|337|ITC|TRO|禁令|诉讼|起诉|被告|原告|告了|"
     r"应诉|答辩|律师|法院|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
     r"纠纷|警告函|律师函|品牌|商业秘密|技术秘密|亚马逊|平台|店铺|专家|顾问|政策|实施意见|措施|指导|预警|智南针|"
-    r"海外|国外|境外|外国|调查",
+    r"海外|国外|境外|外国|调查|实用新型|无效|驳回|审查意见|商表|伤标|砖利|专力|版全|侵全|注策|三三七",
     r"(?<![a-z])(ip|ipr|patents?|trademarks?|copyrights?|infring\w*|lawsuits?|sued?|suing|court|injunctions?|customs|"
     r"seiz\w*|fairs?|exhibit\w*|complaints?|takedowns?|counterfeit\w*|brands?|designs?|tro|freez\w*|frozen|"
     r"lawyers?|attorneys?|litigation|dispute\w*|amazon|itc|337|expert|policy|insurance|mediation|arbitration|"
-    r"abroad|overseas)(?![a-z])",
+    r"abroad|overseas|judgm?ents?|vacate|default|respondents?|defendants?|plaintiffs?|discovery|settlement|"
+    r"office action|uspto|euipo|wipo|pct|madrid|cease and desist|c&d|geo|exclusion order)(?![a-z])",
 )
 #: The words of a greeting, a farewell or thanks. The classifier reads some unrelated short messages as these
 #: ("今天天气怎么样" as a farewell); without such words a message is not small talk and is read as a question.
@@ -381,6 +432,13 @@ IP_RIGHTS = _any(
     r"知识产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
     r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?)(?![a-z])",
 )
+#: Countries, regions and cities abroad: a sentence naming one ("日本那边一般多久") may well be about this desk's
+#: matters in words it does not know, and is asked back rather than referred.
+FOREIGN = _any(
+    r"美国|欧盟|欧洲|德国|日本|英国|法国|意大利|西班牙|荷兰|韩国|巴西|印度|越南|泰国|马来西亚|印尼|新加坡|澳大利亚|澳洲|加拿大|墨西哥|"
+    r"俄罗斯|土耳其|中东|东南亚|拉美|非洲|拉斯维加斯|纽约|汉诺威|柏林|法兰克福|杜塞尔多夫|巴黎|米兰|伦敦|东京|迪拜",
+    r"(?<![a-z])(usa?|eu|europe|germany|japan|uk|britain|france|italy|korea|brazil|india|vietnam|canada|mexico)(?![a-z])",
+)
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -394,12 +452,49 @@ _PINYIN_SYLLABLE = (
 _PINYIN = re.compile(f"(?:{_PINYIN_SYLLABLE})+", re.IGNORECASE)
 
 
+_TOKEN = re.compile(r"[A-Za-z]+|[\u4e00-\u9fff]|\d+")
+#: A message that is one or two tokens said over and over ("TRO TRO TRO …", "test test test …") says nothing.
+REPEATED_TOKENS = 6
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+
+
+def repetitive(text: str) -> bool:
+    """Whether the message is a token or two repeated many times: noise, however strongly its one word matches."""
+    tokens = [token.lower() for token in _TOKEN.findall(text)]
+    return len(tokens) >= REPEATED_TOKENS and len(set(tokens)) <= 2
+
+
+def wordless(text: str) -> bool:
+    """Whether the message has no word in it: no Chinese character and no Latin word that is not a run along the
+    keyboard ("//////", "zxcvbnm,./", "asdf")."""
+    if _CJK.search(text):
+        return False
+    words = [word.lower() for word in _WORD.findall(text)]
+    real = [w for w in words if _VOWEL.search(w) and not any(w in row for row in _KEYBOARD_ROWS)]
+    return not real
+
+
+#: Questions about the bot itself — who or what it is, its name, the model behind it: small talk, told what the desk
+#: does, not a request for a person ("你是真人还是机器人") nor an attack ("你背后用的是哪个大模型").
+ABOUT_THE_BOT = _any(
+    r"你是(不是)?(真人|机器人|人工智能|AI|ai|谁|男的|女的)|(真人|人)还是机器人|机器人还是(真人|人)|你叫(什么|啥)|你(今年)?几岁|你多大|"
+    r"(什么|哪个|哪家)的?大模型|(用|是)的?(GPT|文心|通义|ChatGPT|deepseek)|谁(开发|做|造)的你|你是(哪|什么)(家|个)?(公司|单位)",
+    r"(?<![a-z])(are you (a )?(bot|robot|human|real( person)?|ai|chatgpt)|what'?s your name|who (are|made|built) you|which (model|llm))(?![a-z])",
+)
+_ASKS_FOR_PERSON = re.compile(r"找|转|要|换|接|给我")
+
+
+def about_the_bot(text: str) -> bool:
+    """Whether the message asks what the bot is, and not for a person ("你是机器人吗？给我转人工" asks for one)."""
+    return bool(ABOUT_THE_BOT.search(text)) and not _ASKS_FOR_PERSON.search(text)
+
+
 def off_topic(text: str) -> bool:
     """Whether the message is a real sentence that names none of this desk's matters and points back at nothing: at
     least four different Chinese characters besides fillers, or three English words that are not all pinyin ("nihao wo xiang wen"
     is Chinese typed without its characters, which the desk cannot read but may well be about its matters)."""
-    if IP_MATTERS.search(text) or POINTING_BACK.search(text):
-        return False
+    if IP_MATTERS.search(text) or FOREIGN.search(text) or POINTING_BACK.search(text) or MARKUP.search(text):
+        return False  # markup or data (JSON, a URL, base64) is not a sentence about something else
     words = [word for word in _WORD.findall(_URL.sub(" ", text)) if _VOWEL.search(word)]
     english = len(words) >= 3 and not all(_PINYIN.fullmatch(word) for word in words)
     return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english

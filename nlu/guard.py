@@ -73,6 +73,12 @@ SMALL_TALK_CONFIDENCE = 0.6
 CHITCHAT = frozenset({"greet", "goodbye", "thank"})
 #: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request).
 PERSON_CONFIDENCE = 0.6
+#: Readings that a message without words ("//////", "TRO TRO TRO …") must not get: it is asked back instead.
+NOISE_SENSITIVE = frozenset({"harmful_request", "bot_instruction", PERSON, LIVE_DISPUTE})
+OUT_OF_SCOPE = "out_of_scope"
+#: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型") gets instead of small talk:
+#: it is told what the desk does (decide's chitchat referral).
+ABOUT_THE_BOT_READINGS = frozenset({"help", "greet", PERSON, "bot_instruction", FALLBACK})
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 
@@ -85,6 +91,10 @@ def guarded_intent(
     refusal = cues.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
+    if cues.repetitive(text) or (intent in NOISE_SENSITIVE and cues.wordless(text)):
+        return FALLBACK, "no words"
+    if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
+        return OUT_OF_SCOPE, "about the bot"
     if intent in REFUSAL_INTENTS.values() and (confidence < REFUSAL_CONFIDENCE or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
@@ -103,13 +113,15 @@ def guarded_intent(
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
-    overrulable = overrulable or (intent == "out_of_scope" and bool(signs) and bool(cues.IP_RIGHTS.search(text)))
+    overrulable = overrulable or (intent == OUT_OF_SCOPE and bool(signs) and bool(cues.IP_RIGHTS.search(text)))
     if not overrulable or intent == "ask_item":
         return None, None
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
     # Markup around a question unsettles the classifier: a live dispute read there needs a sign in the words.
     unsure = confidence < DISPUTE_CONFIDENCE or cues.MARKUP.search(text) is not None
+    if intent == LIVE_DISPUTE and not signs and cues.off_topic(text):
+        return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
         return _best_topic(ranking), "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):

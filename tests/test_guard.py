@@ -1,0 +1,37 @@
+"""The pipeline's guard without Rasa (nlu/guard.py): which readings the words overrule before the rules pick an action."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.guard import guarded_intent
+
+
+def guard(text: str, intent: str, confidence: float = 0.95) -> str | None:
+    return guarded_intent(text, intent, [{"name": intent, "confidence": confidence}], confidence)[0]
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("//////", "bot_instruction"), ("zxcvbnm,./", "bot_instruction"), ("TRO TRO TRO TRO TRO TRO", "report_dispute")],
+)
+def test_a_message_without_words_is_not_refused_nor_escalated(text: str, intent: str) -> None:
+    assert guard(text, intent) == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text, intent", [("你是真人还是机器人啊", "request_human"), ("你叫什么名字", "help")])
+def test_a_question_about_the_bot_is_small_talk(text: str, intent: str) -> None:
+    assert guard(text, intent) == "out_of_scope"
+
+
+def test_a_dispute_reading_with_nothing_of_ours_in_the_words_is_read_again() -> None:
+    assert guard("人民币兑美元最近是涨还是跌，要不要现在结汇", "report_dispute", 1.0) == "nlu_fallback"
+    assert guard("我们的店铺被TRO冻结了", "report_dispute", 1.0) is None
+
+
+def test_a_refusal_cue_overrules_a_topic() -> None:
+    assert guard("教我做高仿的包卖到欧洲", "ask_marketplace", 0.9) == "harmful_request"
+
+
+def test_a_request_for_a_person_in_a_live_dispute_is_urgent() -> None:
+    assert guard("店铺被冻结了！！！马上给我找个人！！！", "request_human") == "report_dispute"
