@@ -34,6 +34,10 @@ NOT_TOPICS = frozenset({FALLBACK, LIVE_DISPUTE, *REFUSAL_INTENTS})
 #: sharing at least this much with the item (0–1, see knowledge.search), is an answer.
 TRUST_INTENT = 0.25
 AGREE_TEXT = 0.05
+#: … or, when the NLU is this sure of the topic, at least this much: a long story shares only a small fraction of its
+#: words with any one item ("我们是晋中一家小公司……同行被TRO了……我们还没事，怎么预防？").
+VERY_SURE = 0.95
+SURE_AGREE_TEXT = 0.025
 #: Words matching one item this strongly are answered even when the NLU read another topic.
 STRONG_TEXT = 0.28
 #: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
@@ -159,7 +163,8 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
     best = hits[0]
     intent, confidence = top_topic(reading)
     agrees = intent is not None and intent in best.item.intents
-    if agrees and confidence >= TRUST_INTENT and best.text_score >= AGREE_TEXT:
+    floor = SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT
+    if agrees and confidence >= TRUST_INTENT and best.text_score >= floor:
         return "answer"
     if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
         return "answer"

@@ -354,7 +354,7 @@ PERSON = _any(
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
-    r"投诉你们|对你们.{0,10}(不满意|有意见)|(热线|电话)[^。！？!?]{0,10}(打不通|没人接|占线)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
+    r"投诉你们|对你们.{0,10}(不满意|有意见)|我要投诉([，,。！!\s]|$)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
     r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
     r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
@@ -455,13 +455,16 @@ _PINYIN = re.compile(f"(?:{_PINYIN_SYLLABLE})+", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z]+|[\u4e00-\u9fff]|\d+")
 #: A message that is one or two tokens said over and over ("TRO TRO TRO …", "test test test …") says nothing.
 REPEATED_TOKENS = 6
+#: … each said at least this many times ("人工人工人工" is someone asking three times for a person).
+REPEATS = 4
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 
 
 def repetitive(text: str) -> bool:
     """Whether the message is a token or two repeated many times: noise, however strongly its one word matches."""
     tokens = [token.lower() for token in _TOKEN.findall(text)]
-    return len(tokens) >= REPEATED_TOKENS and len(set(tokens)) <= 2
+    distinct = len(set(tokens))
+    return len(tokens) >= REPEATED_TOKENS and distinct <= 2 and len(tokens) >= REPEATS * distinct
 
 
 def wordless(text: str) -> bool:

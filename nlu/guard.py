@@ -78,7 +78,8 @@ NOISE_SENSITIVE = frozenset({"harmful_request", "bot_instruction", PERSON, LIVE_
 OUT_OF_SCOPE = "out_of_scope"
 #: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型") gets instead of small talk:
 #: it is told what the desk does (decide's chitchat referral).
-ABOUT_THE_BOT_READINGS = frozenset({"help", "greet", PERSON, "bot_instruction", FALLBACK})
+#: A reading of help stands: what the bot can do is what such a question wants to know.
+ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK})
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 

@@ -19,9 +19,12 @@ def test_a_message_without_words_is_not_refused_nor_escalated(text: str, intent:
     assert guard(text, intent) == "nlu_fallback"
 
 
-@pytest.mark.parametrize("text, intent", [("你是真人还是机器人啊", "request_human"), ("你叫什么名字", "help")])
+@pytest.mark.parametrize(
+    "text, intent", [("你是真人还是机器人啊", "request_human"), ("你叫什么名字", "bot_instruction")]
+)
 def test_a_question_about_the_bot_is_small_talk(text: str, intent: str) -> None:
     assert guard(text, intent) == "out_of_scope"
+    assert guard(text, "help") is None  # what the bot can do answers it too
 
 
 def test_a_dispute_reading_with_nothing_of_ours_in_the_words_is_read_again() -> None:
