@@ -208,7 +208,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
 
     if reading.intent == OUT_OF_SCOPE:
-        if not kb.knows(reading.text):
+        if not kb.knows(reading.text):  # small talk in words the desk does not know is told what it does
+            if cues.off_topic(reading.text):
+                return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="off topic")
             return Decision("clarify", why="no known word")
         named = referral is not None and referral.text_score >= MIN_TEXT
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):

