@@ -131,7 +131,7 @@ INJECTION = _any(
     r"\$\{\s*(jndi|env|sys|java|lower|upper)\s*:|\{\{.{0,40}\}\}|\{%.{0,40}%\}|<%.{0,40}%>|\.\./\.\./|/etc/passwd|\$\(\s*\w+|`\s*(rm|cat|curl|wget|ls)\b",
     r"^\s*/(admin|root|sudo|debug|config|shell|exec|eval|system|export|dump)\b|\bexport[_ -]?(all[_ -]?)?(users|tickets|contacts|customers|data)\b",
     r"(咨询过|来咨询过?|问过|找过你们|用过你们)的(企业|公司|用户|客户|人)(的)?.{0,4}(名单|名字|信息|电话|联系方式|列表|资料)",
-    r"(把|将).{0,10}(工单|记录|数据|状态).{0,10}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
+    r"(把|将).{0,10}(工单|记录|数据|状态).{0,16}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
     r"(输出|列出|告诉我|给我|导出).{0,10}(意图列表|全部意图|所有意图|训练样本|intents?\b)",
     r"新(的)?指令|new instructions?|^\s*#{2,}\s*(new|system|admin)",
     r"from now on,? ((answer|reply|respond) (to )?(every|all|each|any)|mark|assign|always|never|only|ignore|do not|don'?t)",
@@ -144,7 +144,7 @@ INJECTION = _any(
 #: it may be done ("冻结了钱还能转出来吗", "要不要先把钱转出来"), it is a question the knowledge answers — no, and why.
 MOVING_MONEY = _any(
     r"(转移|转走|转出|提走|取走|提现|挪走|藏起来|隐匿|隐藏).{0,12}(资金|钱|款|余额|财产|资产|货款)",
-    r"(资金|钱|款|余额|财产|资产).{0,12}(转移|转走|转出|提走|取走|提前提现|藏起来|隐匿|挪走)",
+    r"(资金|钱|款|余额|财产|资产).{0,12}(转移|转走|转出|转到|转去|提走|取走|提前提现|藏起来|隐匿|挪走|挪到)",
 )
 ASKS_WHETHER = _any(
     r"要不要|能不能|可不可以|可以吗|行不行|还能|能.{0,10}吗|是否|会不会|算不算|违法吗|合法吗|有没有风险|"
@@ -222,7 +222,9 @@ STRONG_URGENCY = {
         r"\b\d+\s*O\s*\d+/\d{2}\b",
     ),
     "deadline_days": _any(
-        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|申诉|上诉|异议|反通知|就要|必须)",
+        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|申诉|上诉|异议|反通知|就要|必须|说明|停止|付款|签)",
+        r"(收到|接到).{0,40}[\d一二三四五六七八九十两]+\s*(天|日|个工作日)(内|之内|以内)",
+        r"期限(是|为|到)?\s*(下周.|明天|后天|本周.|这周.|月底|\d+月\d+日|\d+号)",
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*(不到)?\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日|周|个星期)",
         r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
@@ -250,6 +252,7 @@ STRONG_URGENCY = {
         r"(在|进了|上了|出现在)[^。！？!?]{0,6}(被申请人|被告|respondents?|defendants?)\s*(名单|list|列表)",
         r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被[^。！？!?；;，,]{0,14}(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
         r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
+        r"(收到|接到)[^？?]{0,30}(Abmahnung|Unterlassungserkl)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
@@ -277,7 +280,7 @@ FIRST_PERSON_NOW = _any(
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
 HYPOTHETICAL = _any(
-    r"一般|通常|如果|假如|万一|要是|会不会|听说|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+    r"一般|通常|如果|假如|万一|要是|会不会|听说|新闻|报道|(起诉|告|投诉)(了)?(我们)?的时候|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
     r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)"
 )
 
@@ -287,7 +290,8 @@ HYPOTHETICAL = _any(
 NOTHING_YET = _any(
     r"(目前|现在|暂时|还)(都)?(没|没有)(出事|事|问题|纠纷|被告|被投诉|被起诉|遇到)|没出事|(目前|现在|暂时)(还)?(没有|没)任何(纠纷|问题)",
     r"(防范|预防|提前(了解|准备|防)|未雨绸缪)",
-    r"(?<![a-z])(nothing has happened|no dispute yet|not been sued|haven'?t been|before (we|it) (launch|start|go))(?![a-z])",
+    r"(?<![a-z])(nothing has happened|no dispute yet|not been sued|haven'?t been|haven'?t received|have not received|not yet received|before (we|it) (launch|start|go))(?![a-z])",
+    r"还没(有)?收到|一单都没",
 )
 
 #: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
@@ -350,6 +354,11 @@ def hypothetical(text: str) -> bool:
 
 # --- Asking for a person ---------------------------------------------------------------------------------------------
 
+#: A complaint about this desk's own service: someone to answer for it, never a dispute of the enterprise's.
+SERVICE_COMPLAINT = _any(
+    r"(file|make|lodge|submit) a complaint about (your|the|how your)|complain about (your|the) (service|hotline|staff|answers?)",
+    r"投诉你们|对你们.{0,10}(不满意|有意见)|我要投诉([，,。！!\s]|$)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
+)
 PERSON = _any(
     r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
@@ -361,7 +370,7 @@ PERSON = _any(
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
-    r"投诉你们|对你们.{0,10}(不满意|有意见)|我要投诉([，,。！!\s]|$)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
+    SERVICE_COMPLAINT.pattern,
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
     r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
     r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
@@ -390,7 +399,7 @@ _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司�
 
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = _any(
-    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*https?://\S+\s*$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
+    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
 )
 
 
@@ -412,7 +421,7 @@ OVERSEAS = _any(
 #: ("最近美元汇率怎么样", "Can you recommend a hotel?") is about something else and is referred, not asked back.
 IP_MATTERS = _any(
     r"知识产权|产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿|假冒|山寨|盗版|抢注|337|ITC|TRO|禁令|诉讼|起诉|被告|原告|告了|"
-    r"应诉|答辩|律师|法院|告我们|告了我们|伊利诺伊|沃尔玛|速卖通|独立站|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
+    r"应诉|答辩|律师|法院|告我们|高函|告函|停止销售|停只销售|起素|告了我们|伊利诺伊|沃尔玛|速卖通|独立站|判决|官司|投诉|下架|冻结|冻了|解冻|海关|扣货|扣押|扣了|展会|参展|展位|保险|调解|仲裁|地理标志|维权|"
     r"纠纷|警告函|律师函|品牌|商业秘密|技术秘密|亚马逊|平台|店铺|专家|顾问|政策|实施意见|措施|指导|预警|智南针|"
     r"海外|国外|境外|外国|调查|实用新型|无效|驳回|审查意见|商表|伤标|砖利|专力|版全|侵全|注策|三三七",
     r"(?<![a-z])(walmart|temu|shein|shopee|tiktok|ebay|etsy|aliexpress|ip|ipr|patents?|trademarks?|copyrights?|infring\w*|lawsuits?|sued?|suing|court|injunctions?|customs|"

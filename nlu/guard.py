@@ -96,6 +96,7 @@ def guarded_intent(
         return FALLBACK, "no words"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
+    signs = cues.urgency(text)
     if intent in REFUSAL_INTENTS.values() and (confidence < REFUSAL_CONFIDENCE or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
@@ -104,7 +105,6 @@ def guarded_intent(
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
-    signs = cues.urgency(text)
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
@@ -121,6 +121,8 @@ def guarded_intent(
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
     # Markup around a question unsettles the classifier: a live dispute read there needs a sign in the words.
     unsure = confidence < DISPUTE_CONFIDENCE or cues.MARKUP.search(text) is not None
+    if intent == LIVE_DISPUTE and not signs and cues.SERVICE_COMPLAINT.search(text):
+        return PERSON, "a complaint about the service"
     if intent == LIVE_DISPUTE and not signs and cues.off_topic(text):
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):

@@ -38,3 +38,13 @@ def test_a_refusal_cue_overrules_a_topic() -> None:
 
 def test_a_request_for_a_person_in_a_live_dispute_is_urgent() -> None:
     assert guard("店铺被冻结了！！！马上给我找个人！！！", "request_human") == "report_dispute"
+
+
+def test_a_complaint_about_the_service_read_as_a_dispute_brings_in_a_person() -> None:
+    assert guard("I want to file a complaint about how your hotline staff treated me.", "report_dispute") == (
+        "request_human"
+    )
+
+
+def test_links_alone_are_not_refused_on_the_classifier_s_word() -> None:
+    assert guard("https://example.com/a https://example.org/b", "bot_instruction", 1.0) == "nlu_fallback"
