@@ -4,10 +4,10 @@
 (long stories, voice input, typos, mixed Chinese and English, English, follow-ups with their earlier turns,
 neighbouring government services, chit-chat, harmful requests, prompt injection, payloads, gibberish, requests for
 a person, plain topic questions), each labelled with the decision the bot should take and, for answers, the items
-that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored. Two more
-development sets, `dev2.yml` and `dev3.yml`, were written later the same way by two more authors who saw none of
-the others, so that what is tuned on one author's phrasings can be checked on another's. dev and dev2 are also
-trained on (`nlu/independent.py`); dev3 and the test half never are.
+that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored. Seven more
+development sets, `dev2.yml` … `dev8.yml`, were written later the same way by seven more authors, each of whom saw
+none of the others, so that what is tuned on some authors' phrasings can be checked on another's. The sets in
+`TRAINED` are read, tuned on and trained on (`nlu/independent.py`); `UNSEEN` (dev6) and the test half never are.
 
 Every message goes through the real REST channel of a running stack, in a conversation of its own after its
 earlier turns, so what is measured is what a user gets: the NLU, the guard, the rules, the actions and the forms.
@@ -46,9 +46,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HARD_DIR = ROOT / "nlu" / "hard"
-HALVES = ("dev", "dev2", "dev3", "test")
-#: The sets whose mistakes may be read (and tuned on); the test half is only ever scored.
-READABLE = frozenset({"dev", "dev2", "dev3"})
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "test")
+#: The development sets that are read, tuned on and trained on (nlu/independent.py).
+TRAINED = ("dev", "dev2", "dev3", "dev4", "dev5", "dev7", "dev8")
+#: The development set kept unseen: never trained on and its mistakes never read, so that it shows whether what was
+#: learnt from the others carries over to an author nobody tuned on. The test half is only ever scored.
+UNSEEN = "dev6"
+#: The sets whose mistakes may be read (and tuned on).
+READABLE = frozenset(TRAINED)
 DECISIONS = ("answer", "escalate_urgent", "escalate", "refer", "refuse", "clarify")
 
 

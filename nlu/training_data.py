@@ -31,8 +31,8 @@ from nlu.hard import HALVES, HARD_DIR
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_DIR = ROOT / "nlu" / "train"
 DOMAIN = ROOT / "domain.yml"
-#: Every set a figure is measured on: none of their messages may be copied into the knowledge's questions (dev and
-#: dev2 of the hard set are trained on only through nlu/train/intents/independent.yml, see nlu/independent.py).
+#: Every set a figure is measured on: none of their messages may be copied into the knowledge's questions (the hard
+#: set's development sets in nlu.hard.TRAINED are trained on only through nlu/train/intents/independent.yml).
 HELDOUT_NLU = ROOT / "nlu" / "heldout" / "nlu_heldout.yml"
 HELDOUT_QUESTIONS = (ROOT / "knowledge" / "heldout" / "questions.yml", ROOT / "knowledge" / "dev" / "questions.yml")
 HARD_SETS = tuple(HARD_DIR / f"{half}.yml" for half in HALVES)

@@ -49,25 +49,27 @@ def test_heldout_never_overlaps_the_training_data() -> None:
     assert not leaked, leaked
 
 
-def test_dev3_and_the_test_half_are_never_trained_on() -> None:
-    """dev and dev2 are trained on, through nlu/train/intents/independent.yml (nlu/independent.py); dev3 and the test
-    half are not: none of their messages (or earlier turns) may be in the training data, and the test half shares
-    nothing with a development set."""
-    from nlu.hard import load
+def test_the_unseen_set_and_the_test_half_are_never_trained_on() -> None:
+    """The development sets in nlu.hard.TRAINED are trained on, through nlu/train/intents/independent.yml
+    (nlu/independent.py); nlu.hard.UNSEEN and the test half are not: none of their messages (or earlier turns) may be
+    in the training data, and the test half shares nothing with a development set."""
+    from nlu.hard import HALVES, TRAINED, UNSEEN, load
 
     def norm(text: str) -> str:
         return re.sub(r"[\W_]+", "", text).lower()
 
     trained = {norm(text) for _, text in _training_examples()}
-    dev, dev2, dev3, test = load("dev"), load("dev2"), load("dev3"), load("test")
-    unseen = test + dev3  # dev3 checks that what is learnt from dev and dev2 carries over
+    sets = {half: load(half) for half in HALVES}
+    unseen = sets["test"] + sets[UNSEEN]  # UNSEEN checks that what is learnt from the others carries over
     leaked = [t for case in unseen for t in (case.text, *case.context) if len(norm(t)) > 3 and norm(t) in trained]
     assert not leaked, leaked
-    tested = {norm(c.text) for c in test} - {""}  # emoji-only messages normalise to ""
-    assert not {norm(c.text) for c in dev + dev2 + dev3} & tested
-    assert len(dev) + len(test) >= 300
-    assert {c.group for c in dev} == {c.group for c in test} == {c.group for c in dev2} == {c.group for c in dev3}
-    everything = dev + dev2 + dev3 + test
+    assert UNSEEN not in TRAINED and set(TRAINED) | {UNSEEN, "test"} == set(HALVES)
+    tested = {norm(c.text) for c in sets["test"]} - {""}  # emoji-only messages normalise to ""
+    development = [case for half, cases in sets.items() if half != "test" for case in cases]
+    assert not {norm(c.text) for c in development} & tested
+    assert len(sets["dev"]) + len(sets["test"]) >= 300
+    assert len({frozenset(c.group for c in cases) for cases in sets.values()}) == 1  # every set has every group
+    everything = [case for cases in sets.values() for case in cases]
     assert len({c.id for c in everything}) == len(everything)
 
 

@@ -97,7 +97,7 @@ def test_the_knowledge_questions_join_nlu_train_under_the_items_first_topic_inte
     written = (tmp_path / "data" / KNOWLEDGE_FILE).read_text(encoding="utf-8")
     assert f"    - {new}\n" in written and "- intent: ask_337" in written
     # The knowledge's questions hold nothing of a held-out or development set, and the whole folder nothing of what is
-    # measured but never trained on (dev and dev2 are, through nlu/train/intents/independent.yml) longer than a word
+    # measured but never trained on (nlu.hard.TRAINED are, through nlu/train/intents/independent.yml) longer than a word
     # or two (the hard set's "人工！！！" is a training example too, as tests/test_nlu_model.py allows).
     added = [text for _, text in _nlu_examples(tmp_path / "data" / KNOWLEDGE_FILE)]
     assert new in added and not [text for text in added if norm(text) in heldout_texts()]
