@@ -60,6 +60,9 @@ TRUST_OUT_OF_SCOPE = 0.6
 #: this fraction of what the best hit's share (a strong match of the words stays first).
 SURE_TOPIC = 0.8
 AGREEING_SHARE = 0.5
+AGREEING_SHARE_VERY_SURE = 0.25
+#: How many hits the search returns for a question: the agreeing item may rank below the first few.
+SEARCH_DEPTH = 8
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
@@ -190,7 +193,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
         return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
-    hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=MAX_SUGGESTIONS + 1)
+    hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=SEARCH_DEPTH)
     if reading.intent == LIVE_DISPUTE:
         first = hits[0].item if hits and hits[0].text_score >= AGREE_TEXT else None
         return Decision("escalate_urgent", first, related=[h.item for h in hits[1:3]], why="live dispute")
@@ -223,7 +226,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     hits = _agreeing_first(reading, hits)
     verdict = abstain(reading, hits)
     if verdict == "answer":
-        return Decision("answer", hits[0].item, related=[h.item for h in hits[1:]], why="agree")
+        return Decision("answer", hits[0].item, related=[h.item for h in hits[1 : MAX_SUGGESTIONS + 1]], why="agree")
     if cues.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
         named = referral if referral is not None and referral.text_score >= REFER_TEXT else None
         return Decision("refer", referral=_referral(kb, named, CHITCHAT_REFERRAL), why="off topic")
@@ -239,7 +242,8 @@ def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
     intent, confidence = top_topic(reading)
     if intent is None or confidence < SURE_TOPIC or not hits or intent in hits[0].item.intents:
         return list(hits)
-    floor = max(AGREE_TEXT, AGREEING_SHARE * hits[0].text_score)
+    share = AGREEING_SHARE_VERY_SURE if confidence >= VERY_SURE else AGREEING_SHARE
+    floor = max(SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT, share * hits[0].text_score)
     agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
     return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 

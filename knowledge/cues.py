@@ -410,7 +410,7 @@ DOMESTIC = _any(
 )
 #: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
 OVERSEAS = _any(
-    r"海外|国外|境外|外国|出口|跨境|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
+    r"海外|国外|境外|外国|出口|跨境|欧州|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
     r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])",
     r"拉斯维加斯|纽约|洛杉矶|芝加哥|汉诺威|柏林|法兰克福|杜塞尔多夫|科隆|慕尼黑|巴黎|米兰|伦敦|东京|迪拜|新加坡|"
     r"(?<![a-z])(ces|ifa|restraining order|injunction|court|lawyer|attorney|booth|customs)(?![a-z])",
@@ -444,7 +444,9 @@ SMALL_TALK_WORDS = {
     "thank": _any(r"谢|蟹蟹|感谢|感恩|感激|辛苦|帮大忙|受教|3q|(?<![a-z])(thanks?|thx|ty|cheers|appreciate)(?![a-z])"),
 }
 #: Pointing back at something unsaid ("那个事儿", "上回说的"): a question about this desk's matters, too vague to read.
-POINTING_BACK = _any(r"(那个|这个|那件|这件).{0,8}(事|情况)|这事|那事|上回|上次|之前说的|刚才说的")
+POINTING_BACK = _any(
+    r"(那个|这个|那件|这件).{0,8}(事|情况)|这事|那事|上回|上次|之前说的|刚才说的|不知道(咋|怎么)说|说不(清|明白)"
+)
 #: Rights this desk handles, named: a live dispute over one of them is ours even when the classifier read the message
 #: as out of scope (a seizure or a court alone may be a customs declaration or a debt).
 IP_RIGHTS = _any(
@@ -454,7 +456,7 @@ IP_RIGHTS = _any(
 #: Countries, regions and cities abroad: a sentence naming one ("日本那边一般多久") may well be about this desk's
 #: matters in words it does not know, and is asked back rather than referred.
 FOREIGN = _any(
-    r"美国|欧盟|欧洲|德国|日本|英国|法国|意大利|西班牙|荷兰|韩国|巴西|印度|越南|泰国|马来西亚|印尼|新加坡|澳大利亚|澳洲|加拿大|墨西哥|"
+    r"美国|欧盟|欧洲|欧州|德国|日本|英国|法国|意大利|西班牙|荷兰|韩国|巴西|印度|越南|泰国|马来西亚|印尼|新加坡|澳大利亚|澳洲|加拿大|墨西哥|"
     r"俄罗斯|土耳其|中东|东南亚|拉美|非洲|拉斯维加斯|纽约|汉诺威|柏林|法兰克福|杜塞尔多夫|巴黎|米兰|伦敦|东京|迪拜",
     r"(?<![a-z])(usa?|eu|europe|germany|japan|uk|britain|france|italy|korea|brazil|india|vietnam|canada|mexico)(?![a-z])",
 )
@@ -486,13 +488,18 @@ def repetitive(text: str) -> bool:
     return len(tokens) >= REPEATED_TOKENS and distinct <= 2 and len(tokens) >= REPEATS * distinct
 
 
+def _keyboard_run(word: str) -> bool:
+    """Whether a word is a run of keys along one row of the keyboard ("asdf", "qwe", "uio")."""
+    return any(word.lower() in row for row in _KEYBOARD_ROWS)
+
+
 def wordless(text: str) -> bool:
     """Whether the message has no word in it: no Chinese character and no Latin word that is not a run along the
     keyboard ("//////", "zxcvbnm,./", "asdf")."""
     if _CJK.search(text):
         return False
     words = [word.lower() for word in _WORD.findall(text)]
-    real = [w for w in words if _VOWEL.search(w) and not any(w in row for row in _KEYBOARD_ROWS)]
+    real = [w for w in words if _VOWEL.search(w) and not _keyboard_run(w)]
     return not real
 
 
@@ -517,7 +524,7 @@ def off_topic(text: str) -> bool:
     is Chinese typed without its characters, which the desk cannot read but may well be about its matters)."""
     if IP_MATTERS.search(text) or FOREIGN.search(text) or POINTING_BACK.search(text) or MARKUP.search(text):
         return False  # markup or data (JSON, a URL, base64) is not a sentence about something else
-    words = [word for word in _WORD.findall(_URL.sub(" ", text)) if _VOWEL.search(word)]
+    words = [word for word in _WORD.findall(_URL.sub(" ", text)) if _VOWEL.search(word) and not _keyboard_run(word)]
     english = len(words) >= 3 and not all(_PINYIN.fullmatch(word) for word in words)
     return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english
 

@@ -56,6 +56,17 @@ def test_a_long_story_the_nlu_is_very_sure_of_is_answered_on_the_few_words_it_sh
     assert abstain(torn, weak) == "clarify"
 
 
+def test_a_very_sure_topic_puts_its_item_first_even_below_a_neighbour_with_more_words_in_common(kb) -> None:
+    from actions.decide import _agreeing_first
+
+    question = reading("展会期间被投诉侵权一般会怎么处理", "ask_fair_dispute", 0.98)
+    hits = [hit(kb, "faq:marketplace-other-platforms", 0.22), hit(kb, "faq:fair-raids", 0.07)]
+    assert _agreeing_first(question, hits)[0].item.id == "faq:fair-raids"
+    assert abstain(question, _agreeing_first(question, hits)) == "answer"
+    torn = Reading(question.text, "ask_fair_dispute", 0.85, {"ask_fair_dispute": 0.85, "ask_marketplace": 0.15})
+    assert _agreeing_first(torn, hits)[0].item.id == "faq:marketplace-other-platforms"
+
+
 def test_a_sure_intent_with_no_words_in_common_is_not_answered(kb) -> None:
     assert abstain(reading("嗯", "ask_337", 0.95), [hit(kb, "faq:337-what", 0.0)]) != "answer"
 
@@ -266,6 +277,8 @@ def test_requests_for_a_person_in_other_words_are_read(text: str) -> None:
         ("美国的外观砖利保护期是多少年", False),  # a typo of 专利, and a country abroad
         ('{"sender": "x", "message": null}', False),  # data, not a sentence
         ("请问日本那边一般多久能下来", False),
+        ("qwe rty uio", False),  # keys along the keyboard, not English
+        ("那个嗯就是我想问一下那个算了我也不知道咋说", False),  # vague, asked back
     ],
 )
 def test_a_real_sentence_about_nothing_of_ours_is_off_topic(text: str, off: bool) -> None:
