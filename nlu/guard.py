@@ -52,6 +52,9 @@ TOPIC_PREFIX = "ask_"
 #: The classifier's refusal without a cue in the words needs this much confidence: below it the message is read again
 #: by the answer action (which never answers a refusal's topic from a weak match).
 REFUSAL_CONFIDENCE = 0.7
+#: … and this much when its words name none of the desk's matters ("Can you recommend a good novel?" read 0.83 as an
+#: instruction to the bot is small talk): plain small talk is common, and most attacks carry a cue of their own.
+OFF_TOPIC_REFUSAL_CONFIDENCE = 0.9
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset(
@@ -97,7 +100,8 @@ def guarded_intent(
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
     signs = cues.urgency(text)
-    if intent in REFUSAL_INTENTS.values() and (confidence < REFUSAL_CONFIDENCE or cues.MARKUP.search(text)):
+    unsure = confidence < (OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE)
+    if intent in REFUSAL_INTENTS.values() and (unsure or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"

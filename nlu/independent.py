@@ -12,7 +12,9 @@ unseen sets and on the held-out figures alike.
 
 Each labelled decision becomes an intent: an answer the topic intent of its first acceptable item, a live dispute
 `report_dispute`, a request for a person `request_human`, a refusal `bot_instruction` (prompt injection and payloads)
-or `harmful_request`, a referral `out_of_scope`. Questions back (`clarify`) teach no intent, follow-ups depend on
+or `harmful_request`, a referral `out_of_scope` (but not small talk with a greeting's,
+a farewell's or thanks' words, nor a question about the bot: the authors sometimes labelled these as referrals, but
+the desk greets, thanks and explains itself, as `make eval`'s held-out intents expect). Questions back (`clarify`) teach no intent, follow-ups depend on
 their earlier turns, and text that Rasa's training format would misread (brackets, braces, several lines) or that
 `make eval`'s held-out figures are measured on ("转人工") is left out.
 
@@ -25,7 +27,7 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, cues
 from nlu.hard import TRAINED, Case, load
 from nlu.training_data import TRAIN_DIR, measured_texts, norm, topic_intent
 
@@ -52,6 +54,10 @@ def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
     if case.decision == "answer":
         item = next((kb.get(source) for source in case.sources if kb.get(source) is not None), None)
         return topic_intent(item.intents) if item is not None else None
+    if case.decision == "refer" and (
+        cues.about_the_bot(case.text) or any(words.search(case.text) for words in cues.SMALL_TALK_WORDS.values())
+    ):
+        return None  # "谢谢你啊，辛苦了", "你是机器人吗": the desk thanks, greets and explains itself
     if case.decision == "refuse":
         return "bot_instruction" if case.group in INJECTION_GROUPS else "harmful_request"
     return FIXED.get(case.decision)

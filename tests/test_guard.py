@@ -48,3 +48,9 @@ def test_a_complaint_about_the_service_read_as_a_dispute_brings_in_a_person() ->
 
 def test_links_alone_are_not_refused_on_the_classifier_s_word() -> None:
     assert guard("https://example.com/a https://example.org/b", "bot_instruction", 1.0) == "nlu_fallback"
+
+
+def test_small_talk_is_refused_on_the_classifier_s_word_only_when_it_is_very_sure() -> None:
+    assert guard("Can you recommend a good novel to read this weekend?", "bot_instruction", 0.83) == "nlu_fallback"
+    assert guard("Can you recommend a good novel to read this weekend?", "bot_instruction", 0.97) is None
+    assert guard("337调查一般要多久", "bot_instruction", 0.83) is None  # words of ours: 0.7 is enough
