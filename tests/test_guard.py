@@ -54,3 +54,9 @@ def test_small_talk_is_refused_on_the_classifier_s_word_only_when_it_is_very_sur
     assert guard("Can you recommend a good novel to read this weekend?", "bot_instruction", 0.83) == "nlu_fallback"
     assert guard("Can you recommend a good novel to read this weekend?", "bot_instruction", 0.97) is None
     assert guard("337调查一般要多久", "bot_instruction", 0.83) is None  # words of ours: 0.7 is enough
+
+
+def test_a_question_read_as_a_request_for_a_person_without_its_words_needs_a_sure_reading() -> None:
+    question = "Does transferring a Chinese patent to a foreign party need a technology export licence?"
+    assert guard(question, "request_human", 0.74) == "nlu_fallback"
+    assert guard("我想约个专家聊聊", "request_human", 0.74) is None  # the words ask for one
