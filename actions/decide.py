@@ -166,14 +166,18 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
     best = hits[0]
     intent, confidence = top_topic(reading)
     agrees = intent is not None and intent in best.item.intents
-    floor = SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT
-    if agrees and confidence >= TRUST_INTENT and best.text_score >= floor:
+    if agrees and confidence >= TRUST_INTENT and best.text_score >= _agree_text(confidence):
         return "answer"
     if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
         return "answer"
     if best.text_score >= SUGGEST_TEXT or (confidence >= SUGGEST_INTENT and best.text_score > 0):
         return "clarify"
     return "unknown"
+
+
+def _agree_text(confidence: float) -> float:
+    """The words an item must share with the question for the NLU's topic to carry it, by how sure the NLU is."""
+    return SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT
 
 
 def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
@@ -243,7 +247,7 @@ def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
     if intent is None or confidence < SURE_TOPIC or not hits or intent in hits[0].item.intents:
         return list(hits)
     share = AGREEING_SHARE_VERY_SURE if confidence >= VERY_SURE else AGREEING_SHARE
-    floor = max(SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT, share * hits[0].text_score)
+    floor = max(_agree_text(confidence), share * hits[0].text_score)
     agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
     return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 

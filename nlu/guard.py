@@ -101,9 +101,8 @@ def guarded_intent(
         return FALLBACK, "no words"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
-    signs = cues.urgency(text)
-    unsure = confidence < (OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE)
-    if intent in REFUSAL_INTENTS.values() and (unsure or cues.MARKUP.search(text)):
+    refusal_floor = OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
+    if intent in REFUSAL_INTENTS.values() and (confidence < refusal_floor or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
@@ -111,6 +110,7 @@ def guarded_intent(
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
+    signs = cues.urgency(text)
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)

@@ -12,10 +12,10 @@ unseen sets and on the held-out figures alike.
 
 Each labelled decision becomes an intent: an answer the topic intent of its first acceptable item, a live dispute
 `report_dispute`, a request for a person `request_human`, a refusal `bot_instruction` (prompt injection and payloads)
-or `harmful_request`, a referral `out_of_scope` (but not small talk with a greeting's,
-a farewell's or thanks' words, nor a question about the bot: the authors sometimes labelled these as referrals, but
-the desk greets, thanks and explains itself, as `make eval`'s held-out intents expect). Questions back (`clarify`) teach no intent, follow-ups depend on
-their earlier turns, and text that Rasa's training format would misread (brackets, braces, several lines) or that
+or `harmful_request`, a referral `out_of_scope` (but not small talk with a greeting's, a farewell's or thanks' words,
+nor a question about the bot: the authors sometimes labelled these as referrals, but the desk greets, thanks and
+explains itself, as `make eval`'s held-out intents expect). Questions back (`clarify`) teach no intent, follow-ups
+depend on their earlier turns, and text that Rasa's training format would misread (brackets, braces, several lines) or that
 `make eval`'s held-out figures are measured on ("转人工") is left out.
 
 `python -m nlu.independent` writes `nlu/train/intents/independent.yml`; a test checks that it is up to date.
@@ -31,8 +31,6 @@ from knowledge import KnowledgeBase, cues
 from nlu.hard import TRAINED, Case, load
 from nlu.training_data import TRAIN_DIR, measured_texts, norm, topic_intent
 
-#: The development sets trained on; nlu.hard.UNSEEN is kept out as an unseen check, and the test half is only scored.
-TRAINED_SETS = TRAINED
 OUTPUT = TRAIN_DIR / "intents" / "independent.yml"
 #: Characters that Rasa's training format reads as annotations.
 MARKUP = set("[]{}")
@@ -63,7 +61,7 @@ def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
     return FIXED.get(case.decision)
 
 
-def render(kb: KnowledgeBase, sets: tuple[str, ...] = TRAINED_SETS) -> str:
+def render(kb: KnowledgeBase, sets: tuple[str, ...] = TRAINED) -> str:
     """The training file, intents in alphabetical order and examples in the sets' order."""
     examples: dict[str, list[str]] = defaultdict(list)
     for name in sets:

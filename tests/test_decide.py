@@ -254,6 +254,11 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
         "Can we set up a video call with one of your experts next week?",
         "We need a lawyer who knows German patent law",
         "能约个线上会议吗，想聊聊我们在日本的专利",
+        # complaints about the desk's own service
+        "我对你们的服务很不满意，要投诉",
+        "我要投诉，一上午没人理",
+        "说好专家联系我，等了两周都没消息",
+        "我要找你们负责的领导",
     ],
 )
 def test_requests_for_a_person_in_other_words_are_read(text: str) -> None:
@@ -342,19 +347,6 @@ def test_questions_about_the_bot_are_told_what_the_desk_does(kb, text: str) -> N
 def test_asking_for_a_person_is_not_a_question_about_the_bot() -> None:
     assert not cues.about_the_bot("你是机器人吧，给我转人工")
     assert cues.wants_person("你是机器人吧，给我转人工")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "我对你们的服务很不满意，要投诉",
-        "我要投诉，一上午没人理",
-        "说好专家联系我，等了两周都没消息",
-        "我要找你们负责的领导",
-    ],
-)
-def test_complaints_about_the_service_bring_in_a_person(text: str) -> None:
-    assert cues.wants_person(text)
 
 
 def test_a_story_told_from_home_about_a_fair_abroad_is_not_inside_china() -> None:

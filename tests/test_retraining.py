@@ -16,8 +16,7 @@ from bot.desk.retraining import STALE_AFTER, TOLERANCE, Figures, Retraining, Ret
 from bot.desk.schema import AuditEntry, RetrainJob
 from knowledge.snapshot import load_snapshot, read_snapshot
 from tests.helpers.crossing import Crossing
-from nlu.hard import HALVES, load
-from nlu.independent import TRAINED_SETS
+from nlu.hard import HALVES, TRAINED, load
 from nlu.training_data import (
     HELDOUT_NLU,
     KNOWLEDGE_FILE,
@@ -101,7 +100,7 @@ def test_the_knowledge_questions_join_nlu_train_under_the_items_first_topic_inte
     # or two (the hard set's "人工！！！" is a training example too, as tests/test_nlu_model.py allows).
     added = [text for _, text in _nlu_examples(tmp_path / "data" / KNOWLEDGE_FILE)]
     assert new in added and not [text for text in added if norm(text) in heldout_texts()]
-    unseen = [case for half in HALVES if half not in TRAINED_SETS for case in load(half)]
+    unseen = [case for half in HALVES if half not in TRAINED for case in load(half)]
     never = measured_texts() | {norm(text) for case in unseen for text in (case.text, *case.context)}
     leaked = [
         text
