@@ -37,6 +37,8 @@ SURE_WITHOUT_NLU = frozenset({"button", "measure named", "follow-up"})
 
 #: The slot that keeps the conversation's last answered topic (`actions.decide.Topic`).
 TOPIC_SLOT = "topic"
+#: The replies whose sources keep the topic fresh: an answer from its item, or the referral it is.
+TOPIC_KINDS = frozenset({"answer", "out_of_scope"})
 
 
 def reading(tracker: Tracker) -> Reading:
@@ -53,8 +55,9 @@ def reading(tracker: Tracker) -> Reading:
 
 
 def topic_of(tracker: Tracker) -> Topic | None:
-    """The conversation's topic, dated by the last user turn that set its slot or was answered from its item (asking
-    about the same topic again sets no new slot event, so a long conversation does not pile them up)."""
+    """The conversation's topic, dated by the last user turn that set its slot or was answered from its item or
+    referred to it (asking about the same topic again sets no new slot event, so a long conversation does not pile
+    them up)."""
     value = tracker.get_slot(TOPIC_SLOT)
     item = value.get("item") if isinstance(value, dict) else None
     turn = latest = 0
@@ -64,7 +67,7 @@ def topic_of(tracker: Tracker) -> Topic | None:
         if kind == "user":
             turn += 1
         elif (kind == "slot" and event.get("name") == TOPIC_SLOT) or (
-            custom.get("kind") == "answer" and item in (custom.get("sources") or [])
+            custom.get("kind") in TOPIC_KINDS and item in (custom.get("sources") or [])
         ):
             latest = turn
     return Topic.from_slot(value, latest)
@@ -91,7 +94,8 @@ def respond(
         refer(dispatcher, lang, decision.referral)
         record_chat_turn(desk, tracker, "out_of_scope", language=lang, sources=[decision.referral.id])
         keep_gap(tracker, "refer", lang, item_id=decision.referral.id)
-        return []
+        # The referral is the topic now: "那找谁" or "要多久" next is about the matter referred (actions.decide).
+        return _topic(tracker, decision.referral, decision, found)
     if decision.kind == "clarify":
         logger.info(
             "asking back on %r (%s): %s",

@@ -49,6 +49,8 @@ SUGGEST_INTENT = 0.2
 MAX_SUGGESTIONS = 3
 #: What a question that names none of this desk's matters is told: what the desk does (cues.off_topic).
 CHITCHAT_REFERRAL = "referral:chitchat"
+#: The kind of the items that say where a neighbouring matter goes (knowledge/data/referrals.yml).
+REFERRAL = "referral"
 #: A referral's words must beat the best overseas-IP item's by this factor (and reach REFER_TEXT) to send a question
 #: the NLU read as a topic elsewhere; an out_of_scope reading is referred unless an item matches STRONG_TEXT.
 REFER_FACTOR = 1.3
@@ -271,6 +273,10 @@ def _follow_up(
     if topic is None or turn - topic.turn > TOPIC_TURNS or kb.get(topic.item) is None:
         return None
     asked = cues.follow_up(reading.text)
+    previous = kb.get(topic.item)
+    assert previous is not None
+    if previous.kind == REFERRAL:
+        return _after_referral(reading, previous, asked, hits)
     if asked is None or (
         asked.aspect is None
         and not asked.elliptical
@@ -283,8 +289,6 @@ def _follow_up(
         return None
     if asked.aspect is None and not asked.elliptical and abstain(reading, hits) == "answer":
         return None  # short, but a question of its own
-    previous = kb.get(topic.item)
-    assert previous is not None
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
     # An aspect ("要多久") is looked for by its own words within the topic's intent; the same question about something
     # else ("那德国呢") by the topic's words with the new entity.
@@ -306,3 +310,16 @@ def _follow_up(
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up")
+
+
+def _after_referral(
+    reading: Reading, referral: Item, asked: cues.FollowUp | None, hits: Sequence[Hit]
+) -> Decision | None:
+    """A short question after a referral ("那找谁", "要多久能下来", "那研发费用加计扣除呢") is about the matter referred,
+    so it goes to the same office; one that names this desk's matters or a place abroad ("那美国的呢", "337调查多久")
+    or stands on its own is read on its own."""
+    if asked is None or cues.IP_MATTERS.search(reading.text) or cues.FOREIGN.search(reading.text):
+        return None
+    if set(reading.entities.get("country", [])) - {"中国"} or abstain(reading, hits) == "answer":
+        return None
+    return Decision("refer", referral=referral, why="follow-up")

@@ -151,6 +151,27 @@ def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
     assert decide(kb, reading("那大概要多久", "nlu_fallback", 0.3), topic, turn=9).why != "follow-up"
 
 
+@pytest.mark.parametrize(
+    ("referral", "text"),
+    [
+        ("referral:tax", "那找谁"),
+        ("referral:tax", "那现在多少个点"),
+        ("referral:domestic-filing", "要多久能下来"),
+        ("referral:high-tech", "那研发费用加计扣除呢"),
+    ],
+)
+def test_a_short_question_after_a_referral_goes_to_the_same_office(kb, referral: str, text: str) -> None:
+    topic = Topic(referral, None, {}, turn=1)
+    decision = decide(kb, reading(text, "out_of_scope", 0.5), topic, turn=2)
+    assert decision.kind == "refer" and decision.referral is not None and decision.referral.id == referral
+
+
+@pytest.mark.parametrize("text", ["那美国的呢", "那337调查多久", "商标被抢注怎么办"])
+def test_after_a_referral_a_question_about_this_desks_matters_is_read_on_its_own(kb, text: str) -> None:
+    decision = decide(kb, reading(text, "nlu_fallback", 0.3), Topic("referral:tax", None, {}, turn=1), turn=2)
+    assert decision.referral is None or decision.referral.id != "referral:tax"
+
+
 # --- the cues
 
 

@@ -170,6 +170,14 @@ def test_an_elliptical_follow_up_is_answered_about_the_conversation_topic(stack)
     assert first(later, "answer")["sources"][0] == "faq:337-timeline", later
 
 
+def test_a_follow_up_to_a_referral_goes_to_the_same_office_and_a_question_of_ours_is_answered(stack) -> None:
+    send = chat(stack)
+    assert first(send("我们出口退税一般多久能到账？"), "out_of_scope")["sources"] == ["referral:tax"]
+    again = first(send("那找谁"), "out_of_scope")
+    assert again["reason"] == "refer" and again["sources"] == ["referral:tax"], again
+    assert first(send("那337调查一般要多久？"), "answer")["sources"][0].startswith("faq:337")
+
+
 def test_a_follow_up_that_changes_the_country_keeps_the_topic(stack, kb) -> None:
     send = chat(stack)
     answered = first(send("我们的商标在美国被抢注了怎么办"), "answer")["sources"][0]
