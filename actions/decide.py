@@ -38,6 +38,8 @@ AGREE_TEXT = 0.05
 #: words with any one item ("我们是晋中一家小公司……同行被TRO了……我们还没事，怎么预防？").
 VERY_SURE = 0.95
 SURE_AGREE_TEXT = 0.025
+#: … and when it is fairly sure (SURE_TOPIC), this much ("今年第一次去米兰的手工艺展……欧洲展会上有人拿法院的单子来查展台").
+FAIRLY_SURE_AGREE_TEXT = 0.04
 #: Words matching one item this strongly are answered even when the NLU read another topic.
 STRONG_TEXT = 0.28
 #: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
@@ -179,7 +181,9 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
 
 def _agree_text(confidence: float) -> float:
     """The words an item must share with the question for the NLU's topic to carry it, by how sure the NLU is."""
-    return SURE_AGREE_TEXT if confidence >= VERY_SURE else AGREE_TEXT
+    if confidence >= VERY_SURE:
+        return SURE_AGREE_TEXT
+    return FAIRLY_SURE_AGREE_TEXT if confidence >= SURE_TOPIC else AGREE_TEXT
 
 
 def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
@@ -246,11 +250,20 @@ def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
     search's own ranking may put a neighbour first on shared words ("展会上被投诉" shares 投诉 with the marketplace
     items), and answering means the two agree."""
     intent, confidence = top_topic(reading)
-    if intent is None or confidence < SURE_TOPIC or not hits or intent in hits[0].item.intents:
+    if intent is None or confidence < SURE_TOPIC or not hits:
         return list(hits)
-    share = AGREEING_SHARE_VERY_SURE if confidence >= VERY_SURE else AGREEING_SHARE
-    floor = max(_agree_text(confidence), share * hits[0].text_score)
-    agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
+    if intent in hits[0].item.intents:
+        if hits[0].text_score >= _agree_text(confidence):
+            return list(hits)
+        # The topic's prior put an item first that the words barely touch (a long story about a friend's TRO asks how
+        # to prevent one, not what a default is): the topic's item the words say most about goes first.
+        floor = _agree_text(confidence)
+        topical = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
+        agreeing = sorted(topical, key=lambda hit: -hit.text_score)
+    else:
+        share = AGREEING_SHARE_VERY_SURE if confidence >= VERY_SURE else AGREEING_SHARE
+        floor = max(_agree_text(confidence), share * hits[0].text_score)
+        agreeing = [hit for hit in hits if intent in hit.item.intents and hit.text_score >= floor]
     return agreeing[:1] + [hit for hit in hits if hit not in agreeing[:1]]
 
 

@@ -67,6 +67,36 @@ def test_a_very_sure_topic_puts_its_item_first_even_below_a_neighbour_with_more_
     assert _agreeing_first(torn, hits)[0].item.id == "faq:marketplace-other-platforms"
 
 
+def test_a_sure_topic_puts_the_item_its_words_touch_before_one_its_prior_put_first(kb) -> None:
+    """A story about a friend's TRO that asks how to prevent one: the marketplace prior put the default item first,
+    though the words barely touch it; the marketplace item they say most about is answered."""
+    from actions.decide import _agreeing_first
+
+    story = "朋友做TikTok美区上个月被TRO了冻了两万多刀，我们品类差不多，还没出事，现在该怎么提前防范？"
+    hits = [
+        hit(kb, "faq:tro-default", 0.008),
+        hit(kb, "faq:tro-first-steps", 0.018),
+        hit(kb, "faq:tro-prevention", 0.03),
+    ]
+    ordered = _agreeing_first(reading(story, "ask_marketplace", 0.99), hits)
+    assert ordered[0].item.id == "faq:tro-prevention"
+    assert abstain(reading(story, "ask_marketplace", 0.99), ordered) == "answer"
+    torn = Reading(story, "ask_marketplace", 0.7, {"ask_marketplace": 0.7, "ask_overseas_lawsuit": 0.3})
+    assert _agreeing_first(torn, hits)[0].item.id == "faq:tro-default"
+
+
+def test_how_many_words_an_item_must_share_falls_as_the_nlu_grows_sure(kb) -> None:
+    few = [hit(kb, "faq:fair-preparation", 0.045)]
+    question = "第一次去米兰的手工艺展，听说欧洲展会上有人拿法院单子查展台，我们该准备什么"
+
+    def sure(confidence: float) -> Reading:
+        ranking = {"ask_exhibition": confidence, "ask_fair_dispute": 1 - confidence}
+        return Reading(question, "ask_exhibition", confidence, ranking)
+
+    assert abstain(sure(0.7), few) == "clarify"
+    assert abstain(sure(0.85), few) == "answer"
+
+
 def test_a_sure_intent_with_no_words_in_common_is_not_answered(kb) -> None:
     assert abstain(reading("嗯", "ask_337", 0.95), [hit(kb, "faq:337-what", 0.0)]) != "answer"
 
