@@ -362,17 +362,17 @@ SERVICE_COMPLAINT = _any(
 PERSON = _any(
     r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
-    r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
+    r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门(服务|指导|咨询|看|谈|聊|拜访|辅导)|(能|可以|请|麻烦|希望|安排|派|要求).{0,6}上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
     r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
-    r"有没有.{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
+    r"有没有(?!.*(什么|干啥|哪些))(?!.*专家库).{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
     r"找(个|一个|位)(人|真人|专家|律师|顾问)(跟|和|陪|给)?我?(们)?(聊|谈|说|看)",
     SERVICE_COMPLAINT.pattern,
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
-    r"(打|通)(个|一个)?电话|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
+    r"(?<!我们)(?<!我)(?<!他们)(打|通)(个|一个)?电话(?!过去|给他|给对方)|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
     r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
     r"(i|we) can (talk|speak) to|(can|could|may) (i|we) (talk|speak) (to|with)|"
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
@@ -380,8 +380,8 @@ PERSON = _any(
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
     r"(an?|any|some) (expert|lawyer|attorney|advisor|adviser|counsel)s? (who|that|with|familiar|experienced|specialis|specializ|know)",
     r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|waste of time)",
-    r"有没有专门(做|搞|处理|负责|研究|打).{0,16}(专家|律师|顾问|老师)|(视频|线上|网上|腾讯|在线)(会议|咨询|沟通)|开个?(线上)?会|约个?会",
-    r"(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
+    r"有没有专门(做|搞|处理|负责|研究|打).{0,16}(专家|律师|顾问|老师)|(视频|线上|网上|腾讯|在线)(会议|咨询|沟通)|开个(线上)?会|约个?会",
+    r"(?<!always )(?<!do i )(?<!do we )(?<!does it )(?<!does one )(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
     r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
     r"(arrange|schedule|organi[sz]e|set up) (a |an )?(consultation|meeting|call|visit|video call)|video call|zoom|teams meeting",
 )

@@ -255,7 +255,20 @@ def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
     assert cues.urgency(text)
 
 
-@pytest.mark.parametrize("text", ["我们没有用他们的专利", "对方律师联系我们说要和解", "律师费大概多少"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们没有用他们的专利",
+        "对方律师联系我们说要和解",
+        "律师费大概多少",
+        "我们打电话过去他们也不理，这种情况应该去哪里投诉？",
+        "省里有没有海外知识产权专家库，专家都是做什么的",
+        "去海外展会之前，怎么防范被人拿preliminary injunction上门？",
+        "Can a company respond to a cease-and-desist letter on its own, or does it always need a lawyer?",
+        "今天开会时老板突然问我：产品被亚马逊下架了应该找谁",
+        "领导开会说让大家都去看看智南针网",
+    ],
+)
 def test_mentions_of_people_are_not_requests_for_one(text: str) -> None:
     assert not cues.wants_person(text)
 
@@ -305,6 +318,11 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
         "Can we set up a video call with one of your experts next week?",
         "We need a lawyer who knows German patent law",
         "能约个线上会议吗，想聊聊我们在日本的专利",
+        "能不能派个专家上门看看",
+        "专家可以上门吗",
+        "能打个电话给我吗",
+        "我们想开个线上会",
+        "I want to find a lawyer for our case in Texas",
         # complaints about the desk's own service
         "我对你们的服务很不满意，要投诉",
         "我要投诉，一上午没人理",
