@@ -347,9 +347,19 @@ def _general(sentence: str) -> bool:
     )
 
 
+#: Asking what something is or whether it is so, which a live dispute's report does not: "实用新型和外观设计的区别",
+#: "这是真的吗", "What's the difference between a utility patent and a design patent in the US?".
+GENERAL_QUESTION = _any(
+    r"区别|有什么不同|有何不同|是真的吗|是不是真的|有义务吗|有没有义务|这句话.{0,4}意思",
+    r"difference between|what'?s the difference|is (it|this|that) true|"
+    r"how (can|do|could) (we|i|you|companies|a company) (find out|check|tell|know) (whether|if)",
+)
+
+
 def hypothetical(text: str) -> bool:
-    """Whether the message asks what happens in general or in a case that has not happened ("如果…", "一般…")."""
-    return bool(HYPOTHETICAL.search(text))
+    """Whether the message asks what happens in general ("如果…", "一般…"), in a case that has not happened ("我们还没
+    出事"), or what something is ("区别", "是真的吗"): none is a live dispute's report."""
+    return bool(HYPOTHETICAL.search(text) or NOTHING_YET.search(text) or GENERAL_QUESTION.search(text))
 
 
 # --- Asking for a person ---------------------------------------------------------------------------------------------

@@ -60,3 +60,19 @@ def test_a_question_read_as_a_request_for_a_person_without_its_words_needs_a_sur
     question = "Does transferring a Chinese patent to a foreign party need a technology export licence?"
     assert guard(question, "request_human", 0.74) == "nlu_fallback"
     assert guard("我想约个专家聊聊", "request_human", 0.74) is None  # the words ask for one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the difference between a utility patent and a design patent in the US?",
+        "链接里说不应诉最多只会被冻结90天，这是真的吗？",
+        "How can we find out whether our brand has already been squatted in Southeast Asia before we launch there?",
+        "国外客户被起诉侵权了，要求我们赔偿，我们有义务吗？",
+    ],
+)
+def test_a_general_question_read_as_a_live_dispute_is_read_as_its_topic(text: str) -> None:
+    """Asking what something is, whether it is true or whether one must, without a sign of a dispute of one's own."""
+    ranking = [{"name": "report_dispute", "confidence": 0.9}, {"name": "ask_overseas_lawsuit", "confidence": 0.1}]
+    assert guarded_intent(text, "report_dispute", ranking, 0.9)[0] == "ask_overseas_lawsuit"
+    assert guard("我们的店铺被TRO冻结了，这是真的吗", "report_dispute", 0.9) is None  # a sign of its own stands
