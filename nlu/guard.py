@@ -101,6 +101,10 @@ def guarded_intent(
         return FALLBACK, "no words"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
+    if intent in REFUSAL_INTENTS.values() and cues.POINTING_BACK.search(text):
+        # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a live
+        # dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
+        return FALLBACK, "points back at something unsaid"
     refusal_floor = OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
     if intent in REFUSAL_INTENTS.values() and (confidence < refusal_floor or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"

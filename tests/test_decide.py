@@ -323,6 +323,8 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
         "能打个电话给我吗",
         "我们想开个线上会",
         "I want to find a lawyer for our case in Texas",
+        "机器人说不明白 我要跟人说话",
+        "上次跟我联系的那个陈老师，能不能再让他联系我一下？",
         # complaints about the desk's own service
         "我对你们的服务很不满意，要投诉",
         "我要投诉，一上午没人理",
