@@ -22,13 +22,25 @@ def test_bad_requests_are_refused_with_the_reason_and_store_nothing(stack) -> No
         (message("tg:12345", "337调查一般要多久"), 400, "Telegram"),
         (message("rest-bad", 42), 400, "message"),
         (message("rest-bad", " \u0000\u0007 "), 400, "empty"),
-        (message("rest-bad", "专利" * 2001), 413, "4000"),
         (json.dumps({"sender": "rest-bad", "message": "你好", "metadata": "x" * 70_000}).encode(), 413, "KiB"),
     ]
     for body, status, reason in refused:
         got, _, answer = post(stack, body)
         assert got == status and reason in answer["error"], (body[:60], got, answer)
     assert tracker_events(stack, "rest-bad") == before
+
+
+def test_a_message_too_long_to_take_is_asked_back_in_the_conversation_and_not_stored(stack) -> None:
+    say(stack, "rest-long", "有哪些海外知识产权保险")
+    before = tracker_events(stack, "rest-long")
+    for text, language, words in [("专利" * 2001, "zh", "超过4000字"), ("test " * 1500, "en", "longer than 4000")]:
+        status, _, replies = post(stack, message("rest-long", text))
+        assert status == 200 and customs(replies) == [
+            {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
+        ], replies
+        assert words in replies[0]["text"]
+    assert tracker_events(stack, "rest-long") == before
+    assert customs(say(stack, "rest-long", "337调查一般要多久"))[-1]["kind"] == "answer"  # the conversation goes on
 
 
 def test_control_characters_are_dropped_and_the_question_answered(stack) -> None:

@@ -149,6 +149,22 @@ def typed_command_reply(recipient: str, text: str, refused: RefusedPayload) -> d
     return {"recipient_id": recipient, "text": typed_command_text(refused, language), "custom": custom}
 
 
+#: What a user whose message is longer than the channel takes is told: nothing of it was kept, and what to send instead.
+TOO_LONG = Localized(
+    "您的消息超过{limit}字，没有收到。请概括您的问题（发生了什么、在哪个国家、有没有期限）后重新发送，或分几条发送。",
+    "Your message is longer than {limit} characters and was not taken. Please summarise your question (what "
+    "happened, in which country, any deadline) and send it again, or send it in parts.",
+)
+
+
+def too_long_reply(recipient: str, text: str, limit: int) -> dict[str, Any]:
+    """The reply, under the reply contract, to a message longer than `limit`: a paste a user sent by mistake is asked
+    back (kind `clarify`) in the conversation, as the user expects, rather than failing the request."""
+    language = detect_language(text[:limit])
+    custom: Reply = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
+    return {"recipient_id": recipient, "text": TOO_LONG.get(language).format(limit=limit), "custom": custom}
+
+
 def clean_text(text: str) -> str:
     """`text` without lone surrogates, non-characters and control characters other than tab and newline."""
     return "".join(ch for ch in text if _keeps(ch))

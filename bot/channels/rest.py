@@ -7,8 +7,9 @@ called "rest", so conversations and tickets opened here are REST's). In addition
 - **Bad requests get a clear answer**, never a 500 or an empty list: a body that is not a JSON object (or JSON
   nested too deep), a missing or overlong sender, a sender id with characters that would need percent-encoding in
   a URL (the desk's answers are delivered through Rasa's API, which takes the id from the path undecoded), a sender
-  of another channel ("tg:…"), a missing or empty message: 400 with `{"error": …}`; a message over
-  `IPDESK_REST_MAX_CHARS` characters (4000) or a body over 64 KiB: 413. A typed `/intent{…}` that is not one of the
+  of another channel ("tg:…"), a missing or empty message: 400 with `{"error": …}`; a body over 64 KiB: 413. A
+  message over `IPDESK_REST_MAX_CHARS` characters (4000), usually a paste sent by mistake, is asked back under the
+  reply contract (`clarify`: summarise it or send it in parts) and not stored. A typed `/intent{…}` that is not one of the
   bot's buttons (bot/channels/payloads.py) is not run: the user is answered under the reply contract — asked to
   write the question in words (`clarify`), or refused (`out_of_scope`/`refuse`) when it sets values — and nothing
   of it is stored. Control characters other than tab and newline, lone surrogates and
@@ -68,7 +69,14 @@ from bot.contracts import Reply
 from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from bot.channels.identity import WEBCHAT_PREFIX
 from bot.channels.identity import WECHAT_PREFIX
-from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen, typed_command_reply
+from bot.channels.payloads import (
+    RefusedPayload,
+    clean_text,
+    clean_value,
+    screen,
+    too_long_reply,
+    typed_command_reply,
+)
 from knowledge import Localized, detect_language
 
 logger = logging.getLogger(__name__)
@@ -203,6 +211,9 @@ class RestChannel(RestInput):
                     status=429,
                     headers={"Retry-After": str(seconds)},
                 )
+            if len(text) > self.max_chars:  # asked back in the conversation; nothing of it reaches Rasa
+                logger.info("rest: a message of %d characters from %s was not taken", len(text), sender)
+                return response.json([too_long_reply(sender, text, self.max_chars)])
             try:
                 text = screen(text)
             except RefusedPayload as refused:
@@ -276,8 +287,6 @@ class RestChannel(RestInput):
             raise BadRequest(400, f'"sender" may not begin with "{WECHAT_PREFIX}": those are WeChat conversations')
         if not isinstance(text, str):
             raise BadRequest(400, '"message" must be a string')
-        if len(text) > self.max_chars:
-            raise BadRequest(413, f"the message is longer than {self.max_chars} characters; please send it in parts")
         text = clean_text(text)
         if not text.strip():
             raise BadRequest(400, '"message" is empty')
