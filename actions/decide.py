@@ -69,6 +69,8 @@ AGREEING_SHARE_VERY_SURE = 0.25
 SEARCH_DEPTH = 8
 #: A conversation's topic is kept for this many user turns after the answer that set it.
 TOPIC_TURNS = 3
+#: At most this many characters right after an answer are about it, whatever the classifier read ("怎么申请").
+BARE_CHARS = 6
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
 STANDALONE_INTENT = 0.8
 STANDALONE_TEXT = 0.25
@@ -295,6 +297,7 @@ def _follow_up(
         and not asked.elliptical
         and reading.intent == OUT_OF_SCOPE
         and reading.confidence >= STANDALONE_INTENT
+        and not _bare(reading.text, topic, turn)
     ):
         return None
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
@@ -336,3 +339,10 @@ def _after_referral(
     if set(reading.entities.get("country", [])) - {"中国"} or abstain(reading, hits) == "answer":
         return None
     return Decision("refer", referral=referral, why="follow-up")
+
+
+def _bare(text: str, topic: Topic, turn: int) -> bool:
+    """A few words right after an answer, too few to carry a topic of their own ("怎么申请", "哪里能买"): they ask about
+    the answer, however sure the classifier is that they are about something else."""
+    stripped = text.strip()
+    return turn - topic.turn == 1 and not stripped.isascii() and len(stripped) <= BARE_CHARS

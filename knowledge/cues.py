@@ -596,7 +596,7 @@ Aspect = Literal["time", "cost", "next", "deadline"]
 #: What an elliptical follow-up asks about the conversation's topic, and the words that say it, in both languages.
 ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "time": _any(
-        r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|how long|how fast|how many (days|months|weeks)|duration|timeline"
+        r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|更快|快一些|how long|how fast|how many (days|months|weeks)|duration|timeline"
     ),
     "cost": _any(r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|how much|cost|fee|price|expensive|free"),
     "next": _any(

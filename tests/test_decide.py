@@ -176,6 +176,15 @@ def test_an_elliptical_follow_up_is_answered_about_the_topic(kb) -> None:
     assert "ask_337" in decision.item.intents and decision.why == "follow-up"
 
 
+def test_a_few_words_right_after_an_answer_ask_about_it_whatever_the_classifier_read(kb) -> None:
+    topic = Topic("faq:insurance-types", "ask_insurance", {}, turn=1)
+    decision = decide(kb, reading("哪里能买", "out_of_scope", 0.95), topic, turn=2)
+    assert decision.kind == "answer" and decision.why == "follow-up"
+    assert decision.item is not None and "ask_insurance" in decision.item.intents
+    assert decide(kb, reading("哪里能买", "out_of_scope", 0.95), topic, turn=3).why != "follow-up"
+    assert decide(kb, reading("今天天气怎么样啊", "out_of_scope", 0.95), topic, turn=2).why != "follow-up"
+
+
 def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
     topic = Topic("faq:337-what", "ask_337", {}, turn=1)
     assert decide(kb, reading("那大概要多久", "nlu_fallback", 0.3), topic, turn=9).why != "follow-up"
