@@ -259,6 +259,7 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "刚接到德国律所的Abmahnung，要我们签一份声明",
         "律师函要求我们在收函之日起20日内书面说明产品结构",
         "对方律师的信我们看了，期限是下周二",
+        "我们就是被调查的那家",
     ],
 )
 def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
