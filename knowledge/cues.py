@@ -315,6 +315,9 @@ ALONE = frozenset({"case_number", "frozen_sum"})
 #: Where one sentence of a message ends: a story's facts and its question ("…听说这个程序很快，该先做什么？") are read
 #: apart, so that the question's "听说" or "一般" does not make the facts hypothetical.
 SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+#: Voice input leaves the punctuation out, so a space after a Chinese word ends a clause: "说是我们公司被告了 ……
+#: 要是真的咋办啊" tells its facts before it asks. A hypothetical clause governs the ones after it ("如果 我们被起诉了 怎么办").
+CLAUSE_END = re.compile(r"(?<=[\u4e00-\u9fff])\s+")
 
 
 def urgency(text: str) -> list[str]:
@@ -328,7 +331,7 @@ def urgency(text: str) -> list[str]:
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
     if NOTHING_YET.search(text) and not STRONG_URGENCY["case_number"].search(text):
         return []  # "我们目前没出事，想知道怎么预防": preparing, not a dispute
-    factual = " 。".join(part for part in SENTENCE_END.split(text) if part.strip() and not _general(part))
+    factual = " 。".join(_facts(text))
     found = [
         name
         for name, pattern in STRONG_URGENCY.items()
@@ -339,6 +342,18 @@ def urgency(text: str) -> list[str]:
     own = FIRST_PERSON_NOW.search(factual)
     weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(factual)]
     return weak if own and len(weak) >= 2 else []
+
+
+def _facts(text: str) -> list[str]:
+    """The sentences and clauses of a message that tell what is happening, not what would happen."""
+    facts = []
+    for sentence in SENTENCE_END.split(text):
+        for clause in CLAUSE_END.split(sentence):
+            if HYPOTHETICAL.search(clause):
+                break
+            if clause.strip() and not _general(clause):
+                facts.append(clause)
+    return facts
 
 
 def _general(sentence: str) -> bool:

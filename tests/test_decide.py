@@ -229,6 +229,7 @@ def test_after_a_referral_a_question_about_this_desks_matters_is_read_on_its_own
         "排除令下来以后，没被列为被申请人的厂家出口也受影响吗",
         "We haven't received a warning letter yet, but how should we answer one with a 14-day deadline?",
         "看到新闻说好多卖家被起诉、店铺被冻结了，我们刚开店，怎么防",
+        "如果 我们被起诉了 怎么办",  # voice input: the hypothetical opener governs the clauses after it
     ],
 )
 def test_general_questions_carry_no_urgency(text: str) -> None:
@@ -260,6 +261,7 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "律师函要求我们在收函之日起20日内书面说明产品结构",
         "对方律师的信我们看了，期限是下周二",
         "我们就是被调查的那家",
+        "刚收到一个快递 上面写着summons 说是我们公司被告了 这是真的吗 要是真的咋办啊",  # facts first, then "if"
     ],
 )
 def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
