@@ -312,9 +312,10 @@ HAPPENED = _any(
 ALONE = frozenset({"case_number", "frozen_sum"})
 
 
-#: Where one sentence of a message ends: a story's facts and its question ("…听说这个程序很快，该先做什么？") are read
-#: apart, so that the question's "听说" or "一般" does not make the facts hypothetical.
-SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+#: Where one sentence of a message ends: a story's facts and its question ("…听说这个程序很快，该先做什么？", "… funds
+#: held. … if we pay within 5 days. Should we pay?") are read apart, so that the question's "听说", "一般" or "if" does
+#: not make the facts hypothetical.
+SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.\s+")
 #: Voice input leaves the punctuation out, so a space after a Chinese word ends a clause: "说是我们公司被告了 ……
 #: 要是真的咋办啊" tells its facts before it asks. A hypothetical clause governs the ones after it ("如果 我们被起诉了 怎么办").
 CLAUSE_END = re.compile(r"(?<=[\u4e00-\u9fff])\s+")
