@@ -623,7 +623,8 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
 }
 #: Words that keep an elliptical question on the conversation's topic: "那德国呢", "what about Japan?".
 ELLIPSIS = _any(
-    r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s"
+    r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s",
+    r"(也|还)?(一样|相同|适用)吗[?？]?$|^(is|does|would) (that|this|it) (be )?(the same|apply|work)( for| in)?\b",
 )
 #: Past this length a message carries its own topic and is read on its own.
 MAX_FOLLOWUP_CHARS = 24

@@ -186,6 +186,12 @@ def test_a_few_words_right_after_an_answer_ask_about_it_whatever_the_classifier_
     assert decide(kb, reading("今天天气怎么样啊", "out_of_scope", 0.95), topic, turn=2).why != "follow-up"
 
 
+@pytest.mark.parametrize("text", ["那如果是外观专利呢，也一样吗", "Is that the same for Hong Kong?", "那德国呢"])
+def test_asking_whether_the_same_holds_elsewhere_leans_on_the_topic(text: str) -> None:
+    asked = cues.follow_up(text)
+    assert asked is not None and asked.elliptical
+
+
 def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
     topic = Topic("faq:337-what", "ask_337", {}, turn=1)
     assert decide(kb, reading("那大概要多久", "nlu_fallback", 0.3), topic, turn=9).why != "follow-up"
