@@ -368,7 +368,7 @@ def _general(sentence: str) -> bool:
 #: "这是真的吗", "What's the difference between a utility patent and a design patent in the US?".
 GENERAL_QUESTION = _any(
     r"区别|有什么不同|有何不同|是真的吗|是不是真的|有义务吗|有没有义务|这句话.{0,4}意思",
-    r"difference between|what'?s the difference|is (it|this|that) true|"
+    r"difference between|what'?s the difference|is (it|this|that) true|how (does|do) .{0,80} work\b|"
     r"how (can|do|could) (we|i|you|companies|a company) (find out|check|tell|know) (whether|if)",
 )
 

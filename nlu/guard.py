@@ -55,6 +55,10 @@ REFUSAL_CONFIDENCE = 0.7
 #: … and this much when its words name none of the desk's matters ("Can you recommend a good novel?" read 0.83 as an
 #: instruction to the bot is small talk): plain small talk is common, and most attacks carry a cue of their own.
 OFF_TOPIC_REFUSAL_CONFIDENCE = 0.9
+#: … and this much when its words name the desk's matters ("How long does a US design patent last, and are there
+#: maintenance fees?" read 0.95 as an instruction to the bot): refusing a real question is the costlier mistake, and
+#: the attacks seen so far either carry a cue or read as sure as this (no refusal on any set was lost raising it).
+OURS_REFUSAL_CONFIDENCE = 0.98
 #: Turns that answer with fixed wording or start something (a greeting, help, a subscription): below this confidence
 #: an elliptical question ("那速卖通呢") is read by the answer action instead of being greeted.
 SMALL_TALK = frozenset(
@@ -70,9 +74,9 @@ SMALL_TALK = frozenset(
     }
 )
 SMALL_TALK_CONFIDENCE = 0.6
-#: Greetings and farewells, which an elliptical question naming something ("那德国呢", "what about Japan?") never is,
-#: however sure the classifier: such a message goes to the answer action, which reads it with the conversation's
-#: topic. Without a name in it ("好的呢") the reading stands.
+#: Greetings and farewells (and a request for help), which an elliptical question naming something ("那德国呢", "what
+#: about Japan?") never is, however sure the classifier: such a message goes to the answer action, which reads it with
+#: the conversation's topic. Without a name in it ("好的呢") the reading stands.
 CHITCHAT = frozenset({"greet", "goodbye", "thank"})
 #: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request, nor
 #: "Does transferring a patent abroad need a licence?", read 0.74 as one since the classifier learnt the independent
@@ -105,12 +109,15 @@ def guarded_intent(
         # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a live
         # dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
         return FALLBACK, "points back at something unsaid"
-    refusal_floor = OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
+    if cues.IP_MATTERS.search(text):
+        refusal_floor = OURS_REFUSAL_CONFIDENCE
+    else:
+        refusal_floor = OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
     if intent in REFUSAL_INTENTS.values() and (confidence < refusal_floor or cues.MARKUP.search(text)):
         return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
-    if intent in CHITCHAT and names and cues.ELLIPSIS.search(text.strip()):
+    if intent in CHITCHAT | {"help"} and names and cues.ELLIPSIS.search(text.strip()):
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
