@@ -4,7 +4,8 @@
 (long stories, voice input, typos, mixed Chinese and English, English, follow-ups with their earlier turns,
 neighbouring government services, chit-chat, harmful requests, prompt injection, payloads, gibberish, requests for
 a person, plain topic questions), each labelled with the decision the bot should take and, for answers, the items
-that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored. Seven more
+that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored, and so is
+`test2.yml`, a fresh set by a ninth author. Seven more
 development sets, `dev2.yml` … `dev8.yml`, were written later the same way by seven more authors, each of whom saw
 none of the others, so that what is tuned on some authors' phrasings can be checked on another's. The sets in
 `TRAINED` are read, tuned on and trained on (`nlu/independent.py`); `UNSEEN` (dev6) and the test half never are.
