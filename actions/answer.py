@@ -35,7 +35,7 @@ NEXT_STEP = {
 #: a low confidence there is no weak reading, and such answers stay out of the gap queue.
 SURE_WITHOUT_NLU = frozenset({"button", "measure named", "follow-up"})
 
-#: The slot that keeps the conversation's last answered topic (`actions.decide.Topic`).
+#: The slot that keeps the conversation's last topic, answered or referred (`actions.decide.Topic`).
 TOPIC_SLOT = "topic"
 #: The replies whose sources keep the topic fresh: an answer from its item, or the referral it is.
 TOPIC_KINDS = frozenset({"answer", "out_of_scope"})

@@ -112,7 +112,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class Topic:
-    """The conversation's last answered topic, kept for a few turns so an elliptical follow-up can lean on it."""
+    """The conversation's last topic, the item answered from or the referral given, kept for a few turns so an
+    elliptical follow-up can lean on it."""
 
     item: str
     intent: str | None
