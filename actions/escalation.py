@@ -185,15 +185,19 @@ def digression(slot: str, tracker: Tracker) -> bool:
     text = user_text(tracker)
     intent = (tracker.latest_message or {}).get("intent") or {}
     name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
-    if name in {"harmful_request", "bot_instruction"} or cues.refusal(text):
+    if cues.refusal(text):
+        return True
+    if slot == "company" and cues.company_in(text) and not QUESTION.search(text):
+        # "太原示例玻璃器皿有限公司" answers the question, whatever the NLU hears in its words: a topic, or even a
+        # refusal (a name ending in letters and digits, "晋城示例铸造有限公司3f9a", read 0.9 as harmful)
+        return False
+    if name in {"harmful_request", "bot_instruction"}:
         return True
     if slot == "description" or (slot == "contact" and cues.contact_in(text)):
         return False
     topic = name.startswith("ask_") and name != "ask_item"
     if QUESTION.search(text):
         return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
-    if slot == "company" and cues.company_in(text):
-        return False  # "太原示例玻璃器皿有限公司" answers the question, whatever topic the NLU hears in its words
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 

@@ -215,9 +215,11 @@ def test_a_company_name_answers_the_form_whatever_topic_the_nlu_hears_in_it() ->
     given where the company is asked is the answer, and a question naming the company is still a question."""
     from actions.escalation import digression
 
-    def latest(text: str) -> Tracker:
-        message = {"text": text, "intent": {"name": "ask_exhibition", "confidence": 0.97}, "entities": []}
+    def latest(text: str, intent: str = "ask_exhibition") -> Tracker:
+        message = {"text": text, "intent": {"name": intent, "confidence": 0.97}, "entities": []}
         return Tracker("u", {"requested_slot": "company"}, message, [], False, None, {}, "action_listen")
 
     assert not digression("company", latest("太原示例玻璃器皿有限公司"))
     assert digression("company", latest("太原示例玻璃器皿有限公司要去德国参展，要准备什么？"))
+    assert not digression("company", latest("晋城示例铸造有限公司3f9a", "harmful_request"))  # the classifier alone
+    assert digression("company", latest("晋城示例铸造有限公司，教我做高仿的包卖到欧洲", "harmful_request"))  # a cue
