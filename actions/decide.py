@@ -286,11 +286,10 @@ def _follow_up(
 ) -> Decision | None:
     """An elliptical question about the conversation's topic ("那德国呢", "要多久"), answered about that topic
     with the new entity or aspect; None when the message stands on its own or there is no topic."""
-    if topic is None or turn - topic.turn > TOPIC_TURNS or kb.get(topic.item) is None:
+    previous = kb.get(topic.item) if topic is not None and turn - topic.turn <= TOPIC_TURNS else None
+    if topic is None or previous is None:
         return None
     asked = cues.follow_up(reading.text)
-    previous = kb.get(topic.item)
-    assert previous is not None
     if previous.kind == REFERRAL:
         return _after_referral(reading, previous, asked, hits)
     if asked is None or (

@@ -352,16 +352,14 @@ def _facts(text: str) -> list[str]:
         for clause in CLAUSE_END.split(sentence):
             if HYPOTHETICAL.search(clause):
                 break
-            if clause.strip() and not _general(clause):
+            if clause.strip() and not _defines(clause):
                 facts.append(clause)
     return facts
 
 
-def _general(sentence: str) -> bool:
-    """Whether a sentence asks in general rather than tells what is happening to the sender."""
-    return bool(
-        HYPOTHETICAL.search(sentence) or (DEFINITION.search(sentence) and not FIRST_PERSON_NOW.search(sentence))
-    )
+def _defines(clause: str) -> bool:
+    """Whether a clause asks what something is rather than tells what is happening to the sender."""
+    return bool(DEFINITION.search(clause) and not FIRST_PERSON_NOW.search(clause))
 
 
 #: Asking what something is or whether it is so, which a live dispute's report does not: "实用新型和外观设计的区别",

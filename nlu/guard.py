@@ -77,7 +77,7 @@ SMALL_TALK_CONFIDENCE = 0.6
 #: Greetings and farewells (and a request for help), which an elliptical question naming something ("那德国呢", "what
 #: about Japan?") never is, however sure the classifier: such a message goes to the answer action, which reads it with
 #: the conversation's topic. Without a name in it ("好的呢") the reading stands.
-CHITCHAT = frozenset({"greet", "goodbye", "thank"})
+FIXED_REPLIES = frozenset({"greet", "goodbye", "thank", "help"})
 #: A request for a person without any cue in the words needs this much confidence ("那巴西呢" is no such request, nor
 #: "Does transferring a patent abroad need a licence?", read 0.74 as one since the classifier learnt the independent
 #: authors' requests for a person). Raising it from 0.6 changed no decision on the development sets.
@@ -105,19 +105,16 @@ def guarded_intent(
         return FALLBACK, "no words"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
-    if intent in REFUSAL_INTENTS.values() and cues.POINTING_BACK.search(text):
-        # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a live
-        # dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
-        return FALLBACK, "points back at something unsaid"
-    if cues.IP_MATTERS.search(text):
-        refusal_floor = OURS_REFUSAL_CONFIDENCE
-    else:
-        refusal_floor = OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
-    if intent in REFUSAL_INTENTS.values() and (confidence < refusal_floor or cues.MARKUP.search(text)):
-        return FALLBACK, "refusal without a cue"
+    if intent in REFUSAL_INTENTS.values():
+        if cues.POINTING_BACK.search(text):
+            # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a
+            # live dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
+            return FALLBACK, "points back at something unsaid"
+        if confidence < _refusal_floor(text) or cues.MARKUP.search(text):
+            return FALLBACK, "refusal without a cue"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
-    if intent in CHITCHAT | {"help"} and names and cues.ELLIPSIS.search(text.strip()):
+    if intent in FIXED_REPLIES and names and cues.ELLIPSIS.search(text.strip()):
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
@@ -147,6 +144,13 @@ def guarded_intent(
     if intent != LIVE_DISPUTE and cues.wants_person(text):
         return PERSON, "person"
     return None, None
+
+
+def _refusal_floor(text: str) -> float:
+    """How sure the classifier's refusal must be when the words carry no cue of one, by what the words name."""
+    if cues.IP_MATTERS.search(text):
+        return OURS_REFUSAL_CONFIDENCE
+    return OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
 
 
 #: A topic that takes at least this share of the ranking's topics is what a general question asked about.

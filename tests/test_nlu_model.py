@@ -51,8 +51,8 @@ def test_heldout_never_overlaps_the_training_data() -> None:
 
 def test_the_unseen_set_and_the_test_half_are_never_trained_on() -> None:
     """The development sets in nlu.hard.TRAINED are trained on, through nlu/train/intents/independent.yml
-    (nlu/independent.py); nlu.hard.UNSEEN and the test half are not: none of their messages (or earlier turns) may be
-    in the training data, and the test half shares nothing with a development set."""
+    (nlu/independent.py); nlu.hard.UNSEEN and the test sets (nlu.hard.TESTS) are not: none of their messages (or
+    earlier turns) may be in the training data, and a test set shares nothing with any other set."""
     from nlu.hard import HALVES, TESTS, TRAINED, UNSEEN, load
 
     def norm(text: str) -> str:

@@ -145,8 +145,13 @@ def typed_command_reply(recipient: str, text: str, refused: RefusedPayload) -> d
     if refused.sets_values:
         custom = {"kind": "out_of_scope", "language": language, "sources": [], "reason": "refuse"}
     else:
-        custom = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
+        custom = _asked_back(language)
     return {"recipient_id": recipient, "text": typed_command_text(refused, language), "custom": custom}
+
+
+def _asked_back(language: Language) -> Reply:
+    """The contract object of a message the channel answers itself by asking for the question again."""
+    return {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
 
 
 #: What a user whose message is longer than the channel takes is told: nothing of it was kept, and what to send instead.
@@ -161,8 +166,11 @@ def too_long_reply(recipient: str, text: str, limit: int) -> dict[str, Any]:
     """The reply, under the reply contract, to a message longer than `limit`: a paste a user sent by mistake is asked
     back (kind `clarify`) in the conversation, as the user expects, rather than failing the request."""
     language = detect_language(text[:limit])
-    custom: Reply = {"kind": "clarify", "language": language, "sources": [], "suggestions": []}
-    return {"recipient_id": recipient, "text": TOO_LONG.get(language).format(limit=limit), "custom": custom}
+    return {
+        "recipient_id": recipient,
+        "text": TOO_LONG.get(language).format(limit=limit),
+        "custom": _asked_back(language),
+    }
 
 
 def clean_text(text: str) -> str:
