@@ -221,6 +221,17 @@ def test_a_script_in_any_field_is_shown_as_text_and_never_runs(chat_site, browse
     assert XSS in chat.find("#messages").text  # shown literally
 
 
+def test_a_paste_over_the_limit_is_explained_and_stays_in_the_box_to_be_shortened(chat_site, browsers) -> None:
+    chat = browsers()
+    agree(chat)
+    paste = "我们的货在德国被海关扣了，" * 320  # 4160 characters: the page takes it, the server does not
+    chat.driver.execute_script("document.getElementById('text').value = arguments[0];", paste)
+    chat.find("#send").click()
+    WebDriverWait(chat.driver, 30).until(lambda d: "请概括您的问题" in d.find_element(By.ID, "status").text)
+    assert chat.find("#text").get_attribute("value") == paste  # nothing the visitor wrote is lost
+    assert paste[:40] not in chat.find("#messages").text  # and nothing of it was sent into the conversation
+
+
 def test_the_phone_layout_fits_the_screen(chat_site, browsers, tmp_path) -> None:
     chat = browsers()
     chat.driver.set_window_size(390, 844)

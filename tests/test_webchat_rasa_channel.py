@@ -50,7 +50,7 @@ def test_rests_refusals_hold_and_nothing_is_stored(stack) -> None:
         ("/restart", "buttons", 400),
         ('/request_human{"country": "<anything>"}', "does not carry", 400),
         (" \u0000 ", "empty", 400),
-        ("专利" * 2001, "longer than 4000", 413),
+        ("专利" * 2001, "超过4000字", 413),
     ]:
         body = {"sender": sender, "message": text, "message_id": secrets.token_hex(8)}
         answer = webchat(stack, body, token=stack.rasa_token)

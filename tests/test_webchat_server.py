@@ -93,6 +93,8 @@ def test_the_same_refusals_as_the_rest_channel_before_anything_is_kept(visitor, 
     ]:
         answer = visitor.send(text)
         assert answer.status_code == status and answer.json()["error"], (text[:20], answer.text)
+        if status == 413:  # a paste over the limit is asked to be summarised in its language, as REST and WeChat ask
+            assert "请概括您的问题" in answer.json()["error"]
     # A typed command is explained in the visitor's language, not in the channel's technical words.
     assert "文字" in visitor.send("/restart").json()["error"]
     assert "不能接受" in visitor.send('/request_human{"country": "<anything>"}').json()["error"]

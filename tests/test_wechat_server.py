@@ -226,3 +226,14 @@ def _concurrent_clients(fake: FakeWeChatApi, url: str, options: dict | None, cou
     for thread in threads:
         thread.join(60)
     return results
+
+
+def test_a_message_over_the_limit_is_asked_to_be_summarised_at_once_not_cut(worker, api) -> None:
+    wechat = WeChatServerSide(worker.url)
+    reply = wechat.says("o_paste", "我们的货在德国被海关扣了" * 400, msg_id=990101)
+    assert reply.status == 200 and reply.text is not None
+    assert "超过4000字" in reply.text and "请概括您的问题" in reply.text and RECEIVED not in reply.text
+    english = wechat.says("o_paste", "our goods were seized by customs in Germany " * 100, msg_id=990102)
+    assert english.text is not None and "Please summarise your question" in english.text
+    assert "o_paste waits" not in worker.output()  # nothing of it was kept to be sent to Rasa later
+    assert api.sent("o_paste") == []

@@ -162,15 +162,22 @@ TOO_LONG = Localized(
 )
 
 
+#: The longest message every channel takes (REST's own limit is a setting, `IPDESK_REST_MAX_CHARS`, 4000 by default).
+MAX_CHARS = 4000
+
+
+def too_long_text(text: str, limit: int = MAX_CHARS) -> tuple[Language, str]:
+    """What every channel tells a user whose message is longer than `limit`, in the message's language: one rule for
+    REST, the web chat and WeChat, so that a paste sent by mistake is neither cut silently nor failed in English."""
+    language = detect_language(text[:limit])
+    return language, TOO_LONG.get(language).format(limit=limit)
+
+
 def too_long_reply(recipient: str, text: str, limit: int) -> dict[str, Any]:
     """The reply, under the reply contract, to a message longer than `limit`: a paste a user sent by mistake is asked
     back (kind `clarify`) in the conversation, as the user expects, rather than failing the request."""
-    language = detect_language(text[:limit])
-    return {
-        "recipient_id": recipient,
-        "text": TOO_LONG.get(language).format(limit=limit),
-        "custom": _asked_back(language),
-    }
+    language, shown = too_long_text(text, limit)
+    return {"recipient_id": recipient, "text": shown, "custom": _asked_back(language)}
 
 
 def clean_text(text: str) -> str:

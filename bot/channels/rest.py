@@ -70,6 +70,7 @@ from bot.channels.identity import SENDER_PREFIX as TELEGRAM_PREFIX
 from bot.channels.identity import WEBCHAT_PREFIX
 from bot.channels.identity import WECHAT_PREFIX
 from bot.channels.payloads import (
+    MAX_CHARS,
     RefusedPayload,
     clean_text,
     clean_value,
@@ -116,7 +117,7 @@ class RestChannel(RestInput):
         self,
         token: str | None,
         *,
-        max_chars: int = 4000,
+        max_chars: int = MAX_CHARS,
         held: HeldQuestions | None = None,
         limiter: RateLimiter | None = None,
         address_limiter: RateLimiter | None = None,
@@ -157,7 +158,7 @@ class RestChannel(RestInput):
         return cls(
             credentials.get("token") or settings.text(env, "IPDESK_RASA_TOKEN"),
             max_chars=settings.read(
-                env, "IPDESK_REST_MAX_CHARS", settings.positive(int), int(credentials.get("max_chars", 4000))
+                env, "IPDESK_REST_MAX_CHARS", settings.positive(int), int(credentials.get("max_chars", MAX_CHARS))
             ),
             limiter=sender_rate_limiter(burst, per_minute),
             address_limiter=sender_rate_limiter(address_burst, address_per_minute, scope="address")

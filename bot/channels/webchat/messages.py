@@ -12,9 +12,8 @@ import re
 from typing import Any
 
 from bot.channels.identity import WEBCHAT_PREFIX, webchat_message_id
-from bot.channels.payloads import RefusedPayload, clean_text, clean_value, screen
+from bot.channels.payloads import MAX_CHARS, RefusedPayload, clean_text, clean_value, screen, too_long_text
 
-MAX_CHARS = 4000
 #: The web chat server's sender ids: the prefix and 43 characters of base64url.
 SENDER = re.compile(re.escape(WEBCHAT_PREFIX) + r"[A-Za-z0-9_-]{20,64}")
 #: The browser's id of a message (a UUID, or the server's own for a file notice).
@@ -22,7 +21,8 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class Refused(ValueError):
-    """A request the channel will not take; the message says why, `status` is its HTTP status (413: too long)."""
+    """A request the channel will not take; the message says why, `status` is its HTTP status (413: too long, and
+    then the message is the one every channel gives, in the language of the text)."""
 
     def __init__(self, reason: str, status: int = 400) -> None:
         super().__init__(reason)
@@ -55,7 +55,7 @@ def read_message(body: Any) -> tuple[str, str, str, dict[str, Any]]:
     if not isinstance(text, str):
         raise Refused('"message" must be text')
     if len(text) > MAX_CHARS:
-        raise Refused(f'"message" is longer than {MAX_CHARS} characters; please send it in parts', status=413)
+        raise Refused(too_long_text(text)[1], status=413)  # shown to the visitor as it is, in their language
     text = clean_text(text)
     if not text.strip():
         raise Refused('"message" is empty')

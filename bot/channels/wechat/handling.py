@@ -23,7 +23,7 @@ from typing import Any, Callable
 import httpx
 
 from bot.channels.identity import wechat_sender_id
-from bot.channels.payloads import clean_text
+from bot.channels.payloads import MAX_CHARS, clean_text, too_long_text
 from bot.channels.telegram.rasa_client import RasaUnavailable
 from bot.channels.wechat import texts
 from bot.channels.wechat.inbox import Inbox
@@ -34,8 +34,6 @@ from knowledge import Language, detect_language
 
 log = logging.getLogger(__name__)
 
-#: The most characters of one message handed to Rasa (the REST channel's limit).
-MAX_CHARS = 4000
 #: How long a typed number picks an option of the follower's latest numbered list; later it is just a number.
 NUMBERS_ANSWER = timedelta(hours=24)
 
@@ -122,7 +120,12 @@ class MessageHandler:
         content = content.strip().lstrip("/").strip()
         if not content:
             return []
-        return await self._turn(key, openid, content[:MAX_CHARS])
+        if len(content) > MAX_CHARS:  # asked to summarise, as every channel asks; nothing of it reaches Rasa
+            log.info(
+                "wechat: a message of %d characters from %s was not taken (over %d)", len(content), openid, MAX_CHARS
+            )
+            return text_messages(too_long_text(content)[1])
+        return await self._turn(key, openid, content)
 
     def _chosen(self, openid: str, menu_id: str, content: str) -> str | None:
         """The payload of the option the follower tapped (`bizmsgmenuid`) or typed the number of."""

@@ -188,7 +188,12 @@
       var response = result.response, answer = result.answer;
       if (response.status === 401) { status(t("expired")); showConsent(); return; }
       if (response.status === 429) { status(t("tooMany").replace("{s}", answer.retry_after || 5)); return; }
-      if (!response.ok) { status(answer.error || t("failed")); return; }
+      if (!response.ok) {
+        // a typed message the server would not take (too long, a command) goes back into the box to be edited
+        if (!label && (response.status === 400 || response.status === 413) && !$("text").value) { $("text").value = text; }
+        status(answer.error || t("failed"));
+        return;
+      }
       status("");
       if (answer.status === "kept" && answer.notice) { notice(t("kept")); }
     }).catch(function () {
