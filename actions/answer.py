@@ -176,3 +176,14 @@ class ActionAnswer(Action):
             buttons.append({"title": title.get(lang), "payload": payload})
         buttons.append({"title": replies.EXPERT_BUTTON.get(lang), "payload": replies.EXPERT_PAYLOAD})
         return buttons + replies.feedback_buttons(best, lang)
+
+
+class ActionRefuse(ActionAnswer):
+    """What the NLU reads as a request to infringe, evade enforcement, bribe, fake evidence, expose a person or read
+    other users' data, or as an instruction aimed at the bot itself (intents harmful_request and bot_instruction):
+    `decide` refuses it plainly, with nothing cited — unless its words carry no cue of harm and it only asks the time,
+    cost, next step or deadline of the conversation's topic ("有没有办法省点钱" after the cost of a US patent suit),
+    which is answered like any follow-up."""
+
+    def name(self) -> str:
+        return "action_refuse"

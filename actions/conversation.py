@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.services import desk
 from actions.turn import contract, is_payload, knowledge, language, remember_language, user_text
-from bot.desk.chatlog import record_chat_turn
 from bot.desk.gaps import record_gap
 from knowledge import Item, Language, Localized, cues
 from knowledge.answers import sources_line
@@ -144,23 +143,4 @@ class ActionClarify(Action):
         lang = language(tracker)
         clarify(dispatcher, lang)
         keep_gap(tracker, "clarify", lang)
-        return remember_language(tracker, lang)
-
-
-class ActionRefuse(Action):
-    """A request to infringe, evade enforcement, bribe, fake evidence, expose a person or read other users' data, or
-    an instruction aimed at the bot itself (intents harmful_request and bot_instruction): refused plainly."""
-
-    def name(self) -> str:
-        return "action_refuse"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        lang = language(tracker)
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        category = cues.refusal(user_text(tracker)) or ("injection" if intent == "bot_instruction" else "harmful")
-        refuse(dispatcher, tracker, lang, category)
-        record_chat_turn(desk, tracker, "out_of_scope", language=lang)
-        keep_gap(tracker, "refuse", lang)
         return remember_language(tracker, lang)

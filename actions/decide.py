@@ -193,7 +193,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     """The decision for one message (see the module docstring); `turn` is the number of user messages so far."""
     refusal = cues.refusal(reading.text)  # before the markup is taken off: roles written in tags are an attack
     reading = replace(reading, text=cues.unwrapped(reading.text))  # a question in markup is read as the question
-    if reading.intent in REFUSAL_INTENTS or refusal:
+    if refusal or (reading.intent in REFUSAL_INTENTS and not _aspect_of_topic(reading.text, topic, turn)):
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
     if reading.item is not None and kb.get(reading.item) is not None:
@@ -292,6 +292,14 @@ def _follow_up(
     asked = cues.follow_up(reading.text)
     if previous.kind == REFERRAL:
         return _after_referral(reading, previous, asked, hits)
+    if (
+        asked is not None
+        and cues.inside_china(reading.text)
+        and not set(reading.entities.get("country", [])) - {"中国"}
+    ):
+        # "那国内的呢" after a question about a US trademark: the same matter at home, which another office handles
+        domestic = kb.referrals(" ".join([reading.text, previous.title.zh, "国内"]), limit=1)
+        return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="follow-up at home")
     if asked is None or (
         asked.aspect is None
         and not asked.elliptical
@@ -339,6 +347,16 @@ def _after_referral(
     if set(reading.entities.get("country", [])) - {"中国"} or abstain(reading, hits) == "answer":
         return None
     return Decision("refer", referral=referral, why="follow-up")
+
+
+def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
+    """Whether a message the classifier reads as harmful, with no cue of harm in its words, asks the time, cost, next
+    step or deadline of the conversation's topic ("有没有办法省点钱" after the cost of a US patent suit). Nothing else
+    read as harmful is ever answered: "那怎么绕过去呢" names no aspect and stays refused."""
+    if topic is None or turn - topic.turn > TOPIC_TURNS:
+        return False
+    asked = cues.follow_up(text)
+    return asked is not None and asked.aspect is not None
 
 
 def _bare(text: str, topic: Topic, turn: int) -> bool:

@@ -57,6 +57,14 @@ _WANTS_LIST = re.compile(
     r"are there any|any (?:warning|alert)|what warnings|list",
     re.IGNORECASE,
 )
+#: Words that say the list asked for is of warnings or news (suits, investigations): "最近" or "有没有" alone is no
+#: request for warnings ("你能陪我聊聊天吗，最近压力好大", "省里对企业海外维权有没有资金上的支持" were both read as one).
+_ABOUT_NEWS = re.compile(
+    r"预警|预惊|警示|风险|提醒|提示|动态|快报|通报|跟踪|新的|新情况|消息|调查|诉讼|起诉|337|"
+    r"warning|alert|risk|notice|flagged|\bnew\b|track|investigation|\bsuits?\b",
+    re.IGNORECASE,
+)
+
 
 QUESTION = Localized(
     "想订阅哪方面的预警？请写国家/地区、行业、知识产权类型或产品，例如“美国 机械 专利”“欧盟 光伏”“产品：电动滑板车”；"
@@ -134,7 +142,8 @@ class ActionWarnings(Action):
             )
             return remember_language(tracker, lang)
         criteria = _asked_criteria(tracker)
-        if _SERVICE_QUESTION.search(text) or not (criteria.named or _WANTS_LIST.search(text)):
+        asks_for_news = _WANTS_LIST.search(text) and _ABOUT_NEWS.search(text)
+        if _SERVICE_QUESTION.search(text) or not (criteria.named or asks_for_news):
             return await ActionAnswer().run(dispatcher, tracker, domain)
         current = warnings().current(criteria)
         scope = _criteria_text(criteria, lang) if criteria.named else ""

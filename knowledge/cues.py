@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -129,7 +131,7 @@ INJECTION = _any(
     r"(回答|回复)(所有|每个|每一个|全部|任何)(的)?(问题|消息)?.{0,4}(都|时)?(要|必须|得|一律).{0,8}(加上?|带上?|附上?|写上?|注明|推荐|说)",
     r"(写|编|创作)(一个|一篇|一段|个|篇|段)?(小说|故事|剧本|段子).{0,40}(怎么|如何|详细|具体).{0,16}(制作|做|伪造|仿|假冒|逃避|绕过|躲过|行贿)",
     r"\$\{\s*(jndi|env|sys|java|lower|upper)\s*:|\{\{(?=[^{}]*\w)[^{}]{0,80}\}\}|\{%.{0,40}%\}|<%.{0,40}%>|\.\./\.\./|/etc/passwd|\$\(\s*\w+|`\s*(rm|cat|curl|wget|ls)\b",
-    r"^\s*/(admin|root|sudo|debug|config|shell|exec|eval|system|export|dump)\b|^\s*/\w+\b.*\s--(as-admin|as-root|force|all)\b|\bexport[_ -]?(all[_ -]?)?(users|tickets|contacts|customers|data)\b",
+    r"^\s*/(admin|root|sudo|debug|config|shell|exec|eval|system|export|dump|set|update|delete|grant|reset)\b|^\s*/\w+\s[^\n]*\b\w+\s*=\s*\S|^\s*/\w+\b.*\s--(as-admin|as-root|force|all)\b|\bexport[_ -]?(all[_ -]?)?(users|tickets|contacts|customers|data)\b",
     r"(咨询过|来咨询过?|问过|找过你们|用过你们)的(企业|公司|用户|客户|人)(的)?.{0,4}(名单|名字|信息|电话|联系方式|列表|资料)",
     r"(把|将).{0,10}(工单|记录|数据|状态).{0,16}(全部|都|统统)?(改成|改为|删除|删掉|清空)",
     r"(输出|列出|告诉我|给我|导出).{0,10}(意图列表|全部意图|所有意图|训练样本|intents?\b)",
@@ -160,10 +162,39 @@ _SAID = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
 
 
 def unwrapped(text: str) -> str:
-    """The question inside markup ("<b>…</b>", a code fence), or `text` itself when the markup wraps too little to be
-    a question."""
-    inside = WRAPPING.sub(" ", text)
+    """The question inside markup ("<b>…</b>", a code fence, "&nbsp;", a JSON object's values such as
+    `{"message": "海外展会被投诉侵权怎么办"}`), or `text` itself when the markup wraps too little to be a question."""
+    inside = _json_values(html.unescape(_untagged(text)))
     return inside.strip() if inside != text and len(_SAID.findall(inside)) >= 4 else text
+
+
+def _untagged(text: str) -> str:
+    return WRAPPING.sub(" ", text)
+
+
+def _json_values(text: str) -> str:
+    """The string values of a JSON object or array (what a client's form or a pasted API body asked), or `text`."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return text
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return text
+    values: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            values.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+
+    collect(data)
+    return " ".join(values) if values else text
 
 
 #: A conversation's roles written into a message ("</user><system>…", "[SYSTEM] …"): an attempt to speak as the
@@ -197,11 +228,14 @@ def refusal(text: str) -> Refusal | None:
         return refusal(plain)
     if ROLE_TAGS.search(text) or SCRIPT.search(text):
         return "injection"
-    text = unwrapped(text)
-    if INJECTION.search(text):
+    # Judged by the question without its tags, and by the values of a JSON body too: the keys of one
+    # ({"role": "admin", …}) may be the attack.
+    readings = {_untagged(text), unwrapped(text)}
+    if any(INJECTION.search(reading) for reading in readings):
         return "injection"
-    if HARMFUL.search(text):
+    if any(HARMFUL.search(reading) for reading in readings):
         return "harmful"
+    text = unwrapped(text)
     if MOVING_MONEY.search(text) and (ASKS_HOW.search(text) or not ASKS_WHETHER.search(text)):
         return "harmful"
     return None
@@ -282,7 +316,8 @@ FIRST_PERSON_NOW = _any(
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
 HYPOTHETICAL = _any(
     r"一般|通常|如果|假如|万一|要是|会不会|听说|新闻|报道|(起诉|告|投诉)(了)?(我们)?的时候|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
-    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)"
+    r"(什么|哪些|哪种|啥)(样的)?情况(下)?(会|才会|就会|可能)|什么时候会|"
+    r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)|under what circumstances"
 )
 
 
@@ -296,7 +331,7 @@ NOTHING_YET = _any(
 )
 
 #: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
-DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|什么叫|指的是|\bwhat (is|are|does)\b")
+DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|是个啥|啥意思|什么叫|指的是|\bwhat (is|are|does)\b")
 
 #: Asking about a case as an example, not reporting one's own.
 CASE_STUDY = _any(
@@ -365,7 +400,7 @@ def _defines(clause: str) -> bool:
 #: Asking what something is or whether it is so, which a live dispute's report does not: "实用新型和外观设计的区别",
 #: "这是真的吗", "What's the difference between a utility patent and a design patent in the US?".
 GENERAL_QUESTION = _any(
-    r"区别|有什么不同|有何不同|是真的吗|是不是真的|有义务吗|有没有义务|这句话.{0,4}意思",
+    r"区别|有什么不同|有何不同|是真的吗|是不是真的|有义务吗|有没有义务|这句话.{0,4}意思|(是个|是|指)?(啥|什么)意思",
     r"difference between|what'?s the difference|is (it|this|that) true|how (does|do) .{0,80} work\b|"
     r"how (can|do|could) (we|i|you|companies|a company) (find out|check|tell|know) (whether|if)",
 )
@@ -385,12 +420,13 @@ SERVICE_COMPLAINT = _any(
     r"投诉你们|对你们.{0,10}(不满意|有意见)|我要投诉([，,。！!\s]|$)|等了.{0,12}(都|也|还)?没(有)?(消息|人联系|人理|回复|回音|动静)|找你们.{0,6}(负责|领导|主管)",
 )
 PERSON = _any(
-    r"预约|约(个|一下)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
+    r"预约|约(个|一下|一位|位)?(时间|专家|律师|面谈|咨询)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|让他|让她|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
     r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门(服务|指导|咨询|看|谈|聊|拜访|辅导)|(能|可以|请|麻烦|希望|安排|派|要求).{0,6}上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
     r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|(跟|和|找)个?人(说话|聊|谈)|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮)",
+    r"(想|要|希望|能不能|可以|直接)(和|跟|同|与)[^，。？！,.?!]{1,10}(专家|律师|顾问|老师)(们)?.{0,4}(聊|谈|沟通|交流)(?!过|了)",
     r"有没有(?!.*(什么|干啥|哪些))(?!.*专家库).{0,12}(专家|律师|顾问).{0,6}(能|可以)?.{0,4}(聊|谈|帮|咨询|指导|联系)?$|有没有(懂|熟悉|擅长|做过|精通).{0,16}(专家|律师|顾问|老师)",
     r"(懂|熟悉|擅长|做过|精通).{0,16}(的)?(专家|律师|顾问|老师)",
     r"聘(一个|个|请|用)?.{0,8}(顾问|律师|专家)|(对接|介绍)(一个|个|一位|位)?.{0,8}(专家|律师|顾问)",
@@ -409,6 +445,10 @@ PERSON = _any(
     r"(?<!always )(?<!do i )(?<!do we )(?<!does it )(?<!does one )(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
     r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
     r"(arrange|schedule|organi[sz]e|set up) (a |an )?(consultation|meeting|call|visit|video call)|video call|zoom|teams meeting",
+)
+#: Asking what the desk's service costs ("你们的专家咨询收费吗？"): a question about the service, not a request for it.
+SERVICE_TERMS = _any(
+    r"收费吗|免费吗|收不收(钱|费)|要(收)?钱吗|要花钱吗|是免费的|是不是免费|free of charge|is (it|this|the \w+) free|does it cost|charge (for|anything)"
 )
 #: A phone number (Chinese mobile or landline, or international) or an e-mail address.
 CONTACT = re.compile(
@@ -613,7 +653,10 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "time": _any(
         r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|更快|快一些|how long|how fast|how many (days|months|weeks)|duration|timeline"
     ),
-    "cost": _any(r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|how much|cost|fee|price|expensive|free"),
+    "cost": _any(
+        r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|省(点|些)?钱|便宜|保费|how much|cost|fee|price|expensive|free|"
+        r"premium|cheaper|save money"
+    ),
     "next": _any(
         r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"
     ),

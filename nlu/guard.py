@@ -122,6 +122,8 @@ def guarded_intent(
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+        if not cues.wants_person(text) and cues.SERVICE_TERMS.search(text):
+            return _best_topic(ranking), "a question about what the service costs"
         if confidence < PERSON_CONFIDENCE and not cues.wants_person(text):
             return FALLBACK, "unsure request for a person"
         return None, None

@@ -96,3 +96,9 @@ def test_an_elliptical_question_naming_a_place_is_never_a_request_for_help() -> 
     ranking = [{"name": "help", "confidence": 0.65}]
     assert guarded_intent("那英国呢", "help", ranking, 0.65, names=True)[0] == "nlu_fallback"
     assert guarded_intent("帮助", "help", ranking, 0.65, names=False)[0] is None
+
+
+@pytest.mark.parametrize("text", ["你们的专家咨询收费吗？", "Is the expert consultation free of charge?"])
+def test_asking_what_the_expert_service_costs_is_a_question_not_a_request(text: str) -> None:
+    assert guard(text, "request_human", 1.0) != "request_human"
+    assert guard("专家咨询收费吗？帮我约一位专家", "request_human", 1.0) is None  # asked for too: the request stands

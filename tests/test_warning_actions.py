@@ -114,6 +114,16 @@ def test_a_question_about_the_service_is_answered_from_the_knowledge_base(servic
     assert "订阅预警" in [b["title"] for b in messages[0]["buttons"]]
 
 
+@pytest.mark.parametrize("text", ["你能陪我聊聊天吗，最近压力好大", "省里对企业海外维权有没有资金上的支持"])
+def test_recent_or_any_without_a_word_of_warnings_or_news_lists_no_warnings(services, text: str) -> None:
+    """Both were read as asking for warnings and were answered with the current ones: "最近" and "有没有" alone ask
+    for no list."""
+    messages, _ = run(warning_actions.ActionWarnings(), tracker(text, "ask_warning"))
+    assert custom(messages)["kind"] != "warning"
+    listed, _ = run(warning_actions.ActionWarnings(), tracker("最近有什么新的预警", "ask_warning"))
+    assert custom(listed)["kind"] == "warning"
+
+
 @pytest.mark.parametrize(
     "text",
     ["订阅美国 机械 专利预警", "帮我订阅一下老美那边机械设备的专利预警", "以后美国机械专利方面的风险提示推送给我"],
