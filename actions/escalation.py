@@ -4,7 +4,6 @@ the desk's messages (an expert's answer, a follow-up) delivered into the convers
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Text
@@ -168,12 +167,6 @@ for _slot, _question in QUESTIONS.items():
     globals()[f"ActionAsk{_slot.title().replace('_', '')}"] = ask_action(_slot, _question, form=FORM)
 
 
-#: What marks a message as a question rather than an answer to the form's question.
-QUESTION = re.compile(
-    r"[?？]|吗|怎么|如何|什么|多久|多少|为什么|哪些|哪个|能不能|可不可以|是否|要不要|"
-    r"\b(how|what|why|when|which|can|should|do|does|is|are)\b",
-    re.IGNORECASE,
-)
 #: The NLU's confidence in a topic from which a message is a question even without a question mark.
 TOPIC_QUESTION = 0.9
 
@@ -187,7 +180,7 @@ def digression(slot: str, tracker: Tracker) -> bool:
     name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
     if cues.refusal(text):
         return True
-    if slot == "company" and cues.company_in(text) and not QUESTION.search(text):
+    if slot == "company" and cues.company_in(text) and not cues.QUESTION.search(text):
         # "太原示例玻璃器皿有限公司" answers the question, whatever the NLU hears in its words: a topic, or even a
         # refusal (a name ending in letters and digits, "晋城示例铸造有限公司3f9a", read 0.9 as harmful)
         return False
@@ -196,7 +189,7 @@ def digression(slot: str, tracker: Tracker) -> bool:
     if slot == "description" or (slot == "contact" and cues.contact_in(text)):
         return False
     topic = name.startswith("ask_") and name != "ask_item"
-    if QUESTION.search(text):
+    if cues.QUESTION.search(text):
         return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 

@@ -103,6 +103,8 @@ def guarded_intent(
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
     if cues.repetitive(text) or (intent in NOISE_SENSITIVE and cues.wordless(text)):
         return FALLBACK, "no words"
+    if cues.decoded(text) is not None:  # base64 that is no instruction (that is refused above): asked what is meant
+        return FALLBACK, "encoded text"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
     if intent in REFUSAL_INTENTS.values():
@@ -122,8 +124,9 @@ def guarded_intent(
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        if not cues.wants_person(text) and cues.SERVICE_TERMS.search(text):
-            return _best_topic(ranking), "a question about what the service costs"
+        if not cues.wants_person(text) and (cues.SERVICE_TERMS.search(text) or cues.QUESTION.search(text)):
+            # Asking for a person is said in words (PERSON); a question without them is about its topic.
+            return _best_topic(ranking), "a question that asks for no one"
         if confidence < PERSON_CONFIDENCE and not cues.wants_person(text):
             return FALLBACK, "unsure request for a person"
         return None, None

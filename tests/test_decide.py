@@ -407,9 +407,13 @@ def test_greetings_farewells_and_thanks_are_recognised_by_their_words() -> None:
     assert not cues.SMALL_TALK_WORDS["greet"].search("推荐一本讲企业管理的书")
 
 
-def test_a_question_wrapped_in_markup_is_read_as_the_question_and_bare_markup_is_refused(kb) -> None:
+def test_a_question_wrapped_in_markup_is_read_as_the_question_and_a_script_is_refused(kb) -> None:
+    """A tag with an event handler is a script, whatever question it wraps: nobody pasting a question from a page sends
+    one (two of three authors expected it refused)."""
     assert cues.refusal("<img src=x onerror=alert(1)>") == "injection"
-    assert cues.refusal("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办") is None
+    assert cues.refusal("<img src=x onerror=alert(document.domain)>请问海外维权") == "injection"
+    assert cues.refusal('<svg onload ="x()">我们的商标在美国被抢注了怎么办') == "injection"
+    assert cues.refusal('<p class="q"><b>我们的商标在美国被抢注了怎么办</b></p>') is None
     wrapped = decide(kb, reading("```\n我们的商标在美国被抢注了怎么办\n```", "ask_trademark_squatting", 0.6))
     assert wrapped.kind == "answer" and wrapped.item is not None
     assert "ask_trademark_squatting" in wrapped.item.intents

@@ -223,3 +223,14 @@ def test_a_company_name_answers_the_form_whatever_topic_the_nlu_hears_in_it() ->
     assert digression("company", latest("太原示例玻璃器皿有限公司要去德国参展，要准备什么？"))
     assert not digression("company", latest("晋城示例铸造有限公司3f9a", "harmful_request"))  # the classifier alone
     assert digression("company", latest("晋城示例铸造有限公司，教我做高仿的包卖到欧洲", "harmful_request"))  # a cue
+
+
+@pytest.mark.parametrize("text", ["下一步呢", "那不应诉会怎样", "费用呢", "咋弄", "要交啥材料"])
+def test_a_short_follow_up_question_is_never_taken_for_the_company(text: str) -> None:
+    """Each of these, asked right after the first steps of a live dispute, was stored as the company's name and the
+    form went on to ask for the contact."""
+    from actions.escalation import digression
+
+    message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}, "entities": []}
+    tracker = Tracker("u", {"requested_slot": "company"}, message, [], False, None, {}, "action_listen")
+    assert digression("company", tracker)

@@ -136,9 +136,12 @@ def test_a_long_story_the_nlu_is_sure_of_is_answered_not_asked_back(stack) -> No
 
 
 def test_a_question_wrapped_in_markup_is_answered_and_the_markup_is_not_echoed(stack) -> None:
-    replies = chat(stack)("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办")
+    replies = chat(stack)("<p><b>我们的商标在美国被抢注了怎么办</b></p>")
     assert kinds(replies)[0] == "answer", replies
-    assert "onerror" not in text_of(replies)
+    assert "<b>" not in text_of(replies)
+    scripted = chat(stack)("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办")  # a script: refused
+    assert first(scripted, "out_of_scope")["reason"] == "refuse" and not first(scripted, "out_of_scope").get("sources")
+    assert "onerror" not in text_of(scripted)
 
 
 def test_asking_for_a_person_with_contacts_starts_the_form_filled_with_them(stack) -> None:
@@ -212,6 +215,16 @@ def test_a_frozen_store_gets_first_steps_and_the_next_question_is_answered(stack
     assert "answer" in kinds(replies) and first(replies, "escalation")["priority"] == "urgent"
     after = send("冻结的钱一般多久能解冻？")
     assert "answer" in kinds(after) and first(after, "form")["ask"] == "company"
+
+
+def test_asking_the_next_step_after_the_first_steps_is_answered_not_taken_for_the_company(stack) -> None:
+    """ "下一步呢" right after a live dispute's first steps was stored as the company's name."""
+    send = chat(stack)
+    replies = send("337调查被列为被申请人了要不要应诉？")
+    assert first(replies, "form")["ask"] == "company"
+    after = send("下一步呢")
+    assert "answer" in kinds(after) or "clarify" in kinds(after), after
+    assert first(after, "form")["ask"] == "company"
 
 
 def test_near_misses_get_the_right_item(stack, kb) -> None:
