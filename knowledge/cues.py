@@ -483,7 +483,7 @@ _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司�
 
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = _any(
-    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|\*\*|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
+    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|(?<![\d*])\*\*(?![\d*])|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
 )
 
 
