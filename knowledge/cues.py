@@ -446,19 +446,8 @@ PERSON = _any(
     r"(?<!always )(?<!do i )(?<!do we )(?<!does it )(?<!does one )(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
     r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
     r"(arrange|schedule|organi[sz]e|set up) (a |an )?(consultation|meeting|call|visit|video call)|video call|zoom|teams meeting",
-    r"(专家|律师|顾问|老师|工作站|你们|中心)的?(微信|电话|手机|联系方式)(吗|呢|[?？]|，|$)|给个.{0,10}电话|(我|我们)?(自己|直接)(打|联系|找)(过去|他|她|人)",
-    r"(给我|帮我)?(接|转|装)(专家|人工|人公|真人|律师)|人工客服|人工服务|(叫|让|找)(你们)?(的)?(负责人|领导)|换(一|个|一个|一位)?(专家|老师|律师|人)",
-    r"(安排|约|预越|预约)(一位|一个|个|一次|次)?.{0,10}(专家|律师|顾问|expert|advisor|咨询|consultation|meeting|call|会议)|约个\s?call",
-    r"(对接|介绍|match)(一|个|一个|一位|位)?.{0,24}(律师|专家|顾问|expert|attorney|lawyer|counsel)|推荐(一|个|一个|一位|位)(律师|专家|顾问)",
-    r"(帮忙|帮我们|帮我)安排|专人|找个.{0,4}人来|(的)?人来(解答|回答|处理|答复)|加我(的)?微信|call back|"
-    r"(给|为)(我们|我司)做(个|一次|一场)?培训|派(个|一个|一位)?(人|专家|律师|老师)(到|来)|请(他|她|专家|律师|老师)(帮|给)(我们|我)|"
-    r"(让|请).{0,12}(老师|专家|律师|顾问)联系",
-    r"(请|派|让)(你们|贵中心|贵单位)?(的)?(专家|老师|律师|人).{0,12}(培训|讲一讲|讲讲|来)|来(我们|给)?.{0,10}(培训|讲课|讲一讲)",
-    r"(不想|别让|不要)(跟|和|再)?(机器|机器人)|机器人?(不行|回答我看不懂|说话)|律师[！!]|(怎么|如何)联系.{0,12}(专家|顾问|律师|老师)",
-    r"(\bhave|\blet) (an?|your|the) (expert|advisor|adviser|lawyer|attorney|specialist)\b.{0,30}\b(email|call|contact|phone|write)|request (a|an) (consultation|meeting|call)|email me\b",
 )
-#: What marks a message as a question: a form's answer that has it is a question asked meanwhile, and a request for a
-#: person that has it and none of PERSON's words is a question about a topic ("欧盟外观设计注册需要准备什么材料？").
+#: What marks a message as a question: a form's answer that has it is a question asked meanwhile ("下一步呢").
 QUESTION = re.compile(
     r"[?？]|吗|呢\s*$|怎么|如何|什么|怎样|咋|啥|多久|多少|为什么|哪些|哪个|哪里|哪儿|能不能|可不可以|是否|要不要|"
     r"会不会|有没有|下一步|然后呢|"

@@ -124,9 +124,8 @@ def guarded_intent(
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        if not cues.wants_person(text) and (cues.SERVICE_TERMS.search(text) or cues.QUESTION.search(text)):
-            # Asking for a person is said in words (PERSON); a question without them is about its topic.
-            return _best_topic(ranking), "a question that asks for no one"
+        if not cues.wants_person(text) and cues.SERVICE_TERMS.search(text):
+            return _best_topic(ranking), "a question about what the service costs"
         if confidence < PERSON_CONFIDENCE and not cues.wants_person(text):
             return FALLBACK, "unsure request for a person"
         return None, None
