@@ -144,7 +144,7 @@ def guarded_intent(
     if intent == LIVE_DISPUTE and not signs and cues.off_topic(text):
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
-        if cues.wants_person(text):  # "有做商标的吗，让他联系我，手机139****2731": no dispute, but someone asked for
+        if cues.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
             return PERSON, "person"
         return _best_topic(ranking), "not a live dispute of the sender's own"
     if intent != LIVE_DISPUTE and cues.wants_person(text):
