@@ -286,7 +286,7 @@ def _follow_up(
 ) -> Decision | None:
     """An elliptical question about the conversation's topic ("那德国呢", "要多久"), answered about that topic
     with the new entity or aspect; None when the message stands on its own or there is no topic."""
-    previous = kb.get(topic.item) if topic is not None and turn - topic.turn <= TOPIC_TURNS else None
+    previous = kb.get(topic.item) if _fresh(topic, turn) else None
     if topic is None or previous is None:
         return None
     asked = cues.follow_up(reading.text)
@@ -353,10 +353,15 @@ def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
     """Whether a message the classifier reads as harmful, with no cue of harm in its words, asks the time, cost, next
     step or deadline of the conversation's topic ("有没有办法省点钱" after the cost of a US patent suit). Nothing else
     read as harmful is ever answered: "那怎么绕过去呢" names no aspect and stays refused."""
-    if topic is None or turn - topic.turn > TOPIC_TURNS:
+    if not _fresh(topic, turn):
         return False
     asked = cues.follow_up(text)
     return asked is not None and asked.aspect is not None
+
+
+def _fresh(topic: Topic | None, turn: int) -> bool:
+    """Whether the conversation has a topic recent enough for a follow-up to lean on (TOPIC_TURNS)."""
+    return topic is not None and turn - topic.turn <= TOPIC_TURNS
 
 
 def _bare(text: str, topic: Topic, turn: int) -> bool:

@@ -231,12 +231,13 @@ def refusal(text: str) -> Refusal | None:
         return "injection"
     # Judged by the question without its tags, and by the values of a JSON body too: the keys of one
     # ({"role": "admin", …}) may be the attack.
-    readings = {_untagged(text), unwrapped(text)}
+    question = unwrapped(text)
+    readings = {_untagged(text), question}
     if any(INJECTION.search(reading) for reading in readings):
         return "injection"
     if any(HARMFUL.search(reading) for reading in readings):
         return "harmful"
-    text = unwrapped(text)
+    text = question
     if MOVING_MONEY.search(text) and (ASKS_HOW.search(text) or not ASKS_WHETHER.search(text)):
         return "harmful"
     return None

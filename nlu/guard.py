@@ -124,9 +124,10 @@ def guarded_intent(
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        if not cues.wants_person(text) and cues.SERVICE_TERMS.search(text):
+        asked = cues.wants_person(text)
+        if not asked and cues.SERVICE_TERMS.search(text):
             return _best_topic(ranking), "a question about what the service costs"
-        if confidence < PERSON_CONFIDENCE and not cues.wants_person(text):
+        if confidence < PERSON_CONFIDENCE and not asked:
             return FALLBACK, "unsure request for a person"
         return None, None
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
