@@ -291,7 +291,7 @@ def _follow_up(
         return None
     asked = cues.follow_up(reading.text)
     if previous.kind == REFERRAL:
-        return _after_referral(reading, previous, asked, hits)
+        return _after_referral(reading, previous, asked, hits, bare=_bare(reading.text, topic, turn))
     if (
         asked is not None
         and cues.inside_china(reading.text)
@@ -337,14 +337,15 @@ def _follow_up(
 
 
 def _after_referral(
-    reading: Reading, referral: Item, asked: cues.FollowUp | None, hits: Sequence[Hit]
+    reading: Reading, referral: Item, asked: cues.FollowUp | None, hits: Sequence[Hit], *, bare: bool = False
 ) -> Decision | None:
     """A short question after a referral ("那找谁", "要多久能下来", "那研发费用加计扣除呢") is about the matter referred,
     so it goes to the same office; one that names this desk's matters or a place abroad ("那美国的呢", "337调查多久")
-    or stands on its own is read on its own."""
+    or stands on its own is read on its own. A `bare` one ("那找哪个部门", right after) never stands on its own: its
+    few words may match some item's, but they ask about the referral."""
     if asked is None or cues.IP_MATTERS.search(reading.text) or cues.FOREIGN.search(reading.text):
         return None
-    if set(reading.entities.get("country", [])) - {"中国"} or abstain(reading, hits) == "answer":
+    if set(reading.entities.get("country", [])) - {"中国"} or (not bare and abstain(reading, hits) == "answer"):
         return None
     return Decision("refer", referral=referral, why="follow-up")
 

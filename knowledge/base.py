@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from knowledge.asked import load_asked
 from knowledge.items import Item, PolicyDocument, chinese_numeral
 from knowledge.loader import (
     CASES_FILE,
@@ -64,7 +65,7 @@ class KnowledgeBase:
     # A server loses nothing by it: its reload happens in the question that finds the files changed, either way.
     @functools.cached_property
     def _searcher(self) -> Searcher:
-        return Searcher([item for item in self.items.values() if item.kind not in UNSEARCHED])
+        return Searcher([item for item in self.items.values() if item.kind not in UNSEARCHED], load_asked())
 
     @functools.cached_property
     def _referrals(self) -> Searcher:

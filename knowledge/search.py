@@ -1,7 +1,7 @@
 """Finding the items that answer a question.
 
 Text retrieval is Okapi BM25 in two fields: the head (title, example questions and keywords: what staff wrote
-to be found) and the body (answer and detail), over jieba words and Chinese character pairs in both
+to be found, and the questions independent users asked that the item answers, `knowledge.asked`) and the body (answer and detail), over jieba words and Chinese character pairs in both
 languages. A field's score
 is the share of the most any item could score for the question's words, so it means the same for short and
 long questions, and a question made of words no item has ("明天太原天气怎么样") scores near zero instead of
@@ -21,8 +21,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from knowledge.asked import Asked
 from knowledge.items import Item
-from knowledge.text import bigrams, tokenize
+from knowledge.text import bigrams, filler, tokenize
 
 HEAD_WEIGHT = 0.8
 INTENT_WEIGHT = 0.5
@@ -94,17 +95,23 @@ def terms(text: str) -> list[str]:
 
 
 class Searcher:
-    """Ranks a fixed set of items for a question; build once, query many times."""
+    """Ranks a fixed set of items for a question; build once, query many times. `asked` adds, by item id, questions
+    users asked that the item answers to its head (an id that is not among the items is ignored)."""
 
-    def __init__(self, items: Sequence[Item]) -> None:
+    def __init__(self, items: Sequence[Item], asked: Asked | None = None) -> None:
         self.items = list(items)
+        asked = asked or {}
         # Each field is cut once and the indexes share the pieces: jieba is the cost of loading the knowledge
         # (which happens on every staff edit), and a space between two fields is a cut jieba makes anyway, so
         # tokenize(a + " " + b) == tokenize(a) + tokenize(b).
         heads, bodies = [_head(item) for item in self.items], [_body(item) for item in self.items]
         titles = [tokenize(_title(item)) for item in self.items]
         head_words, body_words = [tokenize(text) for text in heads], [tokenize(text) for text in bodies]
-        self.head = Bm25([words + bigrams(text) for words, text in zip(head_words, heads)])
+        # Users' phrasings add their words without the spoken fillers, which the items' own texts do not have.
+        said = [
+            [term for text in asked.get(item.id, ()) for term in terms(text) if not filler(term)] for item in self.items
+        ]
+        self.head = Bm25([words + bigrams(text) + more for words, text, more in zip(head_words, heads, said)])
         self.body = Bm25([words + bigrams(text) for words, text in zip(body_words, bodies)])
         # Plain BM25 over what an item says (its title and texts), and over that plus what staff wrote to be found
         # (example questions, keywords): the evaluation's baseline and its ablation; the second is also the best

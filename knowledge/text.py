@@ -36,6 +36,15 @@ _STOP_EN = frozenset(
     "what which who whom how why when where there here any some about into if as not no yes please hi hello "
     "have has had get got tell know want need".split()
 )
+#: Spoken fillers ("就是那个嗯 我们那个事儿咋样了"). The items' own texts hardly have them, but users' phrasings of a
+#: question (knowledge.asked) do, and indexed with them they would look like the words of whichever items they were
+#: asked of: `filler` keeps them out of those phrasings' terms. Pairs with a particle or filler in them ("~嗯那",
+#: "~个事", "~期了") are fillers too.
+_FILLER_WORDS = frozenset(
+    "就是 就是说 然后 咋 咋样 咋整 咋办 咋弄 事儿 那边 这边 嗯嗯 呃 额 哎 诶 唉 俺 俺们 咱 一般 大概 还是 对了 好像 "
+    "是不是 能不能 会不会 那种 这种 那个 这个".split()
+)
+_FILLER_CHARACTERS = frozenset("的了吗呢吧啊呀哦嗯么嘛呗哈咋啥俺个")
 _PUNCTUATION = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 #: Pairs made only of function words ("我们", "怎么", "什么") say nothing about the topic.
@@ -82,6 +91,13 @@ def bigrams(text: str) -> list[str]:
     for run in _CJK_RUN.findall(text):
         pairs += [f"~{run[i : i + 2]}" for i in range(len(run) - 1) if run[i : i + 2] not in _STOP_BIGRAMS]
     return pairs
+
+
+def filler(term: str) -> bool:
+    """Whether a search term (a word or a "~" pair, see `bigrams`) is a spoken filler that says nothing of a topic."""
+    if term.startswith("~"):
+        return bool(_FILLER_CHARACTERS & set(term[1:]))
+    return term in _FILLER_WORDS
 
 
 def tokenize(text: str) -> list[str]:

@@ -18,7 +18,12 @@ explains itself, as `make eval`'s held-out intents expect). Questions back (`cla
 depend on their earlier turns, and text that Rasa's training format would misread (brackets, braces, several lines) or that
 `make eval`'s held-out figures are measured on ("转人工") is left out.
 
-`python -m nlu.independent` writes `nlu/train/intents/independent.yml`; a test checks that it is up to date.
+The same sets' answers also teach the search how users ask for an item: every answer with acceptable items becomes a
+question asked of each of them (`knowledge/asked.yml`, see `knowledge.asked`), but not follow-ups, payloads,
+gibberish or measured texts.
+
+`python -m nlu.independent` writes `nlu/train/intents/independent.yml` and `knowledge/asked.yml`; a test checks
+that both are up to date.
 """
 
 from __future__ import annotations
@@ -27,7 +32,11 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
+import yaml
+
 from knowledge import KnowledgeBase, cues
+from knowledge.asked import ASKED_FILE
+from knowledge.base import UNSEARCHED
 from nlu.hard import TRAINED, Case, load
 from nlu.training_data import TRAIN_DIR, measured_texts, norm, topic_intent
 
@@ -41,6 +50,10 @@ FIXED = {
     "refer": "out_of_scope",
 }
 INJECTION_GROUPS = frozenset({"injection", "payload"})
+#: Groups whose answers say nothing about how users ask for an item: a follow-up leans on its earlier turns, a payload
+#: wraps its question in markup, and gibberish ("shangbiao bei qiangzhu le") is what the bot must cope with, not words
+#: to find an item by.
+UNASKED_GROUPS = frozenset({"followup", "payload", "gibberish"})
 
 
 def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
@@ -81,12 +94,43 @@ def render(kb: KnowledgeBase, sets: tuple[str, ...] = TRAINED) -> str:
     return "\n".join(lines) + "\n"
 
 
+def asked_of(case: Case, kb: KnowledgeBase) -> list[str]:
+    """The searched items a case's question was asked of: an answer's acceptable items, when it stands on its own."""
+    if case.decision != "answer" or case.context or case.group in UNASKED_GROUPS or not case.text.strip():
+        return []
+    if norm(case.text) in measured_texts():
+        return []
+    found = [kb.get(source) for source in case.sources]
+    return [item.id for item in found if item is not None and item.kind not in UNSEARCHED]
+
+
+def render_asked(kb: KnowledgeBase, sets: tuple[str, ...] = TRAINED) -> str:
+    """The search's questions asked, items in id order and questions in the sets' order."""
+    asked: dict[str, list[str]] = defaultdict(list)
+    for name in sets:
+        for case in load(name):
+            for item in asked_of(case, kb):
+                if case.text.strip() not in asked[item]:
+                    asked[item].append(case.text.strip())
+    header = (
+        "# Rendered by `python -m nlu.independent` from nlu/hard/"
+        + ", ".join(f"{name}.yml" for name in sets)
+        + ":\n# questions independent authors asked, by the items they said answer them (knowledge/asked.py). "
+        "Do not edit by hand.\n"
+    )
+    body = yaml.safe_dump(dict(sorted(asked.items())), allow_unicode=True, sort_keys=False, width=float("inf"))
+    return header + body
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the training examples rendered from the development sets.")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser = argparse.ArgumentParser(description="Write what is rendered from the development sets.")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="the training examples")
+    parser.add_argument("--asked", type=Path, default=ASKED_FILE, help="the search's questions asked")
     args = parser.parse_args(argv)
-    args.output.write_text(render(KnowledgeBase.load()), encoding="utf-8")
-    print(f"wrote {args.output}")
+    kb = KnowledgeBase.load()
+    args.output.write_text(render(kb), encoding="utf-8")
+    args.asked.write_text(render_asked(kb), encoding="utf-8")
+    print(f"wrote {args.output} and {args.asked}")
     return 0
 
 

@@ -204,6 +204,7 @@ def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
         ("referral:tax", "那现在多少个点"),
         ("referral:domestic-filing", "要多久能下来"),
         ("referral:high-tech", "那研发费用加计扣除呢"),
+        ("referral:high-tech", "那找哪个部门"),  # its words match a measure's ("…哪个部门…"), but it asks who certifies
     ],
 )
 def test_a_short_question_after_a_referral_goes_to_the_same_office(kb, referral: str, text: str) -> None:

@@ -58,7 +58,12 @@ def test_the_unseen_set_and_the_test_half_are_never_trained_on() -> None:
     def norm(text: str) -> str:
         return re.sub(r"[\W_]+", "", text).lower()
 
-    trained = {norm(text) for _, text in _training_examples()}
+    from knowledge.asked import load_asked
+
+    asked = [
+        text for texts in load_asked().values() for text in texts
+    ]  # the search's questions asked learn from them too
+    trained = {norm(text) for _, text in _training_examples()} | {norm(text) for text in asked}
     sets = {half: load(half) for half in HALVES}
     # UNSEEN checks that what is learnt from the others carries over
     unseen = [case for half in (*TESTS, UNSEEN, *READ_ONLY) for case in sets[half]]
@@ -77,9 +82,11 @@ def test_the_unseen_set_and_the_test_half_are_never_trained_on() -> None:
 
 
 def test_the_training_examples_from_the_development_sets_are_rendered_from_them(kb) -> None:
-    from nlu.independent import OUTPUT, intent_of, render
+    from knowledge.asked import ASKED_FILE
+    from nlu.independent import OUTPUT, intent_of, render, render_asked
 
     assert OUTPUT.read_text(encoding="utf-8") == render(kb), "run python -m nlu.independent"
+    assert ASKED_FILE.read_text(encoding="utf-8") == render_asked(kb), "run python -m nlu.independent"
     from nlu.hard import load
 
     by_id = {case.id: case for case in load("dev2")}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, KnowledgeError
+from knowledge.asked import load_asked
+from knowledge.base import UNSEARCHED
+from knowledge.search import Searcher
 from knowledge.text import detect_language, tokenize
 
 
@@ -82,3 +85,37 @@ def test_tokens_keep_domain_terms_whole() -> None:
     assert "337调查" in tokenize("ITC的337调查怎么应诉")
     assert "智南针网" in tokenize("智南针网上有什么")
     assert "patent" in tokenize("Patents and trademarks")
+
+
+# --- questions users asked (knowledge/asked.py)
+
+
+@pytest.fixture(scope="module")
+def searched(kb: KnowledgeBase) -> list:
+    return [item for item in kb.items.values() if item.kind not in UNSEARCHED]
+
+
+def test_a_question_users_asked_of_an_item_finds_it_in_their_words(searched) -> None:
+    question = "店被美国法院封了钱怎么取出来"
+    assert Searcher(searched).search(question)[0].item.id != "faq:tro-unfreeze"
+    asked = {"faq:tro-unfreeze": ("俺们的店被美国法院封了钱咋取出来",), "faq:gone": ("一个已删掉的条目",)}
+    assert Searcher(searched, asked).search(question)[0].item.id == "faq:tro-unfreeze"
+
+
+def test_the_spoken_fillers_of_a_question_asked_find_nothing(searched) -> None:
+    """ "就是那个事儿咋样了" says nothing of a topic: that someone once said it around a question about enforcing a US
+    judgment must not make that item the answer to the next vague message."""
+    asked = {"faq:us-judgment-in-china": ("就是那个事儿 咋样了 嗯嗯 美国判决在国内能执行吗",)}
+    assert Searcher(searched, asked).search("就是那个事儿 上回说的那个 咋样了") == []
+
+
+def test_the_questions_asked_file_is_read_and_a_malformed_one_is_refused(tmp_path) -> None:
+    assert load_asked(tmp_path / "missing.yml") == {}
+    good = tmp_path / "asked.yml"
+    good.write_text("faq:337-timeline:\n- 337掉查多久能完\n", encoding="utf-8")
+    assert load_asked(good) == {"faq:337-timeline": ("337掉查多久能完",)}
+    bad = tmp_path / "bad.yml"
+    bad.write_text("faq:337-timeline: 337掉查多久能完\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"bad\.yml:1: expected item id"):
+        load_asked(bad)
+    assert load_asked()  # the repository's own file is there and well formed
