@@ -314,13 +314,10 @@ def _follow_up(
     if asked.aspect is None and not asked.elliptical and abstain(reading, hits) == "answer":
         return None  # short, but a question of its own
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
-    # An aspect ("要多久") is looked for by its own words within the topic's intent; the same question about something
-    # else ("那德国呢") by the topic's words with the new entity.
-    said = (
-        [reading.text, ASPECT_WORDS[asked.aspect]]
-        if asked.aspect
-        else [reading.text, previous.title.zh, previous.title.en]
-    )
+    # An aspect ("要多久") is looked for by its own words and the topic's, within the topic's intent, so the topic's own
+    # item answers when it tells the aspect (how long a TRO lasts) and another when one is written for it (337's costs);
+    # the same question about something else ("那德国呢") by the topic's words with the new entity.
+    said = [reading.text, previous.title.zh] + ([ASPECT_WORDS[asked.aspect]] if asked.aspect else [previous.title.en])
     query = " ".join(said)
     intent = topic.intent or next(iter(previous.intents), None)
     found = kb.search(query, intent=intent, entities=entities, limit=5)
@@ -329,11 +326,18 @@ def _follow_up(
     new = {(entity, value) for entity, values in reading.entities.items() for value in values}
     tagged = [hit for hit in found if any(value in hit.item.tags.get(entity, ()) for entity, value in new)]
     same_topic = tagged or [hit for hit in found if intent in hit.item.intents] or found
-    if asked.aspect is not None:  # an aspect of the topic ("要多久") is another item's, when one is written for it
+    if asked.aspect is not None and not _names_aspect(previous, asked.aspect):
+        # the topic's item is not about the aspect asked ("337调查是什么" → "要多久"): another is, when one is written for it
         same_topic = [hit for hit in same_topic if hit.item.id != previous.id] or same_topic
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up")
+
+
+def _names_aspect(item: Item, aspect: str) -> bool:
+    """Whether an item's title names the aspect ("337调查一般要多久？" the time): then it is the item that answers it."""
+    title = f"{item.title.zh} {item.title.en}".lower()
+    return any(word.lower() in title for word in ASPECT_WORDS[aspect].split())
 
 
 def _after_referral(

@@ -177,6 +177,19 @@ def test_an_elliptical_follow_up_is_answered_about_the_topic(kb) -> None:
     assert "ask_337" in decision.item.intents and decision.why == "follow-up"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("大概要多久能出结果", "faq:337-timeline"),  # the topic's own item is about the time: it stays
+        ("那费用呢", "faq:337-costs"),  # it is not about the cost: the item written for that answers
+    ],
+)
+def test_an_aspect_asked_after_an_answer_is_answered_by_the_item_about_it(kb, text: str, expected: str) -> None:
+    topic = Topic("faq:337-timeline", "ask_337", {"country": ["美国"]}, turn=1)
+    decision = decide(kb, reading(text, "nlu_fallback", 0.3), topic, turn=2)
+    assert decision.why == "follow-up" and decision.item is not None and decision.item.id == expected
+
+
 def test_a_few_words_right_after_an_answer_ask_about_it_whatever_the_classifier_read(kb) -> None:
     topic = Topic("faq:insurance-types", "ask_insurance", {}, turn=1)
     decision = decide(kb, reading("哪里能买", "out_of_scope", 0.95), topic, turn=2)
