@@ -46,6 +46,21 @@ def test_an_intent_the_best_item_is_not_written_for_is_not_answered_on_weak_word
     assert abstain(reading("保险的事", "ask_insurance", 0.9), [hit(kb, "faq:337-what", 0.1)]) == "clarify"
 
 
+def test_an_item_of_the_nlu_s_second_topic_is_answered_when_the_words_say_enough(kb) -> None:
+    """ "什么是舍德尤尔A案件" reads most as a lawsuit; the Schedule A item is the marketplace's, the NLU's second reading.
+    Its words carry it when the NLU gives that reading a fair share; not when it gives almost none, nor when it reads
+    the message as another office's matter."""
+    text = "什么是舍德尤尔A案件，为什么那么多中国卖家被告"
+    schedule_a = [hit(kb, "faq:tro-schedule-a", 0.18)]
+    second = Reading(text, "ask_overseas_lawsuit", 0.7, {"ask_overseas_lawsuit": 0.7, "ask_marketplace": 0.25})
+    assert abstain(second, schedule_a) == "answer"
+    remote = Reading(text, "ask_overseas_lawsuit", 0.9, {"ask_overseas_lawsuit": 0.9, "ask_marketplace": 0.05})
+    assert abstain(remote, schedule_a) == "clarify"
+    elsewhere = Reading(text, "out_of_scope", 0.6, {"out_of_scope": 0.6, "ask_marketplace": 0.35})
+    assert abstain(elsewhere, schedule_a) == "clarify"
+    assert abstain(second, [hit(kb, "faq:tro-schedule-a", 0.06)]) == "clarify"
+
+
 def test_a_long_story_the_nlu_is_very_sure_of_is_answered_on_the_few_words_it_shares(kb) -> None:
     """A story of several sentences shares only a small fraction of its words with any item: a topic the NLU is very
     sure of carries it; a less sure one is still only offered."""
