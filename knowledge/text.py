@@ -38,13 +38,13 @@ _STOP_EN = frozenset(
 )
 #: Spoken fillers ("就是那个嗯 我们那个事儿咋样了"). The items' own texts hardly have them, but users' phrasings of a
 #: question (knowledge.asked) do, and indexed with them they would look like the words of whichever items they were
-#: asked of: `filler` keeps them out of those phrasings' terms. Pairs with a particle or filler in them ("~嗯那",
-#: "~个事", "~期了") are fillers too.
+#: asked of: `filler` keeps them out of those phrasings' terms. Pairs that are such a word ("~就是") or have a
+#: particle or a pointing word in them ("~嗯那", "~是那", "~个事", "~期了") are fillers too.
 _FILLER_WORDS = frozenset(
     "就是 就是说 然后 咋 咋样 咋整 咋办 咋弄 事儿 那边 这边 嗯嗯 呃 额 哎 诶 唉 俺 俺们 咱 一般 大概 还是 对了 好像 "
     "是不是 能不能 会不会 那种 这种 那个 这个".split()
 )
-_FILLER_CHARACTERS = frozenset("的了吗呢吧啊呀哦嗯么嘛呗哈咋啥俺个")
+_FILLER_CHARACTERS = frozenset("的了吗呢吧啊呀哦嗯么嘛呗哈咋啥俺个那这")
 _PUNCTUATION = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 #: Pairs made only of function words ("我们", "怎么", "什么") say nothing about the topic.
@@ -96,7 +96,7 @@ def bigrams(text: str) -> list[str]:
 def filler(term: str) -> bool:
     """Whether a search term (a word or a "~" pair, see `bigrams`) is a spoken filler that says nothing of a topic."""
     if term.startswith("~"):
-        return bool(_FILLER_CHARACTERS & set(term[1:]))
+        return term[1:] in _FILLER_WORDS or bool(_FILLER_CHARACTERS & set(term[1:]))
     return term in _FILLER_WORDS
 
 

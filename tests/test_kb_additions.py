@@ -92,7 +92,8 @@ ASKED = {
         "Does transferring a Chinese patent to a foreign party need a technology export licence?",
     ),
     "faq:insurance-what-it-pays": (
-        "专利执行险和专利被侵权损失险有什么区别",
+        # not "专利执行险和专利被侵权损失险有什么区别": faq:insurance-types lists what each kind covers and answers it too
+        "保险能不能赔法院判的赔偿金",
         "Does overseas IP legal-expenses insurance cover damages awarded against us?",
     ),
 }
