@@ -18,7 +18,7 @@ from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.gaps import WEAK_CONFIDENCE
-from knowledge import Item, KnowledgeBase, Language, Localized
+from knowledge import Item, KnowledgeBase, Language, Localized, cues
 
 logger = logging.getLogger(__name__)
 
@@ -187,3 +187,23 @@ class ActionRefuse(ActionAnswer):
 
     def name(self) -> str:
         return "action_refuse"
+
+
+class ActionHelp(ActionAnswer):
+    """What the NLU reads as asking for help: what the desk answers and how to ask, with the privacy notice. A question
+    about the bot itself ("你是机器人吗", "你叫什么名字") is read as help too, but asks what the bot is: it gets what
+    `decide` tells any question about the bot (the desk says what it is and what it answers), as independent authors
+    expected, and not a list of questions to ask."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if cues.about_the_bot(reading(tracker).text):
+            return await super().run(dispatcher, tracker, domain)
+        lang = language(tracker)
+        # the privacy notice's retention period is read when the message is built
+        dispatcher.utter_message(text=replies.help_text().get(lang), json_message=contract("help", language=lang))
+        return remember_language(tracker, lang)

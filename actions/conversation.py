@@ -103,18 +103,6 @@ class ActionGreet(_FixedReply):
         return "action_greet"
 
 
-class ActionHelp(_FixedReply):
-    kind = "help"
-
-    @property
-    def wording(self) -> Localized:  # type: ignore[override]
-        """The help ends with the privacy notice, whose retention period is read when the message is built."""
-        return replies.help_text()
-
-    def name(self) -> str:
-        return "action_help"
-
-
 class ActionGoodbye(_FixedReply):
     kind, wording = "goodbye", replies.GOODBYE
 

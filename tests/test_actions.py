@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer
 from actions.answer import ActionAnswer, ActionRefuse
-from actions.conversation import ActionClarify, ActionGoodbye, ActionGreet, ActionHelp, ActionThank
+from actions.answer import ActionHelp
+from actions.conversation import ActionClarify, ActionGoodbye, ActionGreet, ActionThank
 
 
 @pytest.fixture(autouse=True)
@@ -141,6 +142,16 @@ def test_prompt_injection_is_refused_without_echoing_it_or_citing_anything() -> 
     assert (turn["kind"], turn["reason"], turn["sources"]) == ("out_of_scope", "refuse", [])
     assert "密码" not in messages[0]["text"] and "系统提示词" not in messages[0]["text"]
     assert "buttons" not in messages[0] or not messages[0]["buttons"]
+
+
+def test_a_question_about_the_bot_read_as_help_is_told_what_the_desk_is() -> None:
+    """ "你是人还是机器人" is read as help, but asks what the bot is: the desk says what it is and what it answers."""
+    messages, _ = run(ActionHelp(), tracker("你是人还是机器人", "help"))
+    turn = custom(messages)
+    assert (turn["kind"], turn["reason"], turn["sources"]) == ("out_of_scope", "refer", ["referral:chitchat"])
+    assert "海外知识产权纠纷应对助手" in messages[0]["text"]
+    messages, _ = run(ActionHelp(), tracker("你能做什么", "help"))
+    assert custom(messages)["kind"] == "help"
 
 
 @pytest.mark.parametrize(

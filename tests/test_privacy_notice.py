@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation, escalation
-from actions.conversation import ActionHelp
+from actions.answer import ActionHelp
 from actions.escalation import ActionStartEscalation
 
 
