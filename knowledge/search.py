@@ -1,11 +1,11 @@
 """Finding the items that answer a question.
 
 Text retrieval is Okapi BM25 in two fields: the head (title, example questions and keywords: what staff wrote
-to be found, and the questions independent users asked that the item answers, `knowledge.asked`) and the body (answer and detail), over jieba words and Chinese character pairs in both
-languages. A field's score
-is the share of the most any item could score for the question's words, so it means the same for short and
-long questions, and a question made of words no item has ("明天太原天气怎么样") scores near zero instead of
-promoting whatever matched best. That share decides whether anything is worth citing (`MIN_TEXT`).
+to be found; and the questions independent users asked that the item answers, `knowledge.asked`) and the body
+(answer and detail), over jieba words and Chinese character pairs in both languages. A field's score is the share
+of the most any item could score for the question's words, so it means the same for short and long questions, and a
+question made of words no item has ("明天太原天气怎么样") scores near zero instead of promoting whatever matched best.
+That share decides whether anything is worth citing (`MIN_TEXT`).
 
 For ranking, text scores are taken relative to the best item's, and the NLU's reading of the question is
 added as evidence: an item written for the predicted intent gains `INTENT_WEIGHT`, scaled by how specific
