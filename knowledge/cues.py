@@ -32,6 +32,9 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 # --- Requests that must be refused -----------------------------------------------------------------------------------
 
+_WATERMARK_OFF = r"((去|除|去掉|去除|抹掉|P掉|ps掉|消除|擦掉)(图片|图|照片)?(上的?)?水印|水印(给)?(去掉|去除|抹掉|P掉|ps掉|擦掉|弄掉|消掉))"
+_OTHERS = r"(别人|他人|人家|同行|对手|竞争对手|大牌)"
+
 #: Help to infringe, to evade enforcement, to bribe, to forge evidence, to expose a person, or to read other users'
 #: data. A question about being accused of any of these ("对方说我们卖假货") is not a request to do it.
 HARMFUL = _any(
@@ -42,6 +45,9 @@ HARMFUL = _any(
     r"(去掉|磨掉|撕掉|遮住|换掉|抹掉).{0,8}(logo|商标|标志|标识|牌子).{0,16}(卖|出口|发货|过关|上架)",
     r"(logo|商标|标志|标识|牌子).{0,6}(先)?(遮|盖住|贴住|挡住|藏起来|去掉|撕掉|磨掉).{0,12}(过关|海关|通关|清关|报关|查验)",
     r"(过关|过了?海关|通关|清关)(以后|之后|后)?.{0,4}(再)?(撕掉|撕下|揭掉|去掉|贴回|换回|贴上)",
+    r"(商标|标签|标志|logo|牌子|标)(再)?(贴|缝|装|换|挂)回(去|来)",
+    # removing the watermark from someone else's pictures to use them
+    rf"{_WATERMARK_OFF}.{{0,24}}{_OTHERS}|{_OTHERS}.{{0,30}}{_WATERMARK_OFF}",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(仿冒|假冒|仿造|山寨|冒用)",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(抢注|恶意注册|抢先注册)(别人|他人|国外|对方|竞争对手|大牌|名牌|知名)?",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)(去|才能|可以)?(恶意|虚假|假)(投诉|举报|下架)",
@@ -66,7 +72,7 @@ HARMFUL = _any(
     r"(过户|转让|转移|转|挂)(到|给).{0,10}(亲戚|小舅子|家人|老婆|别人|朋友|亲属)|(对方|他们|原告)(就)?(拿不到|执行不到|查不到)(钱|赔偿|财产)|(判了|赢了).{0,6}(也)?(执行不了|拿不到)",
     r"(peel|take|rip|strip) off.{0,20}labels?|(so|and) (nobody|no one) (notices|will notice|finds out)",
     r"(谎报|瞒报|伪报|假报|报成).{0,12}(品名|货物|海关|申报)",
-    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|(?<!会)不会被|别被|不让|不容易被|不易被|很难被|难以被).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(仿|假|山寨)",
+    r"躲过|逃过|瞒过|骗过|糊弄过|蒙混过|(不被|(?<!会)不会被|别被|不让|不容易被|不易被|很难被|难以被).{0,4}(发现|查到|查出|抓到|识破|认出)|查不(出来|出)|看不出(来)?是(抄|仿|假|山寨|copy)",
     r"(报|写)得?(模糊|含糊|笼统)(一点|些)?.{0,6}(过关|通关|好过)",
     r"(早|提前)(几|一|两|三|五)?年的.{0,8}(设计稿|图纸|证据|合同|发票|记录|样品照片)",
     r"(get|sneak|slip|smuggle)\s.{0,30}\spast (the )?(customs|border|inspection|platform)|without (them|customs|anyone|the court|the platform) (noticing|finding out|knowing)",
