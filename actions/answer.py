@@ -15,7 +15,7 @@ from actions import replies
 from actions.conversation import clarify, keep_gap, redact, refer, refuse
 from actions.decide import Decision, Reading, Topic, decide
 from actions.services import desk
-from actions.turn import contract, entities, is_payload, knowledge, language, remember_language
+from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.gaps import WEAK_CONFIDENCE
 from knowledge import Item, KnowledgeBase, Language, Localized, cues
@@ -201,7 +201,7 @@ class ActionHelp(ActionAnswer):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if cues.about_the_bot(reading(tracker).text):
+        if cues.about_the_bot(user_text(tracker)):
             return await super().run(dispatcher, tracker, domain)
         lang = language(tracker)
         # the privacy notice's retention period is read when the message is built

@@ -152,10 +152,15 @@ class Decision:
     refusal: str | None = None
 
 
+def _topic_ranking(reading: Reading) -> dict[str, float]:
+    """The NLU's ranking without the readings that are no topic of the knowledge base (NOT_TOPICS)."""
+    return {name: conf for name, conf in reading.ranking.items() if name not in NOT_TOPICS}
+
+
 def top_topic(reading: Reading) -> tuple[str | None, float]:
     """The NLU's likeliest reading other than "unsure": the FallbackClassifier hides it behind nlu_fallback, but its
     ranking keeps it."""
-    ranked = {name: conf for name, conf in reading.ranking.items() if name not in NOT_TOPICS}
+    ranked = _topic_ranking(reading)
     if reading.intent and reading.intent not in NOT_TOPICS:
         ranked.setdefault(reading.intent, reading.confidence)
     if not ranked:
@@ -194,7 +199,7 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
 
 def _support(reading: Reading, item: Item) -> float:
     """The share of the NLU's belief among the topics that goes to the item's intents."""
-    ranked = {name: conf for name, conf in reading.ranking.items() if name not in NOT_TOPICS}
+    ranked = _topic_ranking(reading)
     total = sum(ranked.values())
     return sum(conf for name, conf in ranked.items() if name in item.intents) / total if total > 0 else 0.0
 

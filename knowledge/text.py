@@ -42,7 +42,7 @@ _STOP_EN = frozenset(
 #: particle or a pointing word in them ("~嗯那", "~是那", "~个事", "~期了") are fillers too.
 _FILLER_WORDS = frozenset(
     "就是 就是说 然后 咋 咋样 咋整 咋办 咋弄 事儿 那边 这边 嗯嗯 呃 额 哎 诶 唉 俺 俺们 咱 一般 大概 还是 对了 好像 "
-    "是不是 能不能 会不会 那种 这种 那个 这个".split()
+    "是不是 能不能 会不会 那种 这种".split()
 )
 _FILLER_CHARACTERS = frozenset("的了吗呢吧啊呀哦嗯么嘛呗哈咋啥俺个那这")
 _PUNCTUATION = re.compile(r"^[\W_]+$")
