@@ -21,7 +21,6 @@ def test_bad_requests_are_refused_with_the_reason_and_store_nothing(stack) -> No
         (message("x" * 129, "337调查一般要多久"), 400, "sender"),
         (message("tg:12345", "337调查一般要多久"), 400, "Telegram"),
         (message("rest-bad", 42), 400, "message"),
-        (message("rest-bad", " \u0000\u0007 "), 400, "empty"),
         (json.dumps({"sender": "rest-bad", "message": "你好", "metadata": "x" * 70_000}).encode(), 413, "KiB"),
     ]
     for body, status, reason in refused:
@@ -41,6 +40,19 @@ def test_a_message_too_long_to_take_is_asked_back_in_the_conversation_and_not_st
         assert words in replies[0]["text"]
     assert tracker_events(stack, "rest-long") == before
     assert customs(say(stack, "rest-long", "337调查一般要多久"))[-1]["kind"] == "answer"  # the conversation goes on
+
+
+def test_a_message_with_no_text_is_asked_for_the_question_and_not_stored(stack) -> None:
+    say(stack, "rest-blank", "有哪些海外知识产权保险")
+    before = tracker_events(stack, "rest-blank")
+    for text in ["", "   ", "\t\t\t", " \u0000\u0007 \n"]:
+        status, _, replies = post(stack, message("rest-blank", text))
+        assert status == 200 and customs(replies) == [
+            {"kind": "clarify", "language": "zh", "sources": [], "suggestions": []}
+        ], (text, replies)
+        assert "请直接输入您的问题" in replies[0]["text"]
+    assert tracker_events(stack, "rest-blank") == before
+    assert customs(say(stack, "rest-blank", "337调查一般要多久"))[-1]["kind"] == "answer"  # the conversation goes on
 
 
 def test_control_characters_are_dropped_and_the_question_answered(stack) -> None:

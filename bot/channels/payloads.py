@@ -180,6 +180,22 @@ def too_long_reply(recipient: str, text: str, limit: int) -> dict[str, Any]:
     return {"recipient_id": recipient, "text": shown, "custom": _asked_back(language)}
 
 
+#: What a user whose message holds no text at all (spaces, tabs, invisible characters) is told: a message a
+#: person sent, so answered and asked for the question, not refused as a malformed request.
+BLANK = Localized(
+    "没有收到文字：您的消息是空的。请直接输入您的问题，例如“美国337调查是什么”或“亚马逊店铺被冻结了怎么办”。",
+    'Your message had no text in it. Please type your question, for example "What is a Section 337 '
+    'investigation?" or "My Amazon store was frozen, what do I do?"',
+)
+
+
+def blank_reply(recipient: str) -> dict[str, Any]:
+    """The reply, under the reply contract, to a message with no text once cleaned: asked back (kind `clarify`) in
+    the conversation, as a person who pressed send by mistake expects, and nothing of it stored. A blank message has
+    no language of its own, so it is asked in the desk's first language, Chinese."""
+    return {"recipient_id": recipient, "text": BLANK.get("zh"), "custom": _asked_back("zh")}
+
+
 def clean_text(text: str) -> str:
     """`text` without lone surrogates, non-characters and control characters other than tab and newline."""
     return "".join(ch for ch in text if _keeps(ch))
