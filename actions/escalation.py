@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.answer import reading, respond, topic_of, user_turns
 from actions.conversation import clarify
-from actions.decide import decide
+from actions.decide import FALLBACK, Reading, decide
 from actions.feedback import ANSWER_PURPOSE
 from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
@@ -194,11 +194,14 @@ def digression(slot: str, tracker: Tracker) -> bool:
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
 
-def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+def answer_digression(
+    dispatcher: CollectingDispatcher, tracker: Tracker, seen: Reading | None = None
+) -> list[EventType]:
     """Reply to a message a form took in as it would be replied to outside the form: answered, referred or refused.
-    An urgent dispute gets its first steps, not a second escalation: the enterprise is already on its way to a person."""
+    An urgent dispute gets its first steps, not a second escalation: the enterprise is already on its way to a person.
+    `seen` is the reading to decide on when it is not the whole message's (the question after "算了不用了")."""
     lang = language(tracker)
-    decision = decide(knowledge(), reading(tracker), topic_of(tracker), user_turns(tracker))
+    decision = decide(knowledge(), seen or reading(tracker), topic_of(tracker), user_turns(tracker))
     if decision.kind == "escalate_urgent":
         decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
     logger.info("form digression answered as %s (%s)", decision.kind, decision.why)
@@ -397,16 +400,32 @@ class ActionSubmitEscalation(Action):
 
 
 class ActionCancel(Action):
-    """Stop whatever the bot was collecting; say so plainly either way."""
+    """Stop whatever the bot was collecting and say so plainly; when the message goes on to ask something instead,
+    answer that too (with nothing under way, only that)."""
+
+    #: The intent this action answers.
+    INTENT = "cancel"
 
     def name(self) -> Text:
         return "action_cancel"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = language(tracker)
-        text = CANCELLED if tracker.latest_action_name == "action_deactivate_loop" else NOTHING_TO_CANCEL
-        dispatcher.utter_message(text=text.get(lang), json_message=contract("help", language=lang))
-        return [*(SlotSet(s, None) for s in CANCELLED_SLOTS)]
+        left = tracker.latest_action_name == "action_deactivate_loop"
+        instead = cues.asks_instead(
+            user_text(tracker)
+        )  # "算了不用了 我就问下337调查谁能代理": the question is answered
+        if left or instead is None:
+            text = CANCELLED if left else NOTHING_TO_CANCEL
+            dispatcher.utter_message(text=text.get(lang), json_message=contract("help", language=lang))
+        events: list[EventType] = [SlotSet(s, None) for s in CANCELLED_SLOTS]
+        if instead is not None:
+            seen = reading(tracker)
+            # decided from the words and the classifier's topics, as a message it was unsure of: "cancel" was the guard's
+            ranking = {name: confidence for name, confidence in seen.ranking.items() if name != self.INTENT}
+            seen = replace(seen, text=instead, intent=FALLBACK, confidence=0.0, ranking=ranking)
+            events += answer_digression(dispatcher, tracker, seen)
+        return events
 
 
 _STATUS = {

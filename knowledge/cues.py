@@ -65,7 +65,8 @@ HARMFUL = _any(
     r"(remove|hide|cover).{0,12}(logo|brand|trademark).{0,30}(sell|ship|export|customs)",
     # evading enforcement: moving money before or despite a freeze, hiding assets, dodging customs or an injunction
     r"(绕过|规避|逃避|躲避|躲过|逃过|避开|糊弄).{0,8}(TRO|禁令|冻结|海关|查验|检查|执法|判决|法院|监管|扣押)",
-    r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
+    r"(换个|换一个|再开|重新注册|新开).{0,6}(店铺|账号|马甲|小号|公司|店).{0,16}(继续卖|接着卖|继续上架|规避|躲)",
+    r"(注册|开|申请|搞)(一堆|一批|多个|几个|很多|好多|一些)(小号|马甲|账号|新号|店铺|新店).{0,16}(继续|接着|照样|还)(卖|上架)",
     r"(注销|解散|关掉|关闭|清算)(掉)?.{0,8}(公司|企业|店铺|账号)?.{0,16}(重开|再开|新开|重新注册|换个?(名字|壳|马甲|主体|法人))",
     r"(dissolve|shut down|close|liquidate).{0,20}(company|business|store|entity).{0,30}(reopen|re-?register|new name|avoid paying|escape)",
     r"(偷偷|私下|悄悄|暗中).{0,10}(继续卖|出货|发货|转移|解冻|卖)",
@@ -91,6 +92,8 @@ HARMFUL = _any(
     r"\bbrib\w*|kickback|grease (the|his|their|some) palm|pay off (the|a|an) (official|officer|judge|examiner|customs)",
     # forged, backdated or destroyed evidence
     r"伪造|造假|倒签|做假账|假证据|假发票|假合同|假单据|假证明|篡改|销毁(证据|记录|文件|邮件)",
+    r"(对我们|对我|对公司)(很)?不利.{0,12}(删|销毁|毁掉|清掉|处理掉|藏起来)|(证据|邮件|聊天记录|记录|文件|资料)[^，。？?]{0,12}"
+    r"(能不能|能|可以|要不要|是不是|先)(先)?(删|销毁|清空|处理掉)|(delete|wipe|shred|get rid of).{0,20}(emails|evidence|records|files|documents).{0,30}(before|so that|discovery)",
     r"(改|修改|P|ps|PS|提前|往前).{0,6}(日期|时间戳|落款|签署日期).{0,12}(证据|合同|发票|文件|证明|设计图|图纸|邮件)",
     r"(证据|合同|发票|文件|证明|设计图|图纸|邮件).{0,10}(改|修改|P|ps|PS|提前|往前).{0,4}(日期|时间戳|落款)",
     r"(改|修改|P|ps|PS|提前|往前).{0,4}(一下)?(证据|合同|发票|文件|证明|设计图|图纸|邮件)(的|上的)?(日期|时间戳|落款)",
@@ -658,6 +661,38 @@ def company_in(text: str) -> str | None:
         return None
     name = _COMPANY_PREFIX.sub("", match.group("company")).strip()
     return name if len(name) >= 3 else None
+
+
+# --- Leaving what the bot is collecting -------------------------------------------------------------------------------
+
+#: Words at the start of a message that leave a form or an offer ("算了不用了 我就问下337调查谁能代理"), each followed by
+#: the end, a pause, another of them or the words that start what the user wants instead, so that "不用了解太多" and
+#: "算了一下费用" are not read as leaving.
+_LEAVING = re.compile(
+    r"^\s*(?:(?:算了|不用了|不要了|不需要了|先不用了|先不要了|不转了|不找了|不填了|never\s?mind|forget it|no thanks)"
+    r"(?:吧|啊|哈)?(?=$|[\s,，。.!！、~～]|算了|不用|不要|不需要|我|还是|先|直接|就|那|想|问)[\s,，。.!！、~～]*)+",
+    re.IGNORECASE,
+)
+
+
+#: Whom a user may ask for after leaving ("算了 我还是找专家吧").
+_A_PERSON = _any(r"专家|人工|律师|顾问|真人|老师|expert|lawyer|attorney|advis[eo]r|human|person")
+
+
+def leaving(text: str) -> str | None:
+    """What a message that begins by leaving asks instead ("算了不用了 我就问下337调查谁能代理" → "我就问下337调查谁能代理"),
+    "" when it only leaves, None when it does not begin so."""
+    match = _LEAVING.match(text)
+    return text[match.end() :].strip() if match else None
+
+
+def asks_instead(text: str) -> str | None:
+    """The question a message that leaves goes on to ask, when it asks one: a question word or more than a few
+    characters ("不用了谢谢" asks nothing)."""
+    rest = leaving(text)
+    if not rest or (SMALL_TALK_WORDS["thank"].search(rest) and not QUESTION.search(rest)) or _A_PERSON.search(rest):
+        return None  # "算了 我还是找专家吧" asks for a person after all: the classifier's reading of that stands
+    return rest if QUESTION.search(rest) or len(rest) >= 6 else None
 
 
 # --- Follow-ups ------------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
   ranking behind it). Chinese drops the subject ("店铺被冻结了 急"), so no pronoun is required;
 - a message that asks for a person becomes `request_human`; a request for a person with the signs of a live dispute
   is urgent;
+- a message that begins by leaving ("算了不用了") and goes on to ask something else becomes `cancel`: a form under way
+  stops, and `action_cancel` answers the question;
 - the classifier's refusal with no cue in the words is kept only when it is sure and the message is not markup
   (JSON, HTML, a bare URL), which it tends to read as an attack.
 
@@ -44,6 +46,7 @@ REFUSAL_INTENTS = {"harmful": "harmful_request", "injection": "bot_instruction"}
 LIVE_DISPUTE = "report_dispute"
 PERSON = "request_human"
 FALLBACK = "nlu_fallback"
+CANCEL = "cancel"
 #: Intents a cue may overrule: the topics and an unsure reading. Conversation turns (cancel, rate, a form's
 #: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything.
 TOPIC_PREFIX = "ask_"
@@ -103,6 +106,9 @@ def guarded_intent(
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
     if cues.repetitive(text) or (intent in NOISE_SENSITIVE and cues.wordless(text)):
         return FALLBACK, "no words"
+    if intent not in {CANCEL, PERSON} and cues.asks_instead(text) is not None and not cues.wants_person(text):
+        # "算了不用了 我就问下337调查谁能代理": leaves the form (or the offer) and asks something else, which is answered
+        return CANCEL, "leaves and asks instead"
     if cues.decoded(text) is not None:  # base64 that is no instruction (that is refused above): asked what is meant
         return FALLBACK, "encoded text"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):

@@ -129,3 +129,27 @@ def test_a_general_question_read_as_a_dispute_that_asks_for_a_person_is_a_reques
     assert guard("如果在美国被起诉了一般怎么应对？", "report_dispute", 0.999) != "request_human"
     assert not cues.MARKUP.search("有做商标的吗，让他联系我，我姓王，手机139****2731")
     assert cues.MARKUP.search("**Schedule A** 是什么？")
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("算了不用了 我就问下337调查谁能代理", "nlu_fallback"),
+        ("不要了，我想问下商标被抢注怎么办", "ask_trademark_squatting"),
+    ],
+)
+def test_leaving_and_asking_something_else_is_a_cancel_whose_question_is_answered(text: str, intent: str) -> None:
+    assert guard(text, intent) == "cancel"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("不用了谢谢", "thank"),  # leaves, asks nothing
+        ("算了 我还是找专家吧", "nlu_fallback"),  # leaves the question, wants a person after all
+        ("算了一下费用，337应诉要多少钱", "ask_337"),  # "算了一下" is no leaving
+        ("不用了解太多，就问337调查是什么", "ask_337"),
+    ],
+)
+def test_words_that_only_look_like_leaving_keep_their_reading(text: str, intent: str) -> None:
+    assert guard(text, intent) != "cancel"

@@ -209,6 +209,25 @@ def test_a_question_in_the_middle_of_the_form_is_answered_and_not_stored(stack) 
     assert first(send("太原恒达机械有限公司"), "form")["ask"] == "contact"
 
 
+@pytest.mark.parametrize("slot_reply", [None, "太原恒达机械有限公司"])
+def test_leaving_the_form_with_a_question_cancels_it_and_answers_the_question(stack, slot_reply) -> None:
+    """ "不要了，我想问下商标被抢注怎么办" in the form was stored as the company's name, or (its words name an IP type, which
+    the form takes from anywhere) kept the form going: it leaves the form, and the question is answered."""
+    send = chat(stack)
+    send("我想找专家")
+    if slot_reply:
+        assert first(send(slot_reply), "form")["ask"] == "contact"
+    replies = send("不要了，我想问下商标被抢注怎么办")
+    assert kinds(replies)[0] == "help" and "已取消" in text_of(replies)
+    assert "form" not in kinds(replies) and first(replies, "answer")["sources"][0].startswith("faq:tm-"), replies
+    assert kinds(send("337调查一般要多久？")) == ["answer"]  # nothing left of the form: the next question is a question
+
+
+def test_leaving_with_nothing_under_way_only_answers_the_question(stack) -> None:
+    replies = chat(stack)("算了算了，那我问下337调查一般要多久")
+    assert kinds(replies) == ["answer"] and first(replies, "answer")["sources"][0] == "faq:337-timeline", replies
+
+
 def test_a_frozen_store_gets_first_steps_and_the_next_question_is_answered(stack) -> None:
     send = chat(stack)
     replies = send("我们的亚马逊店铺被冻结了，怎么办")
