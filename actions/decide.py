@@ -84,7 +84,16 @@ STANDALONE_TEXT = 0.25
 #: Extra words that steer the search towards an aspect of the topic ("要多久" → the items on timelines).
 ASPECT_WORDS = {
     "time": "多久 时间 期限 周期 阶段 how long timeline duration",
-    "cost": "费用 成本 多少钱 律师费 保险 cost fee",
+    "cost": "费用 成本 多少钱 保费 律师费 cost fee premium",
+    "next": "第一步 步骤 怎么办 应对 first steps",
+    "deadline": "期限 截止 天内 答辩 deadline days",
+}
+#: Words in an item's title that say it tells the aspect ("337调查一般要多久？" tells the time). Narrower than the
+#: search's ASPECT_WORDS, which also steer towards neighbours: "保险" finds what covers the costs, but an insurance
+#: item's title does not tell what something costs, and "第一时间" is no duration.
+TITLE_ASPECT_WORDS = {
+    "time": "多久 多长时间 期限 周期 阶段 how long timeline duration",
+    "cost": "费用 成本 多少钱 律师费 收费 cost fee",
     "next": "第一步 步骤 怎么办 应对 first steps",
     "deadline": "期限 截止 天内 答辩 deadline days",
 }
@@ -359,7 +368,7 @@ def _follow_up(
 def _names_aspect(item: Item, aspect: str) -> bool:
     """Whether an item's title names the aspect ("337调查一般要多久？" the time): then it is the item that answers it."""
     title = f"{item.title.zh} {item.title.en}".lower()
-    return any(word.lower() in title for word in ASPECT_WORDS[aspect].split())
+    return any(word.lower() in title for word in TITLE_ASPECT_WORDS[aspect].split())
 
 
 def _after_referral(

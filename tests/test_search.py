@@ -61,6 +61,12 @@ def test_text_alone_finds_the_measure(kb: KnowledgeBase, question: str, expected
     assert expected in cited(kb.search(question)[0])
 
 
+def test_the_premium_of_ip_insurance_is_told_where_buying_it_is(kb: KnowledgeBase) -> None:
+    """Users ask what a policy costs a year; the item on buying it says how premiums are set."""
+    best = kb.search("知识产权保险的保费一年大概多少钱")[0].item
+    assert best.id == "faq:insurance-buy-claim" and "保费" in best.answer.zh
+
+
 @pytest.mark.parametrize("question", ["明天太原天气怎么样", "讲个笑话", "asdfghjkl", ""])
 def test_foreign_topics_find_nothing(kb: KnowledgeBase, question: str) -> None:
     assert kb.search(question) == []
