@@ -201,9 +201,19 @@ class ActionHelp(ActionAnswer):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if cues.about_the_bot(user_text(tracker)):
+        text = user_text(tracker)
+        if cues.about_the_bot(text) or (
+            self._after_referral(tracker) and cues.follow_up(text) is not None and cues.ASKS_WHERE.search(text)
+        ):
+            # "那找谁问" right after a referral asks who handles the matter referred: the same office, not the desk's help
             return await super().run(dispatcher, tracker, domain)
         lang = language(tracker)
         # the privacy notice's retention period is read when the message is built
         dispatcher.utter_message(text=replies.help_text().get(lang), json_message=contract("help", language=lang))
         return remember_language(tracker, lang)
+
+    @staticmethod
+    def _after_referral(tracker: Tracker) -> bool:
+        """Whether the bot's last turn referred the user to another office."""
+        topic = topic_of(tracker)
+        return topic is not None and topic.item.startswith("referral:") and user_turns(tracker) - topic.turn == 1

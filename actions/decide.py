@@ -58,6 +58,8 @@ SUGGEST_INTENT = 0.2
 MAX_SUGGESTIONS = 3
 #: What a question that names none of this desk's matters is told: what the desk does (cues.off_topic).
 CHITCHAT_REFERRAL = "referral:chitchat"
+#: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
+DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", "referral:domestic-ip"})
 #: The kind of the items that say where a neighbouring matter goes (knowledge/data/referrals.yml).
 REFERRAL = "referral"
 #: A referral's words must beat the best overseas-IP item's by this factor (and reach REFER_TEXT) to send a question
@@ -245,6 +247,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     referrals = kb.referrals(reading.text, limit=1)
     best_text = hits[0].text_score if hits else 0.0
     referral = referrals[0] if referrals else None
+    if referral is not None and referral.item.id in DOMESTIC_REFERRALS and cues.OVERSEAS.search(reading.text):
+        referral = None  # "国内有trademark，出口到美国要在USPTO注册吗" asks about the US filing, not the one at home
     followed = _follow_up(kb, reading, topic, turn, hits)
     if followed is not None:
         return followed

@@ -338,6 +338,8 @@ NOTHING_YET = _any(
     r"(目前|现在|暂时|还)(都)?(没|没有)(出事|事|问题|纠纷|被告|被投诉|被起诉|遇到)|没出事|(目前|现在|暂时)(还)?(没有|没)任何(纠纷|问题)",
     r"(防范|预防|提前(了解|准备|防)|未雨绸缪)",
     r"(?<![a-z])(nothing has happened|no dispute yet|not been sued|haven'?t been|haven'?t received|have not received|not yet received|before (we|it) (launch|start|go))(?![a-z])",
+    r"(?<![a-z])no (fight|dispute|lawsuit|suit|case|complaint|claim|letter|action|trouble)s? (yet|so far)(?![a-z])|nothing (has )?(been )?(filed|served) (yet|so far)",
+    r"(还|暂时|目前)(没|没有)(闹|打|吵)起来|(还|暂时|目前)没(跟|和)(谁|人|他们|对方)(闹|打|吵)",
     r"还没(有)?收到|一单都没",
 )
 
@@ -716,6 +718,11 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
 ELLIPSIS = _any(
     r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s",
     r"(也|还)?(一样|相同|适用)吗[?？]?$|^(is|does|would) (that|this|it) (be )?(the same|apply|work)( for| in)?\b",
+)
+#: Asking who handles something or where ("那找谁问", "哪个部门管", "电话多少"): after a referral, about the office.
+ASKS_WHERE = _any(
+    r"找谁|问谁|哪个(部门|单位|机构|窗口)|哪里|哪儿|去哪|什么地方|电话|热线|网址|网站|地址",
+    r"(?<![a-z])(who|where|which (office|agency|department)|phone|number|website)(?![a-z])",
 )
 #: Past this length a message carries its own topic and is read on its own.
 MAX_FOLLOWUP_CHARS = 24

@@ -188,6 +188,17 @@ def test_a_neighbouring_matter_is_referred_with_its_office(kb) -> None:
     assert decision.kind == "refer" and decision.referral is not None and "12366" in decision.referral.answer.zh
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["我们国内有trademark，出口到美国要重新在USPTO注册吗", "做跨境电商要不要先在USPTO注册商标，还是先在国内注册"],
+)
+def test_a_question_that_puts_the_filing_abroad_is_never_sent_to_the_office_at_home(kb, text: str) -> None:
+    decision = decide(kb, reading(text, "out_of_scope", 1.0))
+    assert decision.referral is None or decision.referral.id not in {"referral:domestic-filing", "referral:domestic-ip"}
+    at_home = decide(kb, reading("在国内注册商标要多久", "out_of_scope", 1.0)).referral
+    assert at_home is not None and at_home.id == "referral:domestic-filing"
+
+
 def test_a_button_gets_its_item_without_guessing(kb) -> None:
     decision = decide(kb, Reading(text="", intent="ask_item", confidence=1.0, item="policy:7"))
     assert decision.kind == "answer" and decision.item is not None and decision.item.id == "policy:7"

@@ -71,6 +71,10 @@ def test_a_question_read_as_a_request_for_a_person_without_its_words_needs_a_sur
         "链接里说不应诉最多只会被冻结90天，这是真的吗？",
         "How can we find out whether our brand has already been squatted in Southeast Asia before we launch there?",
         "国外客户被起诉侵权了，要求我们赔偿，我们有义务吗？",
+        # saying there is no fight yet (the eleventh development set)
+        "our UK distributor filed our mark in their own name after we stopped working with them. no fight yet, "
+        "what are our options",
+        "越南有人拿我们的牌子卖仿品，现在也还没跟谁闹起来，想先摸个底",
     ],
 )
 def test_a_general_question_read_as_a_live_dispute_is_read_as_its_topic(text: str) -> None:

@@ -181,6 +181,13 @@ def test_a_follow_up_to_a_referral_goes_to_the_same_office_and_a_question_of_our
     assert first(send("那337调查一般要多久？"), "answer")["sources"][0].startswith("faq:337")
 
 
+def test_asking_whom_to_ask_right_after_a_referral_gets_the_same_office_not_the_desk_s_help(stack) -> None:
+    send = chat(stack)
+    assert first(send("去美国参展的商务签证办理要多久"), "out_of_scope")["sources"] == ["referral:visa"]
+    again = first(send("那找谁问"), "out_of_scope")
+    assert again["reason"] == "refer" and again["sources"] == ["referral:visa"], again
+
+
 def test_a_follow_up_that_changes_the_country_keeps_the_topic(stack, kb) -> None:
     send = chat(stack)
     answered = first(send("我们的商标在美国被抢注了怎么办"), "answer")["sources"][0]
