@@ -89,7 +89,10 @@ ASPECT_WORDS = {
     "cost": "费用 成本 多少钱 保费 律师费 cost fee premium",
     "next": "第一步 步骤 怎么办 应对 first steps",
     "deadline": "期限 截止 天内 答辩 deadline days",
+    "prevent": "预防 避免 防范 提前 准备 prevent avoid prepare",
 }
+#: The aspects a message read as harmful may still ask of a topic ("有没有办法省点钱"): "avoiding" something is not one.
+HARMLESS_ASPECTS = frozenset({"time", "cost", "next", "deadline"})
 #: Words in an item's title that say it tells the aspect ("337调查一般要多久？" tells the time). Narrower than the
 #: search's ASPECT_WORDS, which also steer towards neighbours: "保险" finds what covers the costs, but an insurance
 #: item's title does not tell what something costs, and "第一时间" is no duration.
@@ -98,6 +101,7 @@ TITLE_ASPECT_WORDS = {
     "cost": "费用 成本 多少钱 律师费 收费 cost fee",
     "next": "第一步 步骤 怎么办 应对 first steps",
     "deadline": "期限 截止 天内 答辩 deadline days",
+    "prevent": "预防 避免 防范 准备 prevent avoid prepar",
 }
 
 
@@ -391,12 +395,13 @@ def _after_referral(
 
 def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
     """Whether a message the classifier reads as harmful, with no cue of harm in its words, asks the time, cost, next
-    step or deadline of the conversation's topic ("有没有办法省点钱" after the cost of a US patent suit). Nothing else
-    read as harmful is ever answered: "那怎么绕过去呢" names no aspect and stays refused."""
+    step or deadline of the conversation's topic (HARMLESS_ASPECTS: "有没有办法省点钱" after the cost of a US patent
+    suit). Nothing else read as harmful is ever answered: "那怎么绕过去呢" names no aspect and stays refused, and
+    "那要怎么避免呢" asks how to avoid something, which may be enforcement."""
     if not _fresh(topic, turn):
         return False
     asked = cues.follow_up(text)
-    return asked is not None and asked.aspect is not None
+    return asked is not None and asked.aspect in HARMLESS_ASPECTS
 
 
 def _fresh(topic: Topic | None, turn: int) -> bool:

@@ -699,7 +699,7 @@ def asks_instead(text: str) -> str | None:
 
 # --- Follow-ups ------------------------------------------------------------------------------------------------------
 
-Aspect = Literal["time", "cost", "next", "deadline"]
+Aspect = Literal["time", "cost", "next", "deadline", "prevent"]
 #: What an elliptical follow-up asks about the conversation's topic, and the words that say it, in both languages.
 ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "time": _any(
@@ -713,6 +713,11 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"
     ),
     "deadline": _any(r"期限|截止|最晚|来得及|deadline|time limit|too late|how soon"),
+    # preparing before it happens ("那我们现在还没被告 要提前做点啥" after what a Schedule A case is)
+    "prevent": _any(
+        r"提前(做|准备|防|注意)|预防|防范|怎么防|避免|(该|要|得)?准备(点)?(啥|什么|哪些)|注意(点)?(啥|什么|哪些)|"
+        r"(?<![a-z])(prevent|avoid|prepare|precautions?)(?![a-z])"
+    ),
 }
 #: Words that keep an elliptical question on the conversation's topic: "那德国呢", "what about Japan?".
 ELLIPSIS = _any(

@@ -525,6 +525,17 @@ def test_asking_the_cost_of_the_topic_is_answered_even_when_read_as_harmful(kb) 
     assert decide(kb, reading("有没有办法省点钱", "harmful_request", 0.97), None, turn=2).kind == "refuse"
     assert decide(kb, reading("那怎么绕过去呢", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
     assert decide(kb, reading("伪造证据要花多少钱", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
+    # avoiding something is an aspect of a topic, but not one a message read as harmful may ask
+    assert cues.refusal("那要怎么避免呢") is None
+    assert decide(kb, reading("那要怎么避免呢", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
+
+
+def test_asking_how_to_prepare_after_an_answer_is_answered_by_the_item_on_preventing_it(kb) -> None:
+    topic = Topic("faq:tro-schedule-a", "ask_marketplace", {"country": ["美国"]}, turn=1)
+    decision = decide(kb, reading("那我们现在还没被告 要提前做点啥", "nlu_fallback", 0.4), topic, turn=2)
+    assert decision.why == "follow-up" and decision.item is not None and decision.item.id == "faq:tro-prevention"
+    asked = cues.follow_up("要提前做点啥")
+    assert asked is not None and asked.aspect == "prevent"
 
 
 @pytest.mark.parametrize("text", ["那国内的呢", "顺便问下，国内商标注册要多久能下证"])
