@@ -588,6 +588,29 @@ def wordless(text: str) -> bool:
     return not real
 
 
+#: Keys hit at random around a word or two ("dsfsdf 商标 sdf", "jkdsf 冻 jkl 店"): at most this many Chinese characters
+#: besides fillers, among at least two runs of lower-case letters without a vowel or along one row of keys.
+NOISE_CJK = 2
+_NOISE_RUNS = 2
+
+
+def noise_around(text: str) -> bool:
+    """Whether the message is random keys around a word or two: the word alone says nothing anyone asked, so it is
+    asked back rather than answered or referred by that word."""
+    words = re.findall(r"[A-Za-z]+", _URL.sub(" ", text))
+    runs = [word for word in words if word.islower() and _random_keys(word)]
+    if len(runs) < _NOISE_RUNS or len(runs) < len(words) or re.search(r"\d", text):
+        return False  # a real word among them ("cease", "as", "CBP") or a number ("337") is something said
+    return len(_CJK.findall(_FILLER.sub("", text))) <= NOISE_CJK
+
+
+def _random_keys(word: str) -> bool:
+    """Whether a lower-case run of letters is keys hit at random: no vowel, along one row, or two keys in turn."""
+    return (
+        not _VOWEL.search(word) or (len(word) >= 3 and _keyboard_run(word)) or (len(word) >= 6 and len(set(word)) <= 2)
+    )
+
+
 #: Questions about the bot itself — who or what it is, its name, the model behind it: small talk, told what the desk
 #: does, not a request for a person ("你是真人还是机器人") nor an attack ("你背后用的是哪个大模型").
 ABOUT_THE_BOT = _any(

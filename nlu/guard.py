@@ -104,7 +104,7 @@ def guarded_intent(
     refusal = cues.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
-    if cues.repetitive(text) or (intent in NOISE_SENSITIVE and cues.wordless(text)):
+    if cues.repetitive(text) or (intent in NOISE_SENSITIVE and (cues.wordless(text) or cues.noise_around(text))):
         return FALLBACK, "no words"
     if intent not in {CANCEL, PERSON} and cues.asks_instead(text) is not None and not cues.wants_person(text):
         # "算了不用了 我就问下337调查谁能代理": leaves the form (or the offer) and asks something else, which is answered

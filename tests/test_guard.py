@@ -14,10 +14,28 @@ def guard(text: str, intent: str, confidence: float = 0.95) -> str | None:
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("//////", "bot_instruction"), ("zxcvbnm,./", "bot_instruction"), ("TRO TRO TRO TRO TRO TRO", "report_dispute")],
+    [
+        ("//////", "bot_instruction"),
+        ("zxcvbnm,./", "bot_instruction"),
+        ("TRO TRO TRO TRO TRO TRO", "report_dispute"),
+        ("ghjk 冻结 trr", "report_dispute"),  # random keys around one word of ours
+    ],
 )
 def test_a_message_without_words_is_not_refused_nor_escalated(text: str, intent: str) -> None:
     assert guard(text, intent) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CBP扣了我们的货",
+        "A US law firm sent us a cease and desist letter",
+        "; rm -rf / --no-preserve-root",
+        "337 sdf jkl",
+    ],
+)
+def test_words_acronyms_and_numbers_are_no_random_keys(text: str) -> None:
+    assert not cues.noise_around(text)
 
 
 @pytest.mark.parametrize(
