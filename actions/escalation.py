@@ -399,12 +399,13 @@ class ActionSubmitEscalation(Action):
         return "\n".join(lines)
 
 
+#: The intent that stops a form (the guard's reading of "算了不用了 …" too).
+CANCEL_INTENT = "cancel"
+
+
 class ActionCancel(Action):
     """Stop whatever the bot was collecting and say so plainly; when the message goes on to ask something instead,
     answer that too (with nothing under way, only that)."""
-
-    #: The intent this action answers.
-    INTENT = "cancel"
 
     def name(self) -> Text:
         return "action_cancel"
@@ -412,9 +413,8 @@ class ActionCancel(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = language(tracker)
         left = tracker.latest_action_name == "action_deactivate_loop"
-        instead = cues.asks_instead(
-            user_text(tracker)
-        )  # "算了不用了 我就问下337调查谁能代理": the question is answered
+        # "算了不用了 我就问下337调查谁能代理": the form stops and the question is answered
+        instead = cues.asks_instead(user_text(tracker))
         if left or instead is None:
             text = CANCELLED if left else NOTHING_TO_CANCEL
             dispatcher.utter_message(text=text.get(lang), json_message=contract("help", language=lang))
@@ -422,7 +422,7 @@ class ActionCancel(Action):
         if instead is not None:
             seen = reading(tracker)
             # decided from the words and the classifier's topics, as a message it was unsure of: "cancel" was the guard's
-            ranking = {name: confidence for name, confidence in seen.ranking.items() if name != self.INTENT}
+            ranking = {name: confidence for name, confidence in seen.ranking.items() if name != CANCEL_INTENT}
             seen = replace(seen, text=instead, intent=FALLBACK, confidence=0.0, ranking=ranking)
             events += answer_digression(dispatcher, tracker, seen)
         return events

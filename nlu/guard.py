@@ -48,7 +48,8 @@ PERSON = "request_human"
 FALLBACK = "nlu_fallback"
 CANCEL = "cancel"
 #: Intents a cue may overrule: the topics and an unsure reading. Conversation turns (cancel, rate, a form's
-#: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything.
+#: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything and leaving
+#: with a question instead ("算了不用了 我就问下…") overrules all but a request for a person.
 TOPIC_PREFIX = "ask_"
 
 
