@@ -403,6 +403,9 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
         "I want to find a lawyer for our case in Texas",
         "机器人说不明白 我要跟人说话",
         "上次跟我联系的那个陈老师，能不能再让他联系我一下？",
+        # written for this test, in the ways the ninth and tenth development sets showed the cues missed
+        "能不能跟做欧盟外观的老师约个call聊聊",
+        "公司想请律师做一次337风险排查，怎么安排",
         # complaints about the desk's own service
         "我对你们的服务很不满意，要投诉",
         "我要投诉，一上午没人理",
