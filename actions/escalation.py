@@ -171,10 +171,11 @@ for _slot, _question in QUESTIONS.items():
 TOPIC_QUESTION = 0.9
 
 
-def digression(slot: str, tracker: Tracker) -> bool:
+def digression(slot: str, tracker: Tracker, own_topic: str | None = None) -> bool:
     """Whether the message the form just took for `slot` is plainly something else: a request to refuse, or a question
     (a topic the NLU is sure of, or question words in more than a few characters). Descriptions may contain
-    questions, and a contact is an answer when it holds a phone number or e-mail."""
+    questions, and a contact is an answer when it holds a phone number or e-mail. The form's `own_topic` is no sign of
+    a question: a fair's name ("Ambiente 消费品展") reads as a question about fairs, and is the answer asked for."""
     text = user_text(tracker)
     intent = (tracker.latest_message or {}).get("intent") or {}
     name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
@@ -188,7 +189,7 @@ def digression(slot: str, tracker: Tracker) -> bool:
         return True
     if slot == "description" or (slot == "contact" and cues.contact_in(text)):
         return False
-    topic = name.startswith("ask_") and name != "ask_item"
+    topic = name.startswith("ask_") and name not in {"ask_item", own_topic}
     if cues.QUESTION.search(text):
         return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
@@ -211,6 +212,9 @@ def answer_digression(
 class ValidateEscalationForm(FormValidationAction):
     """Check each answer; a value that cannot be used is refused with the reason and asked again."""
 
+    #: The topic the form's answers are about, which is no sign that an answer is a question (see `digression`).
+    OWN_TOPIC: str | None = None
+
     def name(self) -> Text:
         return "validate_escalation_form"
 
@@ -224,7 +228,12 @@ class ValidateEscalationForm(FormValidationAction):
         if requested and is_payload(text) and tracker.get_slot(requested) == text:
             dispatcher.utter_message(text=BUTTON_IN_FORM.get(language(tracker)))
             return [SlotSet(requested, None)]
-        if requested and text and tracker.get_slot(requested) == text and digression(requested, tracker):
+        if (
+            requested
+            and text
+            and tracker.get_slot(requested) == text
+            and digression(requested, tracker, self.OWN_TOPIC)
+        ):
             # Answered as outside the form; the slot stays empty, so the form asks again (or the user says “取消”).
             return [SlotSet(requested, None), *answer_digression(dispatcher, tracker)]
         return await super().get_validation_events(dispatcher, tracker, domain)

@@ -137,6 +137,8 @@ class ValidateExhibitionForm(ValidateEscalationForm):
     """The fair's answers (company and contact are checked as for an escalation); a bad one is refused with the
     reason and asked again."""
 
+    OWN_TOPIC = "ask_exhibition"
+
     def name(self) -> Text:
         return "validate_exhibition_form"
 

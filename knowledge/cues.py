@@ -704,6 +704,15 @@ _LEAVING = re.compile(
 _A_PERSON = _any(r"专家|人工|律师|顾问|真人|老师|expert|lawyer|attorney|advis[eo]r|human|person")
 
 
+#: The words of stopping what the bot collects ("取消", "算了", "别填了", "跳过", "never mind"): a form is never
+#: stopped on an unsure reading without one of them ("玻璃杯、玻璃餐具" as the products of a fair).
+CANCEL_WORDS = _any(
+    r"取消|取小|算了|不用|不要|不需要|不想|不填|别填|别问|停|退出|结束|放弃|撤销|撤回|跳过|中止|终止|不弄|不搞|不提交|不转|不找|"
+    r"删掉|点错|改主意",
+    r"(?<![a-z])(cancel|stop|quit|abort|forget|never ?mind|skip|don'?t|no need|exit)(?![a-z])",
+)
+
+
 def leaving(text: str) -> str | None:
     """What a message that begins by leaving asks instead ("算了不用了 我就问下337调查谁能代理" → "我就问下337调查谁能代理"),
     "" when it only leaves, None when it does not begin so."""

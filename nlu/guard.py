@@ -12,7 +12,8 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
 - a message that asks for a person becomes `request_human`; a request for a person with the signs of a live dispute
   is urgent;
 - a message that begins by leaving ("算了不用了") and goes on to ask something else becomes `cancel`: a form under way
-  stops, and `action_cancel` answers the question;
+  stops, and `action_cancel` answers the question; an unsure `cancel` with no word of stopping in it ("玻璃杯、玻璃餐具"
+  as a fair's products) becomes `nlu_fallback`, so it answers the form's question and stops nothing;
 - the classifier's refusal with no cue in the words is kept only when it is sure and the message is not markup
   (JSON, HTML, a bare URL), which it tends to read as an attack.
 
@@ -47,6 +48,8 @@ LIVE_DISPUTE = "report_dispute"
 PERSON = "request_human"
 FALLBACK = "nlu_fallback"
 CANCEL = "cancel"
+#: Below this, a cancel reading needs a word of stopping (cues.CANCEL_WORDS) to stop a form.
+SURE_CANCEL = 0.8
 #: Intents a cue may overrule: the topics and an unsure reading. Conversation turns (cancel, rate, a form's
 #: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything and leaving
 #: with a question instead ("算了不用了 我就问下…") overrules all but a request for a person.
@@ -107,6 +110,8 @@ def guarded_intent(
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
     if cues.repetitive(text) or (intent in NOISE_SENSITIVE and (cues.wordless(text) or cues.noise_around(text))):
         return FALLBACK, "no words"
+    if intent == CANCEL and confidence < SURE_CANCEL and not cues.CANCEL_WORDS.search(text):
+        return FALLBACK, "unsure cancel without a word of one"  # "玻璃杯、玻璃餐具" answers a form, stops nothing
     if intent not in {CANCEL, PERSON} and cues.asks_instead(text) is not None and not cues.wants_person(text):
         # "算了不用了 我就问下337调查谁能代理": leaves the form (or the offer) and asks something else, which is answered
         return CANCEL, "leaves and asks instead"

@@ -175,3 +175,10 @@ def test_leaving_and_asking_something_else_is_a_cancel_whose_question_is_answere
 )
 def test_words_that_only_look_like_leaving_keep_their_reading(text: str, intent: str) -> None:
     assert guard(text, intent) != "cancel"
+
+
+def test_an_unsure_cancel_without_a_word_of_stopping_stops_nothing() -> None:
+    """ "玻璃杯、玻璃餐具" as a fair's products was read 0.49 as cancel by one machine's model, and ended the form."""
+    assert guard("玻璃杯、玻璃餐具", "cancel", 0.49) == "nlu_fallback"
+    assert guard("算了 不填了", "cancel", 0.49) is None
+    assert guard("点错了", "cancel", 0.95) is None  # a sure reading stands
