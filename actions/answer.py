@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import clarify, keep_gap, redact, refer, refuse
-from actions.decide import Decision, Reading, Topic, decide
+from actions.decide import REFERRAL, Decision, Reading, Topic, decide
 from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.chatlog import record_chat_turn
@@ -216,4 +216,5 @@ class ActionHelp(ActionAnswer):
     def _after_referral(tracker: Tracker) -> bool:
         """Whether the bot's last turn referred the user to another office."""
         topic = topic_of(tracker)
-        return topic is not None and topic.item.startswith("referral:") and user_turns(tracker) - topic.turn == 1
+        item = knowledge().get(topic.item) if topic is not None else None
+        return item is not None and item.kind == REFERRAL and user_turns(tracker) - topic.turn == 1

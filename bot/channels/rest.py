@@ -7,10 +7,10 @@ called "rest", so conversations and tickets opened here are REST's). In addition
 - **Bad requests get a clear answer**, never a 500 or an empty list: a body that is not a JSON object (or JSON
   nested too deep), a missing or overlong sender, a sender id with characters that would need percent-encoding in
   a URL (the desk's answers are delivered through Rasa's API, which takes the id from the path undecoded), a sender
-  of another channel ("tg:…"), a missing message or one that is not a string: 400 with `{"error": …}`; a body over 64 KiB: 413. A
-  message over `IPDESK_REST_MAX_CHARS` characters (4000), usually a paste sent by mistake, is asked back under the
-  reply contract (`clarify`: summarise it or send it in parts) and not stored; so is a message with no text once
-  cleaned (spaces, tabs, control characters only: type the question). A typed `/intent{…}` that is not one of the
+  of another channel ("tg:…"), a missing message or one that is not a string: 400 with `{"error": …}`; a body over
+  64 KiB: 413. A message over `IPDESK_REST_MAX_CHARS` characters (4000), usually a paste sent by mistake, is asked
+  back under the reply contract (`clarify`: summarise it or send it in parts) and not stored; so is a message with no
+  text once cleaned (spaces, tabs, control characters only: type the question). A typed `/intent{…}` that is not one of the
   bot's buttons (bot/channels/payloads.py) is not run: the user is answered under the reply contract — asked to
   write the question in words (`clarify`), or refused (`out_of_scope`/`refuse`) when it sets values — and nothing
   of it is stored. Control characters other than tab and newline, lone surrogates and
