@@ -126,6 +126,8 @@ def guarded_intent(
             return FALLBACK, "points back at something unsaid"
         if confidence < _refusal_floor(text) or cues.MARKUP.search(text):
             return FALLBACK, "refusal without a cue"
+        if cues.ASKS_LEGALITY.search(text):  # "平行进口的正品…算不算侵权？": a lawful user's question, read again
+            return FALLBACK, "asks whether it is lawful"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
     if intent in FIXED_REPLIES and names and cues.ELLIPSIS.search(text.strip()):
@@ -141,6 +143,8 @@ def guarded_intent(
             return _best_topic(ranking), "a question about what the service costs"
         if confidence < PERSON_CONFIDENCE and not asked:
             return FALLBACK, "unsure request for a person"
+        if not asked and cues.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"
+            return FALLBACK, "nothing under way, no person asked for"
         return None, None
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
@@ -155,6 +159,8 @@ def guarded_intent(
     if intent == LIVE_DISPUTE and not signs and cues.SERVICE_COMPLAINT.search(text):
         return PERSON, "a complaint about the service"
     if intent == LIVE_DISPUTE and not signs and cues.off_topic(text):
+        if cues.wants_person(text):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
+            return PERSON, "person"
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
         if cues.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request

@@ -182,3 +182,47 @@ def test_an_unsure_cancel_without_a_word_of_stopping_stops_nothing() -> None:
     assert guard("玻璃杯、玻璃餐具", "cancel", 0.49) == "nlu_fallback"
     assert guard("算了 不填了", "cancel", 0.49) is None
     assert guard("点错了", "cancel", 0.95) is None  # a sure reading stands
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平行进口的正品汾酒在欧洲卖算不算侵权？我们是从经销商手里正规拿的货",
+        "跟原告律所谈和解、花钱了事，这样做合法吗",
+        "被TRO以后把产品下架算不算销毁证据？应该怎么保存证据才合规",
+        "Is it legal to sell genuine goods we bought from a distributor in Germany?",
+    ],
+)
+def test_asking_whether_something_is_lawful_is_read_again_not_refused_on_the_classifier_s_word(text: str) -> None:
+    assert guard(text, "harmful_request", 0.99999) == "nlu_fallback"
+
+
+def test_a_refusal_cue_still_refuses_a_question_dressed_as_one_about_the_law() -> None:
+    assert guard("怎么伪造一份购买发票作为先用证据，这样合法吗", "ask_item") == "harmful_request"
+
+
+def test_saying_nothing_has_started_is_no_request_for_a_person() -> None:
+    assert guard("我们只是想提前预算一下，现在还没开始。", "request_human", 0.9999) == "nlu_fallback"
+    # a request in words stands, however early the matter
+    assert guard("还没开始打官司，想约个专家先聊聊", "request_human", 0.9999) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "能帮我联系一个吗",
+        "帮我登记一下，需要专家帮忙评估海外知识产权保险要不要买",
+        "专家库里有做337的律师吗？想请他帮我们做个风险评估，费用可以谈",
+    ],
+)
+def test_asking_for_an_expert_to_do_something_is_a_request_for_a_person(text: str) -> None:
+    assert cues.wants_person(text)
+
+
+def test_asking_for_a_real_person_read_as_a_dispute_is_a_request_not_small_talk() -> None:
+    assert guard("我需要一个真人帮我判断，你的回答我没法拿去给老板汇报", "report_dispute", 0.99) == "request_human"
+
+
+def test_a_customer_who_only_complained_without_a_letter_reports_no_live_dispute() -> None:
+    text = "我们那个老外客户说他们那边有人嫌我们商标跟人家的太像了嘛但是也没发律师函啥的我们要不要管它"
+    assert guard(text, "report_dispute", 0.9999) not in {"report_dispute", "request_human"}

@@ -125,6 +125,35 @@ def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     assert first(replies, "escalation")["priority"] == "normal", replies
 
 
+def test_asking_whether_something_is_lawful_is_never_refused(stack) -> None:
+    replies = chat(stack)("跟原告律所谈和解、花钱了事，这样做合法吗")
+    assert all(c.get("reason") != "refuse" for c in customs(replies)), replies
+    assert "escalation" not in kinds(replies)
+
+
+def test_saying_nothing_has_started_brings_in_no_one_and_the_next_question_is_answered(stack) -> None:
+    send = chat(stack)
+    send("我们在墨西哥打商标异议，律师费大概多少？")
+    assert "escalation" not in kinds(send("只是先做个预算，现在还没开始")), "nothing is under way"
+    replies = send("保险能报销吗")
+    assert kinds(replies) == ["answer"], replies
+    assert any(s.startswith("faq:insurance") for s in first(replies, "answer")["sources"])
+
+
+@pytest.mark.parametrize(
+    "earlier, text",
+    [
+        ("海外知识产权专家顾问是什么", "能帮我联系一个吗"),
+        (None, "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报"),
+    ],
+)
+def test_asking_for_one_of_them_or_for_a_real_person_brings_in_an_expert(stack, earlier, text) -> None:
+    send = chat(stack)
+    if earlier:
+        send(earlier)
+    assert first(send(text), "escalation")["priority"] == "normal"
+
+
 def test_a_long_story_the_nlu_is_sure_of_is_answered_not_asked_back(stack) -> None:
     story = (
         "我们是晋中一家做宠物用品的小公司，在Temu和亚马逊上卖货，今年刚起量。最近同行群里好多人说被美国品牌方起诉，"
