@@ -23,7 +23,8 @@ from typing import Iterable, Mapping, Sequence
 
 from knowledge.asked import Asked
 from knowledge.items import Item
-from knowledge.text import bigrams, filler, tokenize
+from knowledge.homophones import Homophones
+from knowledge.text import bigrams, dictionary_pairs, dictionary_words, filler, tokenize
 
 HEAD_WEIGHT = 0.8
 INTENT_WEIGHT = 0.5
@@ -111,6 +112,7 @@ class Searcher:
         said = [
             [term for text in asked.get(item.id, ()) for term in terms(text) if not filler(term)] for item in self.items
         ]
+        self.homophones = Homophones(heads + bodies, dictionary_pairs(), dictionary_words)
         self.head = Bm25([words + bigrams(text) + more for words, text, more in zip(head_words, heads, said)])
         self.body = Bm25([words + bigrams(text) for words, text in zip(body_words, bodies)])
         # Plain BM25 over what an item says (its title and texts), and over that plus what staff wrote to be found
@@ -131,8 +133,9 @@ class Searcher:
         return [score / possible for score in index.scores(words)]
 
     def text_scores(self, question: str) -> list[float]:
-        """Per item, the weighted share (0–1) of the question the head and body fields match."""
-        words = list(dict.fromkeys(terms(question)))
+        """Per item, the weighted share (0–1) of the question the head and body fields match, sound-alike typos
+        ("知识产全") put right first."""
+        words = list(dict.fromkeys(terms(self.homophones.correct(question))))
         head, body = self._share(self.head, words), self._share(self.body, words)
         return [HEAD_WEIGHT * h + (1 - HEAD_WEIGHT) * b for h, b in zip(head, body)]
 

@@ -73,6 +73,17 @@ def _jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
+@lru_cache(maxsize=1)
+def dictionary_pairs() -> frozenset[str]:
+    """The two-character words of jieba's dictionary and the domain's (not the prefixes jieba keeps beside them)."""
+    return frozenset(word for word, count in _jieba().FREQ.items() if count > 0 and len(word) == 2)
+
+
+def dictionary_words(run: str) -> list[str]:
+    """A run of Chinese characters cut into the dictionary's words, without guessing new ones (a typo is no word)."""
+    return list(_jieba().cut(run, HMM=False))
+
+
 def _stem(word: str) -> str:
     """A deliberately crude English stemmer: enough to match 'patents' with 'patent', 'seized' with 'seize'."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):

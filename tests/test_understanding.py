@@ -154,6 +154,13 @@ def test_asking_for_one_of_them_or_for_a_real_person_brings_in_an_expert(stack, 
     assert first(send(text), "escalation")["priority"] == "normal"
 
 
+def test_a_question_typed_by_its_sound_is_answered_as_if_typed_right(stack) -> None:
+    """ "参占" for 参展 and "知识产全" for 知识产权: the input method's commonest typo, put right before the search."""
+    replies = chat(stack)("去日本参占需要注意啥知识产全问题")
+    assert kinds(replies) == ["answer"], replies
+    assert first(replies, "answer")["sources"][0] in {"faq:fair-preparation", "checklist:general", "faq:fair-us"}
+
+
 def test_a_long_story_the_nlu_is_sure_of_is_answered_not_asked_back(stack) -> None:
     story = (
         "我们是晋中一家做宠物用品的小公司，在Temu和亚马逊上卖货，今年刚起量。最近同行群里好多人说被美国品牌方起诉，"
