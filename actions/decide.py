@@ -245,6 +245,18 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
     hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=SEARCH_DEPTH)
     if reading.intent == LIVE_DISPUTE:
+        previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
+        if (
+            previous is not None
+            and previous.kind != REFERRAL
+            and (cues.off_topic(reading.text) or cues.ME_TOO.search(reading.text))
+        ):
+            # "我们好像也遇到了" after what a TRO freeze is, "我们也被告了" after what a 337 investigation is: the first
+            # steps are the topic's
+            said = " ".join([reading.text, previous.title.zh, ASPECT_WORDS["next"]])
+            found = kb.search(said, intent=topic.intent or next(iter(previous.intents), None), limit=SEARCH_DEPTH)
+            steps = [hit for hit in found if hit.item.id != previous.id and _names_aspect(hit.item, "next")]
+            hits = steps[:1] + [hit for hit in found if hit not in steps[:1]]
         first = hits[0].item if hits and hits[0].text_score >= AGREE_TEXT else None
         return Decision("escalate_urgent", first, related=[h.item for h in hits[1:3]], why="live dispute")
 

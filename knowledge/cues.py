@@ -349,6 +349,38 @@ NOTHING_YET = _any(
     NOT_STARTED.pattern,
 )
 
+#: A question of one clause about no one in particular: "展会上被申请临时禁令怎么办", "337调查被列为被申请人了要不要应诉？".
+#: Every such message in the development sets asks in general; a report of one's own says whose, or tells more
+#: ("…店铺被冻洁了，说是TRO，钱全卡住了").
+SHORT_GENERAL = 30
+_CLAUSE_BREAK = re.compile(r"[，,。.！!；;：:\s]")
+
+
+def asked_in_general(text: str) -> bool:
+    """Whether the message is a short question of one clause that names no one in particular (SHORT_GENERAL)."""
+    stripped = text.strip().rstrip("?？ ")
+    return (
+        0 < len(stripped) <= SHORT_GENERAL
+        and not _CLAUSE_BREAK.search(stripped)
+        and not FIRST_PERSON_NOW.search(stripped)
+        and bool(QUESTION.search(text))
+    )
+
+
+#: The sender saying the matter just explained has happened to it too ("我们好像也遇到了" after what a TRO freeze is):
+#: a live dispute's report, though it names nothing of ours.
+ME_TOO = _any(
+    r"(我们|我|俺们|咱们|我司)(好像|可能|估计|也许|貌似)?(也|同样)(遇到|碰到|遇上|中招|摊上|被(告|冻|封|起诉|投诉|扣|查))",
+    r"(?<![a-z])(happened to us( too)?|same (thing )?(here|with us|happened to us)|we(\'ve| have)? (got|been) (hit|caught) too)(?![a-z])",
+)
+
+#: The enterprise as the right holder, another copying it ("别人仿我们在Amazon上卖，能不能走APEX程序？"): a question
+#: of enforcing its rights, not a dispute brought against it, unless the words carry the signs of one.
+ENFORCING = _any(
+    r"(别人|有人|对方|竞争对手|同行|人家|外国人|老外)(在.{1,12})?(仿|抄|侵犯|盗用|山寨|冒用|用)(了)?(我们|俺们|咱们|咱|我)",
+    r"(?<![a-z])(someone|others|competitors?|a competitor) (is |are |has |have )?(copying|copied|infringing|infringed|using) (our|my)(?![a-z])",
+)
+
 #: Asking whether something is lawful ("平行进口的正品…算不算侵权？", "跟原告谈和解，这样做合法吗"): every such question
 #: in the development sets was a lawful user's, so a refusal the classifier reads into it without a cue is read again.
 ASKS_LEGALITY = _any(

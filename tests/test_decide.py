@@ -183,6 +183,14 @@ def test_a_live_dispute_gets_first_steps_then_an_expert(kb) -> None:
     assert decision.kind == "escalate_urgent"
 
 
+@pytest.mark.parametrize("text", ["我们好像也遇到了", "我们也被告了"])
+def test_saying_the_topic_happened_to_them_too_gets_the_topic_s_first_steps(kb, text: str) -> None:
+    topic = Topic("faq:tro-schedule-a", "ask_marketplace", {}, turn=1)
+    decision = decide(kb, reading(text, "report_dispute"), topic, turn=2)
+    assert decision.kind == "escalate_urgent"
+    assert decision.item is not None and decision.item.id == "faq:tro-first-steps"
+
+
 def test_a_neighbouring_matter_is_referred_with_its_office(kb) -> None:
     decision = decide(kb, reading("出口退税一般多久到账", "out_of_scope"))
     assert decision.kind == "refer" and decision.referral is not None and "12366" in decision.referral.answer.zh

@@ -226,3 +226,28 @@ def test_asking_for_a_real_person_read_as_a_dispute_is_a_request_not_small_talk(
 def test_a_customer_who_only_complained_without_a_letter_reports_no_live_dispute() -> None:
     text = "我们那个老外客户说他们那边有人嫌我们商标跟人家的太像了嘛但是也没发律师函啥的我们要不要管它"
     assert guard(text, "report_dispute", 0.9999) not in {"report_dispute", "request_human"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "亚马逊店铺被TRO冻结是怎么回事？",
+        "337调查被列为被申请人要不要应诉？",
+        "我们在USPTO拿了design patent，别人仿我们在Amazon上卖，能不能走APEX程序？",
+    ],
+)
+def test_a_question_in_general_or_about_enforcing_one_s_own_rights_is_no_live_dispute(text: str) -> None:
+    assert guard(text, "report_dispute", 0.9999) != "report_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我们的亚马逊店铺被TRO冻结了，钱全卡住了，怎么办", "我们被列为337调查的被申请人了，要不要应诉？"],
+)
+def test_an_account_of_one_s_own_stays_a_live_dispute(text: str) -> None:
+    assert guard(text, "report_dispute", 0.9999) in {None, "report_dispute"}
+
+
+def test_saying_it_happened_to_them_too_stays_a_live_dispute_though_it_names_nothing() -> None:
+    assert guard("我们好像也遇到了", "report_dispute", 0.78) is None
+    assert guard("天气好像也不错", "report_dispute", 0.78) == "nlu_fallback"

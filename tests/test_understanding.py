@@ -161,6 +161,14 @@ def test_a_question_typed_by_its_sound_is_answered_as_if_typed_right(stack) -> N
     assert first(replies, "answer")["sources"][0] in {"faq:fair-preparation", "checklist:general", "faq:fair-us"}
 
 
+def test_asking_what_a_freeze_is_is_answered_and_saying_it_happened_to_them_too_brings_in_an_expert(stack) -> None:
+    send = chat(stack)
+    assert "escalation" not in kinds(send("亚马逊店铺被TRO冻结是怎么回事？"))
+    replies = send("我们好像也遇到了")
+    assert first(replies, "escalation")["priority"] == "urgent", replies
+    assert first(replies, "answer")["sources"][0] == "faq:tro-first-steps"
+
+
 def test_a_long_story_the_nlu_is_sure_of_is_answered_not_asked_back(stack) -> None:
     story = (
         "我们是晋中一家做宠物用品的小公司，在Temu和亚马逊上卖货，今年刚起量。最近同行群里好多人说被美国品牌方起诉，"
