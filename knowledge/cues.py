@@ -273,6 +273,7 @@ STRONG_URGENCY = {
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*(不到)?\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日|周|个星期)",
         r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
+        r"(今天|明天|后天|下周|本周|这周|月底)[一二三四五六日天]?\s*(就|便)?(到期|截止|是(最后)?期限|是截止日|是最后一天)",
         r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",

@@ -329,6 +329,7 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "刚接到德国律所的Abmahnung，要我们签一份声明",
         "律师函要求我们在收函之日起20日内书面说明产品结构",
         "对方律师的信我们看了，期限是下周二",
+        "转人工！！海关扣货了 明天就到期",
         "我们就是被调查的那家",
         "Our eBay store was told a court ordered our listings taken down. They settle if we pay in 5 days. Pay?",
         "刚收到一个快递 上面写着summons 说是我们公司被告了 这是真的吗 要是真的咋办啊",  # facts first, then "if"

@@ -120,6 +120,11 @@ def test_a_question_about_the_bot_is_told_what_the_desk_does(stack) -> None:
         assert first(replies, "out_of_scope")["reason"] == "refer"
 
 
+def test_a_request_for_a_person_with_a_deadline_tomorrow_is_urgent(stack) -> None:
+    replies = chat(stack)("找人工！！货被德国海关扣了 后天就到期")
+    assert first(replies, "escalation")["priority"] == "urgent", replies
+
+
 def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     replies = chat(stack)("我对你们的服务很不满意，说好专家联系我，等了两周都没消息")
     assert first(replies, "escalation")["priority"] == "normal", replies
