@@ -18,6 +18,10 @@ ADDED_FILES = ("us_followups.yml", "brands_registrations.yml", "europe_uk.yml", 
 #: entry → (a Chinese, an English) question from its own `questions`, phrased as a general question rather than a
 #: live dispute (which the bot also escalates).
 ASKED = {
+    "faq:eu-design-protection": (
+        "欧盟外观设计有注册的和不注册的两种吗，区别在哪",
+        "What is the difference between a registered and an unregistered EU design?",
+    ),
     "faq:schedule-a-jurisdiction": (
         "schedule a 案子提管辖权异议有用吗，成功率高不高",
         "Can we challenge personal jurisdiction in a Schedule A case in Chicago?",
