@@ -468,9 +468,16 @@ GENERAL_QUESTION = _any(
 
 
 def hypothetical(text: str) -> bool:
-    """Whether the message asks what happens in general ("如果…", "一般…"), in a case that has not happened ("我们还没
-    出事"), or what something is ("区别", "是真的吗"): none is a live dispute's report."""
-    return bool(HYPOTHETICAL.search(text) or NOTHING_YET.search(text) or GENERAL_QUESTION.search(text))
+    """Whether the message asks what happens in general ("如果…", "一般…", or a short question about no one in
+    particular, `asked_in_general`), in a case that has not happened ("我们还没出事"), what something is ("区别", "是真的吗"),
+    or how to enforce the enterprise's own rights (`ENFORCING`): none is a live dispute's report."""
+    return bool(
+        HYPOTHETICAL.search(text)
+        or NOTHING_YET.search(text)
+        or GENERAL_QUESTION.search(text)
+        or asked_in_general(text)
+        or ENFORCING.search(text)
+    )
 
 
 # --- Asking for a person ---------------------------------------------------------------------------------------------

@@ -87,9 +87,8 @@ class Homophones:
             if len(word) > 2:
                 locked |= set(range(start, start + len(word)))
             start += len(word)
-        options: list[
-            tuple[int, int, str, int]
-        ] = []  # (how often the items use the new pair, position, character, partner)
+        # Each option: how often the items use the new pair, the position, the character put there, its partner.
+        options: list[tuple[int, int, str, int]] = []
         for i in range(len(run) - 1):
             if self._typed_right(run[i : i + 2]):
                 continue

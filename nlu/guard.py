@@ -162,8 +162,7 @@ def guarded_intent(
         if cues.wants_person(text):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
             return PERSON, "person"
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
-    general = cues.hypothetical(text) or cues.asked_in_general(text) or cues.ENFORCING.search(text)
-    if intent == LIVE_DISPUTE and not signs and (general or unsure):
+    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
         if cues.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
             return PERSON, "person"
         return _best_topic(ranking), "not a live dispute of the sender's own"
