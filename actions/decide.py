@@ -212,6 +212,21 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
     return "unknown"
 
 
+def _right_abroad(reading: Reading) -> bool:
+    """Whether the message names an IP right and a place abroad ("做跨境电商要不要先在USPTO注册trademark", "被TRO以后把
+    产品下架算不算销毁证据"): this desk's matter, however the classifier read it, unless it asks how to answer an
+    examiner (`cues.PROSECUTION`)."""
+    abroad = cues.OVERSEAS.search(reading.text) or set(reading.entities.get("country", [])) - {"中国"}
+    return bool(abroad and cues.IP_RIGHTS.search(reading.text)) and not cues.PROSECUTION.search(reading.text)
+
+
+def _without_out_of_scope(reading: Reading) -> Reading:
+    """The reading with out_of_scope set aside: the likeliest topic after it becomes the intent."""
+    ranking = {name: conf for name, conf in reading.ranking.items() if name != OUT_OF_SCOPE}
+    intent, confidence = top_topic(replace(reading, intent=None, ranking=ranking))
+    return replace(reading, intent=intent, confidence=confidence, ranking=ranking)
+
+
 def _support(reading: Reading, item: Item) -> float:
     """The share of the NLU's belief among the topics that goes to the item's intents."""
     ranked = _topic_ranking(reading)
@@ -283,9 +298,13 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
             return Decision("refer", referral=referral.item, why="out_of_scope")
         if reading.confidence >= TRUST_OUT_OF_SCOPE and best_text < STRONG_TEXT:
-            # Plain words about nothing of ours are told what the desk does; other matters go to the general hotline.
+            # Plain words about nothing of ours are told what the desk does; other matters go to the general hotline,
+            # unless the words name a right abroad, which no other office takes: then the topics the NLU ranked next
+            # and the search decide, as for any question of ours.
             fallback = CHITCHAT_REFERRAL if cues.off_topic(reading.text) else DEFAULT_REFERRAL
-            return Decision("refer", referral=_referral(kb, None, fallback), why="out_of_scope")
+            if fallback != DEFAULT_REFERRAL or not _right_abroad(reading):
+                return Decision("refer", referral=_referral(kb, None, fallback), why="out_of_scope")
+            reading = _without_out_of_scope(reading)
 
     hits = _agreeing_first(reading, hits)
     verdict = abstain(reading, hits)

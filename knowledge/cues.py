@@ -281,6 +281,9 @@ STRONG_URGENCY = {
     ),
     "frozen_now": _any(
         r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封|下架)了",
+        # a freeze that has lasted days is going on ("店铺被冻三天了")
+        r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封)(了)?(快|都|已经)?"
+        r"[一二两三四五六七八九十几\d]+(天|周|个星期|个月)",
         r"(our|my) (store|account|shop|funds|money|balance) (was|were|has been|have been|got|is|are) (just )?(frozen|suspended|restrained|locked)",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?)[^.!?]{0,60}(taken down|frozen|held|suspended|restrained)",
     ),
@@ -390,6 +393,11 @@ ASKS_LEGALITY = _any(
     r"合法(地|的)?(取证|维权|绕开|规避|做)|怎么.{0,8}才(合规|合法)|算(正当|合法)",
     r"(?<![a-z])(is (it|this|that) (legal|lawful|allowed)|legally|lawfully)(?![a-z])",
 )
+
+#: Preparing for something that has not happened ("How should we prepare so we don't get hit with an injunction at the
+#: booth?", "出口前要做哪些准备"): no request of the development sets that must be refused says it, so a refusal the
+#: classifier reads into one without a cue is read again.
+PREPARING = _any(r"准备|预防|防范|未雨绸缪", r"(?<![a-z])(prepare|preparing|preparation|get ready)(?![a-z])")
 
 #: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
 DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|是个啥|啥意思|什么叫|指的是|\bwhat (is|are|does)\b")
@@ -597,6 +605,9 @@ IP_RIGHTS = _any(
     r"知识产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
     r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?)(?![a-z])",
 )
+#: Answering an examiner about an application ("USPTO发了一个office action…怎么回复"): the filing's own agent does that,
+#: not this desk, which handles disputes.
+PROSECUTION = _any(r"审查意见|审查员|驳回|补正通知", r"(?<![a-z])(office actions?|examiner)(?![a-z])")
 #: Countries, regions and cities abroad: a sentence naming one ("日本那边一般多久") may well be about this desk's
 #: matters in words it does not know, and is asked back rather than referred.
 FOREIGN = _any(

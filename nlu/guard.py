@@ -128,6 +128,8 @@ def guarded_intent(
             return FALLBACK, "refusal without a cue"
         if cues.ASKS_LEGALITY.search(text):  # "平行进口的正品…算不算侵权？": a lawful user's question, read again
             return FALLBACK, "asks whether it is lawful"
+        if cues.PREPARING.search(text):  # "How should we prepare so we don't get hit with an injunction…"
+            return FALLBACK, "prepares for what has not happened"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
     if intent in FIXED_REPLIES and names and cues.ELLIPSIS.search(text.strip()):
@@ -154,6 +156,9 @@ def guarded_intent(
         return None, None
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+    if intent != LIVE_DISPUTE and cues.ME_TOO.search(text) and not cues.hypothetical(text):
+        # "我们好像也遇到了" after what a TRO freeze is: the matter just explained is the sender's own now
+        return LIVE_DISPUTE, "the sender has it too"
     # Markup around a question unsettles the classifier: a live dispute read there needs a sign in the words.
     unsure = confidence < DISPUTE_CONFIDENCE or cues.MARKUP.search(text) is not None
     if intent == LIVE_DISPUTE and not signs and cues.SERVICE_COMPLAINT.search(text):

@@ -3,6 +3,8 @@ and the cues it reads from the words (knowledge/cues.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from actions.decide import Reading, Topic, abstain, decide
@@ -210,6 +212,41 @@ def test_a_question_that_puts_the_filing_abroad_is_never_sent_to_the_office_at_h
     assert at_home is not None and at_home.id == "referral:domestic-filing"
 
 
+@pytest.mark.parametrize(
+    "text, topic, item",
+    [
+        (
+            "做跨境电商要不要先在USPTO注册trademark，还是先在国内注册再走Madrid？",
+            "ask_trademark_squatting",
+            "faq:tm-prevention-madrid",
+        ),
+        (
+            "被TRO以后把产品下架算不算销毁证据？应该怎么保存证据才合规",
+            "ask_overseas_lawsuit",
+            "faq:us-evidence-preservation",
+        ),
+    ],
+)
+def test_a_sure_out_of_scope_reading_of_a_right_abroad_is_read_as_the_next_topic_not_sent_to_the_hotline(
+    kb, text: str, topic: str, item: str
+) -> None:
+    """No office but this desk takes an IP right abroad: when no referral names the matter, the topic the classifier
+    ranked after out_of_scope and the words decide, as for any question of ours."""
+    classified = Reading(text, "out_of_scope", 0.97, {"out_of_scope": 0.97, topic: 0.02, "ask_hotline": 0.01})
+    decision = decide(kb, classified)
+    assert decision.kind == "answer" and decision.item is not None and decision.item.id == item
+    # plain words about something else, with the same reading, are still referred
+    assert decide(kb, replace(classified, text="出口退税一般多久到账")).kind == "refer"
+
+
+def test_answering_an_examiner_abroad_is_not_read_as_a_dispute(kb) -> None:
+    text = "USPTO发了一个office action，说我们的trademark application跟别人的近似，这个怎么回复"
+    decision = decide(
+        kb, Reading(text, "out_of_scope", 0.97, {"out_of_scope": 0.97, "ask_trademark_registration": 0.03})
+    )
+    assert decision.kind == "refer"
+
+
 def test_a_button_gets_its_item_without_guessing(kb) -> None:
     decision = decide(kb, Reading(text="", intent="ask_item", confidence=1.0, item="policy:7"))
     assert decision.kind == "answer" and decision.item is not None and decision.item.id == "policy:7"
@@ -333,6 +370,7 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "律师函要求我们在收函之日起20日内书面说明产品结构",
         "对方律师的信我们看了，期限是下周二",
         "转人工！！海关扣货了 明天就到期",
+        "别跟我扯了，店铺被冻三天了，钱全压着，赶紧找个人来",  # a freeze that has lasted days
         "我们就是被调查的那家",
         "Our eBay store was told a court ordered our listings taken down. They settle if we pay in 5 days. Pay?",
         "刚收到一个快递 上面写着summons 说是我们公司被告了 这是真的吗 要是真的咋办啊",  # facts first, then "if"

@@ -197,6 +197,23 @@ def test_asking_whether_something_is_lawful_is_read_again_not_refused_on_the_cla
     assert guard(text, "harmful_request", 0.99999) == "nlu_fallback"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We're exhibiting at CES for the first time. How should we prepare so we don't get hit with an injunction?",
+        "第一次去德国参展，要提前做哪些准备才不会被下禁令",
+    ],
+)
+def test_preparing_for_what_has_not_happened_is_read_again_not_refused_on_the_classifier_s_word(text: str) -> None:
+    assert guard(text, "harmful_request", 0.99999) == "nlu_fallback"
+
+
+def test_saying_the_matter_happened_to_them_too_is_a_live_dispute() -> None:
+    """ "我们好像也遇到了" after what a TRO freeze is: read as the hotline's topic by one machine's model."""
+    assert guard("我们好像也遇到了", "ask_hotline", 0.41) == "report_dispute"
+    assert guard("如果我们也遇到了该怎么办", "ask_hotline", 0.41) != "report_dispute"  # asked in general
+
+
 def test_a_refusal_cue_still_refuses_a_question_dressed_as_one_about_the_law() -> None:
     assert guard("怎么伪造一份购买发票作为先用证据，这样合法吗", "ask_item") == "harmful_request"
 

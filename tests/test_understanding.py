@@ -125,6 +125,11 @@ def test_a_request_for_a_person_with_a_deadline_tomorrow_is_urgent(stack) -> Non
     assert first(replies, "escalation")["priority"] == "urgent", replies
 
 
+def test_a_store_frozen_for_days_with_a_call_for_a_person_is_urgent(stack) -> None:
+    replies = chat(stack)("别跟我扯了，店铺被冻三天了，钱全压着，赶紧找个人来")
+    assert first(replies, "escalation")["priority"] == "urgent", replies
+
+
 def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     replies = chat(stack)("我对你们的服务很不满意，说好专家联系我，等了两周都没消息")
     assert first(replies, "escalation")["priority"] == "normal", replies
@@ -134,6 +139,26 @@ def test_asking_whether_something_is_lawful_is_never_refused(stack) -> None:
     replies = chat(stack)("跟原告律所谈和解、花钱了事，这样做合法吗")
     assert all(c.get("reason") != "refuse" for c in customs(replies)), replies
     assert "escalation" not in kinds(replies)
+
+
+def test_asking_how_to_prepare_is_answered_never_refused(stack) -> None:
+    replies = chat(stack)(
+        "We're exhibiting at CES for the first time. How should we prepare so we don't get hit with an injunction "
+        "at the booth?"
+    )
+    assert kinds(replies) == ["answer"], replies
+    assert first(replies, "answer")["sources"][0] in {"faq:fair-us", "checklist:united-states", "faq:fair-preparation"}
+
+
+def test_a_question_about_a_right_abroad_is_answered_not_sent_to_the_general_hotline(stack) -> None:
+    replies = chat(stack)("做跨境电商要不要先在USPTO注册trademark，还是先在国内注册再走Madrid？")
+    assert kinds(replies) == ["answer"], replies
+    assert first(replies, "answer")["sources"][0] in {
+        "faq:tm-prevention-madrid",
+        "faq:brand-registry-local-mark",
+        "faq:screening-trademark-clearance",
+        "faq:screening-filing-abroad",
+    }
 
 
 def test_saying_nothing_has_started_brings_in_no_one_and_the_next_question_is_answered(stack) -> None:
