@@ -49,6 +49,10 @@ SUPPORT = 0.15
 SUPPORTED_TEXT = 0.1
 #: Words matching one item this strongly are answered even when the NLU read another topic.
 STRONG_TEXT = 0.28
+#: … or when they match it this well and this many times better than any other item ("斯凯久A案件是啥，为啥那么多中国卖家
+#: 被告" matches the Schedule A item, though its typo keeps it below STRONG_TEXT).
+LEAD_TEXT = 0.2
+LEAD_FACTOR = 2.5
 #: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
 #: little to pick one.
 MIN_WORDS_ALONE = 2
@@ -207,6 +211,8 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
         return "answer"
     if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
         return "answer"
+    if intent != OUT_OF_SCOPE and _leads(hits) and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
+        return "answer"
     if best.text_score >= SUGGEST_TEXT or (confidence >= SUGGEST_INTENT and best.text_score > 0):
         return "clarify"
     return "unknown"
@@ -225,6 +231,12 @@ def _without_out_of_scope(reading: Reading) -> Reading:
     ranking = {name: conf for name, conf in reading.ranking.items() if name != OUT_OF_SCOPE}
     intent, confidence = top_topic(replace(reading, intent=None, ranking=ranking))
     return replace(reading, intent=intent, confidence=confidence, ranking=ranking)
+
+
+def _leads(hits: Sequence[Hit]) -> bool:
+    """Whether the words match the best item well and far better than any other (LEAD_TEXT, LEAD_FACTOR)."""
+    others = [hit.text_score for hit in hits[1:] if hit.item.id != hits[0].item.id]
+    return hits[0].text_score >= LEAD_TEXT and hits[0].text_score >= LEAD_FACTOR * max(others, default=0.0)
 
 
 def _support(reading: Reading, item: Item) -> float:

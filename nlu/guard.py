@@ -148,6 +148,15 @@ def guarded_intent(
         if not asked and cues.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"
             return FALLBACK, "nothing under way, no person asked for"
         return None, None
+    if (
+        intent in {LIVE_DISPUTE, OUT_OF_SCOPE}
+        and not signs
+        and len(text.strip()) <= cues.SHORT_GENERAL
+        and cues.POINTING_BACK.search(text)
+        and not cues.IP_RIGHTS.search(text)
+    ):
+        # "嗯 就是那个 我们那个事儿 上回说的那个 现在咋样了嘛": something unsaid, neither a dispute told nor another matter
+        return FALLBACK, "points back at something unsaid"
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.

@@ -122,6 +122,19 @@ def test_words_that_match_one_item_strongly_are_answered_whatever_the_intent(kb)
     assert abstain(reading("337调查是什么", "ask_overseas_lawsuit", 0.5), [hit(kb, "faq:337-what", 0.6)]) == "answer"
 
 
+def test_words_matching_one_item_far_better_than_any_other_are_answered(kb) -> None:
+    """ "斯凯久A案件是啥…": the typo keeps the Schedule A item below a strong match, but no other item comes near."""
+    text = "斯凯久A案件是啥，为啥那么多中国卖家被告"
+    lawsuit = reading(text, "ask_overseas_lawsuit", 0.84)
+    assert abstain(lawsuit, [hit(kb, "faq:tro-schedule-a", 0.26), hit(kb, "faq:tro-default", 0.09)]) == "answer"
+    # a neighbour close behind, or a match too weak to lead, is only offered
+    assert abstain(lawsuit, [hit(kb, "faq:tro-schedule-a", 0.26), hit(kb, "faq:tro-default", 0.15)]) == "clarify"
+    assert abstain(lawsuit, [hit(kb, "faq:tro-schedule-a", 0.15), hit(kb, "faq:tro-default", 0.02)]) == "clarify"
+    # nor does a lead answer what the classifier is sure is not ours
+    elsewhere = reading(text, "out_of_scope", 0.84)
+    assert abstain(elsewhere, [hit(kb, "faq:tro-schedule-a", 0.26), hit(kb, "faq:tro-default", 0.09)]) != "answer"
+
+
 def test_nothing_close_is_admitted(kb) -> None:
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), []) == "unknown"
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), [hit(kb, "faq:337-what", 0.01)]) == "unknown"

@@ -208,6 +208,19 @@ def test_preparing_for_what_has_not_happened_is_read_again_not_refused_on_the_cl
     assert guard(text, "harmful_request", 0.99999) == "nlu_fallback"
 
 
+@pytest.mark.parametrize("intent", ["report_dispute", "out_of_scope"])
+@pytest.mark.parametrize(
+    "text", ["嗯 就是那个 我们那个事儿 上回说的那个 现在咋样了嘛", "嗯那个就是 我们那个 外国那个事 怎么整"]
+)
+def test_pointing_back_at_something_unsaid_is_asked_back_neither_escalated_nor_referred(text: str, intent: str) -> None:
+    assert guard(text, intent, 0.99) == "nlu_fallback"
+
+
+def test_pointing_back_beside_a_sign_or_a_right_keeps_its_reading() -> None:
+    assert guard("上次说的那个事 店铺被冻三天了", "report_dispute", 0.99) is None
+    assert guard("上回说的那个商标的事 怎么整", "out_of_scope", 0.99) is None
+
+
 def test_saying_the_matter_happened_to_them_too_is_a_live_dispute() -> None:
     """ "我们好像也遇到了" after what a TRO freeze is: read as the hotline's topic by one machine's model."""
     assert guard("我们好像也遇到了", "ask_hotline", 0.41) == "report_dispute"

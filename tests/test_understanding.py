@@ -130,6 +130,17 @@ def test_a_store_frozen_for_days_with_a_call_for_a_person_is_urgent(stack) -> No
     assert first(replies, "escalation")["priority"] == "urgent", replies
 
 
+def test_pointing_back_at_something_unsaid_is_asked_back(stack) -> None:
+    replies = chat(stack)("嗯 就是那个 我们那个事儿 上回说的那个 现在咋样了嘛")
+    assert kinds(replies) == ["clarify"], replies
+
+
+def test_a_transliterated_name_the_words_still_match_best_by_far_is_answered(stack) -> None:
+    replies = chat(stack)("斯凯久A案件是啥，为啥那么多中国卖家被告")
+    assert kinds(replies) == ["answer"], replies
+    assert first(replies, "answer")["sources"][0] == "faq:tro-schedule-a"
+
+
 def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     replies = chat(stack)("我对你们的服务很不满意，说好专家联系我，等了两周都没消息")
     assert first(replies, "escalation")["priority"] == "normal", replies
