@@ -544,7 +544,7 @@ PERSON = _any(
     r"预约|约(个|一下|一位|位)?(时间|专家|律师|面谈|咨询|call|电话|视频)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|让他|让她|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
     r"派(个|一个|一位)?(人|专家|律师|老师)来(我们|我)?(公司|厂|工厂|单位)|(?<!找)上门(服务|指导|咨询|看|谈|聊|拜访|辅导)|(能|可以|请|麻烦|希望|安排|派|要求).{0,6}上门|来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
-    r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工|真人|活人|(跟|和|找)个?人(说话|聊|谈)|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)",
+    r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工(?!智能)|真人|活人|(跟|和|找)个?人(说话|聊|谈)|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)(?!.{0,2}(之前|以前|前要))",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮|评估|把关|做.{0,8}(培训|评估|分析|排查|检索))",
     r"(想|要|希望|能不能|可以|直接)(和|跟|同|与)[^，。？！,.?!]{1,10}(专家|律师|顾问|老师)(们)?.{0,4}(聊|谈|沟通|交流)(?!过|了)",
@@ -570,6 +570,22 @@ PERSON = _any(
     r"(?<!always )(?<!do i )(?<!do we )(?<!does it )(?<!does one )(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
     r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
     r"(arrange|schedule|organi[sz]e|set up) (a |an )?(consultation|meeting|call|visit|video call)|video call|zoom|teams meeting",
+    # more ways of asking: an advisor's contacts, booking one, a call-back in other words, the machine refused
+    r"(给我|发我|告诉我)(一个|个|一位)?(专家|律师|顾问|老师)的?(微信|电话|手机|联系方式)",
+    r"(帮我|给我|麻烦|那就|那你)?约(一个|个|一位)(吧|专家|律师|顾问|老师)|那就约|(帮我|给我|麻烦)约(一下|个|一个)?吧|"
+    r"约(周|星期|下周|明天|后天)|预(跃|越|月)(一个|个|一位)?(专家|律师|顾问)",
+    r"(不想|不要|别)(再)?(跟|和|让)?机器(人)?(说|聊|回)|机器人(不行|说不|没用|太笨)|(给我|帮我)?接(个)?(专家|人工|真人|律师)|"
+    r"(想|要)跟人说|(转|装|专)(人工|人公)|(要|找|转|接)人工|(叫|让|找)(你们)?(的)?(负责人|领导|主管|经理)(来)?",
+    r"找人(问|聊|咨询|谈)|找个.{0,12}(专家|律师|顾问|老师).{0,8}(聊|谈|帮|看|联系)|明白人|负责任的人|专人(联系|对接|跟进)|帮我登记",
+    r"(内|前|之前|尽快)联系我|让.{0,14}(专家|老师|律师|顾问|人)(来)?.{0,4}(联系|打给|回复)我|加我(微信|好友)|换(一个|个|一位)(专家|律师|顾问|老师)",
+    r"(懂|熟悉|擅长|做过|办过|精通).{0,30}(的)?(专家|律师|顾问|老师|expert|advisor|adviser|lawyer|attorney)",
+    r"(match|对接|安排|推荐)(一个|个|一位|位)\s*.{0,20}(expert|advisor|adviser|lawyer|attorney|专家|律师|顾问)",
+    r"(安排|约|预约)(一次|个|一个)?\s*.{0,8}(专家咨询|consultation|meeting|会议|视频|通话|面谈)|request a consultation|consult(ation)? with an? (expert|advisor)",
+    r"(专家|老师|顾问|律师).{0,10}(做|来|给我们|到我们).{0,10}(培训|讲座|讲一讲|讲讲)|(来|到)我们(公司|协会|厂).{0,8}(培训|讲|看)|有没有人能来",
+    r"派(个|一个|一位)?(人|专家|律师|老师)(到|来)(我们|我|贵|咱)|上门来|我要(律师|专家|人工|真人)",
+    r"(怎么|如何)(联系|找到|约)(你们的)?.{0,12}(专家|顾问|律师)",
+    r"(have|get) (an |one of your |a |your )?(expert|advisor|adviser|lawyer|attorney|someone).{0,40}(email|call|contact|reach|review)|call ?back|(email|contact|reach) me at|"
+    r"(could|can|would) (one of )?(your|an?) (experts?|advisors?|advisers?|lawyers?|attorneys?) (please )?(email|call|contact|phone|ring)",
 )
 #: What marks a message as a question: a form's answer that has it is a question asked meanwhile ("下一步呢").
 QUESTION = re.compile(

@@ -421,6 +421,10 @@ def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
         "Can a company respond to a cease-and-desist letter on its own, or does it always need a lawyer?",
         "今天开会时老板突然问我：产品被亚马逊下架了应该找谁",
         "领导开会说让大家都去看看智南针网",
+        "337调查需要派人去美国出庭吗",
+        "省里的培训我们能不能派人去学",
+        "人工智能会不会取代律师",
+        "找专家咨询之前要准备哪些材料",
     ],
 )
 def test_mentions_of_people_are_not_requests_for_one(text: str) -> None:
@@ -498,6 +502,16 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
         "我要投诉，一上午没人理",
         "说好专家联系我，等了两周都没消息",
         "我要找你们负责的领导",
+        # written for this test, in the ways only the classifier read a request on the development sets
+        "能给我一个律师的电话吗，我自己打",
+        "好，那就约下周一上午吧",
+        "别让机器人回了，给我接个律师",
+        "帮我转人公",
+        "有没有熟悉韩国外观设计的expert，想约个meeting",
+        "让负责商标的老师尽快联系我",
+        "能不能派个人到我们厂里看看模具",
+        "想请专家来我们公司给业务员做个培训",
+        "Could one of your advisors email me about our Japanese trademark?",
     ],
 )
 def test_requests_for_a_person_in_other_words_are_read(text: str) -> None:

@@ -154,6 +154,11 @@ def test_a_transliterated_name_the_words_still_match_best_by_far_is_answered(sta
     assert first(replies, "answer")["sources"][0] == "faq:tro-schedule-a"
 
 
+@pytest.mark.parametrize("text", ["别让机器人回了，给我接个律师", "能给我一个专家的电话吗，我自己打过去"])
+def test_asking_for_a_person_in_everyday_words_brings_in_one(stack, text) -> None:
+    assert first(chat(stack)(text), "escalation")["priority"] == "normal"
+
+
 def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     replies = chat(stack)("我对你们的服务很不满意，说好专家联系我，等了两周都没消息")
     assert first(replies, "escalation")["priority"] == "normal", replies
