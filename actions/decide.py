@@ -53,6 +53,11 @@ STRONG_TEXT = 0.28
 #: 被告" matches the Schedule A item, though its typo keeps it below STRONG_TEXT).
 LEAD_TEXT = 0.2
 LEAD_FACTOR = 2.5
+#: … or when the likeliest CONSENSUS_ITEMS items all answer one topic and the best matches this well.
+CONSENSUS_ITEMS = 3
+CONSENSUS_TEXT = 0.1
+#: … in a question of at least this many words: '{"text":"337"' matches the 337 items, all of one topic, but says nothing.
+MIN_WORDS_CONSENSUS = 3
 #: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
 #: little to pick one.
 MIN_WORDS_ALONE = 2
@@ -211,7 +216,10 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
         return "answer"
     if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
         return "answer"
-    if intent != OUT_OF_SCOPE and _leads(hits) and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
+    words = len(set(tokenize(reading.text)))
+    if intent != OUT_OF_SCOPE and (
+        (_leads(hits) and words >= MIN_WORDS_ALONE) or (_agree(hits) and words >= MIN_WORDS_CONSENSUS)
+    ):
         return "answer"
     if best.text_score >= SUGGEST_TEXT or (confidence >= SUGGEST_INTENT and best.text_score > 0):
         return "clarify"
@@ -237,6 +245,15 @@ def _leads(hits: Sequence[Hit]) -> bool:
     """Whether the words match the best item well and far better than any other (LEAD_TEXT, LEAD_FACTOR)."""
     others = [hit.text_score for hit in hits[1:] if hit.item.id != hits[0].item.id]
     return hits[0].text_score >= LEAD_TEXT and hits[0].text_score >= LEAD_FACTOR * max(others, default=0.0)
+
+
+def _agree(hits: Sequence[Hit]) -> bool:
+    """Whether the likeliest items all answer one topic and the best matches the words fairly well (CONSENSUS_TEXT):
+    the search's own evidence of the topic, when the classifier is unsure."""
+    distinct = _distinct([hit.item for hit in hits])[:CONSENSUS_ITEMS]
+    if len(distinct) < CONSENSUS_ITEMS or hits[0].text_score < CONSENSUS_TEXT:
+        return False
+    return bool(set.intersection(*(set(item.intents) for item in distinct)))
 
 
 def _support(reading: Reading, item: Item) -> float:

@@ -323,6 +323,12 @@ STRONG_URGENCY = {
         r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
+        # a time limit however it is said: "十天之内回话", "72小时内要交", "只给了十天", "限期7天", "deadline是本周五"
+        r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个礼拜|礼拜|小时|business days|days|hours)\s*(之内|以内|内)"
+        r".{0,10}(回话|答便|答辨|答副|应速|表态|提交|提供|联系|交|respond|reply|answer|settle|下架|赔)",
+        r"只给了?\s*[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|周|个星期|个礼拜)|(?<!宽)限期|"
+        r"deadline\s*(是|为|:|：)\s*(今天|明天|后天|本周|这周|下周|周|星期|月底|\d+\s*(月|号|日|/))",
+        r"(今天|明天|后天|下周|本周|这周|月底)[一二三四五六日天]?\s*(就)?(结束|截止)",
     ),
     "frozen_now": _any(
         r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封|下架)了",
@@ -331,6 +337,11 @@ STRONG_URGENCY = {
         r"[一二两三四五六七八九十几\d]+(天|周|个星期|个月)",
         r"(our|my) (store|account|shop|funds|money|balance) (was|were|has been|have been|got|is|are) (just )?(frozen|suspended|restrained|locked)",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?)[^.!?]{0,60}(taken down|frozen|held|suspended|restrained)",
+        # typed as it sounds ("被冻洁了", "被东结了"), said by what it does ("钱都提不出来"), or in English words
+        r"(店铺|账号|账户|店|资金|货款|回款|钱)(都|全)?(被|给)(平台)?((东|动)(结|洁|接)|冻(洁|接))了|"
+        r"钱(都|全|全部)?(提|取|拿)不出来|钱(都|全|全部)?(卡住|锁住|冻着)|回款全没了",
+        r"被(?!告)[^。！？!?，,]{0,10}(freeze|suspend|take ?down|deactivate|restrict)(ed|d)?了?(?![a-z])",
+        r"(our|my) (\w+ )?(store|account|shop|listings?|funds?|payouts?|PayPal|ASINs?)[^.!?]{0,60}(deactivated|inactive|on hold)",
     ),
     "frozen_sum": _any(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
@@ -352,6 +363,8 @@ STRONG_URGENCY = {
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
         r"named (as )?(a |one of the )?(respondents?|defendants?)",
+        r"(收到|接到|寄到|送到|寄来|发来)[^。！？!?]{0,30}(起(诉|述|速|素)(书|状)|(传|穿)票)|(起(诉|述|速|素)(书|状)|(传|穿)票)[^。！？!?]{0,8}(寄到|送到|到了)",
+        r"(?<!not )(?<!n't )(got|been|was|were) served(?! on the)",
     ),
     "fair_now": _any(
         r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show|messe|exhibiting).{0,40}(禁令|查抄|扣押|扣走|收走|拿走|带走|抄走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
@@ -361,6 +374,10 @@ STRONG_URGENCY = {
     "goods_held": _any(
         r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|卡住|detained|seized)",
         r"(our|my) (goods|shipment|container|products|parcels?) (were|was|have been|got|are being) (detained|seized|held|stopped)",
+        r"(货|货物|集装箱|柜子|样品|展品|产品)[^。！？!?，,]{0,14}(海关|海观|customs)[^。！？!?，,]{0,4}(被|叫|给)?"
+        r"(扣了|扣住|扣下|扣押了|扣压了|扣留了|查扣了|查口了|封了|扣着)",
+        r"海关(给|把)?(扣了|扣下|扣住|查扣了)(我们|俺们|我司|我的)|海关(给|把)(我们|俺们)的?(货|货物)?(扣|查扣)(了|下|住)",
+        r"(customs|CBP)[^.!?]{0,40}(detained|seized|held|stopped) (our|my|the)",
     ),
 }
 #: Signs that mark a live dispute only when the message speaks of the enterprise's own situation.
@@ -372,7 +389,7 @@ WEAK_URGENCY = {
 }
 FIRST_PERSON_NOW = _any(
     r"我们|我司|我的|我家|我厂|咱们|咱家|本公司|我公司|俺们|我(?!想|要问|问)",
-    r"\b(we|our|us|my|i)\b",
+    r"\b(we|our|my|i)\b|(?-i:\b[uU]s\b)",  # "US" is the country, not "us"
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
 HYPOTHETICAL = _any(

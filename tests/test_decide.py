@@ -135,6 +135,28 @@ def test_words_matching_one_item_far_better_than_any_other_are_answered(kb) -> N
     assert abstain(elsewhere, [hit(kb, "faq:tro-schedule-a", 0.26), hit(kb, "faq:tro-default", 0.09)]) != "answer"
 
 
+def test_the_likeliest_items_all_answering_one_topic_are_answered_when_the_classifier_is_unsure(kb) -> None:
+    """ "去日本参占需要注意啥知识产全问题": one machine's model read the hotline; the three likeliest items are all the
+    trade fairs', and the best matches the words fairly well."""
+    unsure = Reading(
+        "去日本参占需要注意啥知识产全问题",
+        "nlu_fallback",
+        0.4,
+        {"nlu_fallback": 0.4, "ask_hotline": 0.36, "register_exhibition": 0.13, "ask_training": 0.12},
+    )
+    fairs = [hit(kb, "faq:fair-preparation", 0.17), hit(kb, "faq:province-exhibition-service", 0.15)]
+    assert abstain(unsure, [*fairs, hit(kb, "faq:fair-us", 0.15)]) == "answer"
+    # items of different topics, or a best match too weak, are only offered
+    assert abstain(unsure, [*fairs, hit(kb, "faq:337-what", 0.15)]) == "clarify"
+    assert (
+        abstain(unsure, [hit(kb, "faq:fair-preparation", 0.09), *fairs[1:], hit(kb, "faq:fair-us", 0.08)]) == "clarify"
+    )
+    # and a payload of two words says too little, whatever it matches
+    payload = replace(unsure, text='{"text":"337"')
+    three = [hit(kb, "faq:337-what", 0.2), hit(kb, "faq:337-timeline", 0.15), hit(kb, "faq:337-costs", 0.15)]
+    assert abstain(payload, three) == "clarify"
+
+
 def test_nothing_close_is_admitted(kb) -> None:
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), []) == "unknown"
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), [hit(kb, "faq:337-what", 0.01)]) == "unknown"
@@ -368,6 +390,14 @@ def test_after_a_referral_a_question_about_this_desks_matters_is_read_on_its_own
         "We haven't received a warning letter yet, but how should we answer one with a 14-day deadline?",
         "看到新闻说好多卖家被起诉、店铺被冻结了，我们刚开店，怎么防",
         "如果 我们被起诉了 怎么办",  # voice input: the hypothetical opener governs the clauses after it
+        # beside the signs added for the ways only the classifier read a live dispute
+        "平行进口的货会被海关扣吗",
+        "出口的货在国外被海关扣押，权利人和海关各自能做什么",
+        "美国商标过了宽限期还能补交维持文件吗",
+        "为什么法院不通知被告就直接freeze资产？",
+        "PCT进入美国national phase的deadline是30个月还是31个月？",
+        "The platform froze us but we have not been served yet. Can we still withdraw?",
+        "Can PayPal release funds that were frozen by a US court order?",
     ],
 )
 def test_general_questions_carry_no_urgency(text: str) -> None:
@@ -400,6 +430,17 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
         "对方律师的信我们看了，期限是下周二",
         "转人工！！海关扣货了 明天就到期",
         "别跟我扯了，店铺被冻三天了，钱全压着，赶紧找个人来",  # a freeze that has lasted days
+        # written for this test, in the ways only the classifier read a live dispute on the development sets
+        "我们速卖通的店被冻洁了，回款全没了",  # typed as it sounds, said by what it does
+        "俺们的钱都提不出来了 说是美国法院弄的",
+        "我们的PayPal被freeze了，说是有个court order",
+        "Our Walmart payouts have been on hold since Friday",
+        "法院的穿票寄到厂里了 全是英文",
+        "We got served with a complaint in Texas yesterday",
+        "样品在汉堡海关被扣下了，说是侵犯外观",
+        "对方限期五天让我们下架",
+        "律师邮件说七天之内要我们表态",
+        "the deadline是下周三，签不签？",
         "我们就是被调查的那家",
         "Our eBay store was told a court ordered our listings taken down. They settle if we pay in 5 days. Pay?",
         "刚收到一个快递 上面写着summons 说是我们公司被告了 这是真的吗 要是真的咋办啊",  # facts first, then "if"

@@ -159,6 +159,18 @@ def test_asking_for_a_person_in_everyday_words_brings_in_one(stack, text) -> Non
     assert first(chat(stack)(text), "escalation")["priority"] == "normal"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们速卖通的店被冻洁了，回款全没了",
+        "样品在汉堡海关被扣下了，说是侵犯外观",
+        "We got served with a complaint in Texas yesterday",
+    ],
+)
+def test_a_live_dispute_typed_as_it_sounds_or_in_other_words_is_urgent(stack, text) -> None:
+    assert first(chat(stack)(text), "escalation")["priority"] == "urgent"
+
+
 def test_a_complaint_about_the_service_brings_in_a_person(stack) -> None:
     replies = chat(stack)("我对你们的服务很不满意，说好专家联系我，等了两周都没消息")
     assert first(replies, "escalation")["priority"] == "normal", replies
