@@ -643,7 +643,7 @@ OVERSEAS = _any(
     r"海外|国外|境外|外国|出口|跨境|欧州|缺席判决|承认和执行|亚马逊|速卖通|美国|欧盟|欧洲|德国|日本|英国|337|ITC|USPTO|EUIPO|WIPO|马德里|"
     r"(?<![a-z])(amazon|ebay|walmart|temu|shein|tiktok|schedule a|tro|abroad|overseas|foreign|us|eu)(?![a-z])",
     r"拉斯维加斯|纽约|洛杉矶|芝加哥|汉诺威|柏林|法兰克福|杜塞尔多夫|科隆|慕尼黑|巴黎|米兰|伦敦|东京|迪拜|新加坡|"
-    r"(?<![a-z])(ces|ifa|restraining order|injunction|court|lawyer|attorney|booth|customs)(?![a-z])",
+    r"(?<![a-z])(ces|ifa|restraining order|injunction|court|lawyer|attorney|booth|customs|cease[- ]and[- ]desist|trade dress)(?![a-z])",
 )
 
 
@@ -680,8 +680,8 @@ POINTING_BACK = _any(
 #: Rights this desk handles, named: a live dispute over one of them is ours even when the classifier read the message
 #: as out of scope (a seizure or a court alone may be a customs declaration or a debt).
 IP_RIGHTS = _any(
-    r"知识产权|专利|商标|版权|著作权|外观设计|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
-    r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?)(?![a-z])",
+    r"知识产权|专利|商标|版权|著作权|外观设计|实用新型|商业秘密|侵权|侵犯|仿冒|假冒|抢注|337|ITC|TRO|禁令|地理标志|Schedule ?A",
+    r"(?<![a-z])(patents?|trademarks?|copyrights?|infring\w*|counterfeit\w*|tro|injunctions?|utility models?|trade secrets?|trade dress)(?![a-z])",
 )
 #: Answering an examiner about an application ("USPTO发了一个office action…怎么回复"): the filing's own agent does that,
 #: not this desk, which handles disputes.

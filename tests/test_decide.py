@@ -276,6 +276,12 @@ def test_a_question_that_puts_the_filing_abroad_is_never_sent_to_the_office_at_h
             "ask_overseas_lawsuit",
             "faq:us-evidence-preservation",
         ),
+        # a cease-and-desist letter is written abroad; trade dress is a right
+        (
+            "对方发了一封cease and desist letter，说我们侵犯trade dress，要怎么判断",
+            "ask_overseas_lawsuit",
+            "faq:letter-first-steps",
+        ),
     ],
 )
 def test_a_sure_out_of_scope_reading_of_a_right_abroad_is_read_as_the_next_topic_not_sent_to_the_hotline(
