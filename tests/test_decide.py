@@ -157,6 +157,13 @@ def test_the_likeliest_items_all_answering_one_topic_are_answered_when_the_class
     assert abstain(payload, three) == "clarify"
 
 
+@pytest.mark.parametrize("text", ["337", "\\x00\\x00\\x1b[31m%s%s%n\\x1b[0m", "👍👍", "1111"])
+def test_a_message_without_a_word_is_asked_back_whatever_the_classifier_read(kb, text: str) -> None:
+    """No author of the hard sets expected anything but a question back for a number, an escape code or an emoji."""
+    assert decide(kb, reading(text, "ask_337", 0.99)).kind == "clarify"
+    assert decide(kb, reading(text, "out_of_scope", 0.99)).kind == "clarify"
+
+
 def test_nothing_close_is_admitted(kb) -> None:
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), []) == "unknown"
     assert abstain(reading("啊啊啊", "nlu_fallback", 0.2), [hit(kb, "faq:337-what", 0.01)]) == "unknown"

@@ -120,7 +120,16 @@ def test_an_instruction_hidden_in_base64_or_in_role_tags_is_refused(stack, text)
     assert (first(replies, "out_of_scope")["reason"], first(replies, "out_of_scope")["sources"]) == ("refuse", [])
 
 
-@pytest.mark.parametrize("text", ["TRO TRO TRO TRO TRO TRO TRO TRO", "zxcvbnm,./", "sdfgh 专利 xcvb", "ghjk 冻 trr 号"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TRO TRO TRO TRO TRO TRO TRO TRO",
+        "zxcvbnm,./",
+        "sdfgh 专利 xcvb",
+        "ghjk 冻 trr 号",
+        "\\x00\\x1b[31m%s%s%n\\x1b[0m",
+    ],
+)
 def test_noise_is_asked_back_never_refused_or_escalated(stack, text) -> None:
     assert kinds(chat(stack)(text)) == ["clarify"]
 
