@@ -411,6 +411,9 @@ def test_after_a_referral_a_question_about_this_desks_matters_is_read_on_its_own
         "PCT进入美国national phase的deadline是30个月还是31个月？",
         "The platform froze us but we have not been served yet. Can we still withdraw?",
         "Can PayPal release funds that were frozen by a US court order?",
+        "店铺为什么会被suspend",
+        "What happens after a complaint was served?",
+        "What happens when customs detained the goods?",
     ],
 )
 def test_general_questions_carry_no_urgency(text: str) -> None:
@@ -479,6 +482,13 @@ def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
         "省里的培训我们能不能派人去学",
         "人工智能会不会取代律师",
         "找专家咨询之前要准备哪些材料",
+        "展会前联系我们的客户怎么办",
+        "展会大约一周后召开会议",
+        "客户来我们厂看过样品，现在说我们侵权",
+        "我要律师函模板",
+        "直接律师函回复可以吗",
+        "老板让经理去处理这个337案子",
+        "我们找人问过了",
     ],
 )
 def test_mentions_of_people_are_not_requests_for_one(text: str) -> None:
