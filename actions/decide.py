@@ -214,9 +214,9 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
         return "answer"
     if intent != OUT_OF_SCOPE and _support(reading, best.item) >= SUPPORT and best.text_score >= SUPPORTED_TEXT:
         return "answer"
-    if best.text_score >= STRONG_TEXT and len(set(tokenize(reading.text))) >= MIN_WORDS_ALONE:
-        return "answer"
     words = len(set(tokenize(reading.text)))
+    if best.text_score >= STRONG_TEXT and words >= MIN_WORDS_ALONE:
+        return "answer"
     if intent != OUT_OF_SCOPE and (
         (_leads(hits) and words >= MIN_WORDS_ALONE) or (_agree(hits) and words >= MIN_WORDS_CONSENSUS)
     ):
@@ -230,8 +230,13 @@ def _right_abroad(reading: Reading) -> bool:
     """Whether the message names an IP right and a place abroad ("做跨境电商要不要先在USPTO注册trademark", "被TRO以后把
     产品下架算不算销毁证据"): this desk's matter, however the classifier read it, unless it asks how to answer an
     examiner (`cues.PROSECUTION`)."""
-    abroad = cues.OVERSEAS.search(reading.text) or set(reading.entities.get("country", [])) - {"中国"}
+    abroad = cues.OVERSEAS.search(reading.text) or _countries_abroad(reading)
     return bool(abroad and cues.IP_RIGHTS.search(reading.text)) and not cues.PROSECUTION.search(reading.text)
+
+
+def _countries_abroad(reading: Reading) -> set[str]:
+    """The countries the message names other than China."""
+    return set(reading.entities.get("country", [])) - {"中国"}
 
 
 def _without_out_of_scope(reading: Reading) -> Reading:
@@ -315,7 +320,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return followed
     if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
         return Decision("refer", referral=referral.item, why="referral words")
-    if cues.inside_china(reading.text) and not set(reading.entities.get("country", [])) - {"中国"}:
+    if cues.inside_china(reading.text) and not _countries_abroad(reading):
         domestic = kb.referrals(reading.text + " 国内", limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
 
@@ -392,11 +397,7 @@ def _follow_up(
     asked = cues.follow_up(reading.text)
     if previous.kind == REFERRAL:
         return _after_referral(reading, previous, asked, hits, bare=_bare(reading.text, topic, turn))
-    if (
-        asked is not None
-        and cues.inside_china(reading.text)
-        and not set(reading.entities.get("country", [])) - {"中国"}
-    ):
+    if asked is not None and cues.inside_china(reading.text) and not _countries_abroad(reading):
         # "那国内的呢" after a question about a US trademark: the same matter at home, which another office handles
         domestic = kb.referrals(" ".join([reading.text, previous.title.zh, "国内"]), limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="follow-up at home")
@@ -449,7 +450,7 @@ def _after_referral(
     few words may match some item's, but they ask about the referral."""
     if asked is None or cues.IP_MATTERS.search(reading.text) or cues.FOREIGN.search(reading.text):
         return None
-    if set(reading.entities.get("country", [])) - {"中国"} or (not bare and abstain(reading, hits) == "answer"):
+    if _countries_abroad(reading) or (not bare and abstain(reading, hits) == "answer"):
         return None
     return Decision("refer", referral=referral, why="follow-up")
 
