@@ -92,6 +92,12 @@ BARE_CHARS = 6
 #: A follow-up is read on its own when the NLU is this sure of a topic and the words match an item this well.
 STANDALONE_INTENT = 0.8
 STANDALONE_TEXT = 0.25
+#: The topics and the dispute type of trade fairs abroad: a follow-up naming another country is answered from that
+#: country's pre-show checklist, when it asks about the fair itself or how to prepare (not its time or cost).
+FAIR_INTENTS = frozenset({"ask_exhibition", "ask_fair_dispute"})
+FAIR_DISPUTE = "展会纠纷"
+FAIR_ASPECTS = frozenset({None, "prevent", "next"})
+CHECKLIST = "checklist"
 #: Extra words that steer the search towards an aspect of the topic ("要多久" → the items on timelines).
 ASPECT_WORDS = {
     "time": "多久 时间 期限 周期 阶段 how long timeline duration",
@@ -215,7 +221,9 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
     if intent != OUT_OF_SCOPE and _support(reading, best.item) >= SUPPORT and best.text_score >= SUPPORTED_TEXT:
         return "answer"
     words = len(set(tokenize(reading.text)))
-    if best.text_score >= STRONG_TEXT and words >= MIN_WORDS_ALONE:
+    # one word asked about ("TRO是啥") is a question when it asks what the word is
+    asks_what = words == 1 and bool(cues.DEFINITION.search(reading.text))
+    if best.text_score >= STRONG_TEXT and (words >= MIN_WORDS_ALONE or asks_what):
         return "answer"
     if intent != OUT_OF_SCOPE and (
         (_leads(hits) and words >= MIN_WORDS_ALONE) or (_agree(hits) and words >= MIN_WORDS_CONSENSUS)
@@ -329,6 +337,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
             if cues.off_topic(reading.text):
                 return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="off topic")
             return Decision("clarify", why="no known word")
+        if cues.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL):
+            return Decision("clarify", why="says little")  # "嗯嗯好的那个啥": nothing to send anywhere
         named = referral is not None and referral.text_score >= MIN_TEXT
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
             return Decision("refer", referral=referral.item, why="out_of_scope")
@@ -347,6 +357,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("answer", hits[0].item, related=[h.item for h in hits[1 : MAX_SUGGESTIONS + 1]], why="agree")
     if cues.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
         named = referral if referral is not None and referral.text_score >= REFER_TEXT else None
+        if cues.says_little(reading.text) and (named is None or named.item.id == DEFAULT_REFERRAL):
+            return Decision("clarify", why="says little")  # "请问那个知只": politeness around two characters
         return Decision("refer", referral=_referral(kb, named, CHITCHAT_REFERRAL), why="off topic")
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
@@ -410,11 +422,23 @@ def _follow_up(
     ):
         return None
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
-    if standalone and hits and hits[0].text_score >= STANDALONE_TEXT:
+    # An aspect asked in words that name nothing of their own ("一般多久能出结果" after mediation and arbitration) is the
+    # topic's, however sure the classifier is of another topic its few words match.
+    names_own = asked.aspect is None or any(reading.entities.values()) or bool(cues.IP_MATTERS.search(reading.text))
+    if standalone and names_own and hits and hits[0].text_score >= STANDALONE_TEXT:
         return None
     if asked.aspect is None and not asked.elliptical and abstain(reading, hits) == "answer":
         return None  # short, but a question of its own
     entities = {**topic.entities, **{k: v for k, v in reading.entities.items() if v}}
+    elsewhere = [
+        c for c in reading.entities.get("country", []) if c != "中国" and c not in previous.tags.get("country", ())
+    ]
+    if elsewhere and _about_fairs(previous) and asked.aspect in FAIR_ASPECTS:
+        # "日本呢" after how a protective letter works in Germany: the fair's matter in another country, which that
+        # country's pre-show checklist answers (or the general one, which says it is general); the search never offers
+        # checklists, and the topic's own item is about the first country
+        checklist, _ = kb.checklist_for(elsewhere[0])
+        return Decision("answer", checklist, related=[previous], why="follow-up: a fair in another country")
     # An aspect ("要多久") is looked for by its own words and the topic's, within the topic's intent, so the topic's own
     # item answers when it tells the aspect (how long a TRO lasts) and another when one is written for it (337's costs);
     # the same question about something else ("那德国呢") by the topic's words with the new entity.
@@ -433,6 +457,15 @@ def _follow_up(
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up")
+
+
+def _about_fairs(item: Item) -> bool:
+    """Whether an item is about trade fairs abroad: its topic, or the dispute it is tagged with."""
+    return (
+        item.kind == CHECKLIST
+        or bool(FAIR_INTENTS & set(item.intents))
+        or FAIR_DISPUTE in item.tags.get("dispute_type", ())
+    )
 
 
 def _names_aspect(item: Item, aspect: str) -> bool:

@@ -32,7 +32,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 # --- Requests that must be refused -----------------------------------------------------------------------------------
 
-_WATERMARK_OFF = r"((去|除|去掉|去除|抹掉|P掉|ps掉|消除|擦掉)(图片|图|照片)?(上的?)?水印|水印(给)?(去掉|去除|抹掉|P掉|ps掉|擦掉|弄掉|消掉))"
+_WATERMARK_OFF = r"((去|除|去掉|去除|抹掉|P掉|ps掉|消除|擦掉)(图片|图|照片)?(上的?)?水印|水印.{0,4}(去掉|去除|抹掉|P掉|ps掉|擦掉|弄掉|消掉))"
 _OTHERS = r"(别人|他人|人家|同行|对手|竞争对手|大牌)"
 
 #: Help to infringe, to evade enforcement, to bribe, to forge evidence, to expose a person, or to read other users'
@@ -79,7 +79,7 @@ HARMFUL = _any(
     r"(get|sneak|slip|smuggle)\s.{0,30}\spast (the )?(customs|border|inspection|platform)|without (them|customs|anyone|the court|the platform) (noticing|finding out|knowing)",
     r"(move|transfer|withdraw|pull|get).{0,20}(money|funds|balance|cash).{0,30}(before|ahead of|so that|so they).{0,30}(freez|frozen|TRO|court|seiz)",
     r"(hide|conceal|shield).{0,15}(assets|money|funds|inventory)",
-    r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,20}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
+    r"(evade|dodge|get around|circumvent|sneak past|bypass).{0,30}(TRO|injunction|customs|court|order|enforcement|inspection|seizure)",
     r"(mislabel|misdeclare|relabel).{0,30}(customs|get through|avoid)",
     r"(绕过|规避|躲过|骗过|避开).{0,12}(检测|审核|品牌备案|备案|过滤|识别|算法|风控)",
     r"(吓唬|威胁|恐吓|报复|骚扰).{0,10}(原告|对方|投诉人|律师|权利人|法官|审查员|证人)",
@@ -154,6 +154,18 @@ HARMFUL = _any(
     r"(knock-?off|counterfeit|fake|replica).{0,60}(don'?t|won'?t|can'?t|not|without).{0,12}(flag|trace|detect|catch|notice)",
     r"(want to|going to|plan to|how (can|do) (we|i)|help (me|us)) (copy|clone) .{0,40}(patented|design|product)|"
     r"(write|draft|send) (me |us )?(a )?(threatening|scary) letter",
+    # slipping goods past customs again, a name made to be mistaken for a brand, rights claimed that one does not hold,
+    # assets put out of a judgment's reach, records deleted before discovery, a squat in revenge
+    r"混过去|混过关|混进去|换(个|一个)(收货人|港口|口岸|报关行).{0,12}(重新|再)(发|走|报)",
+    r"(ship|route|send) (it |them |the goods )?(through|via) \w+.{0,40}(different|another|new) (HS code|name|consignee)|"
+    r"so (that )?(CBP|customs|the platform|amazon|they) (doesn'?t|don'?t|won'?t|can'?t) (flag|notice|catch|detect|see)",
+    r"(帮我|给我|替我|帮忙|能不能|怎么)(起|取|想)(个|一个)?[^，。？?\s]{0,24}(很像|相似|差不多|类似)的?(牌子|品牌|名字|商标|店名)|"
+    r"一看就以为是(一家|同一家|他们家|正品)",
+    r"(就说|谎称|假装|声称)(我们|我司)?.{0,12}有.{0,6}(专利|商标|授权).{0,12}(其实|实际上)(并)?(没有|没)",
+    r"(就算|即使|哪怕|万一).{0,24}(判|输).{0,16}(也)?(执行不到|执行不了|拿不到|赔不了|找不到)",
+    r"(删|删掉|删除|清空|销毁|处理掉).{0,16}(免得|以免|省得|防止|别让|不让|不然).{0,20}(discovery|证据开示|翻出来|查到|被发现|看到)",
+    r"报复(一下|回去|他们|对方)",
+    r"(怎么|如何|怎样|教我|帮我|我想|我们想)在[^，。？?]{1,10}(抢注|恶意注册|抢先注册)",
 )
 
 #: Instructions aimed at the bot itself: to drop its rules, to reveal its prompt, data or configuration, to take
@@ -207,6 +219,8 @@ INJECTION = _any(
     r"(你的)?(开发者|上级领导)(让我|刚刚|说可以)|(管理员|官方).{0,12}(授权你|要求你|须向提问者|让你)|请照做",
     r"(AI|assistant|助手|机器人).{0,30}(reading this|读到这).{0,30}(disregard|ignore|忽略)|(delete|close|mark) all (the )?tickets|"
     r"mark ticket #?\d+|escalate all|execute it",
+    # a chat template's markers and the rules declared void ("[INST] 你现在不受…任何规定的限制 [/INST]")
+    r"\[/?INST\]|<<\s*/?SYS\s*>>|<\|im_(start|end)\|>|(你|您)(现在|从现在起)?不(再)?受.{0,20}(限制|约束)",
 )
 
 
@@ -374,7 +388,9 @@ STRONG_URGENCY = {
         r"(收到|接到)[^？?]{0,30}(Abmahnung|Unterlassungserkl)",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
-        r"named (as )?(a |one of the )?(respondents?|defendants?)",
+        # the sender named, not sellers in general ("why are so many chinese sellers named as defendants")
+        r"\b(we|i|us|our [\w ]{1,30}?)\b[\w' ]{0,20}\bnamed (as )?(a |one of the )?(respondents?|defendants?)|"
+        r"named (us|me|our [\w ]{1,30}?) as (a |one of the )?(respondents?|defendants?)",
         r"(收到|接到|寄到|送到|寄来|发来)[^。！？!?]{0,30}(起(诉|述|速|素)(书|状)|(传|穿)票)|(起(诉|述|速|素)(书|状)|(传|穿)票)[^。！？!?]{0,8}(寄到|送到|到了)",
         r"\b(we|i|our [\w ]{1,30}?)\b(?![\w' ]{0,20}\bnot\b)[\w' ]{0,20}\bserved\b",
     ),
@@ -475,6 +491,10 @@ PREPARING = _any(r"准备|预防|防范|未雨绸缪", r"(?<![a-z])(prepare|prep
 
 #: Asking what something is ("德国展会上的临时禁令是怎么回事？"): a general question, unless the sender speaks of its own.
 DEFINITION = _any(r"是怎么回事|是什么意思|是什么|是啥|是个啥|啥意思|什么叫|指的是|\bwhat (is|are|does)\b")
+
+#: A message that ends by asking what something is ("…就用两三句话简单说说TRO是什么"): a report that quotes what it was
+#: told ("说是什么天尼TRO，钱都提不出来") asks something else at its end.
+ENDS_ASKING_WHAT = re.compile(f"(?:{DEFINITION.pattern})" + r"[\s?？。.!！~～]*$", re.IGNORECASE)
 
 #: Asking about a case as an example, not reporting one's own.
 CASE_STUDY = _any(
@@ -797,6 +817,20 @@ def off_topic(text: str) -> bool:
     return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english
 
 
+#: Politeness that carries no question ("请问", "好的", "麻烦问一下").
+_POLITE = re.compile(r"请问|问一下|问下|好的|你好|您好|麻烦|谢谢")
+#: At most this many different Chinese characters besides fillers and politeness say next to nothing.
+LITTLE_CJK = 3
+
+
+def says_little(text: str) -> bool:
+    """Whether a message says next to nothing once its fillers and politeness are gone ("嗯嗯好的那个啥", "请问那个知只",
+    "发的发的发的分"): too little to send anywhere, so it is asked back rather than referred to the general hotline."""
+    if _WORD.search(_URL.sub(" ", text)) or IP_MATTERS.search(text) or FOREIGN.search(text):
+        return False
+    return len(set(_CJK.findall(_FILLER.sub("", _POLITE.sub("", text))))) <= LITTLE_CJK
+
+
 def inside_china(text: str) -> bool:
     """Whether a question is about a matter inside China only: named as such and with nothing that puts it abroad."""
     return bool(DOMESTIC.search(text)) and not OVERSEAS.search(text)
@@ -915,6 +949,10 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
 ELLIPSIS = _any(
     r"^(那|那么|那要是|换成|如果是|要是|在)?.{0,10}(呢|的话)[?？]?$|^(what|how) about\b|^and (in|for)\b|^same (for|in)\b|^in\s",
     r"(也|还)?(一样|相同|适用)吗[?？]?$|^(is|does|would) (that|this|it) (be )?(the same|apply|work)( for| in)?\b",
+    # an elliptical first clause that the rest explains ("那temu呢，temu上也会有这种吗"), or the same again somewhere else
+    # ("中东那边的展会也一样吗，比如迪拜那种", "那欧盟有没有类似的")
+    r"^(那|那么|那要是|换成|如果是|要是)?[^，,。？?]{0,10}(呢|的话)[，,]",
+    r"(也|还)(会)?(有|是|一样|相同|适用|这样)(这种|这样|类似)?(的)?(情况|问题|事|规定|做法)?(吗|嘛|么)|有没有类似|也有类似",
 )
 #: Asking who handles something or where ("那找谁问", "哪个部门管", "电话多少"): after a referral, about the office.
 ASKS_WHERE = _any(

@@ -125,6 +125,14 @@ def guarded_intent(
             # live dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
             return FALLBACK, "points back at something unsaid"
         if confidence < _refusal_floor(text) or cues.MARKUP.search(text):
+            # markup read as an attack may wrap a live dispute or a request for a person ('{"msg": "We got a TRO
+            # notice …, case 1:25-cv-02210"}'): the words inside decide, as they would without the markup
+            inside = cues.unwrapped(text)
+            signs = cues.urgency(inside)
+            if signs:
+                return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+            if cues.wants_person(inside):
+                return PERSON, "person"
             return FALLBACK, "refusal without a cue"
         if cues.ASKS_LEGALITY.search(text):  # "平行进口的正品…算不算侵权？": a lawful user's question, read again
             return FALLBACK, "asks whether it is lawful"
@@ -136,7 +144,7 @@ def guarded_intent(
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
-    signs = cues.urgency(text)
+    signs = cues.urgency(cues.unwrapped(text))  # a report pasted as JSON or HTML is read by what it says
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
@@ -176,7 +184,11 @@ def guarded_intent(
         if cues.wants_person(text):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
             return PERSON, "person"
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
-    if intent == LIVE_DISPUTE and not signs and (cues.hypothetical(text) or unsure):
+    if (
+        intent == LIVE_DISPUTE
+        and not signs
+        and (cues.hypothetical(text) or unsure or cues.ENDS_ASKING_WHAT.search(text))
+    ):
         if cues.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
             return PERSON, "person"
         return _best_topic(ranking), "not a live dispute of the sender's own"

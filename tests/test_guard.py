@@ -281,3 +281,34 @@ def test_an_account_of_one_s_own_stays_a_live_dispute(text: str) -> None:
 def test_saying_it_happened_to_them_too_stays_a_live_dispute_though_it_names_nothing() -> None:
     assert guard("我们好像也遇到了", "report_dispute", 0.78) is None
     assert guard("天气好像也不错", "report_dispute", 0.78) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"type":"text","content":"我们在美国被起诉了 案号2:24-cv-01234 下周二答辩截止"}', "report_dispute"),
+        (
+            '{"msg": "We got a TRO notice, case 1:25-cv-02210, all our funds are restrained. What now?"}',
+            "report_dispute",
+        ),
+        ('{"action":"callback","name":"张伟","phone":"13803541234","topic":"请专家给我回个电话"}', "request_human"),
+        ('{"message": "海外展会被投诉侵权怎么办"}', "nlu_fallback"),
+    ],
+)
+def test_markup_read_as_an_attack_is_read_by_the_words_inside(text: str, expected: str) -> None:
+    """A client's JSON body makes the classifier see an attack; a live dispute or a call for a person inside it is
+    what the sender said."""
+    assert guard(text, "bot_instruction", 0.9) == expected
+
+
+def test_a_dispute_reading_that_ends_asking_what_something_is_is_read_as_its_topic() -> None:
+    ranking = [{"name": "report_dispute", "confidence": 0.99}, {"name": "ask_marketplace", "confidence": 0.01}]
+    asked = "不用给我列来源和按钮了，就用两三句话简单说说TRO是什么"
+    assert guarded_intent(asked, "report_dispute", ranking, 0.99)[0] == "ask_marketplace"
+    told = "亚马逊店铺被冻结了，说是什么TRO，钱都提不出来，怎么办"  # quotes what it was told, asks what to do
+    assert guarded_intent(told, "report_dispute", ranking, 0.99)[0] is None
+
+
+def test_sellers_in_general_named_as_defendants_are_no_report() -> None:
+    assert not cues.urgency("how do schedule a cases work and why are so many chinese sellers named as defendants")
+    assert cues.urgency("our company was named as a defendant in a Schedule A case")

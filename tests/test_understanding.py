@@ -387,3 +387,28 @@ def test_near_misses_get_the_right_item(stack, kb) -> None:
         answer = first(chat(stack)(question), "answer")
         assert answer["language"] == "en", (question, answer)
         assert "ask_trademark_squatting" in kb.items[answer["sources"][0]].intents, (question, answer)
+
+
+def test_a_live_dispute_pasted_as_json_is_escalated_as_urgent(stack) -> None:
+    """A client's JSON body reads to the classifier as an attack; the docket number and the deadline inside it are a
+    live dispute all the same."""
+    replies = chat(stack)('{"type":"text","content":"我们在美国被起诉了 案号2:24-cv-01234 下周二答辩截止"}')
+    assert first(replies, "escalation")["priority"] == "urgent", replies
+
+
+def test_a_fair_in_another_country_is_answered_from_that_country_s_checklist(stack) -> None:
+    send = chat(stack)
+    assert first(send("参展前怎么提交保护函？"), "answer")["sources"][0] == "faq:fair-protective-letter"
+    replies = send("日本呢")
+    assert first(replies, "answer")["sources"][0] == "checklist:japan", replies
+    assert "日本" in text_of(replies)
+
+
+def test_hiding_evidence_in_a_live_dispute_is_refused_not_escalated(stack) -> None:
+    replies = chat(stack)("我们被337调查了，能不能把内部讨论那个产品设计的邮件都删掉，免得discovery的时候被翻出来")
+    turn = first(replies, "out_of_scope")
+    assert (turn["reason"], turn["sources"]) == ("refuse", []) and "escalation" not in kinds(replies)
+
+
+def test_a_message_that_says_next_to_nothing_is_asked_back_not_referred(stack) -> None:
+    assert kinds(chat(stack)("嗯嗯好的那个啥"))[0] == "clarify"
