@@ -302,6 +302,10 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
     hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=SEARCH_DEPTH)
+    if reading.intent == OUT_OF_SCOPE and _ours(kb, topic, turn) and cues.urgency(reading.text):
+        # "我们的货现在就在汉堡港扣着呢" after how EU customs detain goods: the topic's matter is the sender's own now,
+        # though its words name no right (which is all the guard, blind to the conversation, could go by)
+        reading = replace(reading, intent=LIVE_DISPUTE)
     if reading.intent == LIVE_DISPUTE:
         previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
         if (
@@ -497,6 +501,12 @@ def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
         return False
     asked = cues.follow_up(text)
     return asked is not None and asked.aspect in HARMLESS_ASPECTS
+
+
+def _ours(kb: KnowledgeBase, topic: Topic | None, turn: int) -> bool:
+    """Whether the conversation's fresh topic is one of this desk's items, not a referral elsewhere."""
+    previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
+    return previous is not None and previous.kind != REFERRAL
 
 
 def _fresh(topic: Topic | None, turn: int) -> bool:

@@ -386,6 +386,8 @@ STRONG_URGENCY = {
         r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被[^。！？!?；;，,]{0,14}(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
         r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
         r"(收到|接到)[^？?]{0,30}(Abmahnung|Unterlassungserkl)",
+        # a letter pasted, then said to have come ("Subject: Abmahnung … 法务：这是今天收到的")
+        r"(Abmahnung|Unterlassungserkl\w*|cease[- ]and[- ]desist|律师函|警告函)[\s\S]{0,400}(今天|昨天|刚刚?|前天|上周|这周)(才)?(收到|接到)的",
         r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
         # the sender named, not sellers in general ("why are so many chinese sellers named as defendants")
@@ -400,7 +402,7 @@ STRONG_URGENCY = {
         r"(展台|展位|摊位|booth|stand).{0,40}(restraining order|TRO|临时限制令|einstweilige)",
     ),
     "goods_held": _any(
-        r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|卡住|detained|seized)",
+        r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|扣着|卡住|detained|seized)",
         r"(our|my) (goods|shipment|container|products|parcels?) (were|was|have been|got|are being) (detained|seized|held|stopped)",
         r"(货|货物|集装箱|柜子|样品|展品|产品)[^。！？!?，,]{0,14}(海关|海观|customs)[^。！？!?，,]{0,4}(被|叫|给)?"
         r"(扣了|扣住|扣下|扣押了|扣压了|扣留了|查扣了|查口了|封了|扣着)",
@@ -498,7 +500,7 @@ ENDS_ASKING_WHAT = re.compile(f"(?:{DEFINITION.pattern})" + r"[\s?？。.!！~�
 
 #: Asking about a case as an example, not reporting one's own.
 CASE_STUDY = _any(
-    r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|example|case study|what happened in|tell me about"
+    r"案例|讲讲|介绍一下|说说|什么结果|结果(如何|怎样|是什么)|判(了|决)(什么|结果)|(?<![\w@.-])example(?![\w.-])|case study|what happened in|tell me about"
 )
 #: Words that tell of something that happened or is happening: an injunction at a fair is the sender's own only with
 #: them ("展会上被下了禁令", "a bailiff just served us"); "展会上的临时禁令怎么应对" asks in general.
@@ -607,7 +609,7 @@ PERSON = _any(
     r"请(他|她|您|你们|专家|律师|顾问|老师)(帮(我们|我|忙))?(做|搞|出)(个|一个|一次|一下|一份)?.{0,6}(评估|排查|分析|检索|培训|方案)",
     SERVICE_COMPLAINT.pattern,
     r"太笼统|太泛了|没说到点子上|不具体|牛头不对马嘴|答非所问|不是我要问的|听不懂(人话)?|(你|这|回答|说的).{0,4}(没用|没啥用|没什么用)|废话|机器人(太)?(笨|傻)|你不行|说了(半天)?(等于)?白说|不解决问题",
-    r"(?<!我们)(?<!我)(?<!他们)(打|通)(个|一个)?电话(?!过去|给他|给对方)|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
+    r"(?<!我们)(?<!我)(?<!他们)(?<!客户)(?<!对方)(?<!人家)(?<!他)(?<!她)(打|通)(个|一个)?电话(?!过去|给他|给对方)|方便见面|见面(聊|谈)|过去一趟|来一趟|转接|懂行的(人)?|换(个|一个)人|让(别人|人|专家)来|打给我|"
     r"(someone|somebody) (to |who can )?(call|contact|help) (me|us)|speak to (your|a|an|the) (team|person|staff|officer)|set up (a|an) (meeting|call|appointment)|"
     r"(i|we) can (talk|speak) to|(can|could|may) (i|we) (talk|speak) (to|with)|"
     r"call (me|us) back|callback|call-back|talk (to|with) (a |an |someone|somebody|a real|an actual|your)|speak (to|with) (a |an |someone|somebody|a real)",
@@ -630,7 +632,7 @@ PERSON = _any(
     r"(懂|熟悉|擅长|做过|办过|精通).{0,30}(的)?(专家|律师|顾问|老师|expert|advisor|adviser|lawyer|attorney)",
     r"(match|对接|安排|推荐)(一个|个|一位|位)\s*.{0,20}(expert|advisor|adviser|lawyer|attorney|专家|律师|顾问)",
     r"(安排|(?<!大)约|预约)(一次|个|一个)?\s*.{0,8}(专家咨询|consultation|meeting|会议|视频|通话|面谈)|request a consultation|consult(ation)? with an? (expert|advisor)",
-    r"(专家|老师|顾问|律师).{0,10}(做|来|给我们|到我们).{0,10}(培训|讲座|讲一讲|讲讲)|(能|可以|请|麻烦|希望|想请)[^，。]{0,10}(来|到)我们(公司|协会|厂)|有没有人能来",
+    r"(专家|老师|顾问|律师).{0,10}(做|来|给我们|到我们).{0,10}(培训|讲座|讲一讲|讲讲|讲(一次|一堂|一节|个|节)?课|上(一次|一堂|一节)?课)|(能|可以|请|麻烦|希望|想请)[^，。]{0,10}(来|到)我们(公司|协会|厂)|有没有人能来",
     r"上门来|我要(律师|专家|人工|真人)(?!函|费|的|事务所)",
     r"(怎么|如何)(联系|约)(你们的?|贵中心的?)?.{0,12}(专家|顾问)",
     r"(have|get) (an |one of your |a |your )?(expert|advisor|adviser|lawyer|attorney|someone).{0,40}(email|call|contact|reach|review)|call ?back|(email|contact|reach) me at|"
@@ -662,6 +664,15 @@ _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司�
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = _any(
     r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|(?<![\d*])\*\*(?![\d*])|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
+)
+
+
+#: Material pasted into the chat, which the classifier tends to read as an attack: markup or data, a link, an e-mail's
+#: headers ("-----Original Message-----", "Subject: Abmahnung …").
+PASTED = _any(
+    MARKUP.pattern,
+    r"https?://\S+|www\.\S+",
+    r"-{3,}\s*(original message|forwarded message|urspr\u00fcngliche nachricht)|(^|\n)(from|sent|subject|von|betreff|发件人|主题)\s*[:：]",
 )
 
 

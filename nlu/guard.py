@@ -120,17 +120,21 @@ def guarded_intent(
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
     if intent in REFUSAL_INTENTS.values():
+        inside = cues.unwrapped(text)
+        signs = cues.urgency(inside)
+        if signs and cues.PASTED.search(text):
+            # no cue of an attack, and the words around what was pasted tell a live dispute ("https://sellercentral…
+            # 打开就显示 Your account funds are on hold due to a court order 怎么办", a lawyer's letter with its
+            # headers): the classifier read the paste. Without a paste its refusal stands ("被贴了封条的样品，我们晚上
+            # 偷偷拿走换个一样的放回去" tells of a seizure too)
+            return LIVE_DISPUTE, "urgency:" + ",".join(signs)
         if cues.POINTING_BACK.search(text):
             # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a
             # live dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
             return FALLBACK, "points back at something unsaid"
         if confidence < _refusal_floor(text) or cues.MARKUP.search(text):
-            # markup read as an attack may wrap a live dispute or a request for a person ('{"msg": "We got a TRO
-            # notice …, case 1:25-cv-02210"}'): the words inside decide, as they would without the markup
-            inside = cues.unwrapped(text)
-            signs = cues.urgency(inside)
-            if signs:
-                return LIVE_DISPUTE, "urgency:" + ",".join(signs)
+            # markup read as an attack may wrap a request for a person ('{"action":"callback", "phone": …}'): the
+            # words inside decide, as they would without the markup
             if cues.wants_person(inside):
                 return PERSON, "person"
             return FALLBACK, "refusal without a cue"

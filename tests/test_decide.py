@@ -251,6 +251,14 @@ def test_harmful_and_injection_are_refused_whatever_the_nlu_says(kb) -> None:
         assert decision.kind == "refuse" and decision.item is None, text
 
 
+def test_the_topic_happening_to_the_sender_is_urgent_though_the_words_name_no_right(kb) -> None:
+    """The guard cannot see the conversation: goods held, told after how EU customs detain goods, are this desk's."""
+    topic = Topic("faq:customs-eu-detention", "ask_customs_seizure", {}, turn=1)
+    told = reading("我们的货现在就在汉堡港扣着呢 通知上说10个工作日 已经过去4天了", "out_of_scope", 0.9)
+    assert decide(kb, told, topic, turn=2).kind == "escalate_urgent"
+    assert decide(kb, told).kind != "escalate_urgent"  # without the topic it may be a customs declaration
+
+
 def test_a_live_dispute_gets_first_steps_then_an_expert(kb) -> None:
     decision = decide(kb, reading("我们的亚马逊店铺被TRO冻结了", "report_dispute", dispute_type=["TRO"]))
     assert decision.kind == "escalate_urgent"

@@ -312,3 +312,24 @@ def test_a_dispute_reading_that_ends_asking_what_something_is_is_read_as_its_top
 def test_sellers_in_general_named_as_defendants_are_no_report() -> None:
     assert not cues.urgency("how do schedule a cases work and why are so many chinese sellers named as defendants")
     assert cues.urgency("our company was named as a defendant in a Schedule A case")
+
+
+def test_a_live_dispute_told_around_a_paste_is_urgent_whatever_the_classifier_read() -> None:
+    pasted_link = (
+        "https://sellercentral.amazon.com/performance/notifications 打开就显示 Your account funds are on hold due to "
+        "a court order 怎么办"
+    )
+    assert guard(pasted_link, "bot_instruction", 1.0) == "report_dispute"
+    letter = (
+        "-----Original Message-----\nFrom: kanzlei@ip-recht-muenchen.de\nSubject: Abmahnung – Verletzung des Gebrauchsmusters"
+        "\n\nWir fordern Sie auf, eine strafbewehrte Unterlassungserklärung abzugeben.\n\n法务：这是今天收到的，怎么办"
+    )
+    assert guard(letter, "bot_instruction", 0.99) == "report_dispute"
+    assert cues.urgency(letter.replace("ip-recht-muenchen", "example"))  # a domain is no request for an example
+    # without a paste the classifier's refusal stands: the seizure is the scene of what it asks to do
+    assert guard("展会上被贴了封条的样品，我们晚上偷偷拿走换个一样的放回去，行不行", "harmful_request", 0.99) is None
+
+
+def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_not() -> None:
+    assert cues.wants_person("领导想请省里的专家到我们厂里来讲一次课，请问怎么申请")
+    assert not cues.wants_person("客户打电话问我们会不会受影响，想请教一下337调查到底是什么")
