@@ -69,6 +69,9 @@ MAX_SUGGESTIONS = 3
 CHITCHAT_REFERRAL = "referral:chitchat"
 #: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
 DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", "referral:domestic-ip"})
+#: Referrals a follow-up is not sent to on a word of theirs: the general hotline and small talk say too little, and the
+#: same matter at home is the follow-up's own rule ("那国内的呢").
+FOLLOW_UP_REFERRALS = frozenset({DEFAULT_REFERRAL, CHITCHAT_REFERRAL, *DOMESTIC_REFERRALS})
 #: The kind of the items that say where a neighbouring matter goes (knowledge/data/referrals.yml).
 REFERRAL = "referral"
 #: A referral's words must beat the best overseas-IP item's by this factor (and reach REFER_TEXT) to send a question
@@ -327,6 +330,15 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     referral = referrals[0] if referrals else None
     if referral is not None and referral.item.id in DOMESTIC_REFERRALS and cues.OVERSEAS.search(reading.text):
         referral = None  # "国内有trademark，出口到美国要在USPTO注册吗" asks about the US filing, not the one at home
+    if (
+        referral is not None
+        and _ours(kb, topic, turn)
+        and referral.item.id not in FOLLOW_UP_REFERRALS
+        and _names_matter(referral.item, reading.text)
+        and not cues.IP_MATTERS.search(reading.text)
+    ):
+        # "那出口报关的手续呢" after patent risks in the US: a neighbouring matter named by its own word, not the topic's
+        return Decision("refer", referral=referral.item, why="follow-up elsewhere")
     followed = _follow_up(kb, reading, topic, turn, hits)
     if followed is not None:
         return followed
@@ -344,6 +356,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         if cues.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL):
             return Decision("clarify", why="says little")  # "嗯嗯好的那个啥": nothing to send anywhere
         named = referral is not None and referral.text_score >= MIN_TEXT
+        if named and referral.item.id == DEFAULT_REFERRAL and cues.IP_MATTERS.search(reading.text):
+            named = False  # "省里那个海外预警的东西在哪看呀": the general hotline's words, about a matter of ours
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
             return Decision("refer", referral=referral.item, why="out_of_scope")
         if reading.confidence >= TRUST_OUT_OF_SCOPE and best_text < STRONG_TEXT:
@@ -411,6 +425,8 @@ def _follow_up(
     if topic is None or previous is None:
         return None
     asked = cues.follow_up(reading.text)
+    if asked is not None and asked.aspect is None and not asked.elliptical and cues.BANTER.search(reading.text):
+        asked = None  # "哈哈你真聪明": short, and about the bot, not the topic
     if previous.kind == REFERRAL:
         return _after_referral(reading, previous, asked, hits, bare=_bare(reading.text, topic, turn))
     if asked is not None and cues.inside_china(reading.text) and not _countries_abroad(reading):
@@ -503,6 +519,12 @@ def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
     return asked is not None and asked.aspect in HARMLESS_ASPECTS
 
 
+def _names_matter(referral: Item, text: str) -> bool:
+    """Whether the text names the referral's matter by one of its own words ("报关", "签证", "退税")."""
+    lowered = text.lower()
+    return any(len(word) >= 2 and word.lower() in lowered for word in referral.keywords_zh + referral.keywords_en)
+
+
 def _ours(kb: KnowledgeBase, topic: Topic | None, turn: int) -> bool:
     """Whether the conversation's fresh topic is one of this desk's items, not a referral elsewhere."""
     previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
@@ -518,4 +540,6 @@ def _bare(text: str, topic: Topic, turn: int) -> bool:
     """A few words right after an answer, too few to carry a topic of their own ("怎么申请", "哪里能买"): they ask about
     the answer, however sure the classifier is that they are about something else."""
     stripped = text.strip()
+    if cues.BANTER.search(stripped):  # "哈哈你真聪明" says something of its own, about nothing of ours
+        return False
     return turn - topic.turn == 1 and not stripped.isascii() and len(stripped) <= BARE_CHARS

@@ -150,6 +150,7 @@ HARMFUL = _any(
     r"(查|找|告诉我|给我|发我|发给我).{0,12}(家庭地址|住址|身份证号|私人手机|私人电话|私人邮箱|孩子在哪)|私人(手机|电话)(号)?.{0,4}(能)?查到",
     r"(其他|别的|所有).{0,12}(企业|公司|用户|专家|客户)的?.{0,6}(名单|联系方式|电话|手机号?|微信)",
     r"(所有|全部|名单|导出|列出|表格).{0,12}专家.{0,8}(手机|微信|电话)|专家.{0,10}(手机号|微信号|电话)(都|全部|导出|列)",
+    r"(专家|顾问|律师|老师)[^，。？?]{0,8}私人(微信|手机|电话|邮箱)",
     r"(write|make|file|send|create|generate|draft|give me).{0,20}fake.{0,10}(IP )?(complaints?|reviews?|takedowns?|licen[cs]e|authori[sz]ation|letters?)|"
     r"(knock-?off|counterfeit|fake|replica).{0,60}(don'?t|won'?t|can'?t|not|without).{0,12}(flag|trace|detect|catch|notice)",
     r"(want to|going to|plan to|how (can|do) (we|i)|help (me|us)) (copy|clone) .{0,40}(patented|design|product)|"
@@ -165,6 +166,9 @@ HARMFUL = _any(
     r"(就算|即使|哪怕|万一).{0,24}(判|输).{0,16}(也)?(执行不到|执行不了|拿不到|赔不了|找不到)",
     r"(删|删掉|删除|清空|销毁|处理掉).{0,16}(免得|以免|省得|防止|别让|不让|不然).{0,20}(discovery|证据开示|翻出来|查到|被发现|看到)",
     r"报复(一下|回去|他们|对方)",
+    r"(让|使)[^，。？?]{0,12}(判决|裁决)[^，。？?]{0,10}(执行不了|执行不到|无法执行|不能执行)",
+    r"(把|将)(他|她|对方|人家)的?(手机|相机|设备).{0,6}(抢|夺|拿|砸)",
+    r"(那家|这家|别家|其他|别的|其它)[^，。？?]{0,12}(咨询|问|留|提交)(过)?的(内容|记录|问题|资料|信息|电话)",
     r"(怎么|如何|怎样|教我|帮我|我想|我们想)在[^，。？?]{1,10}(抢注|恶意注册|抢先注册)",
 )
 
@@ -344,8 +348,8 @@ STRONG_URGENCY = {
         r"期限(是|为|到)?\s*(下周.|明天|后天|本周.|这周.|月底|\d+月\d+日|\d+号)",
         r"(答辩|回应|答复|应诉|截止|出庭|听证|期限).{0,10}(还剩|只剩|剩|就剩|只有)\s*\d+\s*(天|日|个工作日)",
         r"(还剩|只剩|剩下|就剩)\s*(不到)?\s*[\d一二三四五六七八九十两]+\s*(天|日|个工作日|周|个星期)",
-        r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
-        r"(今天|明天|后天|下周|本周|这周|月底)[一二三四五六日天]?\s*(就|便)?(到期|截止|是(最后)?期限|是截止日|是最后一天)",
+        r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(交|提交|递交)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
+        r"(今天|明天|后天|下周|本周|这周|月底)[一二三四五六日天]?\s*(就|便)?(到期|截止|开庭|是(最后)?期限|是截止日|是最后一天)",
         r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
         r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
@@ -358,6 +362,7 @@ STRONG_URGENCY = {
     ),
     "frozen_now": _any(
         r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封|下架)了",
+        r"(昨天|今天|前天|刚才|刚刚)(刚|才)?(刚)?被(冻结|冻住|冻|封|起诉|告|扣)",
         # a freeze that has lasted days is going on ("店铺被冻三天了")
         r"(店铺|账号|账户|店|资金|货款|回款|钱|listing|链接)(都|全)?(被|给)(冻结|冻住|冻|封)(了)?(快|都|已经)?"
         r"[一二两三四五六七八九十几\d]+(天|周|个星期|个月)",
@@ -375,6 +380,7 @@ STRONG_URGENCY = {
         r"(十几|几十|几|[\d一二三四五六七八九十两]+)\s*(万|千)[^。！？!?]{0,6}(冻结|冻了|冻住|冻着|被冻|被扣|扣着)",
         r"([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|欧元|英镑|USD|dollars?)).{0,16}(冻结|冻了|冻住|被冻|frozen|restrained|held)",
         r"(frozen|restrained|held|locked).{0,20}\$\s?[\d,.]+",
+        r"(funds?|balance|payments?|disbursements?)\s*(are |is )?(on hold|held|frozen|restrained)\s*[:：]?\s*(USD|US\$|\$|EUR|€|GBP|£)\s?[\d,.]+",
     ),
     "received": _any(
         r"(收到|接到|刚收到|被送达|送达了)(了)?.{0,30}(337|ITC|调查通知|立案通知|起诉书|诉状|传票|禁令|TRO|临时限制令|法院.{0,4}(文件|邮件|通知|命令)|应诉通知|complaint|summons|notice)",
@@ -423,7 +429,7 @@ FIRST_PERSON_NOW = _any(
 )
 #: Words that make a question general ("一般怎么处理", "if we were sued") rather than an account of what is happening.
 HYPOTHETICAL = _any(
-    r"一般|通常|如果|假如|万一|要是|会不会|听说|新闻|报道|(起诉|告|投诉)(了)?(我们)?的时候|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
+    r"一般|通常|如果|假如|万一|要是|会不会|听说|新闻|报道|(同行|朋友|别人|别家|隔壁|邻居)[^，。！？!?我]{0,12}(被|让)(?!我)|会被[^，。！？!?]{0,8}(吗|么)|(起诉|告|投诉)(了)?(我们)?的时候|听.{1,6}说|有(人|同行|企业|朋友|公司|家)(在.{0,12})?被|真遇上|遇到.{0,4}怎么(办|应对)|怎么预防|如何避免|经常有人|明年|下个月(去|要去|参展)|打算去|准备去|计划去|"
     r"(什么|哪些|哪种|啥)(样的)?情况(下)?(会|才会|就会|可能)|什么时候会|"
     r"\bif\b|\bwould\b|in general|typically|usually|planning to|next (year|month)|under what circumstances"
 )
@@ -616,7 +622,7 @@ PERSON = _any(
     r"(?<![a-z])human(?![a-z])|real person|live agent|(?<![a-z])book(?![a-z]).{0,12}(consultation|appointment|meeting|call|session)|appointment|schedule (a|an) (call|meeting|consultation)",
     r"(visit|come to) (us|our (factory|office|plant|company))|(contact|reach) (me|us)\b|get (me|us) (an?|in touch)",
     r"(an?|any|some) (expert|lawyer|attorney|advisor|adviser|counsel)s? (who|that|with|familiar|experienced|specialis|specializ|know)",
-    r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|waste of time)",
+    r"(useless|not helpful|doesn'?t help|didn'?t help|not what i asked|you don'?t understand|stupid bot|(this|you|talking to you|this chat)( is|'re| are)? (a |such a )?waste of (my |our )?time)",
     r"有没有专门(做|搞|处理|负责|研究|打).{0,16}(专家|律师|顾问|老师)|(视频|线上|网上|腾讯|在线)(会议|咨询|沟通)|开个(线上)?会|约个?会",
     r"(?<!always )(?<!do i )(?<!do we )(?<!does it )(?<!does one )(need|want|looking for|find) (a|an|some) (lawyer|attorney|expert|advisor|adviser|counsel)(?![a-z])|"
     r"(connect|put) (me|us) (with|in touch)|refer (me|us) to (a|an)|(phone|ring) (me|us)(?![a-z])|in person|"
@@ -627,13 +633,15 @@ PERSON = _any(
     r"(?<!大)约(周|星期|下周|明天|后天)|预(跃|越|月)(一个|个|一位)?(专家|律师|顾问)",
     r"(不想|不要|别)(再)?(跟|和|让)?机器(人)?(说|聊|回)|机器人(不行|说不|没用|太笨)|(给我|帮我)?(?<!直)(?<!迎)接(个)?(专家|人工|真人|律师)|"
     r"(想|要)跟人说|(转|装|专)(人工|人公)|(要|找|转|接)人工(?!智能)|找你们(的)?(负责人|领导|主管|经理)|叫(你们)?(的)?(负责人|领导|主管)来",
-    r"找人(问|聊|咨询|谈)(?!过)|找个.{0,12}(专家|律师|顾问|老师).{0,8}(聊|谈|帮|看|联系)|明白人|负责任的人|专人(联系|对接|跟进)",
+    r"找人(问|聊|咨询|谈)(?!过)(?!.{0,2}天)|找个.{0,12}(专家|律师|顾问|老师).{0,8}(聊|谈|帮|看|联系)|明白人|负责任的人|专人(联系|对接|跟进)",
     r"(这周|本周|今天|明天|下周|月底|几天|两天|三天|一周)(之)?(内|前)联系我(?!们)|尽快联系我(?!们)|让.{0,14}(专家|老师|律师|顾问|人)(来)?.{0,4}(联系|打给|回复)我|加我(微信|好友)|换(一个|个|一位)(专家|律师|顾问|老师)",
     r"(懂|熟悉|擅长|做过|办过|精通).{0,30}(的)?(专家|律师|顾问|老师|expert|advisor|adviser|lawyer|attorney)",
     r"(match|对接|安排|推荐)(一个|个|一位|位)\s*.{0,20}(expert|advisor|adviser|lawyer|attorney|专家|律师|顾问)",
     r"(安排|(?<!大)约|预约)(一次|个|一个)?\s*.{0,8}(专家咨询|consultation|meeting|会议|视频|通话|面谈)|request a consultation|consult(ation)? with an? (expert|advisor)",
     r"(专家|老师|顾问|律师).{0,10}(做|来|给我们|到我们).{0,10}(培训|讲座|讲一讲|讲讲|讲(一次|一堂|一节|个|节)?课|上(一次|一堂|一节)?课)|(能|可以|请|麻烦|希望|想请)[^，。]{0,10}(来|到)我们(公司|协会|厂)|有没有人能来",
     r"上门来|我要(律师|专家|人工|真人)(?!函|费|的|事务所)",
+    r"(给|为|帮)(我们|我司|咱们)(企业|公司|厂|单位)?(做|搞|安排|办|讲)(一次|一场|一个|个|场|次)?.{0,6}(培训|讲座|课)",
+    r"专人(处理|负责|跟|回复|解答)|(不要|别|不用)(再)?(自动回复|机器(人)?回复)",
     r"(怎么|如何)(联系|约)(你们的?|贵中心的?)?.{0,12}(专家|顾问)",
     r"(have|get) (an |one of your |a |your )?(expert|advisor|adviser|lawyer|attorney|someone).{0,40}(email|call|contact|reach|review)|call ?back|(email|contact|reach) me at|"
     r"(could|can|would) (one of )?(your|an?) (experts?|advisors?|advisers?|lawyers?|attorneys?) (please )?(email|call|contact|phone|ring)",
@@ -680,6 +688,7 @@ PASTED = _any(
 DOMESTIC = _any(
     r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局",
     r"(?<![a-z])(in china|in mainland china|cnipa|china national intellectual property administration)(?![a-z])",
+    r"(?<![a-z])(a|the) chinese (invention |utility model |design )?(patent|trademark|trade mark)s?(?![a-z])",
 )
 #: Words that put a question abroad whatever else it says ("只有国内注册的商标，亚马逊品牌备案能用吗").
 OVERSEAS = _any(
@@ -716,6 +725,11 @@ SMALL_TALK_WORDS = {
     ),
     "thank": _any(r"谢|蟹蟹|感谢|感恩|感激|辛苦|帮大忙|受教|3q|(?<![a-z])(thanks?|thx|ty|cheers|appreciate)(?![a-z])"),
 }
+#: Laughter and remarks about the bot ("哈哈你真聪明", "lol"): small talk, however short, never a follow-up question.
+BANTER = _any(
+    r"哈{2,}|呵{2,}|嘿{2,}|嘻{2,}|[你您](真|好|太|挺)(聪明|厉害|棒|可爱|笨|傻|逗|有趣)|2333*",
+    r"(?<![a-z])(lol|lmao|haha\w*|hehe)(?![a-z])",
+)
 #: Pointing back at something unsaid ("那个事儿", "上回说的"): a question about this desk's matters, too vague to read.
 POINTING_BACK = _any(
     r"(那个|这个|那件|这件).{0,8}(事|情况)|这事|那事|上回|上次|之前说的|刚才说的|不知道(咋|怎么)说|说不(清|明白)"
@@ -742,11 +756,11 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Filler and question words, which make "嗯嗯那个啥" look like a sentence.
 _FILLER = re.compile(r"那个|这个|就是|什么|怎么|怎样|一下|[嗯啊呃哦噢唉哎呀吧呢吗嘛的了么啥咋]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
-_PINYIN_SYLLABLE = (
+PINYIN_SYLLABLE = (
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
     r"(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|er|a|o|e|i|u|v)"
 )
-_PINYIN = re.compile(f"(?:{_PINYIN_SYLLABLE})+", re.IGNORECASE)
+_PINYIN = re.compile(f"(?:{PINYIN_SYLLABLE})+", re.IGNORECASE)
 
 
 _TOKEN = re.compile(r"[A-Za-z]+|[\u4e00-\u9fff]|\d+")
@@ -809,7 +823,7 @@ ABOUT_THE_BOT = _any(
     r"(什么|哪个|哪家)的?大模型|(用|是)的?(GPT|文心|通义|ChatGPT|deepseek)|谁(开发|做|造)的你|你是(哪|什么)(家|个)?(公司|单位)",
     r"(?<![a-z])(are you (a )?(bot|robot|human|real( person)?|ai|chatgpt)|what'?s your name|who (are|made|built) you|which (model|llm))(?![a-z])",
 )
-_ASKS_FOR_PERSON = re.compile(r"找|转|要|换|接|给我")
+_ASKS_FOR_PERSON = re.compile(r"找|转|要|换|接|给我|(想|要)?(跟|和)(真人|人工|人)(说|聊|谈)")
 
 
 def about_the_bot(text: str) -> bool:

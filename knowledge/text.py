@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Mapping
 
 import jieba
 
@@ -77,6 +77,11 @@ def _jieba() -> jieba.Tokenizer:
 def dictionary_pairs() -> frozenset[str]:
     """The two-character words of jieba's dictionary and the domain's (not the prefixes jieba keeps beside them)."""
     return frozenset(word for word, count in _jieba().FREQ.items() if count > 0 and len(word) == 2)
+
+
+def dictionary_frequencies() -> Mapping[str, int]:
+    """jieba's dictionary with the domain's: each word and how common it is (0 for the prefixes jieba keeps)."""
+    return _jieba().FREQ
 
 
 def dictionary_words(run: str) -> list[str]:

@@ -25,10 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -39,9 +36,9 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from knowledge import cues
+from nlu.stateless import StatelessComponent
 
 REFUSAL_INTENTS = {"harmful": "harmful_request", "injection": "bot_instruction"}
 LIVE_DISPUTE = "report_dispute"
@@ -173,6 +170,8 @@ def guarded_intent(
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
     overrulable = overrulable or (intent == OUT_OF_SCOPE and bool(signs) and bool(cues.IP_RIGHTS.search(text)))
+    if intent == OUT_OF_SCOPE and not signs and cues.wants_person(text):
+        return PERSON, "person"  # "你根本没听懂我的问题，换个人来": no other office's matter, a person
     if not overrulable or intent == "ask_item":
         return None, None
     if intent != LIVE_DISPUTE and signs:
@@ -228,28 +227,12 @@ def _best_topic(ranking: list[dict[str, Any]]) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class CueGuard(GraphComponent, IntentClassifier):
+class CueGuard(StatelessComponent, IntentClassifier):
     """Sets the intent from concrete cues after the classifiers (see the module docstring)."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.component_config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CueGuard":
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

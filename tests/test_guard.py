@@ -333,3 +333,32 @@ def test_a_live_dispute_told_around_a_paste_is_urgent_whatever_the_classifier_re
 def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_not() -> None:
     assert cues.wants_person("领导想请省里的专家到我们厂里来讲一次课，请问怎么申请")
     assert not cues.wants_person("客户打电话问我们会不会受影响，想请教一下337调查到底是什么")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们的店就是，昨天刚被冻",
+        "明天就开庭了还没人联系我！！赶紧找人",
+        "人工客服在吗？我们公司的337案子下周就要交答辩材料了",
+    ],
+)
+def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -> None:
+    assert cues.urgency(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "去年我们同行被美国公司告了，光律师费就花了一百多万。现在有没有那种保险，保费大概多少",
+        "国外展会上被人投诉侵权，展品会被没收吗",
+        "Does mediation actually work for cross-border IP disputes, or is it a waste of time?",
+    ],
+)
+def test_someone_else_s_case_or_a_question_about_what_may_happen_is_no_report_nor_complaint(text: str) -> None:
+    assert not cues.urgency(text) and not cues.wants_person(text), text
+
+
+def test_asking_for_someone_else_read_as_out_of_scope_brings_in_a_person() -> None:
+    assert guard("你根本没听懂我的问题，换个人来", "out_of_scope", 0.99) == "request_human"
+    assert guard("你们是机器人还是真人啊，我想跟真人说话", "greet", 0.9) != "out_of_scope"
