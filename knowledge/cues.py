@@ -957,8 +957,8 @@ ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"多久|多长时间|多少天|几个月|几天|周期|时间|多快|更快|快一些|how long|how fast|how many (days|months|weeks)|duration|timeline"
     ),
     "cost": _any(
-        r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|省(点|些)?钱|便宜|保费|how much|cost|fee|price|expensive|free|"
-        r"premium|cheaper|save money"
+        r"多少钱|费用|花费|成本|花多少|收费|贵不贵|要钱|免费|省(点|些)?钱|便宜|保费|补贴|资助|报销|how much|cost|fee|price|expensive|free|"
+        r"premium|cheaper|save money|subsid"
     ),
     "next": _any(
         r"然后呢|然后怎么|接下来|下一步|之后呢|之后怎么|后面怎么|再然后|第一步|先做什么|what next|next step|then what|what now|first step|after that"

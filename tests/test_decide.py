@@ -262,7 +262,9 @@ def test_a_neighbouring_matter_named_by_its_own_word_after_a_topic_is_referred(k
     assert decision.kind == "refer" and decision.referral is not None and decision.referral.id == "referral:customs"
     # a subsidy of the province's is ours, not a countervailing duty's
     costs = Topic("faq:337-costs", "ask_337", {}, turn=1)
-    assert decide(kb, reading("省里能补贴点吗", "nlu_fallback", 0.4), costs, turn=2).kind != "refer"
+    for intent, confidence in (("nlu_fallback", 0.4), ("out_of_scope", 0.95)):
+        subsidy = decide(kb, reading("省里能补贴点吗", intent, confidence), costs, turn=2)
+        assert subsidy.kind == "answer" and subsidy.why == "follow-up", intent  # what the topic costs, and who helps
 
 
 def test_small_talk_right_after_an_answer_is_not_read_as_a_question_about_it(kb) -> None:

@@ -27,12 +27,16 @@ from nlu.typed import TYPED, TypedText, read
         ),
         ("\u200b请问\u200b海外\u200b展会\u200b法律费用\u200b险\u200b怎么\u200b买", "请问海外展会法律费用险怎么买"),
         ("<b>请问</b>&nbsp;Schedule&nbsp;A&nbsp;案件&nbsp;怎么&nbsp;预防？", "请问 Schedule A 案件 怎么 预防？"),
+        (
+            "请问纠纷调解有哪些机构可以找？\n\n--\n张XX | 外贸部\n本邮件含有保密信息，禁止他人使用",
+            "请问纠纷调解有哪些机构可以找？",
+        ),
     ],
 )
 def test_a_question_pasted_in_markup_or_after_a_link_is_read_as_the_question(typed: str, question: str) -> None:
     read_as = read(typed)
     assert question in read_as
-    assert not any(mark in read_as for mark in ("{", "**", "|", "http", "\u200b", "<b>", "&nbsp;"))
+    assert not any(mark in read_as for mark in ("{", "**", "|", "http", "\u200b", "<b>", "&nbsp;", "保密"))
 
 
 @pytest.mark.parametrize(
