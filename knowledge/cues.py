@@ -369,7 +369,7 @@ STRONG_URGENCY = {
         r"(our|my) (store|account|shop|funds|money|balance) (was|were|has been|have been|got|is|are) (just )?(frozen|suspended|restrained|locked)",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?)[^.!?]{0,60}(taken down|frozen|held|suspended|restrained)",
         # typed as it sounds ("被冻洁了", "被东结了"), said by what it does ("钱都提不出来"), or in English words
-        r"(店铺|账号|账户|店|资金|货款|回款|钱)(都|全)?(被|给)(平台)?((东|动)(结|洁|接)|冻(洁|接))了|"
+        r"(店铺|账号|账户|店|资金|货款|回款|钱)(都|全)?(被|给)?(平台)?((东|动)(结|洁|接)|冻(洁|接|解))了|"
         r"钱(都|全|全部)?(提|取|拿)不出来|钱(都|全|全部)?(卡住|锁住|冻着)|回款全没了",
         r"被(?!告)[^。！？!?，,]{0,10}(freeze|suspend|take ?down|deactivate|restrict)(ed|d)?\s*了",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?|payouts?|PayPal|ASINs?)[^.!?]{0,60}(deactivated|inactive|on hold)",
@@ -601,7 +601,7 @@ PERSON = _any(
     r"预约|约(个|一下|一位|位)?(时间|专家|律师|面谈|咨询|call|电话|视频)|回(个|一个)?电话|回电|打(个)?电话给我|给我(打|回)(个)?电话|电话联系我|加(个)?微信",
     r"(请|麻烦|尽快|可以|希望|让专家|让人|让他|让她|安排人|找人|专家)(来)?.{0,6}联系我|留个?(电话|联系方式)",
     r"派(个|一个|一位)?(人|专家|律师|老师)(来(我们|我)?(公司|厂|工厂|单位)|(到|来)(我们|我|贵|咱))|(?<!找)上门(服务|指导|咨询|看|谈|聊|拜访|辅导)|(能|可以|请|麻烦|希望|安排|派|要求).{0,6}上门|(能|可以|请|麻烦|希望|安排|派|要求)[^，。]{0,8}来(我们|我)?(厂|公司|工厂|单位)(里)?.{0,4}(看|谈|指导)|当面(谈|聊|咨询)|面谈|面对面|线下(咨询|见面)|到你们(那|那里|单位)",
-    r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工(?!智能)|真人|活人|(跟|和|找)个?人(说话|聊|谈)|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)(?!.{0,2}(之前|以前|前要))",
+    r"转人工|人工(客服|服务|坐席)?(吧|呢)?$|^人工(?!智能)|真人|活人|(跟|和|找)个?人(说话|聊|谈)(?!.{0,2}天)|对接(专家|律师)|找专家(聊|谈|咨询|帮|看)(?!.{0,2}(之前|以前|前要))",
     r"(帮我|给我|我想|我要|想要|我们想|我们要|能不能帮我|麻烦|请)找(个|一个|位)?(人|专家|律师|顾问|老师)",
     r"(和|跟|同|与|请|让|安排|派)(个|一个|一位)?(专家|律师|顾问|老师).{0,6}(聊|谈|沟通|咨询|对接|联系|看看|指导|帮|评估|把关|做.{0,8}(培训|评估|分析|排查|检索))",
     r"(想|要|希望|能不能|可以|直接)(和|跟|同|与)[^，。？！,.?!]{1,10}(专家|律师|顾问|老师)(们)?.{0,4}(聊|谈|沟通|交流)(?!过|了)",
@@ -653,9 +653,12 @@ QUESTION = re.compile(
     r"\b(how|what|why|when|which|can|should|do|does|is|are)\b",
     re.IGNORECASE,
 )
-#: Asking what the desk's service costs ("你们的专家咨询收费吗？"): a question about the service, not a request for it.
+#: Asking what the desk's service costs ("你们的专家咨询收费吗？") or its number: a question about the service, not a
+#: request for it.
 SERVICE_TERMS = _any(
-    r"收费吗|免费吗|收不收(钱|费)|要(收)?钱吗|要花钱吗|是免费的|是不是免费|free of charge|is (it|this|the \w+) free|does it cost|charge (for|anything)"
+    r"收费吗|免费吗|收不收(钱|费)|要(收)?钱吗|要花钱吗|是免费的|是不是免费|free of charge|is (it|this|the \w+) free|does it cost|charge (for|anything)",
+    # the service's own number ("你们有热线电话吗，号码多少"): a question the knowledge answers, not a call-back asked for
+    r"(你们|贵中心|中心)(的)?(有)?(热线|服务)(电话)?(吗|号码|是多少)|热线(电话)?(号码)?(是)?多少|(hotline|phone) number",
 )
 #: A phone number (Chinese mobile or landline, or international) or an e-mail address.
 CONTACT = re.compile(

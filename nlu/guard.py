@@ -151,7 +151,7 @@ def guarded_intent(
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
         asked = cues.wants_person(text)
         if not asked and cues.SERVICE_TERMS.search(text):
-            return _best_topic(ranking), "a question about what the service costs"
+            return _best_topic(ranking), "a question about the service (its cost, its number)"
         if confidence < PERSON_CONFIDENCE and not asked:
             return FALLBACK, "unsure request for a person"
         if not asked and cues.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"

@@ -121,7 +121,14 @@ def test_an_elliptical_question_naming_a_place_is_never_a_request_for_help() -> 
     assert guarded_intent("帮助", "help", ranking, 0.65, names=False)[0] is None
 
 
-@pytest.mark.parametrize("text", ["你们的专家咨询收费吗？", "Is the expert consultation free of charge?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们的专家咨询收费吗？",
+        "Is the expert consultation free of charge?",
+        "你们有热线电话吗，号码多少，我想直接打过去问",
+    ],
+)
 def test_asking_what_the_expert_service_costs_is_a_question_not_a_request(text: str) -> None:
     assert guard(text, "request_human", 1.0) != "request_human"
     assert guard("专家咨询收费吗？帮我约一位专家", "request_human", 1.0) is None  # asked for too: the request stands
@@ -341,6 +348,7 @@ def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_no
         "我们的店就是，昨天刚被冻",
         "明天就开庭了还没人联系我！！赶紧找人",
         "人工客服在吗？我们公司的337案子下周就要交答辩材料了",
+        "我的tiktok小店被头诉了，货款冻解了，对方要和解费",  # 冻结 typed as it sounds
     ],
 )
 def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -> None:
@@ -353,6 +361,7 @@ def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -
         "去年我们同行被美国公司告了，光律师费就花了一百多万。现在有没有那种保险，保费大概多少",
         "国外展会上被人投诉侵权，展品会被没收吗",
         "Does mediation actually work for cross-border IP disputes, or is it a waste of time?",
+        "晚上好，心情不好，想找人聊聊天",  # small talk, not an advisor
     ],
 )
 def test_someone_else_s_case_or_a_question_about_what_may_happen_is_no_report_nor_complaint(text: str) -> None:
