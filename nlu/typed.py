@@ -1,9 +1,9 @@
 """The pipeline's first word: the text as a person reads what was typed, before anything is classified.
 
-Some type Chinese by its sounds without picking the characters ("meiguo TRO dongjie le wo de dianpu zenme ban"):
-that is written in characters (`knowledge.romanised`). Web-chat testers and busy staff paste more than they type: a client's JSON body (`{"question": "337调查应诉一般需要准备
-哪些材料？"}`), a markdown table with the question under it, a question in HTML, a link before the question, text
-copied with invisible zero-width spaces between the characters. The classifier learnt from plain questions, so it reads
+Web-chat testers and busy staff paste more than they type: a client's JSON body (`{"question": "337调查应诉一般需要
+准备哪些材料？"}`), a markdown table with the question under it, a question in HTML, a link before the question, text
+copied with invisible zero-width spaces between the characters. Some type Chinese by its sounds without picking the
+characters ("meiguo TRO dongjie le wo de dianpu zenme ban"), which is written in characters (`knowledge.romanised`). The classifier learnt from plain questions, so it reads
 such a message by its wrapping — mostly as an attack on the bot — and the search matches the wrapping's words. A
 person reads the question. This component gives the classifier, the guard and the actions the question (`read`), and
 keeps what was typed in the parse result (`typed`), beside the transcript, which Rasa keeps as typed anyway.
@@ -12,9 +12,9 @@ An attack is never unwrapped: a message `knowledge.cues.refusal` refuses as type
 instruction in base64) goes on as typed, so the guard refuses it for what it is.
 
 The training data goes through as written: it is plain text already, apart from the pasted messages of the
-development sets, which teach the classifier what a paste that stays as typed (an attack) is. Reading those too
-moved a third of the classifier's decisions on the unseen set for no gain (0.967 -> 0.941), so only what is asked is
-read.
+development sets, which teach the classifier what a paste that stays as typed (an attack) is. A model trained on
+the training data read this way moved twelve of the unseen set's decisions and lowered it (0.967 -> 0.941), so only
+what is asked is read.
 """
 
 from __future__ import annotations
