@@ -56,7 +56,8 @@ LEAD_FACTOR = 2.5
 #: … or when the likeliest CONSENSUS_ITEMS items all answer one topic and the best matches this well.
 CONSENSUS_ITEMS = 3
 CONSENSUS_TEXT = 0.1
-#: … in a question of at least this many words: '{"text":"337"' matches the 337 items, all of one topic, but says nothing.
+#: … in a question of at least this many words: '{"text":"337"' matches the 337 items, all of one topic, but says
+#: nothing.
 MIN_WORDS_CONSENSUS = 3
 #: Words alone answer only a question of at least this many words: "IP？" or "扣了怎么办" match items but say too
 #: little to pick one.
@@ -310,7 +311,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         # though its words name no right (which is all the guard, blind to the conversation, could go by)
         reading = replace(reading, intent=LIVE_DISPUTE)
     if reading.intent == LIVE_DISPUTE:
-        previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
+        previous = _previous(kb, topic, turn)
         if (
             previous is not None
             and previous.kind != REFERRAL
@@ -353,7 +354,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
             if cues.off_topic(reading.text):
                 return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="off topic")
             return Decision("clarify", why="no known word")
-        if cues.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL):
+        if _says_little(reading, referral):
             return Decision("clarify", why="says little")  # "嗯嗯好的那个啥": nothing to send anywhere
         named = referral is not None and referral.text_score >= MIN_TEXT
         if named and referral.item.id == DEFAULT_REFERRAL and cues.IP_MATTERS.search(reading.text):
@@ -375,12 +376,18 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("answer", hits[0].item, related=[h.item for h in hits[1 : MAX_SUGGESTIONS + 1]], why="agree")
     if cues.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
         named = referral if referral is not None and referral.text_score >= REFER_TEXT else None
-        if cues.says_little(reading.text) and (named is None or named.item.id == DEFAULT_REFERRAL):
+        if _says_little(reading, named):
             return Decision("clarify", why="says little")  # "请问那个知只": politeness around two characters
         return Decision("refer", referral=_referral(kb, named, CHITCHAT_REFERRAL), why="off topic")
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
     return Decision("clarify", why="nothing close")
+
+
+def _says_little(reading: Reading, referral: Hit | None) -> bool:
+    """Whether the message says next to nothing (`cues.says_little`) and no office but the general hotline shares its
+    words: it is asked back, not sent to 12345."""
+    return cues.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL)
 
 
 def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
@@ -421,7 +428,7 @@ def _follow_up(
 ) -> Decision | None:
     """An elliptical question about the conversation's topic ("那德国呢", "要多久"), answered about that topic
     with the new entity or aspect; None when the message stands on its own or there is no topic."""
-    previous = kb.get(topic.item) if _fresh(topic, turn) else None
+    previous = _previous(kb, topic, turn)
     if topic is None or previous is None:
         return None
     asked = cues.follow_up(reading.text)
@@ -525,9 +532,14 @@ def _names_matter(referral: Item, text: str) -> bool:
     return any(len(word) >= 2 and word.lower() in lowered for word in referral.keywords_zh + referral.keywords_en)
 
 
+def _previous(kb: KnowledgeBase, topic: Topic | None, turn: int) -> Item | None:
+    """The item or referral of the conversation's topic, while it is fresh enough to lean on."""
+    return kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
+
+
 def _ours(kb: KnowledgeBase, topic: Topic | None, turn: int) -> bool:
     """Whether the conversation's fresh topic is one of this desk's items, not a referral elsewhere."""
-    previous = kb.get(topic.item) if topic is not None and _fresh(topic, turn) else None
+    previous = _previous(kb, topic, turn)
     return previous is not None and previous.kind != REFERRAL
 
 

@@ -244,14 +244,24 @@ ASKS_HOW = _any(r"怎么|如何|怎样|办法|方法|教我|帮我|招儿?|技�
 #: HTML tags and code fences around a question: what a browser or an editor added, or a probe of the channels (which
 #: escape every reply). A question inside them is read as the question.
 WRAPPING = re.compile(r"<[^<>]{0,300}>|```\w*")
+#: What a message says: its Chinese characters and English words. Markup taken off must leave at least MIN_SAID of
+#: them to be read as a question (`unwrapped`): a link, a number or a table alone says nothing more unwrapped.
 _SAID = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
+MIN_SAID = 4
+#: A link.
+URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+def says_enough(text: str) -> bool:
+    """Whether the text says enough (MIN_SAID) to be read as a question once its wrapping is off."""
+    return len(_SAID.findall(text)) >= MIN_SAID
 
 
 def unwrapped(text: str) -> str:
     """The question inside markup ("<b>…</b>", a code fence, "&nbsp;", a JSON object's values such as
     `{"message": "海外展会被投诉侵权怎么办"}`), or `text` itself when the markup wraps too little to be a question."""
     inside = _json_values(html.unescape(_untagged(text)))
-    return inside.strip() if inside != text and len(_SAID.findall(inside)) >= 4 else text
+    return inside.strip() if inside != text and says_enough(inside) else text
 
 
 def _untagged(text: str) -> str:
@@ -682,7 +692,7 @@ MARKUP = _any(
 #: headers ("-----Original Message-----", "Subject: Abmahnung …").
 PASTED = _any(
     MARKUP.pattern,
-    r"https?://\S+|www\.\S+",
+    URL.pattern,
     r"-{3,}\s*(original message|forwarded message|urspr\u00fcngliche nachricht)|(^|\n)(from|sent|subject|von|betreff|发件人|主题)\s*[:：]",
 )
 
@@ -754,7 +764,6 @@ FOREIGN = _any(
     r"(?<![a-z])(usa?|eu|europe|germany|japan|uk|britain|france|italy|korea|brazil|india|vietnam|canada|mexico)(?![a-z])",
 )
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Filler and question words, which make "嗯嗯那个啥" look like a sentence.
 _FILLER = re.compile(r"那个|这个|就是|什么|怎么|怎样|一下|[嗯啊呃哦噢唉哎呀吧呢吗嘛的了么啥咋]")
@@ -805,7 +814,7 @@ _NOISE_RUNS = 2
 def noise_around(text: str) -> bool:
     """Whether the message is random keys around a word or two: the word alone says nothing anyone asked, so it is
     asked back rather than answered or referred by that word."""
-    words = re.findall(r"[A-Za-z]+", _URL.sub(" ", text))
+    words = re.findall(r"[A-Za-z]+", URL.sub(" ", text))
     runs = [word for word in words if word.islower() and _random_keys(word)]
     if len(runs) < _NOISE_RUNS or len(runs) < len(words) or re.search(r"\d", text):
         return False  # a real word among them ("cease", "as", "CBP") or a number ("337") is something said
@@ -840,7 +849,7 @@ def off_topic(text: str) -> bool:
     is Chinese typed without its characters, which the desk cannot read but may well be about its matters)."""
     if IP_MATTERS.search(text) or FOREIGN.search(text) or POINTING_BACK.search(text) or MARKUP.search(text):
         return False  # markup or data (JSON, a URL, base64) is not a sentence about something else
-    words = [word for word in _WORD.findall(_URL.sub(" ", text)) if _VOWEL.search(word) and not _keyboard_run(word)]
+    words = [word for word in _WORD.findall(URL.sub(" ", text)) if _VOWEL.search(word) and not _keyboard_run(word)]
     english = len(words) >= 3 and not all(_PINYIN.fullmatch(word) for word in words)
     return len(set(_CJK.findall(_FILLER.sub("", text)))) >= 4 or english
 
@@ -854,7 +863,7 @@ LITTLE_CJK = 3
 def says_little(text: str) -> bool:
     """Whether a message says next to nothing once its fillers and politeness are gone ("嗯嗯好的那个啥", "请问那个知只",
     "发的发的发的分"): too little to send anywhere, so it is asked back rather than referred to the general hotline."""
-    if _WORD.search(_URL.sub(" ", text)) or IP_MATTERS.search(text) or FOREIGN.search(text):
+    if _WORD.search(URL.sub(" ", text)) or IP_MATTERS.search(text) or FOREIGN.search(text):
         return False
     return len(set(_CJK.findall(_FILLER.sub("", _POLITE.sub("", text))))) <= LITTLE_CJK
 

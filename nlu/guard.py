@@ -116,9 +116,9 @@ def guarded_intent(
         return FALLBACK, "encoded text"
     if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
+    inside = cues.unwrapped(text)  # a report or a request pasted as JSON or HTML is read by what it says
+    signs = cues.urgency(inside)
     if intent in REFUSAL_INTENTS.values():
-        inside = cues.unwrapped(text)
-        signs = cues.urgency(inside)
         if signs and cues.PASTED.search(text):
             # no cue of an attack, and the words around what was pasted tell a live dispute ("https://sellercentral…
             # 打开就显示 Your account funds are on hold due to a court order 怎么办", a lawyer's letter with its
@@ -145,7 +145,6 @@ def guarded_intent(
         return FALLBACK, "an elliptical question, not small talk"
     if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
-    signs = cues.urgency(cues.unwrapped(text))  # a report pasted as JSON or HTML is read by what it says
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)

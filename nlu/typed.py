@@ -3,10 +3,11 @@
 Web-chat testers and busy staff paste more than they type: a client's JSON body (`{"question": "337调查应诉一般需要
 准备哪些材料？"}`), a markdown table with the question under it, a question in HTML, a link before the question, text
 copied with invisible zero-width spaces between the characters. Some type Chinese by its sounds without picking the
-characters ("meiguo TRO dongjie le wo de dianpu zenme ban"), which is written in characters (`knowledge.romanised`). The classifier learnt from plain questions, so it reads
-such a message by its wrapping — mostly as an attack on the bot — and the search matches the wrapping's words. A
-person reads the question. This component gives the classifier, the guard and the actions the question (`read`), and
-keeps what was typed in the parse result (`typed`), beside the transcript, which Rasa keeps as typed anyway.
+characters ("meiguo TRO dongjie le wo de dianpu zenme ban"), which is written in characters (`knowledge.romanised`).
+The classifier learnt from plain questions, so it reads such a message by its wrapping — mostly as an attack on the
+bot — and the search matches the wrapping's words. A person reads the question. This component gives the
+classifier, the guard and the actions the question (`read`), and keeps what was typed in the parse result (`typed`),
+beside the transcript, which Rasa keeps as typed anyway.
 
 An attack is never unwrapped: a message `knowledge.cues.refusal` refuses as typed (roles in tags, a script, an
 instruction in base64) goes on as typed, so the guard refuses it for what it is.
@@ -40,15 +41,10 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", r
 _LINE_MARKS = re.compile(r"^\s*(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)", re.MULTILINE)
 #: Emphasis marks in pairs around words ("**欧盟**", "*知识产权*", "`337`"): a masked number ("138****6620") is no pair.
 _EMPHASIS = re.compile(r"(\*\*|__|~~|\*|`)(?=\S)([^*_~`\n]+?)(?<=\S)\1")
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 #: The line an e-mail's signature starts under.
 _SIGNATURE = re.compile(r"\n--[ \t]*\n")
 #: A comment with words in it: what a page hides from its reader, and an attack's favourite place.
 _HIDDEN = re.compile(r"<!--(?=[\s\S]*?[\w\u4e00-\u9fff])[\s\S]*?-->")
-#: What is left must still say this much (Chinese characters or English words), or the message is read as typed:
-#: a link or a table alone says nothing that unwrapping it would make clearer.
-MIN_SAID = 4
-_SAID = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
 
 
 def read(text: str) -> str:
@@ -65,11 +61,11 @@ def read(text: str) -> str:
     inside = cues.unwrapped(_unsigned(visible))
     # a link is read as the site it names ("看到 worldip.cn 上说…"): its path is noise to the classifier, and a
     # sentence without the site's name reads as something else ("看到 上说…对我们有影响吗" as a dispute)
-    plain = _URL.sub(lambda link: f" {_host(link.group(0))} ", _unmarked(inside))
+    plain = cues.URL.sub(lambda link: f" {_host(link.group(0))} ", _unmarked(inside))
     plain = re.sub(r"[^\S\n]+", " ", plain).strip()
     if plain == visible.strip() or not (cues.QUESTION.search(plain) or cues.ASKS_HOW.search(plain)):
         return visible  # nothing wraps a question: a forwarded newsletter stays what it is
-    return plain if len(_SAID.findall(plain)) >= MIN_SAID else visible
+    return plain if cues.says_enough(plain) else visible  # a link or a table alone says nothing more unwrapped
 
 
 def _unsigned(text: str) -> str:
