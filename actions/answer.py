@@ -18,7 +18,8 @@ from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.gaps import WEAK_CONFIDENCE
-from knowledge import Item, KnowledgeBase, Language, Localized, cues
+from knowledge import Item, KnowledgeBase, Language, Localized
+from knowledge.cues import followups, small_talk
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +203,10 @@ class ActionHelp(ActionAnswer):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = user_text(tracker)
-        if cues.about_the_bot(text) or (
-            self._after_referral(tracker) and cues.follow_up(text) is not None and cues.ASKS_WHERE.search(text)
+        if small_talk.about_the_bot(text) or (
+            self._after_referral(tracker)
+            and followups.follow_up(text) is not None
+            and followups.ASKS_WHERE.search(text)
         ):
             # "那找谁问" right after a referral asks who handles the matter referred: the same office, not the desk's help
             return await super().run(dispatcher, tracker, domain)

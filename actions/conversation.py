@@ -13,7 +13,8 @@ from actions import replies
 from actions.services import desk
 from actions.turn import contract, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.gaps import record_gap
-from knowledge import Item, Language, Localized, cues
+from knowledge import Item, Language, Localized
+from knowledge.cues import persons
 from knowledge.answers import sources_line
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, c
 
 def redact(text: str, limit: int = 300) -> str:
     """The text as a log may keep it: contacts replaced, line breaks escaped (a message cannot forge log lines)."""
-    cleaned = cues.CONTACT.sub("[contact]", text[:limit])
+    cleaned = persons.CONTACT.sub("[contact]", text[:limit])
     return cleaned.encode("unicode_escape").decode("ascii") if any(c in cleaned for c in "\r\n") else cleaned
 
 

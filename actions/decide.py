@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, Sequence
 
-from knowledge import Hit, Item, KnowledgeBase, cues
+from knowledge import Hit, Item, KnowledgeBase
+from knowledge.cues import asking, disputes, followups, noise, pasted, refusals, scope, small_talk
 from knowledge.loader import DEFAULT_REFERRAL
 from knowledge.search import MIN_TEXT
 from knowledge.text import tokenize
@@ -66,7 +67,7 @@ MIN_WORDS_ALONE = 2
 SUGGEST_TEXT = 0.08
 SUGGEST_INTENT = 0.2
 MAX_SUGGESTIONS = 3
-#: What a question that names none of this desk's matters is told: what the desk does (cues.off_topic).
+#: What a question that names none of this desk's matters is told: what the desk does (scope.off_topic).
 CHITCHAT_REFERRAL = "referral:chitchat"
 #: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
 DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", "referral:domestic-ip"})
@@ -226,7 +227,7 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
         return "answer"
     words = len(set(tokenize(reading.text)))
     # one word asked about ("TRO是啥") is a question when it asks what the word is
-    asks_what = words == 1 and bool(cues.DEFINITION.search(reading.text))
+    asks_what = words == 1 and bool(asking.DEFINITION.search(reading.text))
     if best.text_score >= STRONG_TEXT and (words >= MIN_WORDS_ALONE or asks_what):
         return "answer"
     if intent != OUT_OF_SCOPE and (
@@ -241,9 +242,9 @@ def abstain(reading: Reading, hits: Sequence[Hit]) -> Literal["answer", "clarify
 def _right_abroad(reading: Reading) -> bool:
     """Whether the message names an IP right and a place abroad ("做跨境电商要不要先在USPTO注册trademark", "被TRO以后把
     产品下架算不算销毁证据"): this desk's matter, however the classifier read it, unless it asks how to answer an
-    examiner (`cues.PROSECUTION`)."""
-    abroad = cues.OVERSEAS.search(reading.text) or _countries_abroad(reading)
-    return bool(abroad and cues.IP_RIGHTS.search(reading.text)) and not cues.PROSECUTION.search(reading.text)
+    examiner (`scope.PROSECUTION`)."""
+    abroad = scope.OVERSEAS.search(reading.text) or _countries_abroad(reading)
+    return bool(abroad and scope.IP_RIGHTS.search(reading.text)) and not scope.PROSECUTION.search(reading.text)
 
 
 def _countries_abroad(reading: Reading) -> set[str]:
@@ -289,24 +290,24 @@ def _agree_text(confidence: float) -> float:
 
 def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
     """The decision for one message (see the module docstring); `turn` is the number of user messages so far."""
-    refusal = cues.refusal(reading.text)  # before the markup is taken off: roles written in tags are an attack
-    reading = replace(reading, text=cues.unwrapped(reading.text))  # a question in markup is read as the question
+    refusal = refusals.refusal(reading.text)  # before the markup is taken off: roles written in tags are an attack
+    reading = replace(reading, text=pasted.unwrapped(reading.text))  # a question in markup is read as the question
     if refusal or (reading.intent in REFUSAL_INTENTS and not _aspect_of_topic(reading.text, topic, turn)):
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
     if reading.item is not None and kb.get(reading.item) is not None:
         return Decision("answer", kb.get(reading.item), why="button")
-    if cues.repetitive(reading.text) or cues.noise_around(reading.text) or cues.wordless(reading.text):
+    if noise.repetitive(reading.text) or noise.noise_around(reading.text) or noise.wordless(reading.text):
         # every such message of the hard sets' twelve authors ("\\x00\\x1b[31m%s%n", "337", "👍") is asked back
         return Decision("clarify", why="noise")
-    if cues.about_the_bot(reading.text):
+    if small_talk.about_the_bot(reading.text):
         return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="about the bot")
-    measure = cues.measure_number(reading.text)
+    measure = scope.measure_number(reading.text)
     if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
         return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
     hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=SEARCH_DEPTH)
-    if reading.intent == OUT_OF_SCOPE and _ours(kb, topic, turn) and cues.urgency(reading.text):
+    if reading.intent == OUT_OF_SCOPE and _ours(kb, topic, turn) and disputes.urgency(reading.text):
         # "我们的货现在就在汉堡港扣着呢" after how EU customs detain goods: the topic's matter is the sender's own now,
         # though its words name no right (which is all the guard, blind to the conversation, could go by)
         reading = replace(reading, intent=LIVE_DISPUTE)
@@ -315,7 +316,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         if (
             previous is not None
             and previous.kind != REFERRAL
-            and (cues.off_topic(reading.text) or cues.ME_TOO.search(reading.text))
+            and (scope.off_topic(reading.text) or disputes.ME_TOO.search(reading.text))
         ):
             # "我们好像也遇到了" after what a TRO freeze is, "我们也被告了" after what a 337 investigation is: the first
             # steps are the topic's
@@ -329,14 +330,14 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     referrals = kb.referrals(reading.text, limit=1)
     best_text = hits[0].text_score if hits else 0.0
     referral = referrals[0] if referrals else None
-    if referral is not None and referral.item.id in DOMESTIC_REFERRALS and cues.OVERSEAS.search(reading.text):
+    if referral is not None and referral.item.id in DOMESTIC_REFERRALS and scope.OVERSEAS.search(reading.text):
         referral = None  # "国内有trademark，出口到美国要在USPTO注册吗" asks about the US filing, not the one at home
     if (
         referral is not None
         and _ours(kb, topic, turn)
         and referral.item.id not in FOLLOW_UP_REFERRALS
         and _names_matter(referral.item, reading.text)
-        and not cues.IP_MATTERS.search(reading.text)
+        and not scope.IP_MATTERS.search(reading.text)
     ):
         # "那出口报关的手续呢" after patent risks in the US: a neighbouring matter named by its own word, not the topic's
         return Decision("refer", referral=referral.item, why="follow-up elsewhere")
@@ -345,19 +346,19 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return followed
     if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
         return Decision("refer", referral=referral.item, why="referral words")
-    if cues.inside_china(reading.text) and not _countries_abroad(reading):
+    if scope.inside_china(reading.text) and not _countries_abroad(reading):
         domestic = kb.referrals(reading.text + " 国内", limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
 
     if reading.intent == OUT_OF_SCOPE:
         if not kb.knows(reading.text):  # small talk in words the desk does not know is told what it does
-            if cues.off_topic(reading.text):
+            if scope.off_topic(reading.text):
                 return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="off topic")
             return Decision("clarify", why="no known word")
         if _says_little(reading, referral):
             return Decision("clarify", why="says little")  # "嗯嗯好的那个啥": nothing to send anywhere
         named = referral is not None and referral.text_score >= MIN_TEXT
-        if named and referral.item.id == DEFAULT_REFERRAL and cues.IP_MATTERS.search(reading.text):
+        if named and referral.item.id == DEFAULT_REFERRAL and scope.IP_MATTERS.search(reading.text):
             named = False  # "省里那个海外预警的东西在哪看呀": the general hotline's words, about a matter of ours
         if named and (best_text < STRONG_TEXT or referral.text_score >= best_text):
             return Decision("refer", referral=referral.item, why="out_of_scope")
@@ -365,7 +366,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
             # Plain words about nothing of ours are told what the desk does; other matters go to the general hotline,
             # unless the words name a right abroad, which no other office takes: then the topics the NLU ranked next
             # and the search decide, as for any question of ours.
-            fallback = CHITCHAT_REFERRAL if cues.off_topic(reading.text) else DEFAULT_REFERRAL
+            fallback = CHITCHAT_REFERRAL if scope.off_topic(reading.text) else DEFAULT_REFERRAL
             if fallback != DEFAULT_REFERRAL or not _right_abroad(reading):
                 return Decision("refer", referral=_referral(kb, None, fallback), why="out_of_scope")
             reading = _without_out_of_scope(reading)
@@ -374,7 +375,7 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     verdict = abstain(reading, hits)
     if verdict == "answer":
         return Decision("answer", hits[0].item, related=[h.item for h in hits[1 : MAX_SUGGESTIONS + 1]], why="agree")
-    if cues.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
+    if scope.off_topic(reading.text):  # plain words about something else: say what this desk does, or who does that
         named = referral if referral is not None and referral.text_score >= REFER_TEXT else None
         if _says_little(reading, named):
             return Decision("clarify", why="says little")  # "请问那个知只": politeness around two characters
@@ -385,9 +386,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
 
 
 def _says_little(reading: Reading, referral: Hit | None) -> bool:
-    """Whether the message says next to nothing (`cues.says_little`) and no office but the general hotline shares its
+    """Whether the message says next to nothing (`small_talk.says_little`) and no office but the general hotline shares its
     words: it is asked back, not sent to 12345."""
-    return cues.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL)
+    return small_talk.says_little(reading.text) and (referral is None or referral.item.id == DEFAULT_REFERRAL)
 
 
 def _agreeing_first(reading: Reading, hits: Sequence[Hit]) -> list[Hit]:
@@ -431,12 +432,12 @@ def _follow_up(
     previous = _previous(kb, topic, turn)
     if topic is None or previous is None:
         return None
-    asked = cues.follow_up(reading.text)
-    if asked is not None and asked.aspect is None and not asked.elliptical and cues.BANTER.search(reading.text):
+    asked = followups.follow_up(reading.text)
+    if asked is not None and asked.aspect is None and not asked.elliptical and small_talk.BANTER.search(reading.text):
         asked = None  # "哈哈你真聪明": short, and about the bot, not the topic
     if previous.kind == REFERRAL:
         return _after_referral(reading, previous, asked, hits, bare=_bare(reading.text, topic, turn))
-    if asked is not None and cues.inside_china(reading.text) and not _countries_abroad(reading):
+    if asked is not None and scope.inside_china(reading.text) and not _countries_abroad(reading):
         # "那国内的呢" after a question about a US trademark: the same matter at home, which another office handles
         domestic = kb.referrals(" ".join([reading.text, previous.title.zh, "国内"]), limit=1)
         return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="follow-up at home")
@@ -451,7 +452,7 @@ def _follow_up(
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
     # An aspect asked in words that name nothing of their own ("一般多久能出结果" after mediation and arbitration) is the
     # topic's, however sure the classifier is of another topic its few words match.
-    names_own = asked.aspect is None or any(reading.entities.values()) or bool(cues.IP_MATTERS.search(reading.text))
+    names_own = asked.aspect is None or any(reading.entities.values()) or bool(scope.IP_MATTERS.search(reading.text))
     if standalone and names_own and hits and hits[0].text_score >= STANDALONE_TEXT:
         return None
     if asked.aspect is None and not asked.elliptical and abstain(reading, hits) == "answer":
@@ -502,13 +503,13 @@ def _names_aspect(item: Item, aspect: str) -> bool:
 
 
 def _after_referral(
-    reading: Reading, referral: Item, asked: cues.FollowUp | None, hits: Sequence[Hit], *, bare: bool = False
+    reading: Reading, referral: Item, asked: followups.FollowUp | None, hits: Sequence[Hit], *, bare: bool = False
 ) -> Decision | None:
     """A short question after a referral ("那找谁", "要多久能下来", "那研发费用加计扣除呢") is about the matter referred,
     so it goes to the same office; one that names this desk's matters or a place abroad ("那美国的呢", "337调查多久")
     or stands on its own is read on its own. A `bare` one ("那找哪个部门", right after) never stands on its own: its
     few words may match some item's, but they ask about the referral."""
-    if asked is None or cues.IP_MATTERS.search(reading.text) or cues.FOREIGN.search(reading.text):
+    if asked is None or scope.IP_MATTERS.search(reading.text) or scope.FOREIGN.search(reading.text):
         return None
     if _countries_abroad(reading) or (not bare and abstain(reading, hits) == "answer"):
         return None
@@ -522,7 +523,7 @@ def _aspect_of_topic(text: str, topic: Topic | None, turn: int) -> bool:
     "那要怎么避免呢" asks how to avoid something, which may be enforcement."""
     if not _fresh(topic, turn):
         return False
-    asked = cues.follow_up(text)
+    asked = followups.follow_up(text)
     return asked is not None and asked.aspect in HARMLESS_ASPECTS
 
 
@@ -552,6 +553,6 @@ def _bare(text: str, topic: Topic, turn: int) -> bool:
     """A few words right after an answer, too few to carry a topic of their own ("怎么申请", "哪里能买"): they ask about
     the answer, however sure the classifier is that they are about something else."""
     stripped = text.strip()
-    if cues.BANTER.search(stripped):  # "哈哈你真聪明" says something of its own, about nothing of ours
+    if small_talk.BANTER.search(stripped):  # "哈哈你真聪明" says something of its own, about nothing of ours
         return False
     return turn - topic.turn == 1 and not stripped.isascii() and len(stripped) <= BARE_CHARS

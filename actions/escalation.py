@@ -36,7 +36,8 @@ from bot.desk.chatlog import record_chat_turn
 from bot.desk.feedback import add_comment
 from bot.desk.tickets import DeskError
 from bot.desk.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
-from knowledge import Language, Localized, cues
+from knowledge import Language, Localized
+from knowledge.cues import asking, persons, refusals, stopping
 
 logger = logging.getLogger(__name__)
 
@@ -145,10 +146,10 @@ class ActionStartEscalation(Action):
         if is_payload(text):
             return []
         events = []
-        company = cues.company_in(text)
+        company = persons.company_in(text)
         if company and not tracker.get_slot("company"):
             events.append(SlotSet("company", company))
-        contact = cues.contact_in(text)
+        contact = persons.contact_in(text)
         if contact and not tracker.get_slot("contact"):
             try:
                 parse_contact(contact)
@@ -179,18 +180,18 @@ def digression(slot: str, tracker: Tracker, own_topic: str | None = None) -> boo
     text = user_text(tracker)
     intent = (tracker.latest_message or {}).get("intent") or {}
     name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
-    if cues.refusal(text):
+    if refusals.refusal(text):
         return True
-    if slot == "company" and cues.company_in(text) and not cues.QUESTION.search(text):
+    if slot == "company" and persons.company_in(text) and not asking.QUESTION.search(text):
         # "太原示例玻璃器皿有限公司" answers the question, whatever the NLU hears in its words: a topic, or even a
         # refusal (a name ending in letters and digits, "晋城示例铸造有限公司3f9a", read 0.9 as harmful)
         return False
     if name in {"harmful_request", "bot_instruction"}:
         return True
-    if slot == "description" or (slot == "contact" and cues.contact_in(text)):
+    if slot == "description" or (slot == "contact" and persons.contact_in(text)):
         return False
     topic = name.startswith("ask_") and name not in {"ask_item", own_topic}
-    if cues.QUESTION.search(text):
+    if asking.QUESTION.search(text):
         return slot != "contact" or (topic and confidence >= 0.5) or len(text.strip()) >= 8
     return topic and confidence >= TOPIC_QUESTION and len(text.strip()) >= 10
 
@@ -423,7 +424,7 @@ class ActionCancel(Action):
         lang = language(tracker)
         left = tracker.latest_action_name == "action_deactivate_loop"
         # "算了不用了 我就问下337调查谁能代理": the form stops and the question is answered
-        instead = cues.asks_instead(user_text(tracker))
+        instead = stopping.asks_instead(user_text(tracker))
         if left or instead is None:
             text = CANCELLED if left else NOTHING_TO_CANCEL
             dispatcher.utter_message(text=text.get(lang), json_message=contract("help", language=lang))

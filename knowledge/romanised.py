@@ -23,7 +23,7 @@ from typing import Container, Mapping
 
 from pypinyin import lazy_pinyin
 
-from knowledge import cues
+from knowledge.cues import noise, scope
 from knowledge.text import dictionary_frequencies, dictionary_words
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -43,8 +43,8 @@ _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_SYLLABLES = re.compile(f"(?:{cues.PINYIN_SYLLABLE})+")
-_SYLLABLE = re.compile(cues.PINYIN_SYLLABLE)
+_SYLLABLES = re.compile(f"(?:{noise.PINYIN_SYLLABLE})+")
+_SYLLABLE = re.compile(noise.PINYIN_SYLLABLE)
 
 
 class Romanised:
@@ -128,7 +128,7 @@ class Romanised:
 
 def _ours(token: str) -> bool:
     """A word of this desk's matters typed in Latin letters ("TRO", "Amazon", "ITC"): kept as typed."""
-    return bool(cues.IP_MATTERS.fullmatch(token) or cues.OVERSEAS.fullmatch(token) or token.isupper())
+    return bool(scope.IP_MATTERS.fullmatch(token) or scope.OVERSEAS.fullmatch(token) or token.isupper())
 
 
 def _joined(pieces: list[str]) -> str:

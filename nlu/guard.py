@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge import cues
+from knowledge.cues import disputes, followups, noise, pasted, persons, refusals, scope, small_talk, stopping
 from nlu.stateless import StatelessComponent
 
 REFUSAL_INTENTS = {"harmful": "harmful_request", "injection": "bot_instruction"}
@@ -45,7 +45,7 @@ LIVE_DISPUTE = "report_dispute"
 PERSON = "request_human"
 FALLBACK = "nlu_fallback"
 CANCEL = "cancel"
-#: Below this, a cancel reading needs a word of stopping (cues.CANCEL_WORDS) to stop a form.
+#: Below this, a cancel reading needs a word of stopping (stopping.CANCEL_WORDS) to stop a form.
 SURE_CANCEL = 0.8
 #: Intents a cue may overrule: the topics and an unsure reading. Conversation turns (cancel, rate, a form's
 #: answers, greetings) and out-of-scope questions keep theirs, except that a refusal overrules everything and leaving
@@ -102,108 +102,110 @@ def guarded_intent(
 ) -> tuple[str | None, str | None]:
     """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands. `names`: the
     message names something of the vocabulary (a country, an IP type, …)."""
-    refusal = cues.refusal(text)
+    refusal = refusals.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
-    if cues.repetitive(text) or (intent in NOISE_SENSITIVE and (cues.wordless(text) or cues.noise_around(text))):
+    if noise.repetitive(text) or (intent in NOISE_SENSITIVE and (noise.wordless(text) or noise.noise_around(text))):
         return FALLBACK, "no words"
-    if intent == CANCEL and confidence < SURE_CANCEL and not cues.CANCEL_WORDS.search(text):
+    if intent == CANCEL and confidence < SURE_CANCEL and not stopping.CANCEL_WORDS.search(text):
         return FALLBACK, "unsure cancel without a word of one"  # "玻璃杯、玻璃餐具" answers a form, stops nothing
-    if intent not in {CANCEL, PERSON} and cues.asks_instead(text) is not None and not cues.wants_person(text):
+    if intent not in {CANCEL, PERSON} and stopping.asks_instead(text) is not None and not persons.wants_person(text):
         # "算了不用了 我就问下337调查谁能代理": leaves the form (or the offer) and asks something else, which is answered
         return CANCEL, "leaves and asks instead"
-    if cues.decoded(text) is not None:  # base64 that is no instruction (that is refused above): asked what is meant
+    if pasted.decoded(text) is not None:  # base64 that is no instruction (that is refused above): asked what is meant
         return FALLBACK, "encoded text"
-    if cues.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
+    if small_talk.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
         return OUT_OF_SCOPE, "about the bot"
-    inside = cues.unwrapped(text)  # a report or a request pasted as JSON or HTML is read by what it says
-    signs = cues.urgency(inside)
+    inside = pasted.unwrapped(text)  # a report or a request pasted as JSON or HTML is read by what it says
+    signs = disputes.urgency(inside)
     if intent in REFUSAL_INTENTS.values():
-        if signs and cues.PASTED.search(text):
+        if signs and pasted.PASTED.search(text):
             # no cue of an attack, and the words around what was pasted tell a live dispute ("https://sellercentral…
             # 打开就显示 Your account funds are on hold due to a court order 怎么办", a lawyer's letter with its
             # headers): the classifier read the paste. Without a paste its refusal stands ("被贴了封条的样品，我们晚上
             # 偷偷拿走换个一样的放回去" tells of a seizure too)
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        if cues.POINTING_BACK.search(text):
+        if scope.POINTING_BACK.search(text):
             # "就那个嘛上次跟你说的那个你帮我看看呗" has no cue of an attack: it is asked back, not refused. (Read as a
             # live dispute too, it lost one on the unseen set for three on the others, so that reading stands.)
             return FALLBACK, "points back at something unsaid"
-        if confidence < _refusal_floor(text) or cues.MARKUP.search(text):
+        if confidence < _refusal_floor(text) or pasted.MARKUP.search(text):
             # markup read as an attack may wrap a request for a person ('{"action":"callback", "phone": …}'): the
             # words inside decide, as they would without the markup
-            if cues.wants_person(inside):
+            if persons.wants_person(inside):
                 return PERSON, "person"
             return FALLBACK, "refusal without a cue"
-        if cues.ASKS_LEGALITY.search(text):  # "平行进口的正品…算不算侵权？": a lawful user's question, read again
+        if refusals.ASKS_LEGALITY.search(text):  # "平行进口的正品…算不算侵权？": a lawful user's question, read again
             return FALLBACK, "asks whether it is lawful"
-        if cues.PREPARING.search(text):  # "How should we prepare so we don't get hit with an injunction…"
+        if refusals.PREPARING.search(text):  # "How should we prepare so we don't get hit with an injunction…"
             return FALLBACK, "prepares for what has not happened"
     if intent in SMALL_TALK and confidence < SMALL_TALK_CONFIDENCE:
         return FALLBACK, "unsure small talk"
-    if intent in FIXED_REPLIES and names and cues.ELLIPSIS.search(text.strip()):
+    if intent in FIXED_REPLIES and names and followups.ELLIPSIS.search(text.strip()):
         return FALLBACK, "an elliptical question, not small talk"
-    if intent in cues.SMALL_TALK_WORDS and not cues.SMALL_TALK_WORDS[intent].search(text):
+    if intent in small_talk.SMALL_TALK_WORDS and not small_talk.SMALL_TALK_WORDS[intent].search(text):
         return FALLBACK, "no words of small talk"
     if intent == PERSON:
         if signs:
             return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-        asked = cues.wants_person(text)
-        if not asked and cues.SERVICE_TERMS.search(text):
+        asked = persons.wants_person(text)
+        if not asked and persons.SERVICE_TERMS.search(text):
             return _best_topic(ranking), "a question about the service (its cost, its number)"
         if confidence < PERSON_CONFIDENCE and not asked:
             return FALLBACK, "unsure request for a person"
-        if not asked and cues.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"
+        if not asked and disputes.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"
             return FALLBACK, "nothing under way, no person asked for"
         return None, None
     if (
         intent in {LIVE_DISPUTE, OUT_OF_SCOPE}
         and not signs
-        and len(text.strip()) <= cues.SHORT_GENERAL
-        and cues.POINTING_BACK.search(text)
-        and not cues.IP_RIGHTS.search(text)
+        and len(text.strip()) <= disputes.SHORT_GENERAL
+        and scope.POINTING_BACK.search(text)
+        and not scope.IP_RIGHTS.search(text)
     ):
         # "嗯 就是那个 我们那个事儿 上回说的那个 现在咋样了嘛": something unsaid, neither a dispute told nor another matter
         return FALLBACK, "points back at something unsaid"
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
-    overrulable = overrulable or (intent == OUT_OF_SCOPE and bool(signs) and bool(cues.IP_RIGHTS.search(text)))
-    if intent == OUT_OF_SCOPE and not signs and cues.wants_person(text):
+    overrulable = overrulable or (intent == OUT_OF_SCOPE and bool(signs) and bool(scope.IP_RIGHTS.search(text)))
+    if intent == OUT_OF_SCOPE and not signs and persons.wants_person(text):
         return PERSON, "person"  # "你根本没听懂我的问题，换个人来": no other office's matter, a person
     if not overrulable or intent == "ask_item":
         return None, None
     if intent != LIVE_DISPUTE and signs:
         return LIVE_DISPUTE, "urgency:" + ",".join(signs)
-    if intent != LIVE_DISPUTE and cues.ME_TOO.search(text) and not cues.hypothetical(text):
+    if intent != LIVE_DISPUTE and disputes.ME_TOO.search(text) and not disputes.hypothetical(text):
         # "我们好像也遇到了" after what a TRO freeze is: the matter just explained is the sender's own now
         return LIVE_DISPUTE, "the sender has it too"
     # Markup around a question unsettles the classifier: a live dispute read there needs a sign in the words.
-    unsure = confidence < DISPUTE_CONFIDENCE or cues.MARKUP.search(text) is not None
-    if intent == LIVE_DISPUTE and not signs and cues.SERVICE_COMPLAINT.search(text):
+    unsure = confidence < DISPUTE_CONFIDENCE or pasted.MARKUP.search(text) is not None
+    if intent == LIVE_DISPUTE and not signs and persons.SERVICE_COMPLAINT.search(text):
         return PERSON, "a complaint about the service"
-    if intent == LIVE_DISPUTE and not signs and cues.off_topic(text) and not cues.ME_TOO.search(text):
-        if cues.wants_person(text):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
+    if intent == LIVE_DISPUTE and not signs and scope.off_topic(text) and not disputes.ME_TOO.search(text):
+        if persons.wants_person(
+            text
+        ):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
             return PERSON, "person"
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if (
         intent == LIVE_DISPUTE
         and not signs
-        and (cues.hypothetical(text) or unsure or cues.ENDS_ASKING_WHAT.search(text))
+        and (disputes.hypothetical(text) or unsure or disputes.ENDS_ASKING_WHAT.search(text))
     ):
-        if cues.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
+        if persons.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
             return PERSON, "person"
         return _best_topic(ranking), "not a live dispute of the sender's own"
-    if intent != LIVE_DISPUTE and cues.wants_person(text):
+    if intent != LIVE_DISPUTE and persons.wants_person(text):
         return PERSON, "person"
     return None, None
 
 
 def _refusal_floor(text: str) -> float:
     """How sure the classifier's refusal must be when the words carry no cue of one, by what the words name."""
-    if cues.IP_MATTERS.search(text):
+    if scope.IP_MATTERS.search(text):
         return OURS_REFUSAL_CONFIDENCE
-    return OFF_TOPIC_REFUSAL_CONFIDENCE if cues.off_topic(text) else REFUSAL_CONFIDENCE
+    return OFF_TOPIC_REFUSAL_CONFIDENCE if scope.off_topic(text) else REFUSAL_CONFIDENCE
 
 
 #: A topic that takes at least this share of the ranking's topics is what a general question asked about.

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import yaml
 
-from knowledge import KnowledgeBase, cues
+from knowledge import KnowledgeBase
+from knowledge.cues import small_talk
 from knowledge.asked import ASKED_FILE
 from knowledge.base import UNSEARCHED
 from nlu.hard import TRAINED, Case, load
@@ -66,7 +67,8 @@ def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
         item = next((kb.get(source) for source in case.sources if kb.get(source) is not None), None)
         return topic_intent(item.intents) if item is not None else None
     if case.decision == "refer" and (
-        cues.about_the_bot(case.text) or any(words.search(case.text) for words in cues.SMALL_TALK_WORDS.values())
+        small_talk.about_the_bot(case.text)
+        or any(words.search(case.text) for words in small_talk.SMALL_TALK_WORDS.values())
     ):
         return None  # "谢谢你啊，辛苦了", "你是机器人吗": the desk thanks, greets and explains itself
     if case.decision == "refuse":

@@ -1,5 +1,5 @@
 """The decision rule without Rasa: when the bot answers, asks back, refers, refuses or escalates (actions/decide.py),
-and the cues it reads from the words (knowledge/cues.py)."""
+and the cues it reads from the words (knowledge/cues/)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from actions.decide import Reading, Topic, abstain, decide
-from knowledge import Hit, cues
+from knowledge import Hit
+from knowledge.cues import disputes, followups, noise, pasted, persons, refusals, scope, small_talk
 
 
 def reading(text: str, intent: str | None, confidence: float = 0.9, **entities: list[str]) -> Reading:
@@ -361,7 +362,7 @@ def test_answering_an_examiner_abroad_is_not_read_as_a_dispute(kb) -> None:
     ],
 )
 def test_lawful_questions_in_the_words_of_a_refusal_are_not_refused(kb, text: str) -> None:
-    assert cues.refusal(text) is None, text
+    assert refusals.refusal(text) is None, text
 
 
 @pytest.mark.parametrize("text", ["嗯嗯好的那个啥", "请问那个知只", "发的发的发的分"])
@@ -455,7 +456,7 @@ def test_an_aspect_in_words_naming_nothing_of_their_own_is_the_topic_s_however_s
     ],
 )
 def test_asking_whether_the_same_holds_elsewhere_leans_on_the_topic(text: str) -> None:
-    asked = cues.follow_up(text)
+    asked = followups.follow_up(text)
     assert asked is not None and asked.elliptical
 
 
@@ -518,7 +519,7 @@ def test_after_a_referral_a_question_about_this_desks_matters_is_read_on_its_own
     ],
 )
 def test_general_questions_carry_no_urgency(text: str) -> None:
-    assert cues.urgency(text) == []
+    assert disputes.urgency(text) == []
 
 
 @pytest.mark.parametrize(
@@ -564,7 +565,7 @@ def test_general_questions_carry_no_urgency(text: str) -> None:
     ],
 )
 def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
-    assert cues.urgency(text)
+    assert disputes.urgency(text)
 
 
 @pytest.mark.parametrize(
@@ -593,13 +594,13 @@ def test_concrete_signs_of_a_live_dispute_are_urgent(text: str) -> None:
     ],
 )
 def test_mentions_of_people_are_not_requests_for_one(text: str) -> None:
-    assert not cues.wants_person(text)
+    assert not persons.wants_person(text)
 
 
 def test_contact_and_company_are_read_from_the_request() -> None:
     text = "我是太原恒达机械有限公司的王经理 13812345678 想约个专家聊聊"
-    assert cues.wants_person(text)
-    assert cues.contact_in(text) == "13812345678" and cues.company_in(text) == "太原恒达机械有限公司"
+    assert persons.wants_person(text)
+    assert persons.contact_in(text) == "13812345678" and persons.company_in(text) == "太原恒达机械有限公司"
 
 
 @pytest.mark.parametrize(
@@ -658,12 +659,12 @@ def test_contact_and_company_are_read_from_the_request() -> None:
     ],
 )
 def test_lawful_questions_near_the_refusal_words_are_not_refused(text: str) -> None:
-    assert cues.refusal(text) is None
+    assert refusals.refusal(text) is None
 
 
 def test_no_example_question_of_an_item_is_refused(kb) -> None:
     """Staff's example questions are what enterprises ask: a refusal cue that fires on one refuses real users too."""
-    refused = [(item.id, q) for item in kb.items.values() for q in item.questions if cues.refusal(q)]
+    refused = [(item.id, q) for item in kb.items.values() for q in item.questions if refusals.refusal(q)]
     assert refused == []
 
 
@@ -702,7 +703,7 @@ def test_no_example_question_of_an_item_is_refused(kb) -> None:
     ],
 )
 def test_requests_for_a_person_in_other_words_are_read(text: str) -> None:
-    assert cues.wants_person(text)
+    assert persons.wants_person(text)
 
 
 @pytest.mark.parametrize(
@@ -727,7 +728,7 @@ def test_requests_for_a_person_in_other_words_are_read(text: str) -> None:
     ],
 )
 def test_a_real_sentence_about_nothing_of_ours_is_off_topic(text: str, off: bool) -> None:
-    assert cues.off_topic(text) is off
+    assert scope.off_topic(text) is off
 
 
 def test_an_off_topic_sentence_is_told_what_the_desk_does_not_asked_back(kb) -> None:
@@ -747,38 +748,38 @@ def test_greetings_farewells_and_thanks_are_recognised_by_their_words() -> None:
         (intent, text)
         for path in sorted(TRAIN_DIR.glob("intents/*.yml"))
         for intent, text in _nlu_examples(path)
-        if intent in cues.SMALL_TALK_WORDS
+        if intent in small_talk.SMALL_TALK_WORDS
     ]
     assert len(examples) > 100
-    assert [(i, t) for i, t in examples if not cues.SMALL_TALK_WORDS[i].search(t)] == []
-    assert not cues.SMALL_TALK_WORDS["goodbye"].search("今天太原天气怎么样")
-    assert not cues.SMALL_TALK_WORDS["greet"].search("推荐一本讲企业管理的书")
+    assert [(i, t) for i, t in examples if not small_talk.SMALL_TALK_WORDS[i].search(t)] == []
+    assert not small_talk.SMALL_TALK_WORDS["goodbye"].search("今天太原天气怎么样")
+    assert not small_talk.SMALL_TALK_WORDS["greet"].search("推荐一本讲企业管理的书")
 
 
 def test_a_question_wrapped_in_markup_is_read_as_the_question_and_a_script_is_refused(kb) -> None:
     """A tag with an event handler is a script, whatever question it wraps: nobody pasting a question from a page sends
     one (two of three authors expected it refused)."""
-    assert cues.refusal("<img src=x onerror=alert(1)>") == "injection"
-    assert cues.refusal("<img src=x onerror=alert(document.domain)>请问海外维权") == "injection"
-    assert cues.refusal('<svg onload ="x()">我们的商标在美国被抢注了怎么办') == "injection"
-    assert cues.refusal('<p class="q"><b>我们的商标在美国被抢注了怎么办</b></p>') is None
+    assert refusals.refusal("<img src=x onerror=alert(1)>") == "injection"
+    assert refusals.refusal("<img src=x onerror=alert(document.domain)>请问海外维权") == "injection"
+    assert refusals.refusal('<svg onload ="x()">我们的商标在美国被抢注了怎么办') == "injection"
+    assert refusals.refusal('<p class="q"><b>我们的商标在美国被抢注了怎么办</b></p>') is None
     wrapped = decide(kb, reading("```\n我们的商标在美国被抢注了怎么办\n```", "ask_trademark_squatting", 0.6))
     assert wrapped.kind == "answer" and wrapped.item is not None
     assert "ask_trademark_squatting" in wrapped.item.intents
-    assert not cues.off_topic("&nbsp;&nbsp;&lt;br&gt;")
+    assert not scope.off_topic("&nbsp;&nbsp;&lt;br&gt;")
 
 
 @pytest.mark.parametrize(
     "text", ["TRO TRO TRO TRO TRO TRO TRO TRO", "test test test test test test", "专利专利专利专利专利专利"]
 )
 def test_one_word_said_over_and_over_is_asked_back_however_well_it_matches(kb, text: str) -> None:
-    assert cues.repetitive(text)
+    assert noise.repetitive(text)
     assert decide(kb, reading(text, "report_dispute" if "TRO" in text else "ask_overseas_lawsuit")).kind == "clarify"
 
 
 @pytest.mark.parametrize("text, wordless", [("//////", True), ("zxcvbnm,./", True), ("1234567", True), ("ok", False)])
 def test_keyboard_runs_and_symbols_have_no_words(text: str, wordless: bool) -> None:
-    assert cues.wordless(text) is wordless
+    assert noise.wordless(text) is wordless
 
 
 @pytest.mark.parametrize("text", ["你是真人还是机器人呀", "你叫啥名字", "你背后是哪个大模型", "Are you a bot?"])
@@ -789,12 +790,12 @@ def test_questions_about_the_bot_are_told_what_the_desk_does(kb, text: str) -> N
 
 
 def test_asking_for_a_person_is_not_a_question_about_the_bot() -> None:
-    assert not cues.about_the_bot("你是机器人吧，给我转人工")
-    assert cues.wants_person("你是机器人吧，给我转人工")
+    assert not small_talk.about_the_bot("你是机器人吧，给我转人工")
+    assert persons.wants_person("你是机器人吧，给我转人工")
 
 
 def test_a_story_told_from_home_about_a_fair_abroad_is_not_inside_china() -> None:
-    assert not cues.inside_china("我们在拉斯维加斯CES展位上收到了temporary restraining order，老板在国内")
+    assert not scope.inside_china("我们在拉斯维加斯CES展位上收到了temporary restraining order，老板在国内")
 
 
 def test_small_talk_in_words_the_desk_does_not_know_is_told_what_the_desk_does(kb) -> None:
@@ -804,7 +805,7 @@ def test_small_talk_in_words_the_desk_does_not_know_is_told_what_the_desk_does(k
 
 
 def test_an_english_question_about_a_filing_in_china_is_domestic() -> None:
-    assert cues.inside_china("How do I register a trademark in China for our new brand?")
+    assert scope.inside_china("How do I register a trademark in China for our new brand?")
 
 
 def test_asking_the_cost_of_the_topic_is_answered_even_when_read_as_harmful(kb) -> None:
@@ -817,7 +818,7 @@ def test_asking_the_cost_of_the_topic_is_answered_even_when_read_as_harmful(kb) 
     assert decide(kb, reading("那怎么绕过去呢", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
     assert decide(kb, reading("伪造证据要花多少钱", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
     # avoiding something is an aspect of a topic, but not one a message read as harmful may ask
-    assert cues.refusal("那要怎么避免呢") is None
+    assert refusals.refusal("那要怎么避免呢") is None
     assert decide(kb, reading("那要怎么避免呢", "harmful_request", 0.97), topic, turn=2).kind == "refuse"
 
 
@@ -825,7 +826,7 @@ def test_asking_how_to_prepare_after_an_answer_is_answered_by_the_item_on_preven
     topic = Topic("faq:tro-schedule-a", "ask_marketplace", {"country": ["美国"]}, turn=1)
     decision = decide(kb, reading("那我们现在还没被告 要提前做点啥", "nlu_fallback", 0.4), topic, turn=2)
     assert decision.why == "follow-up" and decision.item is not None and decision.item.id == "faq:tro-prevention"
-    asked = cues.follow_up("要提前做点啥")
+    asked = followups.follow_up("要提前做点啥")
     assert asked is not None and asked.aspect == "prevent"
 
 
@@ -848,8 +849,8 @@ def test_the_same_question_about_china_after_an_answer_is_referred_home(kb, text
     ],
 )
 def test_a_question_in_a_json_body_or_html_entities_is_read_as_the_question(wrapped: str, question: str) -> None:
-    assert cues.unwrapped(wrapped) == question
-    assert cues.unwrapped('{"a": 1, "b": [true, null, "x"]}') == '{"a": 1, "b": [true, null, "x"]}'  # nothing said
+    assert pasted.unwrapped(wrapped) == question
+    assert pasted.unwrapped('{"a": 1, "b": [true, null, "x"]}') == '{"a": 1, "b": [true, null, "x"]}'  # nothing said
 
 
 @pytest.mark.parametrize(
@@ -861,7 +862,7 @@ def test_a_question_in_a_json_body_or_html_entities_is_read_as_the_question(wrap
     ],
 )
 def test_a_json_body_s_keys_and_a_typed_command_that_sets_values_are_refused(text: str) -> None:
-    assert cues.refusal(text) == "injection"
+    assert refusals.refusal(text) == "injection"
 
 
 @pytest.mark.parametrize(
@@ -872,9 +873,9 @@ def test_a_json_body_s_keys_and_a_typed_command_that_sets_values_are_refused(tex
     ],
 )
 def test_asking_what_a_thing_means_or_when_it_happens_is_no_live_dispute(text: str) -> None:
-    assert cues.urgency(text) == [] and cues.hypothetical(text)
+    assert disputes.urgency(text) == [] and disputes.hypothetical(text)
 
 
 def test_wanting_to_talk_with_an_expert_of_the_pool_is_a_request_but_having_talked_is_not() -> None:
-    assert cues.wants_person("请不起大律所，想直接跟省里专家库的老师聊聊我们的产品要不要做FTO分析。")
-    assert not cues.wants_person("我们跟当地的律师谈过了，他说要先回函")
+    assert persons.wants_person("请不起大律所，想直接跟省里专家库的老师聊聊我们的产品要不要做FTO分析。")
+    assert not persons.wants_person("我们跟当地的律师谈过了，他说要先回函")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import cues
+from knowledge.cues import disputes, noise, pasted, persons
 from nlu.guard import guarded_intent
 
 
@@ -35,7 +35,7 @@ def test_a_message_without_words_is_not_refused_nor_escalated(text: str, intent:
     ],
 )
 def test_words_acronyms_and_numbers_are_no_random_keys(text: str) -> None:
-    assert not cues.noise_around(text)
+    assert not noise.noise_around(text)
 
 
 @pytest.mark.parametrize(
@@ -156,8 +156,8 @@ def test_a_general_question_read_as_a_dispute_that_asks_for_a_person_is_a_reques
     asks = "如果在美国被起诉了一般怎么应对？让专家联系我，我姓王"
     assert guard(asks, "report_dispute", 0.999) == "request_human"
     assert guard("如果在美国被起诉了一般怎么应对？", "report_dispute", 0.999) != "request_human"
-    assert not cues.MARKUP.search("有做商标的吗，让他联系我，我姓王，手机139****2731")
-    assert cues.MARKUP.search("**Schedule A** 是什么？")
+    assert not pasted.MARKUP.search("有做商标的吗，让他联系我，我姓王，手机139****2731")
+    assert pasted.MARKUP.search("**Schedule A** 是什么？")
 
 
 @pytest.mark.parametrize(
@@ -253,7 +253,7 @@ def test_saying_nothing_has_started_is_no_request_for_a_person() -> None:
     ],
 )
 def test_asking_for_an_expert_to_do_something_is_a_request_for_a_person(text: str) -> None:
-    assert cues.wants_person(text)
+    assert persons.wants_person(text)
 
 
 def test_asking_for_a_real_person_read_as_a_dispute_is_a_request_not_small_talk() -> None:
@@ -317,8 +317,8 @@ def test_a_dispute_reading_that_ends_asking_what_something_is_is_read_as_its_top
 
 
 def test_sellers_in_general_named_as_defendants_are_no_report() -> None:
-    assert not cues.urgency("how do schedule a cases work and why are so many chinese sellers named as defendants")
-    assert cues.urgency("our company was named as a defendant in a Schedule A case")
+    assert not disputes.urgency("how do schedule a cases work and why are so many chinese sellers named as defendants")
+    assert disputes.urgency("our company was named as a defendant in a Schedule A case")
 
 
 def test_a_live_dispute_told_around_a_paste_is_urgent_whatever_the_classifier_read() -> None:
@@ -332,14 +332,14 @@ def test_a_live_dispute_told_around_a_paste_is_urgent_whatever_the_classifier_re
         "\n\nWir fordern Sie auf, eine strafbewehrte Unterlassungserklärung abzugeben.\n\n法务：这是今天收到的，怎么办"
     )
     assert guard(letter, "bot_instruction", 0.99) == "report_dispute"
-    assert cues.urgency(letter.replace("ip-recht-muenchen", "example"))  # a domain is no request for an example
+    assert disputes.urgency(letter.replace("ip-recht-muenchen", "example"))  # a domain is no request for an example
     # without a paste the classifier's refusal stands: the seizure is the scene of what it asks to do
     assert guard("展会上被贴了封条的样品，我们晚上偷偷拿走换个一样的放回去，行不行", "harmful_request", 0.99) is None
 
 
 def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_not() -> None:
-    assert cues.wants_person("领导想请省里的专家到我们厂里来讲一次课，请问怎么申请")
-    assert not cues.wants_person("客户打电话问我们会不会受影响，想请教一下337调查到底是什么")
+    assert persons.wants_person("领导想请省里的专家到我们厂里来讲一次课，请问怎么申请")
+    assert not persons.wants_person("客户打电话问我们会不会受影响，想请教一下337调查到底是什么")
 
 
 @pytest.mark.parametrize(
@@ -352,7 +352,7 @@ def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_no
     ],
 )
 def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -> None:
-    assert cues.urgency(text), text
+    assert disputes.urgency(text), text
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -
     ],
 )
 def test_someone_else_s_case_or_a_question_about_what_may_happen_is_no_report_nor_complaint(text: str) -> None:
-    assert not cues.urgency(text) and not cues.wants_person(text), text
+    assert not disputes.urgency(text) and not persons.wants_person(text), text
 
 
 def test_asking_for_someone_else_read_as_out_of_scope_brings_in_a_person() -> None:

@@ -19,7 +19,8 @@ import unicodedata
 from typing import Any, Callable
 
 from bot.contracts import Reply
-from knowledge import Language, Localized, cues, detect_language
+from knowledge import Language, Localized, detect_language
+from knowledge.cues import refusals
 from knowledge.vocabulary import ENTITIES as VOCABULARY_ENTITIES
 from knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -96,7 +97,9 @@ def screen(text: str) -> str:
     intent = match.group("intent").strip() if match else ""
     allowed = BUTTON_PAYLOADS.get(intent)
     # Values set by hand, or a command aimed at the bot itself ("/admin export_users"), are refused, not explained.
-    sets_values = bool(match and (match.group("entities") or match.group("confidence"))) or bool(cues.refusal(stripped))
+    sets_values = bool(match and (match.group("entities") or match.group("confidence"))) or bool(
+        refusals.refusal(stripped)
+    )
     if match is None or allowed is None or match.group("confidence") or match.group("rest").strip():
         raise RefusedPayload(
             'a message beginning with "/" must be one of the bot\'s buttons; write the question without the "/"',
