@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.cues import disputes, followups, noise, pasted, persons, refusals, scope, small_talk, stopping
+from knowledge.cues import asking, disputes, followups, noise, pasted, persons, refusals, scope, small_talk, stopping
 from nlu.stateless import StatelessComponent
 
 REFUSAL_INTENTS = {"harmful": "harmful_request", "injection": "bot_instruction"}
@@ -95,6 +95,7 @@ OUT_OF_SCOPE = "out_of_scope"
 ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK})
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
+REGISTER_FAIR = "register_exhibition"
 
 
 def guarded_intent(
@@ -155,7 +156,15 @@ def guarded_intent(
             return FALLBACK, "unsure request for a person"
         if not asked and disputes.NOT_STARTED.search(text):  # "我们只是想提前预算一下，现在还没开始。"
             return FALLBACK, "nothing under way, no person asked for"
+        if not asked and not persons.PERSON_WORDS.search(text):
+            return _best_topic(ranking), "no person named"  # "你好我姓王…想问问那边商标注册难不难"
         return None, None
+    if intent == REGISTER_FAIR and not asking.REGISTERING.search(text):
+        # "We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?" asks how to prepare:
+        # answered, not taken as the start of a registration
+        return _best_topic(ranking), "no word of registering"
+    if intent == LIVE_DISPUTE and not signs and small_talk.says_little(text):
+        return FALLBACK, "says next to nothing"  # "帮帮忙": asked back, not escalated as urgent
     if (
         intent in {LIVE_DISPUTE, OUT_OF_SCOPE}
         and not signs

@@ -85,6 +85,40 @@ def test_a_question_read_as_a_request_for_a_person_without_its_words_needs_a_sur
 @pytest.mark.parametrize(
     "text",
     [
+        "你好我姓王晋中做农机的出口非洲想问问那边商标注册难不难",
+        "来电：太原某机械厂法务，咨询重大海外知识产权纠纷是否需要向主管部门报告，向谁报告。",
+        "请问 design patent 和 utility patent 在美国被诉的时候，defense strategy 有什么不同？",
+    ],
+)
+def test_a_sure_request_for_a_person_that_names_no_person_is_read_as_a_question(text: str) -> None:
+    assert guard(text, "request_human", 1.0) != "request_human"
+    assert guard(text, "request_human", 1.0) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["在吗 我要找你们领导", "我在太原 能不能今天下午就过去找你们", "can I get an agent", "可以电话咨询吗，打字太慢了"],
+)
+def test_a_request_for_a_person_in_any_words_of_one_stands(text: str) -> None:
+    assert guard(text, "request_human", 1.0) is None
+
+
+def test_asking_how_to_prepare_for_a_fair_is_no_registration() -> None:
+    tips = "We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?"
+    assert guard(tips, "register_exhibition", 0.94) != "register_exhibition"
+    assert guard("下周去Las Vegas参加CES，booth上要带哪些IP文件以防万一", "register_exhibition", 0.78) is not None
+    assert guard("下个月去法兰克福参展，帮我登记", "register_exhibition", 0.9) is None
+    assert guard("please sign us up for the fair service at CES", "register_exhibition", 0.9) is None
+
+
+def test_a_dispute_reading_of_a_message_that_says_next_to_nothing_is_asked_back() -> None:
+    assert guard("帮帮忙", "report_dispute", 1.0) == "nlu_fallback"
+    assert guard("店被冻了", "report_dispute", 1.0) is None  # few words, and a dispute in them
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "What's the difference between a utility patent and a design patent in the US?",
         "链接里说不应诉最多只会被冻结90天，这是真的吗？",
         "How can we find out whether our brand has already been squatted in Southeast Asia before we launch there?",

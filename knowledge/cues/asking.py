@@ -28,3 +28,11 @@ QUESTION = re.compile(
     r"\b(how|what|why|when|which|can|should|do|does|is|are)\b",
     re.IGNORECASE,
 )
+
+
+#: Asking to register a trade fair with the desk: without such a word, a message read as a registration asks about the
+#: fair ("Any tips to avoid IP trouble at our booth?").
+REGISTERING = any_of(
+    r"登记|报名|报备|备案|报个到|申请.{0,8}服务|加入|参加.{0,8}服务",
+    r"(?<![a-z])(register\w*|sign (us |me )?up|log|record|enrol\w*|join)(?![a-z])",
+)

@@ -31,7 +31,9 @@ STRONG_URGENCY = {
         r"(下周|明天|后天|本周|这周|月底)[一二三四五六日天]?\s*(之前|以前|前)?\s*(就要|要|必须|得)?(交|提交|递交)?(答辩|出庭|听证|截止|回应|提交|答复|回复)",
         r"(今天|明天|后天|下周|本周|这周|月底)[一二三四五六日天]?\s*(就|便)?(到期|截止|开庭|是(最后)?期限|是截止日|是最后一天)",
         r"(给了|只给|限|要求)(我们)?\s*\d+\s*(天|日|days|个工作日|小时|hours)|\d+\s*(days|天|日)\s*(的)?.{0,10}(期限|deadline|petition|回复期)",
-        r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) ",
+        r"within \d+ (business |working |calendar )?days|\d+ days (left|to (respond|answer|reply|file))|due (in|on|by) |"
+        r"(our |the )?(answer|response|reply|brief|opposition)s? (is |are )?due (this |next |on |by )?"
+        r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today)",
         r"(deadline|hearing|response) (is )?(on|next|this|tomorrow|in \d+)",
         # a time limit however it is said: "十天之内回话", "72小时内要交", "只给了十天", "限期7天", "deadline是本周五"
         r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个礼拜|礼拜|小时|business days|days|hours)\s*(之内|以内|内)"
@@ -74,7 +76,7 @@ STRONG_URGENCY = {
         r"(收到|接到)[^？?]{0,30}(Abmahnung|Unterlassungserkl)",
         # a letter pasted, then said to have come ("Subject: Abmahnung … 法务：这是今天收到的")
         r"(Abmahnung|Unterlassungserkl\w*|cease[- ]and[- ]desist|律师函|警告函)[\s\S]{0,400}(今天|昨天|刚刚?|前天|上周|这周)(才)?(收到|接到)的",
-        r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
+        r"(we|i)( have| had|'ve)? (just )?(been|were|got) (sued|served|named|hit with)|(we|i) (are|'re|am|'m) (now )?being (sued|served)|(received|got|were served( with)?) (a |an |the )?(complaint|summons|TRO|notice of investigation|court order|injunction|cease and desist)",
         r"served (us|me|our \w+)( with)? (a |an |the )?([\w-]+ )?(complaint|summons|TRO|injunction|notice|order|papers)",
         # the sender named, not sellers in general ("why are so many chinese sellers named as defendants")
         r"\b(we|i|us|our [\w ]{1,30}?)\b[\w' ]{0,20}\bnamed (as )?(a |one of the )?(respondents?|defendants?)|"

@@ -92,6 +92,17 @@ COMPANY = re.compile(
 _COMPANY_PREFIX = re.compile(r"^(?:我们是|我是|我们|我司|我们公司是|来自|这边是|这里是|您好|你好)+")
 
 
+#: Words that name a person or a way of reaching one. A message the classifier reads as a request for a person with
+#: none of them ("我想问问往美国出口铸件有没有专利风险", "来电：…咨询…是否需要向主管部门报告") asks a question: of the
+#: development sets' 48 such readings without a cue, the 6 without any of these words were 4 questions, a story to ask
+#: back and one request typed wrong ("找专佳").
+PERSON_WORDS = any_of(
+    r"专家|人工|律师|顾问|老师|客服|领导|电话|微信|联系|约|回访|回复|回我|催|当面|面谈|真人|人|机器|办公室|上门|工单|找你们",
+    r"expert|advis|lawyer|attorney|counsel|call|contact|human|someone|somebody|person|consult|meet|schedule|arrange|"
+    r"reach|talk|speak|phone|operator|agent",
+)
+
+
 def wants_person(text: str) -> bool:
     """Whether the message asks for a person: an appointment, a call-back, a visit, an advisor with some expertise,
     frustration with the answers, or contact details left with a request."""
