@@ -185,6 +185,9 @@ class Decision:
     #: Why, for the logs and the evaluation: which rule decided.
     why: str = ""
     refusal: str | None = None
+    #: For a referral: the message's own words named where it goes (a referral's words, a matter inside China), not
+    #: only the classifier's out-of-scope reading.
+    named: bool = False
 
 
 def _topic_ranking(reading: Reading) -> dict[str, float]:
@@ -340,15 +343,17 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         and not scope.IP_MATTERS.search(reading.text)
     ):
         # "那出口报关的手续呢" after patent risks in the US: a neighbouring matter named by its own word, not the topic's
-        return Decision("refer", referral=referral.item, why="follow-up elsewhere")
+        return Decision("refer", referral=referral.item, why="follow-up elsewhere", named=True)
     followed = _follow_up(kb, reading, topic, turn, hits)
     if followed is not None:
         return followed
     if referral and referral.text_score >= REFER_TEXT and referral.text_score >= REFER_FACTOR * best_text:
-        return Decision("refer", referral=referral.item, why="referral words")
+        return Decision("refer", referral=referral.item, why="referral words", named=True)
     if scope.inside_china(reading.text) and not _countries_abroad(reading):
         domestic = kb.referrals(reading.text + " 国内", limit=1)
-        return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China")
+        return Decision(
+            "refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China", named=True
+        )
 
     if reading.intent == OUT_OF_SCOPE:
         if not kb.knows(reading.text):  # small talk in words the desk does not know is told what it does
@@ -440,7 +445,9 @@ def _follow_up(
     if asked is not None and scope.inside_china(reading.text) and not _countries_abroad(reading):
         # "那国内的呢" after a question about a US trademark: the same matter at home, which another office handles
         domestic = kb.referrals(" ".join([reading.text, previous.title.zh, "国内"]), limit=1)
-        return Decision("refer", referral=_referral(kb, domestic[0] if domestic else None), why="follow-up at home")
+        return Decision(
+            "refer", referral=_referral(kb, domestic[0] if domestic else None), why="follow-up at home", named=True
+        )
     if asked is None or (
         asked.aspect is None
         and not asked.elliptical

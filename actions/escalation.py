@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.answer import reading, respond, topic_of, user_turns
 from actions.conversation import clarify
-from actions.decide import FALLBACK, Reading, decide
+from actions.decide import CHITCHAT_REFERRAL, FALLBACK, Decision, Reading, decide
 from actions.feedback import ANSWER_PURPOSE
 from actions.services import desk, desk_clock, exhibitions
 from actions.forms import ask_action
@@ -37,7 +37,8 @@ from bot.desk.feedback import add_comment
 from bot.desk.tickets import DeskError
 from bot.desk.fields import FieldError, clean_text, parse_contact, parse_deadline, split_contact
 from knowledge import Language, Localized
-from knowledge.cues import asking, persons, refusals, stopping
+from knowledge.loader import DEFAULT_REFERRAL
+from knowledge.cues import asking, disputes, pasted, persons, refusals, stopping
 
 logger = logging.getLogger(__name__)
 
@@ -197,17 +198,66 @@ def digression(slot: str, tracker: Tracker, own_topic: str | None = None) -> boo
 
 
 def answer_digression(
-    dispatcher: CollectingDispatcher, tracker: Tracker, seen: Reading | None = None
+    dispatcher: CollectingDispatcher, tracker: Tracker, seen: Reading | None = None, *, escalating: bool = False
 ) -> list[EventType]:
     """Reply to a message a form took in as it would be replied to outside the form: answered, referred or refused.
     An urgent dispute gets its first steps, not a second escalation: the enterprise is already on its way to a person.
-    `seen` is the reading to decide on when it is not the whole message's (the question after "算了不用了")."""
+    `seen` is the reading to decide on when it is not the whole message's (the question after "算了不用了").
+
+    While an escalation is `escalating`, a live dispute makes it urgent, and what would be sent elsewhere or refused
+    on the classifier's word alone is kept for the expert (`for_the_expert`)."""
     lang = language(tracker)
     decision = decide(knowledge(), seen or reading(tracker), topic_of(tracker), user_turns(tracker))
+    events: list[EventType] = []
     if decision.kind == "escalate_urgent":
+        if escalating:
+            events += raise_priority(dispatcher, tracker)  # only on the signs in the words
         decision = replace(decision, kind="answer") if decision.item else replace(decision, kind="clarify")
+    if escalating and for_the_expert(decision, user_text(tracker)):
+        logger.info("form digression kept for the expert (%s %s)", decision.kind, decision.why)
+        dispatcher.utter_message(text=KEPT_FOR_EXPERT.get(lang))
+        return events
     logger.info("form digression answered as %s (%s)", decision.kind, decision.why)
-    return respond(dispatcher, tracker, decision, lang)
+    return events + respond(dispatcher, tracker, decision, lang)
+
+
+#: Referrals that only say what the desk does (small talk) or name the general hotline: no answer to someone already
+#: on the way to an expert.
+GENERAL_REFERRALS = frozenset({CHITCHAT_REFERRAL, DEFAULT_REFERRAL})
+KEPT_FOR_EXPERT = Localized(
+    "这一点我记下了，专家联系您时会一并答复。", "Noted: the expert will answer this when they contact you."
+)
+RAISED = Localized(
+    "您说的是正在发生的纠纷，已改为紧急处理，专家会优先联系您。",
+    "This is a live dispute: it is now urgent, and an expert will contact you first.",
+)
+
+
+def for_the_expert(decision: Decision, text: str) -> bool:
+    """Whether a message asked during an escalation is left to the expert rather than referred or refused: a
+    refusal with no cue of one in the words ("现在要不要先把展品撤下来？" read as an instruction to the bot), or a
+    referral the words do not name ("明天下午可以吗？", "还在吗？怎么一直没人回", "函是英文的，我们看不太懂，怎么办").
+    The expert reads the whole conversation, so nothing said is lost; a request that must be refused by its words,
+    and a matter another office handles by name ("报关单怎么填"), are still refused and referred."""
+    if decision.kind == "refuse":
+        return refusals.refusal(text) is None
+    if decision.kind == "refer":
+        return not decision.named or (decision.referral is not None and decision.referral.id in GENERAL_REFERRALS)
+    return False
+
+
+def raise_priority(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Make the escalation under way urgent when the enterprise tells of a live dispute after asking for a person
+    ("I need to talk to someone" … "we are being sued in Texas, our answer is due Friday"): on the signs in its words
+    (`disputes.urgency`), not the classifier's reading, which hears a dispute in a masked phone number. Nothing when
+    it is urgent already."""
+    if tracker.get_slot("priority") == "urgent" or not disputes.urgency(pasted.unwrapped(user_text(tracker))):
+        return []
+    lang = language(tracker)
+    dispatcher.utter_message(
+        text=RAISED.get(lang), json_message=contract("escalation", language=lang, priority="urgent")
+    )
+    return [SlotSet("priority", "urgent")]
 
 
 class ValidateEscalationForm(FormValidationAction):
@@ -215,6 +265,8 @@ class ValidateEscalationForm(FormValidationAction):
 
     #: The topic the form's answers are about, which is no sign that an answer is a question (see `digression`).
     OWN_TOPIC: str | None = None
+    #: Whether the form brings in an expert, who reads what the enterprise says meanwhile (`answer_digression`).
+    ESCALATES = True
 
     def name(self) -> Text:
         return "validate_escalation_form"
@@ -236,8 +288,12 @@ class ValidateEscalationForm(FormValidationAction):
             and digression(requested, tracker, self.OWN_TOPIC)
         ):
             # Answered as outside the form; the slot stays empty, so the form asks again (or the user says “取消”).
-            return [SlotSet(requested, None), *answer_digression(dispatcher, tracker)]
-        return await super().get_validation_events(dispatcher, tracker, domain)
+            return [SlotSet(requested, None), *answer_digression(dispatcher, tracker, escalating=self.ESCALATES)]
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if self.ESCALATES and text:
+            # an answer that tells of a live dispute ("被起诉了，周五前要答辩" as the description) makes the request urgent
+            events += raise_priority(dispatcher, tracker)
+        return events
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, error: FieldError) -> dict[str, Any]:

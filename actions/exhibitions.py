@@ -138,6 +138,7 @@ class ValidateExhibitionForm(ValidateEscalationForm):
     reason and asked again."""
 
     OWN_TOPIC = "ask_exhibition"
+    ESCALATES = False
 
     def name(self) -> Text:
         return "validate_exhibition_form"

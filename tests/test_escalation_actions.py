@@ -187,27 +187,34 @@ def test_a_case_accepted_notice_is_not_an_answer_to_rate(wired, add_expert) -> N
     assert not any(m.get("buttons") for m in notice)
 
 
-def test_a_button_pressed_while_the_form_asks_is_not_taken_as_the_answer(wired) -> None:
-    payload = '/ask_item{"item": "faq:337-what"}'
-    tr = Tracker(
+def _in_form(text: str, intent: str, *, priority: str = "normal", confidence: float = 1.0) -> Tracker:
+    """The escalation form asking for the company, and `text` just taken for it."""
+    return Tracker(
         "web-1",
-        {"language": "zh", "requested_slot": "company", "company": payload},
-        {"text": payload, "intent": {"name": "ask_item", "confidence": 1.0}, "entities": []},
+        {"language": "zh", "requested_slot": "company", "company": text, "priority": priority},
+        {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []},
         [
-            {"event": "user", "text": payload, "timestamp": 1764000000, "input_channel": "rest"},
-            {"event": "slot", "name": "company", "value": payload},
+            {"event": "user", "text": text, "timestamp": 1764000000, "input_channel": "rest"},
+            {"event": "slot", "name": "company", "value": text},
         ],
         False,
         None,
         {"name": "escalation_form"},
         "action_listen",
     )
+
+
+def _validate(tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateEscalationForm().run(dispatcher, tr, {"forms": {}}))
-    assert {"event": "slot", "name": "company", "value": None} in [
-        {k: e.get(k) for k in ("event", "name", "value")} for e in events
-    ]
-    assert "请直接输入" in dispatcher.messages[0]["text"]
+    return dispatcher.messages, [{k: e.get(k) for k in ("event", "name", "value")} for e in events]
+
+
+def test_a_button_pressed_while_the_form_asks_is_not_taken_as_the_answer(wired) -> None:
+    payload = '/ask_item{"item": "faq:337-what"}'
+    messages, events = _validate(_in_form(payload, "ask_item"))
+    assert {"event": "slot", "name": "company", "value": None} in events
+    assert "请直接输入" in messages[0]["text"]
 
 
 def test_a_company_name_answers_the_form_whatever_topic_the_nlu_hears_in_it() -> None:
@@ -234,3 +241,53 @@ def test_a_short_follow_up_question_is_never_taken_for_the_company(text: str) ->
     message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}, "entities": []}
     tracker = Tracker("u", {"requested_slot": "company"}, message, [], False, None, {}, "action_listen")
     assert digression("company", tracker)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("明天下午可以吗？", "out_of_scope"),  # read as small talk
+        ("还在吗？怎么一直没人回", "out_of_scope"),
+        ("现在要不要先把展品撤下来？", "bot_instruction"),  # read as an attack, with no cue of one
+    ],
+)
+def test_what_the_desk_would_refer_or_refuse_on_the_classifier_s_word_alone_is_kept_for_the_expert(
+    text: str, intent: str
+) -> None:
+    messages, events = _validate(_in_form(text, intent))
+    assert {"event": "slot", "name": "company", "value": None} in events  # not stored as the company
+    assert [m["text"] for m in messages] == [escalation.KEPT_FOR_EXPERT.get("zh")]
+    assert not any((m.get("custom") or {}).get("kind") == "out_of_scope" for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("报关单怎么填？", "out_of_scope"), ("教我做高仿的包卖到欧洲怎么弄？", "harmful_request")],
+)
+def test_a_matter_named_as_another_office_s_or_a_request_refused_by_its_words_is_still_referred_or_refused(
+    text: str, intent: str
+) -> None:
+    messages, _ = _validate(_in_form(text, intent))
+    turn = next(m["custom"] for m in messages if m.get("custom"))
+    assert turn["kind"] == "out_of_scope" and turn["reason"] == ("refuse" if intent == "harmful_request" else "refer")
+
+
+def test_a_live_dispute_told_during_a_normal_escalation_makes_it_urgent() -> None:
+    messages, events = _validate(_in_form("we are being sued in Texas, our answer is due Friday", "report_dispute"))
+    assert {"event": "slot", "name": "priority", "value": "urgent"} in events
+    raised = next(m["custom"] for m in messages if (m.get("custom") or {}).get("kind") == "escalation")
+    assert raised["priority"] == "urgent" and raised["ticket"] is None
+
+
+def test_the_classifier_s_dispute_reading_without_its_signs_raises_nothing() -> None:
+    """A masked phone number read 1.0 as a live dispute: the words carry no sign of one."""
+    _, events = _validate(_in_form("有做商标的吗，让他联系我，我姓王，手机139****2731", "report_dispute"))
+    assert not any(e["name"] == "priority" for e in events)
+
+
+def test_an_urgent_escalation_is_not_raised_twice() -> None:
+    messages, events = _validate(
+        _in_form("we are being sued in Texas, our answer is due Friday", "report_dispute", priority="urgent")
+    )
+    assert not any(e["name"] == "priority" for e in events)
+    assert not any((m.get("custom") or {}).get("kind") == "escalation" for m in messages)

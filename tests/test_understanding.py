@@ -432,3 +432,30 @@ def test_chinese_typed_in_pinyin_is_read_in_characters(stack) -> None:
     assert first(replies, "escalation")["priority"] == "urgent", replies
     asked = chat(stack)("haiwai zhishichanquan baoxian you naxie zhonglei")
     assert "faq:insurance-types" in first(asked, "answer")["sources"] or "policy:7" in first(asked, "answer")["sources"]
+
+
+def test_what_is_said_during_the_form_is_kept_for_the_expert_not_referred_or_refused(stack) -> None:
+    send = chat(stack)
+    assert first(send("我要转人工"), "form")["ask"] == "company"
+    waiting = send("还在吗？怎么一直没人回")
+    assert "out_of_scope" not in kinds(waiting) and first(waiting, "form")["ask"] == "company", waiting
+    assert "专家" in text_of(waiting)
+    urgent = chat(stack)
+    assert first(urgent("我们在拉斯维加斯CES的展位上，刚被法警送达了一份禁令"), "escalation")["priority"] == "urgent"
+    asked = urgent("现在要不要先把展品撤下来？")  # the classifier reads an instruction to the bot in it
+    assert "out_of_scope" not in kinds(asked) and first(asked, "form")["ask"] == "company", asked
+
+
+def test_a_live_dispute_told_after_asking_for_a_person_makes_the_request_urgent(stack) -> None:
+    send = chat(stack)
+    assert first(send("I need to talk to someone"), "escalation")["priority"] == "normal"
+    told = send("we are being sued in Texas, our answer is due Friday")
+    assert first(told, "escalation")["priority"] == "urgent", told
+    assert first(told, "form")["ask"] == "company"  # the form goes on where it was
+
+
+def test_a_question_that_names_no_person_starts_no_form(stack) -> None:
+    replies = chat(stack)("你好我姓王晋中做农机的出口非洲想问问那边商标注册难不难")
+    assert "escalation" not in kinds(replies) and kinds(replies)[0] in ("answer", "clarify"), replies
+    tips = chat(stack)("We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?")
+    assert "form" not in kinds(tips) and kinds(tips)[0] in ("answer", "clarify"), tips
