@@ -19,7 +19,7 @@ A turn's decision is read from its reply-contract objects:
 | ----------------- | ---------------------------------------------------------------------------------- |
 | `escalate_urgent` | an `escalation` with priority urgent, or the form of an urgent one going on          |
 | `escalate`        | an `escalation` with priority normal, or the form of a normal one going on           |
-| `refuse`/`refer`  | `out_of_scope` with that `reason`                                                   |
+| `refuse`/`refer`  | `out_of_scope` with that `reason`; `refer` also for the `goodbye` that thanks get    |
 | `clarify`         | `clarify`, or the greeting or help a bare "你好" or "help" gets                     |
 | `answer`          | `answer` or `warning` (the current warnings asked for)                              |
 
@@ -139,6 +139,10 @@ def decision_of(turn: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = 
     for custom in turn:
         if custom.get("kind") in {"answer", "warning"}:
             return "answer", tuple(custom.get("sources") or ())
+    if kinds and set(kinds) <= {"goodbye"}:
+        # thanks and farewells answered politely: small talk, which the taxonomy refers ("chit-chat"), and
+        # which the authors label so (9 to 2 on the development sets); a goodbye asks nothing back
+        return "refer", ()
     if kinds and set(kinds) <= {"clarify", "greeting", "help", "goodbye"}:
         return "clarify", ()
     return "+".join(str(kind) for kind in kinds) or "nothing", ()

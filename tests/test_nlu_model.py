@@ -137,3 +137,17 @@ def test_the_bot_cites_the_right_source_on_heldout_questions(trained_model) -> N
     assert hit_at(report.system, 3) >= 0.97
     assert hit_at(report.system, 1) >= hit_at(report.baseline, 1) + 0.15
     assert hit_at(report.system, 1) >= hit_at(report.with_examples, 1) + 0.03
+
+
+def test_a_turn_s_decision_is_read_from_its_reply_contract_objects() -> None:
+    """What the hard evaluation scores: a farewell answering thanks is small talk handled (refer), a greeting asks
+    what is wanted (clarify), and a form going on belongs to the escalation that started it."""
+    from nlu.hard import decision_of
+
+    assert decision_of([{"kind": "goodbye"}]) == ("refer", ())
+    assert decision_of([{"kind": "greeting"}]) == ("clarify", ())
+    assert decision_of([{"kind": "clarify", "suggestions": ["faq:337-what"]}]) == ("clarify", ())
+    assert decision_of([{"kind": "out_of_scope", "reason": "refuse", "sources": []}]) == ("refuse", ())
+    urgent = [{"kind": "escalation", "priority": "urgent"}]
+    assert decision_of([{"kind": "form", "ask": "company"}], urgent) == ("escalate_urgent", ())
+    assert decision_of([{"kind": "answer", "sources": ["faq:337-what"]}]) == ("answer", ("faq:337-what",))
