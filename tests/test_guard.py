@@ -284,6 +284,9 @@ def test_saying_nothing_has_started_is_no_request_for_a_person() -> None:
         "能帮我联系一个吗",
         "帮我登记一下，需要专家帮忙评估海外知识产权保险要不要买",
         "专家库里有做337的律师吗？想请他帮我们做个风险评估，费用可以谈",
+        "想请你们的老师到我们厂里帮忙看看出口产品的专利风险",
+        "能不能安排个人跟我们对接一下海外商标的事",
+        "转仁工",
     ],
 )
 def test_asking_for_an_expert_to_do_something_is_a_request_for_a_person(text: str) -> None:
@@ -405,3 +408,16 @@ def test_someone_else_s_case_or_a_question_about_what_may_happen_is_no_report_no
 def test_asking_for_someone_else_read_as_out_of_scope_brings_in_a_person() -> None:
     assert guard("你根本没听懂我的问题，换个人来", "out_of_scope", 0.99) == "request_human"
     assert guard("你们是机器人还是真人啊，我想跟真人说话", "greet", 0.9) != "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["亚马逊点铺被东结了，资金一分都提不出来", "美国海观扣了我们的灯具，让我们十天内回付"])
+def test_a_live_dispute_typed_by_its_sound_is_urgent(text: str) -> None:
+    """ "点铺被东结了" is 店铺被冻结了 read as a person reads it: the signs are read in the words put right too."""
+    assert guard(text, "ask_marketplace", 0.9) == "report_dispute"
+
+
+@pytest.mark.parametrize("text", ["13903512788", "8888"])
+def test_a_number_with_88_in_it_is_no_farewell(text: str) -> None:
+    """ "88" is chat for bye-bye, said on its own: a phone number or a run of eights is not."""
+    assert guard(text, "goodbye", 0.9) == "nlu_fallback"
+    assert guard("好的 88", "goodbye", 0.9) is None

@@ -459,3 +459,8 @@ def test_a_question_that_names_no_person_starts_no_form(stack) -> None:
     assert "escalation" not in kinds(replies) and kinds(replies)[0] in ("answer", "clarify"), replies
     tips = chat(stack)("We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?")
     assert "form" not in kinds(tips) and kinds(tips)[0] in ("answer", "clarify"), tips
+
+
+def test_a_live_dispute_typed_with_sound_alike_characters_is_escalated_as_urgent(stack) -> None:
+    replies = chat(stack)("美国海观扣了我们的灯具，让我们十天内回付")
+    assert first(replies, "escalation")["priority"] == "urgent", replies

@@ -61,6 +61,9 @@ PERSON = any_of(
     r"上门来|我要(律师|专家|人工|真人)(?!函|费|的|事务所)",
     r"(给|为|帮)(我们|我司|咱们)(企业|公司|厂|单位)?(做|搞|安排|办|讲)(一次|一场|一个|个|场|次)?.{0,6}(培训|讲座|课)",
     r"专人(处理|负责|跟|回复|解答)|(不要|别|不用)(再)?(自动回复|机器(人)?回复)",
+    # a visit to help with something ("请你们的专家来厂里帮忙把海外商标梳理一遍"), someone to work with, a typo of 人工
+    r"(请|让|派|安排)[^，。？！,.?!]{0,8}(专家|老师|顾问|律师|人)(来|到)(我们)?(厂|公司|工厂|单位)(里)?.{0,4}(帮|梳理|把关|讲|看)|"
+    r"安排(个|一个|位|一位)?(人|专家|老师|顾问)(跟|和|与|给)(我们|我)(对接|联系|沟通)|(转|装|专)仁工",
     r"(怎么|如何)(联系|约)(你们的?|贵中心的?)?.{0,12}(专家|顾问)",
     r"(have|get) (an |one of your |a |your )?(expert|advisor|adviser|lawyer|attorney|someone).{0,40}(email|call|contact|reach|review)|call ?back|(email|contact|reach) me at|"
     r"(could|can|would) (one of )?(your|an?) (experts?|advisors?|advisers?|lawyers?|attorneys?) (please )?(email|call|contact|phone|ring)",
