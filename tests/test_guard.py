@@ -199,6 +199,7 @@ def test_a_general_question_read_as_a_dispute_that_asks_for_a_person_is_a_reques
     [
         ("算了不用了 我就问下337调查谁能代理", "nlu_fallback"),
         ("不要了，我想问下商标被抢注怎么办", "ask_trademark_squatting"),
+        ("算了不问这个了，报关单怎么填", "nlu_fallback"),
     ],
 )
 def test_leaving_and_asking_something_else_is_a_cancel_whose_question_is_answered(text: str, intent: str) -> None:
@@ -386,6 +387,8 @@ def test_a_visit_or_a_lecture_asked_for_is_a_request_and_a_customer_s_call_is_no
         "明天就开庭了还没人联系我！！赶紧找人",
         "人工客服在吗？我们公司的337案子下周就要交答辩材料了",
         "我的tiktok小店被头诉了，货款冻解了，对方要和解费",  # 冻结 typed as it sounds
+        "我们的eBay链接被人通过VeRO投诉takedown了，已经下架",  # taken down on a complaint
+        "这个链接是我们的商品，今天被人投诉侵权下架了，怎么申诉",
     ],
 )
 def test_a_freeze_just_told_or_a_hearing_tomorrow_is_a_live_dispute(text: str) -> None:

@@ -55,6 +55,10 @@ STRONG_URGENCY = {
         r"钱(都|全|全部)?(提|取|拿)不出来|钱(都|全|全部)?(卡住|锁住|冻着)|回款全没了",
         r"被(?!告)[^。！？!?，,]{0,10}(freeze|suspend|take ?down|deactivate|restrict)(ed|d)?\s*了",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?|payouts?|PayPal|ASINs?)[^.!?]{0,60}(deactivated|inactive|on hold)",
+        # taken down on a complaint, told as the sender's own or as just happened ("我们的Amazon listing被人通过Brand
+        # Registry投诉takedown了", "今天被人投诉侵权下架了")
+        r"(我们|我司|我的|我家|咱家|\bour\b)[^。！？!?]{0,30}被(人)?[^。！？!?]{0,24}投诉[^。！？!?]{0,12}(下架|takedown|taken down)|"
+        r"(今天|昨天|刚刚?)被[^。！？!?，,]{0,10}下架",
     ),
     "frozen_sum": any_of(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",

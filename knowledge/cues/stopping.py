@@ -14,8 +14,8 @@ from knowledge.cues.small_talk import SMALL_TALK_WORDS
 #: the end, a pause, another of them or the words that start what the user wants instead, so that "不用了解太多" and
 #: "算了一下费用" are not read as leaving.
 _LEAVING = re.compile(
-    r"^\s*(?:(?:算了|不用了|不要了|不需要了|先不用了|先不要了|不转了|不找了|不填了|never\s?mind|forget it|no thanks)"
-    r"(?:吧|啊|哈)?(?=$|[\s,，。.!！、~～]|算了|不用|不要|不需要|我|还是|先|直接|就|那|想|问)[\s,，。.!！、~～]*)+",
+    r"^\s*(?:(?:算了|不用了|不要了|不需要了|先不用了|先不要了|不转了|不找了|不填了|不问(这个|这|那个)?了|never\s?mind|forget it|no thanks)"
+    r"(?:吧|啊|哈)?(?=$|[\s,，。.!！、~～]|算了|不用|不要|不需要|不问|我|还是|先|直接|就|那|想|问)[\s,，。.!！、~～]*)+",
     re.IGNORECASE,
 )
 
