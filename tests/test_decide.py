@@ -460,6 +460,17 @@ def test_asking_whether_the_same_holds_elsewhere_leans_on_the_topic(text: str) -
     assert asked is not None and asked.elliptical
 
 
+def test_then_how_do_we_after_an_answer_is_about_its_topic(kb) -> None:
+    """ "那我们公司怎么买" after what overseas IP insurance covers was read as out of scope and sent to business
+    registration (its "公司")."""
+    asked = followups.follow_up("那我们公司怎么买")
+    assert asked is not None and asked.elliptical
+    topic = Topic("faq:insurance-types", "ask_insurance", {}, turn=1)
+    decision = decide(kb, reading("那我们公司怎么买", "out_of_scope", 1.0), topic, turn=2)
+    assert decision.kind == "answer" and decision.item is not None, decision
+    assert "ask_insurance" in decision.item.intents
+
+
 def test_a_topic_goes_stale_after_a_few_turns(kb) -> None:
     topic = Topic("faq:337-what", "ask_337", {}, turn=1)
     assert decide(kb, reading("那大概要多久", "nlu_fallback", 0.3), topic, turn=9).why != "follow-up"

@@ -417,10 +417,3 @@ def test_asking_for_someone_else_read_as_out_of_scope_brings_in_a_person() -> No
 def test_a_live_dispute_typed_by_its_sound_is_urgent(text: str) -> None:
     """ "点铺被东结了" is 店铺被冻结了 read as a person reads it: the signs are read in the words put right too."""
     assert guard(text, "ask_marketplace", 0.9) == "report_dispute"
-
-
-@pytest.mark.parametrize("text", ["13903512788", "8888"])
-def test_a_number_with_88_in_it_is_no_farewell(text: str) -> None:
-    """ "88" is chat for bye-bye, said on its own: a phone number or a run of eights is not."""
-    assert guard(text, "goodbye", 0.9) == "nlu_fallback"
-    assert guard("好的 88", "goodbye", 0.9) is None

@@ -19,7 +19,7 @@ SMALL_TALK_WORDS = {
         r"打扰|请教|(?<![a-z])(hi|hiya|hello|hey|morning|afternoon|evening|greetings|anyone)(?![a-z])"
     ),
     "goodbye": any_of(
-        r"拜|再见|再会|回见|(?<!\d)88(?!\d)|先这样|就这样|到这|再聊|再问|再说|再找|再来|先下|下线|下了|走了|先忙|去忙|晚安|先撤|退出|结束|"
+        r"拜|再见|再会|回见|88|先这样|就这样|到这|再聊|再问|再说|再找|再来|先下|下线|下了|走了|先忙|去忙|晚安|先撤|退出|结束|"
         r"关闭|告辞|后会有期|先挂|不聊了|(?<![a-z])(bye|goodbye|see (you|ya)|later|gotta go|done|that'?s all|good day)(?![a-z])"
     ),
     "thank": any_of(
