@@ -88,7 +88,9 @@ def decoded(text: str) -> str | None:
 
 #: Markup and data that a person did not type as words: a refusal needs a cue of its own in them.
 MARKUP = any_of(
-    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|(?<![\d*])\*\*(?![\d*])|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```"
+    r"^\s*[{\[]|[}\]]\s*$|<[a-z/][^>]*>|(?<![\d*])\*\*(?![\d*])|^\s*(https?://\S+\s*)+$|^[A-Za-z0-9+/=]{16,}$|^\|.*\|$|&(#\d+|[a-z]+);|```",
+    # a form's fields, one per line ("企业名称：… / 问题类型：海外商标 / 问题描述：…")
+    r"(^|\n)\s*[\u4e00-\u9fffA-Za-z]{2,8}\s*[:：][^\n]+\n\s*[\u4e00-\u9fffA-Za-z]{2,8}\s*[:：]",
 )
 
 
