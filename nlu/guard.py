@@ -136,6 +136,10 @@ def guarded_intent(
         if confidence < _refusal_floor(text) or pasted.MARKUP.search(text):
             # markup read as an attack may wrap a request for a person ('{"action":"callback", "phone": …}'): the
             # words inside decide, as they would without the markup
+            if signs:
+                # an unsure refusal of a hotline note telling of goods held and a deadline: the story decides (every
+                # such message on the development sets is a live dispute)
+                return LIVE_DISPUTE, "urgency:" + ",".join(signs)
             if persons.wants_person(inside):
                 return PERSON, "person"
             return FALLBACK, "refusal without a cue"

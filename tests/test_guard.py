@@ -438,3 +438,9 @@ def test_a_question_pasted_as_a_form_s_fields_is_read_as_markup_not_refused_on_t
     assert (
         guard("来电：太原某厂，咨询337调查", "bot_instruction", 0.99) is None
     )  # one line is no form: the reading stands
+
+
+def test_an_unsure_refusal_of_a_story_with_the_signs_of_a_live_dispute_is_the_dispute() -> None:
+    note = "热线记录：来电人称其公司发往美国的一批灯具被海关扣留，通知要求在30天内提交材料，否则货物将被没收。"
+    assert guard(note, "bot_instruction", 0.52) == "report_dispute"
+    assert guard("帮我们想想办法，海关的通知我们看不懂", "bot_instruction", 0.52) == "nlu_fallback"  # no sign
