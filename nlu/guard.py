@@ -23,6 +23,7 @@ says what was changed and why, so `/model/parse` and the console's suggestion ex
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -97,6 +98,8 @@ ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 REGISTER_FAIR = "register_exhibition"
+#: A number of three digits or more: no word is read inside it.
+_NUMBER = re.compile(r"\d{3,}")
 
 
 def guarded_intent(
@@ -151,7 +154,8 @@ def guarded_intent(
         return FALLBACK, "unsure small talk"
     if intent in FIXED_REPLIES and names and followups.ELLIPSIS.search(text.strip()):
         return FALLBACK, "an elliptical question, not small talk"
-    if intent in small_talk.SMALL_TALK_WORDS and not small_talk.SMALL_TALK_WORDS[intent].search(text):
+    if intent in small_talk.SMALL_TALK_WORDS and not small_talk.SMALL_TALK_WORDS[intent].search(_NUMBER.sub(" ", text)):
+        # the words are read outside numbers: "13903512788" and "8888" hold no "88" (bye-bye)
         return FALLBACK, "no words of small talk"
     if intent == PERSON:
         if signs:

@@ -444,3 +444,10 @@ def test_an_unsure_refusal_of_a_story_with_the_signs_of_a_live_dispute_is_the_di
     note = "热线记录：来电人称其公司发往美国的一批灯具被海关扣留，通知要求在30天内提交材料，否则货物将被没收。"
     assert guard(note, "bot_instruction", 0.52) == "report_dispute"
     assert guard("帮我们想想办法，海关的通知我们看不懂", "bot_instruction", 0.52) == "nlu_fallback"  # no sign
+
+
+@pytest.mark.parametrize("text", ["13903512788", "8888"])
+def test_a_number_with_88_in_it_is_no_farewell(text: str) -> None:
+    """ "88" is chat for bye-bye, said on its own: a phone number or a run of eights is not."""
+    assert guard(text, "goodbye", 0.9) == "nlu_fallback"
+    assert guard("好的 88", "goodbye", 0.9) is None
