@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.desk.tickets import Desk
-from bot.desk.schema import Ticket
+from bot.desk.schema import Ticket, TranscriptLine
 
 from tests.helpers.rest import customs, say
 
@@ -118,3 +118,34 @@ def test_the_form_can_be_cancelled_and_nothing_is_stored(stack, stack_desk) -> N
     replies = say(stack, sender, "算了，先不提交了")
     assert customs(replies)[-1]["kind"] == "help"
     assert stack_desk.tickets_for(sender_id=sender) == []
+
+
+def test_what_is_kept_for_the_expert_during_the_form_reaches_the_ticket(stack, stack_desk) -> None:
+    """A question the desk would have sent to small talk mid-form is neither referred nor stored as a field, and the
+    expert reads it in the ticket's transcript: nothing said is lost."""
+    sender = "e2e-kept"
+    assert last_ask(say(stack, sender, "我要转人工，想找专家聊聊出口欧洲的商标问题")) == "company"
+    kept = say(stack, sender, "明天下午可以吗？")
+    assert "out_of_scope" not in [c["kind"] for c in customs(kept)] and last_ask(kept) == "company", kept
+    answers = {
+        "company": "太原示例陶瓷有限公司",
+        "contact": "李经理 13900000002",
+        "country": "欧盟",
+        "ip_type": "商标",
+        "description": "想在欧盟注册商标，想请专家看看我们的布局",
+        "deadline": "无",
+    }
+    replies = say(stack, sender, answers["company"])
+    for _ in range(len(answers)):
+        ask = last_ask(replies)
+        if ask is None:
+            break
+        replies = say(stack, sender, answers[ask])
+    number = customs(replies)[-1]["ticket"]
+    assert number and number.startswith("SX-"), replies
+    with stack_desk.sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        lines = session.scalars(select(TranscriptLine).where(TranscriptLine.ticket_id == ticket.id)).all()
+        said = [line.text for line in lines]
+    assert ticket.company == "太原示例陶瓷有限公司"
+    assert "明天下午可以吗？" in said
