@@ -451,3 +451,13 @@ def test_a_number_with_88_in_it_is_no_farewell(text: str) -> None:
     """ "88" is chat for bye-bye, said on its own: a phone number or a run of eights is not."""
     assert guard(text, "goodbye", 0.9) == "nlu_fallback"
     assert guard("好的 88", "goodbye", 0.9) is None
+
+
+@pytest.mark.parametrize("text", ["被列为337被申请人但不应诉，会怎样？", "那不应诉会怎样"])
+def test_asking_what_would_follow_for_no_one_in_particular_is_no_live_dispute(text: str) -> None:
+    assert not disputes.urgency(text) and disputes.hypothetical(text)
+    assert guard(text, "report_dispute", 0.99) != "report_dispute"
+
+
+def test_asking_what_would_follow_in_one_s_own_case_stays_a_live_dispute() -> None:
+    assert disputes.urgency("我们被列为337被申请人了，不应诉会怎样")

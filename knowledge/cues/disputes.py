@@ -217,6 +217,14 @@ SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.\s+")
 CLAUSE_END = re.compile(r"(?<=[\u4e00-\u9fff])\s+")
 
 
+#: Asking what would follow ("被列为337被申请人但不应诉，会怎样？", "那不应诉会怎样"): about no one in particular, a question
+#: of consequences, not a report (every such message of the development sets; with "我们" it is the sender's own).
+CONSEQUENCES = any_of(
+    r"会怎样|会怎么样|会如何|(有|会有)(什么|哪些)后果|后果(是什么|如何|严重吗)",
+    r"what happens if|what are the consequences",
+)
+
+
 def urgency(text: str) -> list[str]:
     """The signs of a live dispute the message carries.
 
@@ -228,6 +236,8 @@ def urgency(text: str) -> list[str]:
         return []  # a question about someone else's case ("讲讲337-TA-1003那个案子"), answered from the case library
     if NOTHING_YET.search(text) and not STRONG_URGENCY["case_number"].search(text):
         return []  # "我们目前没出事，想知道怎么预防": preparing, not a dispute
+    if CONSEQUENCES.search(text) and not FIRST_PERSON_NOW.search(text):
+        return []  # "被列为337被申请人但不应诉，会怎样？": what would happen to anyone
     factual = " 。".join(_facts(text))
     found = [
         name
@@ -268,11 +278,12 @@ GENERAL_QUESTION = any_of(
 
 
 def hypothetical(text: str) -> bool:
-    """Whether the message asks what happens in general ("如果…", "一般…", or a short question about no one in
-    particular, `asked_in_general`), in a case that has not happened ("我们还没出事"), what something is ("区别", "是真的吗"),
+    """Whether the message asks what happens in general ("如果…", "一般…", what would follow for no one in particular,
+    or a short question about no one in particular, `asked_in_general`), in a case that has not happened ("我们还没出事"), what something is ("区别", "是真的吗"),
     or how to enforce the enterprise's own rights (`ENFORCING`): none is a live dispute's report."""
     return bool(
         HYPOTHETICAL.search(text)
+        or (CONSEQUENCES.search(text) and not FIRST_PERSON_NOW.search(text))
         or NOTHING_YET.search(text)
         or GENERAL_QUESTION.search(text)
         or asked_in_general(text)
