@@ -461,3 +461,11 @@ def test_asking_what_would_follow_for_no_one_in_particular_is_no_live_dispute(te
 
 def test_asking_what_would_follow_in_one_s_own_case_stays_a_live_dispute() -> None:
     assert disputes.urgency("我们被列为337被申请人了，不应诉会怎样")
+
+
+def test_a_short_question_about_no_one_asks_in_general_unless_it_tells_a_freeze_or_a_deadline() -> None:
+    assert not disputes.urgency("展会上被发禁令怎么办")
+    assert not disputes.urgency("收到美国法院的传票怎么办？")
+    assert disputes.urgency("我们在展会上被发了禁令怎么办")  # whose it is, said
+    assert disputes.urgency("店铺被冻结了怎么办")  # Chinese drops the subject of a freeze
+    assert disputes.urgency("然后呢？对方说明天就要答复")

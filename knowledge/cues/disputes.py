@@ -204,6 +204,8 @@ HAPPENED = any_of(
 
 #: Strong signs that stand on their own, even in a question: a docket number, a sum frozen.
 ALONE = frozenset({"case_number", "frozen_sum"})
+#: Signs that a short question about no one in particular (`asked_in_general`) names as what it asks about.
+GENERAL_AS_ASKED = frozenset({"fair_now", "received"})
 
 
 #: Where one sentence of a message ends: a story's facts and its question ("…听说这个程序很快，该先做什么？", "… funds
@@ -244,6 +246,11 @@ def urgency(text: str) -> list[str]:
         for name, pattern in STRONG_URGENCY.items()
         if pattern.search(text if name in ALONE else factual) and (name != "fair_now" or HAPPENED.search(factual))
     ]
+    if found and asked_in_general(text):
+        # "展会上被发禁令怎么办", "收到美国法院的传票怎么办？": one short clause about no one in particular asks in general
+        # (the follow-ups their authors wrote after them are general questions too). A freeze or goods held keep their
+        # sign, as Chinese drops the subject ("店铺被冻结了怎么办"), and so does a deadline told ("…明天就要答复")
+        found = [name for name in found if name not in GENERAL_AS_ASKED]
     if found:
         return found
     own = FIRST_PERSON_NOW.search(factual)
