@@ -469,3 +469,9 @@ def test_a_short_question_about_no_one_asks_in_general_unless_it_tells_a_freeze_
     assert disputes.urgency("我们在展会上被发了禁令怎么办")  # whose it is, said
     assert disputes.urgency("店铺被冻结了怎么办")  # Chinese drops the subject of a freeze
     assert disputes.urgency("然后呢？对方说明天就要答复")
+
+
+def test_saying_no_one_has_sued_them_is_no_live_dispute() -> None:
+    story = "当地有人把我们品牌的拼音注册成商标了，说我们是被告也不对，现在没有人告我们，进口商只是不敢进货。"
+    assert not disputes.urgency(story)
+    assert not disputes.NOTHING_YET.search("法院的传票到了，现在没有人告诉我们该怎么办")

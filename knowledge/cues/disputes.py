@@ -142,7 +142,7 @@ NOTHING_YET = any_of(
     r"(?<![a-z])(nothing has happened|no dispute yet|not been sued|haven'?t been|haven'?t received|have not received|not yet received|before (we|it) (launch|start|go))(?![a-z])",
     r"(?<![a-z])no (fight|dispute|lawsuit|suit|case|complaint|claim|letter|action|trouble)s? (yet|so far)(?![a-z])|nothing (has )?(been )?(filed|served) (yet|so far)",
     r"(还|暂时|目前)(没|没有)(闹|打|吵)起来|(还|暂时|目前)没(跟|和)(谁|人|他们|对方)(闹|打|吵)",
-    r"还没(有)?收到|一单都没",
+    r"还没(有)?收到|一单都没|(没有|没)(人|谁)(来)?(告(?!诉)|起诉|投诉|找麻烦|找上门)",
     NOT_STARTED.pattern,
 )
 
