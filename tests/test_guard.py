@@ -475,3 +475,9 @@ def test_saying_no_one_has_sued_them_is_no_live_dispute() -> None:
     story = "当地有人把我们品牌的拼音注册成商标了，说我们是被告也不对，现在没有人告我们，进口商只是不敢进货。"
     assert not disputes.urgency(story)
     assert not disputes.NOTHING_YET.search("法院的传票到了，现在没有人告诉我们该怎么办")
+
+
+def test_a_dispute_over_and_done_with_is_no_live_dispute() -> None:
+    story = "去年我们的店铺被TRO冻了两万美元，后来找律师和解了，现在店铺恢复正常了。以后上新品前怎么排查？"
+    assert not disputes.urgency(story) and disputes.hypothetical(story)
+    assert guard(story, "report_dispute", 1.0) != "report_dispute"

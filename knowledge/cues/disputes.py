@@ -143,6 +143,8 @@ NOTHING_YET = any_of(
     r"(?<![a-z])no (fight|dispute|lawsuit|suit|case|complaint|claim|letter|action|trouble)s? (yet|so far)(?![a-z])|nothing (has )?(been )?(filed|served) (yet|so far)",
     r"(还|暂时|目前)(没|没有)(闹|打|吵)起来|(还|暂时|目前)没(跟|和)(谁|人|他们|对方)(闹|打|吵)",
     r"还没(有)?收到|一单都没|(没有|没)(人|谁)(来)?(告(?!诉)|起诉|投诉|找麻烦|找上门)",
+    # a dispute over and done with ("后来找律师和解了…现在店铺恢复正常了", "案子已经结了"): every such story is a question
+    r"(后来|最后|已经|早就|还是)[^，。！？]{0,8}和解了|恢复正常了|案子(已经)?结了|已经结案",
     NOT_STARTED.pattern,
 )
 
