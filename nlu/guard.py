@@ -15,7 +15,12 @@ runs after the FallbackClassifier and sets the intent from concrete cues instead
   stops, and `action_cancel` answers the question; an unsure `cancel` with no word of stopping in it ("玻璃杯、玻璃餐具"
   as a fair's products) becomes `nlu_fallback`, so it answers the form's question and stops nothing;
 - the classifier's refusal with no cue in the words is kept only when it is sure and the message is not markup
-  (JSON, HTML, a bare URL), which it tends to read as an attack.
+  (JSON, HTML, a bare URL, a form's fields), which it tends to read as an attack; set aside, a story with the signs of
+  a live dispute is the dispute;
+- a request for a person whose words name no person nor a way of reaching one is read as the question it asks, a
+  registration of a fair without a word of registering as a question about the fair, and a dispute reading of a
+  message that says next to nothing ("帮帮忙") is asked back;
+- the signs of a live dispute are read in the words as typed and as put right by sound ("点铺被东结了").
 
 The original reading stays in `intent_ranking` (the search uses it as evidence), and `guard` in the parse result
 says what was changed and why, so `/model/parse` and the console's suggestion explain themselves.
