@@ -368,9 +368,11 @@ def test_a_frozen_store_gets_first_steps_and_the_next_question_is_answered(stack
 
 
 def test_asking_the_next_step_after_the_first_steps_is_answered_not_taken_for_the_company(stack) -> None:
-    """ "下一步呢" right after a live dispute's first steps was stored as the company's name."""
+    """ "下一步呢" right after a live dispute's first steps was stored as the company's name. (Said of no one in
+    particular, "337调查被列为被申请人了要不要应诉？" is a general question: the sender's own case is told as such.)"""
     send = chat(stack)
-    replies = send("337调查被列为被申请人了要不要应诉？")
+    assert "escalation" not in kinds(chat(stack)("337调查被列为被申请人了要不要应诉？"))
+    replies = send("我们被列为337调查的被申请人了，要不要应诉？")
     assert first(replies, "form")["ask"] == "company"
     after = send("下一步呢")
     assert "answer" in kinds(after) or "clarify" in kinds(after), after
