@@ -21,14 +21,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Container, Iterable
 
 from pypinyin import Style, pinyin
 
+from knowledge.loader import shipped_text
 from knowledge.text import dictionary_pairs, dictionary_words
 
-DATA_DIR = Path(__file__).parent / "data"
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 #: A pair must occur this often in the items for a sound-alike to be taken for a typo of it: "太员" (for 太原, which the
@@ -119,5 +118,4 @@ def default() -> Homophones:
     """Sound-alikes against the words of the knowledge files as shipped, for readers outside the search: the NLU's
     guard reads the signs of a live dispute in a typo ("点铺被东结了" is 店铺被冻结了) with it. The search keeps its own,
     built from the knowledge as staff last published it."""
-    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(DATA_DIR.rglob("*.yml")))
-    return Homophones([text], dictionary_pairs(), dictionary_words)
+    return Homophones([shipped_text()], dictionary_pairs(), dictionary_words)

@@ -24,6 +24,13 @@ REFERRALS_FILE = "referrals.yml"
 #: The referral given when no other one fits a question this desk does not handle.
 DEFAULT_REFERRAL = "referral:default"
 
+
+def shipped_text() -> str:
+    """Every knowledge file as shipped, as one text: where the readers that do not search the published knowledge
+    (the pinyin reader, the guard's sound-alikes) learn the domain's words."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(DATA_DIR.rglob("*.yml")))
+
+
 #: An answer is read on a phone: past this it needs a "more" rather than a longer text.
 MAX_ANSWER_ZH = 300
 MAX_ANSWER_EN = 900

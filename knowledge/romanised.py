@@ -18,15 +18,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Container, Mapping
 
 from pypinyin import lazy_pinyin
 
 from knowledge.cues import noise, scope
+from knowledge.loader import shipped_text
 from knowledge.text import dictionary_frequencies, dictionary_words
 
-DATA_DIR = Path(__file__).parent / "data"
 #: Words of jieba's dictionary at least this common (or of the domain's own dictionary) are what pinyin is read as:
 #: rarer ones are mostly names and literary words that sound like common ones.
 MIN_FREQUENCY = 20
@@ -144,6 +143,6 @@ def _joined(pieces: list[str]) -> str:
 @lru_cache(maxsize=1)
 def default() -> Romanised:
     """The readings of jieba's dictionary with the domain's words, preferring the words the knowledge files use."""
-    domain_text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(DATA_DIR.rglob("*.yml")))
+    domain_text = shipped_text()
     domain_words = {word for run in _CJK_RUN.findall(domain_text) for word in dictionary_words(run)}
     return Romanised(dictionary_frequencies(), domain_words)

@@ -129,7 +129,8 @@ def guarded_intent(
     inside = pasted.unwrapped(text)  # a report or a request pasted as JSON or HTML is read by what it says
     # ... and typed by its sound as a person reads it ("点铺被东结了"): on the development sets, the training and the
     # held-out data, the corrected words found signs in five messages, all five live disputes
-    signs = disputes.urgency(inside) or disputes.urgency(homophones.default().correct(inside))
+    corrected = homophones.default().correct(inside)
+    signs = disputes.urgency(inside) or (disputes.urgency(corrected) if corrected != inside else [])
     if intent in REFUSAL_INTENTS.values():
         if signs and pasted.PASTED.search(text):
             # no cue of an attack, and the words around what was pasted tell a live dispute ("https://sellercentral…
@@ -208,9 +209,8 @@ def guarded_intent(
     if intent == LIVE_DISPUTE and not signs and persons.SERVICE_COMPLAINT.search(text):
         return PERSON, "a complaint about the service"
     if intent == LIVE_DISPUTE and not signs and scope.off_topic(text) and not disputes.ME_TOO.search(text):
-        if persons.wants_person(
-            text
-        ):  # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
+        # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": a person, not small talk
+        if persons.wants_person(text):
             return PERSON, "person"
         return FALLBACK, "no dispute of ours named"  # "人民币兑美元最近是涨还是跌"
     if (
