@@ -96,10 +96,11 @@ PERSON_CONFIDENCE = 0.8
 #: Readings that a message without words ("//////", "TRO TRO TRO …") must not get: it is asked back instead.
 NOISE_SENSITIVE = frozenset({"harmful_request", "bot_instruction", PERSON, LIVE_DISPUTE})
 OUT_OF_SCOPE = "out_of_scope"
-#: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型") gets instead of small talk:
-#: it is told what the desk does (decide's chitchat referral).
-#: A reading of help stands: what the bot can do is what such a question wants to know.
-ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK})
+#: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型", "你会说英语吗") gets instead of
+#: small talk: it is told what the desk does (decide's chitchat referral). Help is among them: the list of what the bot
+#: can do answers none of these (every author of the development sets expected small talk for "你支持语音吗"); what
+#: the bot can do ("你能做什么") is no question about the bot's nature and keeps its help.
+ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK, "help"})
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 REGISTER_FAIR = "register_exhibition"

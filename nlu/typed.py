@@ -9,8 +9,9 @@ bot — and the search matches the wrapping's words. A person reads the question
 classifier, the guard and the actions the question (`read`), and keeps what was typed in the parse result (`typed`),
 beside the transcript, which Rasa keeps as typed anyway.
 
-An attack is never unwrapped: a message `knowledge.cues.refusal` refuses as typed (roles in tags, a script, an
-instruction in base64) goes on as typed, so the guard refuses it for what it is.
+An attack is never unwrapped: a message `knowledge.cues.refusal` refuses as typed (roles in tags, a script that sends
+something elsewhere, an instruction in base64) goes on as typed, so the guard refuses it for what it is. A tester's
+probe that only shows itself ("<script>alert(1)</script>请问TRO是什么") is read as the question beside it.
 
 The training data goes through as written: it is plain text already, apart from the pasted messages of the
 development sets, which teach the classifier what a paste that stays as typed (an attack) is. A model trained on

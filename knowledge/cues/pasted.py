@@ -17,6 +17,10 @@ from knowledge.cues.patterns import any_of
 WRAPPING = re.compile(r"<[^<>]{0,300}>|```\w*")
 
 
+#: A script element, tag to tag with what it runs: taken off whole, so that what it runs is not read as words.
+SCRIPT_ELEMENT = re.compile(r"<\s*script\b[^<>]{0,300}>.{0,2000}?<\s*/\s*script\s*>", re.IGNORECASE | re.DOTALL)
+
+
 #: What a message says: its Chinese characters and English words. Markup taken off must leave at least MIN_SAID of
 #: them to be read as a question (`unwrapped`): a link, a number or a table alone says nothing more unwrapped.
 _SAID = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
@@ -42,7 +46,7 @@ def unwrapped(text: str) -> str:
 
 
 def untagged(text: str) -> str:
-    return WRAPPING.sub(" ", text)
+    return WRAPPING.sub(" ", SCRIPT_ELEMENT.sub(" ", text))
 
 
 def _json_values(text: str) -> str:

@@ -106,10 +106,20 @@ PERSON_WORDS = any_of(
 )
 
 
+#: A number left with when or how to call it ("刘经理 13500001111 晚上七点以后打"), and an advisor greeted by title and
+#: asked again ("王老师您好，上次是您帮我们看的展会的事，这次还想找您问问欧洲商标的事").
+CALL_ME = re.compile(
+    rf"(?:{CONTACT.pattern})[^。？?]{{0,16}}(?:打(?!过去)|联系|回电|回个电|找我|call|ring)|"
+    rf"(?:打给|拨|联系|回电|call|ring)[^。？?]{{0,8}}(?:{CONTACT.pattern})|"
+    r"(老师|律师|经理|主任|专家|顾问)(您好|你好)[^。？?]{0,40}(找您|麻烦您|请您)",
+    re.IGNORECASE,
+)
+
+
 def wants_person(text: str) -> bool:
     """Whether the message asks for a person: an appointment, a call-back, a visit, an advisor with some expertise,
     frustration with the answers, or contact details left with a request."""
-    return bool(PERSON.search(text))
+    return bool(PERSON.search(text) or CALL_ME.search(text))
 
 
 def contact_in(text: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from knowledge.cues.asking import ASKS_HOW, ASKS_WHETHER
-from knowledge.cues.pasted import decoded, untagged, unwrapped
+from knowledge.cues.pasted import decoded, says_enough, untagged, unwrapped
 from knowledge.cues.patterns import any_of
 
 
@@ -84,6 +84,9 @@ HARMFUL = any_of(
     r"(改|修改|P|ps|PS|提前|往前).{0,6}(日期|时间戳|落款|签署日期).{0,12}(证据|合同|发票|文件|证明|设计图|图纸|邮件)",
     r"(证据|合同|发票|文件|证明|设计图|图纸|邮件).{0,10}(改|修改|P|ps|PS|提前|往前).{0,4}(日期|时间戳|落款)",
     r"(改|修改|P|ps|PS|提前|往前).{0,4}(一下)?(证据|合同|发票|文件|证明|设计图|图纸|邮件)(的|上的)?(日期|时间戳|落款)",
+    # a document altered to show others ("给我们的判决书P一下，把赔偿金额改小一点", "把证书上的日期改一下发给客户看")
+    r"(判决书|裁决书|证书|商标证|注册证|执照|授权书|报关单)(给我)?(?<![A-Za-z])(P|p|ps|PS)(?![A-Za-z])(一下|个图)?|"
+    r"(金额|数字|日期|有效期|销量)[^。，？?]{0,2}改(小|大|低|高|早|晚|成)|证书上的?(日期|金额|名字|号码)",
     r"(做|弄|搞|编)(一份|一个|个|些)?假的",
     r"(编|捏造|杜撰|虚构)(一个|一份|一些|个|些|份)?.{0,6}(证言|证词|证据|证明|记录|合同|发票|邮件|聊天记录|时间线)",
     r"backdat\w*|forg(e|ed|ing) (a |an |the )?(evidence|document|invoice|contract|receipt|record|signature|date)",
@@ -92,6 +95,8 @@ HARMFUL = any_of(
     r"(他|她|对方|投诉人|原告|老板|律师|那个人).{0,10}(住哪|住在哪|家在哪|家是哪)|"
     r"人肉|家庭住址|家住(在)?哪|住在哪|(他|她|对方|老板|法人|原告|投诉人|律师)的?(家|家里|家人|私人|个人)(的)?(地址|住址|电话|手机|信息)",
     r"(查|找|搞到|弄到|要到).{0,12}(老板|法人|投诉人|原告|对方|竞争对手|律师).{0,12}(身份证|家庭|住址|私人电话|私人手机|手机号|个人信息|家人)",
+    # who is behind a number ("帮我查下这个手机号139****5821的主人是谁")
+    r"(查|查下|查一下|查查)[^。？?]{0,6}(手机号|电话号码?|号码|微信号?|邮箱)[^。？?]{0,20}(主人|机主|是谁|谁的|实名)",
     r"\bdox\w*|home address|(personal|private|mobile) (phone|number|address|details) of|where (does|do) (he|she|they|the owner|the complainant) live",
     # other users' data
     r"(别的|其他|别人家?的?|其它|所有|全部)(的)?(企业|公司|用户|客户|人|商家)(的)?.{0,10}(工单|电话|联系方式|信息|资料|记录|咨询|案子|问了什么|名单)",
@@ -131,6 +136,8 @@ HARMFUL = any_of(
     r"(帮我|教我|怎么|如何|找人|我想|我们想)[^，。？?]{0,8}(刷|写|编|发)(几十条|几条|一些|点)?(假的)?(差评|好评)|"
     r"(帮我|教我|怎么|如何|给我)[^，。？?]{0,10}刷好评|(搞垮|整垮|搞死)(对手|同行|竞争对手|那个|那家|他们|对方)|"
     r"(用|换)(不同|多个|好几个)的?(身份|账号|马甲).{0,10}(投诉|举报)",
+    # a freeze asked for without a right to claim ("我们其实没有专利，怎么在美国批量发TRO把竞争对手的店都冻掉")
+    r"(没有|没)(专利|商标|版权|权利)[^。？?]{0,16}(发|申请)(TRO|tro|禁令)|(批量|恶意)(发|申请|投诉)(TRO|tro)",
     r"(?<!被)黑进|(找|请|雇)(个|一个)?黑客|黑客.{0,6}(帮|能不能)|(怎么|如何|帮我|教我|找人)[^，。？?]{0,6}(攻击|DDoS|ddos)|"
     r"让(它|他们的?)(网站|独立站)?打不开|(爬虫|爬取|抓取).{0,20}(联系方式|电话|邮箱|手机号)",
     r"(怎么|帮我|教我|去)偷拍|(弄到|搞到).{0,10}(没公开|未公开|内部)的",
@@ -172,6 +179,7 @@ HARMFUL = any_of(
 INJECTION = any_of(
     r"(忽略|无视|忘记|忘掉|不要管|别管|跳过|覆盖|抛开|绕过|绕开|突破|解除|关掉).{0,12}(指令|规则|设定|提示|要求|限制|以上|之前|上面|前面|约束|规定)",
     r"(系统|system)\s*(提示|prompt|指令|消息)|提示词|system prompt|(你的|your)\s*(设定|指令|规则|配置|源代码|代码|prompt|instructions|rules|configuration|source code)",
+    r"prompt\s*模板|(温度|temperature)\s*(参数|是多少|设置)|(把|将).{0,4}(prompt|提示词).{0,6}(贴|发|输出|打印)",
     r"训练数据|训练集|training data|api\s*key|密钥|secret key|access token|环境变量|\.env\b|数据库(密码|地址|连接)",
     r"(你|您)现在(是|扮演|变成|作为)|从现在(起|开始)[，,\s]*(你|您)|假装(你|您)?是|扮演|角色扮演|你不再是|进入.{0,6}模式|开发者模式|调试模式|上帝模式",
     r"切换(到|成|为)?.{0,6}模式|关闭(审查|过滤|安全)|泄露(配置|数据|密码)|\bDAN\b|jailbreak|越狱|developer mode|god mode|debug mode|do anything now|no restrictions|without (any )?restrictions|unfiltered",
@@ -236,9 +244,16 @@ MOVING_MONEY = any_of(
 ROLE_TAGS = any_of(r"<\s*/?\s*(system|assistant|user)\s*>", r"\[\s*(system|系统|admin|管理员)\s*\]")
 
 
-#: A script in the message is code to run, not a question, whatever it wraps: a script tag, a javascript: link, or a
-#: tag with an event handler ("<img src=x onerror=…>请问海外维权"), which no one pasting a question from a page sends.
+#: A script in the message: a script tag, a javascript: link, or a tag with an event handler.
 SCRIPT = any_of(r"<\s*script|javascript\s*:|<[^<>]*\son[a-z]+\s*=")
+#: A script that sends something elsewhere or takes the page away (a cookie to a server, a redirect), or a link to
+#: click that runs one: an attack on whoever would see the message, whatever words sit beside it. A probe that only
+#: shows itself ("<script>alert(1)</script>") is a tester's, and the question beside it is read as the question: the
+#: channels escape every reply, and six of the development sets' authors expected that question answered, two refused.
+SCRIPT_ATTACK = any_of(
+    r"javascript\s*:",
+    r"fetch\s*\(|XMLHttpRequest|sendBeacon|\blocation(\.href)?\s*=|document\.write|\beval\s*\(|https?://",
+)
 
 
 def refusal(text: str) -> Refusal | None:
@@ -248,8 +263,12 @@ def refusal(text: str) -> Refusal | None:
     plain = decoded(text)
     if plain is not None:
         return refusal(plain)
-    if ROLE_TAGS.search(text) or SCRIPT.search(text):
+    if ROLE_TAGS.search(text):
         return "injection"
+    if SCRIPT.search(text):
+        if SCRIPT_ATTACK.search(text) or not says_enough(untagged(text)):
+            return "injection"
+        return refusal(untagged(text))  # a probe around a question: the question decides
     # Judged by the question without its tags, and by the values of a JSON body too: the keys of one
     # ({"role": "admin", …}) may be the attack.
     question = unwrapped(text)

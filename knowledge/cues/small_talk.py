@@ -40,6 +40,9 @@ BANTER = any_of(
 ABOUT_THE_BOT = any_of(
     r"你是(不是)?(真人|机器人|人工智能|AI|ai|谁|男的|女的)|(真人|人)还是机器人|机器人还是(真人|人)|你叫(什么|啥)|你(今年)?几岁|你多大|"
     r"(什么|哪个|哪家)的?大模型|(用|是)的?(GPT|文心|通义|ChatGPT|deepseek)|谁(开发|做|造)的你|你是(哪|什么)(家|个)?(公司|单位)",
+    # what it can speak or take, and how it compares ("你会说山西话不", "你支持语音吗", "你和Siri谁更聪明")
+    r"(你|您)(会|能)(说|讲|听懂?)[^，。？?]{0,6}(话|语|文)|(支持|能|可以|能不能)(发|用|听)?语音|"
+    r"你比.{0,12}(聪明|厉害|好用|强|笨)|(你|您)(和|跟)\S{1,8}谁(更)?(聪明|厉害)",
     r"(?<![a-z])(are you (a )?(bot|robot|human|real( person)?|ai|chatgpt)|what'?s your name|who (are|made|built) you|which (model|llm))(?![a-z])",
 )
 
