@@ -195,7 +195,10 @@ def guarded_intent(
     overrulable = intent is not None and (intent.startswith(TOPIC_PREFIX) or intent in {FALLBACK, LIVE_DISPUTE})
     # An out-of-scope reading gives way to a live dispute only when the words name a right this desk handles: "我们的货
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
-    overrulable = overrulable or (intent == OUT_OF_SCOPE and bool(signs) and bool(scope.IP_RIGHTS.search(text)))
+    # So does a letter claiming a right against its reader, in whatever language it names the right ("特許権を侵害").
+    overrulable = overrulable or (
+        intent == OUT_OF_SCOPE and bool(signs) and (bool(scope.IP_RIGHTS.search(text)) or "letter" in signs)
+    )
     if intent == OUT_OF_SCOPE and not signs and persons.wants_person(text):
         return PERSON, "person"  # "你根本没听懂我的问题，换个人来": no other office's matter, a person
     if not overrulable or intent == "ask_item":

@@ -523,3 +523,34 @@ def test_a_dispute_over_and_done_with_is_no_live_dispute() -> None:
     story = "去年我们的店铺被TRO冻了两万美元，后来找律师和解了，现在店铺恢复正常了。以后上新品前怎么排查？"
     assert not disputes.urgency(story) and disputes.hypothetical(story)
     assert guard(story, "report_dispute", 1.0) != "report_dispute"
+
+
+LETTERS = [
+    "Dear Sir/Madam,\nRE: Infringement of the XXXXX® Trademark\nWe represent XXXXX Inc. Your company is selling goods "
+    "bearing a confusingly similar mark ...\n这封是发给我们独立站的，要不要回？",
+    "Notice: Policy Warning\nHello,\nWe removed some of your listings because we received a report from a rights owner "
+    "that the listings infringe their intellectual property.\n怎么办",
+    "警告書\n貴社が販売している製品は、当社が保有する特許第6xxxxxx号の特許権を侵害するものと思料いたします。\n日本客户转过来的，是告我们吗",
+    "NOTICE OF OPPOSITION\nOpposition No. B 3 xxx xxx\nThe applicant may reply within two months ...\n我们申请的欧盟商标被人异议了，这个要怎么回",
+]
+
+
+@pytest.mark.parametrize("letter", LETTERS)
+def test_a_letter_pasted_whole_claiming_a_right_against_its_reader_is_a_live_dispute(letter: str) -> None:
+    assert disputes.letter_to_the_sender(letter)
+    for intent in ("bot_instruction", "out_of_scope", "ask_trademark_squatting"):
+        assert guard(letter, intent, 0.99) == "report_dispute", intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a news item about others, a question typed on one line, a buyer's meeting request: no claim against the reader
+        "转一篇新闻：“ITC近日对特定便携式储能电源发起337调查，涉及多家中国企业……”\n我们也做储能电源，但是不在被告名单里，需要提前做什么",
+        "Dear team, how should a small exporter respond to a cease and desist letter in general?",
+        "Subject: Request for a meeting\n\nDear Sir or Madam,\nI am the purchasing agent of a German distributor and "
+        "would like to meet one of your experts about design rights in the EU.",
+    ],
+)
+def test_a_paste_that_claims_nothing_against_its_reader_is_no_letter(text: str) -> None:
+    assert not disputes.letter_to_the_sender(text)

@@ -298,6 +298,16 @@ def test_a_long_story_with_a_docket_number_is_escalated_as_urgent_after_first_st
     assert kinds(replies).index("answer") < kinds(replies).index("escalation")
 
 
+def test_a_marketplace_notice_pasted_whole_is_escalated_as_urgent_not_refused(stack) -> None:
+    notice = (
+        "Notice: Policy Warning\nHello,\nWe removed some of your listings because we received a report from a rights "
+        "owner that the listings infringe their intellectual property.\nASIN: B0Cxxxxxx\nComplaint ID: 14xxxxxxx\n怎么办"
+    )
+    replies = chat(stack)(notice)
+    assert first(replies, "escalation")["priority"] == "urgent", replies
+    assert "out_of_scope" not in kinds(replies)
+
+
 def test_a_live_dispute_typed_with_a_run_of_question_marks_is_still_urgent(stack) -> None:
     replies = chat(stack)("我们的速卖通店铺被TRO冻结了，钱都提不出来" + "？" * 40)
     assert first(replies, "escalation")["priority"] == "urgent", replies

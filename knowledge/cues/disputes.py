@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.cues import pasted
 from knowledge.cues.asking import DEFINITION, QUESTION
 from knowledge.cues.patterns import any_of
 
@@ -93,6 +94,7 @@ STRONG_URGENCY = {
         r"named (us|me|our [\w ]{1,30}?) as (a |one of the )?(respondents?|defendants?)",
         r"(收到|接到|寄到|送到|寄来|发来)[^。！？!?]{0,30}(起(诉|述|速|素)(书|状)|(传|穿)票)|(起(诉|述|速|素)(书|状)|(传|穿)票)[^。！？!?]{0,8}(寄到|送到|到了)",
         r"\b(we|i|our [\w ]{1,30}?)\b(?![\w' ]{0,20}\bnot\b)[\w' ]{0,20}\bserved\b",
+        r"\b(we|i)\s*(are|'re|am|'m)\s*(one of )?(the |a )?(respondents?|defendants?)\b",
     ),
     "fair_now": any_of(
         r"(展会|展台|展位|展馆|摊位|booth|stand|fair|show|messe|exhibiting).{0,40}(禁令|查抄|扣押|扣走|收走|拿走|带走|抄走|没收|警察|法警|执法人员|送达|被抄|raid|seiz|served|injunction)",
@@ -256,6 +258,8 @@ def urgency(text: str) -> list[str]:
         for name, pattern in STRONG_URGENCY.items()
         if pattern.search(text if name in ALONE else factual) and (name != "fair_now" or HAPPENED.search(factual))
     ]
+    if letter_to_the_sender(text):
+        found.append("letter")
     if found and asked_in_general(text):
         # "展会上被发禁令怎么办", "收到美国法院的传票怎么办？": one short clause about no one in particular asks in general
         # (the follow-ups their authors wrote after them are general questions too). A freeze or goods held keep their
@@ -266,6 +270,31 @@ def urgency(text: str) -> list[str]:
     own = FIRST_PERSON_NOW.search(factual)
     weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(factual)]
     return weak if own and len(weak) >= 2 else []
+
+
+#: A pasted letter or notice, whose heading or salutation opens a line near the top (`pasted.LETTER_HEADING`), …
+#: claiming a right: an infringement, an opposition, listings removed.
+LETTER_CLAIM = any_of(r"infring|opposition|violat|removed|taken down|deactivat|侵害|侵权|异议|verletzung")
+#: … addressed to the reader ("your listings", "貴社", "Sie"), or said by the sender to be their own ("这是我们在欧盟申请的
+#: 商标，被人异议了").
+LETTER_ADDRESSED = any_of(
+    r"\byour\b|\byou\b|貴社|贵司|贵公司|\bIhr(e|en)?\b|\bSie\b",
+    r"(我们|我司)[^。！？!?]{0,16}被(人)?(异议|投诉|告)",
+)
+#: How far from the top the opening may be.
+LETTER_TOP = 300
+
+
+def letter_to_the_sender(text: str) -> bool:
+    """Whether the message is a letter or notice pasted whole (more than one line, opening near the top) that claims a
+    right against its reader: every such message of the development sets, from a lawyer's demand to a marketplace's
+    takedown notice and an opposition at the EUIPO, is a live dispute, whatever is asked under it."""
+    return (
+        "\n" in text.strip()
+        and bool(pasted.LETTER_HEADING.search(text[:LETTER_TOP]))
+        and bool(LETTER_CLAIM.search(text))
+        and bool(LETTER_ADDRESSED.search(text))
+    )
 
 
 def _facts(text: str) -> list[str]:

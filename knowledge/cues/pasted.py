@@ -98,10 +98,19 @@ MARKUP = any_of(
 )
 
 
+#: A letter's or a notice's heading or salutation opening a line ("Dear Sir/Madam", "NOTICE OF OPPOSITION", "Re:
+#: Infringement of …", "警告書", "UNITED STATES INTERNATIONAL TRADE COMMISSION").
+LETTER_HEADING = any_of(
+    r"(^|\n)\s*(dear\b|notice\b|re\s*:|subject\s*:|fwd?\s*:|from\s*:|警告書|警告函|abmahnung|united states|euipo|"
+    r"notice of|in the matter of)"
+)
+
+
 #: Material pasted into the chat, which the classifier tends to read as an attack: markup or data, a link, an e-mail's
-#: headers ("-----Original Message-----", "Subject: Abmahnung …").
+#: headers ("-----Original Message-----", "Subject: Abmahnung …"), a letter's heading.
 PASTED = any_of(
     MARKUP.pattern,
     URL.pattern,
+    LETTER_HEADING.pattern,
     r"-{3,}\s*(original message|forwarded message|urspr\u00fcngliche nachricht)|(^|\n)(from|sent|subject|von|betreff|发件人|主题)\s*[:：]",
 )
