@@ -67,6 +67,10 @@ MIN_WORDS_ALONE = 2
 SUGGEST_TEXT = 0.08
 SUGGEST_INTENT = 0.2
 MAX_SUGGESTIONS = 3
+#: What a question about the desk itself is answered from: who provides it under the policy (small_talk.ABOUT_THE_DESK).
+DESK_ITEM = "faq:province-who-runs"
+#: A question about the desk is asked on its own: in a longer message such words are an aside to the story.
+DESK_QUESTION_CHARS = 40
 #: What a question that names none of this desk's matters is told: what the desk does (scope.off_topic).
 CHITCHAT_REFERRAL = "referral:chitchat"
 #: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
@@ -305,6 +309,8 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("clarify", why="noise")
     if small_talk.about_the_bot(reading.text):
         return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="about the bot")
+    if about_the_desk(reading) and kb.get(DESK_ITEM) is not None:
+        return Decision("answer", kb.get(DESK_ITEM), why="about the desk")
     measure = scope.measure_number(reading.text)
     if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
         return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
@@ -388,6 +394,16 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
     return Decision("clarify", why="nothing close")
+
+
+def about_the_desk(reading: Reading) -> bool:
+    """Whether the message asks who runs the desk, whether it is the government's, or who handles it in one's city
+    ("你们和贸促会是一个单位吗"): a short question of its own, and no live dispute, which is escalated whatever it asks."""
+    return (
+        reading.intent != LIVE_DISPUTE
+        and len(reading.text.strip()) <= DESK_QUESTION_CHARS
+        and bool(small_talk.ABOUT_THE_DESK.search(reading.text))
+    )
 
 
 def _says_little(reading: Reading, referral: Hit | None) -> bool:

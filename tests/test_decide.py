@@ -904,3 +904,25 @@ def test_asking_what_a_thing_means_or_when_it_happens_is_no_live_dispute(text: s
 def test_wanting_to_talk_with_an_expert_of_the_pool_is_a_request_but_having_talked_is_not() -> None:
     assert persons.wants_person("请不起大律所，想直接跟省里专家库的老师聊聊我们的产品要不要做FTO分析。")
     assert not persons.wants_person("我们跟当地的律师谈过了，他说要先回函")
+
+
+@pytest.mark.parametrize(
+    "text", ["你们和贸促会是一个单位吗", "咱们这个是不是政府的啊靠谱不靠谱", "市里有没有人管这个，晋中市找谁"]
+)
+def test_a_question_about_the_desk_itself_is_answered_from_what_the_policy_says_of_it(kb, text: str) -> None:
+    for intent in ("out_of_scope", "nlu_fallback", "ask_hotline"):
+        decision = decide(kb, reading(text, intent, 0.9))
+        assert decision.kind == "answer" and decision.item is not None, intent
+        assert decision.item.id == "faq:province-who-runs" and "policy:13" in decision.item.policy
+
+
+def test_words_about_the_desk_inside_a_live_dispute_or_a_long_story_do_not_make_it_a_question_about_the_desk(
+    kb,
+) -> None:
+    dispute = "我们店铺被TRO冻结了，市里有没有人管这个"
+    assert decide(kb, reading(dispute, "report_dispute", 0.95)).kind == "escalate_urgent"
+    story = (
+        "我们是晋中做陶瓷的小厂，去年在德国展会上被投诉过一次，今年还想去。想问问展前要做哪些准备，市里有没有人管这个"
+    )
+    answered = decide(kb, reading(story, "ask_exhibition", 0.9)).item
+    assert answered is not None and answered.id != "faq:province-who-runs"

@@ -308,6 +308,13 @@ def test_a_marketplace_notice_pasted_whole_is_escalated_as_urgent_not_refused(st
     assert "out_of_scope" not in kinds(replies)
 
 
+def test_asking_who_runs_the_desk_is_answered_from_the_policy_not_sent_to_small_talk(stack) -> None:
+    replies = chat(stack)("你们和贸促会是一个单位吗")
+    answer = first(replies, "answer")
+    assert answer["sources"][0] == "faq:province-who-runs" and "policy:13" in answer["sources"], replies
+    assert "贸促会" in text_of(replies) and "第（十三）条" in text_of(replies)
+
+
 def test_a_live_dispute_typed_with_a_run_of_question_marks_is_still_urgent(stack) -> None:
     replies = chat(stack)("我们的速卖通店铺被TRO冻结了，钱都提不出来" + "？" * 40)
     assert first(replies, "escalation")["priority"] == "urgent", replies

@@ -47,6 +47,17 @@ ABOUT_THE_BOT = any_of(
 )
 
 
+#: Questions about the desk itself — who runs it, whether it is the government's, how it relates to the offices that
+#: issued the policy, who handles it in one's city ("你们和贸促会是一个单位吗", "咱们这个是不是政府的啊", "市里有没有人管
+#: 这个"): answered from what the policy says of it (`decide.DESK_ITEM`), not sent to small talk.
+ABOUT_THE_DESK = any_of(
+    r"(你们|咱们|这个|您们)[^。？?，,]{0,8}(是不是|是)(政府|官方|国家|公家)|背后是(哪|什么)|"
+    r"是(哪个|什么)(单位|部门|机构)(办|开|运营|主办)|(和|跟|与)(贸促会|知识产权局|商务厅)(是)?(一个|一家|什么)(单位|关系)|"
+    r"谁(办|开|运营|主办)的|(市里|县里|我们市|当地)[^。？?]{0,6}(有没有人管|找谁|谁管)",
+    r"(?<![a-z])(who (runs|operates|is behind) (this|you)|is this (a )?(government|official))(?![a-z])",
+)
+
+
 _ASKS_FOR_PERSON = re.compile(r"找|转|要|换|接|给我|(想|要)?(跟|和)(真人|人工|人)(说|聊|谈)")
 
 
