@@ -96,11 +96,11 @@ PERSON_CONFIDENCE = 0.8
 #: Readings that a message without words ("//////", "TRO TRO TRO …") must not get: it is asked back instead.
 NOISE_SENSITIVE = frozenset({"harmful_request", "bot_instruction", PERSON, LIVE_DISPUTE})
 OUT_OF_SCOPE = "out_of_scope"
-#: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型", "你会说英语吗") gets instead of
-#: small talk: it is told what the desk does (decide's chitchat referral). Help is among them: the list of what the bot
-#: can do answers none of these (every author of the development sets expected small talk for "你支持语音吗"); what
-#: the bot can do ("你能做什么") is no question about the bot's nature and keeps its help.
-ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK, "help"})
+#: Readings that a question about the bot itself ("你是真人还是机器人", "你用的哪个大模型") gets instead of small talk: it is
+#: told what the desk does (decide's chitchat referral). A reading of help stands, as what the bot can do answers such
+#: a question too — except for what it speaks or takes and how it compares (`small_talk.BOT_CAPABILITY`: "你支持语音吗",
+#: which every author of the development sets expected answered as small talk).
+ABOUT_THE_BOT_READINGS = frozenset({"greet", PERSON, "bot_instruction", FALLBACK})
 #: A live dispute without any sign in the words needs this much confidence.
 DISPUTE_CONFIDENCE = 0.6
 REGISTER_FAIR = "register_exhibition"
@@ -125,7 +125,11 @@ def guarded_intent(
         return CANCEL, "leaves and asks instead"
     if pasted.decoded(text) is not None:  # base64 that is no instruction (that is refused above): asked what is meant
         return FALLBACK, "encoded text"
-    if small_talk.about_the_bot(text) and (intent in ABOUT_THE_BOT_READINGS or (intent or "").startswith(TOPIC_PREFIX)):
+    if small_talk.about_the_bot(text) and (
+        intent in ABOUT_THE_BOT_READINGS
+        or (intent or "").startswith(TOPIC_PREFIX)
+        or (intent == "help" and small_talk.BOT_CAPABILITY.search(text) is not None)
+    ):
         return OUT_OF_SCOPE, "about the bot"
     inside = pasted.unwrapped(text)  # a report or a request pasted as JSON or HTML is read by what it says
     # ... and typed by its sound as a person reads it ("点铺被东结了"): on the development sets, the training and the

@@ -40,10 +40,15 @@ BANTER = any_of(
 ABOUT_THE_BOT = any_of(
     r"你是(不是)?(真人|机器人|人工智能|AI|ai|谁|男的|女的)|(真人|人)还是机器人|机器人还是(真人|人)|你叫(什么|啥)|你(今年)?几岁|你多大|"
     r"(什么|哪个|哪家)的?大模型|(用|是)的?(GPT|文心|通义|ChatGPT|deepseek)|谁(开发|做|造)的你|你是(哪|什么)(家|个)?(公司|单位)",
-    # what it can speak or take, and how it compares ("你会说山西话不", "你支持语音吗", "你和Siri谁更聪明")
-    r"(你|您)(会|能)(说|讲|听懂?)[^，。？?]{0,6}(话|语|文)|(支持|能|可以|能不能)(发|用|听)?语音|"
-    r"你比.{0,12}(聪明|厉害|好用|强|笨)|(你|您)(和|跟)\S{1,8}谁(更)?(聪明|厉害)",
     r"(?<![a-z])(are you (a )?(bot|robot|human|real( person)?|ai|chatgpt)|what'?s your name|who (are|made|built) you|which (model|llm))(?![a-z])",
+)
+
+
+#: What the bot can speak or take, and how it compares ("你会说山西话不", "你支持语音吗", "你和Siri谁更聪明"): questions about
+#: the bot that the list of what it can do (help) does not answer either.
+BOT_CAPABILITY = any_of(
+    r"(你|您)(会|能)(说|讲|听懂?)[^，。？?]{0,6}(话|语|文)|(支持|能|可以|能不能)(发|用|听)?语音|"
+    r"你比.{0,12}(聪明|厉害|好用|强|笨)|(你|您)(和|跟)\S{1,8}谁(更)?(聪明|厉害)"
 )
 
 
@@ -63,7 +68,7 @@ _ASKS_FOR_PERSON = re.compile(r"找|转|要|换|接|给我|(想|要)?(跟|和)(�
 
 def about_the_bot(text: str) -> bool:
     """Whether the message asks what the bot is, and not for a person ("你是机器人吗？给我转人工" asks for one)."""
-    return bool(ABOUT_THE_BOT.search(text)) and not _ASKS_FOR_PERSON.search(text)
+    return bool(ABOUT_THE_BOT.search(text) or BOT_CAPABILITY.search(text)) and not _ASKS_FOR_PERSON.search(text)
 
 
 #: Politeness that carries no question ("请问", "好的", "麻烦问一下").
