@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import clarify, keep_gap, redact, refer, refuse
-from actions.decide import REFERRAL, Decision, Reading, Topic, decide
+from actions.decide import CHITCHAT_REFERRAL, REFERRAL, Decision, Reading, Topic, decide
 from actions.services import desk
 from actions.turn import contract, entities, is_payload, knowledge, language, remember_language, user_text
 from bot.desk.chatlog import record_chat_turn
@@ -95,6 +95,10 @@ def respond(
         refer(dispatcher, lang, decision.referral)
         record_chat_turn(desk, tracker, "out_of_scope", language=lang, sources=[decision.referral.id])
         keep_gap(tracker, "refer", lang, item_id=decision.referral.id)
+        if decision.referral.id == CHITCHAT_REFERRAL:
+            # Small talk is no matter to lean on: "费用怎么算" after "今天天气怎么样" still asks about the training
+            # answered before it, not about small talk.
+            return []
         # The referral is the topic now: "那找谁" or "要多久" next is about the matter referred (actions.decide).
         return _topic(tracker, decision.referral, decision, found)
     if decision.kind == "clarify":

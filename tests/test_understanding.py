@@ -315,6 +315,15 @@ def test_asking_who_runs_the_desk_is_answered_from_the_policy_not_sent_to_small_
     assert "贸促会" in text_of(replies) and "第（十三）条" in text_of(replies)
 
 
+def test_small_talk_in_between_leaves_the_conversation_s_topic_to_lean_on(stack) -> None:
+    send = chat(stack)
+    assert first(send("海外知识产权培训什么时候有？"), "answer")["sources"][0] == "faq:province-training-institutions"
+    assert first(send("今天天气怎么样"), "out_of_scope")["reason"] == "refer"
+    cost = send("费用怎么算")
+    assert "out_of_scope" not in kinds(cost), cost
+    assert any(source.startswith("policy:10") or "training" in source for source in first(cost, "answer")["sources"])
+
+
 def test_a_live_dispute_typed_with_a_run_of_question_marks_is_still_urgent(stack) -> None:
     replies = chat(stack)("我们的速卖通店铺被TRO冻结了，钱都提不出来" + "？" * 40)
     assert first(replies, "escalation")["priority"] == "urgent", replies
