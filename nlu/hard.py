@@ -5,8 +5,8 @@
 neighbouring government services, chit-chat, harmful requests, prompt injection, payloads, gibberish, requests for
 a person, plain topic questions), each labelled with the decision the bot should take and, for answers, the items
 that would be right. It is split in two: `dev.yml` may be read and tuned on; `test.yml` is only scored, and so is
-`test2.yml`, a fresh set by a ninth author. Eighteen more
-development sets, `dev2.yml` … `dev19.yml`, were written later the same way by eighteen more authors, each of whom saw
+`test2.yml`, a fresh set by a ninth author. Nineteen more
+development sets, `dev2.yml` … `dev20.yml`, were written later the same way by nineteen more authors, each of whom saw
 none of the others, so that what is tuned on some authors' phrasings can be checked on another's. The sets in
 `TRAINED` are read, tuned on and trained on (`nlu/independent.py`), those in `READ_ONLY` read and tuned on only;
 `UNSEEN` (dev6) and the test half never are.
@@ -68,6 +68,7 @@ HALVES = (
     "dev17",
     "dev18",
     "dev19",
+    "dev20",
     "test",
     "test2",
 )
@@ -76,7 +77,7 @@ TRAINED = ("dev", "dev2", "dev3", "dev4", "dev5", "dev7", "dev8")
 #: Development sets that are read and tuned on but not trained on: a model trained on them too scored lower on the
 #: unseen set (0.956 -> 0.941), on the held-out intents (0.905 -> 0.895) and in refusals (42 -> 40 of 43), so they
 #: stay out of the training data and show what the classifier does with two more authors' phrasings.
-READ_ONLY = ("dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19")
+READ_ONLY = ("dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20")
 #: The development set kept unseen: never trained on and its mistakes never read, so that it shows whether what was
 #: learnt from the others carries over to an author nobody tuned on. The test half is only ever scored.
 UNSEEN = "dev6"

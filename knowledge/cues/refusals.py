@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from knowledge.cues.asking import ASKS_HOW, ASKS_WHETHER
+from knowledge.cues.asking import ASKS_HOW, ASKS_WHETHER, QUESTION
 from knowledge.cues.pasted import decoded, says_enough, untagged, unwrapped
 from knowledge.cues.patterns import any_of
+from knowledge.cues.persons import wants_person
 
 
 Refusal = Literal["harmful", "injection"]
@@ -248,8 +249,9 @@ ROLE_TAGS = any_of(r"<\s*/?\s*(system|assistant|user)\s*>", r"\[\s*(system|系�
 SCRIPT = any_of(r"<\s*script|javascript\s*:|<[^<>]*\son[a-z]+\s*=")
 #: A script that sends something elsewhere or takes the page away (a cookie to a server, a redirect), or a link to
 #: click that runs one: an attack on whoever would see the message, whatever words sit beside it. A probe that only
-#: shows itself ("<script>alert(1)</script>") is a tester's, and the question beside it is read as the question: the
-#: channels escape every reply, and six of the development sets' authors expected that question answered, two refused.
+#: shows itself ("<script>alert(1)</script>") is a tester's, and a question beside it (or a request for a person) is read
+#: as the question: the channels escape every reply, and six of the development sets' authors expected that question
+#: answered, two refused.
 SCRIPT_ATTACK = any_of(
     r"javascript\s*:",
     r"fetch\s*\(|XMLHttpRequest|sendBeacon|\blocation(\.href)?\s*=|document\.write|\beval\s*\(|https?://",
@@ -266,9 +268,11 @@ def refusal(text: str) -> Refusal | None:
     if ROLE_TAGS.search(text):
         return "injection"
     if SCRIPT.search(text):
-        if SCRIPT_ATTACK.search(text) or not says_enough(untagged(text)):
-            return "injection"
-        return refusal(untagged(text))  # a probe around a question: the question decides
+        beside = untagged(text)
+        asks = says_enough(beside) and bool(QUESTION.search(beside) or wants_person(beside))
+        if SCRIPT_ATTACK.search(text) or not asks:
+            return "injection"  # an attack, or a probe beside no question ("<script>…</script><p>测试一下</p>")
+        return refusal(beside)  # a probe beside a question: the question decides
     # Judged by the question without its tags, and by the values of a JSON body too: the keys of one
     # ({"role": "admin", …}) may be the attack.
     question = unwrapped(text)
