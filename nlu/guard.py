@@ -201,7 +201,7 @@ def guarded_intent(
     # 被海关扣了，报关单填错了" is a customs declaration; "我们的店被TRO冻结了？？？？" is ours, however it is typed.
     # So does a letter claiming a right against its reader, in whatever language it names the right ("特許権を侵害").
     overrulable = overrulable or (
-        intent == OUT_OF_SCOPE and bool(signs) and (bool(scope.IP_RIGHTS.search(text)) or "letter" in signs)
+        intent == OUT_OF_SCOPE and bool(signs) and (bool(scope.IP_RIGHTS.search(text)) or disputes.LETTER_SIGN in signs)
     )
     if intent == OUT_OF_SCOPE and not signs and persons.wants_person(text):
         return PERSON, "person"  # "你根本没听懂我的问题，换个人来": no other office's matter, a person

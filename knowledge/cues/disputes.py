@@ -259,7 +259,7 @@ def urgency(text: str) -> list[str]:
         if pattern.search(text if name in ALONE else factual) and (name != "fair_now" or HAPPENED.search(factual))
     ]
     if letter_to_the_sender(text):
-        found.append("letter")
+        found.append(LETTER_SIGN)
     if found and asked_in_general(text):
         # "展会上被发禁令怎么办", "收到美国法院的传票怎么办？": one short clause about no one in particular asks in general
         # (the follow-ups their authors wrote after them are general questions too). A freeze or goods held keep their
@@ -283,6 +283,8 @@ LETTER_ADDRESSED = any_of(
 )
 #: How far from the top the opening may be.
 LETTER_TOP = 300
+#: The sign such a letter gives, among the names of STRONG_URGENCY's: the guard lets it overrule an out-of-scope reading.
+LETTER_SIGN = "letter"
 
 
 def letter_to_the_sender(text: str) -> bool:
