@@ -19,7 +19,7 @@ from actions.turn import contract, entities, is_payload, knowledge, language, re
 from bot.desk.chatlog import record_chat_turn
 from bot.desk.gaps import WEAK_CONFIDENCE
 from knowledge import Item, KnowledgeBase, Language, Localized
-from knowledge.cues import followups, small_talk
+from knowledge.cues import followups, pasted, small_talk
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,14 @@ def respond(
     dispute's first steps are given here; the rules then bring in the expert. Returns the events to keep."""
     kb = knowledge()
     found = entities(tracker, kb)
+    if decision.kind != "refuse" and pasted.SCRIPT_ELEMENT.search(user_text(tracker)):
+        # A tester's probe beside a question is read as the question (knowledge.cues.refusals.SCRIPT_ATTACK), but
+        # staff still see the attempt, as they see a refusal's.
+        logger.warning(
+            "read the question beside a script probe from %s, script left out: %s",
+            tracker.sender_id,
+            redact(user_text(tracker)),
+        )
     if decision.kind == "refuse":
         refuse(dispatcher, tracker, lang, decision.refusal or "harmful")
         record_chat_turn(desk, tracker, "out_of_scope", language=lang)

@@ -144,6 +144,19 @@ def test_prompt_injection_is_refused_without_echoing_it_or_citing_anything() -> 
     assert "buttons" not in messages[0] or not messages[0]["buttons"]
 
 
+def test_a_question_beside_a_script_probe_is_answered_and_the_probe_logged_for_staff(caplog) -> None:
+    probe = "<script>alert(1)</script>有哪些海外知识产权保险"
+    with caplog.at_level("WARNING", logger="actions.answer"):
+        messages, _ = run(ActionAnswer(), tracker(probe, "ask_insurance"))
+    assert custom(messages)["kind"] == "answer" and "<script" not in messages[0]["text"]
+    logged = [r.getMessage() for r in caplog.records if "script probe" in r.getMessage()]
+    assert len(logged) == 1 and "user-1" in logged[0] and "alert(1)" in logged[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="actions.answer"):
+        run(ActionAnswer(), tracker("有哪些海外知识产权保险", "ask_insurance"))
+    assert not [r for r in caplog.records if "script probe" in r.getMessage()]
+
+
 def test_a_question_about_the_bot_read_as_help_is_told_what_the_desk_is() -> None:
     """ "你是人还是机器人" is read as help, but asks what the bot is: the desk says what it is and what it answers."""
     messages, _ = run(ActionHelp(), tracker("你是人还是机器人", "help"))
