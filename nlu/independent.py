@@ -29,6 +29,7 @@ that both are up to date.
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -57,11 +58,16 @@ INJECTION_GROUPS = frozenset({"injection", "payload"})
 UNASKED_GROUPS = frozenset({"followup", "payload", "gibberish"})
 
 
+def _control(text: str) -> bool:
+    """Whether the text holds a control character (a bell pasted in a payload), which YAML may not carry."""
+    return any(unicodedata.category(char) == "Cc" and char not in "\t\n" for char in text)
+
+
 def intent_of(case: Case, kb: KnowledgeBase) -> str | None:
     """The intent the case's decision stands for, or None when it teaches none (see the module docstring)."""
     if case.context or case.group == "followup" or "\n" in case.text or len(case.text) > MAX_CHARS:
         return None
-    if not case.text.strip() or MARKUP & set(case.text) or norm(case.text) in measured_texts():
+    if not case.text.strip() or MARKUP & set(case.text) or _control(case.text) or norm(case.text) in measured_texts():
         return None
     if case.decision == "answer":
         item = next((kb.get(source) for source in case.sources if kb.get(source) is not None), None)

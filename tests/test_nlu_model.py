@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 
@@ -92,6 +93,10 @@ def test_the_training_examples_from_the_development_sets_are_rendered_from_them(
     by_id = {case.id: case for case in load("dev2")}
     assert intent_of(by_id["d003"], kb) == "report_dispute"  # an account frozen by a Schedule A suit, told as it is
     assert all(intent_of(case, kb) is None for case in load("dev") if case.decision == "clarify" or case.context)
+    # a control character pasted in a payload cannot be written in Rasa's YAML: such a message teaches nothing, rather
+    # than breaking the training of every model after it
+    belled = replace(by_id["d003"], text=by_id["d003"].text + "\x07")
+    assert intent_of(belled, kb) is None
 
 
 def test_vocabulary_in_nlu_is_rendered_from_the_knowledge_vocabulary() -> None:
