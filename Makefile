@@ -8,6 +8,9 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 MODEL   := models/ipdesk.tar.gz
 STAMP   := models/.ipdesk.inputs
+# pytest-xdist workers for the tests that need no stack: one more than cores, since a part of them waits on
+# subprocesses, sockets and timers rather than the CPU.
+WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 TRAIN_INPUTS = config.yml domain.yml $(sort $(shell find nlu/train knowledge/data/jieba -type f))
 
 export RASA_TELEMETRY_ENABLED := false
@@ -111,14 +114,16 @@ nginx:
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then $(call apt_install,$$missing,for the scale-out layout and its tests); fi
 
+# The whole default suite (everything but `slow`): the tests that need no stack side by side on every core, as
+# `make test-fast` runs them, then the stack's tests one at a time (each starts servers of its own).
 test: model browser nginx
-	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-fast
+	$(PY) -m pytest -m 'stack and not slow'
 
 # Everything that needs neither the trained model nor a running stack (tests marked `stack` or `slow` are left out),
 # on every core (pytest-xdist): each test has its own database, port and folder, so they run side by side.
-# One worker more than cores: a part of these tests waits on subprocesses, sockets and timers, not the CPU.
 test-fast: venv
-	$(PY) -m pytest -q -m 'not slow and not stack' -n $(shell echo $$(( $$(nproc) + 1 )))
+	$(PY) -m pytest -q -m 'not slow and not stack' -n $(WORKERS)
 
 # The habits the project keeps: ruff's rules and format (pyproject.toml) and mypy over bot/ and tests/.
 lint: venv
