@@ -436,6 +436,22 @@ def test_a_fair_in_another_country_is_answered_from_that_country_s_checklist(kb,
     assert decision.kind == "answer" and decision.item is not None and decision.item.id == expected
 
 
+@pytest.mark.parametrize(
+    ("item", "text", "country"),
+    [
+        ("faq:337-timeline", "那欧盟有没有类似的", "欧盟"),
+        ("faq:337-what", "欧洲有没有类似的程序", "欧洲"),
+        ("faq:337-what", "日本有类似的吗", "日本"),
+    ],
+)
+def test_asking_for_337_s_like_elsewhere_is_answered_by_what_comes_close_there(kb, item, text, country) -> None:
+    """337 is a US procedure: "欧盟有没有类似的" after it asks what Europe has instead, not 337 again."""
+    topic = Topic(item, "ask_337", {"country": ["美国"]}, turn=1)
+    decision = decide(kb, reading(text, "nlu_fallback", 0.4, country=[country]), topic, turn=2)
+    assert decision.kind == "answer" and decision.item is not None and decision.item.id == "faq:337-elsewhere"
+    assert "608/2013" in decision.item.answer.zh and "UPC" in decision.item.answer.zh
+
+
 def test_an_aspect_in_words_naming_nothing_of_their_own_is_the_topic_s_however_sure_the_classifier(kb) -> None:
     """ "一般多久能出结果" after mediation and arbitration reads 0.88 as a 337 question: its few words match 337's
     timeline, but it names nothing of its own."""

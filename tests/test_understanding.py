@@ -336,6 +336,15 @@ def test_an_elliptical_follow_up_is_answered_about_the_conversation_topic(stack)
     assert first(later, "answer")["sources"][0] == "faq:337-timeline", later
 
 
+def test_asking_for_the_like_of_337_in_europe_gets_what_comes_close_there_not_337_again(stack) -> None:
+    send = chat(stack)
+    assert first(send("美国337调查一般要多长时间？"), "answer")["sources"][0] == "faq:337-timeline"
+    later = send("那欧盟有没有类似的")
+    assert first(later, "answer")["sources"][0] == "faq:337-elsewhere", later
+    text = " ".join(reply.get("text", "") for reply in later)
+    assert "608/2013" in text and "UPC" in text  # customs enforcement and court injunctions, with their sources
+
+
 def test_a_follow_up_to_a_referral_goes_to_the_same_office_and_a_question_of_ours_is_answered(stack) -> None:
     send = chat(stack)
     assert first(send("我们出口退税一般多久能到账？"), "out_of_scope")["sources"] == ["referral:tax"]
