@@ -302,18 +302,18 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     if refusal or (reading.intent in REFUSAL_INTENTS and not _aspect_of_topic(reading.text, topic, turn)):
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
-    if reading.item is not None and kb.get(reading.item) is not None:
-        return Decision("answer", kb.get(reading.item), why="button")
+    if reading.item is not None and (pressed := kb.get(reading.item)) is not None:
+        return Decision("answer", pressed, why="button")
     if noise.repetitive(reading.text) or noise.noise_around(reading.text) or noise.wordless(reading.text):
         # every such message of the hard sets' twelve authors ("\\x00\\x1b[31m%s%n", "337", "👍") is asked back
         return Decision("clarify", why="noise")
     if small_talk.about_the_bot(reading.text):
         return Decision("refer", referral=_referral(kb, None, CHITCHAT_REFERRAL), why="about the bot")
-    if about_the_desk(reading) and kb.get(DESK_ITEM) is not None:
-        return Decision("answer", kb.get(DESK_ITEM), why="about the desk")
+    if about_the_desk(reading) and (desk := kb.get(DESK_ITEM)) is not None:
+        return Decision("answer", desk, why="about the desk")
     measure = scope.measure_number(reading.text)
-    if measure is not None and kb.get(f"policy:{measure}") is not None and reading.intent != LIVE_DISPUTE:
-        return Decision("answer", kb.get(f"policy:{measure}"), why="measure named")
+    if measure is not None and (measured := kb.get(f"policy:{measure}")) is not None and reading.intent != LIVE_DISPUTE:
+        return Decision("answer", measured, why="measure named")
     beliefs = dict(reading.ranking) or ({reading.intent: 1.0} if reading.intent else {})
     hits = kb.search(reading.text, intent=beliefs, entities=reading.entities, limit=SEARCH_DEPTH)
     if reading.intent == OUT_OF_SCOPE and _ours(kb, topic, turn) and disputes.urgency(reading.text):
