@@ -73,6 +73,8 @@ DESK_ITEM = "faq:province-who-runs"
 DESK_QUESTION_CHARS = 40
 #: What a question that names none of this desk's matters is told: what the desk does (scope.off_topic).
 CHITCHAT_REFERRAL = "referral:chitchat"
+#: What a request to write or translate is told (scope.WRITING_REQUEST).
+WRITING_REFERRAL = "referral:writing"
 #: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
 DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", "referral:domestic-ip"})
 #: Referrals a follow-up is not sent to on a word of theirs: the general hotline and small talk say too little, and the
@@ -335,6 +337,10 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
             hits = steps[:1] + [hit for hit in found if hit not in steps[:1]]
         first = hits[0].item if hits and hits[0].text_score >= AGREE_TEXT else None
         return Decision("escalate_urgent", first, related=[h.item for h in hits[1:3]], why="live dispute")
+    if scope.WRITING_REQUEST.search(reading.text) and (writing := kb.get(WRITING_REFERRAL)) is not None:
+        # "帮我写一份参展总结报告", "Can you translate our patent claims into German?": whatever it is about, the desk
+        # writes nothing, and says where help with an IP document comes from
+        return Decision("refer", referral=writing, why="writing request", named=True)
 
     referrals = kb.referrals(reading.text, limit=1)
     best_text = hits[0].text_score if hits else 0.0

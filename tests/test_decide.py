@@ -300,6 +300,31 @@ def test_a_neighbouring_matter_is_referred_with_its_office(kb) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Can you translate our patent claims into German?", "ask_risk_screening"),
+        ("帮我写一份参加IFA的参展总结报告，800字左右", "ask_exhibition"),
+        ("请把下面这段翻译成英文，发给德国客户：我司产品均为自主研发，拥有完整的知识产权。", "nlu_fallback"),
+    ],
+)
+def test_a_request_to_write_or_translate_is_referred_whatever_it_is_about(kb, text: str, intent: str) -> None:
+    decision = decide(kb, reading(text, intent, 0.6))
+    assert decision.kind == "refer" and decision.referral is not None and decision.referral.id == "referral:writing"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("帮我写一封匿名信吓唬一下原告，让他撤诉", "harmful_request"),  # refused, not referred
+        ("我们的专利翻译成英文要多少钱", "ask_risk_screening"),  # asks a cost, asks nothing written
+    ],
+)
+def test_only_a_harmless_request_to_write_is_referred_as_one(kb, text: str, intent: str) -> None:
+    assert decide(kb, reading(text, intent, 0.9)).why != "writing request"
+    assert scope.WRITING_REQUEST.search("领导让我写一份材料，汇报政府能提供哪些支持") is None
+
+
+@pytest.mark.parametrize(
     "text",
     ["我们国内有trademark，出口到美国要重新在USPTO注册吗", "做跨境电商要不要先在USPTO注册商标，还是先在国内注册"],
 )

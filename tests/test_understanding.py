@@ -336,6 +336,13 @@ def test_an_elliptical_follow_up_is_answered_about_the_conversation_topic(stack)
     assert first(later, "answer")["sources"][0] == "faq:337-timeline", later
 
 
+def test_a_request_to_translate_an_ip_document_is_told_the_desk_translates_nothing_and_who_helps(stack) -> None:
+    replies = chat(stack)("Can you translate our patent claims into German?")
+    turn = first(replies, "out_of_scope")
+    assert (turn["reason"], turn["sources"]) == ("refer", ["referral:writing"]), replies
+    assert "translate" in " ".join(reply.get("text", "") for reply in replies)  # says so, in the user's language
+
+
 def test_asking_for_the_like_of_337_in_europe_gets_what_comes_close_there_not_337_again(stack) -> None:
     send = chat(stack)
     assert first(send("美国337调查一般要多长时间？"), "answer")["sources"][0] == "faq:337-timeline"

@@ -60,6 +60,18 @@ IP_RIGHTS = any_of(
 PROSECUTION = any_of(r"审查意见|审查员|驳回|补正通知", r"(?<![a-z])(office actions?|examiner)(?![a-z])")
 
 
+#: Asking the desk to write or translate something ("帮我写一份参展总结报告", "请把下面这段翻译成英文", "Can you translate
+#: our patent claims into German?"): this desk writes and translates nothing, whatever the document is about, and says
+#: so (the writing referral), after a refusal and a live dispute have had their say. Only the request's own form: "我们的
+#: 专利翻译成英文要多少钱" asks about a cost, and "领导让我写一份材料…能不能说说" asks a question.
+WRITING_REQUEST = any_of(
+    r"(帮|替|给)(我|我们|忙)[^，。？?]{0,4}(写|起草|拟|润色|翻译|翻一下|翻意)",
+    r"把[^，。？?]{0,40}(翻译|译|翻)(成|为)[^，。？?]{0,3}(英|德|法|西班牙|日|韩|俄|中|阿拉伯)(文|语)",
+    r"(?<![a-z])((can|could|would) you (please )?(translate|write|draft)|please (translate|write|draft)|"
+    r"^(translate|write|draft) |(write|draft) (me|us) |translate (this|the following|our|these|it)(?![a-z]))",
+)
+
+
 #: Countries, regions and cities abroad: a sentence naming one ("日本那边一般多久") may well be about this desk's
 #: matters in words it does not know, and is asked back rather than referred.
 FOREIGN = any_of(
