@@ -65,7 +65,9 @@ PROSECUTION = any_of(r"审查意见|审查员|驳回|补正通知", r"(?<![a-z])
 #: so (the writing referral), after a refusal and a live dispute have had their say. Only the request's own form: "我们的
 #: 专利翻译成英文要多少钱" asks about a cost, and "领导让我写一份材料…能不能说说" asks a question.
 WRITING_REQUEST = any_of(
-    r"(帮|替|给)(我|我们|忙)[^，。？?]{0,4}(写|起草|拟|润色|翻译|翻一下|翻意)",
+    # ... not what someone else wrote for or to the sender ("对方律师给我们写了一封警告函", "律师帮我们写了答辩状")
+    r"(帮|替)(我|我们|忙)[^，。？?]{0,4}(写|起草|拟|润色|翻译|翻一下|翻意)(?![了过])",
+    r"给(我|我们)(写|翻译|翻)(一|个|份|篇|封|首|段|下)",
     r"把[^，。？?]{0,40}(翻译|译|翻)(成|为)[^，。？?]{0,3}(英|德|法|西班牙|日|韩|俄|中|阿拉伯)(文|语)",
     r"(?<![a-z])((can|could|would) you (please )?(translate|write|draft)|please (translate|write|draft)|"
     r"^(translate|write|draft) |(write|draft) (me|us) |translate (this|the following|our|these|it)(?![a-z]))",
