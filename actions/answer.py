@@ -85,13 +85,12 @@ def respond(
     dispute's first steps are given here; the rules then bring in the expert. Returns the events to keep."""
     kb = knowledge()
     found = entities(tracker, kb)
-    if decision.kind != "refuse" and pasted.SCRIPT_ELEMENT.search(user_text(tracker)):
+    typed = user_text(tracker)
+    if decision.kind != "refuse" and pasted.SCRIPT_ELEMENT.search(typed):
         # A tester's probe beside a question is read as the question (knowledge.cues.refusals.SCRIPT_ATTACK), but
         # staff still see the attempt, as they see a refusal's.
         logger.warning(
-            "read the question beside a script probe from %s, script left out: %s",
-            tracker.sender_id,
-            redact(user_text(tracker)),
+            "read the question beside a script probe from %s, script left out: %s", tracker.sender_id, redact(typed)
         )
     if decision.kind == "refuse":
         refuse(dispatcher, tracker, lang, decision.refusal or "harmful")

@@ -321,6 +321,9 @@ def test_a_request_to_write_or_translate_is_referred_whatever_it_is_about(kb, te
 )
 def test_only_a_harmless_request_to_write_is_referred_as_one(kb, text: str, intent: str) -> None:
     assert decide(kb, reading(text, intent, 0.9)).why != "writing request"
+
+
+def test_a_request_to_write_is_the_sender_s_own_in_the_request_s_own_form() -> None:
     assert scope.WRITING_REQUEST.search("领导让我写一份材料，汇报政府能提供哪些支持") is None
     # what someone else wrote for or to the sender is no request to write
     assert scope.WRITING_REQUEST.search("对方律师给我们写了一封警告函，说我们侵权，怎么办") is None
