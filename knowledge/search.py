@@ -17,6 +17,7 @@ the held-out ones that `make eval` reports.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -35,6 +36,9 @@ MIN_TEXT = 0.04
 #: (intent ask_typical_cases) and otherwise gives way by this much, staying among the related items.
 CASE_GIVE_WAY = 0.15
 CASE_INTENT = "ask_typical_cases"
+#: A question that asks for an example in its own words ("有没有…的案例", "Any example of…", "case studies") wants a case
+#: whatever the NLU's share for the case intent: a sure topic reading ("EU customs" → customs) must not push it back.
+ASKS_FOR_EXAMPLE = re.compile(r"案例|例子|(?<![a-z])(examples?|case stud(y|ies))(?![a-z])", re.IGNORECASE)
 #: Without an intent from the NLU the words alone must decide, so they must say more.
 MIN_TEXT_ALONE = 0.12
 
@@ -175,12 +179,13 @@ class Searcher:
         best = max(texts, default=0.0)
         if not any(priors.values()) and best < MIN_TEXT_ALONE:
             return []
+        example_asked = ASKS_FOR_EXAMPLE.search(question) is not None
         hits = []
         for item, text in zip(self.items, texts):
             prior = sum(priors.get(name, 0.0) for name in item.intents)
             score = (text / best if best >= MIN_TEXT else 0.0) + prior
             score += ENTITY_WEIGHT * sum(1 for entity, value in wanted if value in item.tags.get(entity, ()))
-            if item.kind == "case":
+            if item.kind == "case" and not example_asked:
                 score -= CASE_GIVE_WAY * (1.0 - beliefs.get(CASE_INTENT, 0.0))
             if score > 0 and (text > 0 or prior > 0):
                 hits.append(Hit(item, round(score, 4), round(text, 4)))

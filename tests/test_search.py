@@ -125,3 +125,12 @@ def test_the_questions_asked_file_is_read_and_a_malformed_one_is_refused(tmp_pat
     with pytest.raises(KnowledgeError, match=r"bad\.yml:1: expected item id"):
         load_asked(bad)
     assert load_asked()  # the repository's own file is there and well formed
+
+
+def test_asking_for_an_example_finds_a_case_though_the_nlu_is_sure_of_the_topic(kb: KnowledgeBase) -> None:
+    """A sure topic reading leaves little to the case intent; the question's own words still ask for a case."""
+    sure_of_customs = {"ask_customs_seizure": 0.9, "ask_typical_cases": 0.05}
+    asked = kb.search("有没有中国企业的货在欧盟海关因为外观设计被扣的案例？", intent=sure_of_customs)
+    assert asked[0].item.kind == "case", [hit.item.id for hit in asked]
+    what_to_do = kb.search("欧盟海关因为外观设计扣了我们的货怎么办", intent=sure_of_customs)
+    assert what_to_do[0].item.kind != "case", [hit.item.id for hit in what_to_do]
