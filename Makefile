@@ -11,7 +11,7 @@ STAMP   := models/.ipdesk.inputs
 # pytest-xdist workers for the tests that need no stack: one more than cores, since a part of them waits on
 # subprocesses, sockets and timers rather than the CPU.
 WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
-TRAIN_INPUTS = config.yml domain.yml $(sort $(shell find nlu/train knowledge/data/jieba -type f))
+TRAIN_INPUTS = config.yml domain.yml nlu/linear.py $(sort $(shell find nlu/train knowledge/data/jieba -type f))
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2

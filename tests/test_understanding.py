@@ -163,6 +163,14 @@ def test_a_transliterated_name_the_words_still_match_best_by_far_is_answered(sta
     assert first(replies, "answer")["sources"][0] == "faq:tro-schedule-a"
 
 
+def test_a_long_colloquial_question_is_answered_not_asked_back(stack) -> None:
+    """Voice input with fillers and no punctuation: DIET alone was unsure of it and asked back; the linear reader's
+    share of the ranking (nlu/linear.py) reads it as the TRO question it is."""
+    replies = chat(stack)("那个啥我想打听一下亚马逊上那个叫TRO的东西到底是干啥的")
+    assert kinds(replies) == ["answer"], replies
+    assert first(replies, "answer")["sources"][0] == "faq:tro-schedule-a"
+
+
 @pytest.mark.parametrize("text", ["别让机器人回了，给我接个律师", "能给我一个专家的电话吗，我自己打过去"])
 def test_asking_for_a_person_in_everyday_words_brings_in_one(stack, text) -> None:
     assert first(chat(stack)(text), "escalation")["priority"] == "normal"
