@@ -38,6 +38,8 @@ CASE_GIVE_WAY = 0.15
 CASE_INTENT = "ask_typical_cases"
 #: A question that asks for an example in its own words ("有没有…的案例", "Any example of…", "case studies") wants a case
 #: whatever the NLU's share for the case intent: a sure topic reading ("EU customs" → customs) must not push it back.
+#: Narrower than `knowledge.cues.disputes.CASE_STUDY`, which also reads "介绍一下" or "说说" as asking about a case rather
+#: than reporting one: those ask for a case no more than for an FAQ.
 ASKS_FOR_EXAMPLE = re.compile(r"案例|例子|(?<![a-z])(examples?|case stud(y|ies))(?![a-z])", re.IGNORECASE)
 #: Without an intent from the NLU the words alone must decide, so they must say more.
 MIN_TEXT_ALONE = 0.12
