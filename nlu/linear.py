@@ -35,6 +35,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -147,7 +148,7 @@ class LinearReader(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, fitted)
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and _sentence(e) is not None]
         if not examples:
             return self._resource
         tfidf = TfidfTransformer(sublinear_tf=True)
@@ -163,12 +164,15 @@ class LinearReader(GraphComponent, IntentClassifier):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.fitted is None or not messages:
+        # a message with nothing left to featurize (only zero-width or direction marks, "\u202e" * 2001) has no
+        # sentence features: DIET's reading of it stands
+        readable = [message for message in messages if _sentence(message) is not None]
+        if self.fitted is None or not readable:
             return messages
         tfidf, model = self.fitted
         config = self.component_config
-        probabilities = softmax(model.decision_function(tfidf.transform(_features(messages))), config["temperature"])
-        for message, row in zip(messages, probabilities):
+        probabilities = softmax(model.decision_function(tfidf.transform(_features(readable))), config["temperature"])
+        for message, row in zip(readable, probabilities):
             diet = (message.get(INTENT) or {}).get("name")
             if read_alone(diet, _distinct_words(message), config["kept_intents"], int(config["min_words"])):
                 continue
@@ -187,13 +191,12 @@ def _distinct_words(message: Message) -> int:
     return len({token.text.lower() for token in tokens if any(ch.isalnum() for ch in token.text)})
 
 
+def _sentence(message: Message) -> Features | None:
+    """The sparse sentence features the featurizers gave the message (word and character n-gram counts), if any."""
+    return message.get_sparse_features(TEXT)[1]
+
+
 def _features(messages: Sequence[Message]) -> scipy.sparse.csr_matrix:
-    """The sparse sentence features the featurizers gave each message (word counts and character n-gram counts)."""
-    rows = []
-    for message in messages:
-        _, sentence = message.get_sparse_features(TEXT)
-        rows.append(scipy.sparse.csr_matrix(sentence.features) if sentence is not None else None)
-    width = max((row.shape[1] for row in rows if row is not None), default=0)
-    return scipy.sparse.vstack(
-        [row if row is not None else scipy.sparse.csr_matrix((1, width)) for row in rows]
-    ).tocsr()
+    """The messages' sentence features, a row each (every message given has them)."""
+    rows = [_sentence(message) for message in messages]
+    return scipy.sparse.vstack([scipy.sparse.csr_matrix(row.features) for row in rows if row is not None]).tocsr()

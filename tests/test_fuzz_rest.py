@@ -101,6 +101,7 @@ def test_random_messages_get_a_turn_or_a_clear_refusal(stack, untouched):
     @example(message="\u0000\u0007\u001b[31m337调查")
     @example(message="专利" * 50_000)  # 100 000 characters
     @example(message="\ud83d")  # half a surrogate pair, as broken clients send
+    @example(message="\u202e" * 2001)  # direction marks only: nothing is left for the classifiers to read
     def send(message):
         body = json.dumps({"sender": f"fuzz-{uuid.uuid4().hex[:12]}", "message": message}).encode()
         check(*post(stack, body))

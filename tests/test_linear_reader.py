@@ -113,6 +113,21 @@ def test_a_refusal_keeps_diet_s_reading_whatever_the_words_say(reader) -> None:
     assert message.get(INTENT_RANKING_KEY) == diet
 
 
+def test_a_message_with_nothing_to_featurize_keeps_diet_s_reading_beside_others_blended(reader) -> None:
+    """Only zero-width or direction marks ("\u202e" * 2001) leave no words and no features: never a server error."""
+    component = reader[0]
+    empty = Message(data={TEXT: ""})
+    empty.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0})
+    question = _message(["我们", "展会", "被", "禁令"], [1, 1, 0, 0, 0, 0])
+    question.set(INTENT, {"name": "ask_trademark_squatting", "confidence": 0.4})
+    question.set(INTENT_RANKING_KEY, [{"name": "ask_trademark_squatting", "confidence": 0.4}])
+    component.process([empty])  # as the server parses it: alone
+    assert empty.get(INTENT) == {"name": "nlu_fallback", "confidence": 1.0}
+    component.process([empty, question])
+    assert empty.get(INTENT) == {"name": "nlu_fallback", "confidence": 1.0}
+    assert question.get(INTENT)["name"] == "ask_fair_dispute"
+
+
 def test_a_model_without_a_trained_reader_leaves_diet_s_ranking(tmp_path, caplog) -> None:
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
