@@ -164,18 +164,28 @@ class LinearReader(GraphComponent, IntentClassifier):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        # a message with nothing left to featurize (only zero-width or direction marks, "\u202e" * 2001) has no
-        # sentence features: DIET's reading of it stands
-        readable = [message for message in messages if _sentence(message) is not None]
-        if self.fitted is None or not readable:
+        if self.fitted is None:
+            return messages
+        config = self.component_config
+        # only the messages the linear model is to read are featurized for it; a message with nothing left to
+        # featurize (only zero-width or direction marks, "\u202e" * 2001) has no sentence features, and DIET's
+        # reading of it stands
+        blended = [
+            message
+            for message in messages
+            if _sentence(message) is not None
+            and not read_alone(
+                (message.get(INTENT) or {}).get("name"),
+                _distinct_words(message),
+                config["kept_intents"],
+                int(config["min_words"]),
+            )
+        ]
+        if not blended:
             return messages
         tfidf, model = self.fitted
-        config = self.component_config
-        probabilities = softmax(model.decision_function(tfidf.transform(_features(readable))), config["temperature"])
-        for message, row in zip(readable, probabilities):
-            diet = (message.get(INTENT) or {}).get("name")
-            if read_alone(diet, _distinct_words(message), config["kept_intents"], int(config["min_words"])):
-                continue
+        probabilities = softmax(model.decision_function(tfidf.transform(_features(blended))), config["temperature"])
+        for message, row in zip(blended, probabilities):
             linear = {str(name): float(p) for name, p in zip(model.classes_, row)}
             ranking = blend(
                 message.get(INTENT_RANKING_KEY) or [], linear, float(config["weight"]), int(config["ranking_length"])
@@ -197,6 +207,6 @@ def _sentence(message: Message) -> Features | None:
 
 
 def _features(messages: Sequence[Message]) -> scipy.sparse.csr_matrix:
-    """The messages' sentence features, a row each (every message given has them)."""
+    """The messages' sentence features, a row each (every message given has them: `_sentence` chose them)."""
     rows = [_sentence(message) for message in messages]
     return scipy.sparse.vstack([scipy.sparse.csr_matrix(row.features) for row in rows if row is not None]).tocsr()
