@@ -74,6 +74,21 @@ def topic_of(tracker: Tracker) -> Topic | None:
     return Topic.from_slot(value, latest)
 
 
+def just_refused(tracker: Tracker) -> bool:
+    """Whether the bot refused the user's previous message (its reply between that message and this one)."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1:
+            custom = (event.get("data") or {}).get("custom") or {}
+            if custom.get("kind") == "out_of_scope" and custom.get("reason") == "refuse":
+                return True
+    return False
+
+
 def user_turns(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
@@ -160,7 +175,9 @@ class ActionAnswer(Action):
         lang = language(tracker)
         seen = reading(tracker)
         detail = replies.MORE_DETAIL in entities(tracker, knowledge()).get("detail", [])
-        decision = decide(knowledge(), seen, topic_of(tracker), user_turns(tracker))
+        decision = decide(
+            knowledge(), seen, topic_of(tracker), user_turns(tracker), after_refusal=just_refused(tracker)
+        )
         logger.info("decided %s (%s) for intent %s %.2f", decision.kind, decision.why, seen.intent, seen.confidence)
         return respond(dispatcher, tracker, decision, lang, detail=detail) + remember_language(tracker, lang)
 

@@ -76,7 +76,8 @@ CHITCHAT_REFERRAL = "referral:chitchat"
 #: What a request to write or translate is told (scope.WRITING_REQUEST).
 WRITING_REFERRAL = "referral:writing"
 #: The offices for IP matters inside China: never where a question that puts the matter abroad is sent.
-DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", "referral:domestic-ip"})
+DOMESTIC_INFRINGEMENT = "referral:domestic-ip"
+DOMESTIC_REFERRALS = frozenset({"referral:domestic-filing", DOMESTIC_INFRINGEMENT})
 #: Referrals a follow-up is not sent to on a word of theirs: the general hotline and small talk say too little, and the
 #: same matter at home is the follow-up's own rule ("那国内的呢").
 FOLLOW_UP_REFERRALS = frozenset({DEFAULT_REFERRAL, CHITCHAT_REFERRAL, *DOMESTIC_REFERRALS})
@@ -297,13 +298,19 @@ def _agree_text(confidence: float) -> float:
     return FAIRLY_SURE_AGREE_TEXT if confidence >= SURE_TOPIC else AGREE_TEXT
 
 
-def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0) -> Decision:
-    """The decision for one message (see the module docstring); `turn` is the number of user messages so far."""
+def decide(
+    kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn: int = 0, *, after_refusal: bool = False
+) -> Decision:
+    """The decision for one message (see the module docstring); `turn` is the number of user messages so far, and
+    `after_refusal` whether the reply to the one before was a refusal."""
     refusal = refusals.refusal(reading.text)  # before the markup is taken off: roles written in tags are an attack
     reading = replace(reading, text=pasted.unwrapped(reading.text))  # a question in markup is read as the question
     if refusal or (reading.intent in REFUSAL_INTENTS and not _aspect_of_topic(reading.text, topic, turn)):
         category = refusal or ("injection" if reading.intent == "bot_instruction" else "harmful")
         return Decision("refuse", why=f"refuse:{reading.intent}", refusal=category)
+    if after_refusal and _presses_on(reading.text):
+        # "那只卖到非洲呢" right after how to copy a Dyson dryer unseen: the same request somewhere else, refused again
+        return Decision("refuse", why="presses on after a refusal", refusal="harmful")
     if reading.item is not None and (pressed := kb.get(reading.item)) is not None:
         return Decision("answer", pressed, why="button")
     if noise.repetitive(reading.text) or noise.noise_around(reading.text) or noise.wordless(reading.text):
@@ -345,6 +352,9 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     referrals = kb.referrals(reading.text, limit=1)
     best_text = hits[0].text_score if hits else 0.0
     referral = referrals[0] if referrals else None
+    if scope.NOT_IP.search(reading.text):
+        # "是原产地证的问题，跟知识产权没关系，这个找谁？": whatever the words share with an item, another office's matter
+        return Decision("refer", referral=_referral(kb, referral), why="not of IP", named=True)
     if referral is not None and referral.item.id in DOMESTIC_REFERRALS and scope.OVERSEAS.search(reading.text):
         referral = None  # "国内有trademark，出口到美国要在USPTO注册吗" asks about the US filing, not the one at home
     if (
@@ -363,9 +373,11 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
         return Decision("refer", referral=referral.item, why="referral words", named=True)
     if scope.inside_china(reading.text) and not _countries_abroad(reading):
         domestic = kb.referrals(reading.text + " 国内", limit=1)
-        return Decision(
-            "refer", referral=_referral(kb, domestic[0] if domestic else None), why="inside China", named=True
-        )
+        found = _referral(kb, domestic[0] if domestic else None)
+        if scope.ACCUSED.search(reading.text) and (infringement := kb.get(DOMESTIC_INFRINGEMENT)) is not None:
+            # "被国内同行起诉侵犯实用新型…传票已经到了" shares its words with filing a patent, but is an infringement dispute
+            found = infringement
+        return Decision("refer", referral=found, why="inside China", named=True)
 
     if reading.intent == OUT_OF_SCOPE:
         if not kb.knows(reading.text):  # small talk in words the desk does not know is told what it does
@@ -400,6 +412,17 @@ def decide(kb: KnowledgeBase, reading: Reading, topic: Topic | None = None, turn
     if verdict == "clarify":
         return Decision("clarify", suggestions=_distinct([h.item for h in hits])[:MAX_SUGGESTIONS], why="unsure")
     return Decision("clarify", why="nothing close")
+
+
+def _presses_on(text: str) -> bool:
+    """Whether a message right after a refusal leans on the refused request ("那只卖到非洲呢", "那只改颜色行不行"): short
+    or elliptical, saying something, naming no matter of this desk's and not asking the lawful way ("那正规的做法呢")."""
+    return (
+        followups.follow_up(text) is not None
+        and not small_talk.says_little(text)
+        and not scope.IP_MATTERS.search(text)
+        and not refusals.LAWFUL_WAY.search(text)
+    )
 
 
 def about_the_desk(reading: Reading) -> bool:

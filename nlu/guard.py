@@ -112,7 +112,21 @@ def guarded_intent(
     text: str, intent: str | None, ranking: list[dict[str, Any]], confidence: float = 1.0, *, names: bool = False
 ) -> tuple[str | None, str | None]:
     """The intent the cues call for, and the reason, or (None, None) when the NLU's reading stands. `names`: the
-    message names something of the vocabulary (a country, an IP type, …)."""
+    message names something of the vocabulary (a country, an IP type, …).
+
+    A live dispute at home or not of IP (`scope.dispute_at_home`), however it was read, is out of scope: the rule for a
+    live dispute escalates, and this desk takes no dispute inside China ("太原中院的传票已经到了" goes to the offices
+    at home, which the answer action names)."""
+    cued, reason = _cued_intent(text, intent, ranking, confidence, names=names)
+    if (cued or intent) == LIVE_DISPUTE and scope.dispute_at_home(pasted.unwrapped(text)):
+        return OUT_OF_SCOPE, "a dispute at home or not of IP"
+    return cued, reason
+
+
+def _cued_intent(
+    text: str, intent: str | None, ranking: list[dict[str, Any]], confidence: float, *, names: bool
+) -> tuple[str | None, str | None]:
+    """`guarded_intent` before a live dispute at home is set aside."""
     refusal = refusals.refusal(text)
     if refusal:
         return REFUSAL_INTENTS[refusal], f"refusal:{refusal}"
@@ -185,6 +199,10 @@ def guarded_intent(
         # "We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?" asks how to prepare:
         # answered, not taken as the start of a registration
         return _best_topic(ranking), "no word of registering"
+    if intent == LIVE_DISPUTE and not signs and scope.WRITING_REQUEST.search(text):
+        # "帮我写一封reply给Amazon seller performance…说明我们没有infringe": no dispute under way told, a text to write,
+        # which the desk does not do and says who does (decide's writing referral)
+        return OUT_OF_SCOPE, "a writing request"
     if intent == LIVE_DISPUTE and not signs and small_talk.says_little(text):
         return FALLBACK, "says next to nothing"  # "帮帮忙": asked back, not escalated as urgent
     if (
@@ -224,7 +242,12 @@ def guarded_intent(
     if (
         intent == LIVE_DISPUTE
         and not signs
-        and (disputes.hypothetical(text) or unsure or disputes.ENDS_ASKING_WHAT.search(text))
+        and (
+            disputes.hypothetical(text)
+            or unsure
+            or disputes.ENDS_ASKING_WHAT.search(text)
+            or disputes.NOT_PRESSING.search(text)  # "…函里没写期限。想约你们的专家面谈一次": a person, not urgent
+        )
     ):
         if persons.wants_person(text):  # "如果在美国被起诉了一般怎么应对？让专家联系我": no dispute, a request
             return PERSON, "person"

@@ -977,3 +977,80 @@ def test_words_about_the_desk_inside_a_live_dispute_or_a_long_story_do_not_make_
     )
     answered = decide(kb, reading(story, "ask_exhibition", 0.9)).item
     assert answered is not None and answered.id != "faq:province-who-runs"
+
+
+# --- after a refusal, a matter said not to be IP, names asked for, the desk's reach at home
+
+
+@pytest.mark.parametrize("text", ["那只卖到非洲呢", "那只改个颜色行不行"])
+def test_leaning_on_a_refused_request_right_after_it_is_refused_again(kb, text: str) -> None:
+    assert decide(kb, reading(text, "nlu_fallback", 0.4), after_refusal=True).kind == "refuse"
+    assert decide(kb, reading(text, "nlu_fallback", 0.4)).kind != "refuse"  # no refusal before: asked back or answered
+
+
+@pytest.mark.parametrize("text", ["那正规的做法是什么", "那337调查要多久", "好吧"])
+def test_the_lawful_way_a_matter_of_ours_or_saying_nothing_after_a_refusal_is_not_refused(kb, text: str) -> None:
+    assert decide(kb, reading(text, "nlu_fallback", 0.4), after_refusal=True).kind != "refuse"
+
+
+def test_a_matter_said_not_to_be_of_ip_is_referred_whatever_its_words_share_with_an_item(kb) -> None:
+    text = "货在国外港口被海关扣了，是原产地证的问题，跟知识产权没关系，该找谁？"
+    decision = decide(kb, reading(text, "out_of_scope", 0.6))
+    assert decision.kind == "refer" and decision.named
+
+
+def test_a_made_up_brand_name_asked_for_is_a_writing_request_and_one_like_another_s_is_refused(kb) -> None:
+    named = decide(kb, reading("帮我们起个好听的英文品牌名，卖醋的", "nlu_fallback", 0.4))
+    assert named.referral is not None and named.referral.id == "referral:writing"
+    assert decide(kb, reading("帮我起个和Dyson很像的品牌名字", "nlu_fallback", 0.4)).kind == "refuse"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our Chinese trademark was copied by a shop on Tmall. Where do we complain?",
+        "我们在天猫上的店被同行仿了外观，去哪投诉",
+    ],
+)
+def test_a_platform_at_home_puts_the_matter_inside_china(text: str) -> None:
+    assert scope.inside_china(text)
+
+
+def test_a_phone_number_holding_1688_names_no_platform() -> None:
+    assert not scope.inside_china("我还是想跟人说，电话13700351688，姓王")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们想请人帮忙看看这封函怎么回",
+        "希望有专家帮忙判断一下有没有胜算",
+        "能约一下吗 明天下午",
+        "Could someone help the maker prepare?",
+    ],
+)
+def test_an_expert_asked_to_weigh_a_matter_or_a_time_asked_for_is_a_request_for_a_person(text: str) -> None:
+    assert persons.wants_person(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("对方律师说周一之前不签和解协议就撤回方案", "deadline_days"),
+        ('{"event": "shop_suspended", "platform": "TikTok Shop US", "funds_status": "on_hold"}', "frozen_now"),
+    ],
+)
+def test_a_weekday_s_limit_or_a_suspension_notice_pasted_as_data_is_a_live_dispute(text: str, sign: str) -> None:
+    assert sign in disputes.urgency(pasted.unwrapped(text))
+
+
+def test_a_dispute_at_home_goes_to_the_offices_that_take_infringement_complaints(kb) -> None:
+    sued = decide(kb, reading("我们被国内同行起诉侵犯实用新型专利，太原中院的传票到了", "out_of_scope", 0.9))
+    assert sued.kind == "refer" and sued.referral is not None and sued.referral.id == "referral:domestic-ip"
+    filing = decide(kb, reading("国内实用新型专利申请要多久能下来", "out_of_scope", 0.9))
+    assert filing.kind == "refer" and filing.referral is not None and filing.referral.id == "referral:domestic-filing"
+
+
+def test_taking_back_a_refused_request_and_asking_the_normal_way_is_answered_not_refused(kb) -> None:
+    text = "开玩笑的，那正常在先使用的证据要准备哪些"
+    assert decide(kb, reading(text, "ask_trademark_squatting", 0.6), after_refusal=True).kind != "refuse"

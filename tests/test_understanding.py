@@ -529,3 +529,28 @@ def test_a_question_that_names_no_person_starts_no_form(stack) -> None:
 def test_a_live_dispute_typed_with_sound_alike_characters_is_escalated_as_urgent(stack) -> None:
     replies = chat(stack)("美国海观扣了我们的灯具，让我们十天内回付")
     assert first(replies, "escalation")["priority"] == "urgent", replies
+
+
+def test_a_dispute_told_as_not_pressing_brings_in_an_expert_without_urgency(stack) -> None:
+    """No deadline, nothing heard since, an expert asked for: a person, at normal priority, not an urgent case."""
+    replies = chat(stack)(
+        "去年德国一家公司给我们发过警告函，说我们的结构侵犯他们的实用新型，我们回函以后就没了消息，函里也没写期限。"
+        "想请懂德国专利的专家帮我们评估一下"
+    )
+    assert first(replies, "escalation")["priority"] == "normal", replies
+
+
+def test_a_live_dispute_at_home_is_referred_to_the_offices_at_home_not_escalated(stack) -> None:
+    replies = chat(stack)("我们被省内一家同行起诉侵犯外观设计专利，太原中院的传票昨天到了，怎么办")
+    assert "escalation" not in kinds(replies), replies
+    turn = first(replies, "out_of_scope")
+    assert turn["reason"] == "refer" and turn["sources"] == ["referral:domestic-ip"]
+    assert "12345" in text_of(replies)
+
+
+def test_leaning_on_a_refused_request_is_refused_again(stack) -> None:
+    send = chat(stack)
+    assert first(send("怎么仿一个国外大牌的吹风机，外观一模一样，又不被告"), "out_of_scope")["reason"] == "refuse"
+    again = send("那只卖到南美呢")
+    assert kinds(again) == ["out_of_scope"] and first(again, "out_of_scope")["reason"] == "refuse", again
+    assert not first(again, "out_of_scope").get("sources")

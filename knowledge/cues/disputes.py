@@ -24,6 +24,8 @@ STRONG_URGENCY = {
         r"\b\d+\s*O\s*\d+/\d{2}\b",
     ),
     "deadline_days": any_of(
+        # a weekday's limit on signing or answering ("美国那边律师说周一之前不签就撤回方案")
+        r"(周|星期|礼拜)[一二三四五六日天](之前|以前|前)(不|没|要|必须|得)?.{0,4}(签|答复|回复|回应|提交|付款)",
         r"[\d一二三四五六七八九十两]+\s*(个)?(天|日|个工作日|工作日|周|个星期|个月)(内|之内|以内|后)?.{0,10}(答辩|回应|答复|应诉|截止|到期|出庭|听证|提交|回复|申诉|上诉|异议|反通知|就要|必须|说明|停止|付款|签)",
         r"(收到|接到).{0,40}[\d一二三四五六七八九十两]+\s*(天|日|个工作日)(内|之内|以内)",
         r"期限(是|为|到)?\s*(下周.|明天|后天|本周.|这周.|月底|\d+月\d+日|\d+号)",
@@ -56,6 +58,8 @@ STRONG_URGENCY = {
         r"钱(都|全|全部)?(提|取|拿)不出来|钱(都|全|全部)?(卡住|锁住|冻着)|回款全没了",
         r"被(?!告)[^。！？!?，,]{0,10}(freeze|suspend|take ?down|deactivate|restrict)(ed|d)?\s*了",
         r"(our|my) (\w+ )?(store|account|shop|listings?|funds?|payouts?|PayPal|ASINs?)[^.!?]{0,60}(deactivated|inactive|on hold)",
+        # a platform's notice pasted as data ('{"event": "shop_suspended", … "funds_status": "on_hold"}')
+        r"(shop|store|account)_(suspended|frozen|deactivated)|funds?_status\W{1,4}(on_hold|frozen|held)",
         # taken down on a complaint, told as the sender's own or as just happened ("我们的Amazon listing被人通过Brand
         # Registry投诉takedown了", "今天被人投诉侵权下架了")
         r"(我们|我司|我的|我家|咱家|\bour\b)[^。！？!?]{0,30}被(人)?[^。！？!?]{0,24}投诉[^。！？!?]{0,12}(下架|takedown|taken down)|"
@@ -141,6 +145,20 @@ HYPOTHETICAL = any_of(
 #: person either, whatever the classifier hears in "我们只是想提前预算一下".
 NOT_STARTED = any_of(
     r"(还|都|也|并)(没|没有)(开始|启动|开打)|(也|还|都|并)(没|没有)(发|寄|送)(过|来)?(什么|啥)?(律师函|警告函|函|传票|诉状)"
+)
+
+
+#: Told as not pressing: no time limit given, nothing served, no lawsuit, talks going on, nothing heard since, the store
+#: and its money unaffected ("函里没写期限", "现在还在谈 没打官司", "店铺和资金目前都正常", "No lawsuit and no deadline yet",
+#: "Your account remains in good standing"). A dispute told so is looked at with an expert when one is asked for, not
+#: escalated as urgent, unless a docket number or a sum frozen says otherwise: two later authors wrote fourteen such
+#: messages, none of them labelled urgent, nor any earlier author.
+NOT_PRESSING = any_of(
+    r"没(有)?(写|给|说|提|定)(明)?(任何)?(期限|deadline|时限|截止)|什么(正式)?(文件|通知)都没|没(收到|接到)(任何)?(正式)?(文件|通知|起诉|传票)|"
+    r"没打官司|还在谈|(之后|后来)(对方)?(就)?(没了?|一直没有?)(任何)?(动静|消息|下文)|"
+    r"(店铺|账户|账号)和?(资金)?(目前|现在)?(都)?(正常|没事|没受影响)",
+    r"(?<![a-z])(no (deadline|lawsuit|legal action)|without (a )?deadline|remains in good standing|"
+    r"(store|account|shop|funds?) (is |are )?(still )?(fine|normal|unaffected))(?![a-z])",
 )
 
 
@@ -265,11 +283,16 @@ def urgency(text: str) -> list[str]:
         # (the follow-ups their authors wrote after them are general questions too). A freeze or goods held keep their
         # sign, as Chinese drops the subject ("店铺被冻结了怎么办"), and so does a deadline told ("…明天就要答复")
         found = [name for name in found if name not in GENERAL_AS_ASKED]
+    calm = NOT_PRESSING.search(text) is not None
+    if calm:
+        found = [
+            name for name in found if name in ALONE
+        ]  # a letter or a takedown told with "没写期限", "店铺和资金都正常"
     if found:
         return found
     own = FIRST_PERSON_NOW.search(factual)
     weak = [name for name, pattern in WEAK_URGENCY.items() if pattern.search(factual)]
-    return weak if own and len(weak) >= 2 else []
+    return weak if own and len(weak) >= 2 and not calm else []
 
 
 #: A pasted letter or notice, whose heading or salutation opens a line near the top (`pasted.LETTER_HEADING`), …

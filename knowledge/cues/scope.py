@@ -11,8 +11,9 @@ from knowledge.cues.patterns import CJK, any_of
 
 #: Matters inside China, which other offices handle (a domestic filing, a domestic infringement, a Chinese platform).
 DOMESTIC = any_of(
-    r"国内|境内|在中国|中国境内|本省|省内|淘宝|拼多多|京东|抖音|闲鱼|1688|国家知识产权局|商标局",
-    r"(?<![a-z])(in china|in mainland china|cnipa|china national intellectual property administration)(?![a-z])",
+    r"国内|境内|在中国|中国境内|本省|省内|淘宝|天猫|拼多多|京东|抖音|闲鱼|(?<!\d)1688(?!\d)|国家知识产权局|商标局",
+    r"(?<![a-z])(in china|in mainland china|cnipa|china national intellectual property administration|tmall|taobao|"
+    r"pinduoduo|jd\.com|our chinese (patent|trademark|trade mark)s?)(?![a-z])",
     r"(?<![a-z])(a|the) chinese (invention |utility model |design )?(patent|trademark|trade mark)s?(?![a-z])",
 )
 
@@ -68,6 +69,8 @@ WRITING_REQUEST = any_of(
     # ... not what someone else wrote for or to the sender ("对方律师给我们写了一封警告函", "律师帮我们写了答辩状")
     r"(帮|替)(我|我们|忙)[^，。？?]{0,4}(写|起草|拟|润色|翻译|翻一下|翻意)(?![了过])",
     r"给(我|我们)(写|翻译|翻)(一|个|份|篇|封|首|段|下)",
+    # a name made up ("帮我们起个好听的英文品牌名"); one made to look like another's is refused (refusals.HARMFUL)
+    r"(帮|替)(我|我们|忙)[^，。？?]{0,2}(起|取)(个|一个)?[^，。？?]{0,8}(品牌名|店名|英文名|名字)",
     r"把[^，。？?]{0,40}(翻译|译|翻)(成|为)[^，。？?]{0,3}(英|德|法|西班牙|日|韩|俄|中|阿拉伯)(文|语)",
     r"(?<![a-z])((can|could|would) you (please )?(translate|write|draft)|please (translate|write|draft)|"
     r"^(translate|write|draft) |(write|draft) (me|us) |translate (this|the following|our|these|it)(?![a-z]))",
@@ -81,6 +84,25 @@ FOREIGN = any_of(
     r"俄罗斯|土耳其|中东|东南亚|拉美|非洲|拉斯维加斯|纽约|汉诺威|柏林|法兰克福|杜塞尔多夫|巴黎|米兰|伦敦|东京|迪拜",
     r"(?<![a-z])(usa?|eu|europe|germany|japan|uk|britain|france|italy|korea|brazil|india|vietnam|canada|mexico)(?![a-z])",
 )
+
+
+#: Saying the matter is not one of IP ("是原产地证的问题，跟知识产权没关系"): whatever happened, another office handles it.
+NOT_IP = any_of(
+    r"(跟|和|与)(知识产权|IP)(没|没有|无)(什么|啥)?(关系|关)|(?<!是)(不是|不涉及|不属于)知识产权(的)?(问题|纠纷|事)",
+    r"(?<![a-z])(not (an? )?(ip|intellectual property) (issue|matter|problem|dispute)|nothing to do with (ip|intellectual property))(?![a-z])",
+)
+
+
+#: An infringement claimed or a suit brought ("起诉侵犯实用新型", "律师函…侵犯我委托人注册商标专用权"): at home, a matter for
+#: the offices that take infringement complaints, not for those that grant rights.
+ACCUSED = any_of(
+    r"侵权|侵犯|起诉|被告|被诉|传票|律师函|仿冒|假冒|山寨|抄袭|仿了",
+    r"(?<![a-z])(infring\w*|sued|lawsuit|copied|counterfeit\w*|cease[- ]and[- ]desist)(?![a-z])",
+)
+
+
+#: A trade fair: its disputes are this desk's wherever the story says the boss is ("展会上…老板在国内").
+AT_A_FAIR = any_of(r"展会|展台|展位|展馆|参展", r"(?<![a-z])(booth|trade (fair|show)|exhibition)(?![a-z])")
 
 
 def off_topic(text: str) -> bool:
@@ -97,6 +119,15 @@ def off_topic(text: str) -> bool:
 def inside_china(text: str) -> bool:
     """Whether a question is about a matter inside China only: named as such and with nothing that puts it abroad."""
     return bool(DOMESTIC.search(text)) and not OVERSEAS.search(text)
+
+
+def dispute_at_home(text: str) -> bool:
+    """Whether a dispute told is one inside China ("被国内同行起诉…太原中院的传票已经到了", "我们的国内商标被人提了无效宣告，
+    答辩期30天") or not one of IP at all: however live, another office handles it. A fair or a foreign place keeps it
+    this desk's."""
+    if NOT_IP.search(text):
+        return True
+    return inside_china(text) and not FOREIGN.search(text) and not AT_A_FAIR.search(text)
 
 
 _NUMERALS = {numeral: value for value, numeral in enumerate("一二三四五六七八九", start=1)}
