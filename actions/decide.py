@@ -313,7 +313,12 @@ def decide(
         return Decision("refuse", why="presses on after a refusal", refusal="harmful")
     if reading.item is not None and (pressed := kb.get(reading.item)) is not None:
         return Decision("answer", pressed, why="button")
-    if noise.repetitive(reading.text) or noise.noise_around(reading.text) or noise.wordless(reading.text):
+    if (
+        noise.repetitive(reading.text)
+        or noise.noise_around(reading.text)
+        or noise.wordless(reading.text)
+        or noise.trails_off(reading.text)
+    ):
         # every such message of the hard sets' twelve authors ("\\x00\\x1b[31m%s%n", "337", "👍") is asked back
         return Decision("clarify", why="noise")
     if small_talk.about_the_bot(reading.text):
@@ -499,6 +504,7 @@ def _follow_up(
         and reading.intent == OUT_OF_SCOPE
         and reading.confidence >= STANDALONE_INTENT
         and not _bare(reading.text, topic, turn)
+        and not _asks_on(kb, reading.text, topic, turn)
     ):
         return None
     standalone = (reading.intent or "").startswith("ask_") and reading.confidence >= STANDALONE_INTENT
@@ -537,6 +543,16 @@ def _follow_up(
     best = same_topic[0].item
     related = [hit.item for hit in found if hit.item.id != best.id]
     return Decision("answer", best, related=related, why="follow-up")
+
+
+def _asks_on(kb: KnowledgeBase, text: str, topic: Topic, turn: int) -> bool:
+    """A short question right after an answer of ours that the classifier reads as another office's matter, though no
+    office's own words name it ("从申请日还是授权日算？" after how long a US design patent lasts shares only 申请 with
+    filing at home): it asks about the answer. Small talk ("今天天气怎么样") names its own matter."""
+    if not (_ours(kb, topic, turn) and turn - topic.turn == 1 and asking.QUESTION.search(text)):
+        return False
+    referral = next(iter(kb.referrals(text, limit=1)), None)
+    return referral is not None and referral.item.id != CHITCHAT_REFERRAL and not _names_matter(referral.item, text)
 
 
 def _about_fairs(item: Item) -> bool:

@@ -199,7 +199,7 @@ def _cued_intent(
         # "We're exhibiting at Automechanika next month. Any tips to avoid IP trouble at our booth?" asks how to prepare:
         # answered, not taken as the start of a registration
         return _best_topic(ranking), "no word of registering"
-    if intent == LIVE_DISPUTE and not signs and scope.WRITING_REQUEST.search(text):
+    if intent == LIVE_DISPUTE and not signs and scope.WRITING_REQUEST.search(text) and not persons.wants_person(text):
         # "帮我写一封reply给Amazon seller performance…说明我们没有infringe": no dispute under way told, a text to write,
         # which the desk does not do and says who does (decide's writing referral)
         return OUT_OF_SCOPE, "a writing request"

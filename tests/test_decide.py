@@ -1054,3 +1054,20 @@ def test_a_dispute_at_home_goes_to_the_offices_that_take_infringement_complaints
 def test_taking_back_a_refused_request_and_asking_the_normal_way_is_answered_not_refused(kb) -> None:
     text = "开玩笑的，那正常在先使用的证据要准备哪些"
     assert decide(kb, reading(text, "ask_trademark_squatting", 0.6), after_refusal=True).kind != "refuse"
+
+
+@pytest.mark.parametrize("text", ["海外的那", "专利 商标 那个 嗯", "知识产", "就是那个"])
+def test_a_message_that_trails_off_is_asked_what_it_means(kb, text: str) -> None:
+    assert decide(kb, reading(text, "ask_policy_overview", 0.9)).kind == "clarify"
+
+
+@pytest.mark.parametrize("text", ["那德国呢", "知识产权海外纠纷怎么应对", "要准备这个吗？"])
+def test_a_short_question_is_no_trailing_off(text: str) -> None:
+    assert not noise.trails_off(text)
+
+
+def test_a_short_question_right_after_an_answer_that_only_shares_a_word_with_another_office_asks_about_it(kb) -> None:
+    topic = Topic("faq:registration-terms", "ask_risk_screening", {"country": ["美国"]}, turn=1)
+    decision = decide(kb, reading("从申请日还是授权日算？", "out_of_scope", 1.0), topic, turn=2)
+    assert decision.kind == "answer", decision
+    assert decide(kb, reading("那出口报关的手续呢", "out_of_scope", 1.0), topic, turn=2).kind == "refer"

@@ -156,7 +156,8 @@ NOT_STARTED = any_of(
 NOT_PRESSING = any_of(
     r"没(有)?(写|给|说|提|定)(明)?(任何)?(期限|deadline|时限|截止)|什么(正式)?(文件|通知)都没|没(收到|接到)(任何)?(正式)?(文件|通知|起诉|传票)|"
     r"没打官司|还在谈|(之后|后来)(对方)?(就)?(没了?|一直没有?)(任何)?(动静|消息|下文)|"
-    r"(店铺|账户|账号)和?(资金)?(目前|现在)?(都)?(正常|没事|没受影响)",
+    r"(店铺|账户|账号)和?(资金)?(目前|现在)?(都)?(正常|没事|没受影响)|(账户|店铺|账号)(没|没有)(被)?冻|"
+    r"没有法院的东西|没有法院(的)?(文件|通知)|(也)?没说(啥|什么)时候",
     r"(?<![a-z])(no (deadline|lawsuit|legal action)|without (a )?deadline|remains in good standing|"
     r"(store|account|shop|funds?) (is |are )?(still )?(fine|normal|unaffected))(?![a-z])",
 )

@@ -85,3 +85,13 @@ def noise_around(text: str) -> bool:
 def _random_keys(word: str) -> bool:
     """Whether a lower-case run of letters is keys hit at random: no vowel, along one row, or two keys in turn."""
     return not VOWEL.search(word) or (len(word) >= 3 and keyboard_run(word)) or (len(word) >= 6 and len(set(word)) <= 2)
+
+
+#: A few words that trail off ("海外的那", "专利 商标 那个 嗯", "知识产"): typed before the question was, or sent by
+#: mistake. Every such message of the read sets (eleven, by eight authors) expects to be asked what is meant.
+TRAILING_OFF = re.compile(r"^[^?？。!！]{0,10}(的那|那个|这个|那|嗯|呃|知识产)\s*$")
+
+
+def trails_off(text: str) -> bool:
+    """Whether a short message stops before it says anything (`TRAILING_OFF`)."""
+    return bool(TRAILING_OFF.search(text.strip()))
