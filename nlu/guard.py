@@ -150,6 +150,9 @@ def _cued_intent(
     # held-out data, the corrected words found signs in five messages, all five live disputes
     corrected = homophones.default().correct(inside)
     signs = disputes.urgency(inside) or (disputes.urgency(corrected) if corrected != inside else [])
+    if intent in REFUSAL_INTENTS.values() and persons.wants_person(inside) and not persons.CONTACT.search(text):
+        # "我需要一个真人帮我判断，你的回答我没法拿去给老板汇报": no cue of harm (refused above), a person asked for
+        return PERSON, "a person asked for, no cue of a refusal"
     if intent in REFUSAL_INTENTS.values():
         if signs and pasted.PASTED.search(text):
             # no cue of an attack, and the words around what was pasted tell a live dispute ("https://sellercentral…

@@ -247,18 +247,22 @@ def test_deleting_an_item_is_a_draft_without_it_and_refused_while_something_name
     named = editor.post("/knowledge/items/faq:province-warnings/delete", {"reason": "不再需要"})
     assert named.status == 409 and "actions/warnings.py" in named.text
     assert _service(console).versions() == []
-    page = editor.get("/knowledge/items/checklist:united-kingdom")
+    page = editor.get("/knowledge/items/case:de-lg-mannheim-7-o-214-10-sauggreifer")
     assert 'id="delete-item"' in page.text
-    assert editor.post("/knowledge/items/checklist:united-kingdom/delete", {"reason": ""}).status == 400
-    deleted = editor.post("/knowledge/items/checklist:united-kingdom/delete", {"reason": "并入欧盟清单"})
-    assert deleted.status == 200 and "已删除 checklist:united-kingdom" in html.unescape(deleted.text)
+    assert (
+        editor.post("/knowledge/items/case:de-lg-mannheim-7-o-214-10-sauggreifer/delete", {"reason": ""}).status == 400
+    )
+    deleted = editor.post(
+        "/knowledge/items/case:de-lg-mannheim-7-o-214-10-sauggreifer/delete", {"reason": "与其他德国案例重复"}
+    )
+    assert deleted.status == 200 and "已删除 case:de-lg-mannheim-7-o-214-10-sauggreifer" in html.unescape(deleted.text)
     files, new = read_snapshot(), _newest(console).files
-    assert diff(load_snapshot(files), load_snapshot(new)).removed == ["checklist:united-kingdom"]
-    assert [path for path in files if files[path] != new[path]] == ["exhibitions.yml"]
-    block = find_block(files, load_snapshot(files).items["checklist:united-kingdom"])
-    lines = files["exhibitions.yml"].splitlines(keepends=True)
-    assert not lines[block.end].strip()  # the blank line after the block goes with it, nothing else
-    assert new["exhibitions.yml"] == "".join(lines[: block.start] + lines[block.end + 1 :])
+    assert diff(load_snapshot(files), load_snapshot(new)).removed == ["case:de-lg-mannheim-7-o-214-10-sauggreifer"]
+    assert [path for path in files if files[path] != new[path]] == ["cases.yml"]
+    block = find_block(files, load_snapshot(files).items["case:de-lg-mannheim-7-o-214-10-sauggreifer"])
+    lines = files["cases.yml"].splitlines(keepends=True)
+    after = block.end + 1 if not lines[block.end].strip() else block.end  # a blank line after it goes with it
+    assert new["cases.yml"] == "".join(lines[: block.start] + lines[after:])  # nothing else
     staff = _signed_in(console, console_user, "wang", "staff")
     assert staff.post("/knowledge/items/checklist:eu/delete", {"reason": "x"}).status == 403
 
